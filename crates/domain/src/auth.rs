@@ -1,0 +1,96 @@
+//! Who is calling (SPEC.md §1): a role and, for some roles, the scope it acts in.
+
+use crate::area::AreaCode;
+
+crate::string_enum! {
+    /// The `role` claim of a hub token.
+    pub enum Role {
+        OffenderManager => "offender_manager",
+        Provider => "provider",
+        Quality => "quality",
+        Commissioner => "commissioner",
+        Admin => "admin",
+    }
+}
+
+/// What a caller's rights are limited to, derived from the role and its scope claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// An offender manager acts for one area.
+    Area(AreaCode),
+    /// A provider's staff or system acts for one provider.
+    Provider(String),
+    /// Quality, commissioners and admins act across the hub.
+    Hub,
+}
+
+/// Derives the scope a role acts in from the token's `area` and `provider_id` claims.
+///
+/// A role gets exactly the scope claim it needs and no other: a token that carries a
+/// claim its role does not use is refused rather than silently ignored, so a token
+/// minted for one kind of caller cannot be replayed as another.
+pub fn scope_for(
+    role: Role,
+    area: Option<&str>,
+    provider_id: Option<&str>,
+) -> Result<Scope, String> {
+    match (role, area, provider_id) {
+        (Role::OffenderManager, Some(a), None) => AreaCode::parse(a)
+            .map(Scope::Area)
+            .map_err(|e| format!("claim `area` {e}")),
+        (Role::OffenderManager, None, _) => {
+            Err("an offender_manager token needs an `area` claim".into())
+        }
+        (Role::Provider, None, Some(p)) => {
+            if is_valid_provider_id(p) {
+                Ok(Scope::Provider(p.to_owned()))
+            } else {
+                Err("claim `provider_id` is not a provider id".into())
+            }
+        }
+        (Role::Provider, _, None) => Err("a provider token needs a `provider_id` claim".into()),
+        (Role::Quality | Role::Commissioner | Role::Admin, None, None) => Ok(Scope::Hub),
+        (role, _, _) => Err(format!(
+            "a {role} token must not carry both or other scope claims than its role needs"
+        )),
+    }
+}
+
+/// Provider ids are short opaque tokens of letters, digits, `-` and `_`.
+pub fn is_valid_provider_id(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_gets_exactly_its_scope() {
+        assert_eq!(
+            scope_for(Role::OffenderManager, Some("SY-SHF"), None),
+            Ok(Scope::Area(AreaCode::parse("SY-SHF").expect("valid")))
+        );
+        assert_eq!(
+            scope_for(Role::Provider, None, Some("prv_1")),
+            Ok(Scope::Provider("prv_1".into()))
+        );
+        for role in [Role::Quality, Role::Commissioner, Role::Admin] {
+            assert_eq!(scope_for(role, None, None), Ok(Scope::Hub));
+        }
+    }
+
+    #[test]
+    fn refuses_missing_extra_or_mixed_scope_claims() {
+        assert!(scope_for(Role::OffenderManager, None, None).is_err());
+        assert!(scope_for(Role::OffenderManager, Some("SY-SHF"), Some("prv_1")).is_err());
+        assert!(scope_for(Role::Provider, None, None).is_err());
+        assert!(scope_for(Role::Provider, Some("SY-SHF"), Some("prv_1")).is_err());
+        assert!(scope_for(Role::Quality, None, Some("prv_1")).is_err());
+        assert!(scope_for(Role::Admin, Some("SY-SHF"), None).is_err());
+        assert!(scope_for(Role::OffenderManager, Some("not an area"), None).is_err());
+        assert!(scope_for(Role::Provider, None, Some("bad id!")).is_err());
+    }
+}

@@ -1,0 +1,18 @@
+//! Provider Hub's domain: the words of SPEC.md as types and the rules over them.
+//! No IO, no storage, no HTTP: everything here is plain data and pure functions.
+
+pub mod area;
+pub mod auth;
+pub mod category;
+pub mod money;
+pub mod need;
+pub mod specification;
+pub mod string_enum;
+pub mod validation;
+
+pub use area::AreaCode;
+pub use auth::{Role, Scope};
+pub use category::Category;
+pub use money::Money;
+pub use need::Need;
+pub use validation::{FieldError, ValidationErrors};
