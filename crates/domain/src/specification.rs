@@ -552,3 +552,16 @@ mod tests {
         assert!(serde_json::from_value::<SpecificationContent>(v).is_err());
     }
 }
+
+/// One stored version of a specification, as the hub reads it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecificationVersion {
+    pub code: SpecCode,
+    pub version: i32,
+    pub status: SpecificationStatus,
+    pub content: SpecificationContent,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub retired_at: Option<chrono::DateTime<chrono::Utc>>,
+}

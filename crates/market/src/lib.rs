@@ -1,1 +1,19 @@
+//! Provider Hub's use cases. Each public function is one transaction: it checks the
+//! domain rules, writes the change and its audit row together, and returns plain data.
+//! The API, background workers and the CLI all call these; no workflow lives elsewhere.
 
+pub mod areas;
+pub mod error;
+pub mod idempotency;
+pub mod specifications;
+
+pub use error::Error;
+pub use provider_hub_store::audit::Actor;
+
+/// Largest page a list answers, and the page size when none is asked for (SPEC.md §5).
+pub const MAX_PAGE: usize = 500;
+pub const DEFAULT_PAGE: usize = 50;
+
+pub(crate) fn naive(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    now.naive_utc()
+}

@@ -1,1 +1,53 @@
+//! Provider Hub storage: diesel over SQLite (embedded default) and PostgreSQL (production).
+//! All SQL lives here; callers get plain data and domain types back.
 
+pub mod areas;
+pub mod audit;
+pub mod cursor;
+pub mod db;
+pub mod idempotency;
+pub mod schema;
+pub mod specifications;
+
+pub use db::{
+    connect, run_migrations, write_transaction, DatabaseTarget, DbConn, Pool, PoolOptions,
+    PooledConn,
+};
+
+/// What can go wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error("no database connection available: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+impl StoreError {
+    /// True when the error is a unique-key violation (a concurrent or repeated insert).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Db(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+/// A new opaque id with a readable prefix, e.g. `spec_0193…`; time-ordered.
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::now_v7().simple())
+}
+
+/// Timestamps are stored as naive UTC on both backends.
+pub(crate) fn to_utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_naive_utc_and_offset(t, chrono::Utc)
+}

@@ -1,0 +1,271 @@
+//! Connections: one diesel connection type over SQLite and PostgreSQL, the pool,
+//! embedded migrations per backend, and write transactions that behave the same on both.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::StoreError;
+
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// A connection to either backend; every query in the store is written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which backend a database URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseTarget {
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; `sqlite://path`, `sqlite:path`
+    /// or a plain file path is SQLite.
+    pub fn parse(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty()
+            || path == ":memory:"
+            || url.contains("://") && !url.starts_with("sqlite://")
+        {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL `{}`: use postgres://… or sqlite://path/to/file",
+                redact(url)
+            )));
+        }
+        Ok(Self::Sqlite(PathBuf::from(path)))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+/// A URL fit for logs: any password is replaced.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Opens connections for the pool, configuring SQLite for safe concurrent use.
+#[derive(Debug, Clone)]
+pub struct HubConnectionManager {
+    target: DatabaseTarget,
+}
+
+/// How long a SQLite writer waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+
+impl HubConnectionManager {
+    pub fn new(target: DatabaseTarget) -> Self {
+        Self { target }
+    }
+
+    pub fn establish(&self) -> Result<DbConn, diesel::ConnectionError> {
+        match &self.target {
+            DatabaseTarget::Postgres(url) => PgConnection::establish(url).map(DbConn::Pg),
+            DatabaseTarget::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                // WAL lets readers run beside the writer; FULL sync keeps every committed write.
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON; \
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                ))
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for HubConnectionManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        self.establish().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        <DbConn as diesel::r2d2::R2D2Connection>::is_broken(conn)
+    }
+}
+
+pub type Pool = r2d2::Pool<HubConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<HubConnectionManager>;
+
+/// Pool settings an operator may tune.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_size: 10,
+            connection_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Opens the database a URL names (creating a SQLite file and its folder if needed),
+/// runs pending migrations, and returns a pool.
+pub fn connect(url: &str, options: &PoolOptions) -> Result<Pool, StoreError> {
+    let target = DatabaseTarget::parse(url)?;
+    if let DatabaseTarget::Sqlite(path) = &target {
+        ensure_parent_dir(path)?;
+    }
+    let manager = HubConnectionManager::new(target);
+    {
+        let mut conn = manager
+            .establish()
+            .map_err(|e| StoreError::Config(format!("cannot open the database: {e}")))?;
+        run_migrations(&mut conn)?;
+    }
+    r2d2::Pool::builder()
+        .max_size(options.max_size)
+        .connection_timeout(options.connection_timeout)
+        .build(manager)
+        .map_err(|e| StoreError::Config(format!("cannot open the database pool: {e}")))
+}
+
+fn ensure_parent_dir(path: &Path) -> Result<(), StoreError> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Config(format!("cannot create the folder {}: {e}", dir.display()))
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Applies every pending migration of the connection's backend.
+pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
+    let applied = match conn {
+        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| StoreError::Migration(e.to_string()))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// Reverts every applied migration (used by the migration round-trip test and operators).
+pub fn revert_all_migrations(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
+    let reverted = match conn {
+        DbConn::Pg(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS),
+        DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| StoreError::Migration(e.to_string()))?;
+    Ok(reverted.iter().map(|v| v.to_string()).collect())
+}
+
+/// Runs `f` in a transaction that holds the write lock from its start.
+///
+/// On SQLite a plain `BEGIN` takes the write lock only at the first write, and two
+/// such transactions can deadlock (one gets SQLITE_BUSY at once, whatever the busy
+/// timeout); `BEGIN IMMEDIATE` queues writers behind the busy timeout instead.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    // Inside another write transaction this becomes a savepoint of it.
+    if DbConn::transaction_manager_status_mut(conn)
+        .transaction_depth()?
+        .is_some()
+    {
+        return conn.transaction(f);
+    }
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            if let Err(commit_error) = DbConn::commit_transaction(conn) {
+                // A failed commit leaves the transaction open on some backends.
+                let _ = DbConn::rollback_transaction(conn);
+                return Err(commit_error.into());
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            DbConn::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chooses_the_backend_from_the_url() {
+        assert_eq!(
+            DatabaseTarget::parse("postgres://u@h/db").ok(),
+            Some(DatabaseTarget::Postgres("postgres://u@h/db".into()))
+        );
+        assert_eq!(
+            DatabaseTarget::parse("sqlite://data/hub.sqlite3").ok(),
+            Some(DatabaseTarget::Sqlite("data/hub.sqlite3".into()))
+        );
+        assert_eq!(
+            DatabaseTarget::parse("./hub.db").ok(),
+            Some(DatabaseTarget::Sqlite("./hub.db".into()))
+        );
+        assert!(DatabaseTarget::parse("mysql://h/db").is_err());
+        assert!(DatabaseTarget::parse(":memory:").is_err());
+        assert!(DatabaseTarget::parse("").is_err());
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact("postgres://hub:s3cret@db:5432/hub"),
+            "postgres://hub:***@db:5432/hub"
+        );
+        assert_eq!(redact("postgres://hub@db/hub"), "postgres://hub@db/hub");
+    }
+}
