@@ -1,1 +1,144 @@
+//! Provider Hub's HTTP API: actix-web handlers, one module per resource, with the
+//! OpenAPI document collected from the handlers themselves.
 
+pub mod areas;
+pub mod auth;
+pub mod error;
+pub mod health;
+pub mod idempotency;
+pub mod json;
+pub mod pagination;
+pub mod specifications;
+pub mod state;
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, App, HttpRequest, HttpResponse};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{ApiError, PROBLEM_JSON};
+pub use crate::state::{AppState, Clock, SystemClock};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Provider Hub",
+        description = "Spot-purchasing rehabilitation interventions from accredited providers at the point of need. \
+                       Every route but health, the OpenAPI document, the docs and published awards needs \
+                       `Authorization: Bearer <JWT>`. Errors are RFC 9457 problem details.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "areas", description = "Probation delivery units"),
+        (name = "specifications", description = "Published service specifications, owned by the quality team"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// Registers every route of the API; the one place routes are wired.
+fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.openapi(ApiDoc::openapi())
+        .service(scope::scope("/health").configure(health::configure))
+        .service(
+            scope::scope("/v1")
+                .configure(areas::configure)
+                .configure(specifications::configure),
+        )
+}
+
+/// The OpenAPI document of the whole API, as served at `/v1/openapi.json`.
+pub fn openapi() -> OpenApiDoc {
+    static DOC: std::sync::OnceLock<OpenApiDoc> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| routes(App::new().into_utoipa_app()).split_for_parts().1)
+        .clone()
+}
+
+/// The whole application: docs, routes, error shaping. Used by the server and by tests.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<EitherBody<BoxBody>>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let app =
+        App::new()
+            .app_data(state)
+            .app_data(web::PayloadConfig::new(json::MAX_BODY_BYTES))
+            .app_data(web::PathConfig::default().error_handler(|err, _| {
+                ApiError::not_found(format!("no such resource: {err}")).into()
+            }))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|err, _| ApiError::invalid("query", err.to_string()).into()),
+            )
+            // The docs come first: `/v1/openapi.json` lives beside the `/v1` scope.
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/v1/openapi.json", openapi()))
+            .service(web::redirect("/docs", "/docs/"));
+    routes(app.into_utoipa_app())
+        .into_app()
+        .default_service(web::to(not_found))
+        .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+        .wrap(actix_web::middleware::NormalizePath::new(
+            actix_web::middleware::TrailingSlash::MergeOnly,
+        ))
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    let problem = ApiError::not_found(format!("no route for {} {}", req.method(), req.path()));
+    actix_web::ResponseError::error_response(&problem)
+}
+
+/// Any 4xx/5xx answer not already a problem (e.g. from actix itself) becomes one.
+fn problem_for_plain_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem || !(res.status().is_client_error() || res.status().is_server_error()) {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let problem = ApiError::new(
+        status,
+        "http",
+        status.canonical_reason().unwrap_or("Error"),
+        status
+            .canonical_reason()
+            .unwrap_or("the request failed")
+            .to_lowercase(),
+    );
+    let (req, _) = res.into_parts();
+    let response: HttpResponse = actix_web::ResponseError::error_response(&problem);
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}

@@ -94,6 +94,11 @@ impl SpecificationStatus {
         }
     }
 
+    /// Drafts are the quality team's work in progress; every other status is public.
+    pub fn visible_to(self, role: crate::Role) -> bool {
+        self != Self::Draft || role == crate::Role::Quality
+    }
+
     /// Only a draft may be edited: a published version never changes.
     pub fn edit(self) -> Result<Self, IllegalTransition> {
         match self {

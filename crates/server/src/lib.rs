@@ -1,1 +1,92 @@
+//! The Provider Hub server: configuration, start-up and the command-line tools.
 
+pub mod config;
+pub mod token;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::{web, HttpServer};
+use provider_hub_api::auth::{Authenticator, JwksCache, KeySource};
+use provider_hub_api::{AppState, Clock, SystemClock};
+use provider_hub_store::{Pool, PoolOptions};
+
+pub use crate::config::Config;
+
+/// Uses the RustCrypto backend for JWT signatures; safe to call more than once.
+pub fn install_crypto() {
+    let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+}
+
+/// Builds the token verifier the configuration asks for.
+pub fn authenticator(config: &Config) -> Result<Authenticator, String> {
+    install_crypto();
+    let keys = if let Some(url) = &config.jwks_url {
+        KeySource::Jwks(JwksCache::new(url.clone())?)
+    } else if let Some(pem) = config.public_key_pem()? {
+        KeySource::from_public_key_pem(&pem)?
+    } else {
+        KeySource::Secret(config.shared_secret()?)
+    };
+    Ok(Authenticator::new(
+        keys,
+        config.jwt_issuer.clone(),
+        config.jwt_audience.clone(),
+    ))
+}
+
+/// Opens the database and applies migrations.
+pub fn open_database(config: &Config) -> Result<Pool, String> {
+    provider_hub_store::connect(
+        &config.database_url,
+        &PoolOptions {
+            max_size: config.pool_size,
+            ..PoolOptions::default()
+        },
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// A built, bound, not yet running hub.
+pub struct Application {
+    server: actix_web::dev::Server,
+    port: u16,
+}
+
+impl Application {
+    /// Binds `config.listen` (port 0 picks a free port) and prepares the server.
+    pub fn build(config: &Config) -> Result<Self, String> {
+        Self::build_with_clock(config, Arc::new(SystemClock))
+    }
+
+    pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, String> {
+        let pool = open_database(config)?;
+        let auth = Arc::new(authenticator(config)?);
+        let state = web::Data::new(AppState { pool, auth, clock });
+        let listener = TcpListener::bind(&config.listen)
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let mut server =
+            HttpServer::new(move || provider_hub_api::app(state.clone())).shutdown_timeout(30);
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?
+            .run();
+        Ok(Self { server, port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

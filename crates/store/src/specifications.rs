@@ -231,6 +231,8 @@ pub struct SpecificationFilter {
     pub category: Option<Category>,
     pub status: Option<SpecificationStatus>,
     pub code: Option<String>,
+    /// Leave drafts out (for callers outside the quality team).
+    pub exclude_drafts: bool,
 }
 
 /// Versions in (code, version) order; the cursor key is the last (code, version) seen.
@@ -251,6 +253,9 @@ pub fn list(
     }
     if let Some(code) = &filter.code {
         query = query.filter(specifications::code.eq(code.clone()));
+    }
+    if filter.exclude_drafts {
+        query = query.filter(specifications::status.ne(SpecificationStatus::Draft.as_str()));
     }
     if let Some((code, version)) = after {
         query = query.filter(

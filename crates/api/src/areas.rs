@@ -1,0 +1,135 @@
+//! `/v1/areas`: probation delivery units. Admin creates; every caller reads.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use provider_hub_domain::Role;
+use provider_hub_market::areas::{self, NewArea};
+use provider_hub_store::areas::AreaRow;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::json::RawBody;
+use crate::pagination::{page_request, PageBody};
+use crate::state::AppState;
+
+/// A probation delivery unit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Area {
+    #[schema(example = "SY-SHF")]
+    pub code: String,
+    pub name: String,
+    pub region: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<AreaRow> for Area {
+    fn from(r: AreaRow) -> Self {
+        Area {
+            code: r.code,
+            name: r.name,
+            region: r.region,
+            created_at: DateTime::from_naive_utc_and_offset(r.created_at, Utc),
+        }
+    }
+}
+
+/// A page of areas.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AreaPage {
+    pub items: Vec<Area>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AreaListQuery {
+    /// Page size, 1–500 (default 50).
+    #[param(value_type = Option<u32>)]
+    pub limit: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+}
+
+/// Lists areas in code order.
+#[utoipa::path(tag = "areas", params(AreaListQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "A page of areas", body = AreaPage),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/areas")]
+async fn list_areas(
+    _caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<AreaListQuery>,
+) -> Result<web::Json<AreaPage>, ApiError> {
+    let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
+    let page = state
+        .db(move |conn| Ok(areas::list(conn, after, limit)?))
+        .await?;
+    let body = PageBody::from_page(page, Area::from);
+    Ok(web::Json(AreaPage {
+        items: body.items,
+        next: body.next,
+    }))
+}
+
+/// Reads one area.
+#[utoipa::path(tag = "areas", security(("bearer" = [])), params(("code" = String, Path, description = "Area code")), responses(
+    (status = 200, description = "The area", body = Area),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such area", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/areas/{code}")]
+async fn get_area(
+    _caller: Caller,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> Result<web::Json<Area>, ApiError> {
+    let code = code.into_inner();
+    let row = state.db(move |conn| Ok(areas::get(conn, &code)?)).await?;
+    Ok(web::Json(row.into()))
+}
+
+/// Creates an area (admin).
+#[utoipa::path(tag = "areas", security(("bearer" = [])), request_body = NewArea,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
+    responses(
+    (status = 201, description = "Created", body = Area),
+    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The area exists", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields, or Idempotency-Key reused", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/areas")]
+async fn create_area(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: RawBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let body = body.json::<NewArea>()?;
+    let new = body.value;
+    crate::idempotency::create(
+        &state,
+        &caller,
+        &req,
+        "POST /v1/areas",
+        &body.raw,
+        StatusCode::CREATED,
+        move |conn, actor, now| areas::create(conn, actor, new, now).map(Area::from),
+    )
+    .await
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_areas)
+        .service(get_area)
+        .service(create_area);
+}

@@ -1,0 +1,60 @@
+//! Creating POSTs with an optional `Idempotency-Key` header (SPEC.md §5).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use provider_hub_market::idempotency::{self, IdempotentRequest};
+use provider_hub_market::{Actor, Error as MarketError};
+use provider_hub_store::DbConn;
+use serde::Serialize;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const HEADER: &str = "Idempotency-Key";
+
+/// Runs a creating use case at most once per caller and key, and answers with its
+/// status and body; a replayed answer carries `Idempotent-Replayed: true`.
+pub async fn create<T, F>(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    route: &'static str,
+    body: &serde_json::Value,
+    status: StatusCode,
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    T: Serialize,
+    F: FnOnce(&mut DbConn, &Actor, DateTime<Utc>) -> Result<T, MarketError> + Send + 'static,
+{
+    let request = match req.headers().get(HEADER) {
+        None => None,
+        Some(value) => {
+            let key = value
+                .to_str()
+                .map_err(|_| ApiError::invalid(HEADER, "must be visible ASCII"))?;
+            Some(IdempotentRequest::new(key, route, body)?)
+        }
+    };
+    let actor = caller.actor();
+    let now = state.now();
+    let answer = state
+        .db(move |conn| {
+            idempotency::run(conn, &actor, request.as_ref(), now, |conn| {
+                let created = work(conn, &actor, now)?;
+                let body = serde_json::to_value(created).map_err(|e| {
+                    MarketError::Store(provider_hub_store::StoreError::Corrupt(e.to_string()))
+                })?;
+                Ok((status.as_u16(), body))
+            })
+            .map_err(ApiError::from)
+        })
+        .await?;
+    let mut response = HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(status));
+    if answer.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(response.json(answer.body))
+}

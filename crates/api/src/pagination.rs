@@ -1,0 +1,54 @@
+//! Cursor pagination (SPEC.md §5): `?limit=` (default 50, max 500) and `?after=`.
+
+use provider_hub_market::{DEFAULT_PAGE, MAX_PAGE};
+use provider_hub_store::cursor::{self, Page};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+/// Reads `limit` and `after` from their raw query values.
+pub fn page_request<K: DeserializeOwned>(
+    limit: Option<&str>,
+    after: Option<&str>,
+) -> Result<(usize, Option<K>), ApiError> {
+    let limit = match limit {
+        None => DEFAULT_PAGE,
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+            _ => {
+                return Err(ApiError::invalid(
+                    "limit",
+                    format!("must be a whole number from 1 to {MAX_PAGE}"),
+                ))
+            }
+        },
+    };
+    let after = match after {
+        None | Some("") => None,
+        Some(c) => Some(
+            cursor::decode::<K>(c)
+                .ok_or_else(|| ApiError::invalid("after", "is not a cursor this list gave out"))?,
+        ),
+    };
+    Ok((limit, after))
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageBody<T> {
+    pub items: Vec<T>,
+    /// Pass as `after` to read the next page; null on the last page.
+    pub next: Option<String>,
+}
+
+impl<T> PageBody<T> {
+    pub fn from_page<U>(page: Page<U>, f: impl FnMut(U) -> T) -> Self {
+        let page = page.map(f);
+        PageBody {
+            items: page.items,
+            next: page.next,
+        }
+    }
+}

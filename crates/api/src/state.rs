@@ -1,0 +1,57 @@
+//! Shared state of the running hub and the bridge from async handlers to the
+//! synchronous database (diesel runs on actix's blocking thread pool).
+
+use std::sync::Arc;
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use provider_hub_store::{DbConn, Pool};
+
+use crate::auth::Authenticator;
+use crate::error::ApiError;
+
+/// The time, injectable so tests can move it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+pub struct AppState {
+    pub pool: Pool,
+    pub auth: Arc<Authenticator>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Runs `f` with a pooled connection off the async executor.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get().map_err(|e| {
+                tracing::warn!(error = %e, "no database connection available");
+                ApiError::unavailable()
+            })?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "blocking database task failed");
+            ApiError::internal()
+        })?
+    }
+}

@@ -1,0 +1,201 @@
+//! Configuration from `HUB_*` environment variables, with defaults that run the hub
+//! on its embedded SQLite database with no setup.
+
+use std::path::{Path, PathBuf};
+
+use rand::RngCore;
+
+/// Everything the hub needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite://path` (default: a file in the data directory) or `postgres://…`.
+    pub database_url: String,
+    /// Address to listen on.
+    pub listen: String,
+    /// Where the hub keeps its SQLite file and generated secret.
+    pub data_dir: PathBuf,
+    /// HS256 secret; generated into the data directory when no key is configured.
+    pub jwt_secret: Option<String>,
+    /// RS256/ES256 public key, as PEM text or a path to a PEM file.
+    pub jwt_public_key_pem: Option<String>,
+    /// An identity provider's JWKS URL.
+    pub jwks_url: Option<String>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub pool_size: u32,
+    /// HTTP worker threads (default: the number of CPUs).
+    pub workers: Option<usize>,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_ISSUER: &str = "provider-hub";
+pub const DEFAULT_AUDIENCE: &str = "provider-hub";
+const SECRET_FILE: &str = "jwt-secret";
+
+impl Config {
+    /// Reads the environment; `get` is `std::env::var` in production and a map in tests.
+    pub fn from_env_with(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let non_empty = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let data_dir = PathBuf::from(non_empty("HUB_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = non_empty("HUB_DATABASE_URL").unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                data_dir.join("provider-hub.sqlite3").display()
+            )
+        });
+        let pool_size = match non_empty("HUB_DB_POOL_SIZE") {
+            None => 10,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=200).contains(n))
+                .ok_or("HUB_DB_POOL_SIZE must be a number from 1 to 200")?,
+        };
+        let workers = match non_empty("HUB_WORKERS") {
+            None => None,
+            Some(v) => Some(
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=256).contains(n))
+                    .ok_or("HUB_WORKERS must be a number from 1 to 256")?,
+            ),
+        };
+        let config = Config {
+            database_url,
+            listen: non_empty("HUB_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            data_dir,
+            jwt_secret: non_empty("HUB_JWT_SECRET"),
+            jwt_public_key_pem: non_empty("HUB_JWT_PUBLIC_KEY_PEM"),
+            jwks_url: non_empty("HUB_JWKS_URL"),
+            jwt_issuer: non_empty("HUB_JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.into()),
+            jwt_audience: non_empty("HUB_JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.into()),
+            pool_size,
+            workers,
+        };
+        let key_sources = [
+            config.jwt_secret.is_some(),
+            config.jwt_public_key_pem.is_some(),
+            config.jwks_url.is_some(),
+        ];
+        if key_sources.iter().filter(|set| **set).count() > 1 {
+            return Err(
+                "set only one of HUB_JWT_SECRET, HUB_JWT_PUBLIC_KEY_PEM and HUB_JWKS_URL".into(),
+            );
+        }
+        if config.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err("HUB_JWT_SECRET must be at least 32 characters".into());
+        }
+        Ok(config)
+    }
+
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_env_with(|k| std::env::var(k).ok())
+    }
+
+    /// True when tokens are signed with a shared secret (the embedded default).
+    pub fn uses_shared_secret(&self) -> bool {
+        self.jwt_public_key_pem.is_none() && self.jwks_url.is_none()
+    }
+
+    /// The HS256 secret: configured, or kept in the data directory (made on first use).
+    pub fn shared_secret(&self) -> Result<Vec<u8>, String> {
+        if let Some(s) = &self.jwt_secret {
+            return Ok(s.as_bytes().to_vec());
+        }
+        load_or_create_secret(&self.data_dir)
+    }
+
+    /// The public key PEM, read from a file when the setting is a path.
+    pub fn public_key_pem(&self) -> Result<Option<Vec<u8>>, String> {
+        match &self.jwt_public_key_pem {
+            None => Ok(None),
+            Some(v) if v.trim_start().starts_with("-----BEGIN") => Ok(Some(v.as_bytes().to_vec())),
+            Some(path) => std::fs::read(path)
+                .map(Some)
+                .map_err(|e| format!("cannot read HUB_JWT_PUBLIC_KEY_PEM file {path}: {e}")),
+        }
+    }
+}
+
+fn load_or_create_secret(data_dir: &Path) -> Result<Vec<u8>, String> {
+    let path = data_dir.join(SECRET_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim().len() >= 32 => return Ok(text.trim().as_bytes().to_vec()),
+        Ok(_) => return Err(format!("{} is too short to be a secret", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    }
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = hex::encode(bytes);
+    write_private(&path, &secret)?;
+    // Another process may have raced us to it; whatever is on disk now is the secret.
+    std::fs::read_to_string(&path)
+        .map(|t| t.trim().as_bytes().to_vec())
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn write_private(path: &Path, contents: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut file) => file
+            .write_all(contents.as_bytes())
+            .and_then(|_| file.sync_all())
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(format!("cannot create {}: {e}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_env_with(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_run_on_sqlite_in_the_data_directory() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.database_url, "sqlite://./data/provider-hub.sqlite3");
+        assert_eq!(c.listen, DEFAULT_LISTEN);
+        assert!(c.uses_shared_secret());
+    }
+
+    #[test]
+    fn refuses_two_key_sources_and_weak_secrets() {
+        assert!(config(&[
+            ("HUB_JWT_SECRET", &"x".repeat(40)),
+            ("HUB_JWKS_URL", "http://idp/jwks")
+        ])
+        .is_err());
+        assert!(config(&[("HUB_JWT_SECRET", "short")]).is_err());
+        assert!(config(&[("HUB_DB_POOL_SIZE", "0")]).is_err());
+    }
+
+    #[test]
+    fn generates_a_secret_once_and_keeps_it() {
+        let dir = std::env::temp_dir().join(format!("hub-secret-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let first = load_or_create_secret(&dir).expect("created");
+        let second = load_or_create_secret(&dir).expect("read back");
+        assert_eq!(first, second);
+        assert_eq!(first.len(), 64);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
