@@ -1,1 +1,364 @@
+//! Test harness: a real hub on port 0 with its own database (a fresh SQLite file, or a
+//! fresh PostgreSQL database from `TEST_DATABASE_URL`), and an HTTP client to call it.
 
+use std::path::PathBuf;
+
+use chrono::Utc;
+use diesel::{Connection, RunQueryDsl};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use provider_hub_api::auth::Claims;
+use provider_hub_server::{Application, Config};
+use serde_json::Value;
+
+pub use serde_json::json;
+
+/// Which backend a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one async test body on both backends: `both_backends!(name, |app| async move { … })`.
+/// The PostgreSQL variant is ignored (not passed) when TEST_DATABASE_URL was not set.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[actix_web::test]
+            async fn sqlite() {
+                let app = $crate::TestApp::spawn($crate::Backend::Sqlite).await;
+                ($body)(app).await;
+            }
+
+            #[actix_web::test]
+            #[cfg_attr(
+                not(hub_postgres),
+                ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+            )]
+            async fn postgres() {
+                let app = $crate::TestApp::spawn($crate::Backend::Postgres).await;
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
+/// A test's own database, removed when the test ends.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    dir: Option<PathBuf>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> Self {
+        let name = format!("hub_test_{}", uuid::Uuid::new_v4().simple());
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(&name);
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                TestDb {
+                    url: format!("sqlite://{}", dir.join("hub.sqlite3").display()),
+                    backend,
+                    dir: Some(dir),
+                    pg: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL")
+                    .expect("TEST_DATABASE_URL must name a PostgreSQL server for PostgreSQL tests");
+                let mut admin = diesel::PgConnection::establish(&admin_url).unwrap_or_else(|e| {
+                    panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}")
+                });
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                TestDb {
+                    url: with_database(&admin_url, &name),
+                    backend,
+                    dir: Some(std::env::temp_dir().join(&name)),
+                    pg: Some((admin_url, name)),
+                }
+            }
+        }
+    }
+
+    /// A direct connection, for checking what the API stored.
+    pub fn connect(&self) -> provider_hub_store::DbConn {
+        provider_hub_store::db::HubConnectionManager::new(
+            provider_hub_store::DatabaseTarget::parse(&self.url).expect("test url"),
+        )
+        .establish()
+        .expect("connect to test database")
+    }
+}
+
+/// The same server URL with another database name.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let server = match base[after_scheme..].find('/') {
+        Some(slash) => &base[..after_scheme + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{server}/{db}?{q}"),
+        None => format!("{server}/{db}"),
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.pg {
+            if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        }
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// The HS256 secret test hubs use unless a test configures other keys.
+pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+
+/// A running hub and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub config: Config,
+    handle: actix_web::dev::ServerHandle,
+    // Dropped last: the server must stop before its database goes.
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Spawns a hub whose configuration `adjust` may change (keys, issuer…).
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
+        if std::env::var("TEST_LOG").is_ok() {
+            let _ = tracing_subscriber_init();
+        }
+        let db = TestDb::new(backend);
+        let mut config = Config::from_env_with(|_| None).expect("default config");
+        config.database_url = db.url.clone();
+        config.listen = "127.0.0.1:0".into();
+        config.data_dir = db.dir.clone().unwrap_or_else(std::env::temp_dir);
+        config.jwt_secret = Some(TEST_SECRET.into());
+        config.pool_size = 4;
+        config.workers = Some(2);
+        adjust(&mut config);
+        let app = Application::build(&config).expect("build app");
+        let port = app.port();
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+            config,
+            handle,
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A valid token for a role, signed with the test secret.
+    pub fn token(&self, role: &str) -> String {
+        let claims = match role {
+            "offender_manager" => claims(role, Some("SY-SHF"), None),
+            "provider" => claims(role, None, Some("prv_test")),
+            _ => claims(role, None, None),
+        };
+        sign_hs256(&claims, TEST_SECRET)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET");
+        status_and_json(r).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("POST");
+        status_and_json(r).await
+    }
+
+    pub async fn post_empty(&self, path: &str, token: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("POST");
+        status_and_json(r).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("PATCH");
+        status_and_json(r).await
+    }
+
+    /// How many audit rows the hub has written.
+    pub fn audit_count(&self) -> i64 {
+        provider_hub_store::audit::count(&mut self.db.connect()).expect("count audit rows")
+    }
+
+    /// A summary of everything stored, to show that a refused request changed nothing.
+    pub async fn snapshot(&self) -> Value {
+        let admin = self.token("quality");
+        let (_, specs) = self.get("/v1/specifications?limit=500", &admin).await;
+        let (_, areas) = self.get("/v1/areas?limit=500", &admin).await;
+        json!({ "specifications": specs, "areas": areas, "audit_rows": self.audit_count() })
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting at once; the database is dropped (and connections forced off) next.
+        let handle = self.handle.clone();
+        actix_web::rt::spawn(async move { handle.stop(false).await });
+    }
+}
+
+pub async fn status_and_json(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let content_type = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let text = r.text().await.expect("body");
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    if status >= 400 {
+        assert!(
+            content_type.starts_with("application/problem+json"),
+            "error {status} must be problem+json, was `{content_type}`: {value}"
+        );
+        assert_eq!(
+            value["status"],
+            json!(status),
+            "problem status matches: {value}"
+        );
+        assert!(
+            value["title"].is_string() && value["type"].is_string() && value["detail"].is_string()
+        );
+    }
+    (status, value)
+}
+
+/// Claims valid for the test hub's issuer and audience, for an hour.
+pub fn claims(role: &str, area: Option<&str>, provider_id: Option<&str>) -> Claims {
+    let now = Utc::now().timestamp();
+    Claims {
+        sub: format!("test-{role}"),
+        role: role.to_owned(),
+        exp: now + 3600,
+        iat: now,
+        iss: provider_hub_server::config::DEFAULT_ISSUER.to_owned(),
+        aud: provider_hub_server::config::DEFAULT_AUDIENCE.to_owned(),
+        nbf: None,
+        area: area.map(str::to_owned),
+        provider_id: provider_id.map(str::to_owned),
+    }
+}
+
+pub fn sign_hs256(claims: &Claims, secret: &str) -> String {
+    provider_hub_server::install_crypto();
+    jsonwebtoken::encode(
+        &Header::default(),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("sign")
+}
+
+pub fn sign_with_pem(
+    claims: &Claims,
+    algorithm: Algorithm,
+    private_pem: &[u8],
+    kid: Option<&str>,
+) -> String {
+    provider_hub_server::install_crypto();
+    let key = match algorithm {
+        Algorithm::ES256 => EncodingKey::from_ec_pem(private_pem).expect("EC key"),
+        _ => EncodingKey::from_rsa_pem(private_pem).expect("RSA key"),
+    };
+    let mut header = Header::new(algorithm);
+    header.kid = kid.map(str::to_owned);
+    jsonwebtoken::encode(&header, claims, &key).expect("sign")
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// A complete, valid specification body.
+pub fn specification_body(code: &str) -> Value {
+    json!({
+        "code": code,
+        "title": "Unpaid work, standard placement",
+        "description": "Supervised unpaid work in the community.",
+        "category": "unpaid_work",
+        "needs": ["education_training_employment"],
+        "delivery_standard": { "min_sessions": 10, "min_hours": 40, "format": "group" },
+        "unit_of_purchase": "40 hours of supervised unpaid work",
+        "price_cap_pence": 60000,
+        "eligibility": {
+            "sexes": ["female", "male"], "min_age": 18, "max_age": 80,
+            "max_risk_of_harm": "high", "tiers": [1, 2, 3]
+        },
+        "payment_model": { "milestones": [
+            { "milestone": "start", "percent": 20 },
+            { "milestone": "completion", "percent": 50 },
+            { "milestone": "outcome", "percent": 30 }
+        ]}
+    })
+}
+
+fn tracing_subscriber_init() -> Result<(), String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+        .with_test_writer()
+        .try_init()
+        .map_err(|e| e.to_string())
+}
