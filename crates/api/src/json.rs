@@ -88,14 +88,25 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<JsonBody<T>, ApiError>
         .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))?;
     let value = serde_path_to_error::deserialize(&raw).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." {
-            String::from("body")
-        } else {
-            path
-        };
-        ApiError::invalid(&field, e.into_inner().to_string())
+        let message = e.into_inner().to_string();
+        ApiError::invalid(&field_of(&path, &message), message)
     })?;
     Ok(JsonBody { value, raw })
+}
+
+/// The field an error is about: serde reports missing and unknown fields at the
+/// enclosing object, so the field's own name is taken from the message.
+fn field_of(path: &str, message: &str) -> String {
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    match (path, named) {
+        (".", Some(name)) => name.to_owned(),
+        (".", None) => "body".to_owned(),
+        (path, Some(name)) => format!("{path}.{name}"),
+        (path, None) => path.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ mod tests {
     fn rejects_negative_and_absurd_amounts() {
         assert!(Money::from_pence(-1).is_err());
         assert!(Money::from_pence(MAX_PENCE + 1).is_err());
-        assert_eq!(Money::from_pence(125_00).map(Money::pence), Ok(12_500));
+        assert_eq!(Money::from_pence(12_500).map(Money::pence), Ok(12_500));
     }
 
     #[test]

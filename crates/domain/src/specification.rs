@@ -424,6 +424,8 @@ mod tests {
         }
     }
 
+    type Breaker = Box<dyn Fn(&mut SpecificationContent)>;
+
     fn fields(r: Result<(), ValidationErrors>) -> Vec<String> {
         r.err()
             .map(|e| e.0.into_iter().map(|f| f.field).collect())
@@ -437,7 +439,7 @@ mod tests {
 
     #[test]
     fn each_broken_rule_names_its_field() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut SpecificationContent)>)> = vec![
+        let cases: Vec<(&str, Breaker)> = vec![
             ("title", Box::new(|c| c.title = "  ".into())),
             ("needs", Box::new(|c| c.needs.clear())),
             (

@@ -1,0 +1,90 @@
+//! Every migration runs up, down and up again on both backends, and the schema the code
+//! expects matches what the migrations make.
+
+use diesel::prelude::*;
+use provider_hub_store::db::{revert_all_migrations, run_migrations};
+use provider_hub_store::schema::{areas, audit_log, idempotency_keys, specifications};
+use provider_hub_tests::{Backend, TestDb};
+
+fn round_trip(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut conn = db.connect();
+    let applied = run_migrations(&mut conn).expect("up");
+    assert!(!applied.is_empty());
+    check_schema(&mut conn);
+    let reverted = revert_all_migrations(&mut conn).expect("down");
+    assert_eq!(reverted.len(), applied.len());
+    assert!(
+        areas::table.count().get_result::<i64>(&mut conn).is_err(),
+        "tables are gone after down"
+    );
+    let again = run_migrations(&mut conn).expect("up again");
+    assert_eq!(again, applied);
+    check_schema(&mut conn);
+}
+
+/// Selecting every column of every table in schema.rs fails if a column is missing or mistyped.
+fn check_schema(conn: &mut provider_hub_store::DbConn) {
+    assert_eq!(
+        areas::table
+            .select(areas::all_columns)
+            .load::<(String, String, String, chrono::NaiveDateTime)>(conn)
+            .expect("areas")
+            .len(),
+        0
+    );
+    assert_eq!(
+        specifications::table
+            .select(provider_hub_store::specifications::SpecificationRow::as_select())
+            .load(conn)
+            .expect("specifications")
+            .len(),
+        0
+    );
+    assert_eq!(
+        audit_log::table
+            .select(provider_hub_store::audit::AuditRow::as_select())
+            .load(conn)
+            .expect("audit_log")
+            .len(),
+        0
+    );
+    assert_eq!(
+        idempotency_keys::table
+            .select(provider_hub_store::idempotency::IdempotencyRecord::as_select())
+            .load(conn)
+            .expect("idempotency_keys")
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn migrations_round_trip_on_sqlite() {
+    round_trip(Backend::Sqlite);
+}
+
+#[test]
+#[cfg_attr(
+    not(hub_postgres),
+    ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+)]
+fn migrations_round_trip_on_postgres() {
+    round_trip(Backend::Postgres);
+}
+
+#[test]
+fn both_backends_have_the_same_migrations() {
+    let names = |dir: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(format!(
+            "{}/../migrations/{dir}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("migrations dir")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("postgres"), names("sqlite"));
+}

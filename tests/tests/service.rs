@@ -1,0 +1,87 @@
+//! Health, the OpenAPI document and the docs.
+
+use provider_hub_tests::{both_backends, TestApp};
+
+both_backends!(
+    health_probes_answer_without_a_token,
+    |app: TestApp| async move {
+        for path in ["/health/live", "/health/ready"] {
+            let r = app.client.get(app.url(path)).send().await.expect("send");
+            assert_eq!(r.status().as_u16(), 200, "{path}");
+            let body: serde_json::Value = r.json().await.expect("json");
+            assert_eq!(body["status"], "ok");
+        }
+    }
+);
+
+#[actix_web::test]
+async fn the_served_and_committed_openapi_documents_equal_the_code() {
+    let app = TestApp::spawn(provider_hub_tests::Backend::Sqlite).await;
+    let served: serde_json::Value = app
+        .client
+        .get(app.url("/v1/openapi.json"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let generated: serde_json::Value = serde_json::from_str(
+        &provider_hub_api::openapi()
+            .to_pretty_json()
+            .expect("render"),
+    )
+    .expect("json");
+    assert_eq!(served, generated);
+    assert!(served["openapi"]
+        .as_str()
+        .is_some_and(|v| v.starts_with("3.1")));
+
+    let committed_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json");
+    let committed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(committed_path).expect("openapi/openapi.json is committed"),
+    )
+    .expect("committed document is JSON");
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is stale: run `cargo run -- openapi` and commit the result"
+    );
+
+    // Every operation documents its errors as problems, and every non-public one needs a token.
+    for (path, item) in served["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            if !path.starts_with("/v1/") {
+                continue;
+            }
+            assert!(
+                op["security"].is_array(),
+                "{method} {path} declares its security"
+            );
+            assert!(
+                op["responses"]["401"].is_object(),
+                "{method} {path} documents 401"
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_docs_are_served_without_a_download() {
+    let app = TestApp::spawn(provider_hub_tests::Backend::Sqlite).await;
+    let r = app
+        .client
+        .get(app.url("/docs/"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 200);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("swagger"), "Swagger UI page");
+    let r = app
+        .client
+        .get(app.url("/docs/swagger-ui.css"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 200, "vendored assets are served");
+}

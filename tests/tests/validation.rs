@@ -1,0 +1,169 @@
+//! Bad input gets a clear 4xx problem — never a 500 — and changes nothing.
+
+use provider_hub_tests::{both_backends, json, specification_body, status_and_json, TestApp};
+use serde_json::Value;
+
+/// Changes a valid body into an invalid one.
+type Breaker = Box<dyn Fn(&mut Value)>;
+
+async fn post_raw(
+    app: &TestApp,
+    path: &str,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let mut req = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(app.token("quality"))
+        .body(body);
+    if let Some(ct) = content_type {
+        req = req.header("content-type", ct);
+    }
+    status_and_json(req.send().await.expect("send")).await
+}
+
+both_backends!(
+    bad_bodies_get_4xx_problems_and_change_nothing,
+    |app: TestApp| async move {
+        let before = app.snapshot().await;
+        let json_ct = Some("application/json");
+
+        let (status, p) = post_raw(
+            &app,
+            "/v1/specifications",
+            json_ct,
+            b"{\"code\": \"X".to_vec(),
+        )
+        .await;
+        assert_eq!(status, 400, "malformed JSON: {p}");
+
+        let (status, p) = post_raw(
+            &app,
+            "/v1/specifications",
+            Some("text/plain"),
+            serde_json::to_vec(&specification_body("TXT")).expect("json"),
+        )
+        .await;
+        assert_eq!(status, 415, "wrong media type: {p}");
+        let (status, _) = post_raw(
+            &app,
+            "/v1/specifications",
+            None,
+            serde_json::to_vec(&specification_body("TXT")).expect("json"),
+        )
+        .await;
+        assert_eq!(status, 415, "no media type");
+
+        let mut huge = specification_body("HUGE");
+        huge["description"] = json!("x".repeat(300 * 1024));
+        let (status, p) = post_raw(
+            &app,
+            "/v1/specifications",
+            json_ct,
+            serde_json::to_vec(&huge).expect("json"),
+        )
+        .await;
+        assert_eq!(status, 413, "oversize: {p}");
+
+        // Shape errors name the field.
+        let cases: Vec<(&str, Breaker)> = vec![
+            ("colour", Box::new(|b| b["colour"] = json!("blue"))),
+            (
+                "price_cap_pence",
+                Box::new(|b| b["price_cap_pence"] = json!("lots")),
+            ),
+            (
+                "price_cap_pence",
+                Box::new(|b| b["price_cap_pence"] = json!(12.5)),
+            ),
+            ("category", Box::new(|b| b["category"] = json!("juggling"))),
+            ("needs[0]", Box::new(|b| b["needs"] = json!(["gambling"]))),
+            (
+                "eligibility.max_risk_of_harm",
+                Box::new(|b| b["eligibility"]["max_risk_of_harm"] = json!("extreme")),
+            ),
+            (
+                "eligibility.min_age",
+                Box::new(|b| b["eligibility"]["min_age"] = json!(-1)),
+            ),
+            (
+                "eligibility.min_age",
+                Box::new(|b| b["eligibility"]["min_age"] = json!(16)),
+            ),
+            (
+                "eligibility.tiers",
+                Box::new(|b| b["eligibility"]["tiers"] = json!([5])),
+            ),
+            ("code", Box::new(|b| b["code"] = json!("lower-case"))),
+            (
+                "payment_model.milestones",
+                Box::new(|b| b["payment_model"]["milestones"][0]["percent"] = json!(10)),
+            ),
+            (
+                "delivery_standard.format",
+                Box::new(|b| b["delivery_standard"]["format"] = json!("telepathy")),
+            ),
+            ("title", Box::new(|b| b["title"] = json!(""))),
+            (
+                "unit_of_purchase",
+                Box::new(|b| {
+                    b.as_object_mut().map(|o| o.remove("unit_of_purchase"));
+                }),
+            ),
+        ];
+        for (field, break_it) in cases {
+            let mut body = specification_body("BAD");
+            break_it(&mut body);
+            let (status, problem) = app
+                .post("/v1/specifications", &app.token("quality"), &body)
+                .await;
+            assert_eq!(status, 422, "{field}: {problem}");
+            let fields: Vec<&str> = problem["errors"]
+                .as_array()
+                .map(|e| e.iter().filter_map(|f| f["field"].as_str()).collect())
+                .unwrap_or_default();
+            assert!(
+                fields.iter().any(|f| f.starts_with(field)),
+                "{field} named in {problem}"
+            );
+            assert!(
+                !problem.to_string().to_lowercase().contains("sql"),
+                "no SQL in {problem}"
+            );
+        }
+
+        // A JSON array where an object belongs, and an edit with a bad value.
+        let (status, _) = app
+            .post("/v1/specifications", &app.token("quality"), &json!([1, 2]))
+            .await;
+        assert_eq!(status, 422);
+        let (status, _) = app
+            .post(
+                "/v1/areas",
+                &app.token("admin"),
+                &json!({"code": "sy shf", "name": "x", "region": "y"}),
+            )
+            .await;
+        assert_eq!(status, 422);
+
+        assert_eq!(app.snapshot().await, before, "nothing was stored");
+    }
+);
+
+both_backends!(
+    unknown_routes_and_methods_are_problems,
+    |app: TestApp| async move {
+        let (status, _) = app.get("/v1/nothing-here", &app.token("quality")).await;
+        assert_eq!(status, 404);
+        let r = app
+            .client
+            .delete(app.url("/v1/specifications"))
+            .bearer_auth(app.token("quality"))
+            .send()
+            .await
+            .expect("send");
+        let (status, _) = status_and_json(r).await;
+        assert!(status == 404 || status == 405);
+    }
+);
