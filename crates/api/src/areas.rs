@@ -47,7 +47,7 @@ pub struct AreaPage {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AreaListQuery {
     /// Page size, 1–500 (default 50).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// Cursor from the previous page's `next`.
     pub after: Option<String>,

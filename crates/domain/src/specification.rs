@@ -173,8 +173,8 @@ pub struct PaymentModel {
 }
 
 /// Everything a specification version says; what a draft edit may change.
+/// (Never read from a request directly: `NewSpecification` and `SpecificationPatch` are.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct SpecificationContent {
     pub title: String,
     #[serde(default)]
@@ -552,11 +552,18 @@ mod tests {
     #[test]
     fn unknown_fields_and_enum_values_do_not_deserialize() {
         let mut v = serde_json::to_value(content()).expect("serialize");
-        v["colour"] = serde_json::json!("blue");
-        assert!(serde_json::from_value::<SpecificationContent>(v).is_err());
-        let mut v = serde_json::to_value(content()).expect("serialize");
-        v["category"] = serde_json::json!("juggling");
-        assert!(serde_json::from_value::<SpecificationContent>(v).is_err());
+        v["code"] = serde_json::json!("UPW-STD");
+        assert!(serde_json::from_value::<NewSpecification>(v.clone()).is_ok());
+        let mut unknown = v.clone();
+        unknown["colour"] = serde_json::json!("blue");
+        assert!(serde_json::from_value::<NewSpecification>(unknown).is_err());
+        let mut bad_enum = v.clone();
+        bad_enum["category"] = serde_json::json!("juggling");
+        assert!(serde_json::from_value::<NewSpecification>(bad_enum).is_err());
+        let mut nested = v;
+        nested["eligibility"]["colour"] = serde_json::json!("blue");
+        assert!(serde_json::from_value::<NewSpecification>(nested).is_err());
+        assert!(serde_json::from_str::<SpecificationPatch>(r#"{"colour":1}"#).is_err());
     }
 }
 

@@ -20,12 +20,23 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 #[test]
 fn token_generates_and_keeps_a_secret_and_signs_with_it() {
     let dir = temp_dir("token");
-    let out = hub(&dir, &["token", "--role", "offender_manager", "--area", "SY-SHF"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let token = String::from_utf8(out.stdout).expect("utf8").trim().to_owned();
+    let out = hub(
+        &dir,
+        &["token", "--role", "offender_manager", "--area", "SY-SHF"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout)
+        .expect("utf8")
+        .trim()
+        .to_owned();
     assert_eq!(token.split('.').count(), 3, "a JWT");
 
-    let secret = std::fs::read_to_string(dir.join("jwt-secret")).expect("secret kept in the data dir");
+    let secret =
+        std::fs::read_to_string(dir.join("jwt-secret")).expect("secret kept in the data dir");
     provider_hub_server::install_crypto();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.set_audience(&["provider-hub"]);
@@ -42,7 +53,10 @@ fn token_generates_and_keeps_a_secret_and_signs_with_it() {
     // A second token uses the same secret: the first one was not replaced.
     let again = hub(&dir, &["token", "--role", "quality"]);
     assert!(again.status.success());
-    assert_eq!(std::fs::read_to_string(dir.join("jwt-secret")).expect("secret"), secret);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("jwt-secret")).expect("secret"),
+        secret
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -66,7 +80,11 @@ fn token_refuses_a_role_without_its_scope() {
 fn migrate_creates_the_embedded_database() {
     let dir = temp_dir("migrate");
     let out = hub(&dir, &["migrate"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(dir.join("provider-hub.sqlite3").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
