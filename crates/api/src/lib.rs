@@ -110,9 +110,61 @@ pub fn app(
         ))
 }
 
+/// No route matched: 405 with `Allow` when the path exists under other methods, else 404.
 async fn not_found(req: HttpRequest) -> HttpResponse {
-    let problem = ApiError::not_found(format!("no route for {} {}", req.method(), req.path()));
-    actix_web::ResponseError::error_response(&problem)
+    let allowed = allowed_methods(req.path());
+    if allowed.is_empty() {
+        let problem = ApiError::not_found(format!("no route for {} {}", req.method(), req.path()));
+        return actix_web::ResponseError::error_response(&problem);
+    }
+    let problem = ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        format!(
+            "{} is not allowed on {}; use {}",
+            req.method(),
+            req.path(),
+            allowed.join(", ")
+        ),
+    );
+    let mut response = actix_web::ResponseError::error_response(&problem);
+    if let Ok(value) = header::HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
+/// The methods the API document lists for the route template a path matches.
+fn allowed_methods(path: &str) -> Vec<String> {
+    let doc = openapi();
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let mut methods: Vec<String> = doc
+        .paths
+        .paths
+        .iter()
+        .filter(|(template, _)| {
+            let parts: Vec<&str> = template.split('/').collect();
+            parts.len() == segments.len()
+                && parts
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
+        })
+        .flat_map(|(_, item)| {
+            serde_json::to_value(item)
+                .ok()
+                .and_then(|v| {
+                    v.as_object()
+                        .map(|o| o.keys().map(|k| k.to_uppercase()).collect::<Vec<_>>())
+                })
+                .unwrap_or_default()
+        })
+        .filter(|m| ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&m.as_str()))
+        .collect();
+    methods.sort();
+    methods.dedup();
+    methods
 }
 
 /// Any 4xx/5xx answer not already a problem (e.g. from actix itself) becomes one.

@@ -90,7 +90,6 @@ fn parse_field<T: std::str::FromStr<Err = String>>(
     value: Option<&str>,
 ) -> Result<Option<T>, ApiError> {
     value
-        .filter(|v| !v.is_empty())
         .map(|v| v.parse::<T>().map_err(|e| ApiError::invalid(field, e)))
         .transpose()
 }
@@ -112,7 +111,7 @@ async fn list_specifications(
     let filter = SpecificationFilter {
         category: parse_field("category", query.category.as_deref())?,
         status: parse_field("status", query.status.as_deref())?,
-        code: query.code.clone().filter(|c| !c.is_empty()),
+        code: query.code.clone(),
         exclude_drafts: !SpecificationStatus::Draft.visible_to(caller.role),
     };
     let page = state

@@ -33,4 +33,16 @@ mod tests {
         }
         assert!("unpaid-work".parse::<Category>().is_err());
     }
+
+    #[test]
+    fn the_api_document_lists_the_wire_values() {
+        let schema =
+            serde_json::to_value(<Category as utoipa::PartialSchema>::schema()).expect("schema");
+        let listed: Vec<&str> = schema["enum"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        let wire: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, wire);
+    }
 }

@@ -134,8 +134,10 @@ crate::string_enum! {
 #[serde(deny_unknown_fields)]
 pub struct DeliveryStandard {
     /// Minimum number of sessions.
+    #[schema(minimum = 1, maximum = 1000)]
     pub min_sessions: u32,
     /// Minimum contact hours.
+    #[schema(minimum = 1, maximum = 10000)]
     pub min_hours: u32,
     pub format: DeliveryFormat,
 }
@@ -145,14 +147,18 @@ pub struct DeliveryStandard {
 #[serde(deny_unknown_fields)]
 pub struct Eligibility {
     /// Sexes eligible; at least one.
+    #[schema(min_items = 1)]
     pub sexes: Vec<Sex>,
     /// Youngest eligible age in years on the start date (18 or more).
+    #[schema(minimum = 18, maximum = 120)]
     pub min_age: u8,
-    /// Oldest eligible age in years on the start date.
+    /// Oldest eligible age in years on the start date; not below `min_age`.
+    #[schema(minimum = 18, maximum = 120)]
     pub max_age: u8,
     /// Highest risk of serious harm the service can manage.
     pub max_risk_of_harm: RiskOfHarm,
     /// Risk tiers (1–4) eligible; at least one.
+    #[schema(min_items = 1, max_items = 4)]
     pub tiers: Vec<u8>,
 }
 
@@ -162,6 +168,7 @@ pub struct Eligibility {
 pub struct PaymentShare {
     pub milestone: Milestone,
     /// Percentage of the order's price, 1–100.
+    #[schema(minimum = 1, maximum = 100)]
     pub percent: u8,
 }
 
@@ -169,6 +176,8 @@ pub struct PaymentShare {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentModel {
+    /// Each milestone at most once; the percentages sum to 100.
+    #[schema(min_items = 1, max_items = 3)]
     pub milestones: Vec<PaymentShare>,
 }
 
@@ -195,14 +204,20 @@ pub struct SpecificationContent {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSpecification {
+    #[schema(value_type = String, pattern = "^[A-Z][A-Z0-9-]{0,30}[A-Z0-9]$", example = "UPW-STD")]
     pub code: SpecCode,
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub description: String,
     pub category: Category,
+    #[schema(min_items = 1)]
     pub needs: Vec<Need>,
     pub delivery_standard: DeliveryStandard,
+    #[schema(min_length = 1, max_length = 200)]
     pub unit_of_purchase: String,
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub price_cap_pence: i64,
     pub eligibility: Eligibility,
     pub payment_model: PaymentModel,
@@ -231,12 +246,17 @@ impl NewSpecification {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpecificationPatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     pub category: Option<Category>,
+    #[schema(min_items = 1)]
     pub needs: Option<Vec<Need>>,
     pub delivery_standard: Option<DeliveryStandard>,
+    #[schema(min_length = 1, max_length = 200)]
     pub unit_of_purchase: Option<String>,
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub price_cap_pence: Option<i64>,
     pub eligibility: Option<Eligibility>,
     pub payment_model: Option<PaymentModel>,

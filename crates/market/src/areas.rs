@@ -14,10 +14,13 @@ use crate::{naive, Actor, Error};
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewArea {
+    #[schema(value_type = String, pattern = "^[A-Z0-9]+(-[A-Z0-9]+)*$", min_length = 2, max_length = 16, example = "SY-SHF")]
     pub code: AreaCode,
     /// Human name, e.g. "Sheffield".
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// The region it belongs to, e.g. "Yorkshire and the Humber".
+    #[schema(min_length = 1, max_length = 200)]
     pub region: String,
 }
 
