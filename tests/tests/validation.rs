@@ -163,7 +163,24 @@ both_backends!(
             .send()
             .await
             .expect("send");
+        let allow = r
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let (status, _) = status_and_json(r).await;
-        assert!(status == 404 || status == 405);
+        assert_eq!(status, 405);
+        assert_eq!(allow.as_deref(), Some("GET, POST"));
+        let r = app
+            .client
+            .put(app.url("/v1/specifications/UPW-STD/versions/1/publish"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(
+            r.headers().get("allow").and_then(|v| v.to_str().ok()),
+            Some("POST")
+        );
+        assert_eq!(status_and_json(r).await.0, 405);
     }
 );
