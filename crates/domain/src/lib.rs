@@ -4,8 +4,10 @@
 pub mod area;
 pub mod auth;
 pub mod category;
+pub mod listing;
 pub mod money;
 pub mod need;
+pub mod provider;
 pub mod specification;
 pub mod string_enum;
 pub mod validation;

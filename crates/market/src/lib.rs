@@ -5,6 +5,8 @@
 pub mod areas;
 pub mod error;
 pub mod idempotency;
+pub mod listings;
+pub mod providers;
 pub mod specifications;
 
 pub use error::Error;

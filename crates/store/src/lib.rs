@@ -6,6 +6,8 @@ pub mod audit;
 pub mod cursor;
 pub mod db;
 pub mod idempotency;
+pub mod listings;
+pub mod providers;
 pub mod schema;
 pub mod specifications;
 

@@ -58,4 +58,111 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(areas, specifications, audit_log, idempotency_keys);
+diesel::table! {
+    quality_threshold (id) {
+        id -> Integer,
+        threshold -> Integer,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    providers (id) {
+        id -> Text,
+        name -> Text,
+        sector -> Text,
+        registration_number -> Text,
+        contact_name -> Text,
+        contact_email -> Text,
+        contact_phone -> Nullable<Text>,
+        standing -> Text,
+        standing_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accreditations (id) {
+        id -> Text,
+        provider_id -> Text,
+        category -> Text,
+        score -> Integer,
+        assessed_on -> Date,
+        expires_on -> Date,
+        notes -> Text,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
+        superseded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    listings (id) {
+        id -> Text,
+        provider_id -> Text,
+        specification_id -> Text,
+        specification_code -> Text,
+        specification_version -> Integer,
+        category -> Text,
+        title -> Text,
+        description -> Text,
+        price_pence -> BigInt,
+        delivery_format -> Text,
+        delivery_mode -> Text,
+        eligibility -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    listing_areas (listing_id, area_code) {
+        listing_id -> Text,
+        area_code -> Text,
+    }
+}
+
+diesel::table! {
+    listing_prices (id) {
+        id -> Text,
+        listing_id -> Text,
+        price_pence -> BigInt,
+        effective_from -> Timestamp,
+        set_by -> Text,
+    }
+}
+
+diesel::table! {
+    capacity_slots (listing_id, starts_on) {
+        listing_id -> Text,
+        starts_on -> Date,
+        places -> Integer,
+        places_taken -> Integer,
+    }
+}
+
+diesel::joinable!(accreditations -> providers (provider_id));
+diesel::joinable!(listings -> providers (provider_id));
+diesel::joinable!(listings -> specifications (specification_id));
+diesel::joinable!(listing_areas -> listings (listing_id));
+diesel::joinable!(listing_prices -> listings (listing_id));
+diesel::joinable!(capacity_slots -> listings (listing_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    areas,
+    specifications,
+    audit_log,
+    idempotency_keys,
+    quality_threshold,
+    providers,
+    accreditations,
+    listings,
+    listing_areas,
+    listing_prices,
+    capacity_slots,
+);

@@ -273,3 +273,13 @@ pub fn list(
     Page::from_rows(rows, limit, |r| (r.code.clone(), r.version))
         .try_map(SpecificationRow::into_domain)
 }
+
+/// The row id of one version (what listings reference).
+pub fn id_of(conn: &mut DbConn, code: &str, version: i32) -> Result<Option<String>, StoreError> {
+    Ok(specifications::table
+        .filter(specifications::code.eq(code))
+        .filter(specifications::version.eq(version))
+        .select(specifications::id)
+        .first(conn)
+        .optional()?)
+}

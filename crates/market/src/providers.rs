@@ -1,0 +1,363 @@
+//! Providers, accreditation and the quality threshold: admin registers providers, the
+//! quality team accredits, suspends, reinstates and revokes them and sets the threshold.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::category::Category;
+use provider_hub_domain::provider::{
+    self, Contact, IllegalStandingChange, NewAccreditation, NewProvider, ProviderStatus, Sector,
+    Standing,
+};
+use provider_hub_domain::Scope;
+use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::cursor::Page;
+use provider_hub_store::providers::{self as store, AccreditationRow, ProviderRow};
+use provider_hub_store::{write_transaction, DbConn, StoreError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{naive, Actor, Error};
+
+/// One assessment of a provider for a category.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccreditationView {
+    pub id: String,
+    pub category: Category,
+    pub score: u8,
+    pub assessed_on: NaiveDate,
+    pub expires_on: NaiveDate,
+    pub notes: String,
+    pub recorded_at: DateTime<Utc>,
+    /// False once a newer assessment for the same category was recorded.
+    pub current: bool,
+    /// Whether it makes the provider a member today, at today's threshold.
+    pub qualifies_today: bool,
+}
+
+/// A provider, with its membership as of today.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProviderView {
+    pub id: String,
+    pub name: String,
+    pub sector: Sector,
+    pub registration_number: String,
+    pub contact: Contact,
+    /// `applicant`, `member` (of at least one category today), `suspended` or `revoked`.
+    pub status: ProviderStatus,
+    /// Why it was last suspended, reinstated or revoked.
+    pub standing_reason: Option<String>,
+    /// Categories it is a member for today.
+    pub member_categories: Vec<Category>,
+    /// Every assessment, newest first.
+    pub accreditations: Vec<AccreditationView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The quality threshold.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ThresholdView {
+    /// The lowest accreditation score that makes a member, 0–100.
+    pub threshold: u8,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+/// A new threshold.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetThreshold {
+    #[schema(minimum = 0, maximum = 100)]
+    pub threshold: i64,
+}
+
+/// Why the quality team changes a provider's standing.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StandingChange {
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+}
+
+fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+fn view(
+    row: ProviderRow,
+    accreditations: &[AccreditationRow],
+    threshold: u8,
+    today: NaiveDate,
+) -> Result<ProviderView, Error> {
+    let standing = row.standing()?;
+    let domain: Vec<provider::Accreditation> = accreditations
+        .iter()
+        .map(AccreditationRow::to_domain)
+        .collect::<Result<_, _>>()?;
+    let member_categories = provider::member_categories(standing, &domain, threshold, today);
+    let sector = row
+        .sector
+        .parse()
+        .map_err(|e| Error::Store(StoreError::Corrupt(format!("providers.sector: {e}"))))?;
+    let accreditations = accreditations
+        .iter()
+        .zip(&domain)
+        .map(|(r, a)| AccreditationView {
+            id: r.id.clone(),
+            category: a.category,
+            score: a.score,
+            assessed_on: a.assessed_on,
+            expires_on: a.expires_on,
+            notes: r.notes.clone(),
+            recorded_at: utc(r.recorded_at),
+            current: !a.superseded,
+            qualifies_today: standing == Standing::Active && a.qualifies(threshold, today),
+        })
+        .collect();
+    Ok(ProviderView {
+        status: provider::status(standing, !member_categories.is_empty()),
+        id: row.id,
+        name: row.name,
+        sector,
+        registration_number: row.registration_number,
+        contact: Contact {
+            name: row.contact_name,
+            email: row.contact_email,
+            phone: row.contact_phone,
+        },
+        standing_reason: row.standing_reason,
+        member_categories,
+        accreditations,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    })
+}
+
+/// Loads one provider as the caller may see it: a provider sees only itself.
+fn load(
+    conn: &mut DbConn,
+    scope: &Scope,
+    id: &str,
+    today: NaiveDate,
+) -> Result<ProviderView, Error> {
+    if matches!(scope, Scope::Provider(own) if own != id) {
+        return Err(Error::NotFound(format!("provider {id}")));
+    }
+    let row = store::find(conn, id)?.ok_or_else(|| Error::NotFound(format!("provider {id}")))?;
+    let accreditations = store::accreditations_of(conn, std::slice::from_ref(&row.id))?;
+    let (threshold, _, _) = store::threshold(conn)?;
+    view(row, &accreditations, threshold, today)
+}
+
+/// Admin registers a provider; it starts as an applicant.
+pub fn register(
+    conn: &mut DbConn,
+    actor: &Actor,
+    new: NewProvider,
+    now: DateTime<Utc>,
+) -> Result<ProviderView, Error> {
+    new.validate()?;
+    write_transaction(conn, |conn| {
+        let number = new.registration_number.trim().to_owned();
+        if store::find_by_registration(conn, &number)?.is_some() {
+            return Err(Error::conflict(
+                format!("a provider with registration number {number} is already registered"),
+                None,
+            ));
+        }
+        let row = ProviderRow {
+            id: provider_hub_store::new_id("prv"),
+            name: new.name.trim().to_owned(),
+            sector: new.sector.as_str().to_owned(),
+            registration_number: number,
+            contact_name: new.contact.name.trim().to_owned(),
+            contact_email: new.contact.email.trim().to_owned(),
+            contact_phone: new.contact.phone.map(|p| p.trim().to_owned()),
+            standing: Standing::Active.as_str().to_owned(),
+            standing_reason: None,
+            created_at: naive(now),
+            updated_at: naive(now),
+        };
+        store::insert(conn, &row)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: "provider.registered",
+                entity_type: "provider",
+                entity_id: &row.id,
+                before: None,
+                after: serde_json::to_value(&row).ok(),
+                at: naive(now),
+            },
+        )?;
+        load(conn, &Scope::Hub, &row.id, now.date_naive())
+    })
+}
+
+pub fn get(
+    conn: &mut DbConn,
+    scope: &Scope,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<ProviderView, Error> {
+    load(conn, scope, id, now.date_naive())
+}
+
+/// Providers in id order; a provider sees only itself.
+pub fn list(
+    conn: &mut DbConn,
+    scope: &Scope,
+    after: Option<String>,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Result<Page<ProviderView>, Error> {
+    let only = match scope {
+        Scope::Provider(own) => Some(own.as_str()),
+        _ => None,
+    };
+    let page = store::list(conn, only, after, limit)?;
+    let ids: Vec<String> = page.items.iter().map(|p| p.id.clone()).collect();
+    let mut by_provider: HashMap<String, Vec<AccreditationRow>> = HashMap::new();
+    for a in store::accreditations_of(conn, &ids)? {
+        by_provider
+            .entry(a.provider_id.clone())
+            .or_default()
+            .push(a);
+    }
+    let (threshold, _, _) = store::threshold(conn)?;
+    let today = now.date_naive();
+    page.try_map(|row| {
+        let accreditations = by_provider.remove(&row.id).unwrap_or_default();
+        view(row, &accreditations, threshold, today)
+    })
+}
+
+/// The quality team records an assessment; it supersedes the provider's previous one
+/// for the category.
+pub fn accredit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    provider_id: &str,
+    new: NewAccreditation,
+    now: DateTime<Utc>,
+) -> Result<ProviderView, Error> {
+    new.validate(now.date_naive())?;
+    write_transaction(conn, |conn| {
+        let provider = store::find(conn, provider_id)?
+            .ok_or_else(|| Error::NotFound(format!("provider {provider_id}")))?;
+        if provider.standing()? == Standing::Revoked {
+            return Err(Error::conflict(
+                "a revoked provider cannot be accredited",
+                Some(ProviderStatus::Revoked.as_str()),
+            ));
+        }
+        let row = AccreditationRow {
+            id: provider_hub_store::new_id("acc"),
+            provider_id: provider_id.to_owned(),
+            category: new.category.as_str().to_owned(),
+            score: i32::from(new.score),
+            assessed_on: new.assessed_on,
+            expires_on: new.expires_on,
+            notes: new.notes,
+            recorded_at: naive(now),
+            recorded_by: actor.sub.clone(),
+            superseded_at: None,
+        };
+        store::insert_accreditation(conn, &row)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: "provider.accredited",
+                entity_type: "provider",
+                entity_id: provider_id,
+                before: None,
+                after: serde_json::to_value(&row).ok(),
+                at: naive(now),
+            },
+        )?;
+        load(conn, &Scope::Hub, provider_id, now.date_naive())
+    })
+}
+
+/// Suspends, reinstates or revokes a provider, with a reason.
+pub fn change_standing(
+    conn: &mut DbConn,
+    actor: &Actor,
+    provider_id: &str,
+    change: StandingChange,
+    rule: fn(Standing) -> Result<Standing, IllegalStandingChange>,
+    action: &str,
+    now: DateTime<Utc>,
+) -> Result<ProviderView, Error> {
+    let reason = change.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(Error::invalid("reason", "must be 1-2000 characters"));
+    }
+    write_transaction(conn, |conn| {
+        let before = store::find(conn, provider_id)?
+            .ok_or_else(|| Error::NotFound(format!("provider {provider_id}")))?;
+        let from = before.standing()?;
+        let to =
+            rule(from).map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        if !store::set_standing(conn, provider_id, from, to, &reason, naive(now))? {
+            return Err(Error::conflict(
+                "the provider changed concurrently; try again",
+                None,
+            ));
+        }
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action,
+                entity_type: "provider",
+                entity_id: provider_id,
+                before: Some(
+                    serde_json::json!({ "standing": from, "reason": before.standing_reason }),
+                ),
+                after: Some(serde_json::json!({ "standing": to, "reason": reason })),
+                at: naive(now),
+            },
+        )?;
+        load(conn, &Scope::Hub, provider_id, now.date_naive())
+    })
+}
+
+pub fn threshold(conn: &mut DbConn) -> Result<ThresholdView, Error> {
+    let (threshold, at, by) = store::threshold(conn)?;
+    Ok(ThresholdView {
+        threshold,
+        updated_at: utc(at),
+        updated_by: by,
+    })
+}
+
+/// Sets the threshold; membership everywhere follows at once.
+pub fn set_threshold(
+    conn: &mut DbConn,
+    actor: &Actor,
+    set: SetThreshold,
+    now: DateTime<Utc>,
+) -> Result<ThresholdView, Error> {
+    let value = provider::parse_threshold(set.threshold)?;
+    write_transaction(conn, |conn| {
+        let (before, _, _) = store::threshold(conn)?;
+        store::set_threshold(conn, value, &actor.sub, naive(now))?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: "quality_threshold.set",
+                entity_type: "quality_threshold",
+                entity_id: "1",
+                before: Some(serde_json::json!({ "threshold": before })),
+                after: Some(serde_json::json!({ "threshold": value })),
+                at: naive(now),
+            },
+        )?;
+        threshold(conn)
+    })
+}

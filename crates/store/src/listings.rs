@@ -1,0 +1,355 @@
+//! Listings, the areas they serve, their price history and capacity, and search.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::exists;
+use diesel::prelude::*;
+use provider_hub_domain::listing::{CapacitySlot, HeldSlot, ListingStatus};
+use provider_hub_domain::provider::Standing;
+use provider_hub_domain::specification::SpecificationStatus;
+
+use crate::cursor::Page;
+use crate::schema::{
+    accreditations, capacity_slots, listing_areas, listing_prices, listings, providers,
+    specifications,
+};
+use crate::{DbConn, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = listings)]
+pub struct ListingRow {
+    pub id: String,
+    pub provider_id: String,
+    pub specification_id: String,
+    pub specification_code: String,
+    pub specification_version: i32,
+    pub category: String,
+    pub title: String,
+    pub description: String,
+    pub price_pence: i64,
+    pub delivery_format: String,
+    pub delivery_mode: String,
+    pub eligibility: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub published_at: Option<NaiveDateTime>,
+    pub withdrawn_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = listings)]
+pub struct ListingChangeset {
+    pub title: String,
+    pub description: String,
+    pub price_pence: i64,
+    pub delivery_format: String,
+    pub delivery_mode: String,
+    pub eligibility: String,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = listing_prices)]
+pub struct PriceRow {
+    pub price_pence: i64,
+    pub effective_from: NaiveDateTime,
+    pub set_by: String,
+}
+
+pub fn insert(conn: &mut DbConn, row: &ListingRow) -> Result<(), StoreError> {
+    diesel::insert_into(listings::table)
+        .values(row.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<ListingRow>, StoreError> {
+    Ok(listings::table
+        .find(id)
+        .select(ListingRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn update_terms(
+    conn: &mut DbConn,
+    id: &str,
+    changes: &ListingChangeset,
+) -> Result<(), StoreError> {
+    diesel::update(listings::table.find(id))
+        .set(changes)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Moves a listing between statuses only from the status read; false if it changed meanwhile.
+pub fn set_status(
+    conn: &mut DbConn,
+    id: &str,
+    from: ListingStatus,
+    to: ListingStatus,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let target = listings::table
+        .filter(listings::id.eq(id))
+        .filter(listings::status.eq(from.as_str()));
+    let n = match to {
+        ListingStatus::Published => diesel::update(target)
+            .set((
+                listings::status.eq(to.as_str()),
+                listings::published_at.eq(Some(at)),
+                listings::updated_at.eq(at),
+            ))
+            .execute(conn)?,
+        ListingStatus::Withdrawn => diesel::update(target)
+            .set((
+                listings::status.eq(to.as_str()),
+                listings::withdrawn_at.eq(Some(at)),
+                listings::updated_at.eq(at),
+            ))
+            .execute(conn)?,
+        _ => diesel::update(target)
+            .set((
+                listings::status.eq(to.as_str()),
+                listings::updated_at.eq(at),
+            ))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}
+
+/// Replaces the areas a listing serves.
+pub fn set_areas(conn: &mut DbConn, listing_id: &str, areas: &[String]) -> Result<(), StoreError> {
+    diesel::delete(listing_areas::table.filter(listing_areas::listing_id.eq(listing_id)))
+        .execute(conn)?;
+    // One row at a time: diesel's batch insert is not available over both backends at once.
+    for area in areas {
+        diesel::insert_into(listing_areas::table)
+            .values((
+                listing_areas::listing_id.eq(listing_id),
+                listing_areas::area_code.eq(area),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Areas of each listing, as (listing id, area code), in code order.
+pub fn areas_of(
+    conn: &mut DbConn,
+    listing_ids: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    if listing_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(listing_areas::table
+        .filter(listing_areas::listing_id.eq_any(listing_ids))
+        .order((
+            listing_areas::listing_id.asc(),
+            listing_areas::area_code.asc(),
+        ))
+        .select((listing_areas::listing_id, listing_areas::area_code))
+        .load(conn)?)
+}
+
+pub fn record_price(
+    conn: &mut DbConn,
+    listing_id: &str,
+    price_pence: i64,
+    set_by: &str,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::insert_into(listing_prices::table)
+        .values((
+            listing_prices::id.eq(crate::new_id("price")),
+            listing_prices::listing_id.eq(listing_id),
+            listing_prices::price_pence.eq(price_pence),
+            listing_prices::effective_from.eq(at),
+            listing_prices::set_by.eq(set_by),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every price the listing has had, oldest first.
+pub fn price_history(conn: &mut DbConn, listing_id: &str) -> Result<Vec<PriceRow>, StoreError> {
+    Ok(listing_prices::table
+        .filter(listing_prices::listing_id.eq(listing_id))
+        .order((
+            listing_prices::effective_from.asc(),
+            listing_prices::id.asc(),
+        ))
+        .select(PriceRow::as_select())
+        .load(conn)?)
+}
+
+/// The listing's start dates with places offered and taken, in date order.
+pub fn capacity(conn: &mut DbConn, listing_id: &str) -> Result<Vec<HeldSlot>, StoreError> {
+    let rows: Vec<(NaiveDate, i32, i32)> = capacity_slots::table
+        .filter(capacity_slots::listing_id.eq(listing_id))
+        .order(capacity_slots::starts_on.asc())
+        .select((
+            capacity_slots::starts_on,
+            capacity_slots::places,
+            capacity_slots::places_taken,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(starts_on, places, taken)| {
+            Ok(HeldSlot {
+                starts_on,
+                places: u32::try_from(places).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                taken: u32::try_from(taken).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            })
+        })
+        .collect()
+}
+
+/// Replaces a listing's capacity. Each change is conditional on the places taken, so a
+/// sale committed meanwhile is never overwritten: false means retry or refuse.
+pub fn replace_capacity(
+    conn: &mut DbConn,
+    listing_id: &str,
+    slots: &[CapacitySlot],
+) -> Result<bool, StoreError> {
+    let keep: Vec<NaiveDate> = slots.iter().map(|s| s.starts_on).collect();
+    diesel::delete(
+        capacity_slots::table
+            .filter(capacity_slots::listing_id.eq(listing_id))
+            .filter(capacity_slots::starts_on.ne_all(keep))
+            .filter(capacity_slots::places_taken.eq(0)),
+    )
+    .execute(conn)?;
+    for slot in slots {
+        let places = i32::try_from(slot.places).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let updated = diesel::update(
+            capacity_slots::table
+                .filter(capacity_slots::listing_id.eq(listing_id))
+                .filter(capacity_slots::starts_on.eq(slot.starts_on)),
+        )
+        .set(capacity_slots::places.eq(places))
+        .filter(capacity_slots::places_taken.le(places))
+        .execute(conn)?;
+        if updated == 0 {
+            let exists: bool = diesel::select(exists(
+                capacity_slots::table
+                    .filter(capacity_slots::listing_id.eq(listing_id))
+                    .filter(capacity_slots::starts_on.eq(slot.starts_on)),
+            ))
+            .get_result(conn)?;
+            if exists {
+                return Ok(false);
+            }
+            diesel::insert_into(capacity_slots::table)
+                .values((
+                    capacity_slots::listing_id.eq(listing_id),
+                    capacity_slots::starts_on.eq(slot.starts_on),
+                    capacity_slots::places.eq(places),
+                    capacity_slots::places_taken.eq(0),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(true)
+}
+
+/// What a listing search may show.
+#[derive(Debug, Clone)]
+pub enum Visibility {
+    /// Every listing in any status (the quality team, commissioners, admins).
+    Everything,
+    /// Published listings of published specification versions whose providers are active
+    /// members for the category on `on` at `threshold` — plus, for a provider, all its own.
+    PublishedOfMembers {
+        threshold: u8,
+        on: NaiveDate,
+        own_provider: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListingFilter {
+    /// One listing only (to ask whether a caller may see it).
+    pub id: Option<String>,
+    pub category: Option<String>,
+    pub code: Option<String>,
+    pub area: Option<String>,
+    pub provider_id: Option<String>,
+    pub status: Option<ListingStatus>,
+}
+
+/// Searches listings in id order; the cursor key is the last id seen.
+pub fn search(
+    conn: &mut DbConn,
+    filter: &ListingFilter,
+    visibility: &Visibility,
+    after: Option<String>,
+    limit: usize,
+) -> Result<Page<ListingRow>, StoreError> {
+    let mut query = listings::table.select(ListingRow::as_select()).into_boxed();
+    if let Some(id) = &filter.id {
+        query = query.filter(listings::id.eq(id.clone()));
+    }
+    if let Some(category) = &filter.category {
+        query = query.filter(listings::category.eq(category.clone()));
+    }
+    if let Some(code) = &filter.code {
+        query = query.filter(listings::specification_code.eq(code.clone()));
+    }
+    if let Some(provider_id) = &filter.provider_id {
+        query = query.filter(listings::provider_id.eq(provider_id.clone()));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(listings::status.eq(status.as_str()));
+    }
+    if let Some(area) = &filter.area {
+        query = query.filter(
+            listings::id.eq_any(
+                listing_areas::table
+                    .filter(listing_areas::area_code.eq(area.clone()))
+                    .select(listing_areas::listing_id),
+            ),
+        );
+    }
+    if let Visibility::PublishedOfMembers {
+        threshold,
+        on,
+        own_provider,
+    } = visibility
+    {
+        // The membership rule of provider_hub_domain::provider::is_member, as SQL.
+        let member = listings::status
+            .eq(ListingStatus::Published.as_str())
+            .and(exists(
+                providers::table
+                    .filter(providers::id.eq(listings::provider_id))
+                    .filter(providers::standing.eq(Standing::Active.as_str())),
+            ))
+            .and(exists(
+                specifications::table
+                    .filter(specifications::id.eq(listings::specification_id))
+                    .filter(specifications::status.eq(SpecificationStatus::Published.as_str())),
+            ))
+            .and(exists(
+                accreditations::table
+                    .filter(accreditations::provider_id.eq(listings::provider_id))
+                    .filter(accreditations::category.eq(listings::category))
+                    .filter(accreditations::superseded_at.is_null())
+                    .filter(accreditations::score.ge(i32::from(*threshold)))
+                    .filter(accreditations::assessed_on.le(*on))
+                    .filter(accreditations::expires_on.gt(*on)),
+            ));
+        query = match own_provider {
+            Some(own) => query.filter(member.or(listings::provider_id.eq(own.clone()))),
+            None => query.filter(member),
+        };
+    }
+    if let Some(after) = after {
+        query = query.filter(listings::id.gt(after));
+    }
+    let rows = query
+        .order(listings::id.asc())
+        .limit(limit as i64 + 1)
+        .load(conn)?;
+    Ok(Page::from_rows(rows, limit, |l| l.id.clone()))
+}
