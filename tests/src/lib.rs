@@ -132,11 +132,28 @@ impl Drop for TestDb {
 /// The HS256 secret test hubs use unless a test configures other keys.
 pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
 
+/// The hub's clock in tests: real time until a test moves it.
+pub struct TestClock(std::sync::Mutex<chrono::DateTime<Utc>>);
+
+impl provider_hub_api::Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl TestClock {
+    pub fn advance_days(&self, days: i64) {
+        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *now += chrono::Duration::days(days);
+    }
+}
+
 /// A running hub and a client for it.
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub config: Config,
+    pub clock: std::sync::Arc<TestClock>,
     handle: actix_web::dev::ServerHandle,
     // Dropped last: the server must stop before its database goes.
     pub db: TestDb,
@@ -161,7 +178,8 @@ impl TestApp {
         config.pool_size = 4;
         config.workers = Some(2);
         adjust(&mut config);
-        let app = Application::build(&config).expect("build app");
+        let clock = std::sync::Arc::new(TestClock(std::sync::Mutex::new(Utc::now())));
+        let app = Application::build_with_clock(&config, clock.clone()).expect("build app");
         let port = app.port();
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
@@ -169,6 +187,7 @@ impl TestApp {
             base: format!("http://127.0.0.1:{port}"),
             client: reqwest::Client::new(),
             config,
+            clock,
             handle,
             db,
         }
@@ -179,6 +198,28 @@ impl TestApp {
     }
 
     /// A valid token for a role, signed with the test secret.
+    /// A provider's token for provider `id`.
+    pub fn provider_token(&self, id: &str) -> String {
+        sign_hs256(&claims("provider", None, Some(id)), TEST_SECRET)
+    }
+
+    /// Today, by the hub's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        provider_hub_api::Clock::now(&*self.clock).date_naive()
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("PUT");
+        status_and_json(r).await
+    }
+
     pub fn token(&self, role: &str) -> String {
         let claims = match role {
             "offender_manager" => claims(role, Some("SY-SHF"), None),

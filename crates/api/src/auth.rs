@@ -229,6 +229,17 @@ impl Caller {
         }
     }
 
+    /// The provider a provider's token acts for; 403 for every other role.
+    pub fn provider_id(&self) -> Result<&str, ApiError> {
+        match &self.scope {
+            Scope::Provider(id) if self.role == Role::Provider => Ok(id),
+            _ => Err(ApiError::forbidden(format!(
+                "the {} role may not do this",
+                self.role
+            ))),
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             sub: self.sub.clone(),

@@ -7,7 +7,9 @@ pub mod error;
 pub mod health;
 pub mod idempotency;
 pub mod json;
+pub mod listings;
 pub mod pagination;
+pub mod providers;
 pub mod specifications;
 pub mod state;
 
@@ -39,6 +41,9 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "health", description = "Liveness and readiness"),
         (name = "areas", description = "Probation delivery units"),
         (name = "specifications", description = "Published service specifications, owned by the quality team"),
+        (name = "providers", description = "Provider registration, accreditation and standing"),
+        (name = "quality", description = "The quality threshold"),
+        (name = "listings", description = "Providers' listings: prices, areas, eligibility and capacity"),
     )
 )]
 struct ApiDoc;
@@ -64,7 +69,9 @@ where
         .service(
             scope::scope("/v1")
                 .configure(areas::configure)
-                .configure(specifications::configure),
+                .configure(specifications::configure)
+                .configure(providers::configure)
+                .configure(listings::configure),
         )
 }
 

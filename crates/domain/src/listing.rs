@@ -362,22 +362,21 @@ pub fn check_publishable(
     Ok(())
 }
 
-/// Which listings a caller sees (SPEC.md §1): offender managers and providers see the
-/// published listings of current members (a provider also all of its own); the quality
+/// Which listings a caller sees (SPEC.md §1): a provider sees only its own, in any
+/// status; offender managers see the published listings of current members; the quality
 /// team, commissioners and admins see everything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListingAudience {
     Everything,
-    Members { own_provider: Option<String> },
+    PublishedOfMembers,
+    OwnedBy(String),
 }
 
 pub fn audience(role: Role, scope: &Scope) -> ListingAudience {
     match (role, scope) {
         (Role::Quality | Role::Commissioner | Role::Admin, _) => ListingAudience::Everything,
-        (_, Scope::Provider(own)) => ListingAudience::Members {
-            own_provider: Some(own.clone()),
-        },
-        _ => ListingAudience::Members { own_provider: None },
+        (Role::Provider, Scope::Provider(own)) => ListingAudience::OwnedBy(own.clone()),
+        _ => ListingAudience::PublishedOfMembers,
     }
 }
 
@@ -510,6 +509,27 @@ mod tests {
             ..Default::default()
         };
         assert!(men.validate_within(&women_spec).is_err());
+    }
+
+    #[test]
+    fn each_role_sees_its_share_of_listings() {
+        let area = Scope::Area(AreaCode::parse("SY-SHF").expect("area"));
+        assert_eq!(
+            audience(Role::Quality, &Scope::Hub),
+            ListingAudience::Everything
+        );
+        assert_eq!(
+            audience(Role::Commissioner, &Scope::Hub),
+            ListingAudience::Everything
+        );
+        assert_eq!(
+            audience(Role::OffenderManager, &area),
+            ListingAudience::PublishedOfMembers
+        );
+        assert_eq!(
+            audience(Role::Provider, &Scope::Provider("prv_1".into())),
+            ListingAudience::OwnedBy("prv_1".into())
+        );
     }
 
     #[test]

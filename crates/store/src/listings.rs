@@ -259,12 +259,10 @@ pub enum Visibility {
     /// Every listing in any status (the quality team, commissioners, admins).
     Everything,
     /// Published listings of published specification versions whose providers are active
-    /// members for the category on `on` at `threshold` — plus, for a provider, all its own.
-    PublishedOfMembers {
-        threshold: u8,
-        on: NaiveDate,
-        own_provider: Option<String>,
-    },
+    /// members for the category on `on` at `threshold`.
+    PublishedOfMembers { threshold: u8, on: NaiveDate },
+    /// One provider's own listings, in any status.
+    OwnedBy(String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -339,10 +337,7 @@ pub fn search(
                     .filter(accreditations::assessed_on.le(*on))
                     .filter(accreditations::expires_on.gt(*on)),
             ));
-        query = match own_provider {
-            Some(own) => query.filter(member.or(listings::provider_id.eq(own.clone()))),
-            None => query.filter(member),
-        };
+        query = query.filter(member);
     }
     if let Some(after) = after {
         query = query.filter(listings::id.gt(after));

@@ -1,0 +1,340 @@
+//! `/v1/listings`: providers' offers to deliver published specifications, with prices
+//! and capacity; searched by everyone within what their role may see.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
+use provider_hub_domain::category::Category;
+use provider_hub_domain::listing::{
+    IllegalListingTransition, ListingPatch, ListingStatus, NewListing,
+};
+use provider_hub_market::listings::{self as market, CapacityUpdate, ListingDetail, ListingView};
+use provider_hub_store::listings::ListingFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::json::RawBody;
+use crate::pagination::{page_request, PageBody};
+use crate::state::AppState;
+
+/// A page of listings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListingPage {
+    pub items: Vec<ListingView>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListingSearchQuery {
+    /// Only this category.
+    #[param(value_type = Option<Category>)]
+    pub category: Option<String>,
+    /// Only listings of this specification code.
+    pub code: Option<String>,
+    /// Only listings serving this area.
+    pub area: Option<String>,
+    /// Only this provider's listings.
+    pub provider_id: Option<String>,
+    /// Only this status.
+    #[param(value_type = Option<ListingStatus>)]
+    pub status: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+}
+
+/// Searches listings. Offender managers see published listings of current members; a
+/// provider sees only its own; the quality team, commissioners and admins see all.
+#[utoipa::path(tag = "listings", params(ListingSearchQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "A page of listings", body = ListingPage),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/listings")]
+async fn search_listings(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<ListingSearchQuery>,
+) -> Result<web::Json<ListingPage>, ApiError> {
+    let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
+    let category = query
+        .category
+        .as_deref()
+        .map(|c| {
+            c.parse::<Category>()
+                .map_err(|e| ApiError::invalid("category", e))
+        })
+        .transpose()?;
+    let status = query
+        .status
+        .as_deref()
+        .map(|s| {
+            s.parse::<ListingStatus>()
+                .map_err(|e| ApiError::invalid("status", e))
+        })
+        .transpose()?;
+    let filter = ListingFilter {
+        id: None,
+        category: category.map(|c| c.as_str().to_owned()),
+        code: query.code.clone(),
+        area: query.area.clone(),
+        provider_id: query.provider_id.clone(),
+        status,
+    };
+    let (role, scope, now) = (caller.role, caller.scope.clone(), state.now());
+    let page = state
+        .db(move |conn| {
+            Ok(market::search(
+                conn, role, &scope, &filter, after, limit, now,
+            )?)
+        })
+        .await?;
+    let body = PageBody::from_page(page, |l| l);
+    Ok(web::Json(ListingPage {
+        items: body.items,
+        next: body.next,
+    }))
+}
+
+/// Creates a draft listing for a published specification version (a provider).
+#[utoipa::path(tag = "listings", security(("bearer" = [])), request_body = NewListing,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
+    responses(
+    (status = 201, description = "Created as a draft", body = ListingDetail),
+    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not a registered provider", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Specification version not published, or provider not active", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields (e.g. eligibility wider than the specification), or Idempotency-Key reused", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/listings")]
+async fn create_listing(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: RawBody,
+) -> Result<HttpResponse, ApiError> {
+    let provider_id = caller.provider_id()?.to_owned();
+    let body = body.json::<NewListing>()?;
+    let new = body.value;
+    crate::idempotency::create(
+        &state,
+        &caller,
+        &req,
+        "POST /v1/listings",
+        &body.raw,
+        StatusCode::CREATED,
+        move |conn, actor, now| market::create(conn, actor, &provider_id, new, now),
+    )
+    .await
+}
+
+/// Reads a listing with its capacity and price history.
+#[utoipa::path(tag = "listings", security(("bearer" = [])), params(("id" = String, Path, description = "Listing id")), responses(
+    (status = 200, description = "The listing", body = ListingDetail),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such listing, or not one the caller may see (another provider's)", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/listings/{id}")]
+async fn get_listing(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<web::Json<ListingDetail>, ApiError> {
+    let id = id.into_inner();
+    let (role, scope, now) = (caller.role, caller.scope.clone(), state.now());
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(market::get(conn, role, &scope, &id, now)?))
+            .await?,
+    ))
+}
+
+/// Edits the provider's own listing; a new price applies from now on.
+#[utoipa::path(tag = "listings", security(("bearer" = [])), request_body = ListingPatch,
+    params(("id" = String, Path, description = "Listing id")),
+    responses(
+    (status = 200, description = "The edited listing", body = ListingDetail),
+    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not a provider", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such listing of this provider", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The listing is withdrawn", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields, or a published listing's price above the cap", body = Problem, content_type = "application/problem+json"),
+))]
+#[patch("/listings/{id}")]
+async fn update_listing(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: RawBody,
+) -> Result<web::Json<ListingDetail>, ApiError> {
+    let provider_id = caller.provider_id()?.to_owned();
+    let patch = body.json::<ListingPatch>()?.value;
+    let (id, actor, now) = (id.into_inner(), caller.actor(), state.now());
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(market::update(conn, &actor, &provider_id, &id, patch, now)?))
+            .await?,
+    ))
+}
+
+async fn transition(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: String,
+    rule: fn(ListingStatus) -> Result<ListingStatus, IllegalListingTransition>,
+    action: &'static str,
+) -> Result<web::Json<ListingDetail>, ApiError> {
+    let provider_id = caller.provider_id()?.to_owned();
+    let (actor, now) = (caller.actor(), state.now());
+    Ok(web::Json(
+        state
+            .db(move |conn| {
+                Ok(market::transition(
+                    conn,
+                    &actor,
+                    &provider_id,
+                    &id,
+                    rule,
+                    action,
+                    now,
+                )?)
+            })
+            .await?,
+    ))
+}
+
+/// Publishes the provider's own listing: the provider must be a member for the category,
+/// the price within the cap and the specification version published.
+#[utoipa::path(tag = "listings", security(("bearer" = [])), params(("id" = String, Path, description = "Listing id")), responses(
+    (status = 200, description = "Published", body = ListingDetail),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not a provider", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such listing of this provider", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Not publishable now: status, membership or specification", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Price above the specification's cap", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/listings/{id}/publish")]
+async fn publish_listing(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<web::Json<ListingDetail>, ApiError> {
+    transition(
+        caller,
+        state,
+        id.into_inner(),
+        ListingStatus::publish,
+        "listing.published",
+    )
+    .await
+}
+
+/// Pauses the provider's own published listing.
+#[utoipa::path(tag = "listings", security(("bearer" = [])), params(("id" = String, Path, description = "Listing id")), responses(
+    (status = 200, description = "Paused", body = ListingDetail),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not a provider", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such listing of this provider", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Not published", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/listings/{id}/pause")]
+async fn pause_listing(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<web::Json<ListingDetail>, ApiError> {
+    transition(
+        caller,
+        state,
+        id.into_inner(),
+        ListingStatus::pause,
+        "listing.paused",
+    )
+    .await
+}
+
+/// Withdraws the provider's own listing for good.
+#[utoipa::path(tag = "listings", security(("bearer" = [])), params(("id" = String, Path, description = "Listing id")), responses(
+    (status = 200, description = "Withdrawn", body = ListingDetail),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not a provider", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such listing of this provider", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Already withdrawn", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/listings/{id}/withdraw")]
+async fn withdraw_listing(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<web::Json<ListingDetail>, ApiError> {
+    transition(
+        caller,
+        state,
+        id.into_inner(),
+        ListingStatus::withdraw,
+        "listing.withdrawn",
+    )
+    .await
+}
+
+/// Replaces the provider's own listing's capacity: places per start date. Places
+/// already sold are never lost: lowering a date below them, or removing it, is refused.
+#[utoipa::path(tag = "listings", security(("bearer" = [])), request_body = CapacityUpdate,
+    params(("id" = String, Path, description = "Listing id")),
+    responses(
+    (status = 200, description = "The listing with its new capacity", body = ListingDetail),
+    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not a provider", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such listing of this provider", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Withdrawn, or places sold meanwhile", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid slots, or fewer places than already sold", body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/listings/{id}/capacity")]
+async fn set_capacity(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: RawBody,
+) -> Result<web::Json<ListingDetail>, ApiError> {
+    let provider_id = caller.provider_id()?.to_owned();
+    let update = body.json::<CapacityUpdate>()?.value;
+    let (id, actor, now) = (id.into_inner(), caller.actor(), state.now());
+    Ok(web::Json(
+        state
+            .db(move |conn| {
+                Ok(market::set_capacity(
+                    conn,
+                    &actor,
+                    &provider_id,
+                    &id,
+                    update,
+                    now,
+                )?)
+            })
+            .await?,
+    ))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(search_listings)
+        .service(create_listing)
+        .service(get_listing)
+        .service(update_listing)
+        .service(publish_listing)
+        .service(pause_listing)
+        .service(withdraw_listing)
+        .service(set_capacity);
+}
