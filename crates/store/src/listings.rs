@@ -309,12 +309,10 @@ pub fn search(
             ),
         );
     }
-    if let Visibility::PublishedOfMembers {
-        threshold,
-        on,
-        own_provider,
-    } = visibility
-    {
+    if let Visibility::OwnedBy(provider_id) = visibility {
+        query = query.filter(listings::provider_id.eq(provider_id.clone()));
+    }
+    if let Visibility::PublishedOfMembers { threshold, on } = visibility {
         // The membership rule of provider_hub_domain::provider::is_member, as SQL.
         let member = listings::status
             .eq(ListingStatus::Published.as_str())
