@@ -154,12 +154,12 @@ fn visibility(
 ) -> Result<Visibility, Error> {
     Ok(match audience {
         ListingAudience::Everything => Visibility::Everything,
-        ListingAudience::Members { own_provider } => {
+        ListingAudience::OwnedBy(provider_id) => Visibility::OwnedBy(provider_id.clone()),
+        ListingAudience::PublishedOfMembers => {
             let (threshold, _, _) = providers::threshold(conn)?;
             Visibility::PublishedOfMembers {
                 threshold,
                 on: today,
-                own_provider: own_provider.clone(),
             }
         }
     })
@@ -201,12 +201,8 @@ fn visible_listing(
     let row = store::find(conn, id)?.ok_or_else(not_found)?;
     let visible = match audience {
         ListingAudience::Everything => true,
-        ListingAudience::Members { own_provider }
-            if own_provider.as_deref() == Some(row.provider_id.as_str()) =>
-        {
-            true
-        }
-        ListingAudience::Members { .. } => {
+        ListingAudience::OwnedBy(provider_id) => row.provider_id == *provider_id,
+        ListingAudience::PublishedOfMembers => {
             // The same rule search applies, asked of this one listing.
             let filter = ListingFilter {
                 id: Some(id.to_owned()),
