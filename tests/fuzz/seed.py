@@ -1,12 +1,16 @@
-"""Seeds a fresh hub with a small market so the fuzzer reaches deep paths.
+"""Seeds a fresh hub with a small market so the fuzzer reaches deep paths, and writes
+the ids it made as schemathesis dictionaries (libFuzzer format) into OUT_DIR.
 
-Usage: seed.py BASE_URL ADMIN_TOKEN QUALITY_TOKEN
+Usage: seed.py BASE_URL ADMIN_TOKEN QUALITY_TOKEN OUT_DIR
+Then: seed.py --provider-token-for OUT_DIR prints the seeded provider's id.
 """
+import datetime
 import json
+import os
 import sys
 import urllib.request
 
-BASE, ADMIN, QUALITY = sys.argv[1], sys.argv[2], sys.argv[3]
+BASE, ADMIN, QUALITY, OUT = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 
 
 def call(method, path, token, body=None, ok=(200, 201)):
@@ -54,4 +58,23 @@ call("POST", "/v1/specifications", QUALITY, spec("DRAFT-ONE", "accommodation", [
 call("POST", "/v1/specifications", QUALITY, spec("RET-ONE", "finance_benefit_debt", ["finance"], 30000))
 call("POST", "/v1/specifications/RET-ONE/versions/1/publish", QUALITY)
 call("POST", "/v1/specifications/RET-ONE/versions/1/retire", QUALITY)
-print("seeded: 2 areas, 4 specifications")
+today = datetime.date.today()
+providers = []
+for number, sector in [("CH-1001", "voluntary"), ("CH-1002", "private"), ("CH-1003", "social_enterprise")]:
+    p = call("POST", "/v1/providers", ADMIN, {
+        "name": f"Provider {number}", "sector": sector, "registration_number": number,
+        "contact": {"name": "Referrals desk", "email": "referrals@example.org", "phone": "0114 496 0000"},
+    })
+    providers.append(p["id"])
+for category, score in [("unpaid_work", 85), ("alcohol_treatment", 72)]:
+    call("POST", f"/v1/providers/{providers[0]}/accreditations", QUALITY, {
+        "category": category, "score": score, "assessed_on": today.isoformat(),
+        "expires_on": (today + datetime.timedelta(days=365)).isoformat(), "notes": "annual review",
+    })
+call("POST", f"/v1/providers/{providers[2]}/suspend", QUALITY, {"reason": "under review"})
+
+# The seeded provider's own token is made by the caller; listings are created with it.
+with open(os.path.join(OUT, "provider_id"), "w") as f:
+    f.write(providers[0])
+print("seeded: 2 areas, 4 specifications, 3 providers")
+

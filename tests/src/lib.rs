@@ -403,3 +403,99 @@ fn tracing_subscriber_init() -> Result<(), String> {
         .try_init()
         .map_err(|e| e.to_string())
 }
+
+/// A small market to build on: areas SY-SHF and SY-ROT, and specification UPW-STD
+/// (unpaid work, cap 60000 pence) published.
+pub async fn seed_market(app: &TestApp) {
+    let admin = app.token("admin");
+    let q = app.token("quality");
+    for (code, name) in [("SY-SHF", "Sheffield"), ("SY-ROT", "Rotherham")] {
+        let (s, body) = app
+            .post(
+                "/v1/areas",
+                &admin,
+                &json!({"code": code, "name": name, "region": "Yorkshire and the Humber"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+    }
+    let (s, body) = app
+        .post("/v1/specifications", &q, &specification_body("UPW-STD"))
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let (s, body) = app
+        .post_empty("/v1/specifications/UPW-STD/versions/1/publish", &q)
+        .await;
+    assert_eq!(s, 200, "{body}");
+}
+
+/// Registers a provider and returns its id.
+pub async fn register_provider(app: &TestApp, registration_number: &str) -> String {
+    let (s, body) = app
+        .post(
+            "/v1/providers",
+            &app.token("admin"),
+            &json!({
+                "name": format!("Provider {registration_number}"),
+                "sector": "voluntary",
+                "registration_number": registration_number,
+                "contact": {"name": "Referrals", "email": "referrals@example.org"}
+            }),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    body["id"].as_str().expect("provider id").to_owned()
+}
+
+/// Accredits a provider for a category with a score, for a year from today.
+pub async fn accredit(app: &TestApp, provider_id: &str, category: &str, score: u8) -> Value {
+    let today = app.today();
+    let (s, body) = app
+        .post(
+            &format!("/v1/providers/{provider_id}/accreditations"),
+            &app.token("quality"),
+            &json!({
+                "category": category,
+                "score": score,
+                "assessed_on": today.to_string(),
+                "expires_on": (today + chrono::Duration::days(365)).to_string(),
+            }),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    body
+}
+
+/// A listing body for UPW-STD serving Sheffield.
+pub fn listing_body(price_pence: i64) -> Value {
+    json!({
+        "specification_code": "UPW-STD",
+        "specification_version": 1,
+        "title": "Community payback, Sheffield",
+        "areas": ["SY-SHF"],
+        "price_pence": price_pence,
+        "delivery_format": "group",
+        "delivery_mode": "in_person"
+    })
+}
+
+/// Creates a listing as the provider and returns its id.
+pub async fn create_listing(app: &TestApp, provider_id: &str, body: &Value) -> String {
+    let (s, created) = app
+        .post("/v1/listings", &app.provider_token(provider_id), body)
+        .await;
+    assert_eq!(s, 201, "{created}");
+    created["id"].as_str().expect("listing id").to_owned()
+}
+
+/// The ids in a page of results.
+pub fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x["id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

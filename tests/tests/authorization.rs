@@ -29,13 +29,25 @@ enum Access {
     Only(&'static [&'static str]),
 }
 
+/// Whose object a route acts on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    /// No tenant owns it.
+    Hub,
+    /// The seeded provider owns it: another provider gets 404, as if it did not exist.
+    Provider,
+}
+
 struct Rule {
     method: &'static str,
     /// The route template, as in the OpenAPI document.
     template: &'static str,
-    /// A concrete path against the seeded data.
+    /// A concrete path against the seeded data: `{provider}` is the seeded provider,
+    /// `{standing}` a provider whose standing the rows change, `{listing}` its published
+    /// listing and `{draft}` its draft listing. Rows run in order.
     path: &'static str,
     access: Access,
+    owner: Owner,
     body: fn() -> Option<Value>,
 }
 
@@ -49,6 +61,7 @@ const MATRIX: &[Rule] = &[
         template: "/health/live",
         path: "/health/live",
         access: Access::Public,
+        owner: Owner::Hub,
         body: no_body,
     },
     Rule {
@@ -56,6 +69,7 @@ const MATRIX: &[Rule] = &[
         template: "/health/ready",
         path: "/health/ready",
         access: Access::Public,
+        owner: Owner::Hub,
         body: no_body,
     },
     Rule {
@@ -63,6 +77,7 @@ const MATRIX: &[Rule] = &[
         template: "/v1/areas",
         path: "/v1/areas",
         access: Access::AnyRole,
+        owner: Owner::Hub,
         body: no_body,
     },
     Rule {
@@ -70,6 +85,7 @@ const MATRIX: &[Rule] = &[
         template: "/v1/areas",
         path: "/v1/areas",
         access: Access::Only(&["admin"]),
+        owner: Owner::Hub,
         body: || {
             Some(
                 json!({"code": "SY-DON", "name": "Doncaster", "region": "Yorkshire and the Humber"}),
@@ -81,6 +97,7 @@ const MATRIX: &[Rule] = &[
         template: "/v1/areas/{code}",
         path: "/v1/areas/SY-SHF",
         access: Access::AnyRole,
+        owner: Owner::Hub,
         body: no_body,
     },
     Rule {
@@ -88,6 +105,7 @@ const MATRIX: &[Rule] = &[
         template: "/v1/specifications",
         path: "/v1/specifications",
         access: Access::AnyRole,
+        owner: Owner::Hub,
         body: no_body,
     },
     Rule {
@@ -95,6 +113,7 @@ const MATRIX: &[Rule] = &[
         template: "/v1/specifications",
         path: "/v1/specifications",
         access: Access::Only(&["quality"]),
+        owner: Owner::Hub,
         body: || Some(specification_body("NEW-SPEC")),
     },
     Rule {
@@ -102,6 +121,7 @@ const MATRIX: &[Rule] = &[
         template: "/v1/specifications/{code}",
         path: "/v1/specifications/UPW-STD",
         access: Access::AnyRole,
+        owner: Owner::Hub,
         body: no_body,
     },
     Rule {
@@ -109,6 +129,7 @@ const MATRIX: &[Rule] = &[
         template: "/v1/specifications/{code}/versions",
         path: "/v1/specifications/UPW-STD/versions",
         access: Access::Only(&["quality"]),
+        owner: Owner::Hub,
         body: || Some(json!({"price_cap_pence": 61000})),
     },
     Rule {
@@ -116,6 +137,7 @@ const MATRIX: &[Rule] = &[
         template: "/v1/specifications/{code}/versions/{version}",
         path: "/v1/specifications/UPW-STD/versions/1",
         access: Access::AnyRole,
+        owner: Owner::Hub,
         body: no_body,
     },
     Rule {
@@ -123,6 +145,7 @@ const MATRIX: &[Rule] = &[
         template: "/v1/specifications/{code}/versions/{version}",
         path: "/v1/specifications/DRAFT-ONE/versions/1",
         access: Access::Only(&["quality"]),
+        owner: Owner::Hub,
         body: || Some(json!({"title": "Edited"})),
     },
     Rule {
@@ -130,13 +153,162 @@ const MATRIX: &[Rule] = &[
         template: "/v1/specifications/{code}/versions/{version}/publish",
         path: "/v1/specifications/DRAFT-ONE/versions/1/publish",
         access: Access::Only(&["quality"]),
+        owner: Owner::Hub,
         body: no_body,
     },
     Rule {
         method: "POST",
         template: "/v1/specifications/{code}/versions/{version}/retire",
-        path: "/v1/specifications/UPW-STD/versions/1/retire",
+        path: "/v1/specifications/RET-ME/versions/1/retire",
         access: Access::Only(&["quality"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/providers",
+        path: "/v1/providers",
+        access: Access::AnyRole,
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/providers",
+        path: "/v1/providers",
+        access: Access::Only(&["admin"]),
+        owner: Owner::Hub,
+        body: || {
+            Some(
+                json!({"name": "New provider", "sector": "private", "registration_number": "NEW-1",
+                        "contact": {"name": "Desk", "email": "desk@example.org"}}),
+            )
+        },
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/providers/{id}",
+        path: "/v1/providers/{provider}",
+        access: Access::AnyRole,
+        owner: Owner::Provider,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/providers/{id}/accreditations",
+        path: "/v1/providers/{provider}/accreditations",
+        access: Access::Only(&["quality"]),
+        owner: Owner::Hub,
+        body: || {
+            let today = chrono::Utc::now().date_naive();
+            Some(
+                json!({"category": "alcohol_treatment", "score": 75, "assessed_on": today.to_string(),
+                        "expires_on": (today + chrono::Duration::days(365)).to_string()}),
+            )
+        },
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/providers/{id}/suspend",
+        path: "/v1/providers/{standing}/suspend",
+        access: Access::Only(&["quality"]),
+        owner: Owner::Hub,
+        body: || Some(json!({"reason": "under review"})),
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/providers/{id}/reinstate",
+        path: "/v1/providers/{standing}/reinstate",
+        access: Access::Only(&["quality"]),
+        owner: Owner::Hub,
+        body: || Some(json!({"reason": "review closed"})),
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/providers/{id}/revoke",
+        path: "/v1/providers/{standing}/revoke",
+        access: Access::Only(&["quality"]),
+        owner: Owner::Hub,
+        body: || Some(json!({"reason": "contract ended"})),
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/quality/threshold",
+        path: "/v1/quality/threshold",
+        access: Access::AnyRole,
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "PUT",
+        template: "/v1/quality/threshold",
+        path: "/v1/quality/threshold",
+        access: Access::Only(&["quality"]),
+        owner: Owner::Hub,
+        body: || Some(json!({"threshold": 60})),
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/listings",
+        path: "/v1/listings",
+        access: Access::AnyRole,
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/listings",
+        path: "/v1/listings",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Hub,
+        body: || Some(provider_hub_tests::listing_body(50_000)),
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/listings/{id}",
+        path: "/v1/listings/{listing}",
+        access: Access::AnyRole,
+        owner: Owner::Provider,
+        body: no_body,
+    },
+    Rule {
+        method: "PATCH",
+        template: "/v1/listings/{id}",
+        path: "/v1/listings/{listing}",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Provider,
+        body: || Some(json!({"price_pence": 48_000})),
+    },
+    Rule {
+        method: "PUT",
+        template: "/v1/listings/{id}/capacity",
+        path: "/v1/listings/{listing}/capacity",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Provider,
+        body: || Some(json!({"slots": [{"starts_on": "2027-01-04", "places": 6}]})),
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/listings/{id}/publish",
+        path: "/v1/listings/{draft}/publish",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Provider,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/listings/{id}/pause",
+        path: "/v1/listings/{listing}/pause",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Provider,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/listings/{id}/withdraw",
+        path: "/v1/listings/{listing}/withdraw",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Provider,
         body: no_body,
     },
 ];
@@ -167,9 +339,37 @@ fn every_documented_route_is_in_the_matrix() {
     assert_eq!(MATRIX.len(), listed.len(), "one row per route");
 }
 
-async fn call(app: &TestApp, rule: &Rule, token: Option<&str>) -> (u16, Value) {
+/// Ids made by the seed, substituted into the rows' paths.
+struct Seeded {
+    provider: String,
+    other_provider: String,
+    standing: String,
+    listing: String,
+    draft: String,
+}
+
+impl Seeded {
+    fn path(&self, rule: &Rule) -> String {
+        rule.path
+            .replace("{provider}", &self.provider)
+            .replace("{standing}", &self.standing)
+            .replace("{listing}", &self.listing)
+            .replace("{draft}", &self.draft)
+    }
+
+    /// A token for a role; a provider's acts for the seeded provider.
+    fn token(&self, app: &TestApp, role: &str) -> String {
+        if role == "provider" {
+            app.provider_token(&self.provider)
+        } else {
+            app.token(role)
+        }
+    }
+}
+
+async fn call(app: &TestApp, seeded: &Seeded, rule: &Rule, token: Option<&str>) -> (u16, Value) {
     let method = reqwest::Method::from_bytes(rule.method.as_bytes()).expect("method");
-    let mut req = app.client.request(method, app.url(rule.path));
+    let mut req = app.client.request(method, app.url(&seeded.path(rule)));
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
@@ -179,59 +379,70 @@ async fn call(app: &TestApp, rule: &Rule, token: Option<&str>) -> (u16, Value) {
     status_and_json(req.send().await.expect("send")).await
 }
 
-async fn seed(app: &TestApp) {
-    let admin = app.token("admin");
+async fn seed(app: &TestApp) -> Seeded {
+    provider_hub_tests::seed_market(app).await;
     let q = app.token("quality");
     let (s, _) = app
-        .post(
-            "/v1/areas",
-            &admin,
-            &json!({"code": "SY-SHF", "name": "Sheffield", "region": "Y"}),
-        )
+        .post("/v1/specifications", &q, &specification_body("DRAFT-ONE"))
         .await;
     assert_eq!(s, 201);
-    assert_eq!(
-        app.post("/v1/specifications", &q, &specification_body("UPW-STD"))
-            .await
-            .0,
-        201
-    );
-    assert_eq!(
-        app.post_empty("/v1/specifications/UPW-STD/versions/1/publish", &q)
-            .await
-            .0,
-        200
-    );
-    assert_eq!(
-        app.post("/v1/specifications", &q, &specification_body("DRAFT-ONE"))
-            .await
-            .0,
-        201
-    );
+    let (s, _) = app
+        .post("/v1/specifications", &q, &specification_body("RET-ME"))
+        .await;
+    assert_eq!(s, 201);
+    let (s, _) = app
+        .post_empty("/v1/specifications/RET-ME/versions/1/publish", &q)
+        .await;
+    assert_eq!(s, 200);
+    let provider = provider_hub_tests::register_provider(app, "REG-A").await;
+    let other_provider = provider_hub_tests::register_provider(app, "REG-B").await;
+    let standing = provider_hub_tests::register_provider(app, "REG-C").await;
+    provider_hub_tests::accredit(app, &provider, "unpaid_work", 80).await;
+    let body = provider_hub_tests::listing_body(50_000);
+    let listing = provider_hub_tests::create_listing(app, &provider, &body).await;
+    let draft = provider_hub_tests::create_listing(app, &provider, &body).await;
+    let pt = app.provider_token(&provider);
+    let (s, _) = app
+        .post_empty(&format!("/v1/listings/{listing}/publish"), &pt)
+        .await;
+    assert_eq!(s, 200);
+    Seeded {
+        provider,
+        other_provider,
+        standing,
+        listing,
+        draft,
+    }
 }
 
 both_backends!(
     every_route_answers_every_caller_as_documented,
     |app: TestApp| async move {
-        seed(&app).await;
+        let seeded = seed(&app).await;
         for rule in MATRIX {
             let route = format!("{} {}", rule.method, rule.template);
             // Refusals first: each must leave everything as it was.
             let before = app.snapshot().await;
-            let (status, _) = call(&app, rule, None).await;
+            let (status, _) = call(&app, &seeded, rule, None).await;
             match rule.access {
                 Access::Public => assert_eq!(status, 200, "{route} without a token"),
                 _ => assert_eq!(status, 401, "{route} without a token"),
             }
-            let (status, _) = call(&app, rule, Some("not-a-token")).await;
+            let (status, _) = call(&app, &seeded, rule, Some("not-a-token")).await;
             if !matches!(rule.access, Access::Public) {
                 assert_eq!(status, 401, "{route} with a bad token");
             }
             if let Access::Only(allowed) = rule.access {
                 for role in ROLES.iter().filter(|r| !allowed.contains(r)) {
-                    let (status, problem) = call(&app, rule, Some(&app.token(role))).await;
+                    let token = seeded.token(&app, role);
+                    let (status, problem) = call(&app, &seeded, rule, Some(&token)).await;
                     assert_eq!(status, 403, "{route} as {role}: {problem}");
                 }
+            }
+            if rule.owner == Owner::Provider {
+                let other = app.provider_token(&seeded.other_provider);
+                let (status, problem) = call(&app, &seeded, rule, Some(&other)).await;
+                assert_eq!(status, 404, "{route} as another provider: {problem}");
             }
             assert_eq!(
                 app.snapshot().await,
@@ -245,7 +456,8 @@ both_backends!(
                 Access::Only(allowed) => allowed.to_vec(),
             };
             for role in allowed {
-                let (status, body) = call(&app, rule, Some(&app.token(role))).await;
+                let (status, body) =
+                    call(&app, &seeded, rule, Some(&seeded.token(&app, role))).await;
                 assert!(
                     (200..300).contains(&status),
                     "{route} as {role} should succeed on the seeded data, got {status}: {body}"

@@ -350,14 +350,14 @@ pub fn check_publishable(
     if spec_status != SpecificationStatus::Published {
         return Err(PublishRefusal::SpecificationNotPublished(spec_status));
     }
+    if !provider_is_member {
+        return Err(PublishRefusal::NotAMember);
+    }
     if price_pence > cap_pence {
         return Err(PublishRefusal::OverPriceCap {
             price_pence,
             cap_pence,
         });
-    }
-    if !provider_is_member {
-        return Err(PublishRefusal::NotAMember);
     }
     Ok(())
 }
