@@ -42,7 +42,11 @@ const CATEGORIES: [(&str, &str, &str); 5] = [
     ("ALC-TRT", "alcohol_treatment", "alcohol"),
     ("DRG-REH", "drug_rehabilitation", "drugs"),
     ("ACC-SUP", "accommodation", "accommodation"),
-    ("ETE-EMP", "education_training_employment", "education_training_employment"),
+    (
+        "ETE-EMP",
+        "education_training_employment",
+        "education_training_employment",
+    ),
 ];
 
 fn area_code(i: usize) -> String {
@@ -52,102 +56,136 @@ fn area_code(i: usize) -> String {
 fn load_market(app: &TestApp, args: &Args) -> Result<(), String> {
     let mut rng = StdRng::seed_from_u64(20261123);
     let mut conn = app.db.connect();
-    let actor = Actor { sub: "bench".into(), role: "admin".into() };
+    let actor = Actor {
+        sub: "bench".into(),
+        role: "admin".into(),
+    };
     let now = Utc::now();
     let e = |e: provider_hub_market::Error| e;
-    let result = provider_hub_store::write_transaction(&mut conn, |conn| -> Result<(), provider_hub_market::Error> {
-        for i in 0..args.areas {
-            let new: areas::NewArea = serde_json::from_value(serde_json::json!({
-                "code": area_code(i), "name": format!("Area {i}"), "region": "Bench"
-            }))
-            .map_err(bad)?;
-            areas::create(conn, &actor, new, now).map_err(e)?;
-        }
-        for (code, category, need) in CATEGORIES {
-            let mut body = specification_body(code);
-            body["category"] = serde_json::json!(category);
-            body["needs"] = serde_json::json!([need]);
-            body["delivery_standard"]["format"] = serde_json::json!("either");
-            let new = serde_json::from_value(body).map_err(bad)?;
-            specifications::create(conn, &actor, new, now).map_err(e)?;
-            specifications::publish(conn, &actor, code, 1, now).map_err(e)?;
-        }
-        let per_provider = args.listings.div_ceil(args.providers);
-        let mut made = 0;
-        for p in 0..args.providers {
-            let provider = providers::register(
-                conn,
-                &actor,
-                NewProvider {
-                    name: format!("Provider {p}"),
-                    sector: [Sector::Public, Sector::Private, Sector::Voluntary, Sector::SocialEnterprise][p % 4],
-                    registration_number: format!("BENCH-{p:04}"),
-                    contact: Contact { name: "Desk".into(), email: "desk@example.org".into(), phone: None },
-                },
-                now,
-            )
-            .map_err(e)?;
-            // Four in five providers are members for the categories they list in.
-            let member = rng.random_range(0..5) != 0;
-            for (_, category, _) in CATEGORIES {
-                let score = if member { rng.random_range(60..=100) } else { rng.random_range(20..60) };
-                providers::accredit(
+    let result = provider_hub_store::write_transaction(
+        &mut conn,
+        |conn| -> Result<(), provider_hub_market::Error> {
+            for i in 0..args.areas {
+                let new: areas::NewArea = serde_json::from_value(serde_json::json!({
+                    "code": area_code(i), "name": format!("Area {i}"), "region": "Bench"
+                }))
+                .map_err(bad)?;
+                areas::create(conn, &actor, new, now).map_err(e)?;
+            }
+            for (code, category, need) in CATEGORIES {
+                let mut body = specification_body(code);
+                body["category"] = serde_json::json!(category);
+                body["needs"] = serde_json::json!([need]);
+                body["delivery_standard"]["format"] = serde_json::json!("either");
+                let new = serde_json::from_value(body).map_err(bad)?;
+                specifications::create(conn, &actor, new, now).map_err(e)?;
+                specifications::publish(conn, &actor, code, 1, now).map_err(e)?;
+            }
+            let per_provider = args.listings.div_ceil(args.providers);
+            let mut made = 0;
+            for p in 0..args.providers {
+                let provider = providers::register(
                     conn,
                     &actor,
-                    &provider.id,
-                    NewAccreditation {
-                        category: category.parse::<Category>().map_err(bad)?,
-                        score,
-                        assessed_on: now.date_naive(),
-                        expires_on: now.date_naive() + chrono::Duration::days(365),
-                        notes: String::new(),
+                    NewProvider {
+                        name: format!("Provider {p}"),
+                        sector: [
+                            Sector::Public,
+                            Sector::Private,
+                            Sector::Voluntary,
+                            Sector::SocialEnterprise,
+                        ][p % 4],
+                        registration_number: format!("BENCH-{p:04}"),
+                        contact: Contact {
+                            name: "Desk".into(),
+                            email: "desk@example.org".into(),
+                            phone: None,
+                        },
                     },
                     now,
                 )
                 .map_err(e)?;
-            }
-            let provider_actor = Actor { sub: format!("bench-{p}"), role: "provider".into() };
-            for _ in 0..per_provider {
-                if made == args.listings {
-                    break;
+                // Four in five providers are members for the categories they list in.
+                let member = rng.random_range(0..5) != 0;
+                for (_, category, _) in CATEGORIES {
+                    let score = if member {
+                        rng.random_range(60..=100)
+                    } else {
+                        rng.random_range(20..60)
+                    };
+                    providers::accredit(
+                        conn,
+                        &actor,
+                        &provider.id,
+                        NewAccreditation {
+                            category: category.parse::<Category>().map_err(bad)?,
+                            score,
+                            assessed_on: now.date_naive(),
+                            expires_on: now.date_naive() + chrono::Duration::days(365),
+                            notes: String::new(),
+                        },
+                        now,
+                    )
+                    .map_err(e)?;
                 }
-                made += 1;
-                let (code, _, _) = CATEGORIES[rng.random_range(0..CATEGORIES.len())];
-                let served = rng.random_range(3..=8);
-                let mut codes: Vec<AreaCode> = (0..served)
-                    .map(|_| AreaCode::parse(&area_code(rng.random_range(0..args.areas))))
-                    .collect::<Result<_, _>>()
-                    .map_err(bad)?;
-                codes.sort();
-                codes.dedup();
-                let listing = listings::create(
-                    conn,
-                    &provider_actor,
-                    &provider.id,
-                    NewListing {
-                        specification_code: code.into(),
-                        specification_version: 1,
-                        title: format!("{code} by provider {p}"),
-                        description: String::new(),
-                        areas: codes,
-                        price_pence: rng.random_range(20_000..=60_000),
-                        delivery_format: ListingFormat::Group,
-                        delivery_mode: DeliveryMode::InPerson,
-                        eligibility: Default::default(),
-                    },
-                    now,
-                )
-                .map_err(e)?;
-                // Most listings are published; non-members' stay drafts (publishing is refused).
-                if member && rng.random_range(0..10) != 0 {
-                    listings::transition(conn, &provider_actor, &provider.id, &listing.listing.id, ListingStatus::publish, "listing.published", now)
+                let provider_actor = Actor {
+                    sub: format!("bench-{p}"),
+                    role: "provider".into(),
+                };
+                for _ in 0..per_provider {
+                    if made == args.listings {
+                        break;
+                    }
+                    made += 1;
+                    let (code, _, _) = CATEGORIES[rng.random_range(0..CATEGORIES.len())];
+                    let served = rng.random_range(3..=8);
+                    let mut codes: Vec<AreaCode> = (0..served)
+                        .map(|_| AreaCode::parse(&area_code(rng.random_range(0..args.areas))))
+                        .collect::<Result<_, _>>()
+                        .map_err(bad)?;
+                    codes.sort();
+                    codes.dedup();
+                    let listing = listings::create(
+                        conn,
+                        &provider_actor,
+                        &provider.id,
+                        NewListing {
+                            specification_code: code.into(),
+                            specification_version: 1,
+                            title: format!("{code} by provider {p}"),
+                            description: String::new(),
+                            areas: codes,
+                            price_pence: rng.random_range(20_000..=60_000),
+                            delivery_format: ListingFormat::Group,
+                            delivery_mode: DeliveryMode::InPerson,
+                            eligibility: Default::default(),
+                        },
+                        now,
+                    )
+                    .map_err(e)?;
+                    // Most listings are published; non-members' stay drafts (publishing is refused).
+                    if member && rng.random_range(0..10) != 0 {
+                        listings::transition(
+                            conn,
+                            &provider_actor,
+                            &provider.id,
+                            &listing.listing.id,
+                            ListingStatus::publish,
+                            "listing.published",
+                            now,
+                        )
                         .map_err(e)?;
+                    }
                 }
             }
-        }
-        Ok(())
-    });
-    result.map_err(|e| e.to_string())
+            Ok(())
+        },
+    );
+    result.map_err(|e| e.to_string())?;
+    // Fresh statistics, as a running database has them (autovacuum's analyze on
+    // PostgreSQL): without them the planner guesses one row everywhere after a bulk load.
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, "ANALYZE")
+        .map_err(|e| e.to_string())
 }
 
 fn bad(e: impl ToString) -> provider_hub_market::Error {
