@@ -6,14 +6,14 @@ use chrono::{DateTime, Utc};
 use provider_hub_domain::Role;
 use provider_hub_market::areas::{self, NewArea};
 use provider_hub_store::areas::AreaRow;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
-use crate::pagination::{page_request, PageBody};
+use crate::pagination::{page_request, PageBody, PageQuery};
 use crate::state::AppState;
 
 /// A probation delivery unit.
@@ -44,26 +44,17 @@ pub struct AreaPage {
     pub next: Option<String>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct AreaListQuery {
-    /// Page size, 1–500 (default 50).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
-    pub limit: Option<String>,
-    /// Cursor from the previous page's `next`.
-    pub after: Option<String>,
-}
-
 /// Lists areas in code order.
-#[utoipa::path(tag = "areas", params(AreaListQuery), security(("bearer" = [])), responses(
+#[utoipa::path(tag = "areas", params(PageQuery), security(("bearer" = [])), responses(
     (status = 200, description = "A page of areas", body = AreaPage),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/areas")]
 async fn list_areas(
     _caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<AreaListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<web::Json<AreaPage>, ApiError> {
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let page = state
@@ -79,7 +70,7 @@ async fn list_areas(
 /// Reads one area.
 #[utoipa::path(tag = "areas", security(("bearer" = [])), params(("code" = String, Path, description = "Area code")), responses(
     (status = 200, description = "The area", body = Area),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 404, description = "No such area", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/areas/{code}")]
@@ -98,12 +89,10 @@ async fn get_area(
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
     responses(
     (status = 201, description = "Created", body = Area),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    BodyRejected,
+    Unauthenticated,
     (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The area exists", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid fields, or Idempotency-Key reused", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/areas")]

@@ -32,6 +32,41 @@ pub struct Problem {
     pub current_state: Option<String>,
 }
 
+/// The 401 of every route that needs a token, for the API document.
+#[derive(utoipa::IntoResponses)]
+pub enum Unauthenticated {
+    /// No valid token.
+    #[response(
+        status = 401,
+        description = "No valid token",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+}
+
+/// The answers of every route that reads a JSON body, for the API document.
+#[derive(utoipa::IntoResponses)]
+pub enum BodyRejected {
+    #[response(
+        status = 400,
+        description = "Malformed JSON",
+        content_type = "application/problem+json"
+    )]
+    Malformed(Problem),
+    #[response(
+        status = 413,
+        description = "Body too large",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(Problem),
+    #[response(
+        status = 415,
+        description = "Body is not JSON",
+        content_type = "application/problem+json"
+    )]
+    NotJson(Problem),
+}
+
 /// The error type of every handler.
 #[derive(Debug, Clone)]
 pub struct ApiError(pub Box<Problem>);

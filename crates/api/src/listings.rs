@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
 use crate::pagination::{page_request, PageBody};
 use crate::state::AppState;
@@ -51,7 +51,7 @@ pub struct ListingSearchQuery {
 /// provider sees only its own; the quality team, commissioners and admins see all.
 #[utoipa::path(tag = "listings", params(ListingSearchQuery), security(("bearer" = [])), responses(
     (status = 200, description = "A page of listings", body = ListingPage),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 422, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/listings")]
@@ -105,12 +105,10 @@ async fn search_listings(
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
     responses(
     (status = 201, description = "Created as a draft", body = ListingDetail),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    BodyRejected,
+    Unauthenticated,
     (status = 403, description = "Not a registered provider", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Specification version not published, or provider not active", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid fields (e.g. eligibility wider than the specification), or Idempotency-Key reused", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/listings")]
@@ -138,7 +136,7 @@ async fn create_listing(
 /// Reads a listing with its capacity and price history.
 #[utoipa::path(tag = "listings", security(("bearer" = [])), params(("id" = String, Path, description = "Listing id")), responses(
     (status = 200, description = "The listing", body = ListingDetail),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 404, description = "No such listing, or not one the caller may see (another provider's)", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/listings/{id}")]
@@ -161,13 +159,11 @@ async fn get_listing(
     params(("id" = String, Path, description = "Listing id")),
     responses(
     (status = 200, description = "The edited listing", body = ListingDetail),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    BodyRejected,
+    Unauthenticated,
     (status = 403, description = "Not a provider", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such listing of this provider", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The listing is withdrawn", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid fields, or a published listing's price above the cap", body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/listings/{id}")]
@@ -217,7 +213,7 @@ async fn transition(
 /// the price within the cap and the specification version published.
 #[utoipa::path(tag = "listings", security(("bearer" = [])), params(("id" = String, Path, description = "Listing id")), responses(
     (status = 200, description = "Published", body = ListingDetail),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 403, description = "Not a provider", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such listing of this provider", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Not publishable now: status, membership or specification", body = Problem, content_type = "application/problem+json"),
@@ -242,7 +238,7 @@ async fn publish_listing(
 /// Pauses the provider's own published listing.
 #[utoipa::path(tag = "listings", security(("bearer" = [])), params(("id" = String, Path, description = "Listing id")), responses(
     (status = 200, description = "Paused", body = ListingDetail),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 403, description = "Not a provider", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such listing of this provider", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Not published", body = Problem, content_type = "application/problem+json"),
@@ -266,7 +262,7 @@ async fn pause_listing(
 /// Withdraws the provider's own listing for good.
 #[utoipa::path(tag = "listings", security(("bearer" = [])), params(("id" = String, Path, description = "Listing id")), responses(
     (status = 200, description = "Withdrawn", body = ListingDetail),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 403, description = "Not a provider", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such listing of this provider", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Already withdrawn", body = Problem, content_type = "application/problem+json"),
@@ -293,13 +289,11 @@ async fn withdraw_listing(
     params(("id" = String, Path, description = "Listing id")),
     responses(
     (status = 200, description = "The listing with its new capacity", body = ListingDetail),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    BodyRejected,
+    Unauthenticated,
     (status = 403, description = "Not a provider", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such listing of this provider", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Withdrawn, or places sold meanwhile", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid slots, or fewer places than already sold", body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/listings/{id}/capacity")]

@@ -3,8 +3,8 @@
 use provider_hub_market::{DEFAULT_PAGE, MAX_PAGE};
 use provider_hub_store::cursor::{self, Page};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 
@@ -33,6 +33,16 @@ pub fn page_request<K: DeserializeOwned>(
         ),
     };
     Ok((limit, after))
+}
+
+/// `?limit=&after=` of a list with no other filters.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// Page size, 1–500 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
 }
 
 /// A page of a list.

@@ -7,14 +7,14 @@ use provider_hub_domain::Role;
 use provider_hub_market::providers::{
     self as market, ProviderView, SetThreshold, StandingChange, ThresholdView,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
-use crate::pagination::{page_request, PageBody};
+use crate::pagination::{page_request, PageBody, PageQuery};
 use crate::state::AppState;
 
 /// A page of providers.
@@ -24,26 +24,17 @@ pub struct ProviderPage {
     pub next: Option<String>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ProviderListQuery {
-    /// Page size, 1–500 (default 50).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
-    pub limit: Option<String>,
-    /// Cursor from the previous page's `next`.
-    pub after: Option<String>,
-}
-
 /// Lists providers (a provider sees only itself), with membership as of today.
-#[utoipa::path(tag = "providers", params(ProviderListQuery), security(("bearer" = [])), responses(
+#[utoipa::path(tag = "providers", params(PageQuery), security(("bearer" = [])), responses(
     (status = 200, description = "A page of providers", body = ProviderPage),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/providers")]
 async fn list_providers(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<ProviderListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<web::Json<ProviderPage>, ApiError> {
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let now = state.now();
@@ -63,12 +54,10 @@ async fn list_providers(
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
     responses(
     (status = 201, description = "Registered", body = ProviderView),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    BodyRejected,
+    Unauthenticated,
     (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Registration number already registered", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid fields, or Idempotency-Key reused", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/providers")]
@@ -96,7 +85,7 @@ async fn register_provider(
 /// Reads a provider with its accreditations and membership as of today.
 #[utoipa::path(tag = "providers", security(("bearer" = [])), params(("id" = String, Path, description = "Provider id")), responses(
     (status = 200, description = "The provider", body = ProviderView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 404, description = "No such provider (or another provider's)", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/providers/{id}")]
@@ -124,13 +113,11 @@ async fn get_provider(
     ),
     responses(
     (status = 201, description = "Recorded; the provider as it now stands", body = ProviderView),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    BodyRejected,
+    Unauthenticated,
     (status = 403, description = "Not the quality team", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such provider", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The provider is revoked", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid fields, or Idempotency-Key reused", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/providers/{id}/accreditations")]
@@ -184,12 +171,11 @@ async fn change_standing(
     params(("id" = String, Path, description = "Provider id")),
     responses(
     (status = 200, description = "Suspended", body = ProviderView),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    BodyRejected,
+    Unauthenticated,
     (status = 403, description = "Not the quality team", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such provider", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Not active", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/providers/{id}/suspend")]
@@ -215,12 +201,11 @@ async fn suspend_provider(
     params(("id" = String, Path, description = "Provider id")),
     responses(
     (status = 200, description = "Reinstated", body = ProviderView),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    BodyRejected,
+    Unauthenticated,
     (status = 403, description = "Not the quality team", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such provider", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Not suspended", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/providers/{id}/reinstate")]
@@ -246,12 +231,11 @@ async fn reinstate_provider(
     params(("id" = String, Path, description = "Provider id")),
     responses(
     (status = 200, description = "Revoked", body = ProviderView),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    BodyRejected,
+    Unauthenticated,
     (status = 403, description = "Not the quality team", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such provider", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Already revoked", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/providers/{id}/revoke")]
@@ -275,7 +259,7 @@ async fn revoke_provider(
 /// Reads the quality threshold.
 #[utoipa::path(tag = "quality", security(("bearer" = [])), responses(
     (status = 200, description = "The threshold", body = ThresholdView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[get("/quality/threshold")]
 async fn get_threshold(
@@ -290,11 +274,9 @@ async fn get_threshold(
 /// Sets the quality threshold (quality team); membership follows at once.
 #[utoipa::path(tag = "quality", security(("bearer" = [])), request_body = SetThreshold, responses(
     (status = 200, description = "The new threshold", body = ThresholdView),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    BodyRejected,
+    Unauthenticated,
     (status = 403, description = "Not the quality team", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Not 0-100", body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/quality/threshold")]

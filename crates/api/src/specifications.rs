@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
 use crate::pagination::{page_request, PageBody};
 use crate::state::AppState;
@@ -97,7 +97,7 @@ fn parse_field<T: std::str::FromStr<Err = String>>(
 /// Lists specification versions in (code, version) order.
 #[utoipa::path(tag = "specifications", params(SpecificationListQuery), security(("bearer" = [])), responses(
     (status = 200, description = "A page of specification versions", body = SpecificationPage),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 422, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/specifications")]
@@ -127,7 +127,7 @@ async fn list_specifications(
 /// Reads a specification: its latest published version and all its versions.
 #[utoipa::path(tag = "specifications", security(("bearer" = [])), params(("code" = String, Path, description = "Specification code")), responses(
     (status = 200, description = "The specification", body = SpecificationWithVersions),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 404, description = "No such specification", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/specifications/{code}")]
@@ -165,7 +165,7 @@ async fn get_specification(
     ("version" = i32, Path, description = "Version number"),
 ), responses(
     (status = 200, description = "The version", body = Specification),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 404, description = "No such version", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/specifications/{code}/versions/{version}")]
@@ -192,12 +192,10 @@ async fn get_specification_version(
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
     responses(
     (status = 201, description = "Created as a draft", body = Specification),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    BodyRejected,
+    Unauthenticated,
     (status = 403, description = "Not the quality team", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The code exists", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid fields, or Idempotency-Key reused", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/specifications")]
@@ -230,13 +228,11 @@ async fn create_specification(
     ),
     responses(
     (status = 201, description = "The new draft version", body = Specification),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    BodyRejected,
+    Unauthenticated,
     (status = 403, description = "Not the quality team", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such specification", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "A draft version exists already", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid fields, or Idempotency-Key reused", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/specifications/{code}/versions")]
@@ -273,13 +269,11 @@ async fn create_specification_version(
     ),
     responses(
     (status = 200, description = "The edited draft", body = Specification),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    BodyRejected,
+    Unauthenticated,
     (status = 403, description = "Not the quality team", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such version", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The version is not a draft", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/specifications/{code}/versions/{version}")]
@@ -310,7 +304,7 @@ async fn update_specification_version(
     ("version" = i32, Path, description = "Version number"),
 ), responses(
     (status = 200, description = "Published", body = Specification),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 403, description = "Not the quality team", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such version", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Not a draft", body = Problem, content_type = "application/problem+json"),
@@ -337,7 +331,7 @@ async fn publish_specification_version(
     ("version" = i32, Path, description = "Version number"),
 ), responses(
     (status = 200, description = "Retired", body = Specification),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
     (status = 403, description = "Not the quality team", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such version", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Not published", body = Problem, content_type = "application/problem+json"),

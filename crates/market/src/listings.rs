@@ -222,10 +222,11 @@ fn visible_listing(
 }
 
 /// A listing of the calling provider, or 404.
-fn own_listing(conn: &mut DbConn, provider_id: &str, id: &str) -> Result<ListingRow, Error> {
-    store::find(conn, id)?
+fn own_listing(conn: &mut DbConn, provider_id: &str, id: &str) -> Result<ListingView, Error> {
+    let row = store::find(conn, id)?
         .filter(|l| l.provider_id == provider_id)
-        .ok_or_else(|| Error::NotFound(format!("listing {id}")))
+        .ok_or_else(|| Error::NotFound(format!("listing {id}")))?;
+    load_view(conn, row)
 }
 
 fn load_spec(conn: &mut DbConn, code: &str, version: i32) -> Result<SpecificationVersion, Error> {
@@ -434,8 +435,7 @@ pub fn update(
     now: DateTime<Utc>,
 ) -> Result<ListingDetail, Error> {
     write_transaction(conn, |conn| {
-        let row = own_listing(conn, provider_id, id)?;
-        let before = load_view(conn, row)?;
+        let before = own_listing(conn, provider_id, id)?;
         before.status.edit().map_err(transition_error)?;
         let spec = load_spec(
             conn,
@@ -480,8 +480,7 @@ pub fn update(
                 updated_at: naive(now),
             },
         )?;
-        let row = own_listing(conn, provider_id, id)?;
-        let after = load_view(conn, row)?;
+        let after = own_listing(conn, provider_id, id)?;
         record(
             conn,
             actor,
@@ -510,8 +509,7 @@ pub fn transition(
     now: DateTime<Utc>,
 ) -> Result<ListingDetail, Error> {
     write_transaction(conn, |conn| {
-        let row = own_listing(conn, provider_id, id)?;
-        let before = load_view(conn, row)?;
+        let before = own_listing(conn, provider_id, id)?;
         let to = rule(before.status).map_err(transition_error)?;
         if to == ListingStatus::Published {
             let spec = load_spec(
@@ -534,8 +532,7 @@ pub fn transition(
                 None,
             ));
         }
-        let row = own_listing(conn, provider_id, id)?;
-        let after = load_view(conn, row)?;
+        let after = own_listing(conn, provider_id, id)?;
         record(conn, actor, action, id, Some(&before), &after, now)?;
         detail(conn, after)
     })
@@ -551,8 +548,7 @@ pub fn set_capacity(
     now: DateTime<Utc>,
 ) -> Result<ListingDetail, Error> {
     write_transaction(conn, |conn| {
-        let row = own_listing(conn, provider_id, id)?;
-        let view = load_view(conn, row)?;
+        let view = own_listing(conn, provider_id, id)?;
         if view.status == ListingStatus::Withdrawn {
             return Err(Error::conflict(
                 "a withdrawn listing has no capacity",
