@@ -36,6 +36,8 @@ enum Owner {
     Hub,
     /// The seeded provider owns it: another provider gets 404, as if it did not exist.
     Provider,
+    /// It belongs to the seeded area (SY-SHF): another area's offender manager gets 404.
+    Area,
 }
 
 struct Rule {
@@ -44,7 +46,7 @@ struct Rule {
     template: &'static str,
     /// A concrete path against the seeded data: `{provider}` is the seeded provider,
     /// `{standing}` a provider whose standing the rows change, `{listing}` its published
-    /// listing and `{draft}` its draft listing. Rows run in order.
+    /// listing, `{draft}` its draft listing and `{case}` a case of SY-SHF. Rows run in order.
     path: &'static str,
     access: Access,
     owner: Owner,
@@ -311,6 +313,34 @@ const MATRIX: &[Rule] = &[
         owner: Owner::Provider,
         body: no_body,
     },
+    Rule {
+        method: "GET",
+        template: "/v1/cases",
+        path: "/v1/cases",
+        access: Access::Only(&["offender_manager", "quality"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/cases",
+        path: "/v1/cases",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Hub,
+        body: || {
+            Some(
+                json!({"crn": "Z999999", "sex": "male", "date_of_birth": "1985-02-03", "area": "SY-SHF"}),
+            )
+        },
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/cases/{crn}",
+        path: "/v1/cases/{case}",
+        access: Access::Only(&["offender_manager", "quality"]),
+        owner: Owner::Area,
+        body: no_body,
+    },
 ];
 
 #[test]
@@ -339,6 +369,9 @@ fn every_documented_route_is_in_the_matrix() {
     assert_eq!(MATRIX.len(), listed.len(), "one row per route");
 }
 
+/// The seeded case, of SY-SHF.
+const CASE: &str = "X123456";
+
 /// Ids made by the seed, substituted into the rows' paths.
 struct Seeded {
     provider: String,
@@ -355,6 +388,7 @@ impl Seeded {
             .replace("{standing}", &self.standing)
             .replace("{listing}", &self.listing)
             .replace("{draft}", &self.draft)
+            .replace("{case}", CASE)
     }
 
     /// A token for a role; a provider's acts for the seeded provider.
@@ -406,6 +440,12 @@ async fn seed(app: &TestApp) -> Seeded {
         .post_empty(&format!("/v1/listings/{listing}/publish"), &pt)
         .await;
     assert_eq!(s, 200);
+    let case =
+        json!({"crn": CASE, "sex": "female", "date_of_birth": "1990-04-01", "area": "SY-SHF"});
+    let (s, _) = app
+        .post("/v1/cases", &app.token("offender_manager"), &case)
+        .await;
+    assert_eq!(s, 201);
     Seeded {
         provider,
         other_provider,
@@ -443,6 +483,17 @@ both_backends!(
                 let other = app.provider_token(&seeded.other_provider);
                 let (status, problem) = call(&app, &seeded, rule, Some(&other)).await;
                 assert_eq!(status, 404, "{route} as another provider: {problem}");
+            }
+            if rule.owner == Owner::Area {
+                let mut other =
+                    provider_hub_tests::claims("offender_manager", Some("SY-ROT"), None);
+                other.sub = "om-rotherham".into();
+                let other = provider_hub_tests::sign_hs256(&other, provider_hub_tests::TEST_SECRET);
+                let (status, problem) = call(&app, &seeded, rule, Some(&other)).await;
+                assert_eq!(
+                    status, 404,
+                    "{route} as another area's offender manager: {problem}"
+                );
             }
             assert_eq!(
                 app.snapshot().await,

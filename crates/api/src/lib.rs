@@ -3,6 +3,7 @@
 
 pub mod areas;
 pub mod auth;
+pub mod cases;
 pub mod error;
 pub mod health;
 pub mod idempotency;
@@ -44,6 +45,7 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "providers", description = "Provider registration, accreditation and standing"),
         (name = "quality", description = "The quality threshold"),
         (name = "listings", description = "Providers' listings: prices, areas, eligibility and capacity"),
+        (name = "cases", description = "People on probation, by case reference number"),
     )
 )]
 struct ApiDoc;
@@ -71,7 +73,8 @@ where
                 .configure(areas::configure)
                 .configure(specifications::configure)
                 .configure(providers::configure)
-                .configure(listings::configure),
+                .configure(listings::configure)
+                .configure(cases::configure),
         )
 }
 

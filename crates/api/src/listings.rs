@@ -40,6 +40,10 @@ pub struct ListingSearchQuery {
     /// Only this status.
     #[param(value_type = Option<ListingStatus>)]
     pub status: Option<String>,
+    /// Only listings serving this case's area whose eligibility admits the person's sex
+    /// and age today (a case the caller may see).
+    #[param(example = "X123456")]
+    pub eligible_for_crn: Option<String>,
     /// Page size, 1–500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
@@ -86,10 +90,12 @@ async fn search_listings(
         status,
     };
     let (role, scope, now) = (caller.role, caller.scope.clone(), state.now());
+    let crn = query.eligible_for_crn.clone();
     let page = state
         .db(move |conn| {
+            let crn = crn.as_deref();
             Ok(market::search(
-                conn, role, &scope, &filter, after, limit, now,
+                conn, role, &scope, &filter, crn, after, limit, now,
             )?)
         })
         .await?;

@@ -3,6 +3,7 @@
 
 pub mod area;
 pub mod auth;
+pub mod case;
 pub mod category;
 pub mod listing;
 pub mod money;

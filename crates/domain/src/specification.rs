@@ -346,6 +346,13 @@ impl SpecificationContent {
 }
 
 impl Eligibility {
+    /// Does a person of this sex and age (on the start date) meet it? Risk of harm and
+    /// tier come from the assessment and are checked where one is known.
+    pub fn admits_person(&self, sex: Sex, age: u32) -> bool {
+        self.sexes.contains(&sex)
+            && (u32::from(self.min_age)..=u32::from(self.max_age)).contains(&age)
+    }
+
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::new();
         if self.sexes.is_empty() {

@@ -3,6 +3,7 @@
 
 pub mod areas;
 pub mod audit;
+pub mod cases;
 pub mod cursor;
 pub mod db;
 pub mod idempotency;

@@ -146,6 +146,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cases (crn) {
+        crn -> Text,
+        sex -> Text,
+        date_of_birth -> Date,
+        area_code -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
 diesel::joinable!(accreditations -> providers (provider_id));
 diesel::joinable!(listings -> providers (provider_id));
 diesel::joinable!(listings -> specifications (specification_id));
@@ -165,4 +176,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     listing_areas,
     listing_prices,
     capacity_slots,
+    cases,
 );

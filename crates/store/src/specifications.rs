@@ -283,3 +283,14 @@ pub fn id_of(conn: &mut DbConn, code: &str, version: i32) -> Result<Option<Strin
         .first(conn)
         .optional()?)
 }
+
+/// One version by its row id (what listings reference).
+pub fn find_by_id(conn: &mut DbConn, id: &str) -> Result<Option<SpecificationVersion>, StoreError> {
+    specifications::table
+        .find(id)
+        .select(SpecificationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(SpecificationRow::into_domain)
+        .transpose()
+}

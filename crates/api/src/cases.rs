@@ -1,0 +1,113 @@
+//! `/v1/cases`: people on probation, registered and read by the offender managers of
+//! their area (and read by the quality team).
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use provider_hub_domain::case::NewCase;
+use provider_hub_domain::Role;
+use provider_hub_market::cases::{self as market, CaseView};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
+use crate::json::RawBody;
+use crate::pagination::{page_request, PageBody, PageQuery};
+use crate::state::AppState;
+
+/// A page of cases.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CasePage {
+    pub items: Vec<CaseView>,
+    pub next: Option<String>,
+}
+
+/// Lists cases: an offender manager's area, or all for the quality team.
+#[utoipa::path(tag = "cases", params(PageQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "A page of cases", body = CasePage),
+    Unauthenticated,
+    (status = 403, description = "The role does not see cases", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/cases")]
+async fn list_cases(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<CasePage>, ApiError> {
+    caller.require(&[Role::OffenderManager, Role::Quality])?;
+    let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
+    let (role, scope) = (caller.role, caller.scope.clone());
+    let page = state
+        .db(move |conn| Ok(market::list(conn, role, &scope, after, limit)?))
+        .await?;
+    let body = PageBody::from_page(page, |c| c);
+    Ok(web::Json(CasePage {
+        items: body.items,
+        next: body.next,
+    }))
+}
+
+/// Registers a case in the offender manager's own area.
+#[utoipa::path(tag = "cases", security(("bearer" = [])), request_body = NewCase,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
+    responses(
+    (status = 201, description = "Registered", body = CaseView),
+    BodyRejected,
+    Unauthenticated,
+    (status = 403, description = "Not an offender manager of the case's area", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The crn is already registered", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields, or Idempotency-Key reused", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/cases")]
+async fn register_case(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: RawBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::OffenderManager])?;
+    let body = body.json::<NewCase>()?;
+    let new = body.value;
+    let scope = caller.scope.clone();
+    crate::idempotency::create(
+        &state,
+        &caller,
+        &req,
+        "POST /v1/cases",
+        &body.raw,
+        StatusCode::CREATED,
+        move |conn, actor, now| market::register(conn, actor, &scope, new, now),
+    )
+    .await
+}
+
+/// Reads a case of the caller's area (the quality team: any case).
+#[utoipa::path(tag = "cases", security(("bearer" = [])), params(("crn" = String, Path, description = "Case reference number")), responses(
+    (status = 200, description = "The case", body = CaseView),
+    Unauthenticated,
+    (status = 403, description = "The role does not see cases", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such case in the caller's area", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/cases/{crn}")]
+async fn get_case(
+    caller: Caller,
+    state: web::Data<AppState>,
+    crn: web::Path<String>,
+) -> Result<web::Json<CaseView>, ApiError> {
+    caller.require(&[Role::OffenderManager, Role::Quality])?;
+    let crn = crn.into_inner();
+    let (role, scope) = (caller.role, caller.scope.clone());
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(market::get(conn, role, &scope, &crn)?))
+            .await?,
+    ))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_cases)
+        .service(register_case)
+        .service(get_case);
+}

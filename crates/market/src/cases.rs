@@ -1,0 +1,124 @@
+//! Cases: an offender manager registers the people on probation in their area.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::case::{self, NewCase};
+use provider_hub_domain::need::Sex;
+use provider_hub_domain::{Role, Scope};
+use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::cases::{self as store, CaseRow};
+use provider_hub_store::cursor::Page;
+use provider_hub_store::{areas, write_transaction, DbConn, StoreError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{naive, Actor, Error};
+
+/// A case: no names, only what delivery needs.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseView {
+    #[schema(example = "X123456")]
+    pub crn: String,
+    pub sex: Sex,
+    pub date_of_birth: NaiveDate,
+    pub area: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl CaseView {
+    pub fn from_row(row: CaseRow) -> Result<Self, Error> {
+        Ok(CaseView {
+            sex: row
+                .sex
+                .parse()
+                .map_err(|e| Error::Store(StoreError::Corrupt(format!("cases.sex: {e}"))))?,
+            crn: row.crn,
+            date_of_birth: row.date_of_birth,
+            area: row.area_code,
+            created_at: DateTime::from_naive_utc_and_offset(row.created_at, Utc),
+        })
+    }
+}
+
+/// An offender manager registers a case in their own area.
+pub fn register(
+    conn: &mut DbConn,
+    actor: &Actor,
+    scope: &Scope,
+    new: NewCase,
+    now: DateTime<Utc>,
+) -> Result<CaseView, Error> {
+    match scope {
+        Scope::Area(area) if *area == new.area => {}
+        _ => {
+            return Err(Error::Forbidden(format!(
+                "an offender manager registers cases of their own area, not {}",
+                new.area
+            )))
+        }
+    }
+    new.validate(now.date_naive())?;
+    write_transaction(conn, |conn| {
+        if areas::find(conn, new.area.as_str())?.is_none() {
+            return Err(Error::invalid(
+                "area",
+                format!("there is no area {}", new.area),
+            ));
+        }
+        if store::find(conn, new.crn.as_str())?.is_some() {
+            return Err(Error::conflict(
+                format!("case {} is already registered", new.crn),
+                None,
+            ));
+        }
+        let row = CaseRow {
+            crn: new.crn.as_str().to_owned(),
+            sex: new.sex.as_str().to_owned(),
+            date_of_birth: new.date_of_birth,
+            area_code: new.area.as_str().to_owned(),
+            created_at: naive(now),
+            created_by: actor.sub.clone(),
+        };
+        store::insert(conn, &row)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: "case.registered",
+                entity_type: "case",
+                entity_id: &row.crn,
+                before: None,
+                after: serde_json::to_value(&row).ok(),
+                at: naive(now),
+            },
+        )?;
+        CaseView::from_row(row)
+    })
+}
+
+/// A case the caller may read, or 404 — another area's case does not exist for them.
+pub fn get(conn: &mut DbConn, role: Role, scope: &Scope, crn: &str) -> Result<CaseView, Error> {
+    store::find(conn, crn)?
+        .filter(|c| case::may_read(role, scope, &c.area_code))
+        .ok_or_else(|| Error::NotFound(format!("case {crn}")))
+        .and_then(CaseView::from_row)
+}
+
+/// Cases the caller may read: an offender manager's area, or every area for the quality team.
+pub fn list(
+    conn: &mut DbConn,
+    role: Role,
+    scope: &Scope,
+    after: Option<String>,
+    limit: usize,
+) -> Result<Page<CaseView>, Error> {
+    let area = match (role, scope) {
+        (Role::OffenderManager, Scope::Area(area)) => Some(area.as_str()),
+        (Role::Quality, _) => None,
+        _ => {
+            return Err(Error::Forbidden(format!(
+                "the {role} role does not see cases"
+            )))
+        }
+    };
+    store::list(conn, area, after, limit)?.try_map(CaseView::from_row)
+}
