@@ -50,6 +50,7 @@ impl From<StoreError> for Error {
         }
         match e {
             StoreError::Pool(_) => Error::Unavailable,
+            other if other.is_busy() => Error::Unavailable,
             other => Error::Store(other),
         }
     }

@@ -52,11 +52,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Openapi { path } => write_openapi(&path),
-        command => Config::from_env().and_then(|config| run(command, config)),
-    };
+    let result = run(Cli::parse().command);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -66,14 +62,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command, config: Config) -> Result<(), String> {
+fn run(command: Command) -> Result<(), String> {
     match command {
+        // The document comes from the code alone: no configuration needed.
+        Command::Openapi { path } => write_openapi(&path),
         Command::Serve => {
             init_tracing();
-            serve(config)
+            serve(Config::from_env()?)
         }
         Command::Migrate => {
             init_tracing();
+            let config = Config::from_env()?;
             provider_hub_server::open_database(&config)?;
             println!(
                 "migrations applied to {}",
@@ -90,7 +89,7 @@ fn run(command: Command, config: Config) -> Result<(), String> {
         } => {
             let role: Role = role.parse()?;
             let token = mint(
-                &config,
+                &Config::from_env()?,
                 &TokenRequest {
                     role,
                     sub: sub.unwrap_or_else(|| format!("local-{role}")),
@@ -102,12 +101,7 @@ fn run(command: Command, config: Config) -> Result<(), String> {
             println!("{token}");
             Ok(())
         }
-        Command::Openapi { .. } => unreachable_openapi(),
     }
-}
-
-fn unreachable_openapi() -> Result<(), String> {
-    Err("internal: openapi is handled before configuration".into())
 }
 
 fn write_openapi(path: &std::path::Path) -> Result<(), String> {

@@ -261,6 +261,30 @@ mod tests {
     }
 
     #[test]
+    fn a_writer_that_cannot_get_the_lock_is_reported_busy() {
+        let dir = std::env::temp_dir().join(format!("hub-busy-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("busy.sqlite3");
+        let manager = HubConnectionManager::new(DatabaseTarget::Sqlite(path));
+        let mut holder = manager.establish().expect("first connection");
+        let mut waiter = manager.establish().expect("second connection");
+        holder
+            .batch_execute("BEGIN IMMEDIATE")
+            .expect("take the write lock");
+        waiter
+            .batch_execute("PRAGMA busy_timeout = 0")
+            .expect("no waiting");
+        let refused = write_transaction(&mut waiter, |_| Ok::<(), StoreError>(()));
+        assert!(
+            refused.as_ref().is_err_and(StoreError::is_busy),
+            "{refused:?}"
+        );
+        holder.batch_execute("ROLLBACK").expect("release");
+        assert!(write_transaction(&mut waiter, |_| Ok::<(), StoreError>(())).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn redacts_passwords() {
         assert_eq!(
             redact("postgres://hub:s3cret@db:5432/hub"),

@@ -33,6 +33,20 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// True when the database gave up waiting for a lock (SQLite's busy timeout, or a
+    /// PostgreSQL lock timeout): the request may be retried.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Db(diesel::result::Error::DatabaseError(_, info)) => {
+                let message = info.message();
+                message.contains("database is locked")
+                    || message.contains("database is busy")
+                    || message.contains("lock timeout")
+            }
+            _ => false,
+        }
+    }
+
     /// True when the error is a unique-key violation (a concurrent or repeated insert).
     pub fn is_unique_violation(&self) -> bool {
         matches!(
