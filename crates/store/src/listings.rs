@@ -10,7 +10,7 @@ use provider_hub_domain::specification::SpecificationStatus;
 use crate::cursor::Page;
 use crate::schema::{
     accreditations, capacity_slots, listing_areas, listing_prices, listings, providers,
-    specifications,
+    quality_threshold, specifications,
 };
 use crate::{DbConn, StoreError};
 
@@ -259,8 +259,8 @@ pub enum Visibility {
     /// Every listing in any status (the quality team, commissioners, admins).
     Everything,
     /// Published listings of published specification versions whose providers are active
-    /// members for the category on `on` at `threshold`.
-    PublishedOfMembers { threshold: u8, on: NaiveDate },
+    /// members for the category on `on` at the current quality threshold.
+    PublishedOfMembers { on: NaiveDate },
     /// One provider's own listings, in any status.
     OwnedBy(String),
 }
@@ -312,7 +312,12 @@ pub fn search(
     if let Visibility::OwnedBy(provider_id) = visibility {
         query = query.filter(listings::provider_id.eq(provider_id.clone()));
     }
-    if let Visibility::PublishedOfMembers { threshold, on } = visibility {
+    if let Visibility::PublishedOfMembers { on } = visibility {
+        // The threshold is read in the same statement, so a search never sees a stale one.
+        let threshold = quality_threshold::table
+            .find(1)
+            .select(quality_threshold::threshold)
+            .single_value();
         // The membership rule of provider_hub_domain::provider::is_member, as SQL.
         let member = listings::status
             .eq(ListingStatus::Published.as_str())
@@ -331,7 +336,7 @@ pub fn search(
                     .filter(accreditations::provider_id.eq(listings::provider_id))
                     .filter(accreditations::category.eq(listings::category))
                     .filter(accreditations::superseded_at.is_null())
-                    .filter(accreditations::score.ge(i32::from(*threshold)))
+                    .filter(accreditations::score.nullable().ge(threshold))
                     .filter(accreditations::assessed_on.le(*on))
                     .filter(accreditations::expires_on.gt(*on)),
             ));
