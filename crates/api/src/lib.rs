@@ -145,32 +145,40 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     response
 }
 
+/// Every route template of the API document with its methods, worked out once.
+fn route_table() -> &'static [(Vec<String>, Vec<String>)] {
+    static TABLE: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let doc = serde_json::to_value(openapi()).unwrap_or_default();
+        let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+        paths
+            .into_iter()
+            .map(|(template, item)| {
+                let parts = template.split('/').map(str::to_owned).collect();
+                let mut methods: Vec<String> = item
+                    .as_object()
+                    .map(|o| o.keys().map(|k| k.to_uppercase()).collect())
+                    .unwrap_or_default();
+                methods.retain(|m| ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&m.as_str()));
+                (parts, methods)
+            })
+            .collect()
+    })
+}
+
 /// The methods the API document lists for the route template a path matches.
 fn allowed_methods(path: &str) -> Vec<String> {
-    let doc = openapi();
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let mut methods: Vec<String> = doc
-        .paths
-        .paths
+    let mut methods: Vec<String> = route_table()
         .iter()
-        .filter(|(template, _)| {
-            let parts: Vec<&str> = template.split('/').collect();
+        .filter(|(parts, _)| {
             parts.len() == segments.len()
                 && parts
                     .iter()
                     .zip(&segments)
                     .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
         })
-        .flat_map(|(_, item)| {
-            serde_json::to_value(item)
-                .ok()
-                .and_then(|v| {
-                    v.as_object()
-                        .map(|o| o.keys().map(|k| k.to_uppercase()).collect::<Vec<_>>())
-                })
-                .unwrap_or_default()
-        })
-        .filter(|m| ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&m.as_str()))
+        .flat_map(|(_, methods)| methods.iter().cloned())
         .collect();
     methods.sort();
     methods.dedup();
