@@ -3,7 +3,10 @@
 
 use diesel::prelude::*;
 use provider_hub_store::db::{revert_all_migrations, run_migrations};
-use provider_hub_store::schema::{areas, audit_log, idempotency_keys, specifications};
+use provider_hub_store::schema::{
+    accreditations, areas, audit_log, capacity_slots, cases, idempotency_keys, listing_areas,
+    listing_prices, listings, providers, quality_threshold, specifications,
+};
 use provider_hub_tests::{Backend, TestDb};
 
 fn round_trip(backend: Backend) {
@@ -25,6 +28,74 @@ fn round_trip(backend: Backend) {
 
 /// Selecting every column of every table in schema.rs fails if a column is missing or mistyped.
 fn check_schema(conn: &mut provider_hub_store::DbConn) {
+    use provider_hub_store::{
+        cases::CaseRow, listings::ListingRow, listings::PriceRow, providers::AccreditationRow,
+        providers::ProviderRow,
+    };
+    assert_eq!(
+        providers::table
+            .select(ProviderRow::as_select())
+            .load(conn)
+            .expect("providers")
+            .len(),
+        0
+    );
+    assert_eq!(
+        accreditations::table
+            .select(AccreditationRow::as_select())
+            .load(conn)
+            .expect("accreditations")
+            .len(),
+        0
+    );
+    assert_eq!(
+        listings::table
+            .select(ListingRow::as_select())
+            .load(conn)
+            .expect("listings")
+            .len(),
+        0
+    );
+    assert_eq!(
+        listing_prices::table
+            .select(PriceRow::as_select())
+            .load(conn)
+            .expect("listing_prices")
+            .len(),
+        0
+    );
+    assert_eq!(
+        cases::table
+            .select(CaseRow::as_select())
+            .load(conn)
+            .expect("cases")
+            .len(),
+        0
+    );
+    let slots: Vec<(String, chrono::NaiveDate, i32, i32)> = capacity_slots::table
+        .select(capacity_slots::all_columns)
+        .load(conn)
+        .expect("capacity_slots");
+    assert!(slots.is_empty());
+    let served: Vec<(String, String)> = listing_areas::table
+        .select(listing_areas::all_columns)
+        .load(conn)
+        .expect("listing_areas");
+    assert!(served.is_empty());
+    // The threshold row is made by the migration, at the documented default.
+    let threshold: Vec<(i32, chrono::NaiveDateTime, String)> = quality_threshold::table
+        .select((
+            quality_threshold::threshold,
+            quality_threshold::updated_at,
+            quality_threshold::updated_by,
+        ))
+        .load(conn)
+        .expect("quality_threshold");
+    assert_eq!(threshold.len(), 1);
+    assert_eq!(
+        threshold[0].0,
+        i32::from(provider_hub_domain::provider::DEFAULT_THRESHOLD)
+    );
     assert_eq!(
         areas::table
             .select(areas::all_columns)
