@@ -499,3 +499,31 @@ pub fn ids(page: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A complete assessment body for a case.
+pub fn assessment_body(external_ref: &str, crn: &str) -> Value {
+    let needs: Vec<Value> = [
+        "accommodation", "education_training_employment", "finance", "relationships", "lifestyle",
+        "drugs", "alcohol", "emotional_wellbeing", "thinking_behaviour", "attitudes",
+    ]
+    .iter()
+    .map(|n| json!({"need": n, "severity": if *n == "alcohol" { "high" } else { "low" }, "linked_to_offending": *n == "alcohol"}))
+    .collect();
+    json!({
+        "external_ref": external_ref,
+        "crn": crn,
+        "tier": 2,
+        "risk_of_serious_harm": "medium",
+        "reoffending_probability": 45,
+        "needs": needs,
+        "requirements": [{"type": "unpaid_work", "hours": 120}, {"type": "alcohol_treatment", "months": 6}],
+        "sentence_date": "2026-11-02"
+    })
+}
+
+/// A token for an offender manager of `area` named `sub`.
+pub fn manager_token(area: &str, sub: &str) -> String {
+    let mut c = claims("offender_manager", Some(area), None);
+    c.sub = sub.to_owned();
+    sign_hs256(&c, TEST_SECRET)
+}

@@ -46,7 +46,8 @@ struct Rule {
     template: &'static str,
     /// A concrete path against the seeded data: `{provider}` is the seeded provider,
     /// `{standing}` a provider whose standing the rows change, `{listing}` its published
-    /// listing, `{draft}` its draft listing and `{case}` a case of SY-SHF. Rows run in order.
+    /// listing, `{draft}` its draft listing, `{case}` a case of SY-SHF, `{assessment}` a draft
+    /// assessment of it and `{submitted}` a submitted one (both by another manager). Rows run in order.
     path: &'static str,
     access: Access,
     owner: Owner,
@@ -341,6 +342,54 @@ const MATRIX: &[Rule] = &[
         owner: Owner::Area,
         body: no_body,
     },
+    Rule {
+        method: "GET",
+        template: "/v1/assessments",
+        path: "/v1/assessments",
+        access: Access::Only(&["offender_manager", "quality"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/assessments",
+        path: "/v1/assessments",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Hub,
+        body: || Some(provider_hub_tests::assessment_body("MATRIX-NEW", CASE)),
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/assessments/{id}",
+        path: "/v1/assessments/{assessment}",
+        access: Access::Only(&["offender_manager", "quality"]),
+        owner: Owner::Area,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/assessments/{id}/submit",
+        path: "/v1/assessments/{assessment}/submit",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/assessments/{id}/approve",
+        path: "/v1/assessments/{assessment}/approve",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/assessments/{id}/reject",
+        path: "/v1/assessments/{submitted}/reject",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: || Some(json!({"reason": "does not match the report"})),
+    },
 ];
 
 #[test]
@@ -379,6 +428,8 @@ struct Seeded {
     standing: String,
     listing: String,
     draft: String,
+    assessment: String,
+    submitted: String,
 }
 
 impl Seeded {
@@ -389,6 +440,8 @@ impl Seeded {
             .replace("{listing}", &self.listing)
             .replace("{draft}", &self.draft)
             .replace("{case}", CASE)
+            .replace("{assessment}", &self.assessment)
+            .replace("{submitted}", &self.submitted)
     }
 
     /// A token for a role; a provider's acts for the seeded provider.
@@ -446,12 +499,29 @@ async fn seed(app: &TestApp) -> Seeded {
         .post("/v1/cases", &app.token("offender_manager"), &case)
         .await;
     assert_eq!(s, 201);
+    // Assessments written by another manager of SY-SHF, so the matrix's manager may decide them.
+    let author = provider_hub_tests::manager_token("SY-SHF", "om-author");
+    let mut ids = Vec::new();
+    for external_ref in ["MATRIX-1", "MATRIX-2"] {
+        let body = provider_hub_tests::assessment_body(external_ref, CASE);
+        let (s, created) = app.post("/v1/assessments", &author, &body).await;
+        assert_eq!(s, 201, "{created}");
+        ids.push(created["id"].as_str().expect("id").to_owned());
+    }
+    let (s, _) = app
+        .post_empty(&format!("/v1/assessments/{}/submit", ids[1]), &author)
+        .await;
+    assert_eq!(s, 200);
+    let submitted = ids.pop().unwrap_or_default();
+    let assessment = ids.pop().unwrap_or_default();
     Seeded {
         provider,
         other_provider,
         standing,
         listing,
         draft,
+        assessment,
+        submitted,
     }
 }
 

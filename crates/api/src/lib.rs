@@ -2,6 +2,7 @@
 //! OpenAPI document collected from the handlers themselves.
 
 pub mod areas;
+pub mod assessments;
 pub mod auth;
 pub mod cases;
 pub mod error;
@@ -46,6 +47,7 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "quality", description = "The quality threshold"),
         (name = "listings", description = "Providers' listings: prices, areas, eligibility and capacity"),
         (name = "cases", description = "People on probation, by case reference number"),
+        (name = "assessments", description = "The single assessment and its countersignature"),
     )
 )]
 struct ApiDoc;
@@ -74,7 +76,8 @@ where
                 .configure(specifications::configure)
                 .configure(providers::configure)
                 .configure(listings::configure)
-                .configure(cases::configure),
+                .configure(cases::configure)
+                .configure(assessments::configure),
         )
 }
 

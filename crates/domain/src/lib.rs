@@ -2,6 +2,7 @@
 //! No IO, no storage, no HTTP: everything here is plain data and pure functions.
 
 pub mod area;
+pub mod assessment;
 pub mod auth;
 pub mod case;
 pub mod category;

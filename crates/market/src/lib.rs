@@ -3,6 +3,7 @@
 //! The API, background workers and the CLI all call these; no workflow lives elsewhere.
 
 pub mod areas;
+pub mod assessments;
 pub mod cases;
 pub mod error;
 pub mod idempotency;

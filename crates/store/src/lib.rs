@@ -2,6 +2,7 @@
 //! All SQL lives here; callers get plain data and domain types back.
 
 pub mod areas;
+pub mod assessments;
 pub mod audit;
 pub mod cases;
 pub mod cursor;

@@ -157,6 +157,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    assessments (id) {
+        id -> Text,
+        external_ref -> Text,
+        crn -> Text,
+        area_code -> Text,
+        status -> Text,
+        tier -> Integer,
+        risk_of_serious_harm -> Text,
+        reoffending_probability -> Integer,
+        needs -> Text,
+        requirements -> Text,
+        sentence_date -> Date,
+        content_hash -> Text,
+        author_sub -> Text,
+        decided_by -> Nullable<Text>,
+        decision_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(accreditations -> providers (provider_id));
 diesel::joinable!(listings -> providers (provider_id));
 diesel::joinable!(listings -> specifications (specification_id));
@@ -177,4 +201,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     listing_prices,
     capacity_slots,
     cases,
+    assessments,
 );

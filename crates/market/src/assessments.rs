@@ -1,0 +1,314 @@
+//! The single assessment: an offender manager submits it; a different offender manager
+//! of the same area countersigns (approves) or rejects it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::assessment::{
+    AssessmentStatus, DecisionRefusal, NeedScore, NewAssessment, Requirement,
+};
+use provider_hub_domain::case;
+use provider_hub_domain::need::RiskOfHarm;
+use provider_hub_domain::{Role, Scope};
+use provider_hub_store::assessments::{self as store, AssessmentFilter, AssessmentRow};
+use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::cursor::Page;
+use provider_hub_store::{write_transaction, DbConn, StoreError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::{cases, naive, Actor, Error};
+
+/// An assessment as read back.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AssessmentView {
+    pub id: String,
+    pub external_ref: String,
+    #[schema(example = "X123456")]
+    pub crn: String,
+    pub area: String,
+    pub status: AssessmentStatus,
+    pub tier: u8,
+    pub risk_of_serious_harm: RiskOfHarm,
+    pub reoffending_probability: u8,
+    pub needs: Vec<NeedScore>,
+    pub requirements: Vec<Requirement>,
+    pub sentence_date: NaiveDate,
+    /// The offender manager who wrote it.
+    pub author: String,
+    /// The offender manager who countersigned or rejected it.
+    pub decided_by: Option<String>,
+    pub decision_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// A countersignature's refusal, with its reason.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub reason: Option<String>,
+}
+
+fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+fn corrupt(field: &str, e: impl std::fmt::Display) -> Error {
+    Error::Store(StoreError::Corrupt(format!("assessments.{field}: {e}")))
+}
+
+fn view(row: AssessmentRow) -> Result<AssessmentView, Error> {
+    Ok(AssessmentView {
+        status: row.status.parse().map_err(|e| corrupt("status", e))?,
+        tier: u8::try_from(row.tier).map_err(|e| corrupt("tier", e))?,
+        risk_of_serious_harm: row
+            .risk_of_serious_harm
+            .parse()
+            .map_err(|e| corrupt("risk", e))?,
+        reoffending_probability: u8::try_from(row.reoffending_probability)
+            .map_err(|e| corrupt("probability", e))?,
+        needs: serde_json::from_str(&row.needs).map_err(|e| corrupt("needs", e))?,
+        requirements: serde_json::from_str(&row.requirements)
+            .map_err(|e| corrupt("requirements", e))?,
+        id: row.id,
+        external_ref: row.external_ref,
+        crn: row.crn,
+        area: row.area_code,
+        sentence_date: row.sentence_date,
+        author: row.author_sub,
+        decided_by: row.decided_by,
+        decision_reason: row.decision_reason,
+        created_at: utc(row.created_at),
+        submitted_at: row.submitted_at.map(utc),
+        decided_at: row.decided_at.map(utc),
+    })
+}
+
+/// The same content hashes the same whatever the order of keys it arrived in.
+fn content_hash(new: &NewAssessment) -> String {
+    let canonical = serde_json::to_value(new)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// Records an assessment as a draft. The same `external_ref` with the same content returns
+/// the existing assessment (`false`: nothing created); with other content it is refused.
+pub fn record(
+    conn: &mut DbConn,
+    actor: &Actor,
+    role: Role,
+    scope: &Scope,
+    new: NewAssessment,
+    now: DateTime<Utc>,
+) -> Result<(AssessmentView, bool), Error> {
+    let person = cases::get(conn, role, scope, new.crn.as_str()).map_err(|e| match e {
+        Error::NotFound(_) => Error::invalid("crn", "there is no case with this crn in your area"),
+        other => other,
+    })?;
+    new.validate(now.date_naive(), person.date_of_birth)?;
+    let hash = content_hash(&new);
+    let existing = |conn: &mut DbConn| -> Result<Option<AssessmentView>, Error> {
+        match store::find_by_external_ref(conn, new.external_ref.trim())? {
+            Some(row) if row.content_hash == hash && row.area_code == person.area => {
+                Ok(Some(view(row)?))
+            }
+            Some(_) => Err(Error::conflict(
+                format!(
+                    "external_ref {} is already recorded with different content",
+                    new.external_ref.trim()
+                ),
+                None,
+            )),
+            None => Ok(None),
+        }
+    };
+    let outcome = write_transaction(conn, |conn| {
+        if let Some(found) = existing(conn)? {
+            return Ok((found, false));
+        }
+        let row = AssessmentRow {
+            id: provider_hub_store::new_id("asm"),
+            external_ref: new.external_ref.trim().to_owned(),
+            crn: person.crn.clone(),
+            area_code: person.area.clone(),
+            status: AssessmentStatus::Draft.as_str().to_owned(),
+            tier: i32::from(new.tier),
+            risk_of_serious_harm: new.risk_of_serious_harm.as_str().to_owned(),
+            reoffending_probability: i32::from(new.reoffending_probability),
+            needs: serde_json::to_string(&new.needs).map_err(|e| corrupt("needs", e))?,
+            requirements: serde_json::to_string(&new.requirements)
+                .map_err(|e| corrupt("requirements", e))?,
+            sentence_date: new.sentence_date,
+            content_hash: hash.clone(),
+            author_sub: actor.sub.clone(),
+            decided_by: None,
+            decision_reason: None,
+            created_at: naive(now),
+            updated_at: naive(now),
+            submitted_at: None,
+            decided_at: None,
+        };
+        store::insert(conn, &row)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: "assessment.recorded",
+                entity_type: "assessment",
+                entity_id: &row.id,
+                before: None,
+                after: serde_json::to_value(&row).ok(),
+                at: naive(now),
+            },
+        )?;
+        Ok((view(row)?, true))
+    });
+    match outcome {
+        // The same ref recorded concurrently: answer as if it had been there first.
+        Err(Error::Conflict { .. }) => match existing(conn)? {
+            Some(found) => Ok((found, false)),
+            None => outcome,
+        },
+        other => other,
+    }
+}
+
+fn visible(conn: &mut DbConn, role: Role, scope: &Scope, id: &str) -> Result<AssessmentRow, Error> {
+    store::find(conn, id)?
+        .filter(|a| case::may_read(role, scope, &a.area_code))
+        .ok_or_else(|| Error::NotFound(format!("assessment {id}")))
+}
+
+pub fn get(
+    conn: &mut DbConn,
+    role: Role,
+    scope: &Scope,
+    id: &str,
+) -> Result<AssessmentView, Error> {
+    view(visible(conn, role, scope, id)?)
+}
+
+/// Assessments the caller may read: an offender manager's area, or all for the quality team.
+pub fn list(
+    conn: &mut DbConn,
+    role: Role,
+    scope: &Scope,
+    mut filter: AssessmentFilter,
+    after: Option<String>,
+    limit: usize,
+) -> Result<Page<AssessmentView>, Error> {
+    match (role, scope) {
+        (Role::OffenderManager, Scope::Area(area)) => filter.area = Some(area.as_str().to_owned()),
+        (Role::Quality, _) => {}
+        _ => {
+            return Err(Error::Forbidden(format!(
+                "the {role} role does not see assessments"
+            )))
+        }
+    }
+    store::list(conn, &filter, after, limit)?.try_map(view)
+}
+
+fn audit_transition(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    before: &AssessmentRow,
+    after: &AssessmentRow,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    audit::record(
+        conn,
+        AuditEntry {
+            actor,
+            action,
+            entity_type: "assessment",
+            entity_id: &after.id,
+            before: Some(serde_json::json!({ "status": before.status })),
+            after: Some(serde_json::json!({
+                "status": after.status, "decided_by": after.decided_by, "reason": after.decision_reason
+            })),
+            at: naive(now),
+        },
+    )?;
+    Ok(())
+}
+
+/// Submits a draft for countersignature.
+pub fn submit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    role: Role,
+    scope: &Scope,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<AssessmentView, Error> {
+    write_transaction(conn, |conn| {
+        let before = visible(conn, role, scope, id)?;
+        let status: AssessmentStatus = before.status.parse().map_err(|e| corrupt("status", e))?;
+        status
+            .submit()
+            .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        if !store::submit(conn, id, naive(now))? {
+            return Err(Error::conflict(
+                "the assessment changed concurrently; read it again",
+                None,
+            ));
+        }
+        let after = visible(conn, role, scope, id)?;
+        audit_transition(conn, actor, "assessment.submitted", &before, &after, now)?;
+        view(after)
+    })
+}
+
+/// Countersigns (approves) or rejects a submitted assessment; never its author's own.
+#[allow(clippy::too_many_arguments)]
+pub fn decide(
+    conn: &mut DbConn,
+    actor: &Actor,
+    role: Role,
+    scope: &Scope,
+    id: &str,
+    approve: bool,
+    decision: Decision,
+    now: DateTime<Utc>,
+) -> Result<AssessmentView, Error> {
+    let reason = decision
+        .reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
+        return Err(Error::invalid("reason", "must be at most 2000 characters"));
+    }
+    write_transaction(conn, |conn| {
+        let before = visible(conn, role, scope, id)?;
+        let status: AssessmentStatus = before.status.parse().map_err(|e| corrupt("status", e))?;
+        let to = status.decide(approve, &before.author_sub, &actor.sub).map_err(|r| match r {
+            DecisionRefusal::OwnAssessment => Error::Forbidden(
+                "an assessment is countersigned by a different offender manager than its author".into(),
+            ),
+            DecisionRefusal::NotSubmitted(current) => Error::conflict(
+                format!("only a submitted assessment can be decided; this one is {current}"),
+                Some(current.as_str()),
+            ),
+        })?;
+        if !store::decide(conn, id, to, &actor.sub, reason.as_deref(), naive(now))? {
+            return Err(Error::conflict(
+                "the assessment was decided concurrently; read it again",
+                None,
+            ));
+        }
+        let after = visible(conn, role, scope, id)?;
+        let action = if approve {
+            "assessment.approved"
+        } else {
+            "assessment.rejected"
+        };
+        audit_transition(conn, actor, action, &before, &after, now)?;
+        view(after)
+    })
+}
