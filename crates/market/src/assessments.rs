@@ -11,12 +11,13 @@ use provider_hub_domain::{Role, Scope};
 use provider_hub_store::assessments::{self as store, AssessmentFilter, AssessmentRow};
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::cursor::Page;
-use provider_hub_store::{write_transaction, DbConn, StoreError};
+use provider_hub_store::{write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::{cases, naive, Actor, Error};
+use provider_hub_store::to_utc;
 
 /// An assessment as read back.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -52,12 +53,8 @@ pub struct Decision {
     pub reason: Option<String>,
 }
 
-fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    DateTime::from_naive_utc_and_offset(t, Utc)
-}
-
 fn corrupt(field: &str, e: impl std::fmt::Display) -> Error {
-    Error::Store(StoreError::Corrupt(format!("assessments.{field}: {e}")))
+    Error::corrupt(&format!("assessments.{field}"), e)
 }
 
 fn view(row: AssessmentRow) -> Result<AssessmentView, Error> {
@@ -81,9 +78,9 @@ fn view(row: AssessmentRow) -> Result<AssessmentView, Error> {
         author: row.author_sub,
         decided_by: row.decided_by,
         decision_reason: row.decision_reason,
-        created_at: utc(row.created_at),
-        submitted_at: row.submitted_at.map(utc),
-        decided_at: row.decided_at.map(utc),
+        created_at: to_utc(row.created_at),
+        submitted_at: row.submitted_at.map(to_utc),
+        decided_at: row.decided_at.map(to_utc),
     })
 }
 

@@ -7,7 +7,7 @@ use provider_hub_domain::{Role, Scope};
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::cases::{self as store, CaseRow};
 use provider_hub_store::cursor::Page;
-use provider_hub_store::{areas, write_transaction, DbConn, StoreError};
+use provider_hub_store::{areas, write_transaction, DbConn};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -30,11 +30,11 @@ impl CaseView {
             sex: row
                 .sex
                 .parse()
-                .map_err(|e| Error::Store(StoreError::Corrupt(format!("cases.sex: {e}"))))?,
+                .map_err(|e| Error::corrupt("cases.sex", e))?,
             crn: row.crn,
             date_of_birth: row.date_of_birth,
             area: row.area_code,
-            created_at: DateTime::from_naive_utc_and_offset(row.created_at, Utc),
+            created_at: provider_hub_store::to_utc(row.created_at),
         })
     }
 }

@@ -38,6 +38,11 @@ impl Error {
         }
     }
 
+    /// Stored data that does not read back as the domain says it must.
+    pub fn corrupt(what: &str, e: impl std::fmt::Display) -> Self {
+        Error::Store(StoreError::Corrupt(format!("{what}: {e}")))
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Error::Validation(ValidationErrors::single(field, message))
     }

@@ -101,7 +101,7 @@ fn replay(previous: &IdempotencyRecord, request: &IdempotentRequest) -> Result<A
         return Err(Error::IdempotencyKeyReused);
     }
     let body = serde_json::from_str(&previous.response_body)
-        .map_err(|e| Error::Store(provider_hub_store::StoreError::Corrupt(e.to_string())))?;
+        .map_err(|e| Error::corrupt("idempotency_keys.response_body", e))?;
     Ok(Answer {
         status: u16::try_from(previous.response_status).unwrap_or(200),
         body,

@@ -18,11 +18,12 @@ use provider_hub_store::cursor::Page;
 use provider_hub_store::listings::{
     self as store, ListingChangeset, ListingFilter, ListingRow, Visibility,
 };
-use provider_hub_store::{areas, providers, specifications, write_transaction, DbConn, StoreError};
+use provider_hub_store::{areas, providers, specifications, write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{cases, naive, Actor, Error};
+use provider_hub_store::to_utc;
 
 /// A listing as searched and read.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -86,12 +87,8 @@ pub struct CapacityUpdate {
     pub slots: Vec<CapacitySlot>,
 }
 
-fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    DateTime::from_naive_utc_and_offset(t, Utc)
-}
-
 fn corrupt(field: &str, e: impl std::fmt::Display) -> Error {
-    Error::Store(StoreError::Corrupt(format!("listings.{field}: {e}")))
+    Error::corrupt(&format!("listings.{field}"), e)
 }
 
 fn to_view(row: ListingRow, areas: Vec<String>) -> Result<ListingView, Error> {
@@ -116,10 +113,10 @@ fn to_view(row: ListingRow, areas: Vec<String>) -> Result<ListingView, Error> {
         description: row.description,
         areas,
         price_pence: row.price_pence,
-        created_at: utc(row.created_at),
-        updated_at: utc(row.updated_at),
-        published_at: row.published_at.map(utc),
-        withdrawn_at: row.withdrawn_at.map(utc),
+        created_at: to_utc(row.created_at),
+        updated_at: to_utc(row.updated_at),
+        published_at: row.published_at.map(to_utc),
+        withdrawn_at: row.withdrawn_at.map(to_utc),
     })
 }
 
@@ -350,7 +347,7 @@ fn detail(conn: &mut DbConn, listing: ListingView) -> Result<ListingDetail, Erro
         .into_iter()
         .map(|p| PriceView {
             price_pence: p.price_pence,
-            effective_from: utc(p.effective_from),
+            effective_from: to_utc(p.effective_from),
         })
         .collect();
     Ok(ListingDetail {

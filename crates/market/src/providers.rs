@@ -13,11 +13,12 @@ use provider_hub_domain::Scope;
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::cursor::Page;
 use provider_hub_store::providers::{self as store, AccreditationRow, ProviderRow};
-use provider_hub_store::{write_transaction, DbConn, StoreError};
+use provider_hub_store::{write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{naive, Actor, Error};
+use provider_hub_store::to_utc;
 
 /// One assessment of a provider for a category.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -80,10 +81,6 @@ pub struct StandingChange {
     pub reason: String,
 }
 
-fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    DateTime::from_naive_utc_and_offset(t, Utc)
-}
-
 fn view(
     row: ProviderRow,
     accreditations: &[AccreditationRow],
@@ -99,7 +96,7 @@ fn view(
     let sector = row
         .sector
         .parse()
-        .map_err(|e| Error::Store(StoreError::Corrupt(format!("providers.sector: {e}"))))?;
+        .map_err(|e| Error::corrupt("providers.sector", e))?;
     let accreditations = accreditations
         .iter()
         .zip(&domain)
@@ -110,7 +107,7 @@ fn view(
             assessed_on: a.assessed_on,
             expires_on: a.expires_on,
             notes: r.notes.clone(),
-            recorded_at: utc(r.recorded_at),
+            recorded_at: to_utc(r.recorded_at),
             current: !a.superseded,
             qualifies_today: standing == Standing::Active && a.qualifies(threshold, today),
         })
@@ -129,8 +126,8 @@ fn view(
         standing_reason: row.standing_reason,
         member_categories,
         accreditations,
-        created_at: utc(row.created_at),
-        updated_at: utc(row.updated_at),
+        created_at: to_utc(row.created_at),
+        updated_at: to_utc(row.updated_at),
     })
 }
 
@@ -330,7 +327,7 @@ pub fn threshold(conn: &mut DbConn) -> Result<ThresholdView, Error> {
     let (threshold, at, by) = store::threshold(conn)?;
     Ok(ThresholdView {
         threshold,
-        updated_at: utc(at),
+        updated_at: to_utc(at),
         updated_by: by,
     })
 }

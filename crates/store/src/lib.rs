@@ -66,6 +66,6 @@ pub fn new_id(prefix: &str) -> String {
 }
 
 /// Timestamps are stored as naive UTC on both backends.
-pub(crate) fn to_utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+pub fn to_utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_naive_utc_and_offset(t, chrono::Utc)
 }
