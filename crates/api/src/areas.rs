@@ -32,7 +32,7 @@ impl From<AreaRow> for Area {
             code: r.code,
             name: r.name,
             region: r.region,
-            created_at: DateTime::from_naive_utc_and_offset(r.created_at, Utc),
+            created_at: provider_hub_store::to_utc(r.created_at),
         }
     }
 }
