@@ -9,6 +9,8 @@ pub mod category;
 pub mod listing;
 pub mod money;
 pub mod need;
+pub mod order;
+pub mod plan;
 pub mod provider;
 pub mod specification;
 pub mod string_enum;

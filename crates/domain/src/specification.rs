@@ -353,6 +353,11 @@ impl Eligibility {
             && (u32::from(self.min_age)..=u32::from(self.max_age)).contains(&age)
     }
 
+    /// Does a person with this assessed risk of harm and tier meet it?
+    pub fn admits_risk(&self, risk_of_harm: RiskOfHarm, tier: u8) -> bool {
+        risk_of_harm <= self.max_risk_of_harm && self.tiers.contains(&tier)
+    }
+
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::new();
         if self.sexes.is_empty() {

@@ -1,0 +1,168 @@
+//! The intervention order's lifecycle (SPEC.md §3). Every change of status goes through
+//! [`OrderStatus::apply`], so an illegal step is refused in one place.
+
+crate::string_enum! {
+    /// Where an intervention order is in its life.
+    pub enum OrderStatus {
+        Open => "open",
+        Offered => "offered",
+        Accepted => "accepted",
+        InDelivery => "in_delivery",
+        Completed => "completed",
+        Failed => "failed",
+        Unmatched => "unmatched",
+        AwaitingApproval => "awaiting_approval",
+        Cancelled => "cancelled",
+    }
+}
+
+/// Something that moves an order on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderEvent {
+    /// The engine placed it with a listing and offered it to the provider.
+    Offer,
+    /// The engine found no candidate.
+    NoCandidate,
+    /// Its price would take the area's committed spend over the budget.
+    OverBudget,
+    /// A listing, capacity, membership or threshold change may now let it match.
+    Reopen,
+    /// The commissioner approved the spend over budget.
+    ApproveBudget,
+    Accept,
+    /// The provider declined, or the offer expired: it goes back to be matched again.
+    Decline,
+    Start,
+    Complete,
+    Fail,
+    Cancel,
+}
+
+impl OrderEvent {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Offer => "offer",
+            Self::NoCandidate => "leave unmatched",
+            Self::OverBudget => "hold for budget approval",
+            Self::Reopen => "reopen",
+            Self::ApproveBudget => "approve the budget of",
+            Self::Accept => "accept",
+            Self::Decline => "decline",
+            Self::Start => "start",
+            Self::Complete => "complete",
+            Self::Fail => "fail",
+            Self::Cancel => "cancel",
+        }
+    }
+}
+
+/// A refused step, with the status the order is in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot {} an order that is {current}", event.name())]
+pub struct IllegalOrderTransition {
+    pub event: OrderEvent,
+    pub current: OrderStatus,
+}
+
+impl OrderStatus {
+    /// The status after `event`, or why the step is illegal.
+    pub fn apply(self, event: OrderEvent) -> Result<Self, IllegalOrderTransition> {
+        use OrderEvent as E;
+        use OrderStatus as S;
+        let next = match (self, event) {
+            (S::Open, E::Offer) => S::Offered,
+            (S::Open, E::NoCandidate) => S::Unmatched,
+            (S::Open, E::OverBudget) => S::AwaitingApproval,
+            (S::Unmatched, E::Reopen) => S::Open,
+            (S::AwaitingApproval, E::ApproveBudget) => S::Open,
+            (S::Offered, E::Accept) => S::Accepted,
+            (S::Offered, E::Decline) => S::Open,
+            (S::Accepted, E::Start) => S::InDelivery,
+            (S::InDelivery, E::Complete) => S::Completed,
+            (S::InDelivery, E::Fail) => S::Failed,
+            (
+                S::Open | S::Offered | S::Accepted | S::Unmatched | S::AwaitingApproval,
+                E::Cancel,
+            ) => S::Cancelled,
+            (current, event) => return Err(IllegalOrderTransition { event, current }),
+        };
+        Ok(next)
+    }
+
+    /// Has the order finished, one way or another?
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use OrderEvent as E;
+    use OrderStatus as S;
+
+    #[test]
+    fn the_lifecycle_of_spec_section_3() {
+        let legal = [
+            (S::Open, E::Offer, S::Offered),
+            (S::Open, E::NoCandidate, S::Unmatched),
+            (S::Open, E::OverBudget, S::AwaitingApproval),
+            (S::Unmatched, E::Reopen, S::Open),
+            (S::AwaitingApproval, E::ApproveBudget, S::Open),
+            (S::Offered, E::Accept, S::Accepted),
+            (S::Offered, E::Decline, S::Open),
+            (S::Accepted, E::Start, S::InDelivery),
+            (S::InDelivery, E::Complete, S::Completed),
+            (S::InDelivery, E::Fail, S::Failed),
+        ];
+        let events = [
+            E::Offer,
+            E::NoCandidate,
+            E::OverBudget,
+            E::Reopen,
+            E::ApproveBudget,
+            E::Accept,
+            E::Decline,
+            E::Start,
+            E::Complete,
+            E::Fail,
+            E::Cancel,
+        ];
+        let cancellable = [
+            S::Open,
+            S::Offered,
+            S::Accepted,
+            S::Unmatched,
+            S::AwaitingApproval,
+        ];
+        for from in S::ALL {
+            for event in events {
+                let expected = legal
+                    .iter()
+                    .find(|(f, e, _)| f == from && *e == event)
+                    .map(|(_, _, to)| *to)
+                    .or((event == E::Cancel && cancellable.contains(from)).then_some(S::Cancelled));
+                match expected {
+                    Some(to) => assert_eq!(from.apply(event), Ok(to), "{from} {event:?}"),
+                    None => assert_eq!(
+                        from.apply(event),
+                        Err(IllegalOrderTransition {
+                            event,
+                            current: *from
+                        }),
+                        "{from} {event:?}"
+                    ),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_refusal_says_what_and_where() {
+        let e = S::Completed
+            .apply(E::Cancel)
+            .expect_err("completed is final");
+        assert_eq!(e.to_string(), "cannot cancel an order that is completed");
+        assert!(S::Completed.is_final() && S::Cancelled.is_final() && !S::Offered.is_final());
+    }
+}
