@@ -1,0 +1,382 @@
+//! The matching engine (SPEC.md §4): which listings are candidates for an order, which one
+//! the area's policy chooses, and why. Plain data in, a decision and its explanation out:
+//! no SQL, no HTTP, no clock (today is an input), no state kept between calls.
+//!
+//! A listing is a candidate when every rule holds; each listing that fails is counted
+//! against the first rule it fails, in the order of SPEC.md §4, so the explanation says
+//! how many listings each rule excluded.
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use provider_hub_domain::case::age_on;
+use provider_hub_domain::need::{RiskOfHarm, Sex};
+use provider_hub_domain::provider::{Accreditation, Standing};
+use provider_hub_domain::specification::Eligibility;
+use provider_hub_domain::Category;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The person an order is for, as far as eligibility needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub sex: Sex,
+    pub date_of_birth: NaiveDate,
+    pub risk_of_harm: RiskOfHarm,
+    pub tier: u8,
+}
+
+/// What is to be placed: one order (or one plan item being costed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub category: Category,
+    /// The specification the plan item names, if any (an accredited programme).
+    pub specification_code: Option<String>,
+    pub area: String,
+    pub person: Person,
+    /// The last day on which the intervention may start.
+    pub required_by: NaiveDate,
+    /// Listings that already declined or let expire an offer for this order (rule 8).
+    pub excluded_listings: BTreeSet<String>,
+}
+
+/// Free places on one start date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub starts_on: NaiveDate,
+    pub free: u32,
+}
+
+/// A listing with everything the rules read about it, its specification and its provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub id: String,
+    pub provider_id: String,
+    /// The listing is published.
+    pub published: bool,
+    /// Its specification version is published.
+    pub specification_published: bool,
+    pub category: Category,
+    pub specification_code: String,
+    /// The specification's eligibility as the listing narrows it.
+    pub eligibility: Eligibility,
+    /// Area codes served.
+    pub areas: Vec<String>,
+    pub price_pence: i64,
+    pub price_cap_pence: i64,
+    /// Start dates with free places, in any order.
+    pub slots: Vec<Slot>,
+    pub provider_standing: Standing,
+    /// The provider's accreditations (only those for the listing's category count).
+    pub accreditations: Vec<Accreditation>,
+}
+
+/// What the market says today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Market {
+    pub today: NaiveDate,
+    /// The quality threshold for membership.
+    pub threshold: u8,
+}
+
+/// The rules of SPEC.md §4, in order.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// 1. The listing and its specification version are published.
+    Published,
+    /// 2. Its specification has the order's category (and code, where named).
+    Specification,
+    /// 3. Its provider is a member for the category on the start date.
+    Membership,
+    /// 4. It serves the case's area.
+    Area,
+    /// 5. The person meets its eligibility (sex, age on the start date, risk, tier).
+    Eligibility,
+    /// 6. It has a free place starting on or before the required-by date.
+    FreePlace,
+    /// 7. Its price is within the specification's price cap.
+    PriceCap,
+    /// 8. It has not already declined or let expire an offer for this order.
+    NotDeclined,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 8] = [
+        Rule::Published,
+        Rule::Specification,
+        Rule::Membership,
+        Rule::Area,
+        Rule::Eligibility,
+        Rule::FreePlace,
+        Rule::PriceCap,
+        Rule::NotDeclined,
+    ];
+
+    /// Why nothing is left once this rule has excluded the last listings.
+    fn no_candidate_reason(self, request: &Request) -> String {
+        let c = request.category;
+        match self {
+            Rule::Published => format!("no published {c} listing of a published specification"),
+            Rule::Specification => match &request.specification_code {
+                Some(code) => format!("no {c} listing delivers specification {code}"),
+                None => format!("no listing is for the {c} category"),
+            },
+            Rule::Membership => format!(
+                "no provider listing {c} is a member for it (accredited at or above the quality threshold, not suspended) between today and {}",
+                request.required_by
+            ),
+            Rule::Area => format!("no member provider's {c} listing serves area {}", request.area),
+            Rule::Eligibility => {
+                "the person is outside the eligibility (sex, age, risk of harm or tier) of every listing serving the area".to_owned()
+            }
+            Rule::FreePlace => format!("no free place starts on or before {}", request.required_by),
+            Rule::PriceCap => "every remaining listing is priced above its specification's cap".to_owned(),
+            Rule::NotDeclined => {
+                "every remaining listing has already declined or let expire an offer for this order".to_owned()
+            }
+        }
+    }
+}
+
+/// Weights of the `best_value` policy: the cost of a placement is
+/// `price_pence × price + quality × (100 − quality score) + days × days to start`,
+/// so `quality` and `days` are pence paid for one point of quality and one day sooner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    #[schema(minimum = 0, maximum = 100)]
+    pub price: u32,
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub quality: u32,
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub days: u32,
+}
+
+/// How an area chooses among candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Policy {
+    /// Lowest price; ties: higher quality score, then earliest start, then lowest listing id.
+    #[default]
+    BestPrice,
+    /// Lowest weighted cost; the same ties.
+    BestValue(Weights),
+}
+
+impl Policy {
+    /// The cost this policy minimises, in pence (price plus the policy's penalties).
+    pub fn cost(self, price_pence: i64, quality_score: u8, days_to_start: u32) -> i64 {
+        match self {
+            Policy::BestPrice => price_pence,
+            Policy::BestValue(w) => price_pence
+                .saturating_mul(i64::from(w.price))
+                .saturating_add(i64::from(w.quality) * i64::from(100 - quality_score.min(100)))
+                .saturating_add(i64::from(w.days) * i64::from(days_to_start)),
+        }
+    }
+}
+
+/// A candidate listing with the place it would take and how it scores.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Candidate {
+    pub listing_id: String,
+    pub provider_id: String,
+    pub price_pence: i64,
+    /// The provider's accreditation score for the category on the start date.
+    pub quality_score: u8,
+    /// The earliest start date with a free place.
+    pub starts_on: NaiveDate,
+    pub days_to_start: u32,
+    /// What the policy minimises, in pence.
+    pub cost: i64,
+}
+
+impl Candidate {
+    /// The policy's order: lower cost, then higher quality, earlier start, lower id.
+    fn better_than(&self, other: &Candidate) -> bool {
+        self.rank(other) == Ordering::Less
+    }
+
+    fn rank(&self, other: &Candidate) -> Ordering {
+        self.cost
+            .cmp(&other.cost)
+            .then(other.quality_score.cmp(&self.quality_score))
+            .then(self.starts_on.cmp(&other.starts_on))
+            .then(self.listing_id.cmp(&other.listing_id))
+    }
+}
+
+/// How many listings one rule excluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Exclusion {
+    pub rule: Rule,
+    pub excluded: u32,
+}
+
+/// Why a placement came out as it did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Explanation {
+    /// `best_price` or `best_value`.
+    pub policy: String,
+    /// Listings looked at.
+    pub considered: u32,
+    /// Listings excluded by each rule (each counted once, against the first rule it fails).
+    pub excluded: Vec<Exclusion>,
+    /// Listings that met every rule.
+    pub candidates: u32,
+    pub chosen: Option<Candidate>,
+    pub runner_up: Option<Candidate>,
+    /// With no candidate: the rule that excluded the last listings, in words.
+    pub no_candidate_reason: Option<String>,
+}
+
+/// Checks every rule for one listing; the candidate it makes, or the first rule it fails.
+pub fn evaluate(
+    request: &Request,
+    listing: &Listing,
+    market: &Market,
+    policy: Policy,
+) -> Result<Candidate, Rule> {
+    if !(listing.published && listing.specification_published) {
+        return Err(Rule::Published);
+    }
+    if listing.category != request.category
+        || request
+            .specification_code
+            .as_ref()
+            .is_some_and(|code| *code != listing.specification_code)
+    {
+        return Err(Rule::Specification);
+    }
+    let today = market.today;
+    // Membership and age are judged over [today, required_by]; a required-by date already
+    // past leaves no free place, and rule 6 says so.
+    let window_end = request.required_by.max(today);
+    let qualifying = |on: NaiveDate| {
+        listing
+            .accreditations
+            .iter()
+            .filter(|a| a.category == request.category && a.qualifies(market.threshold, on))
+            .map(|a| a.score)
+            .max()
+    };
+    // A member at some time in the window [today, required_by].
+    let member_in_window = listing.provider_standing == Standing::Active
+        && listing.accreditations.iter().any(|a| {
+            a.category == request.category
+                && !a.superseded
+                && a.score >= market.threshold
+                && a.assessed_on <= window_end
+                && a.expires_on > today
+        });
+    if !member_in_window {
+        return Err(Rule::Membership);
+    }
+    if !listing.areas.iter().any(|a| *a == request.area) {
+        return Err(Rule::Area);
+    }
+    let person = &request.person;
+    let eligibility = &listing.eligibility;
+    // Age ranges are contiguous, so the person is of age on some day of the window
+    // exactly when not too old today and not too young on the last day.
+    let of_age_in_window = age_on(person.date_of_birth, today) <= u32::from(eligibility.max_age)
+        && age_on(person.date_of_birth, window_end) >= u32::from(eligibility.min_age);
+    if !(eligibility.sexes.contains(&person.sex)
+        && eligibility.admits_risk(person.risk_of_harm, person.tier)
+        && of_age_in_window)
+    {
+        return Err(Rule::Eligibility);
+    }
+    let start = listing
+        .slots
+        .iter()
+        .filter(|s| s.free > 0 && s.starts_on >= today && s.starts_on <= request.required_by)
+        .filter(|s| {
+            eligibility.admits_person(person.sex, age_on(person.date_of_birth, s.starts_on))
+        })
+        .filter_map(|s| qualifying(s.starts_on).map(|score| (s.starts_on, score)))
+        .min_by_key(|(on, _)| *on);
+    let Some((starts_on, quality_score)) = start else {
+        return Err(Rule::FreePlace);
+    };
+    if listing.price_pence > listing.price_cap_pence {
+        return Err(Rule::PriceCap);
+    }
+    if request.excluded_listings.contains(&listing.id) {
+        return Err(Rule::NotDeclined);
+    }
+    let days_to_start = u32::try_from((starts_on - today).num_days()).unwrap_or(u32::MAX);
+    Ok(Candidate {
+        listing_id: listing.id.clone(),
+        provider_id: listing.provider_id.clone(),
+        price_pence: listing.price_pence,
+        quality_score,
+        starts_on,
+        days_to_start,
+        cost: policy.cost(listing.price_pence, quality_score, days_to_start),
+    })
+}
+
+/// The policy's choice among `listings` for `request`, with its explanation.
+pub fn place<'a>(
+    request: &Request,
+    listings: impl IntoIterator<Item = &'a Listing>,
+    market: &Market,
+    policy: Policy,
+) -> Explanation {
+    let mut considered = 0u32;
+    let mut excluded = [0u32; 8];
+    let mut candidates = 0u32;
+    let mut best: Option<Candidate> = None;
+    let mut second: Option<Candidate> = None;
+    for listing in listings {
+        considered += 1;
+        match evaluate(request, listing, market, policy) {
+            Err(rule) => excluded[rule as usize] += 1,
+            Ok(candidate) => {
+                candidates += 1;
+                if best.as_ref().is_none_or(|b| candidate.better_than(b)) {
+                    second = best.replace(candidate);
+                } else if second.as_ref().is_none_or(|s| candidate.better_than(s)) {
+                    second = Some(candidate);
+                }
+            }
+        }
+    }
+    let no_candidate_reason = best.is_none().then(|| {
+        let mut remaining = considered;
+        Rule::ALL
+            .iter()
+            .find(|rule| {
+                remaining -= excluded[**rule as usize];
+                remaining == 0 && excluded[**rule as usize] > 0
+            })
+            .map(|rule| rule.no_candidate_reason(request))
+            .unwrap_or_else(|| format!("no {} listing is on the market", request.category))
+    });
+    Explanation {
+        policy: match policy {
+            Policy::BestPrice => "best_price",
+            Policy::BestValue(_) => "best_value",
+        }
+        .to_owned(),
+        considered,
+        excluded: Rule::ALL
+            .iter()
+            .map(|rule| Exclusion {
+                rule: *rule,
+                excluded: excluded[*rule as usize],
+            })
+            .collect(),
+        candidates,
+        chosen: best,
+        runner_up: second,
+        no_candidate_reason,
+    }
+}
+
+#[cfg(test)]
+mod tests;
