@@ -20,7 +20,7 @@ pub async fn create<T, F>(
     state: &AppState,
     caller: &Caller,
     req: &HttpRequest,
-    route: &'static str,
+    route: &str,
     body: &serde_json::Value,
     status: StatusCode,
     work: F,

@@ -10,7 +10,9 @@ pub mod health;
 pub mod idempotency;
 pub mod json;
 pub mod listings;
+pub mod orders;
 pub mod pagination;
+pub mod plans;
 pub mod providers;
 pub mod specifications;
 pub mod state;
@@ -48,6 +50,8 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "listings", description = "Providers' listings: prices, areas, eligibility and capacity"),
         (name = "cases", description = "People on probation, by case reference number"),
         (name = "assessments", description = "The single assessment and its countersignature"),
+        (name = "sentence plans", description = "Costed sentence plans, whose approval purchases, and the lead times behind their dates"),
+        (name = "orders", description = "Intervention orders, one per approved plan item"),
     )
 )]
 struct ApiDoc;
@@ -77,7 +81,9 @@ where
                 .configure(providers::configure)
                 .configure(listings::configure)
                 .configure(cases::configure)
-                .configure(assessments::configure),
+                .configure(assessments::configure)
+                .configure(plans::configure)
+                .configure(orders::configure),
         )
 }
 

@@ -74,6 +74,14 @@ pub fn calls_for_intervention(score: &NeedScore) -> bool {
     score.linked_to_offending && matches!(score.severity, Severity::Medium | Severity::High)
 }
 
+crate::string_enum! {
+    /// A plan is proposed when its assessment is approved; approving it purchases.
+    pub enum PlanStatus {
+        Proposed => "proposed",
+        Approved => "approved",
+    }
+}
+
 /// Days a lead time may be set to.
 pub const LEAD_TIME_DAYS: RangeInclusive<u32> = 1..=365;
 

@@ -300,6 +300,10 @@ pub fn decide(
             ));
         }
         let after = visible(conn, role, scope, id)?;
+        if approve {
+            // The countersigned assessment yields its sentence plan in the same transaction.
+            crate::plans::create_for(conn, actor, &after, now)?;
+        }
         let action = if approve {
             "assessment.approved"
         } else {

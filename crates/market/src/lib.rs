@@ -8,8 +8,11 @@ pub mod cases;
 pub mod error;
 pub mod idempotency;
 pub mod listings;
+pub mod orders;
+pub mod plans;
 pub mod providers;
 pub mod specifications;
+pub mod supply;
 
 pub use error::Error;
 pub use provider_hub_store::audit::Actor;

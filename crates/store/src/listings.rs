@@ -351,3 +351,135 @@ pub fn search(
         .load(conn)?;
     Ok(Page::from_rows(rows, limit, |l| l.id.clone()))
 }
+
+/// A listing on the market with what the matching rules read about it, its
+/// specification and its provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarketListing {
+    pub id: String,
+    pub provider_id: String,
+    pub status: String,
+    pub category: String,
+    pub specification_code: String,
+    /// The listing's narrowing, as stored (JSON).
+    pub eligibility: String,
+    pub price_pence: i64,
+    pub specification_status: String,
+    /// The specification's eligibility, as stored (JSON).
+    pub specification_eligibility: String,
+    pub price_cap_pence: i64,
+    pub provider_standing: String,
+    /// Area codes served, in code order.
+    pub areas: Vec<String>,
+    /// Start dates in the window with free places: (date, places free).
+    pub free_slots: Vec<(NaiveDate, i32)>,
+}
+
+/// The listings matching looks at for one category: those published or paused (on the
+/// market, if perhaps not today), with their free places starting within `[from, to]`.
+/// Four indexed queries whatever the number of listings; no row-by-row lookups.
+pub fn on_market(
+    conn: &mut DbConn,
+    category: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<MarketListing>, StoreError> {
+    let rows: Vec<(
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        String,
+        String,
+        i64,
+        String,
+    )> = listings::table
+        .inner_join(specifications::table)
+        .inner_join(providers::table)
+        .filter(listings::status.eq_any([
+            ListingStatus::Published.as_str(),
+            ListingStatus::Paused.as_str(),
+        ]))
+        .filter(listings::category.eq(category))
+        .order(listings::id.asc())
+        .select((
+            listings::id,
+            listings::provider_id,
+            listings::status,
+            listings::category,
+            listings::specification_code,
+            listings::eligibility,
+            listings::price_pence,
+            specifications::status,
+            specifications::eligibility,
+            specifications::price_cap_pence,
+            providers::standing,
+        ))
+        .load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let mut areas = std::collections::HashMap::<String, Vec<String>>::new();
+    for (listing_id, area) in areas_of(conn, &ids)? {
+        areas.entry(listing_id).or_default().push(area);
+    }
+    let mut slots = std::collections::HashMap::<String, Vec<(NaiveDate, i32)>>::new();
+    if !ids.is_empty() && from <= to {
+        let free: Vec<(String, NaiveDate, i32, i32)> = capacity_slots::table
+            .filter(capacity_slots::listing_id.eq_any(&ids))
+            .filter(capacity_slots::starts_on.between(from, to))
+            .filter(capacity_slots::places_taken.lt(capacity_slots::places))
+            .order((
+                capacity_slots::listing_id.asc(),
+                capacity_slots::starts_on.asc(),
+            ))
+            .select((
+                capacity_slots::listing_id,
+                capacity_slots::starts_on,
+                capacity_slots::places,
+                capacity_slots::places_taken,
+            ))
+            .load(conn)?;
+        for (listing_id, on, places, taken) in free {
+            slots
+                .entry(listing_id)
+                .or_default()
+                .push((on, places - taken));
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                provider_id,
+                status,
+                category,
+                code,
+                eligibility,
+                price,
+                spec_status,
+                spec_eligibility,
+                cap,
+                standing,
+            )| {
+                MarketListing {
+                    areas: areas.remove(&id).unwrap_or_default(),
+                    free_slots: slots.remove(&id).unwrap_or_default(),
+                    id,
+                    provider_id,
+                    status,
+                    category,
+                    specification_code: code,
+                    eligibility,
+                    price_pence: price,
+                    specification_status: spec_status,
+                    specification_eligibility: spec_eligibility,
+                    price_cap_pence: cap,
+                    provider_standing: standing,
+                }
+            },
+        )
+        .collect())
+}

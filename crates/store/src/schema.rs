@@ -181,12 +181,69 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    lead_times (category) {
+        category -> Text,
+        days -> Integer,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    sentence_plans (id) {
+        id -> Text,
+        assessment_id -> Text,
+        crn -> Text,
+        area_code -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        approved_at -> Nullable<Timestamp>,
+        approved_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    plan_items (id) {
+        id -> Text,
+        plan_id -> Text,
+        position -> Integer,
+        category -> Text,
+        specification_code -> Nullable<Text>,
+        requirement -> Nullable<Text>,
+        needs -> Text,
+        priority -> Integer,
+        required_by -> Date,
+        lead_time_days -> Integer,
+        late -> Bool,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Text,
+        plan_id -> Text,
+        plan_item_id -> Text,
+        crn -> Text,
+        area_code -> Text,
+        category -> Text,
+        specification_code -> Nullable<Text>,
+        required_by -> Date,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accreditations -> providers (provider_id));
 diesel::joinable!(listings -> providers (provider_id));
 diesel::joinable!(listings -> specifications (specification_id));
 diesel::joinable!(listing_areas -> listings (listing_id));
 diesel::joinable!(listing_prices -> listings (listing_id));
 diesel::joinable!(capacity_slots -> listings (listing_id));
+diesel::joinable!(plan_items -> sentence_plans (plan_id));
+diesel::joinable!(orders -> plan_items (plan_item_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     areas,
@@ -202,4 +259,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     capacity_slots,
     cases,
     assessments,
+    lead_times,
+    sentence_plans,
+    plan_items,
+    orders,
 );

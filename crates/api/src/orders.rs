@@ -1,0 +1,103 @@
+//! `/v1/orders`: intervention orders, each with the plan item it came from.
+
+use actix_web::{get, web};
+use provider_hub_domain::order::OrderStatus;
+use provider_hub_domain::Role;
+use provider_hub_market::orders::{self as market, OrderView};
+use provider_hub_store::orders::OrderFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem, Unauthenticated};
+use crate::pagination::{page_request, PageBody};
+use crate::state::AppState;
+
+/// A page of orders.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderPage {
+    pub items: Vec<OrderView>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OrderListQuery {
+    /// Only this case's orders.
+    pub crn: Option<String>,
+    /// Only this status.
+    #[param(value_type = Option<OrderStatus>)]
+    pub status: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+}
+
+const READERS: &[Role] = &[Role::OffenderManager, Role::Quality, Role::Commissioner];
+
+/// Lists orders: an offender manager's area; every area for the quality team and commissioners.
+#[utoipa::path(tag = "orders", params(OrderListQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "A page of orders", body = OrderPage),
+    Unauthenticated,
+    (status = 403, description = "The role does not see orders", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/orders")]
+async fn list_orders(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<OrderListQuery>,
+) -> Result<web::Json<OrderPage>, ApiError> {
+    caller.require(READERS)?;
+    let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
+    let status = query
+        .status
+        .as_deref()
+        .map(|s| {
+            s.parse::<OrderStatus>()
+                .map_err(|e| ApiError::invalid("status", e))
+        })
+        .transpose()?;
+    let filter = OrderFilter {
+        area: None,
+        crn: query.crn.clone(),
+        status,
+    };
+    let (role, scope) = (caller.role, caller.scope.clone());
+    let page = state
+        .db(move |conn| Ok(market::list(conn, role, &scope, filter, after, limit)?))
+        .await?;
+    let body = PageBody::from_page(page, |o| o);
+    Ok(web::Json(OrderPage {
+        items: body.items,
+        next: body.next,
+    }))
+}
+
+/// Reads an order of the caller's area with the plan item it came from.
+#[utoipa::path(tag = "orders", security(("bearer" = [])), params(("id" = String, Path, description = "Order id")), responses(
+    (status = 200, description = "The order", body = OrderView),
+    Unauthenticated,
+    (status = 403, description = "The role does not see orders", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such order in the caller's area", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/orders/{id}")]
+async fn get_order(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<web::Json<OrderView>, ApiError> {
+    caller.require(READERS)?;
+    let (id, role, scope) = (id.into_inner(), caller.role, caller.scope.clone());
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(market::get(conn, role, &scope, &id)?))
+            .await?,
+    ))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_orders).service(get_order);
+}

@@ -1,0 +1,508 @@
+//! The costed sentence plan: made when an assessment is countersigned, costed from the
+//! current market whenever it is read, and approved by an offender manager of the area,
+//! which creates one intervention order per item in the same transaction.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::assessment::{NeedScore, Requirement};
+use provider_hub_domain::case;
+use provider_hub_domain::need::{Need, RiskOfHarm};
+use provider_hub_domain::order::OrderStatus;
+use provider_hub_domain::plan::{self as rules, LeadTimes, PlanStatus, LEAD_TIME_DAYS};
+use provider_hub_domain::{Category, Role, Scope};
+use provider_hub_matching::{place, Person, Policy, Request};
+use provider_hub_store::assessments::AssessmentRow;
+use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::orders::{self as order_store, OrderRow};
+use provider_hub_store::plans::{self as store, PlanItemRow, PlanRow};
+use provider_hub_store::{assessments, cases as case_store, to_utc, write_transaction, DbConn};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::orders::{self, OrderView};
+use crate::{naive, supply, Actor, Error};
+
+/// One category's lead time: days from the sentence date to the latest start.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LeadTimeView {
+    pub category: Category,
+    pub days: u32,
+    /// The documented default for the category.
+    pub default_days: u32,
+    /// When and by whom it was set; absent while the default applies.
+    pub updated_at: Option<DateTime<Utc>>,
+    pub updated_by: Option<String>,
+}
+
+/// A commissioner's setting of one category's lead time.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetLeadTime {
+    #[schema(minimum = 1, maximum = 365)]
+    pub days: u32,
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::corrupt(what, e)
+}
+
+/// Every category's lead time, in category order.
+pub fn lead_times(conn: &mut DbConn) -> Result<Vec<LeadTimeView>, Error> {
+    let set: BTreeMap<String, (i32, chrono::NaiveDateTime, String)> = store::lead_times(conn)?
+        .into_iter()
+        .map(|(c, d, at, by)| (c, (d, at, by)))
+        .collect();
+    Category::ALL
+        .iter()
+        .map(|category| {
+            let default_days = LeadTimes::default_days(*category);
+            Ok(match set.get(category.as_str()) {
+                Some((days, at, by)) => LeadTimeView {
+                    category: *category,
+                    days: u32::try_from(*days).map_err(|e| corrupt("lead_times.days", e))?,
+                    default_days,
+                    updated_at: Some(to_utc(*at)),
+                    updated_by: Some(by.clone()),
+                },
+                None => LeadTimeView {
+                    category: *category,
+                    days: default_days,
+                    default_days,
+                    updated_at: None,
+                    updated_by: None,
+                },
+            })
+        })
+        .collect()
+}
+
+fn current_lead_times(conn: &mut DbConn) -> Result<LeadTimes, Error> {
+    Ok(LeadTimes::with(
+        lead_times(conn)?.into_iter().map(|l| (l.category, l.days)),
+    ))
+}
+
+/// Sets one category's lead time for plans made from now on.
+pub fn set_lead_time(
+    conn: &mut DbConn,
+    actor: &Actor,
+    category: Category,
+    setting: SetLeadTime,
+    now: DateTime<Utc>,
+) -> Result<LeadTimeView, Error> {
+    if !LEAD_TIME_DAYS.contains(&setting.days) {
+        return Err(Error::invalid(
+            "days",
+            format!(
+                "must be {}-{}",
+                LEAD_TIME_DAYS.start(),
+                LEAD_TIME_DAYS.end()
+            ),
+        ));
+    }
+    write_transaction(conn, |conn| {
+        let before = lead_times(conn)?
+            .into_iter()
+            .find(|l| l.category == category)
+            .map(|l| l.days);
+        let days = i32::try_from(setting.days).map_err(|e| corrupt("days", e))?;
+        store::set_lead_time(conn, category.as_str(), days, &actor.sub, naive(now))?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: "lead_time.set",
+                entity_type: "lead_time",
+                entity_id: category.as_str(),
+                before: before.map(|d| serde_json::json!({ "days": d })),
+                after: Some(serde_json::json!({ "days": setting.days })),
+                at: naive(now),
+            },
+        )?;
+        lead_times(conn)?
+            .into_iter()
+            .find(|l| l.category == category)
+            .ok_or_else(|| corrupt("lead_times", "the setting did not read back"))
+    })
+}
+
+/// Makes the plan of a just-approved assessment, in the caller's transaction.
+pub(crate) fn create_for(
+    conn: &mut DbConn,
+    actor: &Actor,
+    assessment: &AssessmentRow,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let needs: Vec<NeedScore> =
+        serde_json::from_str(&assessment.needs).map_err(|e| corrupt("assessments.needs", e))?;
+    let requirements: Vec<Requirement> = serde_json::from_str(&assessment.requirements)
+        .map_err(|e| corrupt("assessments.requirements", e))?;
+    let items = rules::plan_items(
+        &needs,
+        &requirements,
+        assessment.sentence_date,
+        now.date_naive(),
+        &current_lead_times(conn)?,
+    );
+    let plan = PlanRow {
+        id: provider_hub_store::new_id("plan"),
+        assessment_id: assessment.id.clone(),
+        crn: assessment.crn.clone(),
+        area_code: assessment.area_code.clone(),
+        status: PlanStatus::Proposed.as_str().to_owned(),
+        created_at: naive(now),
+        approved_at: None,
+        approved_by: None,
+    };
+    let rows = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            Ok(PlanItemRow {
+                id: provider_hub_store::new_id("item"),
+                plan_id: plan.id.clone(),
+                position: i32::try_from(i + 1).map_err(|e| corrupt("position", e))?,
+                category: item.category.as_str().to_owned(),
+                specification_code: item.specification_code.as_ref().map(|c| c.to_string()),
+                requirement: item
+                    .requirement
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()
+                    .map_err(|e| corrupt("requirement", e))?,
+                needs: serde_json::to_string(&item.needs).map_err(|e| corrupt("needs", e))?,
+                priority: i32::from(item.priority),
+                required_by: item.required_by,
+                lead_time_days: i32::try_from(item.lead_time_days)
+                    .map_err(|e| corrupt("lead_time_days", e))?,
+                late: item.late,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    store::insert(conn, &plan, &rows)?;
+    audit::record(
+        conn,
+        AuditEntry {
+            actor,
+            action: "sentence_plan.created",
+            entity_type: "sentence_plan",
+            entity_id: &plan.id,
+            before: None,
+            after: Some(serde_json::json!({ "plan": plan, "items": rows })),
+            at: naive(now),
+        },
+    )?;
+    Ok(())
+}
+
+/// One item of a plan, as the plan rules made it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlanItem {
+    pub id: String,
+    /// 1-based place in the plan.
+    pub position: u32,
+    pub category: Category,
+    /// The specification a court named, if any.
+    pub specification_code: Option<String>,
+    /// The court requirement it delivers, if it is one.
+    pub requirement: Option<Requirement>,
+    /// The linked medium or high needs it addresses.
+    pub needs: Vec<Need>,
+    /// 1: court-ordered; 2: a high need; 3: a medium need.
+    pub priority: u8,
+    /// The last day on which the intervention may start.
+    pub required_by: NaiveDate,
+    pub lead_time_days: u32,
+    /// The sentence date plus the lead time had passed when the plan was made, so the
+    /// lead time was counted from the day the plan was made.
+    pub late: bool,
+}
+
+impl PlanItem {
+    pub(crate) fn from_row(row: PlanItemRow) -> Result<Self, Error> {
+        Ok(PlanItem {
+            position: u32::try_from(row.position).map_err(|e| corrupt("plan_items.position", e))?,
+            category: row
+                .category
+                .parse()
+                .map_err(|e| corrupt("plan_items.category", e))?,
+            requirement: row
+                .requirement
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| corrupt("plan_items.requirement", e))?,
+            needs: serde_json::from_str(&row.needs).map_err(|e| corrupt("plan_items.needs", e))?,
+            priority: u8::try_from(row.priority).map_err(|e| corrupt("plan_items.priority", e))?,
+            lead_time_days: u32::try_from(row.lead_time_days)
+                .map_err(|e| corrupt("plan_items.lead_time_days", e))?,
+            id: row.id,
+            specification_code: row.specification_code,
+            required_by: row.required_by,
+            late: row.late,
+        })
+    }
+}
+
+/// The best current match for an item: a quote only, no place is held.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Quote {
+    pub listing_id: String,
+    pub provider_id: String,
+    pub price_pence: i64,
+    /// The provider's accreditation score for the category.
+    pub quality_score: u8,
+    /// The earliest start date with a free place.
+    pub starts_on: NaiveDate,
+}
+
+/// A plan item with its cost today.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CostedItem {
+    #[serde(flatten)]
+    pub item: PlanItem,
+    /// The best current match, if there is one.
+    pub quote: Option<Quote>,
+    /// Why no provider could be matched today, when `quote` is absent.
+    pub no_provider: Option<String>,
+    /// The order the approval created for this item.
+    pub order_id: Option<String>,
+}
+
+/// A costed sentence plan.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlanView {
+    pub id: String,
+    pub assessment_id: String,
+    #[schema(example = "X123456")]
+    pub crn: String,
+    pub area: String,
+    pub status: PlanStatus,
+    pub items: Vec<CostedItem>,
+    /// The sum of the items' quoted prices.
+    pub total_pence: i64,
+    /// How many items have no provider today (not in the total).
+    pub unpriced_items: u32,
+    /// The day the quotes are for.
+    pub costed_on: NaiveDate,
+    /// The policy the quotes chose by.
+    pub policy: String,
+    pub created_at: DateTime<Utc>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<String>,
+}
+
+/// A plan is seen by whoever may read its case's area; to anyone else it does not exist.
+fn visible_plan(
+    role: Role,
+    scope: &Scope,
+    plan: Option<PlanRow>,
+    what: &str,
+) -> Result<PlanRow, Error> {
+    plan.filter(|p| case::may_read(role, scope, &p.area_code))
+        .ok_or_else(|| Error::NotFound(what.to_owned()))
+}
+
+/// Costs a plan against today's market and shows it.
+fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanView, Error> {
+    let today = now.date_naive();
+    let assessment = assessments::find(conn, &plan.assessment_id)?
+        .ok_or_else(|| corrupt("sentence_plans.assessment_id", "no such assessment"))?;
+    let person_row = case_store::find(conn, &plan.crn)?
+        .ok_or_else(|| corrupt("sentence_plans.crn", "no such case"))?;
+    let person = Person {
+        sex: person_row
+            .sex
+            .parse()
+            .map_err(|e| corrupt("cases.sex", e))?,
+        date_of_birth: person_row.date_of_birth,
+        risk_of_harm: assessment
+            .risk_of_serious_harm
+            .parse::<RiskOfHarm>()
+            .map_err(|e| corrupt("assessments.risk", e))?,
+        tier: u8::try_from(assessment.tier).map_err(|e| corrupt("assessments.tier", e))?,
+    };
+    let items = store::items(conn, &plan.id)?
+        .into_iter()
+        .map(PlanItem::from_row)
+        .collect::<Result<Vec<_>, Error>>()?;
+    let order_of: BTreeMap<String, String> = order_store::of_plan(conn, &plan.id)?
+        .into_iter()
+        .map(|o| (o.plan_item_id, o.id))
+        .collect();
+    let market = supply::market(conn, today)?;
+    let policy = Policy::BestPrice;
+    // One load of the market per category, covering the latest required-by date.
+    let mut by_category: BTreeMap<Category, NaiveDate> = BTreeMap::new();
+    for item in &items {
+        let until = by_category.entry(item.category).or_insert(item.required_by);
+        *until = (*until).max(item.required_by);
+    }
+    let mut loaded = BTreeMap::new();
+    for (category, until) in by_category {
+        loaded.insert(category, supply::load(conn, category, today, until)?);
+    }
+    let mut total_pence = 0i64;
+    let mut unpriced_items = 0u32;
+    let costed_items = items
+        .into_iter()
+        .map(|item| {
+            let request = Request {
+                category: item.category,
+                specification_code: item.specification_code.clone(),
+                area: plan.area_code.clone(),
+                person: person.clone(),
+                required_by: item.required_by,
+                excluded_listings: Default::default(),
+            };
+            let explanation = place(
+                &request,
+                loaded.get(&item.category).into_iter().flatten(),
+                &market,
+                policy,
+            );
+            let quote = explanation.chosen.map(|c| Quote {
+                listing_id: c.listing_id,
+                provider_id: c.provider_id,
+                price_pence: c.price_pence,
+                quality_score: c.quality_score,
+                starts_on: c.starts_on,
+            });
+            match &quote {
+                Some(q) => total_pence += q.price_pence,
+                None => unpriced_items += 1,
+            }
+            CostedItem {
+                order_id: order_of.get(&item.id).cloned(),
+                item,
+                no_provider: if quote.is_none() {
+                    explanation.no_candidate_reason
+                } else {
+                    None
+                },
+                quote,
+            }
+        })
+        .collect();
+    Ok(PlanView {
+        status: plan
+            .status
+            .parse()
+            .map_err(|e| corrupt("sentence_plans.status", e))?,
+        id: plan.id,
+        assessment_id: plan.assessment_id,
+        crn: plan.crn,
+        area: plan.area_code,
+        items: costed_items,
+        total_pence,
+        unpriced_items,
+        costed_on: today,
+        policy: "best_price".to_owned(),
+        created_at: to_utc(plan.created_at),
+        approved_at: plan.approved_at.map(to_utc),
+        approved_by: plan.approved_by,
+    })
+}
+
+/// The costed sentence plan of an approved assessment the caller may read.
+pub fn for_assessment(
+    conn: &mut DbConn,
+    role: Role,
+    scope: &Scope,
+    assessment_id: &str,
+    now: DateTime<Utc>,
+) -> Result<PlanView, Error> {
+    let assessment = crate::assessments::get(conn, role, scope, assessment_id)?;
+    let found = store::find_by_assessment(conn, assessment_id)?;
+    let what = format!(
+        "sentence plan of assessment {assessment_id} (an assessment has one once it is approved; this one is {})",
+        assessment.status
+    );
+    let plan = visible_plan(role, scope, found, &what)?;
+    costed(conn, plan, now)
+}
+
+/// A plan's approval: the plan as it now stands and the orders it created.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlanApproval {
+    pub plan: PlanView,
+    /// One order per item, in plan order.
+    pub orders: Vec<OrderView>,
+}
+
+/// Approves a proposed plan: one intervention order per item, state `open`, in the same
+/// transaction. Approving an approved plan creates nothing and answers the same orders.
+pub fn approve(
+    conn: &mut DbConn,
+    actor: &Actor,
+    role: Role,
+    scope: &Scope,
+    plan_id: &str,
+    now: DateTime<Utc>,
+) -> Result<PlanApproval, Error> {
+    if role != Role::OffenderManager {
+        return Err(Error::Forbidden(
+            "only an offender manager of the case's area approves a sentence plan".into(),
+        ));
+    }
+    write_transaction(conn, |conn| {
+        let found = store::find(conn, plan_id)?;
+        let plan = visible_plan(role, scope, found, &format!("sentence plan {plan_id}"))?;
+        if plan.status == PlanStatus::Proposed.as_str()
+            && store::approve(conn, plan_id, &actor.sub, naive(now))?
+        {
+            let items = store::items(conn, plan_id)?;
+            for item in &items {
+                let order = OrderRow {
+                    id: provider_hub_store::new_id("ord"),
+                    plan_id: plan.id.clone(),
+                    plan_item_id: item.id.clone(),
+                    crn: plan.crn.clone(),
+                    area_code: plan.area_code.clone(),
+                    category: item.category.clone(),
+                    specification_code: item.specification_code.clone(),
+                    required_by: item.required_by,
+                    status: OrderStatus::Open.as_str().to_owned(),
+                    created_by: actor.sub.clone(),
+                    created_at: naive(now),
+                    updated_at: naive(now),
+                };
+                order_store::insert(conn, &order)?;
+                audit::record(
+                    conn,
+                    AuditEntry {
+                        actor,
+                        action: "order.created",
+                        entity_type: "order",
+                        entity_id: &order.id,
+                        before: None,
+                        after: serde_json::to_value(&order).ok(),
+                        at: naive(now),
+                    },
+                )?;
+            }
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor,
+                    action: "sentence_plan.approved",
+                    entity_type: "sentence_plan",
+                    entity_id: plan_id,
+                    before: Some(serde_json::json!({ "status": plan.status })),
+                    after: Some(serde_json::json!({
+                        "status": PlanStatus::Approved.as_str(), "orders": items.len()
+                    })),
+                    at: naive(now),
+                },
+            )?;
+        }
+        let plan = store::find(conn, plan_id)?
+            .ok_or_else(|| corrupt("sentence_plans", "the plan did not read back"))?;
+        let orders = orders::of_plan(conn, plan_id)?;
+        Ok(PlanApproval {
+            plan: costed(conn, plan, now)?,
+            orders,
+        })
+    })
+}
