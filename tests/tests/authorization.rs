@@ -47,7 +47,9 @@ struct Rule {
     /// A concrete path against the seeded data: `{provider}` is the seeded provider,
     /// `{standing}` a provider whose standing the rows change, `{listing}` its published
     /// listing, `{draft}` its draft listing, `{case}` a case of SY-SHF, `{assessment}` a draft
-    /// assessment of it and `{submitted}` a submitted one (both by another manager). Rows run in order.
+    /// assessment of it and `{submitted}` a submitted one (both by another manager), `{plan}`
+    /// the sentence plan of a third, approved, and `{order}` an order its approval created.
+    /// Rows run in order.
     path: &'static str,
     access: Access,
     owner: Owner,
@@ -390,6 +392,54 @@ const MATRIX: &[Rule] = &[
         owner: Owner::Area,
         body: || Some(json!({"reason": "does not match the report"})),
     },
+    Rule {
+        method: "GET",
+        template: "/v1/assessments/{id}/sentence-plan",
+        path: "/v1/assessments/{assessment}/sentence-plan",
+        access: Access::Only(&["offender_manager", "quality"]),
+        owner: Owner::Area,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/sentence-plans/{id}/approve",
+        path: "/v1/sentence-plans/{plan}/approve",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/orders",
+        path: "/v1/orders",
+        access: Access::Only(&["offender_manager", "quality", "commissioner"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/orders/{id}",
+        path: "/v1/orders/{order}",
+        access: Access::Only(&["offender_manager", "quality", "commissioner"]),
+        owner: Owner::Area,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/lead-times",
+        path: "/v1/lead-times",
+        access: Access::AnyRole,
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "PUT",
+        template: "/v1/lead-times/{category}",
+        path: "/v1/lead-times/unpaid_work",
+        access: Access::Only(&["commissioner"]),
+        owner: Owner::Hub,
+        body: || Some(json!({"days": 20})),
+    },
 ];
 
 #[test]
@@ -430,6 +480,8 @@ struct Seeded {
     draft: String,
     assessment: String,
     submitted: String,
+    plan: String,
+    order: String,
 }
 
 impl Seeded {
@@ -442,6 +494,8 @@ impl Seeded {
             .replace("{case}", CASE)
             .replace("{assessment}", &self.assessment)
             .replace("{submitted}", &self.submitted)
+            .replace("{plan}", &self.plan)
+            .replace("{order}", &self.order)
     }
 
     /// A token for a role; a provider's acts for the seeded provider.
@@ -514,6 +568,32 @@ async fn seed(app: &TestApp) -> Seeded {
     assert_eq!(s, 200);
     let submitted = ids.pop().unwrap_or_default();
     let assessment = ids.pop().unwrap_or_default();
+    // A third, countersigned, whose plan is approved: a plan and an order to read.
+    let approver = provider_hub_tests::manager_token("SY-SHF", "om-approver");
+    let body = provider_hub_tests::assessment_body("MATRIX-3", CASE);
+    let (_, third) = app.post("/v1/assessments", &author, &body).await;
+    let third = third["id"].as_str().expect("id").to_owned();
+    let (s, _) = app
+        .post_empty(&format!("/v1/assessments/{third}/submit"), &author)
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .post_empty(&format!("/v1/assessments/{third}/approve"), &approver)
+        .await;
+    assert_eq!(s, 200);
+    let (s, plan) = app
+        .get(&format!("/v1/assessments/{third}/sentence-plan"), &approver)
+        .await;
+    assert_eq!(s, 200, "{plan}");
+    let plan = plan["id"].as_str().expect("plan").to_owned();
+    let (s, approval) = app
+        .post_empty(&format!("/v1/sentence-plans/{plan}/approve"), &approver)
+        .await;
+    assert_eq!(s, 200, "{approval}");
+    let order = approval["orders"][0]["id"]
+        .as_str()
+        .expect("order")
+        .to_owned();
     Seeded {
         provider,
         other_provider,
@@ -522,6 +602,8 @@ async fn seed(app: &TestApp) -> Seeded {
         draft,
         assessment,
         submitted,
+        plan,
+        order,
     }
 }
 

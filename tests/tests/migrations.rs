@@ -120,6 +120,37 @@ fn check_schema(conn: &mut provider_hub_store::DbConn) {
             .len(),
         0
     );
+    use provider_hub_store::schema::{assessments, lead_times, orders, plan_items, sentence_plans};
+    let counts = [
+        assessments::table
+            .select(provider_hub_store::assessments::AssessmentRow::as_select())
+            .load(conn)
+            .expect("assessments")
+            .len(),
+        sentence_plans::table
+            .select(provider_hub_store::plans::PlanRow::as_select())
+            .load(conn)
+            .expect("sentence_plans")
+            .len(),
+        plan_items::table
+            .select(provider_hub_store::plans::PlanItemRow::as_select())
+            .load(conn)
+            .expect("plan_items")
+            .len(),
+        orders::table
+            .select(provider_hub_store::orders::OrderRow::as_select())
+            .load(conn)
+            .expect("orders")
+            .len(),
+        provider_hub_store::plans::lead_times(conn)
+            .expect("lead_times")
+            .len(),
+        lead_times::table
+            .count()
+            .get_result::<i64>(conn)
+            .expect("count") as usize,
+    ];
+    assert_eq!(counts, [0; 6]);
     assert_eq!(
         idempotency_keys::table
             .select(provider_hub_store::idempotency::IdempotencyRecord::as_select())
