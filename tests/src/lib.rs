@@ -7,7 +7,8 @@ use chrono::Utc;
 use diesel::{Connection, RunQueryDsl};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use provider_hub_api::auth::Claims;
-use provider_hub_server::{Application, Config};
+use provider_hub_server::Application;
+pub use provider_hub_server::Config;
 use serde_json::Value;
 
 pub use serde_json::json;
@@ -24,13 +25,16 @@ pub enum Backend {
 #[macro_export]
 macro_rules! both_backends {
     ($name:ident, $body:expr) => {
+        $crate::both_backends!($name, adjust = |_: &mut $crate::Config| {}, $body);
+    };
+    ($name:ident, adjust = $adjust:expr, $body:expr) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
             #[actix_web::test]
             async fn sqlite() {
-                let app = $crate::TestApp::spawn($crate::Backend::Sqlite).await;
+                let app = $crate::TestApp::spawn_with($crate::Backend::Sqlite, $adjust).await;
                 ($body)(app).await;
             }
 
@@ -40,7 +44,7 @@ macro_rules! both_backends {
                 ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
             )]
             async fn postgres() {
-                let app = $crate::TestApp::spawn($crate::Backend::Postgres).await;
+                let app = $crate::TestApp::spawn_with($crate::Backend::Postgres, $adjust).await;
                 ($body)(app).await;
             }
         }
@@ -177,6 +181,9 @@ impl TestApp {
         config.jwt_secret = Some(TEST_SECRET.into());
         config.pool_size = 4;
         config.workers = Some(2);
+        // The background worker (offer expiry, retries of unmatched orders) runs often,
+        // so tests see its effects within a fraction of a second.
+        config.worker_interval_ms = 100;
         adjust(&mut config);
         let clock = std::sync::Arc::new(TestClock(std::sync::Mutex::new(Utc::now())));
         let app = Application::build_with_clock(&config, clock.clone()).expect("build app");

@@ -48,7 +48,8 @@ struct Rule {
     /// `{standing}` a provider whose standing the rows change, `{listing}` its published
     /// listing, `{draft}` its draft listing, `{case}` a case of SY-SHF, `{assessment}` a draft
     /// assessment of it and `{submitted}` a submitted one (both by another manager), `{plan}`
-    /// the sentence plan of a third, approved, and `{order}` an order its approval created.
+    /// the sentence plan of a third, approved, `{order}` an order its approval created and
+    /// `{offer}` that order's offer to the seeded provider; `{offer2}` another such offer.
     /// Rows run in order.
     path: &'static str,
     access: Access,
@@ -290,7 +291,14 @@ const MATRIX: &[Rule] = &[
         path: "/v1/listings/{listing}/capacity",
         access: Access::Only(&["provider"]),
         owner: Owner::Provider,
-        body: || Some(json!({"slots": [{"starts_on": "2027-01-04", "places": 6}]})),
+        // Keeps the seeded start date, whose places are sold, and adds another.
+        body: || {
+            let seeded = chrono::Utc::now().date_naive() + chrono::Duration::days(3);
+            Some(json!({"slots": [
+                {"starts_on": seeded.to_string(), "places": 10},
+                {"starts_on": "2027-01-04", "places": 6}
+            ]}))
+        },
     },
     Rule {
         method: "POST",
@@ -426,6 +434,58 @@ const MATRIX: &[Rule] = &[
     },
     Rule {
         method: "GET",
+        template: "/v1/areas/{code}/policy",
+        path: "/v1/areas/SY-SHF/policy",
+        access: Access::AnyRole,
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "PUT",
+        template: "/v1/areas/{code}/policy",
+        path: "/v1/areas/SY-SHF/policy",
+        access: Access::Only(&["commissioner"]),
+        owner: Owner::Hub,
+        body: || {
+            Some(
+                json!({"policy": "best_value", "weights": {"price": 1, "quality": 100, "days": 50}}),
+            )
+        },
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/offers",
+        path: "/v1/offers",
+        access: Access::Only(&["provider", "quality"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/offers/{id}/decline",
+        path: "/v1/offers/{offer}/decline",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Provider,
+        body: || Some(json!({"reason": "no staff free that week"})),
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/offers/{id}/accept",
+        path: "/v1/offers/{offer2}/accept",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Provider,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/orders/{id}/cancel",
+        path: "/v1/orders/{order}/cancel",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: || Some(json!({"reason": "sentence varied on appeal"})),
+    },
+    Rule {
+        method: "GET",
         template: "/v1/lead-times",
         path: "/v1/lead-times",
         access: Access::AnyRole,
@@ -482,6 +542,8 @@ struct Seeded {
     submitted: String,
     plan: String,
     order: String,
+    offer: String,
+    offer2: String,
 }
 
 impl Seeded {
@@ -496,6 +558,8 @@ impl Seeded {
             .replace("{submitted}", &self.submitted)
             .replace("{plan}", &self.plan)
             .replace("{order}", &self.order)
+            .replace("{offer2}", &self.offer2)
+            .replace("{offer}", &self.offer)
     }
 
     /// A token for a role; a provider's acts for the seeded provider.
@@ -543,6 +607,15 @@ async fn seed(app: &TestApp) -> Seeded {
     let listing = provider_hub_tests::create_listing(app, &provider, &body).await;
     let draft = provider_hub_tests::create_listing(app, &provider, &body).await;
     let pt = app.provider_token(&provider);
+    let start = (app.today() + chrono::Duration::days(3)).to_string();
+    let (s, _) = app
+        .put(
+            &format!("/v1/listings/{listing}/capacity"),
+            &pt,
+            &json!({"slots": [{"starts_on": start, "places": 10}]}),
+        )
+        .await;
+    assert_eq!(s, 200);
     let (s, _) = app
         .post_empty(&format!("/v1/listings/{listing}/publish"), &pt)
         .await;
@@ -568,32 +641,44 @@ async fn seed(app: &TestApp) -> Seeded {
     assert_eq!(s, 200);
     let submitted = ids.pop().unwrap_or_default();
     let assessment = ids.pop().unwrap_or_default();
-    // A third, countersigned, whose plan is approved: a plan and an order to read.
+    // A third and a fourth, countersigned, whose plans are approved: plans, orders and
+    // offers (unpaid work, placed with the seeded listing) to read and answer.
     let approver = provider_hub_tests::manager_token("SY-SHF", "om-approver");
-    let body = provider_hub_tests::assessment_body("MATRIX-3", CASE);
-    let (_, third) = app.post("/v1/assessments", &author, &body).await;
-    let third = third["id"].as_str().expect("id").to_owned();
-    let (s, _) = app
-        .post_empty(&format!("/v1/assessments/{third}/submit"), &author)
-        .await;
-    assert_eq!(s, 200);
-    let (s, _) = app
-        .post_empty(&format!("/v1/assessments/{third}/approve"), &approver)
-        .await;
-    assert_eq!(s, 200);
-    let (s, plan) = app
-        .get(&format!("/v1/assessments/{third}/sentence-plan"), &approver)
-        .await;
-    assert_eq!(s, 200, "{plan}");
-    let plan = plan["id"].as_str().expect("plan").to_owned();
-    let (s, approval) = app
-        .post_empty(&format!("/v1/sentence-plans/{plan}/approve"), &approver)
-        .await;
-    assert_eq!(s, 200, "{approval}");
-    let order = approval["orders"][0]["id"]
-        .as_str()
-        .expect("order")
-        .to_owned();
+    let mut approved = Vec::new();
+    for external_ref in ["MATRIX-3", "MATRIX-4"] {
+        let body = provider_hub_tests::assessment_body(external_ref, CASE);
+        let (_, made) = app.post("/v1/assessments", &author, &body).await;
+        let made = made["id"].as_str().expect("id").to_owned();
+        let (s, _) = app
+            .post_empty(&format!("/v1/assessments/{made}/submit"), &author)
+            .await;
+        assert_eq!(s, 200);
+        let (s, _) = app
+            .post_empty(&format!("/v1/assessments/{made}/approve"), &approver)
+            .await;
+        assert_eq!(s, 200);
+        let (s, plan) = app
+            .get(&format!("/v1/assessments/{made}/sentence-plan"), &approver)
+            .await;
+        assert_eq!(s, 200, "{plan}");
+        let plan = plan["id"].as_str().expect("plan").to_owned();
+        let (s, approval) = app
+            .post_empty(&format!("/v1/sentence-plans/{plan}/approve"), &approver)
+            .await;
+        assert_eq!(s, 200, "{approval}");
+        assert_eq!(approval["orders"][0]["status"], "offered", "{approval}");
+        let order = approval["orders"][0]["id"]
+            .as_str()
+            .expect("order")
+            .to_owned();
+        let offer = approval["orders"][0]["offer"]["id"]
+            .as_str()
+            .expect("offer")
+            .to_owned();
+        approved.push((plan, order, offer));
+    }
+    let (_, _, offer2) = approved.pop().unwrap_or_default();
+    let (plan, order, offer) = approved.pop().unwrap_or_default();
     Seeded {
         provider,
         other_provider,
@@ -604,11 +689,16 @@ async fn seed(app: &TestApp) -> Seeded {
         submitted,
         plan,
         order,
+        offer,
+        offer2,
     }
 }
 
 both_backends!(
     every_route_answers_every_caller_as_documented,
+    // The background worker stays idle: its retries would change the snapshots the
+    // refusals are checked against.
+    adjust = |c: &mut provider_hub_tests::Config| c.worker_interval_ms = 3_600_000,
     |app: TestApp| async move {
         let seeded = seed(&app).await;
         for rule in MATRIX {

@@ -1,4 +1,4 @@
-//! The costed sentence plan and its approval, which creates the intervention orders:
+//! The costed sentence plan and its approval, which creates and matches the orders:
 //! costing from the live market, idempotent approval, area isolation, lead times, and
 //! that approval and order creation are one transaction. On both backends.
 
@@ -147,12 +147,30 @@ both_backends!(
         let orders = approval["orders"].as_array().expect("orders");
         assert_eq!(orders.len(), 2);
         for (order, item) in orders.iter().zip(items) {
-            assert_eq!(order["status"], "open");
             assert_eq!(order["crn"], "X123456");
             assert_eq!(order["plan_item"]["id"], item["id"]);
             assert_eq!(order["category"], item["category"]);
             assert_eq!(order["required_by"], item["required_by"]);
         }
+        // Each order was matched at once: unpaid work offered to the cheaper listing with
+        // a place held; alcohol treatment unmatched, with the reason.
+        assert_eq!(orders[0]["status"], "offered");
+        assert_eq!(orders[0]["listing_id"], cheap.as_str());
+        assert_eq!(orders[0]["price_pence"], 45_000);
+        assert_eq!(orders[0]["offer"]["status"], "pending");
+        assert_eq!(
+            orders[0]["explanation"]["chosen"]["listing_id"],
+            cheap.as_str()
+        );
+        assert_eq!(
+            orders[0]["explanation"]["runner_up"]["listing_id"],
+            dear.as_str()
+        );
+        assert_eq!(orders[1]["status"], "unmatched");
+        assert_eq!(
+            orders[1]["explanation"]["no_candidate_reason"],
+            "no alcohol_treatment listing is on the market"
+        );
         let order_ids: Vec<Value> = orders.iter().map(|o| o["id"].clone()).collect();
         let item_orders: Vec<Value> = approval["plan"]["items"]
             .as_array()
@@ -198,10 +216,18 @@ both_backends!(
                 .filter_map(|v| v.as_str().map(str::to_owned))
                 .collect::<Vec<_>>()
         );
-        let (_, open) = app.get("/v1/orders?status=open", &ann).await;
-        assert_eq!(ids(&open).len(), 2);
         let (_, offered) = app.get("/v1/orders?status=offered", &ann).await;
-        assert_eq!(offered["items"], json!([]));
+        assert_eq!(
+            ids(&offered),
+            vec![order_ids[0].as_str().unwrap_or("").to_owned()]
+        );
+        let (_, unmatched) = app.get("/v1/orders?status=unmatched", &ann).await;
+        assert_eq!(
+            ids(&unmatched),
+            vec![order_ids[1].as_str().unwrap_or("").to_owned()]
+        );
+        let (_, open) = app.get("/v1/orders?status=open", &ann).await;
+        assert_eq!(open["items"], json!([]));
         let (s, problem) = app.get("/v1/orders?status=sold", &ann).await;
         assert_eq!(
             (s, problem["errors"][0]["field"].as_str()),
@@ -376,6 +402,12 @@ both_backends!(
                 created_by: "test".into(),
                 created_at: now,
                 updated_at: now,
+                listing_id: None,
+                provider_id: None,
+                price_pence: None,
+                starts_on: None,
+                explanation: None,
+                cancel_reason: None,
             },
         )
         .expect("blocker");

@@ -1,10 +1,11 @@
 //! `/v1/areas`: probation delivery units. Admin creates; every caller reads.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use provider_hub_domain::Role;
 use provider_hub_market::areas::{self, NewArea};
+use provider_hub_market::policies::{self, PolicyView, SetPolicy};
 use provider_hub_store::areas::AreaRow;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -117,8 +118,58 @@ async fn create_area(
     .await
 }
 
+/// An area's matching policy (`best_price` unless a commissioner set otherwise).
+#[utoipa::path(tag = "areas", security(("bearer" = [])), params(("code" = String, Path, description = "Area code")), responses(
+    (status = 200, description = "The policy", body = PolicyView),
+    Unauthenticated,
+    (status = 404, description = "No such area", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/areas/{code}/policy")]
+async fn get_policy(
+    _caller: Caller,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> Result<web::Json<PolicyView>, ApiError> {
+    let code = code.into_inner();
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(policies::get(conn, &code)?))
+            .await?,
+    ))
+}
+
+/// Sets an area's matching policy (commissioners): `best_price`, or `best_value` with
+/// weights on price, quality score and days to start. Orders placed from now on follow it.
+#[utoipa::path(tag = "areas", security(("bearer" = [])), request_body = SetPolicy,
+    params(("code" = String, Path, description = "Area code")), responses(
+    (status = 200, description = "The policy as set", body = PolicyView),
+    BodyRejected,
+    Unauthenticated,
+    (status = 403, description = "Not a commissioner", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such area", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Weights missing, out of range, or given for best_price", body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/areas/{code}/policy")]
+async fn set_policy(
+    caller: Caller,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    body: RawBody,
+) -> Result<web::Json<PolicyView>, ApiError> {
+    caller.require(&[Role::Commissioner])?;
+    let setting = body.json::<SetPolicy>()?.value;
+    let (code, actor, now) = (code.into_inner(), caller.actor(), state.now());
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(policies::set(conn, &actor, &code, setting, now)?))
+            .await?,
+    ))
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_areas)
         .service(get_area)
-        .service(create_area);
+        .service(create_area)
+        .service(get_policy)
+        .service(set_policy);
 }

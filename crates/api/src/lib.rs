@@ -10,6 +10,7 @@ pub mod health;
 pub mod idempotency;
 pub mod json;
 pub mod listings;
+pub mod offers;
 pub mod orders;
 pub mod pagination;
 pub mod plans;
@@ -51,7 +52,8 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "cases", description = "People on probation, by case reference number"),
         (name = "assessments", description = "The single assessment and its countersignature"),
         (name = "sentence plans", description = "Costed sentence plans, whose approval purchases, and the lead times behind their dates"),
-        (name = "orders", description = "Intervention orders, one per approved plan item"),
+        (name = "orders", description = "Intervention orders, one per approved plan item, with where they are placed and why"),
+        (name = "offers", description = "Orders offered to providers, waiting for their answer"),
     )
 )]
 struct ApiDoc;
@@ -83,7 +85,8 @@ where
                 .configure(cases::configure)
                 .configure(assessments::configure)
                 .configure(plans::configure)
-                .configure(orders::configure),
+                .configure(orders::configure)
+                .configure(offers::configure),
         )
 }
 

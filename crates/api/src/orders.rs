@@ -1,16 +1,17 @@
 //! `/v1/orders`: intervention orders, each with the plan item it came from.
 
-use actix_web::{get, web};
+use actix_web::{get, post, web};
 use provider_hub_domain::order::OrderStatus;
 use provider_hub_domain::Role;
-use provider_hub_market::orders::{self as market, OrderView};
+use provider_hub_market::orders::{self as market, Cancellation, OrderView};
 use provider_hub_store::orders::OrderFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem, Unauthenticated};
+use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
+use crate::json::RawBody;
 use crate::pagination::{page_request, PageBody};
 use crate::state::AppState;
 
@@ -76,7 +77,8 @@ async fn list_orders(
     }))
 }
 
-/// Reads an order of the caller's area with the plan item it came from.
+/// Reads an order of the caller's area with the plan item it came from, where it is
+/// placed, its latest offer and the matching engine's explanation.
 #[utoipa::path(tag = "orders", security(("bearer" = [])), params(("id" = String, Path, description = "Order id")), responses(
     (status = 200, description = "The order", body = OrderView),
     Unauthenticated,
@@ -98,6 +100,53 @@ async fn get_order(
     ))
 }
 
+/// Cancels an order that is not yet in delivery (an offender manager of the case's area),
+/// with a reason; the place it holds is released and a pending offer withdrawn.
+#[utoipa::path(tag = "orders", security(("bearer" = [])), request_body = Cancellation,
+    params(("id" = String, Path, description = "Order id")), responses(
+    (status = 200, description = "Cancelled", body = OrderView),
+    BodyRejected,
+    Unauthenticated,
+    (status = 403, description = "Not an offender manager", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such order in the caller's area", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "In delivery or finished", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "No reason, or too long", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/orders/{id}/cancel")]
+async fn cancel_order(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: RawBody,
+) -> Result<web::Json<OrderView>, ApiError> {
+    caller.require(&[Role::OffenderManager])?;
+    let cancellation = body.json::<Cancellation>()?.value;
+    let (id, actor, role, scope, now) = (
+        id.into_inner(),
+        caller.actor(),
+        caller.role,
+        caller.scope.clone(),
+        state.now(),
+    );
+    Ok(web::Json(
+        state
+            .db(move |conn| {
+                Ok(market::cancel(
+                    conn,
+                    &actor,
+                    role,
+                    &scope,
+                    &id,
+                    cancellation,
+                    now,
+                )?)
+            })
+            .await?,
+    ))
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_orders).service(get_order);
+    cfg.service(list_orders)
+        .service(get_order)
+        .service(cancel_order);
 }

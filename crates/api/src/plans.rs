@@ -44,8 +44,9 @@ async fn get_sentence_plan(
 }
 
 /// Approves a sentence plan: the purchase trigger. Creates one intervention order per
-/// item, in state `open`, in one transaction. Approving an approved plan creates nothing
-/// and answers its orders again.
+/// item and matches each at once, in one transaction: an order is `offered` (a place
+/// reserved and an offer sent to the provider) or `unmatched` with the explanation.
+/// Approving an approved plan creates nothing and answers its orders again.
 #[utoipa::path(tag = "sentence plans", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Sentence plan id"),
@@ -67,7 +68,7 @@ async fn approve_sentence_plan(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::OffenderManager])?;
     let id = id.into_inner();
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let (role, scope, settings) = (caller.role, caller.scope.clone(), state.matching);
     let route = format!("POST /v1/sentence-plans/{id}/approve");
     crate::idempotency::create(
         &state,
@@ -76,7 +77,7 @@ async fn approve_sentence_plan(
         &route,
         &serde_json::Value::Null,
         StatusCode::OK,
-        move |conn, actor, now| market::approve(conn, actor, role, &scope, &id, now),
+        move |conn, actor, now| market::approve(conn, actor, role, &scope, &id, settings, now),
     )
     .await
 }

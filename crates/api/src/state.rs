@@ -27,6 +27,8 @@ pub struct AppState {
     pub pool: Pool,
     pub auth: Arc<Authenticator>,
     pub clock: Arc<dyn Clock>,
+    /// How matching runs (offer expiry).
+    pub matching: provider_hub_market::placement::Settings,
 }
 
 impl AppState {

@@ -79,3 +79,11 @@ mod tests {
         }
     }
 }
+
+crate::string_enum! {
+    /// How an area chooses among candidate listings (SPEC.md §4).
+    pub enum PolicyKind {
+        BestPrice => "best_price",
+        BestValue => "best_value",
+    }
+}

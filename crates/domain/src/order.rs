@@ -95,6 +95,27 @@ impl OrderStatus {
     }
 }
 
+/// Working days an offer waits for an answer unless the operator configures otherwise.
+pub const DEFAULT_OFFER_WORKING_DAYS: u32 = 2;
+
+/// When an offer made at `made` expires: the same time of day `working_days` working days
+/// later, counting Monday to Friday (bank holidays are not known to the hub).
+pub fn offer_expiry(
+    made: chrono::DateTime<chrono::Utc>,
+    working_days: u32,
+) -> chrono::DateTime<chrono::Utc> {
+    use chrono::Datelike;
+    let mut at = made;
+    let mut left = working_days;
+    while left > 0 {
+        at += chrono::Duration::days(1);
+        if !matches!(at.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    at
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +175,31 @@ mod tests {
                     ),
                 }
             }
+        }
+    }
+
+    #[test]
+    fn offers_wait_working_days() {
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .expect("time")
+                .with_timezone(&chrono::Utc)
+        };
+        // 2026-11-23 is a Monday.
+        let cases = [
+            ("2026-11-23T10:00:00Z", 2, "2026-11-25T10:00:00Z"),
+            ("2026-11-26T10:00:00Z", 2, "2026-11-30T10:00:00Z"), // Thursday → Monday
+            ("2026-11-27T16:30:00Z", 2, "2026-12-01T16:30:00Z"), // Friday → Tuesday
+            ("2026-11-28T09:00:00Z", 2, "2026-12-01T09:00:00Z"), // Saturday → Tuesday
+            ("2026-11-23T10:00:00Z", 0, "2026-11-23T10:00:00Z"),
+            ("2026-11-23T10:00:00Z", 5, "2026-11-30T10:00:00Z"),
+        ];
+        for (made, days, expected) in cases {
+            assert_eq!(
+                offer_expiry(at(made), days),
+                at(expected),
+                "{made} + {days}"
+            );
         }
     }
 

@@ -591,6 +591,14 @@ pub fn transition(
         }
         let after = own_listing(conn, provider_id, id)?;
         record(conn, actor, action, id, Some(&before), &after, now)?;
+        if to == ListingStatus::Published {
+            crate::placement::market_changed(
+                conn,
+                Some(before.category),
+                "listing published",
+                now,
+            )?;
+        }
         detail(conn, after)
     })
 }
@@ -612,6 +620,7 @@ pub fn set_capacity(
                 Some(view.status.as_str()),
             ));
         }
+        let category = view.category;
         let held = store::capacity(conn, id)?;
         check_capacity(&held, &update.slots)?;
         if !store::replace_capacity(conn, id, &update.slots)? {
@@ -637,6 +646,7 @@ pub fn set_capacity(
                 at: naive(now),
             },
         )?;
+        crate::placement::market_changed(conn, Some(category), "capacity set", now)?;
         Ok(result)
     })
 }

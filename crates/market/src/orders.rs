@@ -2,17 +2,20 @@
 //! case's area, and by the quality team and commissioners across areas.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use provider_hub_domain::order::OrderStatus;
+use provider_hub_domain::order::{OrderEvent, OrderStatus};
 use provider_hub_domain::{Category, Role, Scope};
+use provider_hub_matching::Explanation;
+use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::cursor::Page;
+use provider_hub_store::offers as offer_store;
 use provider_hub_store::orders::{self as store, OrderFilter, OrderRow};
 use provider_hub_store::plans;
-use provider_hub_store::{to_utc, DbConn};
-use serde::Serialize;
+use provider_hub_store::{to_utc, write_transaction, DbConn};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::plans::PlanItem;
-use crate::Error;
+use crate::{naive, Actor, Error};
 
 /// An intervention order with the plan item it came from.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -28,10 +31,41 @@ pub struct OrderView {
     /// The last day on which the intervention may start.
     pub required_by: NaiveDate,
     pub plan_item: PlanItem,
+    /// The listing it is placed with, while it holds a place.
+    pub listing_id: Option<String>,
+    pub provider_id: Option<String>,
+    /// The price locked when it was placed; a later price change never alters it.
+    pub price_pence: Option<i64>,
+    /// The start date of the place it holds.
+    pub starts_on: Option<NaiveDate>,
+    /// The start date the provider committed to by accepting: what the court is told.
+    pub committed_start_date: Option<NaiveDate>,
+    /// The offer waiting for (or given) the provider's answer, latest first.
+    pub offer: Option<OfferSummary>,
+    /// Why the engine placed it as it did, or could not place it.
+    pub explanation: Option<Explanation>,
+    pub cancel_reason: Option<String>,
     /// The offender manager whose approval of the plan created it.
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The order's latest offer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfferSummary {
+    pub id: String,
+    /// `pending`, `accepted`, `declined`, `expired` or `cancelled`.
+    pub status: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A cancellation, with its reason.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cancellation {
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
 }
 
 /// Who reads orders of which area.
@@ -44,6 +78,21 @@ fn may_read(role: Role, scope: &Scope, area: &str) -> bool {
 }
 
 fn views(conn: &mut DbConn, rows: Vec<OrderRow>) -> Result<Vec<OrderView>, Error> {
+    let order_ids: Vec<String> = rows.iter().map(|o| o.id.clone()).collect();
+    let mut offers: std::collections::HashMap<String, OfferSummary> =
+        offer_store::latest_of(conn, &order_ids)?
+            .into_iter()
+            .map(|o| {
+                (
+                    o.order_id,
+                    OfferSummary {
+                        id: o.id,
+                        status: o.status,
+                        expires_at: to_utc(o.expires_at),
+                    },
+                )
+            })
+            .collect();
     let ids: Vec<String> = rows.iter().map(|o| o.plan_item_id.clone()).collect();
     let mut items: std::collections::HashMap<String, PlanItem> = plans::items_by_id(conn, &ids)?
         .into_iter()
@@ -54,12 +103,33 @@ fn views(conn: &mut DbConn, rows: Vec<OrderRow>) -> Result<Vec<OrderView>, Error
             let corrupt = |what: &str, e: &dyn std::fmt::Display| {
                 Error::corrupt(&format!("orders.{what} of {}", row.id), e)
             };
+            let status: OrderStatus = row.status.parse().map_err(|e| corrupt("status", &e))?;
+            let committed = matches!(
+                status,
+                OrderStatus::Accepted
+                    | OrderStatus::InDelivery
+                    | OrderStatus::Completed
+                    | OrderStatus::Failed
+            );
             Ok(OrderView {
+                offer: offers.remove(&row.id),
+                explanation: row
+                    .explanation
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| corrupt("explanation", &e))?,
+                committed_start_date: row.starts_on.filter(|_| committed),
+                listing_id: row.listing_id,
+                provider_id: row.provider_id,
+                price_pence: row.price_pence,
+                starts_on: row.starts_on,
+                cancel_reason: row.cancel_reason,
+                status,
                 plan_item: items
                     .remove(&row.plan_item_id)
                     .ok_or_else(|| corrupt("plan_item_id", &"no such plan item"))?,
                 category: row.category.parse().map_err(|e| corrupt("category", &e))?,
-                status: row.status.parse().map_err(|e| corrupt("status", &e))?,
                 id: row.id,
                 plan_id: row.plan_id,
                 crn: row.crn,
@@ -112,4 +182,97 @@ pub fn list(
     let next = page.next.clone();
     let items = views(conn, page.items)?;
     Ok(Page { items, next })
+}
+
+/// Cancels an order not yet in delivery (an offender manager of the case's area); the
+/// place it holds, if any, is released and a pending offer is withdrawn.
+pub fn cancel(
+    conn: &mut DbConn,
+    actor: &Actor,
+    role: Role,
+    scope: &Scope,
+    id: &str,
+    cancellation: Cancellation,
+    now: DateTime<Utc>,
+) -> Result<OrderView, Error> {
+    let reason = cancellation.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(Error::invalid("reason", "must be 1-2000 characters"));
+    }
+    if role != Role::OffenderManager {
+        return Err(Error::Forbidden(
+            "only an offender manager of the case's area cancels an order".into(),
+        ));
+    }
+    write_transaction(conn, |conn| {
+        let order = store::find(conn, id)?
+            .filter(|o| may_read(role, scope, &o.area_code))
+            .ok_or_else(|| Error::NotFound(format!("order {id}")))?;
+        let from: OrderStatus = order
+            .status
+            .parse()
+            .map_err(|e| Error::corrupt("orders.status", e))?;
+        from.apply(OrderEvent::Cancel)
+            .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        let mut offer_id = None;
+        if from == OrderStatus::Offered {
+            if let Some(offer) = offer_store::pending_of(conn, id)? {
+                if !offer_store::answer(conn, &offer.id, "cancelled", Some(&reason), naive(now))? {
+                    return Err(Error::conflict(
+                        "the offer was answered meanwhile; read the order again",
+                        None,
+                    ));
+                }
+                offer_id = Some(offer.id);
+            }
+        }
+        let changed = if matches!(from, OrderStatus::Offered | OrderStatus::Accepted) {
+            crate::placement::release(conn, &order)?;
+            store::unplace(
+                conn,
+                id,
+                from,
+                OrderStatus::Cancelled,
+                Some(&reason),
+                naive(now),
+            )?
+        } else {
+            store::cancel_unplaced(conn, id, from, &reason, naive(now))?
+        };
+        if !changed {
+            return Err(Error::conflict(
+                "the order changed meanwhile; read it again",
+                None,
+            ));
+        }
+        if let Some(offer_id) = &offer_id {
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor,
+                    action: "offer.cancelled",
+                    entity_type: "offer",
+                    entity_id: offer_id,
+                    before: Some(serde_json::json!({ "status": "pending" })),
+                    after: Some(serde_json::json!({ "status": "cancelled", "reason": reason })),
+                    at: naive(now),
+                },
+            )?;
+        }
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: "order.cancelled",
+                entity_type: "order",
+                entity_id: id,
+                before: Some(serde_json::json!({
+                    "status": from, "listing_id": order.listing_id, "starts_on": order.starts_on
+                })),
+                after: Some(serde_json::json!({ "status": "cancelled", "reason": reason })),
+                at: naive(now),
+            },
+        )?;
+        get(conn, role, scope, id)
+    })
 }

@@ -7,16 +7,16 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::assessment::{NeedScore, Requirement};
 use provider_hub_domain::case;
-use provider_hub_domain::need::{Need, RiskOfHarm};
+use provider_hub_domain::need::Need;
 use provider_hub_domain::order::OrderStatus;
 use provider_hub_domain::plan::{self as rules, LeadTimes, PlanStatus, LEAD_TIME_DAYS};
 use provider_hub_domain::{Category, Role, Scope};
-use provider_hub_matching::{place, Person, Policy, Request};
+use provider_hub_matching::{place, Policy, Request};
 use provider_hub_store::assessments::AssessmentRow;
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::orders::{self as order_store, OrderRow};
 use provider_hub_store::plans::{self as store, PlanItemRow, PlanRow};
-use provider_hub_store::{assessments, cases as case_store, to_utc, write_transaction, DbConn};
+use provider_hub_store::{to_utc, write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -307,22 +307,7 @@ fn visible_plan(
 /// Costs a plan against today's market and shows it.
 fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanView, Error> {
     let today = now.date_naive();
-    let assessment = assessments::find(conn, &plan.assessment_id)?
-        .ok_or_else(|| corrupt("sentence_plans.assessment_id", "no such assessment"))?;
-    let person_row = case_store::find(conn, &plan.crn)?
-        .ok_or_else(|| corrupt("sentence_plans.crn", "no such case"))?;
-    let person = Person {
-        sex: person_row
-            .sex
-            .parse()
-            .map_err(|e| corrupt("cases.sex", e))?,
-        date_of_birth: person_row.date_of_birth,
-        risk_of_harm: assessment
-            .risk_of_serious_harm
-            .parse::<RiskOfHarm>()
-            .map_err(|e| corrupt("assessments.risk", e))?,
-        tier: u8::try_from(assessment.tier).map_err(|e| corrupt("assessments.tier", e))?,
-    };
+    let person = crate::placement::person_of(conn, &plan.assessment_id, &plan.crn)?;
     let items = store::items(conn, &plan.id)?
         .into_iter()
         .map(PlanItem::from_row)
@@ -332,7 +317,7 @@ fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanVi
         .map(|o| (o.plan_item_id, o.id))
         .collect();
     let market = supply::market(conn, today)?;
-    let policy = Policy::BestPrice;
+    let policy = crate::placement::policy_of(conn, &plan.area_code)?;
     // One load of the market per category, covering the latest required-by date.
     let mut by_category: BTreeMap<Category, NaiveDate> = BTreeMap::new();
     for item in &items {
@@ -398,11 +383,18 @@ fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanVi
         total_pence,
         unpriced_items,
         costed_on: today,
-        policy: "best_price".to_owned(),
+        policy: policy_name(policy).to_owned(),
         created_at: to_utc(plan.created_at),
         approved_at: plan.approved_at.map(to_utc),
         approved_by: plan.approved_by,
     })
+}
+
+fn policy_name(policy: Policy) -> &'static str {
+    match policy {
+        Policy::BestPrice => "best_price",
+        Policy::BestValue(_) => "best_value",
+    }
 }
 
 /// The costed sentence plan of an approved assessment the caller may read.
@@ -431,14 +423,16 @@ pub struct PlanApproval {
     pub orders: Vec<OrderView>,
 }
 
-/// Approves a proposed plan: one intervention order per item, state `open`, in the same
-/// transaction. Approving an approved plan creates nothing and answers the same orders.
+/// Approves a proposed plan: one intervention order per item, created `open` and matched
+/// at once, all in one transaction. Approving an approved plan creates nothing and
+/// answers the same orders.
 pub fn approve(
     conn: &mut DbConn,
     actor: &Actor,
     role: Role,
     scope: &Scope,
     plan_id: &str,
+    settings: crate::placement::Settings,
     now: DateTime<Utc>,
 ) -> Result<PlanApproval, Error> {
     if role != Role::OffenderManager {
@@ -467,6 +461,12 @@ pub fn approve(
                     created_by: actor.sub.clone(),
                     created_at: naive(now),
                     updated_at: naive(now),
+                    listing_id: None,
+                    provider_id: None,
+                    price_pence: None,
+                    starts_on: None,
+                    explanation: None,
+                    cancel_reason: None,
                 };
                 order_store::insert(conn, &order)?;
                 audit::record(
@@ -481,6 +481,11 @@ pub fn approve(
                         at: naive(now),
                     },
                 )?;
+            }
+            // Each order is matched at once, in this transaction: offered with a place
+            // reserved, or unmatched with the reason.
+            for order in order_store::of_plan(conn, plan_id)? {
+                crate::placement::place_order(conn, actor, &order, settings, now)?;
             }
             audit::record(
                 conn,

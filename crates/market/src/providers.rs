@@ -275,6 +275,7 @@ pub fn accredit(
                 at: naive(now),
             },
         )?;
+        crate::placement::market_changed(conn, Some(new.category), "provider accredited", now)?;
         load(conn, &Scope::Hub, provider_id, now.date_naive())
     })
 }
@@ -319,6 +320,9 @@ pub fn change_standing(
                 at: naive(now),
             },
         )?;
+        if to == Standing::Active {
+            crate::placement::market_changed(conn, None, "provider reinstated", now)?;
+        }
         load(conn, &Scope::Hub, provider_id, now.date_naive())
     })
 }
@@ -355,6 +359,9 @@ pub fn set_threshold(
                 at: naive(now),
             },
         )?;
+        if value < before {
+            crate::placement::market_changed(conn, None, "quality threshold lowered", now)?;
+        }
         threshold(conn)
     })
 }

@@ -25,6 +25,11 @@ pub struct Config {
     pub pool_size: u32,
     /// HTTP worker threads (default: the number of CPUs).
     pub workers: Option<usize>,
+    /// Working days an offer waits for the provider's answer (HUB_OFFER_WORKING_DAYS, 1-20).
+    pub offer_working_days: u32,
+    /// How often the background worker expires offers and retries unmatched orders
+    /// (HUB_WORKER_INTERVAL_MS, 50-3600000; default 5000).
+    pub worker_interval_ms: u64,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -60,6 +65,22 @@ impl Config {
                     .ok_or("HUB_WORKERS must be a number from 1 to 256")?,
             ),
         };
+        let offer_working_days = match non_empty("HUB_OFFER_WORKING_DAYS") {
+            None => provider_hub_domain::order::DEFAULT_OFFER_WORKING_DAYS,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=20).contains(n))
+                .ok_or("HUB_OFFER_WORKING_DAYS must be a number from 1 to 20")?,
+        };
+        let worker_interval_ms = match non_empty("HUB_WORKER_INTERVAL_MS") {
+            None => 5_000,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (50..=3_600_000).contains(n))
+                .ok_or("HUB_WORKER_INTERVAL_MS must be a number from 50 to 3600000")?,
+        };
         let config = Config {
             database_url,
             listen: non_empty("HUB_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.into()),
@@ -71,6 +92,8 @@ impl Config {
             jwt_audience: non_empty("HUB_JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.into()),
             pool_size,
             workers,
+            offer_working_days,
+            worker_interval_ms,
         };
         let key_sources = [
             config.jwt_secret.is_some(),
@@ -186,6 +209,13 @@ mod tests {
         .is_err());
         assert!(config(&[("HUB_JWT_SECRET", "short")]).is_err());
         assert!(config(&[("HUB_DB_POOL_SIZE", "0")]).is_err());
+        assert!(config(&[("HUB_OFFER_WORKING_DAYS", "0")]).is_err());
+        assert!(config(&[("HUB_WORKER_INTERVAL_MS", "10")]).is_err());
+        assert_eq!(config(&[]).map(|c| c.offer_working_days), Ok(2));
+        assert_eq!(
+            config(&[("HUB_OFFER_WORKING_DAYS", "5")]).map(|c| c.offer_working_days),
+            Ok(5)
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod token;
+pub mod worker;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -51,6 +52,7 @@ pub fn open_database(config: &Config) -> Result<Pool, String> {
 pub struct Application {
     server: actix_web::dev::Server,
     port: u16,
+    worker: worker::Worker,
 }
 
 impl Application {
@@ -62,7 +64,15 @@ impl Application {
     pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, String> {
         let pool = open_database(config)?;
         let auth = Arc::new(authenticator(config)?);
-        let state = web::Data::new(AppState { pool, auth, clock });
+        let matching = provider_hub_market::placement::Settings {
+            offer_working_days: config.offer_working_days,
+        };
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            auth,
+            clock: clock.clone(),
+            matching,
+        });
         let listener = TcpListener::bind(&config.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -75,7 +85,17 @@ impl Application {
             .listen(listener)
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?
             .run();
-        Ok(Self { server, port })
+        let worker = worker::spawn(
+            pool,
+            clock,
+            matching,
+            std::time::Duration::from_millis(config.worker_interval_ms),
+        );
+        Ok(Self {
+            server,
+            port,
+            worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -86,7 +106,10 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until stopped; the background worker stops with the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.worker.stop();
+        result
     }
 }

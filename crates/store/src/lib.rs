@@ -9,6 +9,8 @@ pub mod cursor;
 pub mod db;
 pub mod idempotency;
 pub mod listings;
+pub mod matching;
+pub mod offers;
 pub mod orders;
 pub mod plans;
 pub mod providers;

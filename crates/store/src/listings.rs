@@ -483,3 +483,38 @@ pub fn on_market(
         )
         .collect())
 }
+
+/// Takes one place on a start date if one is free: the conditional update that makes a
+/// place impossible to sell twice, whatever the concurrency. False if none was free.
+pub fn reserve_place(
+    conn: &mut DbConn,
+    listing_id: &str,
+    starts_on: NaiveDate,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        capacity_slots::table
+            .filter(capacity_slots::listing_id.eq(listing_id))
+            .filter(capacity_slots::starts_on.eq(starts_on))
+            .filter(capacity_slots::places_taken.lt(capacity_slots::places)),
+    )
+    .set(capacity_slots::places_taken.eq(capacity_slots::places_taken + 1))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Gives a place back (a declined, expired or cancelled placement).
+pub fn release_place(
+    conn: &mut DbConn,
+    listing_id: &str,
+    starts_on: NaiveDate,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        capacity_slots::table
+            .filter(capacity_slots::listing_id.eq(listing_id))
+            .filter(capacity_slots::starts_on.eq(starts_on))
+            .filter(capacity_slots::places_taken.gt(0)),
+    )
+    .set(capacity_slots::places_taken.eq(capacity_slots::places_taken - 1))
+    .execute(conn)?;
+    Ok(n == 1)
+}

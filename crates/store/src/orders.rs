@@ -23,6 +23,24 @@ pub struct OrderRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub listing_id: Option<String>,
+    pub provider_id: Option<String>,
+    /// The price locked when the order was placed.
+    pub price_pence: Option<i64>,
+    /// The start date of the place it holds.
+    pub starts_on: Option<NaiveDate>,
+    /// The matching engine's explanation (JSON) of the last placement attempt.
+    pub explanation: Option<String>,
+    pub cancel_reason: Option<String>,
+}
+
+/// Where an order is placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub listing_id: String,
+    pub provider_id: String,
+    pub price_pence: i64,
+    pub starts_on: NaiveDate,
 }
 
 pub fn insert(conn: &mut DbConn, row: &OrderRow) -> Result<(), StoreError> {
@@ -47,6 +65,142 @@ pub fn of_plan(conn: &mut DbConn, plan_id: &str) -> Result<Vec<OrderRow>, StoreE
         .order(orders::id.asc())
         .select(OrderRow::as_select())
         .load(conn)?)
+}
+
+/// Moves an order from `from` to `to`; false if it was no longer in `from`.
+pub fn set_status(
+    conn: &mut DbConn,
+    id: &str,
+    from: OrderStatus,
+    to: OrderStatus,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(id))
+            .filter(orders::status.eq(from.as_str())),
+    )
+    .set((orders::status.eq(to.as_str()), orders::updated_at.eq(at)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Places an open order (→ offered) with its explanation; false if it was not open.
+pub fn place(
+    conn: &mut DbConn,
+    id: &str,
+    placement: &Placement,
+    explanation: &str,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(id))
+            .filter(orders::status.eq(OrderStatus::Open.as_str())),
+    )
+    .set((
+        orders::status.eq(OrderStatus::Offered.as_str()),
+        orders::listing_id.eq(Some(&placement.listing_id)),
+        orders::provider_id.eq(Some(&placement.provider_id)),
+        orders::price_pence.eq(Some(placement.price_pence)),
+        orders::starts_on.eq(Some(placement.starts_on)),
+        orders::explanation.eq(Some(explanation)),
+        orders::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Leaves an open order unmatched with the explanation; false if it was not open.
+pub fn leave_unmatched(
+    conn: &mut DbConn,
+    id: &str,
+    explanation: &str,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(id))
+            .filter(orders::status.eq(OrderStatus::Open.as_str())),
+    )
+    .set((
+        orders::status.eq(OrderStatus::Unmatched.as_str()),
+        orders::explanation.eq(Some(explanation)),
+        orders::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Takes an order's placement away as it moves from `from` to `to` (a declined or
+/// expired offer goes back to `open`; a cancelled order keeps its reason).
+pub fn unplace(
+    conn: &mut DbConn,
+    id: &str,
+    from: OrderStatus,
+    to: OrderStatus,
+    cancel_reason: Option<&str>,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(id))
+            .filter(orders::status.eq(from.as_str())),
+    )
+    .set((
+        orders::status.eq(to.as_str()),
+        orders::listing_id.eq(None::<String>),
+        orders::provider_id.eq(None::<String>),
+        orders::price_pence.eq(None::<i64>),
+        orders::starts_on.eq(None::<NaiveDate>),
+        orders::cancel_reason.eq(cancel_reason),
+        orders::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Cancels an order that holds no place, with the reason; false if it was not in `from`.
+pub fn cancel_unplaced(
+    conn: &mut DbConn,
+    id: &str,
+    from: OrderStatus,
+    reason: &str,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(id))
+            .filter(orders::status.eq(from.as_str())),
+    )
+    .set((
+        orders::status.eq(OrderStatus::Cancelled.as_str()),
+        orders::cancel_reason.eq(Some(reason)),
+        orders::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Ids of orders in `status`, of a category (or any) and an area (or any), oldest first.
+pub fn ids_in_status(
+    conn: &mut DbConn,
+    status: OrderStatus,
+    category: Option<&str>,
+    area: Option<&str>,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
+    let mut query = orders::table
+        .filter(orders::status.eq(status.as_str()))
+        .select(orders::id)
+        .into_boxed();
+    if let Some(category) = category {
+        query = query.filter(orders::category.eq(category.to_owned()));
+    }
+    if let Some(area) = area {
+        query = query.filter(orders::area_code.eq(area.to_owned()));
+    }
+    Ok(query.order(orders::id.asc()).limit(limit).load(conn)?)
 }
 
 #[derive(Debug, Clone, Default)]

@@ -233,6 +233,64 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        listing_id -> Nullable<Text>,
+        provider_id -> Nullable<Text>,
+        price_pence -> Nullable<BigInt>,
+        starts_on -> Nullable<Date>,
+        explanation -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> Text,
+        order_id -> Text,
+        listing_id -> Text,
+        provider_id -> Text,
+        starts_on -> Date,
+        price_pence -> BigInt,
+        status -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    area_policies (area_code) {
+        area_code -> Text,
+        policy -> Text,
+        price_weight -> Integer,
+        quality_weight -> Integer,
+        days_weight -> Integer,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    rematch_requests (id) {
+        id -> Text,
+        category -> Nullable<Text>,
+        reason -> Text,
+        requested_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    matching_runs (id) {
+        id -> Text,
+        area_code -> Nullable<Text>,
+        orders_considered -> Integer,
+        placed -> Integer,
+        total_cost_pence -> BigInt,
+        greedy_cost_pence -> BigInt,
+        greedy_placed -> Integer,
+        placements -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -244,6 +302,7 @@ diesel::joinable!(listing_prices -> listings (listing_id));
 diesel::joinable!(capacity_slots -> listings (listing_id));
 diesel::joinable!(plan_items -> sentence_plans (plan_id));
 diesel::joinable!(orders -> plan_items (plan_item_id));
+diesel::joinable!(offers -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     areas,
@@ -263,4 +322,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sentence_plans,
     plan_items,
     orders,
+    offers,
+    area_policies,
+    matching_runs,
+    rematch_requests,
 );

@@ -1,0 +1,347 @@
+//! Offers: a provider sees its own and accepts or declines them; a declined or expired
+//! offer releases its place and the order is matched again, never to that listing.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::order::{OrderEvent, OrderStatus};
+use provider_hub_domain::{Category, Role, Scope};
+use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::cursor::Page;
+use provider_hub_store::offers::{self as store, OfferFilter, OfferRow};
+use provider_hub_store::orders as order_store;
+use provider_hub_store::{to_utc, write_transaction, DbConn};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::placement::{self, Settings};
+use crate::{naive, Actor, Error};
+
+/// What an offer's status may be.
+pub const STATUSES: &[&str] = &["pending", "accepted", "declined", "expired", "cancelled"];
+
+/// An offer as its provider sees it: what is asked, for whom (by case reference only),
+/// by when, at what price, and until when it may be answered.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfferView {
+    pub id: String,
+    pub order_id: String,
+    pub listing_id: String,
+    pub provider_id: String,
+    /// `pending`, `accepted`, `declined`, `expired` or `cancelled`.
+    pub status: String,
+    #[schema(example = "X123456")]
+    pub crn: String,
+    pub area: String,
+    pub category: Category,
+    pub specification_code: Option<String>,
+    /// The start date of the place reserved.
+    pub starts_on: NaiveDate,
+    /// The latest start the plan allows.
+    pub required_by: NaiveDate,
+    /// The price locked for this order.
+    pub price_pence: i64,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    /// The provider's reason for declining, or the reason the order was cancelled.
+    pub reason: Option<String>,
+}
+
+/// A provider's refusal, with its reason.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Refusal {
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        example = "no key worker free on that date"
+    )]
+    pub reason: String,
+}
+
+fn view(conn: &mut DbConn, row: OfferRow) -> Result<OfferView, Error> {
+    let order = order_store::find(conn, &row.order_id)?
+        .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
+    Ok(OfferView {
+        category: order
+            .category
+            .parse()
+            .map_err(|e| Error::corrupt("orders.category", e))?,
+        crn: order.crn,
+        area: order.area_code,
+        specification_code: order.specification_code,
+        required_by: order.required_by,
+        id: row.id,
+        order_id: row.order_id,
+        listing_id: row.listing_id,
+        provider_id: row.provider_id,
+        status: row.status,
+        starts_on: row.starts_on,
+        price_pence: row.price_pence,
+        expires_at: to_utc(row.expires_at),
+        created_at: to_utc(row.created_at),
+        answered_at: row.answered_at.map(to_utc),
+        reason: row.reason,
+    })
+}
+
+/// Offers the caller may see: a provider its own; the quality team all.
+pub fn list(
+    conn: &mut DbConn,
+    role: Role,
+    scope: &Scope,
+    status: Option<String>,
+    after: Option<String>,
+    limit: usize,
+) -> Result<Page<OfferView>, Error> {
+    if let Some(s) = &status {
+        if !STATUSES.contains(&s.as_str()) {
+            return Err(Error::invalid(
+                "status",
+                format!("must be one of {}", STATUSES.join(", ")),
+            ));
+        }
+    }
+    let provider_id = match (role, scope) {
+        (Role::Provider, Scope::Provider(id)) => Some(id.clone()),
+        (Role::Quality, _) => None,
+        _ => {
+            return Err(Error::Forbidden(format!(
+                "the {role} role does not see offers"
+            )))
+        }
+    };
+    let filter = OfferFilter {
+        provider_id,
+        status,
+    };
+    store::list(conn, &filter, after, limit)?.try_map(|row| view(conn, row))
+}
+
+/// The caller's own offer, or 404 as if it did not exist.
+fn own(conn: &mut DbConn, provider_id: &str, id: &str) -> Result<OfferRow, Error> {
+    store::find(conn, id)?
+        .filter(|o| o.provider_id == provider_id)
+        .ok_or_else(|| Error::NotFound(format!("offer {id}")))
+}
+
+fn pending(offer: &OfferRow, now: DateTime<Utc>) -> Result<(), Error> {
+    if offer.status != "pending" {
+        return Err(Error::conflict(
+            format!("the offer is {}, not waiting for an answer", offer.status),
+            Some(&offer.status),
+        ));
+    }
+    if naive(now) >= offer.expires_at {
+        return Err(Error::conflict(
+            format!(
+                "the offer expired at {}; the order is being matched again",
+                to_utc(offer.expires_at).to_rfc3339()
+            ),
+            Some("expired"),
+        ));
+    }
+    Ok(())
+}
+
+fn audit_offer(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    offer_id: &str,
+    after: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    audit::record(
+        conn,
+        AuditEntry {
+            actor,
+            action,
+            entity_type: "offer",
+            entity_id: offer_id,
+            before: Some(serde_json::json!({ "status": "pending" })),
+            after: Some(after),
+            at: naive(now),
+        },
+    )?;
+    Ok(())
+}
+
+/// The provider accepts: the order is `accepted` and its start date committed.
+pub fn accept(
+    conn: &mut DbConn,
+    actor: &Actor,
+    provider_id: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<OfferView, Error> {
+    write_transaction(conn, |conn| {
+        let offer = own(conn, provider_id, id)?;
+        pending(&offer, now)?;
+        OrderStatus::Offered
+            .apply(OrderEvent::Accept)
+            .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        if !store::answer(conn, id, "accepted", None, naive(now))?
+            || !order_store::set_status(
+                conn,
+                &offer.order_id,
+                OrderStatus::Offered,
+                OrderStatus::Accepted,
+                naive(now),
+            )?
+        {
+            return Err(Error::conflict(
+                "the offer or its order changed meanwhile; read it again",
+                None,
+            ));
+        }
+        audit_offer(
+            conn,
+            actor,
+            "offer.accepted",
+            id,
+            serde_json::json!({ "status": "accepted" }),
+            now,
+        )?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: "order.accepted",
+                entity_type: "order",
+                entity_id: &offer.order_id,
+                before: Some(serde_json::json!({ "status": "offered" })),
+                after: Some(serde_json::json!({
+                    "status": "accepted", "committed_start_date": offer.starts_on
+                })),
+                at: naive(now),
+            },
+        )?;
+        let row = own(conn, provider_id, id)?;
+        view(conn, row)
+    })
+}
+
+/// Takes an offer off its order (declined or expired): the place is released, the order
+/// is open again and is matched at once, never to this listing.
+fn withdraw_and_rematch(
+    conn: &mut DbConn,
+    actor: &Actor,
+    offer: &OfferRow,
+    to: &str,
+    reason: Option<&str>,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    if !store::answer(conn, &offer.id, to, reason, naive(now))? {
+        return Err(Error::conflict(
+            "the offer was answered meanwhile; read it again",
+            None,
+        ));
+    }
+    let order = order_store::find(conn, &offer.order_id)?
+        .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
+    OrderStatus::Offered
+        .apply(OrderEvent::Decline)
+        .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+    placement::release(conn, &order)?;
+    if !order_store::unplace(
+        conn,
+        &order.id,
+        OrderStatus::Offered,
+        OrderStatus::Open,
+        None,
+        naive(now),
+    )? {
+        return Err(Error::conflict(
+            "the order changed meanwhile; read it again",
+            None,
+        ));
+    }
+    audit_offer(
+        conn,
+        actor,
+        &format!("offer.{to}"),
+        &offer.id,
+        serde_json::json!({ "status": to, "reason": reason }),
+        now,
+    )?;
+    audit::record(
+        conn,
+        AuditEntry {
+            actor,
+            action: "order.reopened",
+            entity_type: "order",
+            entity_id: &order.id,
+            before: Some(serde_json::json!({
+                "status": "offered", "listing_id": order.listing_id, "starts_on": order.starts_on
+            })),
+            after: Some(serde_json::json!({ "status": "open", "because": format!("offer {to}") })),
+            at: naive(now),
+        },
+    )?;
+    placement::place_open(conn, actor, &order.id, settings, now)?;
+    Ok(())
+}
+
+/// The provider declines, with a reason.
+pub fn decline(
+    conn: &mut DbConn,
+    actor: &Actor,
+    provider_id: &str,
+    id: &str,
+    refusal: Refusal,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<OfferView, Error> {
+    let reason = refusal.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(Error::invalid("reason", "must be 1-2000 characters"));
+    }
+    write_transaction(conn, |conn| {
+        let offer = own(conn, provider_id, id)?;
+        pending(&offer, now)?;
+        withdraw_and_rematch(
+            conn,
+            actor,
+            &offer,
+            "declined",
+            Some(&reason),
+            settings,
+            now,
+        )?;
+        let row = own(conn, provider_id, id)?;
+        view(conn, row)
+    })
+}
+
+/// Expires the offers whose time is up, each in its own transaction, and matches their
+/// orders again. The expiry is a conditional change, so several server processes may
+/// sweep at once and each offer expires exactly once. Returns how many expired.
+pub fn expire_due(
+    conn: &mut DbConn,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
+    let actor = placement::system_actor();
+    let mut expired = 0;
+    for id in store::due(conn, naive(now), 500)? {
+        let outcome = write_transaction(conn, |conn| {
+            let Some(offer) = store::find(conn, &id)? else {
+                return Ok(false);
+            };
+            if offer.status != "pending" {
+                return Ok(false);
+            }
+            withdraw_and_rematch(conn, &actor, &offer, "expired", None, settings, now)?;
+            Ok(true)
+        });
+        match outcome {
+            Ok(true) => expired += 1,
+            Ok(false) => {}
+            // Answered, or expired by another process, in the meantime: rolled back.
+            Err(Error::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(expired)
+}

@@ -1,0 +1,374 @@
+//! Placing an order at the point of need (SPEC.md §4): the engine chooses a listing by
+//! the area's policy, one place is reserved with a conditional update in the same
+//! transaction that creates the offer, and the order keeps the explanation. With no
+//! candidate the order is `unmatched`, and is retried when the market changes.
+
+use chrono::{DateTime, Utc};
+use provider_hub_domain::need::RiskOfHarm;
+use provider_hub_domain::order::{
+    offer_expiry, OrderEvent, OrderStatus, DEFAULT_OFFER_WORKING_DAYS,
+};
+use provider_hub_domain::Category;
+use provider_hub_matching::{place, Explanation, Person, Policy, Request, Weights};
+use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::listings as listing_store;
+use provider_hub_store::matching as store;
+use provider_hub_store::offers::{self as offer_store, OfferRow};
+use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
+use provider_hub_store::{assessments, cases, plans, write_transaction, DbConn};
+
+use crate::{naive, supply, Actor, Error};
+
+/// How the hub runs matching; set by the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Working days an offer waits for the provider's answer.
+    pub offer_working_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            offer_working_days: DEFAULT_OFFER_WORKING_DAYS,
+        }
+    }
+}
+
+/// The hub itself, as the actor of what its workers do.
+pub fn system_actor() -> Actor {
+    Actor {
+        sub: "provider-hub".into(),
+        role: "system".into(),
+    }
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::corrupt(what, e)
+}
+
+/// The area's policy; `best_price` where none is set.
+pub fn policy_of(conn: &mut DbConn, area: &str) -> Result<Policy, Error> {
+    Ok(match store::policy(conn, area)? {
+        None => Policy::BestPrice,
+        Some(row) if row.policy == "best_price" => Policy::BestPrice,
+        Some(row) => {
+            let weight = |w: i32| u32::try_from(w).map_err(|e| corrupt("area_policies weight", e));
+            Policy::BestValue(Weights {
+                price: weight(row.price_weight)?,
+                quality: weight(row.quality_weight)?,
+                days: weight(row.days_weight)?,
+            })
+        }
+    })
+}
+
+/// The person a plan is for, as eligibility needs them: the case's sex and date of
+/// birth, the assessment's risk of harm and tier.
+pub(crate) fn person_of(
+    conn: &mut DbConn,
+    assessment_id: &str,
+    crn: &str,
+) -> Result<Person, Error> {
+    let assessment = assessments::find(conn, assessment_id)?
+        .ok_or_else(|| corrupt("sentence_plans.assessment_id", "no such assessment"))?;
+    let case = cases::find(conn, crn)?.ok_or_else(|| corrupt("crn", "no such case"))?;
+    Ok(Person {
+        sex: case.sex.parse().map_err(|e| corrupt("cases.sex", e))?,
+        date_of_birth: case.date_of_birth,
+        risk_of_harm: assessment
+            .risk_of_serious_harm
+            .parse::<RiskOfHarm>()
+            .map_err(|e| corrupt("assessments.risk", e))?,
+        tier: u8::try_from(assessment.tier).map_err(|e| corrupt("assessments.tier", e))?,
+    })
+}
+
+/// Places one open order, in the caller's transaction: an offer and a reserved place,
+/// or `unmatched` with the explanation. Returns the order's new status.
+/// Everything the engine needs to place one order, read from the store.
+struct Prepared {
+    request: Request,
+    market: provider_hub_matching::Market,
+    policy: Policy,
+    listings: Vec<provider_hub_matching::Listing>,
+}
+
+fn prepare(conn: &mut DbConn, order: &OrderRow, now: DateTime<Utc>) -> Result<Prepared, Error> {
+    let today = now.date_naive();
+    let plan = plans::find(conn, &order.plan_id)?
+        .ok_or_else(|| corrupt("orders.plan_id", "no such plan"))?;
+    let category: Category = order
+        .category
+        .parse()
+        .map_err(|e| corrupt("orders.category", e))?;
+    let request = Request {
+        category,
+        specification_code: order.specification_code.clone(),
+        area: order.area_code.clone(),
+        person: person_of(conn, &plan.assessment_id, &order.crn)?,
+        required_by: order.required_by,
+        excluded_listings: offer_store::refused_listings(conn, &order.id)?
+            .into_iter()
+            .collect(),
+    };
+    Ok(Prepared {
+        market: supply::market(conn, today)?,
+        policy: policy_of(conn, &order.area_code)?,
+        listings: supply::load(conn, category, today, order.required_by)?,
+        request,
+    })
+}
+
+/// Would the order find a candidate now? (Read only: nothing is reserved.)
+fn has_candidate(conn: &mut DbConn, order: &OrderRow, now: DateTime<Utc>) -> Result<bool, Error> {
+    let p = prepare(conn, order, now)?;
+    Ok(place(&p.request, &p.listings, &p.market, p.policy)
+        .chosen
+        .is_some())
+}
+
+pub(crate) fn place_order(
+    conn: &mut DbConn,
+    actor: &Actor,
+    order: &OrderRow,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<OrderStatus, Error> {
+    let Prepared {
+        request,
+        market,
+        policy,
+        mut listings,
+    } = prepare(conn, order, now)?;
+    loop {
+        let explanation = place(&request, &listings, &market, policy);
+        let Some(chosen) = explanation.chosen.clone() else {
+            return leave_unmatched(conn, actor, order, &explanation, now);
+        };
+        if !listing_store::reserve_place(conn, &chosen.listing_id, chosen.starts_on)? {
+            // Sold meanwhile by another transaction: that date is full; choose again.
+            if let Some(listing) = listings.iter_mut().find(|l| l.id == chosen.listing_id) {
+                for slot in listing
+                    .slots
+                    .iter_mut()
+                    .filter(|s| s.starts_on == chosen.starts_on)
+                {
+                    slot.free = 0;
+                }
+            }
+            continue;
+        }
+        let placement = Placement {
+            listing_id: chosen.listing_id.clone(),
+            provider_id: chosen.provider_id.clone(),
+            price_pence: chosen.price_pence,
+            starts_on: chosen.starts_on,
+        };
+        let explained =
+            serde_json::to_string(&explanation).map_err(|e| corrupt("explanation", e))?;
+        OrderStatus::Open
+            .apply(OrderEvent::Offer)
+            .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        if !order_store::place(conn, &order.id, &placement, &explained, naive(now))? {
+            return Err(Error::conflict(
+                "the order changed while it was being placed; read it again",
+                None,
+            ));
+        }
+        let offer = OfferRow {
+            id: provider_hub_store::new_id("offer"),
+            order_id: order.id.clone(),
+            listing_id: placement.listing_id.clone(),
+            provider_id: placement.provider_id.clone(),
+            starts_on: placement.starts_on,
+            price_pence: placement.price_pence,
+            status: "pending".into(),
+            expires_at: naive(offer_expiry(now, settings.offer_working_days)),
+            created_at: naive(now),
+            answered_at: None,
+            reason: None,
+        };
+        offer_store::insert(conn, &offer)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: "offer.created",
+                entity_type: "offer",
+                entity_id: &offer.id,
+                before: None,
+                after: serde_json::to_value(&offer).ok(),
+                at: naive(now),
+            },
+        )?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: "order.offered",
+                entity_type: "order",
+                entity_id: &order.id,
+                before: Some(serde_json::json!({ "status": order.status })),
+                after: Some(serde_json::json!({
+                    "status": OrderStatus::Offered.as_str(),
+                    "offer_id": offer.id,
+                    "listing_id": placement.listing_id,
+                    "price_pence": placement.price_pence,
+                    "starts_on": placement.starts_on,
+                    "explanation": explanation,
+                })),
+                at: naive(now),
+            },
+        )?;
+        return Ok(OrderStatus::Offered);
+    }
+}
+
+fn leave_unmatched(
+    conn: &mut DbConn,
+    actor: &Actor,
+    order: &OrderRow,
+    explanation: &Explanation,
+    now: DateTime<Utc>,
+) -> Result<OrderStatus, Error> {
+    let explained = serde_json::to_string(explanation).map_err(|e| corrupt("explanation", e))?;
+    if !order_store::leave_unmatched(conn, &order.id, &explained, naive(now))? {
+        return Err(Error::conflict(
+            "the order changed while it was being placed; read it again",
+            None,
+        ));
+    }
+    audit::record(
+        conn,
+        AuditEntry {
+            actor,
+            action: "order.unmatched",
+            entity_type: "order",
+            entity_id: &order.id,
+            before: Some(serde_json::json!({ "status": order.status })),
+            after: Some(serde_json::json!({
+                "status": OrderStatus::Unmatched.as_str(),
+                "explanation": explanation,
+            })),
+            at: naive(now),
+        },
+    )?;
+    Ok(OrderStatus::Unmatched)
+}
+
+/// Places an order that is open now (read inside the caller's transaction).
+pub(crate) fn place_open(
+    conn: &mut DbConn,
+    actor: &Actor,
+    order_id: &str,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<OrderStatus, Error> {
+    let order = order_store::find(conn, order_id)?
+        .ok_or_else(|| Error::NotFound(format!("order {order_id}")))?;
+    if order.status != OrderStatus::Open.as_str() {
+        return order
+            .status
+            .parse()
+            .map_err(|e| corrupt("orders.status", e));
+    }
+    place_order(conn, actor, &order, settings, now)
+}
+
+/// Gives back the place an offered or accepted order holds.
+pub(crate) fn release(conn: &mut DbConn, order: &OrderRow) -> Result<(), Error> {
+    if let (Some(listing), Some(starts_on)) = (&order.listing_id, order.starts_on) {
+        if !listing_store::release_place(conn, listing, starts_on)? {
+            return Err(corrupt(
+                "capacity_slots",
+                format!("no place taken on {starts_on} for listing {listing}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Retries the unmatched orders the market changes since the last call may let match.
+/// Run by the background worker; each order is its own transaction, and the reopening is
+/// conditional, so several processes may run it at once. Returns how many were placed.
+pub fn retry_unmatched(
+    conn: &mut DbConn,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
+    let requests = write_transaction(conn, |conn| {
+        Ok::<_, Error>(store::take_rematch_requests(conn, 1000)?)
+    })?;
+    if requests.is_empty() {
+        return Ok(0);
+    }
+    let categories: Vec<Option<String>> = if requests.iter().any(Option::is_none) {
+        vec![None]
+    } else {
+        let mut c: Vec<Option<String>> = requests;
+        c.sort();
+        c.dedup();
+        c
+    };
+    let actor = system_actor();
+    let mut placed = 0;
+    for category in categories {
+        let ids = order_store::ids_in_status(
+            conn,
+            OrderStatus::Unmatched,
+            category.as_deref(),
+            None,
+            10_000,
+        )?;
+        for id in ids {
+            // Only an order that would now find a candidate is reopened: a retry that
+            // cannot succeed writes nothing.
+            let Some(order) = order_store::find(conn, &id)? else {
+                continue;
+            };
+            if !has_candidate(conn, &order, now)? {
+                continue;
+            }
+            let outcome = write_transaction(conn, |conn| {
+                if !order_store::set_status(
+                    conn,
+                    &id,
+                    OrderStatus::Unmatched,
+                    OrderStatus::Open,
+                    naive(now),
+                )? {
+                    return Ok(OrderStatus::Unmatched);
+                }
+                audit::record(
+                    conn,
+                    AuditEntry {
+                        actor: &actor,
+                        action: "order.reopened",
+                        entity_type: "order",
+                        entity_id: &id,
+                        before: Some(serde_json::json!({ "status": "unmatched" })),
+                        after: Some(serde_json::json!({ "status": "open" })),
+                        at: naive(now),
+                    },
+                )?;
+                place_open(conn, &actor, &id, settings, now)
+            })?;
+            if outcome == OrderStatus::Offered {
+                placed += 1;
+            }
+        }
+    }
+    Ok(placed)
+}
+
+/// Records, in the caller's transaction, that the market changed so unmatched orders of
+/// `category` (all when None) should be tried again.
+pub(crate) fn market_changed(
+    conn: &mut DbConn,
+    category: Option<Category>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    store::request_rematch(conn, category.map(Category::as_str), reason, naive(now))?;
+    Ok(())
+}

@@ -1,0 +1,135 @@
+//! Offers: an order placed with one listing, waiting for the provider's answer.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::cursor::Page;
+use crate::schema::offers;
+use crate::{DbConn, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = offers)]
+pub struct OfferRow {
+    pub id: String,
+    pub order_id: String,
+    pub listing_id: String,
+    pub provider_id: String,
+    pub starts_on: NaiveDate,
+    pub price_pence: i64,
+    pub status: String,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub answered_at: Option<NaiveDateTime>,
+    pub reason: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConn, row: &OfferRow) -> Result<(), StoreError> {
+    diesel::insert_into(offers::table)
+        .values(row.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<OfferRow>, StoreError> {
+    Ok(offers::table
+        .find(id)
+        .select(OfferRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The order's offer waiting for an answer, if any.
+pub fn pending_of(conn: &mut DbConn, order_id: &str) -> Result<Option<OfferRow>, StoreError> {
+    Ok(offers::table
+        .filter(offers::order_id.eq(order_id))
+        .filter(offers::status.eq("pending"))
+        .select(OfferRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The latest offer of each of these orders.
+pub fn latest_of(conn: &mut DbConn, order_ids: &[String]) -> Result<Vec<OfferRow>, StoreError> {
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<OfferRow> = offers::table
+        .filter(offers::order_id.eq_any(order_ids))
+        .order((offers::order_id.asc(), offers::id.desc()))
+        .select(OfferRow::as_select())
+        .load(conn)?;
+    rows.dedup_by(|a, b| a.order_id == b.order_id);
+    Ok(rows)
+}
+
+/// Listings that declined, or let expire, an offer of this order (rule 8).
+pub fn refused_listings(conn: &mut DbConn, order_id: &str) -> Result<Vec<String>, StoreError> {
+    Ok(offers::table
+        .filter(offers::order_id.eq(order_id))
+        .filter(offers::status.eq_any(["declined", "expired"]))
+        .select(offers::listing_id)
+        .load(conn)?)
+}
+
+/// Answers a pending offer; false if it was no longer pending.
+pub fn answer(
+    conn: &mut DbConn,
+    id: &str,
+    to: &str,
+    reason: Option<&str>,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        offers::table
+            .filter(offers::id.eq(id))
+            .filter(offers::status.eq("pending")),
+    )
+    .set((
+        offers::status.eq(to),
+        offers::reason.eq(reason),
+        offers::answered_at.eq(Some(at)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Ids of pending offers whose expiry has passed, oldest first.
+pub fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Result<Vec<String>, StoreError> {
+    Ok(offers::table
+        .filter(offers::status.eq("pending"))
+        .filter(offers::expires_at.le(now))
+        .order((offers::expires_at.asc(), offers::id.asc()))
+        .select(offers::id)
+        .limit(limit)
+        .load(conn)?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OfferFilter {
+    pub provider_id: Option<String>,
+    pub status: Option<String>,
+}
+
+/// Offers in id order; the cursor key is the last id seen.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &OfferFilter,
+    after: Option<String>,
+    limit: usize,
+) -> Result<Page<OfferRow>, StoreError> {
+    let mut query = offers::table.select(OfferRow::as_select()).into_boxed();
+    if let Some(provider_id) = &filter.provider_id {
+        query = query.filter(offers::provider_id.eq(provider_id.clone()));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(offers::status.eq(status.clone()));
+    }
+    if let Some(after) = after {
+        query = query.filter(offers::id.gt(after));
+    }
+    let rows = query
+        .order(offers::id.asc())
+        .limit(limit as i64 + 1)
+        .load(conn)?;
+    Ok(Page::from_rows(rows, limit, |o| o.id.clone()))
+}

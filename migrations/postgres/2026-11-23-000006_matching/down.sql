@@ -1,0 +1,11 @@
+DROP TABLE rematch_requests;
+DROP TABLE matching_runs;
+DROP TABLE area_policies;
+DROP TABLE offers;
+DROP INDEX orders_matching;
+ALTER TABLE orders DROP COLUMN cancel_reason;
+ALTER TABLE orders DROP COLUMN explanation;
+ALTER TABLE orders DROP COLUMN starts_on;
+ALTER TABLE orders DROP COLUMN price_pence;
+ALTER TABLE orders DROP COLUMN provider_id;
+ALTER TABLE orders DROP COLUMN listing_id;
