@@ -123,7 +123,7 @@ async fn intake(
     let mut step = |i: usize, t: Instant| times[i] = t.elapsed();
 
     let t = Instant::now();
-    let case = json!({"crn": crn, "sex": if n % 3 == 0 { "female" } else { "male" }, "date_of_birth": "1988-06-15", "area": "SY-SHF"});
+    let case = json!({"crn": crn, "sex": if n.is_multiple_of(3) { "female" } else { "male" }, "date_of_birth": "1988-06-15", "area": "SY-SHF"});
     let (s, body) = send(
         client,
         Method::POST,

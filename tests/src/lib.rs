@@ -82,8 +82,15 @@ impl TestDb {
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut admin)
                     .expect("create test database");
+                // Loopback tests speak plain TCP: OpenSSL's exit-time cleanup races with
+                // connection threads still alive when a test process exits.
+                let mut url = with_database(&admin_url, &name);
+                if !url.contains("sslmode=") {
+                    url.push(if url.contains('?') { '&' } else { '?' });
+                    url.push_str("sslmode=disable");
+                }
                 TestDb {
-                    url: with_database(&admin_url, &name),
+                    url,
                     backend,
                     dir: Some(std::env::temp_dir().join(&name)),
                     pg: Some((admin_url, name)),
@@ -159,6 +166,7 @@ pub struct TestApp {
     pub config: Config,
     pub clock: std::sync::Arc<TestClock>,
     handle: actix_web::dev::ServerHandle,
+    worker: provider_hub_server::worker::Worker,
     // Dropped last: the server must stop before its database goes.
     pub db: TestDb,
 }
@@ -189,6 +197,7 @@ impl TestApp {
         let app = Application::build_with_clock(&config, clock.clone()).expect("build app");
         let port = app.port();
         let handle = app.handle();
+        let worker = app.worker();
         actix_web::rt::spawn(app.run_until_stopped());
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
@@ -196,6 +205,7 @@ impl TestApp {
             config,
             clock,
             handle,
+            worker,
             db,
         }
     }
@@ -298,9 +308,11 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // Stop accepting at once; the database is dropped (and connections forced off) next.
+        // Stop accepting at once and wait for the background worker's round to end; the
+        // database is dropped (and connections forced off) next.
         let handle = self.handle.clone();
         actix_web::rt::spawn(async move { handle.stop(false).await });
+        self.worker.stop_and_join();
     }
 }
 

@@ -309,8 +309,14 @@ mod tests {
         SpecCode::parse(s).expect("code")
     }
 
-    /// (category, needs, priority) of each item, in plan order.
-    fn shape(items: &[PlannedItem]) -> Vec<(Category, Vec<Need>, u8)> {
+    /// (category, needs, priority) of one item.
+    type Shape = (Category, Vec<Need>, u8);
+
+    /// A named person and the plan expected for them.
+    type Case = (&'static str, Vec<NeedScore>, Vec<Requirement>, Vec<Shape>);
+
+    /// The shape of each item, in plan order.
+    fn shape(items: &[PlannedItem]) -> Vec<Shape> {
         items
             .iter()
             .map(|i| (i.category, i.needs.clone(), i.priority))
@@ -333,7 +339,7 @@ mod tests {
         use Need as N;
         use Severity::*;
         let none = all_needs(Low, false);
-        let cases: Vec<(&str, Vec<NeedScore>, Vec<Requirement>, Vec<(C, Vec<N>, u8)>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "nothing linked, nothing ordered",
                 none.clone(),

@@ -275,7 +275,7 @@ pub fn evaluate(
     if !member_in_window {
         return Err(Rule::Membership);
     }
-    if !listing.areas.iter().any(|a| *a == request.area) {
+    if !listing.areas.contains(&request.area) {
         return Err(Rule::Area);
     }
     let person = &request.person;

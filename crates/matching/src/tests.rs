@@ -68,12 +68,15 @@ fn rule_of(request: &Request, listing: &Listing) -> Result<Candidate, Rule> {
     evaluate(request, listing, &market(), Policy::BestPrice)
 }
 
+/// A change that breaks one rule.
+type Change = Box<dyn Fn(&mut Request, &mut Listing)>;
+
 #[test]
 fn each_rule_excludes_what_it_should() {
     let r = request();
     let ok = listing("lst_a", 50_000);
     assert!(rule_of(&r, &ok).is_ok());
-    let cases: Vec<(&str, Box<dyn Fn(&mut Request, &mut Listing)>, Rule)> = vec![
+    let cases: Vec<(&str, Change, Rule)> = vec![
         (
             "paused listing",
             Box::new(|_, l| l.published = false),

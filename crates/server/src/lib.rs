@@ -106,10 +106,15 @@ impl Application {
         self.server.handle()
     }
 
+    /// The background worker, to stop it with the server.
+    pub fn worker(&self) -> worker::Worker {
+        self.worker.clone()
+    }
+
     /// Serves until stopped; the background worker stops with the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.worker.stop();
+        self.worker.stop_and_join();
         result
     }
 }

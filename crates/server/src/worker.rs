@@ -11,9 +11,11 @@ use provider_hub_market::placement::{retry_unmatched, Settings};
 use provider_hub_market::{offers, Error};
 use provider_hub_store::Pool;
 
-/// A running worker thread.
+/// A running worker thread. Cloning gives another handle to the same thread.
+#[derive(Clone)]
 pub struct Worker {
     stop: Arc<AtomicBool>,
+    thread: Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
 
 impl Worker {
@@ -21,11 +23,16 @@ impl Worker {
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
     }
-}
 
-impl Drop for Worker {
-    fn drop(&mut self) {
+    /// Stops the worker and waits for its current round to finish.
+    pub fn stop_and_join(&self) {
         self.stop();
+        let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(handle) = handle {
+            if handle.thread().id() != std::thread::current().id() {
+                let _ = handle.join();
+            }
+        }
     }
 }
 
@@ -71,8 +78,15 @@ pub fn spawn(pool: Pool, clock: Arc<dyn Clock>, settings: Settings, every: Durat
                 }
             }
         });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "cannot start the background worker");
+    let thread = match spawned {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the background worker");
+            None
+        }
+    };
+    Worker {
+        stop,
+        thread: Arc::new(std::sync::Mutex::new(thread)),
     }
-    Worker { stop }
 }

@@ -375,6 +375,22 @@ pub struct MarketListing {
     pub free_slots: Vec<(NaiveDate, i32)>,
 }
 
+/// One row of the market query, in its select order.
+#[derive(Queryable)]
+struct MarketRow {
+    id: String,
+    provider_id: String,
+    status: String,
+    category: String,
+    specification_code: String,
+    eligibility: String,
+    price_pence: i64,
+    specification_status: String,
+    specification_eligibility: String,
+    price_cap_pence: i64,
+    provider_standing: String,
+}
+
 /// The listings matching looks at for one category: those published or paused (on the
 /// market, if perhaps not today), with their free places starting within `[from, to]`.
 /// Four indexed queries whatever the number of listings; no row-by-row lookups.
@@ -384,19 +400,7 @@ pub fn on_market(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<MarketListing>, StoreError> {
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        String,
-        String,
-        i64,
-        String,
-    )> = listings::table
+    let rows: Vec<MarketRow> = listings::table
         .inner_join(specifications::table)
         .inner_join(providers::table)
         .filter(listings::status.eq_any([
@@ -419,7 +423,7 @@ pub fn on_market(
             providers::standing,
         ))
         .load(conn)?;
-    let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut areas = std::collections::HashMap::<String, Vec<String>>::new();
     for (listing_id, area) in areas_of(conn, &ids)? {
         areas.entry(listing_id).or_default().push(area);
@@ -450,37 +454,21 @@ pub fn on_market(
     }
     Ok(rows
         .into_iter()
-        .map(
-            |(
-                id,
-                provider_id,
-                status,
-                category,
-                code,
-                eligibility,
-                price,
-                spec_status,
-                spec_eligibility,
-                cap,
-                standing,
-            )| {
-                MarketListing {
-                    areas: areas.remove(&id).unwrap_or_default(),
-                    free_slots: slots.remove(&id).unwrap_or_default(),
-                    id,
-                    provider_id,
-                    status,
-                    category,
-                    specification_code: code,
-                    eligibility,
-                    price_pence: price,
-                    specification_status: spec_status,
-                    specification_eligibility: spec_eligibility,
-                    price_cap_pence: cap,
-                    provider_standing: standing,
-                }
-            },
-        )
+        .map(|r| MarketListing {
+            areas: areas.remove(&r.id).unwrap_or_default(),
+            free_slots: slots.remove(&r.id).unwrap_or_default(),
+            id: r.id,
+            provider_id: r.provider_id,
+            status: r.status,
+            category: r.category,
+            specification_code: r.specification_code,
+            eligibility: r.eligibility,
+            price_pence: r.price_pence,
+            specification_status: r.specification_status,
+            specification_eligibility: r.specification_eligibility,
+            price_cap_pence: r.price_cap_pence,
+            provider_standing: r.provider_standing,
+        })
         .collect())
 }
 

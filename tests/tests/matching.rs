@@ -1,0 +1,569 @@
+//! Matching at the point of need, on both backends: offers and their answers, expiry
+//! and re-matching (never to the same listing), retries of unmatched orders when the
+//! market changes, cancellation, area policies, and places never sold twice.
+
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::Duration;
+use provider_hub_tests::{
+    accredit, both_backends, create_listing, ids, json, listing_body, manager_token,
+    register_provider, seed_market, TestApp,
+};
+use serde_json::Value;
+
+/// An unpaid-work provider with a listing at `price`, `places` places starting in
+/// `days` days, published; accredited at `score`.
+async fn provider_with_listing(
+    app: &TestApp,
+    registration: &str,
+    price: i64,
+    places: u32,
+    days: i64,
+    score: u8,
+) -> (String, String) {
+    let p = register_provider(app, registration).await;
+    accredit(app, &p, "unpaid_work", score).await;
+    let l = create_listing(app, &p, &listing_body(price)).await;
+    let pt = app.provider_token(&p);
+    let start = app.today() + Duration::days(days);
+    let (s, body) = app
+        .put(
+            &format!("/v1/listings/{l}/capacity"),
+            &pt,
+            &json!({"slots": [{"starts_on": start.to_string(), "places": places}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = app
+        .post_empty(&format!("/v1/listings/{l}/publish"), &pt)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    (p, l)
+}
+
+/// A case with an approved assessment that orders unpaid work only, sentenced today;
+/// approves its plan and returns the unpaid-work order.
+async fn purchase(app: &TestApp, crn: &str) -> Value {
+    let ann = manager_token("SY-SHF", "om-ann");
+    let bob = manager_token("SY-SHF", "om-bob");
+    let (s, body) = app
+        .post(
+            "/v1/cases",
+            &ann,
+            &json!({"crn": crn, "sex": "male", "date_of_birth": "1990-04-01", "area": "SY-SHF"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let mut assessment = provider_hub_tests::assessment_body(&format!("OASYS-{crn}"), crn);
+    assessment["sentence_date"] = json!(app.today().to_string());
+    assessment["requirements"] = json!([{"type": "unpaid_work", "hours": 120}]);
+    for need in assessment["needs"].as_array_mut().expect("needs") {
+        need["linked_to_offending"] = json!(false);
+    }
+    let (s, a) = app.post("/v1/assessments", &ann, &assessment).await;
+    assert_eq!(s, 201, "{a}");
+    let id = a["id"].as_str().expect("id");
+    app.post_empty(&format!("/v1/assessments/{id}/submit"), &ann)
+        .await;
+    let (s, body) = app
+        .post_empty(&format!("/v1/assessments/{id}/approve"), &bob)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (_, plan) = app
+        .get(&format!("/v1/assessments/{id}/sentence-plan"), &ann)
+        .await;
+    let plan_id = plan["id"].as_str().expect("plan");
+    let (s, approval) = app
+        .post_empty(&format!("/v1/sentence-plans/{plan_id}/approve"), &ann)
+        .await;
+    assert_eq!(s, 200, "{approval}");
+    let orders = approval["orders"].as_array().expect("orders");
+    assert_eq!(orders.len(), 1, "{approval}");
+    orders[0].clone()
+}
+
+async fn order(app: &TestApp, id: &str) -> Value {
+    let (s, order) = app
+        .get(
+            &format!("/v1/orders/{id}"),
+            &manager_token("SY-SHF", "om-ann"),
+        )
+        .await;
+    assert_eq!(s, 200, "{order}");
+    order
+}
+
+/// Waits (up to 10 s) for the background worker to bring the order to `status`.
+async fn until_status(app: &TestApp, id: &str, status: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        let o = order(app, id).await;
+        if o["status"] == status {
+            return o;
+        }
+        assert!(
+            started.elapsed() < StdDuration::from_secs(10),
+            "order never became {status}: {o}"
+        );
+        actix_web::rt::time::sleep(StdDuration::from_millis(50)).await;
+    }
+}
+
+async fn free_places(app: &TestApp, provider: &str, listing: &str) -> Vec<u64> {
+    let (s, l) = app
+        .get(
+            &format!("/v1/listings/{listing}"),
+            &app.provider_token(provider),
+        )
+        .await;
+    assert_eq!(s, 200, "{l}");
+    l["capacity"]
+        .as_array()
+        .expect("capacity")
+        .iter()
+        .filter_map(|c| c["free"].as_u64())
+        .collect()
+}
+
+both_backends!(
+    an_offer_accepted_commits_the_start_date,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (p, l) = provider_with_listing(&app, "CH-A", 40_000, 3, 4, 80).await;
+        let o = purchase(&app, "X100001").await;
+        assert_eq!(o["status"], "offered", "{o}");
+        assert_eq!(o["listing_id"], l.as_str());
+        assert_eq!(o["provider_id"], p.as_str());
+        assert_eq!(
+            o["starts_on"],
+            (app.today() + Duration::days(4)).to_string()
+        );
+        assert_eq!(o["committed_start_date"], Value::Null);
+        let e = &o["explanation"];
+        assert_eq!(
+            (e["considered"].as_u64(), e["candidates"].as_u64()),
+            (Some(1), Some(1))
+        );
+        assert_eq!(e["policy"], "best_price");
+        assert_eq!(free_places(&app, &p, &l).await, vec![2], "one place held");
+
+        let pt = app.provider_token(&p);
+        let (s, offers) = app.get("/v1/offers?status=pending", &pt).await;
+        assert_eq!(s, 200, "{offers}");
+        let offer = offers["items"][0].clone();
+        assert_eq!(offer["order_id"], o["id"]);
+        assert_eq!(offer["crn"], "X100001");
+        assert_eq!(offer["price_pence"], 40_000);
+        let offer_id = offer["id"].as_str().expect("offer id");
+        // Offers wait two working days.
+        let expires: chrono::DateTime<chrono::Utc> = offer["expires_at"]
+            .as_str()
+            .expect("expiry")
+            .parse()
+            .expect("time");
+        assert!(expires > chrono::Utc::now() + Duration::days(1));
+
+        // Another provider neither sees nor answers it.
+        let other = register_provider(&app, "CH-OTHER").await;
+        let ot = app.provider_token(&other);
+        let (_, theirs) = app.get("/v1/offers", &ot).await;
+        assert_eq!(theirs["items"], json!([]));
+        let (s, _) = app
+            .post_empty(&format!("/v1/offers/{offer_id}/accept"), &ot)
+            .await;
+        assert_eq!(s, 404);
+
+        let (s, accepted) = app
+            .post_empty(&format!("/v1/offers/{offer_id}/accept"), &pt)
+            .await;
+        assert_eq!(
+            (s, accepted["status"].as_str()),
+            (200, Some("accepted")),
+            "{accepted}"
+        );
+        let (s, again) = app
+            .post_empty(&format!("/v1/offers/{offer_id}/accept"), &pt)
+            .await;
+        assert_eq!(
+            (s, again["current_state"].as_str()),
+            (409, Some("accepted"))
+        );
+        let o = order(&app, o["id"].as_str().expect("id")).await;
+        assert_eq!(o["status"], "accepted");
+        assert_eq!(
+            o["committed_start_date"],
+            (app.today() + Duration::days(4)).to_string()
+        );
+        assert_eq!(o["offer"]["status"], "accepted");
+        assert_eq!(
+            free_places(&app, &p, &l).await,
+            vec![2],
+            "the place stays sold"
+        );
+
+        // A price change never alters the placed order.
+        let (s, _) = app
+            .patch(
+                &format!("/v1/listings/{l}"),
+                &pt,
+                &json!({"price_pence": 45_000}),
+            )
+            .await;
+        assert_eq!(s, 200);
+        let o = order(&app, o["id"].as_str().expect("id")).await;
+        assert_eq!(o["price_pence"], 40_000);
+    }
+);
+
+both_backends!(
+    a_declined_offer_is_matched_again_never_to_the_same_listing,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (cheap_p, cheap_l) = provider_with_listing(&app, "CH-C", 30_000, 2, 3, 80).await;
+        let (dear_p, dear_l) = provider_with_listing(&app, "CH-D", 50_000, 2, 3, 80).await;
+        let o = purchase(&app, "X100002").await;
+        assert_eq!(o["listing_id"], cheap_l.as_str());
+        let id = o["id"].as_str().expect("id").to_owned();
+        let offer = o["offer"]["id"].as_str().expect("offer").to_owned();
+        let cheap = app.provider_token(&cheap_p);
+        let (s, problem) = app
+            .post(
+                &format!("/v1/offers/{offer}/decline"),
+                &cheap,
+                &json!({"reason": "  "}),
+            )
+            .await;
+        assert_eq!(
+            (s, problem["errors"][0]["field"].as_str()),
+            (422, Some("reason"))
+        );
+        let (s, declined) = app
+            .post(
+                &format!("/v1/offers/{offer}/decline"),
+                &cheap,
+                &json!({"reason": "no supervisor that week"}),
+            )
+            .await;
+        assert_eq!(
+            (s, declined["status"].as_str()),
+            (200, Some("declined")),
+            "{declined}"
+        );
+        assert_eq!(declined["reason"], "no supervisor that week");
+        assert_eq!(
+            free_places(&app, &cheap_p, &cheap_l).await,
+            vec![2],
+            "the place is released"
+        );
+
+        let o = order(&app, &id).await;
+        assert_eq!(o["status"], "offered", "matched again at once: {o}");
+        assert_eq!(o["listing_id"], dear_l.as_str());
+        assert_eq!(o["price_pence"], 50_000);
+        let excluded: Vec<(String, u64)> = o["explanation"]["excluded"]
+            .as_array()
+            .expect("excluded")
+            .iter()
+            .map(|x| {
+                (
+                    x["rule"].as_str().unwrap_or("").to_owned(),
+                    x["excluded"].as_u64().unwrap_or(0),
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        assert_eq!(excluded, vec![("not_declined".to_owned(), 1)]);
+        assert_eq!(free_places(&app, &dear_p, &dear_l).await, vec![1]);
+
+        // Declined again: nothing is left, the order is unmatched and holds no place.
+        let second = o["offer"]["id"].as_str().expect("offer").to_owned();
+        let (s, _) = app
+            .post(
+                &format!("/v1/offers/{second}/decline"),
+                &app.provider_token(&dear_p),
+                &json!({"reason": "full"}),
+            )
+            .await;
+        assert_eq!(s, 200);
+        let o = order(&app, &id).await;
+        assert_eq!(o["status"], "unmatched");
+        assert_eq!(o["listing_id"], Value::Null);
+        assert_eq!(
+            o["explanation"]["no_candidate_reason"],
+            "every remaining listing has already declined or let expire an offer for this order"
+        );
+        assert_eq!(free_places(&app, &dear_p, &dear_l).await, vec![2]);
+        let (_, declined) = app
+            .get("/v1/offers?status=declined", &app.token("quality"))
+            .await;
+        assert_eq!(ids(&declined).len(), 2, "the quality team sees every offer");
+    }
+);
+
+both_backends!(
+    an_expired_offer_releases_its_place_and_the_order_moves_on,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (first_p, first_l) = provider_with_listing(&app, "CH-E", 30_000, 1, 10, 80).await;
+        let (_, second_l) = provider_with_listing(&app, "CH-F", 35_000, 1, 10, 80).await;
+        let o = purchase(&app, "X100003").await;
+        assert_eq!(o["listing_id"], first_l.as_str());
+        let id = o["id"].as_str().expect("id").to_owned();
+        let offer = o["offer"]["id"].as_str().expect("offer").to_owned();
+
+        // Four days later (at least two working days), the worker expires the offer and
+        // the order moves to the other listing.
+        app.clock.advance_days(4);
+        let started = Instant::now();
+        let o = loop {
+            let now = order(&app, &id).await;
+            if now["listing_id"] == second_l.as_str() {
+                break now;
+            }
+            assert!(
+                started.elapsed() < StdDuration::from_secs(10),
+                "never moved on: {now}"
+            );
+            actix_web::rt::time::sleep(StdDuration::from_millis(50)).await;
+        };
+        assert_eq!(o["status"], "offered");
+        assert_eq!(o["listing_id"], second_l.as_str(), "{o}");
+        assert_eq!(free_places(&app, &first_p, &first_l).await, vec![1]);
+        let (s, problem) = app
+            .post_empty(
+                &format!("/v1/offers/{offer}/accept"),
+                &app.provider_token(&first_p),
+            )
+            .await;
+        assert_eq!(
+            (s, problem["current_state"].as_str()),
+            (409, Some("expired")),
+            "{problem}"
+        );
+    }
+);
+
+both_backends!(
+    an_unmatched_order_is_placed_when_the_market_changes,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let o = purchase(&app, "X100004").await;
+        assert_eq!(o["status"], "unmatched");
+        assert_eq!(
+            o["explanation"]["no_candidate_reason"],
+            "no unpaid_work listing is on the market"
+        );
+        let id = o["id"].as_str().expect("id").to_owned();
+
+        // A provider below the threshold lists; nothing changes until the threshold is lowered.
+        let (p, l) = {
+            let p = register_provider(&app, "CH-LOW").await;
+            accredit(&app, &p, "unpaid_work", 50).await;
+            let l = create_listing(&app, &p, &listing_body(30_000)).await;
+            let start = (app.today() + Duration::days(5)).to_string();
+            let (s, _) = app
+                .put(
+                    &format!("/v1/listings/{l}/capacity"),
+                    &app.provider_token(&p),
+                    &json!({"slots": [{"starts_on": start, "places": 4}]}),
+                )
+                .await;
+            assert_eq!(s, 200);
+            (p, l)
+        };
+        let (s, _) = app
+            .post_empty(
+                &format!("/v1/listings/{l}/publish"),
+                &app.provider_token(&p),
+            )
+            .await;
+        assert_eq!(s, 409, "not a member: cannot publish");
+        let (s, _) = app
+            .put(
+                "/v1/quality/threshold",
+                &app.token("quality"),
+                &json!({"threshold": 50}),
+            )
+            .await;
+        assert_eq!(s, 200);
+        let (s, _) = app
+            .post_empty(
+                &format!("/v1/listings/{l}/publish"),
+                &app.provider_token(&p),
+            )
+            .await;
+        assert_eq!(s, 200);
+        let o = until_status(&app, &id, "offered").await;
+        assert_eq!(o["listing_id"], l.as_str());
+        assert_eq!(free_places(&app, &p, &l).await, vec![3]);
+    }
+);
+
+both_backends!(
+    cancelling_releases_the_place_and_refuses_what_cannot_be_cancelled,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (p, l) = provider_with_listing(&app, "CH-X", 30_000, 2, 3, 80).await;
+        let o = purchase(&app, "X100005").await;
+        let id = o["id"].as_str().expect("id").to_owned();
+        let offer = o["offer"]["id"].as_str().expect("offer").to_owned();
+        let ann = manager_token("SY-SHF", "om-ann");
+        let rot = manager_token("SY-ROT", "om-rot");
+        let path = format!("/v1/orders/{id}/cancel");
+        let (s, _) = app.post(&path, &rot, &json!({"reason": "x"})).await;
+        assert_eq!(s, 404, "another area's manager");
+        let (s, problem) = app.post(&path, &ann, &json!({})).await;
+        assert_eq!(
+            (s, problem["errors"][0]["field"].as_str()),
+            (422, Some("reason"))
+        );
+        assert_eq!(free_places(&app, &p, &l).await, vec![1]);
+
+        let (s, cancelled) = app
+            .post(&path, &ann, &json!({"reason": "sentence varied on appeal"}))
+            .await;
+        assert_eq!(s, 200, "{cancelled}");
+        assert_eq!(cancelled["status"], "cancelled");
+        assert_eq!(cancelled["cancel_reason"], "sentence varied on appeal");
+        assert_eq!(cancelled["offer"]["status"], "cancelled");
+        assert_eq!(
+            free_places(&app, &p, &l).await,
+            vec![2],
+            "the place is released"
+        );
+        let (s, problem) = app.post(&path, &ann, &json!({"reason": "again"})).await;
+        assert_eq!(
+            (s, problem["current_state"].as_str()),
+            (409, Some("cancelled"))
+        );
+        let (s, problem) = app
+            .post_empty(
+                &format!("/v1/offers/{offer}/accept"),
+                &app.provider_token(&p),
+            )
+            .await;
+        assert_eq!(
+            (s, problem["current_state"].as_str()),
+            (409, Some("cancelled"))
+        );
+
+        // An accepted order can be cancelled too, giving its place back.
+        let o = purchase(&app, "X100006").await;
+        let offer = o["offer"]["id"].as_str().expect("offer");
+        let (s, _) = app
+            .post_empty(
+                &format!("/v1/offers/{offer}/accept"),
+                &app.provider_token(&p),
+            )
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(free_places(&app, &p, &l).await, vec![1]);
+        let id = o["id"].as_str().expect("id");
+        let (s, c) = app
+            .post(
+                &format!("/v1/orders/{id}/cancel"),
+                &ann,
+                &json!({"reason": "moved area"}),
+            )
+            .await;
+        assert_eq!((s, c["status"].as_str()), (200, Some("cancelled")));
+        assert_eq!(free_places(&app, &p, &l).await, vec![2]);
+    }
+);
+
+both_backends!(
+    an_areas_policy_chooses_among_candidates,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (_, cheap) = provider_with_listing(&app, "CH-P1", 30_000, 5, 10, 60).await;
+        let (_, good) = provider_with_listing(&app, "CH-P2", 34_000, 5, 3, 100).await;
+        let (s, policy) = app
+            .get("/v1/areas/SY-SHF/policy", &app.token("offender_manager"))
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(
+            (policy["policy"].as_str(), &policy["weights"]),
+            (Some("best_price"), &Value::Null)
+        );
+        let o = purchase(&app, "X100007").await;
+        assert_eq!(o["listing_id"], cheap.as_str(), "best price");
+
+        let commissioner = app.token("commissioner");
+        for (body, field) in [
+            (json!({"policy": "best_value"}), "weights"),
+            (
+                json!({"policy": "best_price", "weights": {"price": 1, "quality": 1, "days": 1}}),
+                "weights",
+            ),
+            (
+                json!({"policy": "best_value", "weights": {"price": 101, "quality": 1, "days": 1}}),
+                "weights.price",
+            ),
+            (json!({"policy": "cheapest"}), "policy"),
+        ] {
+            let (s, problem) = app
+                .put("/v1/areas/SY-SHF/policy", &commissioner, &body)
+                .await;
+            assert_eq!(
+                (s, problem["errors"][0]["field"].as_str()),
+                (422, Some(field)),
+                "{body}: {problem}"
+            );
+        }
+        let (s, _) = app
+            .put(
+                "/v1/areas/XX-NONE/policy",
+                &commissioner,
+                &json!({"policy": "best_price"}),
+            )
+            .await;
+        assert_eq!(s, 404);
+        // 40 quality points at 100p and 7 days sooner at 200p outweigh £40.
+        let (s, set) = app
+            .put(
+                "/v1/areas/SY-SHF/policy",
+                &commissioner,
+                &json!({"policy": "best_value", "weights": {"price": 1, "quality": 100, "days": 200}}),
+            )
+            .await;
+        assert_eq!(s, 200, "{set}");
+        assert_eq!(set["weights"]["days"], 200);
+        let o = purchase(&app, "X100008").await;
+        assert_eq!(o["listing_id"], good.as_str(), "best value: {o}");
+        assert_eq!(o["explanation"]["policy"], "best_value");
+        assert_eq!(o["explanation"]["chosen"]["cost"], 34_000 + 3 * 200);
+        assert_eq!(
+            o["explanation"]["runner_up"]["cost"],
+            30_000 + 40 * 100 + 10 * 200
+        );
+    }
+);
+
+both_backends!(
+    concurrent_purchases_never_sell_a_place_twice,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (small_p, small) = provider_with_listing(&app, "CH-S", 20_000, 10, 3, 80).await;
+        let (big_p, big) = provider_with_listing(&app, "CH-B", 40_000, 25, 3, 80).await;
+        let purchases = (0..40).map(|i| {
+            let app = &app;
+            async move { purchase(app, &format!("X3{i:05}")).await }
+        });
+        let orders = futures_util::future::join_all(purchases).await;
+        let on = |l: &str| orders.iter().filter(|o| o["listing_id"] == l).count();
+        assert_eq!(
+            on(&small),
+            10,
+            "exactly the ten places of the cheaper listing"
+        );
+        assert_eq!(on(&big), 25);
+        let unmatched = orders.iter().filter(|o| o["status"] == "unmatched").count();
+        assert_eq!(unmatched, 5);
+        assert_eq!(free_places(&app, &small_p, &small).await, vec![0]);
+        assert_eq!(free_places(&app, &big_p, &big).await, vec![0]);
+        let (_, offers) = app
+            .get("/v1/offers?limit=500", &app.provider_token(&small_p))
+            .await;
+        assert_eq!(ids(&offers).len(), 10);
+    }
+);
