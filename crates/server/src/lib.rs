@@ -1,5 +1,6 @@
 //! The Provider Hub server: configuration, start-up and the command-line tools.
 
+pub mod cli;
 pub mod config;
 pub mod token;
 pub mod worker;

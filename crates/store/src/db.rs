@@ -179,13 +179,30 @@ fn ensure_parent_dir(path: &Path) -> Result<(), StoreError> {
 }
 
 /// Applies every pending migration of the connection's backend.
+/// On PostgreSQL, server processes starting together take turns: a session advisory
+/// lock is held while migrations run, so two never apply the same one at once.
 pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
-    let applied = match conn {
-        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    /// The advisory lock key of migrations ("hubmigr" as bytes).
+    const MIGRATION_LOCK: i64 = 0x6875_626d_6967_72;
+    match conn {
+        DbConn::Pg(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+            let applied: Result<Vec<String>, String> = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(|m| m.to_string()).collect())
+                .map_err(|e| e.to_string());
+            let unlocked = c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            let applied = applied.map_err(StoreError::Migration)?;
+            unlocked?;
+            Ok(applied)
+        }
+        DbConn::Sqlite(c) => Ok(c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| StoreError::Migration(e.to_string()))?
+            .iter()
+            .map(|m| m.to_string())
+            .collect()),
     }
-    .map_err(|e| StoreError::Migration(e.to_string()))?;
-    Ok(applied.iter().map(|v| v.to_string()).collect())
 }
 
 /// Reverts every applied migration (used by the migration round-trip test and operators).

@@ -1,0 +1,156 @@
+//! The `provider-hub` command line: serve the hub, migrate its database, mint local tokens, write the
+//! OpenAPI document.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::token::{mint, TokenRequest};
+use crate::{Application, Config};
+use clap::{Parser, Subcommand};
+use provider_hub_domain::Role;
+
+#[derive(Parser)]
+#[command(
+    name = "provider-hub",
+    version,
+    about = "Provider Hub: spot-purchasing rehabilitation interventions"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API (migrations are applied first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print a signed token for local use.
+    Token {
+        /// offender_manager, provider, quality, commissioner or admin.
+        #[arg(long)]
+        role: String,
+        /// The area, for an offender_manager (e.g. SY-SHF).
+        #[arg(long)]
+        area: Option<String>,
+        /// The provider id, for a provider.
+        #[arg(long = "provider-id")]
+        provider_id: Option<String>,
+        /// The subject (who the token names); defaults to `local-<role>`.
+        #[arg(long)]
+        sub: Option<String>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 8 * 3600)]
+        ttl: i64,
+    },
+    /// Write the OpenAPI document (default: openapi/openapi.json; `-` for stdout).
+    Openapi {
+        #[arg(default_value = "openapi/openapi.json")]
+        path: PathBuf,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let result = run(Cli::parse().command);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("provider-hub: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), String> {
+    match command {
+        // The document comes from the code alone: no configuration needed.
+        Command::Openapi { path } => write_openapi(&path),
+        Command::Serve => {
+            init_tracing();
+            serve(Config::from_env()?)
+        }
+        Command::Migrate => {
+            init_tracing();
+            let config = Config::from_env()?;
+            crate::open_database(&config)?;
+            println!(
+                "migrations applied to {}",
+                provider_hub_store::db::redact(&config.database_url)
+            );
+            Ok(())
+        }
+        Command::Token {
+            role,
+            area,
+            provider_id,
+            sub,
+            ttl,
+        } => {
+            let role: Role = role.parse()?;
+            let token = mint(
+                &Config::from_env()?,
+                &TokenRequest {
+                    role,
+                    sub: sub.unwrap_or_else(|| format!("local-{role}")),
+                    area,
+                    provider_id,
+                    ttl_seconds: ttl,
+                },
+            )?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+fn write_openapi(path: &std::path::Path) -> Result<(), String> {
+    let json = provider_hub_api::openapi()
+        .to_pretty_json()
+        .map_err(|e| format!("cannot render the OpenAPI document: {e}"))?;
+    if path.as_os_str() == "-" {
+        println!("{json}");
+        return Ok(());
+    }
+    std::fs::write(path, format!("{json}\n"))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    let system = actix_web::rt::System::new();
+    system.block_on(async move {
+        let app = Application::build(&config)?;
+        let host = config.listen.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+        let base = format!("http://{host}:{}", app.port());
+        tracing::info!(
+            listen = %config.listen,
+            database = %provider_hub_store::db::redact(&config.database_url),
+            "Provider Hub is listening"
+        );
+        println!("Provider Hub listening on {base}");
+        println!("  database: {}", provider_hub_store::db::redact(&config.database_url));
+        println!("  API docs: {base}/docs/  (OpenAPI: {base}/v1/openapi.json)");
+        if config.uses_shared_secret() {
+            println!("  a token:  provider-hub token --role quality   (or: cargo run --release -- token --role quality)");
+        } else {
+            println!("  tokens:   from your identity provider (issuer {}, audience {})", config.jwt_issuer, config.jwt_audience);
+        }
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("HUB_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = std::env::var("HUB_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
