@@ -183,7 +183,7 @@ fn ensure_parent_dir(path: &Path) -> Result<(), StoreError> {
 /// lock is held while migrations run, so two never apply the same one at once.
 pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
     /// The advisory lock key of migrations ("hubmigr" as bytes).
-    const MIGRATION_LOCK: i64 = 0x6875_626d_6967_72;
+    const MIGRATION_LOCK: i64 = 0x0068_7562_6d69_6772;
     match conn {
         DbConn::Pg(c) => {
             c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
