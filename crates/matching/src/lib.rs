@@ -233,13 +233,8 @@ pub struct Explanation {
     pub no_candidate_reason: Option<String>,
 }
 
-/// Checks every rule for one listing; the candidate it makes, or the first rule it fails.
-pub fn evaluate(
-    request: &Request,
-    listing: &Listing,
-    market: &Market,
-    policy: Policy,
-) -> Result<Candidate, Rule> {
+/// Rules 1–5: everything that does not depend on which place is taken.
+fn static_rules(request: &Request, listing: &Listing, market: &Market) -> Result<(), Rule> {
     if !(listing.published && listing.specification_published) {
         return Err(Rule::Published);
     }
@@ -255,14 +250,6 @@ pub fn evaluate(
     // Membership and age are judged over [today, required_by]; a required-by date already
     // past leaves no free place, and rule 6 says so.
     let window_end = request.required_by.max(today);
-    let qualifying = |on: NaiveDate| {
-        listing
-            .accreditations
-            .iter()
-            .filter(|a| a.category == request.category && a.qualifies(market.threshold, on))
-            .map(|a| a.score)
-            .max()
-    };
     // A member at some time in the window [today, required_by].
     let member_in_window = listing.provider_standing == Standing::Active
         && listing.accreditations.iter().any(|a| {
@@ -290,14 +277,48 @@ pub fn evaluate(
     {
         return Err(Rule::Eligibility);
     }
+    Ok(())
+}
+
+/// Rule 6 for one start date: free, within `[today, required_by]`, the person of age on
+/// it and the provider a member on it. The provider's quality score that day, if so.
+fn usable_slot(request: &Request, listing: &Listing, market: &Market, slot: &Slot) -> Option<u8> {
+    if slot.free == 0 || slot.starts_on < market.today || slot.starts_on > request.required_by {
+        return None;
+    }
+    let person = &request.person;
+    if !listing
+        .eligibility
+        .admits_person(person.sex, age_on(person.date_of_birth, slot.starts_on))
+    {
+        return None;
+    }
+    listing
+        .accreditations
+        .iter()
+        .filter(|a| a.category == request.category && a.qualifies(market.threshold, slot.starts_on))
+        .map(|a| a.score)
+        .max()
+}
+
+/// Days from today to a start date.
+fn days_between(today: NaiveDate, starts_on: NaiveDate) -> u32 {
+    u32::try_from((starts_on - today).num_days()).unwrap_or(u32::MAX)
+}
+
+/// Checks every rule for one listing; the candidate it makes, or the first rule it fails.
+pub fn evaluate(
+    request: &Request,
+    listing: &Listing,
+    market: &Market,
+    policy: Policy,
+) -> Result<Candidate, Rule> {
+    static_rules(request, listing, market)?;
+    let today = market.today;
     let start = listing
         .slots
         .iter()
-        .filter(|s| s.free > 0 && s.starts_on >= today && s.starts_on <= request.required_by)
-        .filter(|s| {
-            eligibility.admits_person(person.sex, age_on(person.date_of_birth, s.starts_on))
-        })
-        .filter_map(|s| qualifying(s.starts_on).map(|score| (s.starts_on, score)))
+        .filter_map(|s| usable_slot(request, listing, market, s).map(|score| (s.starts_on, score)))
         .min_by_key(|(on, _)| *on);
     let Some((starts_on, quality_score)) = start else {
         return Err(Rule::FreePlace);
@@ -308,7 +329,7 @@ pub fn evaluate(
     if request.excluded_listings.contains(&listing.id) {
         return Err(Rule::NotDeclined);
     }
-    let days_to_start = u32::try_from((starts_on - today).num_days()).unwrap_or(u32::MAX);
+    let days_to_start = days_between(today, starts_on);
     Ok(Candidate {
         listing_id: listing.id.clone(),
         provider_id: listing.provider_id.clone(),
@@ -377,6 +398,8 @@ pub fn place<'a>(
         no_candidate_reason,
     }
 }
+
+pub mod batch;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,323 @@
+//! Batch matching (SPEC.md §4): many orders placed at once so that as many as possible
+//! are placed and, among such placements, the total cost (price plus the policy's
+//! penalties) is minimal under the capacity of every start date. Exact, not greedy:
+//! a minimum-cost maximum flow by successive shortest paths with potentials.
+//!
+//! The market has structure a general solver does not use: orders with the same
+//! candidate places at the same costs are interchangeable. They become one supply node
+//! carrying all of them, so the flow network has one node per *kind* of order rather
+//! than per order, and one augmentation can place many orders at once.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{days_between, static_rules, usable_slot, Listing, Market, Policy, Request};
+
+/// One start date of one listing, with the places the batch may fill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Place {
+    pub listing_id: String,
+    pub provider_id: String,
+    pub starts_on: NaiveDate,
+    pub price_pence: i64,
+    pub capacity: u32,
+}
+
+/// A place an order may take, and what it costs by the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Choice {
+    /// Index into `Instance::places`.
+    pub place: usize,
+    pub cost: i64,
+    /// The provider's quality score on the start date (a tie-break: higher first).
+    pub quality: u8,
+}
+
+/// A batch to solve: each order's options, and the places.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    /// Order ids in arrival order (the order greedy placement follows).
+    pub orders: Vec<String>,
+    /// For each order, the places it may take.
+    pub options: Vec<Vec<Choice>>,
+    pub places: Vec<Place>,
+}
+
+/// Where each order goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Solution {
+    /// For each order (as in `Instance::orders`), the index of its place, if placed.
+    pub assignment: Vec<Option<usize>>,
+    pub placed: usize,
+    /// The sum of the placed orders' costs.
+    pub cost: i64,
+}
+
+impl Instance {
+    /// Builds the batch from orders and the market: every place each order may take by
+    /// the rules of SPEC.md §4, priced by the policy.
+    pub fn build(
+        requests: &[(String, Request)],
+        listings: &[Listing],
+        market: &Market,
+        policy: Policy,
+    ) -> Self {
+        let mut places = Vec::new();
+        // For each listing, the index of its first place; its places follow in slot order.
+        let mut first = Vec::with_capacity(listings.len());
+        for listing in listings {
+            first.push(places.len());
+            for slot in &listing.slots {
+                places.push(Place {
+                    listing_id: listing.id.clone(),
+                    provider_id: listing.provider_id.clone(),
+                    starts_on: slot.starts_on,
+                    price_pence: listing.price_pence,
+                    capacity: slot.free,
+                });
+            }
+        }
+        let mut orders = Vec::with_capacity(requests.len());
+        let mut all_options = Vec::with_capacity(requests.len());
+        for (id, request) in requests {
+            let mut options = Vec::new();
+            for (l, listing) in listings.iter().enumerate() {
+                if static_rules(request, listing, market).is_err()
+                    || listing.price_pence > listing.price_cap_pence
+                    || request.excluded_listings.contains(&listing.id)
+                {
+                    continue;
+                }
+                for (k, slot) in listing.slots.iter().enumerate() {
+                    if let Some(quality) = usable_slot(request, listing, market, slot) {
+                        options.push(Choice {
+                            place: first[l] + k,
+                            cost: policy.cost(
+                                listing.price_pence,
+                                quality,
+                                days_between(market.today, slot.starts_on),
+                            ),
+                            quality,
+                        });
+                    }
+                }
+            }
+            options.sort();
+            orders.push(id.clone());
+            all_options.push(options);
+        }
+        Instance {
+            orders,
+            options: all_options,
+            places,
+        }
+    }
+
+    /// The single-order rule's preference between two options: lower cost, higher
+    /// quality, earlier start, lower listing id (SPEC.md §4).
+    fn preference(&self, a: &Choice, b: &Choice) -> std::cmp::Ordering {
+        let (pa, pb) = (&self.places[a.place], &self.places[b.place]);
+        a.cost
+            .cmp(&b.cost)
+            .then(b.quality.cmp(&a.quality))
+            .then(pa.starts_on.cmp(&pb.starts_on))
+            .then(pa.listing_id.cmp(&pb.listing_id))
+            .then(a.place.cmp(&b.place))
+    }
+
+    fn solution(&self, assignment: Vec<Option<usize>>) -> Solution {
+        let mut cost = 0i64;
+        let mut placed = 0;
+        for (o, place) in assignment.iter().enumerate() {
+            if let Some(p) = place {
+                placed += 1;
+                cost += self.options[o]
+                    .iter()
+                    .find(|x| x.place == *p)
+                    .map_or(0, |x| x.cost);
+            }
+        }
+        Solution {
+            assignment,
+            placed,
+            cost,
+        }
+    }
+}
+
+/// Places the orders one by one in arrival order, each taking its own best option among
+/// the places left: what the hub does at the point of need.
+pub fn greedy(instance: &Instance) -> Solution {
+    let mut left: Vec<u32> = instance.places.iter().map(|p| p.capacity).collect();
+    let mut assignment = Vec::with_capacity(instance.orders.len());
+    for options in &instance.options {
+        let best = options
+            .iter()
+            .filter(|o| left[o.place] > 0)
+            .min_by(|a, b| instance.preference(a, b));
+        match best {
+            Some(o) => {
+                left[o.place] -= 1;
+                assignment.push(Some(o.place));
+            }
+            None => assignment.push(None),
+        }
+    }
+    instance.solution(assignment)
+}
+
+struct Edge {
+    to: usize,
+    cap: i64,
+    cost: i64,
+}
+
+/// A flow network in edge-pair form: edge `e` and its residual twin `e ^ 1`.
+struct Network {
+    edges: Vec<Edge>,
+    out: Vec<Vec<usize>>,
+}
+
+impl Network {
+    fn new(nodes: usize) -> Self {
+        Network {
+            edges: Vec::new(),
+            out: vec![Vec::new(); nodes],
+        }
+    }
+
+    fn add(&mut self, from: usize, to: usize, cap: i64, cost: i64) -> usize {
+        let e = self.edges.len();
+        self.edges.push(Edge { to, cap, cost });
+        self.edges.push(Edge {
+            to: from,
+            cap: 0,
+            cost: -cost,
+        });
+        self.out[from].push(e);
+        self.out[to].push(e + 1);
+        e
+    }
+
+    /// Minimum-cost maximum flow from `s` to `t` by successive shortest paths (Dijkstra on
+    /// reduced costs; all costs start non-negative, so zero potentials are valid).
+    fn min_cost_max_flow(&mut self, s: usize, t: usize) {
+        let n = self.out.len();
+        let mut potential = vec![0i64; n];
+        let mut dist = vec![i64::MAX; n];
+        let mut via = vec![usize::MAX; n];
+        let mut done = vec![false; n];
+        let mut heap = BinaryHeap::new();
+        loop {
+            dist.iter_mut().for_each(|d| *d = i64::MAX);
+            done.iter_mut().for_each(|d| *d = false);
+            dist[s] = 0;
+            heap.clear();
+            heap.push(Reverse((0i64, s)));
+            while let Some(Reverse((d, v))) = heap.pop() {
+                if done[v] {
+                    continue;
+                }
+                done[v] = true;
+                if v == t {
+                    break;
+                }
+                for &e in &self.out[v] {
+                    let edge = &self.edges[e];
+                    if edge.cap == 0 || done[edge.to] {
+                        continue;
+                    }
+                    let nd = d + edge.cost + potential[v] - potential[edge.to];
+                    if nd < dist[edge.to] {
+                        dist[edge.to] = nd;
+                        via[edge.to] = e;
+                        heap.push(Reverse((nd, edge.to)));
+                    }
+                }
+            }
+            if !done[t] {
+                return;
+            }
+            // Nodes settled before the sink move by their distance, the rest by the
+            // sink's: reduced costs stay non-negative.
+            let dt = dist[t];
+            for v in 0..n {
+                potential[v] += if done[v] { dist[v] } else { dt };
+            }
+            let mut push = i64::MAX;
+            let mut v = t;
+            while v != s {
+                let e = via[v];
+                push = push.min(self.edges[e].cap);
+                v = self.edges[e ^ 1].to;
+            }
+            let mut v = t;
+            while v != s {
+                let e = via[v];
+                self.edges[e].cap -= push;
+                self.edges[e ^ 1].cap += push;
+                v = self.edges[e ^ 1].to;
+            }
+        }
+    }
+}
+
+/// The exact batch: the most orders placed, and among such placements the least total
+/// cost. Deterministic: the same instance gives the same assignment.
+pub fn solve(instance: &Instance) -> Solution {
+    // Orders with identical options are one kind; BTreeMap keeps the kinds in a fixed order.
+    let mut kinds: BTreeMap<&[Choice], Vec<usize>> = BTreeMap::new();
+    for (o, options) in instance.options.iter().enumerate() {
+        if !options.is_empty() {
+            kinds.entry(options.as_slice()).or_default().push(o);
+        }
+    }
+    let kinds: Vec<(&[Choice], Vec<usize>)> = kinds.into_iter().collect();
+    let k = kinds.len();
+    let p = instance.places.len();
+    let (source, sink) = (0, k + p + 1);
+    let mut net = Network::new(k + p + 2);
+    let mut kind_edges: Vec<Vec<(usize, Choice)>> = Vec::with_capacity(k);
+    for (i, (options, members)) in kinds.iter().enumerate() {
+        let size = members.len() as i64;
+        net.add(source, 1 + i, size, 0);
+        kind_edges.push(
+            options
+                .iter()
+                .map(|o| (net.add(1 + i, 1 + k + o.place, size, o.cost), *o))
+                .collect(),
+        );
+    }
+    for (j, place) in instance.places.iter().enumerate() {
+        if place.capacity > 0 {
+            net.add(1 + k + j, sink, i64::from(place.capacity), 0);
+        }
+    }
+    net.min_cost_max_flow(source, sink);
+
+    // Hand each kind's places to its orders, the kind's best places to its earliest orders.
+    let mut assignment = vec![None; instance.orders.len()];
+    for ((_, members), edges) in kinds.iter().zip(&kind_edges) {
+        let mut given: Vec<(Choice, i64)> = edges
+            .iter()
+            .map(|(e, o)| (*o, net.edges[e ^ 1].cap))
+            .filter(|(_, flow)| *flow > 0)
+            .collect();
+        given.sort_by(|a, b| instance.preference(&a.0, &b.0));
+        let mut members = members.iter();
+        for (option, flow) in given {
+            for _ in 0..flow {
+                if let Some(o) = members.next() {
+                    assignment[*o] = Some(option.place);
+                }
+            }
+        }
+    }
+    instance.solution(assignment)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,313 @@
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use proptest::prelude::*;
+use provider_hub_domain::need::{RiskOfHarm, Sex};
+use provider_hub_domain::provider::{Accreditation, Standing};
+use provider_hub_domain::specification::Eligibility;
+use provider_hub_domain::Category;
+
+use super::*;
+use crate::{evaluate, place, Person, Slot, Weights};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+/// A small abstract instance: `capacities[p]` places; each order's options as
+/// (place, cost).
+fn instance(capacities: &[u32], orders: &[Vec<(usize, i64)>]) -> Instance {
+    Instance {
+        orders: (0..orders.len()).map(|i| format!("ord_{i:03}")).collect(),
+        options: orders
+            .iter()
+            .map(|o| {
+                let mut options: Vec<Choice> = o
+                    .iter()
+                    .map(|(place, cost)| Choice {
+                        place: *place,
+                        cost: *cost,
+                        quality: 80,
+                    })
+                    .collect();
+                options.sort();
+                options.dedup_by_key(|c| c.place);
+                options
+            })
+            .collect(),
+        places: capacities
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Place {
+                listing_id: format!("lst_{i:03}"),
+                provider_id: format!("prv_{i:03}"),
+                starts_on: d("2026-12-01"),
+                price_pence: 0,
+                capacity: *c,
+            })
+            .collect(),
+    }
+}
+
+/// Every assignment by exhaustive search: the most orders placed, then the least cost.
+fn brute_force(instance: &Instance) -> (usize, i64) {
+    fn go(
+        i: &Instance,
+        o: usize,
+        left: &mut Vec<u32>,
+        placed: usize,
+        cost: i64,
+        best: &mut (usize, i64),
+    ) {
+        if o == i.orders.len() {
+            if placed > best.0 || (placed == best.0 && cost < best.1) {
+                *best = (placed, cost);
+            }
+            return;
+        }
+        go(i, o + 1, left, placed, cost, best);
+        for c in &i.options[o] {
+            if left[c.place] > 0 {
+                left[c.place] -= 1;
+                go(i, o + 1, left, placed + 1, cost + c.cost, best);
+                left[c.place] += 1;
+            }
+        }
+    }
+    let mut left: Vec<u32> = instance.places.iter().map(|p| p.capacity).collect();
+    let mut best = (0, i64::MAX);
+    go(instance, 0, &mut left, 0, 0, &mut best);
+    if best.0 == 0 {
+        best.1 = 0;
+    }
+    best
+}
+
+/// Each order is placed only where it may go, and no place is over-filled.
+fn feasible(instance: &Instance, solution: &Solution) -> bool {
+    let mut used = vec![0u32; instance.places.len()];
+    for (o, p) in solution.assignment.iter().enumerate() {
+        if let Some(p) = p {
+            if !instance.options[o].iter().any(|c| c.place == *p) {
+                return false;
+            }
+            used[*p] += 1;
+        }
+    }
+    used.iter()
+        .zip(&instance.places)
+        .all(|(u, p)| *u <= p.capacity)
+        && solution.placed == solution.assignment.iter().flatten().count()
+}
+
+fn small_instance() -> impl Strategy<Value = Instance> {
+    (1usize..=4)
+        .prop_flat_map(|places| {
+            (
+                proptest::collection::vec(0u32..=2, places),
+                proptest::collection::vec(
+                    proptest::collection::vec((0..places, 0i64..100), 0..=3),
+                    1..=6,
+                ),
+            )
+        })
+        .prop_map(|(capacities, orders)| instance(&capacities, &orders))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn the_batch_is_the_exhaustive_optimum_and_never_worse_than_greedy(i in small_instance()) {
+        let batch = solve(&i);
+        let greedy = greedy(&i);
+        prop_assert!(feasible(&i, &batch));
+        prop_assert!(feasible(&i, &greedy));
+        prop_assert_eq!((batch.placed, batch.cost), brute_force(&i));
+        prop_assert!(batch.placed >= greedy.placed);
+        if batch.placed == greedy.placed {
+            prop_assert!(batch.cost <= greedy.cost);
+        }
+        prop_assert_eq!(solve(&i), batch, "deterministic");
+    }
+}
+
+#[test]
+fn the_batch_beats_arrival_order_where_greedy_blocks_a_later_order() {
+    // Order 0 may go to A (cost 10) or B (cost 12); order 1 only to A (cost 10). Greedy
+    // gives A to order 0 and leaves order 1 out; the batch places both.
+    let i = instance(&[1, 1], &[vec![(0, 10), (1, 12)], vec![(0, 10)]]);
+    let g = greedy(&i);
+    assert_eq!((g.placed, g.cost), (1, 10));
+    let b = solve(&i);
+    assert_eq!(b.assignment, vec![Some(1), Some(0)]);
+    assert_eq!((b.placed, b.cost), (2, 22));
+    // Same count, lower cost: order 0 prefers A by 1p, order 1 saves 50p there.
+    let i = instance(&[1, 1], &[vec![(0, 10), (1, 11)], vec![(0, 10), (1, 60)]]);
+    assert_eq!((greedy(&i).placed, greedy(&i).cost), (2, 70));
+    assert_eq!((solve(&i).placed, solve(&i).cost), (2, 21));
+}
+
+#[test]
+fn interchangeable_orders_share_places_in_arrival_order() {
+    // Five orders of one kind, two cheap places and two dear: the first two orders get
+    // the cheap ones; one order is left out.
+    let options = vec![(0, 100), (1, 300)];
+    let i = instance(&[2, 2], &vec![options; 5]);
+    let b = solve(&i);
+    assert_eq!(b.assignment, vec![Some(0), Some(0), Some(1), Some(1), None]);
+    assert_eq!((b.placed, b.cost), (4, 800));
+}
+
+// Instances built from the rules: every option the batch may use is one the single-order
+// engine accepts, and greedy over the options is the single-order engine in sequence.
+
+fn market() -> Market {
+    Market {
+        today: d("2026-11-23"),
+        threshold: 60,
+    }
+}
+
+fn arb_listing(i: usize) -> impl Strategy<Value = Listing> {
+    (
+        any::<bool>(),
+        0usize..3,
+        prop_oneof![Just(vec![Sex::Male, Sex::Female]), Just(vec![Sex::Female])],
+        40u8..=100,
+        proptest::collection::vec((0i64..30, 0u32..3), 1..3),
+        20_000i64..70_000,
+        any::<bool>(),
+    )
+        .prop_map(
+            move |(published, area, sexes, score, slots, price, suspended)| Listing {
+                id: format!("lst_{i:03}"),
+                provider_id: format!("prv_{i:03}"),
+                published: published || i % 2 == 0,
+                specification_published: true,
+                category: Category::UnpaidWork,
+                specification_code: "UPW".into(),
+                eligibility: Eligibility {
+                    sexes,
+                    min_age: 18,
+                    max_age: 65,
+                    max_risk_of_harm: RiskOfHarm::High,
+                    tiers: vec![1, 2, 3],
+                },
+                areas: vec![["SY-SHF", "SY-ROT", "WY-LDS"][area].to_owned()],
+                price_pence: price,
+                price_cap_pence: 60_000,
+                slots: slots
+                    .into_iter()
+                    .map(|(day, free)| Slot {
+                        starts_on: d("2026-11-23") + chrono::Duration::days(day),
+                        free,
+                    })
+                    .collect(),
+                provider_standing: if suspended && i % 3 == 0 {
+                    Standing::Suspended
+                } else {
+                    Standing::Active
+                },
+                accreditations: vec![Accreditation {
+                    category: Category::UnpaidWork,
+                    score,
+                    assessed_on: d("2026-01-01"),
+                    expires_on: d("2026-12-10"),
+                    superseded: false,
+                }],
+            },
+        )
+}
+
+fn arb_request(i: usize) -> impl Strategy<Value = (String, Request)> {
+    (0usize..3, any::<bool>(), 1u8..=4, 5i64..30, 0usize..3).prop_map(
+        move |(area, female, tier, days, declined)| {
+            (
+                format!("ord_{i:03}"),
+                Request {
+                    category: Category::UnpaidWork,
+                    specification_code: None,
+                    area: ["SY-SHF", "SY-ROT", "WY-LDS"][area].to_owned(),
+                    person: Person {
+                        sex: if female { Sex::Female } else { Sex::Male },
+                        date_of_birth: d("1990-01-01"),
+                        risk_of_harm: RiskOfHarm::Medium,
+                        tier,
+                    },
+                    required_by: d("2026-11-23") + chrono::Duration::days(days),
+                    excluded_listings: BTreeSet::from([format!("lst_{declined:03}")]),
+                },
+            )
+        },
+    )
+}
+
+fn arb_market() -> impl Strategy<Value = (Vec<(String, Request)>, Vec<Listing>, Policy)> {
+    (1usize..=6, 1usize..=8, any::<bool>()).prop_flat_map(|(listings, orders, value)| {
+        (
+            (0..orders).map(arb_request).collect::<Vec<_>>(),
+            (0..listings).map(arb_listing).collect::<Vec<_>>(),
+            Just(if value {
+                Policy::BestValue(Weights {
+                    price: 1,
+                    quality: 150,
+                    days: 300,
+                })
+            } else {
+                Policy::BestPrice
+            }),
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn every_option_satisfies_every_rule((requests, listings, policy) in arb_market()) {
+        let i = Instance::build(&requests, &listings, &market(), policy);
+        for (o, options) in i.options.iter().enumerate() {
+            for c in options {
+                let place = &i.places[c.place];
+                let listing = listings.iter().find(|l| l.id == place.listing_id).expect("listing");
+                // The listing with only this start date left is a candidate starting then.
+                let mut only = listing.clone();
+                only.slots.retain(|s| s.starts_on == place.starts_on);
+                let candidate = evaluate(&requests[o].1, &only, &market(), policy);
+                prop_assert!(candidate.is_ok(), "{:?}", candidate);
+                let candidate = candidate.expect("checked");
+                prop_assert_eq!(candidate.starts_on, place.starts_on);
+                prop_assert_eq!(candidate.cost, c.cost);
+            }
+        }
+        // The batch respects capacity and is never worse than arrival order.
+        let batch = solve(&i);
+        let arrival = greedy(&i);
+        prop_assert!(feasible(&i, &batch));
+        prop_assert!(batch.placed >= arrival.placed);
+        if batch.placed == arrival.placed {
+            prop_assert!(batch.cost <= arrival.cost);
+        }
+        if i.orders.len() <= 6 {
+            prop_assert_eq!((batch.placed, batch.cost), brute_force(&i));
+        }
+    }
+
+    #[test]
+    fn greedy_is_the_single_order_engine_in_sequence((requests, listings, policy) in arb_market()) {
+        let i = Instance::build(&requests, &listings, &market(), policy);
+        let g = greedy(&i);
+        let mut market_now = listings.clone();
+        for (o, (_, request)) in requests.iter().enumerate() {
+            let chosen = place(request, &market_now, &market(), policy).chosen;
+            let expected = g.assignment[o].map(|p| (i.places[p].listing_id.clone(), i.places[p].starts_on));
+            prop_assert_eq!(chosen.as_ref().map(|c| (c.listing_id.clone(), c.starts_on)), expected);
+            if let Some(c) = chosen {
+                let listing = market_now.iter_mut().find(|l| l.id == c.listing_id).expect("listing");
+                let slot = listing.slots.iter_mut().find(|s| s.starts_on == c.starts_on && s.free > 0).expect("slot");
+                slot.free -= 1;
+            }
+        }
+    }
+}
