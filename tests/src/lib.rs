@@ -546,3 +546,74 @@ pub fn manager_token(area: &str, sub: &str) -> String {
     c.sub = sub.to_owned();
     sign_hs256(&c, TEST_SECRET)
 }
+
+/// An unpaid-work provider with a listing at `price`, `places` places starting in
+/// `days` days, published; accredited at `score`.
+pub async fn upw_provider(
+    app: &TestApp,
+    registration: &str,
+    price: i64,
+    places: u32,
+    days: i64,
+    score: u8,
+) -> (String, String) {
+    let p = register_provider(app, registration).await;
+    accredit(app, &p, "unpaid_work", score).await;
+    let l = create_listing(app, &p, &listing_body(price)).await;
+    let pt = app.provider_token(&p);
+    let start = app.today() + chrono::Duration::days(days);
+    let (s, body) = app
+        .put(
+            &format!("/v1/listings/{l}/capacity"),
+            &pt,
+            &json!({"slots": [{"starts_on": start.to_string(), "places": places}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = app
+        .post_empty(&format!("/v1/listings/{l}/publish"), &pt)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    (p, l)
+}
+
+/// A case in `area` with an approved assessment that orders unpaid work only, sentenced
+/// today; approves its plan (which matches the order) and returns the order.
+pub async fn purchase(app: &TestApp, area: &str, crn: &str) -> Value {
+    let ann = manager_token(area, "om-ann");
+    let bob = manager_token(area, "om-bob");
+    let (s, body) = app
+        .post(
+            "/v1/cases",
+            &ann,
+            &json!({"crn": crn, "sex": "male", "date_of_birth": "1990-04-01", "area": area}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let mut assessment = assessment_body(&format!("OASYS-{crn}"), crn);
+    assessment["sentence_date"] = json!(app.today().to_string());
+    assessment["requirements"] = json!([{"type": "unpaid_work", "hours": 120}]);
+    for need in assessment["needs"].as_array_mut().expect("needs") {
+        need["linked_to_offending"] = json!(false);
+    }
+    let (s, a) = app.post("/v1/assessments", &ann, &assessment).await;
+    assert_eq!(s, 201, "{a}");
+    let id = a["id"].as_str().expect("id");
+    app.post_empty(&format!("/v1/assessments/{id}/submit"), &ann)
+        .await;
+    let (s, body) = app
+        .post_empty(&format!("/v1/assessments/{id}/approve"), &bob)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (_, plan) = app
+        .get(&format!("/v1/assessments/{id}/sentence-plan"), &ann)
+        .await;
+    let plan_id = plan["id"].as_str().expect("plan");
+    let (s, approval) = app
+        .post_empty(&format!("/v1/sentence-plans/{plan_id}/approve"), &ann)
+        .await;
+    assert_eq!(s, 200, "{approval}");
+    let orders = approval["orders"].as_array().expect("orders");
+    assert_eq!(orders.len(), 1, "{approval}");
+    orders[0].clone()
+}

@@ -49,7 +49,8 @@ struct Rule {
     /// listing, `{draft}` its draft listing, `{case}` a case of SY-SHF, `{assessment}` a draft
     /// assessment of it and `{submitted}` a submitted one (both by another manager), `{plan}`
     /// the sentence plan of a third, approved, `{order}` an order its approval created and
-    /// `{offer}` that order's offer to the seeded provider; `{offer2}` another such offer.
+    /// `{offer}` that order's offer to the seeded provider; `{offer2}` another such offer;
+    /// `{run}` a batch matching run.
     /// Rows run in order.
     path: &'static str,
     access: Access,
@@ -485,6 +486,22 @@ const MATRIX: &[Rule] = &[
         body: || Some(json!({"reason": "sentence varied on appeal"})),
     },
     Rule {
+        method: "POST",
+        template: "/v1/matching/runs",
+        path: "/v1/matching/runs",
+        access: Access::Only(&["commissioner"]),
+        owner: Owner::Hub,
+        body: || Some(json!({"area": "SY-SHF"})),
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/matching/runs/{id}",
+        path: "/v1/matching/runs/{run}",
+        access: Access::Only(&["commissioner", "quality"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
         method: "GET",
         template: "/v1/lead-times",
         path: "/v1/lead-times",
@@ -544,6 +561,7 @@ struct Seeded {
     order: String,
     offer: String,
     offer2: String,
+    run: String,
 }
 
 impl Seeded {
@@ -560,6 +578,7 @@ impl Seeded {
             .replace("{order}", &self.order)
             .replace("{offer2}", &self.offer2)
             .replace("{offer}", &self.offer)
+            .replace("{run}", &self.run)
     }
 
     /// A token for a role; a provider's acts for the seeded provider.
@@ -677,6 +696,11 @@ async fn seed(app: &TestApp) -> Seeded {
             .to_owned();
         approved.push((plan, order, offer));
     }
+    let (s, run) = app
+        .post("/v1/matching/runs", &app.token("commissioner"), &json!({}))
+        .await;
+    assert_eq!(s, 201, "{run}");
+    let run = run["id"].as_str().expect("run").to_owned();
     let (_, _, offer2) = approved.pop().unwrap_or_default();
     let (plan, order, offer) = approved.pop().unwrap_or_default();
     Seeded {
@@ -691,6 +715,7 @@ async fn seed(app: &TestApp) -> Seeded {
         order,
         offer,
         offer2,
+        run,
     }
 }
 

@@ -6,81 +6,10 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::Duration;
 use provider_hub_tests::{
-    accredit, both_backends, create_listing, ids, json, listing_body, manager_token,
-    register_provider, seed_market, TestApp,
+    accredit, both_backends, create_listing, ids, json, listing_body, manager_token, purchase,
+    register_provider, seed_market, upw_provider, TestApp,
 };
 use serde_json::Value;
-
-/// An unpaid-work provider with a listing at `price`, `places` places starting in
-/// `days` days, published; accredited at `score`.
-async fn provider_with_listing(
-    app: &TestApp,
-    registration: &str,
-    price: i64,
-    places: u32,
-    days: i64,
-    score: u8,
-) -> (String, String) {
-    let p = register_provider(app, registration).await;
-    accredit(app, &p, "unpaid_work", score).await;
-    let l = create_listing(app, &p, &listing_body(price)).await;
-    let pt = app.provider_token(&p);
-    let start = app.today() + Duration::days(days);
-    let (s, body) = app
-        .put(
-            &format!("/v1/listings/{l}/capacity"),
-            &pt,
-            &json!({"slots": [{"starts_on": start.to_string(), "places": places}]}),
-        )
-        .await;
-    assert_eq!(s, 200, "{body}");
-    let (s, body) = app
-        .post_empty(&format!("/v1/listings/{l}/publish"), &pt)
-        .await;
-    assert_eq!(s, 200, "{body}");
-    (p, l)
-}
-
-/// A case with an approved assessment that orders unpaid work only, sentenced today;
-/// approves its plan and returns the unpaid-work order.
-async fn purchase(app: &TestApp, crn: &str) -> Value {
-    let ann = manager_token("SY-SHF", "om-ann");
-    let bob = manager_token("SY-SHF", "om-bob");
-    let (s, body) = app
-        .post(
-            "/v1/cases",
-            &ann,
-            &json!({"crn": crn, "sex": "male", "date_of_birth": "1990-04-01", "area": "SY-SHF"}),
-        )
-        .await;
-    assert_eq!(s, 201, "{body}");
-    let mut assessment = provider_hub_tests::assessment_body(&format!("OASYS-{crn}"), crn);
-    assessment["sentence_date"] = json!(app.today().to_string());
-    assessment["requirements"] = json!([{"type": "unpaid_work", "hours": 120}]);
-    for need in assessment["needs"].as_array_mut().expect("needs") {
-        need["linked_to_offending"] = json!(false);
-    }
-    let (s, a) = app.post("/v1/assessments", &ann, &assessment).await;
-    assert_eq!(s, 201, "{a}");
-    let id = a["id"].as_str().expect("id");
-    app.post_empty(&format!("/v1/assessments/{id}/submit"), &ann)
-        .await;
-    let (s, body) = app
-        .post_empty(&format!("/v1/assessments/{id}/approve"), &bob)
-        .await;
-    assert_eq!(s, 200, "{body}");
-    let (_, plan) = app
-        .get(&format!("/v1/assessments/{id}/sentence-plan"), &ann)
-        .await;
-    let plan_id = plan["id"].as_str().expect("plan");
-    let (s, approval) = app
-        .post_empty(&format!("/v1/sentence-plans/{plan_id}/approve"), &ann)
-        .await;
-    assert_eq!(s, 200, "{approval}");
-    let orders = approval["orders"].as_array().expect("orders");
-    assert_eq!(orders.len(), 1, "{approval}");
-    orders[0].clone()
-}
 
 async fn order(app: &TestApp, id: &str) -> Value {
     let (s, order) = app
@@ -129,8 +58,8 @@ both_backends!(
     an_offer_accepted_commits_the_start_date,
     |app: TestApp| async move {
         seed_market(&app).await;
-        let (p, l) = provider_with_listing(&app, "CH-A", 40_000, 3, 4, 80).await;
-        let o = purchase(&app, "X100001").await;
+        let (p, l) = upw_provider(&app, "CH-A", 40_000, 3, 4, 80).await;
+        let o = purchase(&app, "SY-SHF", "X100001").await;
         assert_eq!(o["status"], "offered", "{o}");
         assert_eq!(o["listing_id"], l.as_str());
         assert_eq!(o["provider_id"], p.as_str());
@@ -219,9 +148,9 @@ both_backends!(
     a_declined_offer_is_matched_again_never_to_the_same_listing,
     |app: TestApp| async move {
         seed_market(&app).await;
-        let (cheap_p, cheap_l) = provider_with_listing(&app, "CH-C", 30_000, 2, 3, 80).await;
-        let (dear_p, dear_l) = provider_with_listing(&app, "CH-D", 50_000, 2, 3, 80).await;
-        let o = purchase(&app, "X100002").await;
+        let (cheap_p, cheap_l) = upw_provider(&app, "CH-C", 30_000, 2, 3, 80).await;
+        let (dear_p, dear_l) = upw_provider(&app, "CH-D", 50_000, 2, 3, 80).await;
+        let o = purchase(&app, "SY-SHF", "X100002").await;
         assert_eq!(o["listing_id"], cheap_l.as_str());
         let id = o["id"].as_str().expect("id").to_owned();
         let offer = o["offer"]["id"].as_str().expect("offer").to_owned();
@@ -304,9 +233,9 @@ both_backends!(
     an_expired_offer_releases_its_place_and_the_order_moves_on,
     |app: TestApp| async move {
         seed_market(&app).await;
-        let (first_p, first_l) = provider_with_listing(&app, "CH-E", 30_000, 1, 10, 80).await;
-        let (_, second_l) = provider_with_listing(&app, "CH-F", 35_000, 1, 10, 80).await;
-        let o = purchase(&app, "X100003").await;
+        let (first_p, first_l) = upw_provider(&app, "CH-E", 30_000, 1, 10, 80).await;
+        let (_, second_l) = upw_provider(&app, "CH-F", 35_000, 1, 10, 80).await;
+        let o = purchase(&app, "SY-SHF", "X100003").await;
         assert_eq!(o["listing_id"], first_l.as_str());
         let id = o["id"].as_str().expect("id").to_owned();
         let offer = o["offer"]["id"].as_str().expect("offer").to_owned();
@@ -347,7 +276,7 @@ both_backends!(
     an_unmatched_order_is_placed_when_the_market_changes,
     |app: TestApp| async move {
         seed_market(&app).await;
-        let o = purchase(&app, "X100004").await;
+        let o = purchase(&app, "SY-SHF", "X100004").await;
         assert_eq!(o["status"], "unmatched");
         assert_eq!(
             o["explanation"]["no_candidate_reason"],
@@ -403,8 +332,8 @@ both_backends!(
     cancelling_releases_the_place_and_refuses_what_cannot_be_cancelled,
     |app: TestApp| async move {
         seed_market(&app).await;
-        let (p, l) = provider_with_listing(&app, "CH-X", 30_000, 2, 3, 80).await;
-        let o = purchase(&app, "X100005").await;
+        let (p, l) = upw_provider(&app, "CH-X", 30_000, 2, 3, 80).await;
+        let o = purchase(&app, "SY-SHF", "X100005").await;
         let id = o["id"].as_str().expect("id").to_owned();
         let offer = o["offer"]["id"].as_str().expect("offer").to_owned();
         let ann = manager_token("SY-SHF", "om-ann");
@@ -448,7 +377,7 @@ both_backends!(
         );
 
         // An accepted order can be cancelled too, giving its place back.
-        let o = purchase(&app, "X100006").await;
+        let o = purchase(&app, "SY-SHF", "X100006").await;
         let offer = o["offer"]["id"].as_str().expect("offer");
         let (s, _) = app
             .post_empty(
@@ -475,8 +404,8 @@ both_backends!(
     an_areas_policy_chooses_among_candidates,
     |app: TestApp| async move {
         seed_market(&app).await;
-        let (_, cheap) = provider_with_listing(&app, "CH-P1", 30_000, 5, 10, 60).await;
-        let (_, good) = provider_with_listing(&app, "CH-P2", 34_000, 5, 3, 100).await;
+        let (_, cheap) = upw_provider(&app, "CH-P1", 30_000, 5, 10, 60).await;
+        let (_, good) = upw_provider(&app, "CH-P2", 34_000, 5, 3, 100).await;
         let (s, policy) = app
             .get("/v1/areas/SY-SHF/policy", &app.token("offender_manager"))
             .await;
@@ -485,7 +414,7 @@ both_backends!(
             (policy["policy"].as_str(), &policy["weights"]),
             (Some("best_price"), &Value::Null)
         );
-        let o = purchase(&app, "X100007").await;
+        let o = purchase(&app, "SY-SHF", "X100007").await;
         assert_eq!(o["listing_id"], cheap.as_str(), "best price");
 
         let commissioner = app.token("commissioner");
@@ -528,7 +457,7 @@ both_backends!(
             .await;
         assert_eq!(s, 200, "{set}");
         assert_eq!(set["weights"]["days"], 200);
-        let o = purchase(&app, "X100008").await;
+        let o = purchase(&app, "SY-SHF", "X100008").await;
         assert_eq!(o["listing_id"], good.as_str(), "best value: {o}");
         assert_eq!(o["explanation"]["policy"], "best_value");
         assert_eq!(o["explanation"]["chosen"]["cost"], 34_000 + 3 * 200);
@@ -543,11 +472,11 @@ both_backends!(
     concurrent_purchases_never_sell_a_place_twice,
     |app: TestApp| async move {
         seed_market(&app).await;
-        let (small_p, small) = provider_with_listing(&app, "CH-S", 20_000, 10, 3, 80).await;
-        let (big_p, big) = provider_with_listing(&app, "CH-B", 40_000, 25, 3, 80).await;
+        let (small_p, small) = upw_provider(&app, "CH-S", 20_000, 10, 3, 80).await;
+        let (big_p, big) = upw_provider(&app, "CH-B", 40_000, 25, 3, 80).await;
         let purchases = (0..40).map(|i| {
             let app = &app;
-            async move { purchase(app, &format!("X3{i:05}")).await }
+            async move { purchase(app, "SY-SHF", &format!("X3{i:05}")).await }
         });
         let orders = futures_util::future::join_all(purchases).await;
         let on = |l: &str| orders.iter().filter(|o| o["listing_id"] == l).count();

@@ -15,6 +15,7 @@ pub mod orders;
 pub mod pagination;
 pub mod plans;
 pub mod providers;
+pub mod runs;
 pub mod specifications;
 pub mod state;
 
@@ -54,6 +55,7 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "sentence plans", description = "Costed sentence plans, whose approval purchases, and the lead times behind their dates"),
         (name = "orders", description = "Intervention orders, one per approved plan item, with where they are placed and why"),
         (name = "offers", description = "Orders offered to providers, waiting for their answer"),
+        (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
     )
 )]
 struct ApiDoc;
@@ -86,7 +88,8 @@ where
                 .configure(assessments::configure)
                 .configure(plans::configure)
                 .configure(orders::configure)
-                .configure(offers::configure),
+                .configure(offers::configure)
+                .configure(runs::configure),
         )
 }
 

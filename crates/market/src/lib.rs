@@ -14,6 +14,7 @@ pub mod placement;
 pub mod plans;
 pub mod policies;
 pub mod providers;
+pub mod runs;
 pub mod specifications;
 pub mod supply;
 

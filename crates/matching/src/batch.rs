@@ -58,12 +58,12 @@ pub struct Solution {
 
 impl Instance {
     /// Builds the batch from orders and the market: every place each order may take by
-    /// the rules of SPEC.md §4, priced by the policy.
+    /// the rules of SPEC.md §4, priced by the policy of the order's area (`policy_of`).
     pub fn build(
         requests: &[(String, Request)],
         listings: &[Listing],
         market: &Market,
-        policy: Policy,
+        policy_of: impl Fn(&Request) -> Policy,
     ) -> Self {
         let mut places = Vec::new();
         // For each listing, the index of its first place; its places follow in slot order.
@@ -83,6 +83,7 @@ impl Instance {
         let mut orders = Vec::with_capacity(requests.len());
         let mut all_options = Vec::with_capacity(requests.len());
         for (id, request) in requests {
+            let policy = policy_of(request);
             let mut options = Vec::new();
             for (l, listing) in listings.iter().enumerate() {
                 if static_rules(request, listing, market).is_err()

@@ -183,7 +183,7 @@ fn arb_listing(i: usize) -> impl Strategy<Value = Listing> {
             move |(published, area, sexes, score, slots, price, suspended)| Listing {
                 id: format!("lst_{i:03}"),
                 provider_id: format!("prv_{i:03}"),
-                published: published || i % 2 == 0,
+                published: published || i.is_multiple_of(2),
                 specification_published: true,
                 category: Category::UnpaidWork,
                 specification_code: "UPW".into(),
@@ -204,7 +204,7 @@ fn arb_listing(i: usize) -> impl Strategy<Value = Listing> {
                         free,
                     })
                     .collect(),
-                provider_standing: if suspended && i % 3 == 0 {
+                provider_standing: if suspended && i.is_multiple_of(3) {
                     Standing::Suspended
                 } else {
                     Standing::Active
@@ -266,7 +266,7 @@ proptest! {
 
     #[test]
     fn every_option_satisfies_every_rule((requests, listings, policy) in arb_market()) {
-        let i = Instance::build(&requests, &listings, &market(), policy);
+        let i = Instance::build(&requests, &listings, &market(), |_| policy);
         for (o, options) in i.options.iter().enumerate() {
             for c in options {
                 let place = &i.places[c.place];
@@ -296,7 +296,7 @@ proptest! {
 
     #[test]
     fn greedy_is_the_single_order_engine_in_sequence((requests, listings, policy) in arb_market()) {
-        let i = Instance::build(&requests, &listings, &market(), policy);
+        let i = Instance::build(&requests, &listings, &market(), |_| policy);
         let g = greedy(&i);
         let mut market_now = listings.clone();
         for (o, (_, request)) in requests.iter().enumerate() {

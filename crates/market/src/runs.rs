@@ -1,0 +1,371 @@
+//! Batch matching runs: a commissioner places the open and unmatched orders of an area
+//! (or all areas) at once, at the least total cost, and sees the saving against placing
+//! them one by one in arrival order.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::order::{offer_expiry, OrderStatus};
+use provider_hub_domain::Category;
+use provider_hub_matching::batch::{self, Instance};
+use provider_hub_matching::{place, Candidate, Request};
+use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::listings as listing_store;
+use provider_hub_store::matching::{self as store, RunRow};
+use provider_hub_store::offers::{self as offer_store, OfferRow};
+use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
+use provider_hub_store::{areas, plans, to_utc, write_transaction, DbConn};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::placement::{person_of, policy_of, Settings};
+use crate::{naive, supply, Actor, Error};
+
+/// What to run.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRun {
+    /// Only this area's orders; all areas when absent.
+    #[serde(default)]
+    #[schema(example = "SY-SHF")]
+    pub area: Option<String>,
+}
+
+/// One order placed by a run.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RunPlacement {
+    pub order_id: String,
+    pub listing_id: String,
+    pub provider_id: String,
+    pub starts_on: NaiveDate,
+    pub price_pence: i64,
+    /// What the area's policy counts: the price plus its penalties.
+    pub cost: i64,
+    pub offer_id: String,
+}
+
+/// The same orders placed one by one in arrival order, for comparison.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Baseline {
+    pub placed: u32,
+    pub cost: i64,
+}
+
+/// A batch matching run.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RunView {
+    pub id: String,
+    /// The area run for; absent for all areas.
+    pub area: Option<String>,
+    /// Open and unmatched orders looked at.
+    pub orders_considered: u32,
+    pub placed: u32,
+    /// The sum of the placed orders' costs (price plus the policy's penalties).
+    pub total_cost: i64,
+    /// Arrival-order placement of the same orders on the same market.
+    pub one_by_one: Baseline,
+    /// `one_by_one.cost − total_cost` when both place the same number of orders; when the
+    /// batch places more, the extra orders' cost is in `total_cost` and this may be negative.
+    pub saving: i64,
+    pub placements: Vec<RunPlacement>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::corrupt(what, e)
+}
+
+fn view(row: RunRow) -> Result<RunView, Error> {
+    let placements: Vec<RunPlacement> = serde_json::from_str(&row.placements)
+        .map_err(|e| corrupt("matching_runs.placements", e))?;
+    let count = |n: i32| u32::try_from(n).map_err(|e| corrupt("matching_runs counts", e));
+    Ok(RunView {
+        orders_considered: count(row.orders_considered)?,
+        placed: count(row.placed)?,
+        total_cost: row.total_cost_pence,
+        one_by_one: Baseline {
+            placed: count(row.greedy_placed)?,
+            cost: row.greedy_cost_pence,
+        },
+        saving: row.greedy_cost_pence - row.total_cost_pence,
+        placements,
+        id: row.id,
+        area: row.area_code,
+        created_by: row.created_by,
+        created_at: to_utc(row.created_at),
+    })
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> Result<RunView, Error> {
+    view(store::find_run(conn, id)?.ok_or_else(|| Error::NotFound(format!("matching run {id}")))?)
+}
+
+/// One category's orders, solved.
+struct Solved {
+    orders: Vec<OrderRow>,
+    requests: Vec<(String, Request)>,
+    instance: Instance,
+    solution: batch::Solution,
+    baseline: batch::Solution,
+    listings: Vec<provider_hub_matching::Listing>,
+    market: provider_hub_matching::Market,
+    policies: BTreeMap<String, provider_hub_matching::Policy>,
+}
+
+/// Runs batch matching in one transaction: places are reserved, offers made and orders
+/// moved exactly as single placements do, and the run is recorded.
+pub fn run(
+    conn: &mut DbConn,
+    actor: &Actor,
+    new: NewRun,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<RunView, Error> {
+    let today = now.date_naive();
+    write_transaction(conn, |conn| {
+        if let Some(area) = &new.area {
+            areas::find(conn, area)?.ok_or_else(|| Error::NotFound(format!("area {area}")))?;
+        }
+        // Open and unmatched orders, by category: a category is one market, shared by
+        // every area (each order is priced by its own area's policy).
+        let mut groups: BTreeMap<String, Vec<OrderRow>> = BTreeMap::new();
+        let mut considered = 0u32;
+        for status in [OrderStatus::Open, OrderStatus::Unmatched] {
+            for id in order_store::ids_in_status(conn, status, None, new.area.as_deref(), 100_000)?
+            {
+                let order = order_store::find(conn, &id)?
+                    .ok_or_else(|| corrupt("orders", "vanished inside the transaction"))?;
+                considered += 1;
+                groups
+                    .entry(order.category.clone())
+                    .or_default()
+                    .push(order);
+            }
+        }
+        let mut solved = Vec::new();
+        for (category, mut orders) in groups {
+            orders.sort_by(|a, b| a.id.cmp(&b.id));
+            let category: Category = category
+                .parse()
+                .map_err(|e| corrupt("orders.category", e))?;
+            let until = orders.iter().map(|o| o.required_by).max().unwrap_or(today);
+            let listings = supply::load(conn, category, today, until)?;
+            let market = supply::market(conn, today)?;
+            let mut policies = BTreeMap::new();
+            for order in &orders {
+                if !policies.contains_key(&order.area_code) {
+                    let policy = policy_of(conn, &order.area_code)?;
+                    policies.insert(order.area_code.clone(), policy);
+                }
+            }
+            let mut requests = Vec::with_capacity(orders.len());
+            for order in &orders {
+                let plan = plans::find(conn, &order.plan_id)?
+                    .ok_or_else(|| corrupt("orders.plan_id", "no such plan"))?;
+                requests.push((
+                    order.id.clone(),
+                    Request {
+                        category,
+                        specification_code: order.specification_code.clone(),
+                        area: order.area_code.clone(),
+                        person: person_of(conn, &plan.assessment_id, &order.crn)?,
+                        required_by: order.required_by,
+                        excluded_listings: offer_store::refused_listings(conn, &order.id)?
+                            .into_iter()
+                            .collect(),
+                    },
+                ));
+            }
+            let policy_of_area = |r: &Request| policies.get(&r.area).copied().unwrap_or_default();
+            let instance = Instance::build(&requests, &listings, &market, policy_of_area);
+            let solution = batch::solve(&instance);
+            let baseline = batch::greedy(&instance);
+            solved.push(Solved {
+                orders,
+                requests,
+                instance,
+                solution,
+                baseline,
+                listings,
+                market,
+                policies,
+            });
+        }
+        let run_id = provider_hub_store::new_id("run");
+        let mut placements = Vec::new();
+        let (mut placed, mut cost, mut base_placed, mut base_cost) = (0u32, 0i64, 0u32, 0i64);
+        for s in &solved {
+            base_placed += u32::try_from(s.baseline.placed).unwrap_or(u32::MAX);
+            base_cost += s.baseline.cost;
+            for (o, order) in s.orders.iter().enumerate() {
+                let Some(p) = s.solution.assignment[o] else {
+                    continue;
+                };
+                let place_info = &s.instance.places[p];
+                let choice = s.instance.options[o]
+                    .iter()
+                    .find(|c| c.place == p)
+                    .ok_or_else(|| corrupt("batch", "an assignment outside the order's options"))?;
+                if !listing_store::reserve_place(
+                    conn,
+                    &place_info.listing_id,
+                    place_info.starts_on,
+                )? {
+                    return Err(Error::conflict(
+                        "places were sold while the run was being solved; run it again",
+                        None,
+                    ));
+                }
+                let offer_id = place_order(
+                    conn, actor, order, s, o, place_info, choice, &run_id, settings, now,
+                )?;
+                placed += 1;
+                cost += choice.cost;
+                placements.push(RunPlacement {
+                    order_id: order.id.clone(),
+                    listing_id: place_info.listing_id.clone(),
+                    provider_id: place_info.provider_id.clone(),
+                    starts_on: place_info.starts_on,
+                    price_pence: place_info.price_pence,
+                    cost: choice.cost,
+                    offer_id,
+                });
+            }
+        }
+        let row = RunRow {
+            id: run_id.clone(),
+            area_code: new.area.clone(),
+            orders_considered: i32::try_from(considered).map_err(|e| corrupt("count", e))?,
+            placed: i32::try_from(placed).map_err(|e| corrupt("count", e))?,
+            total_cost_pence: cost,
+            greedy_cost_pence: base_cost,
+            greedy_placed: i32::try_from(base_placed).map_err(|e| corrupt("count", e))?,
+            placements: serde_json::to_string(&placements).map_err(|e| corrupt("placements", e))?,
+            created_by: actor.sub.clone(),
+            created_at: naive(now),
+        };
+        store::insert_run(conn, &row)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: "matching_run.completed",
+                entity_type: "matching_run",
+                entity_id: &run_id,
+                before: None,
+                after: Some(serde_json::json!({
+                    "area": new.area, "orders_considered": considered, "placed": placed,
+                    "total_cost": cost, "one_by_one": {"placed": base_placed, "cost": base_cost}
+                })),
+                at: naive(now),
+            },
+        )?;
+        view(row)
+    })
+}
+
+/// Offers one order the place the run chose, as a single placement would.
+#[allow(clippy::too_many_arguments)]
+fn place_order(
+    conn: &mut DbConn,
+    actor: &Actor,
+    order: &OrderRow,
+    s: &Solved,
+    o: usize,
+    place_info: &batch::Place,
+    choice: &batch::Choice,
+    run_id: &str,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<String, Error> {
+    if order.status == OrderStatus::Unmatched.as_str()
+        && !order_store::set_status(
+            conn,
+            &order.id,
+            OrderStatus::Unmatched,
+            OrderStatus::Open,
+            naive(now),
+        )?
+    {
+        return Err(Error::conflict(
+            "an order changed during the run; run it again",
+            None,
+        ));
+    }
+    // The explanation: the single-order engine's counts, with the run's choice as chosen
+    // and what the order would have had alone as the runner-up.
+    let request = &s.requests[o].1;
+    let policy = s.policies.get(&request.area).copied().unwrap_or_default();
+    let mut explanation = place(request, &s.listings, &s.market, policy);
+    let alone = explanation.chosen.take();
+    explanation.chosen = Some(Candidate {
+        listing_id: place_info.listing_id.clone(),
+        provider_id: place_info.provider_id.clone(),
+        price_pence: place_info.price_pence,
+        quality_score: choice.quality,
+        starts_on: place_info.starts_on,
+        days_to_start: u32::try_from((place_info.starts_on - now.date_naive()).num_days())
+            .unwrap_or(0),
+        cost: choice.cost,
+    });
+    explanation.runner_up = alone;
+    explanation.no_candidate_reason = None;
+    explanation.policy = format!("{} (batch run {run_id})", explanation.policy);
+    let explained = serde_json::to_string(&explanation).map_err(|e| corrupt("explanation", e))?;
+    let placement = Placement {
+        listing_id: place_info.listing_id.clone(),
+        provider_id: place_info.provider_id.clone(),
+        price_pence: place_info.price_pence,
+        starts_on: place_info.starts_on,
+    };
+    if !order_store::place(conn, &order.id, &placement, &explained, naive(now))? {
+        return Err(Error::conflict(
+            "an order changed during the run; run it again",
+            None,
+        ));
+    }
+    let offer = OfferRow {
+        id: provider_hub_store::new_id("offer"),
+        order_id: order.id.clone(),
+        listing_id: placement.listing_id.clone(),
+        provider_id: placement.provider_id.clone(),
+        starts_on: placement.starts_on,
+        price_pence: placement.price_pence,
+        status: "pending".into(),
+        expires_at: naive(offer_expiry(now, settings.offer_working_days)),
+        created_at: naive(now),
+        answered_at: None,
+        reason: None,
+    };
+    offer_store::insert(conn, &offer)?;
+    audit::record(
+        conn,
+        AuditEntry {
+            actor,
+            action: "offer.created",
+            entity_type: "offer",
+            entity_id: &offer.id,
+            before: None,
+            after: serde_json::to_value(&offer).ok(),
+            at: naive(now),
+        },
+    )?;
+    audit::record(
+        conn,
+        AuditEntry {
+            actor,
+            action: "order.offered",
+            entity_type: "order",
+            entity_id: &order.id,
+            before: Some(serde_json::json!({ "status": order.status })),
+            after: Some(serde_json::json!({
+                "status": "offered", "offer_id": offer.id, "matching_run": run_id,
+                "listing_id": placement.listing_id, "price_pence": placement.price_pence,
+                "starts_on": placement.starts_on,
+            })),
+            at: naive(now),
+        },
+    )?;
+    Ok(offer.id)
+}
