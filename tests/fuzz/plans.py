@@ -1,7 +1,8 @@
-"""Countersigns two assessments of the seeded case so the fuzzer meets sentence plans and
-orders, approves one plan, and appends to the id dictionaries.
+"""Countersigns two assessments of the seeded case so the fuzzer meets sentence plans,
+orders and offers, approves one plan, runs batch matching once, and writes the id
+dictionaries.
 
-Usage: plans.py BASE_URL AUTHOR_TOKEN APPROVER_TOKEN OUT_DIR
+Usage: plans.py BASE_URL AUTHOR_TOKEN APPROVER_TOKEN COMMISSIONER_TOKEN OUT_DIR
 """
 import json
 import os
@@ -11,7 +12,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(__file__))
 import assessment  # noqa: E402
 
-BASE, AUTHOR, APPROVER, OUT = sys.argv[1:5]
+BASE, AUTHOR, APPROVER, COMMISSIONER, OUT = sys.argv[1:6]
 
 
 def call(token, method, path, body=None):
@@ -34,6 +35,9 @@ for n in (3, 4):
     plans.append(call(APPROVER, "GET", f"/v1/assessments/{a['id']}/sentence-plan")["id"])
 approval = call(APPROVER, "POST", f"/v1/sentence-plans/{plans[1]}/approve")
 orders = [o["id"] for o in approval["orders"]]
-for name, ids in (("plan_ids.dict", plans), ("order_ids.dict", orders)):
+offers = [o["offer"]["id"] for o in approval["orders"] if o.get("offer")]
+runs = [call(COMMISSIONER, "POST", "/v1/matching/runs", {})["id"]]
+for name, ids in (("plan_ids.dict", plans), ("order_ids.dict", orders),
+                  ("offer_ids.dict", offers or ["offer_none"]), ("run_ids.dict", runs)):
     with open(os.path.join(OUT, name), "w") as f:
         f.write("".join(json.dumps(i) + "\n" for i in ids))

@@ -1,0 +1,93 @@
+//! One order against 5,000 candidate listings: the single-order engine's cost per
+//! placement decision (target: at most 100 µs). `cargo bench -p provider-hub-matching`.
+
+use std::collections::BTreeSet;
+
+use chrono::{Duration, NaiveDate};
+use criterion::{criterion_group, criterion_main, Criterion};
+use provider_hub_domain::need::{RiskOfHarm, Sex};
+use provider_hub_domain::provider::{Accreditation, Standing};
+use provider_hub_domain::specification::Eligibility;
+use provider_hub_domain::Category;
+use provider_hub_matching::{place, Listing, Market, Person, Policy, Request, Slot, Weights};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+/// 5,000 published unpaid-work listings serving the order's area, with weekly places,
+/// varied prices and scores: every one is a candidate, the engine's worst case.
+fn market(n: usize) -> Vec<Listing> {
+    let today = d("2026-11-23");
+    (0..n)
+        .map(|i| Listing {
+            id: format!("lst_{i:05}"),
+            provider_id: format!("prv_{:04}", i % 700),
+            published: true,
+            specification_published: true,
+            category: Category::UnpaidWork,
+            specification_code: "UPW-STD".into(),
+            eligibility: Eligibility {
+                sexes: vec![Sex::Female, Sex::Male],
+                min_age: 18,
+                max_age: 80,
+                max_risk_of_harm: RiskOfHarm::High,
+                tiers: vec![1, 2, 3, 4],
+            },
+            areas: vec!["SY-SHF".into(), format!("AR-{:02}", i % 40)],
+            price_pence: 20_000 + ((i * 7919) % 40_000) as i64,
+            price_cap_pence: 60_000,
+            slots: (0..4)
+                .map(|w| Slot {
+                    starts_on: today + Duration::days(3 + 7 * w),
+                    free: ((i + w as usize) % 5) as u32,
+                })
+                .collect(),
+            provider_standing: Standing::Active,
+            accreditations: vec![Accreditation {
+                category: Category::UnpaidWork,
+                score: 60 + (i % 41) as u8,
+                assessed_on: d("2026-01-01"),
+                expires_on: d("2027-01-01"),
+                superseded: false,
+            }],
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let listings = market(5_000);
+    let request = Request {
+        category: Category::UnpaidWork,
+        specification_code: None,
+        area: "SY-SHF".into(),
+        person: Person {
+            sex: Sex::Male,
+            date_of_birth: d("1990-04-01"),
+            risk_of_harm: RiskOfHarm::Medium,
+            tier: 2,
+        },
+        required_by: d("2026-12-21"),
+        excluded_listings: BTreeSet::from(["lst_00042".to_owned()]),
+    };
+    let today = Market {
+        today: d("2026-11-23"),
+        threshold: 60,
+    };
+    let mut group = c.benchmark_group("one order, 5,000 candidate listings");
+    group.bench_function("best_price", |b| {
+        b.iter(|| place(&request, &listings, &today, Policy::BestPrice))
+    });
+    let value = Policy::BestValue(Weights {
+        price: 1,
+        quality: 150,
+        days: 300,
+    });
+    group.bench_function("best_value", |b| {
+        b.iter(|| place(&request, &listings, &today, value))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
