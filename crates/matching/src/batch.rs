@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{days_between, static_rules, usable_slot, Listing, Market, Policy, Request};
+use crate::{days_between, static_rules, usable_slot, Listing, Market, Policy, Request, Window};
 
 /// One start date of one listing, with the places the batch may fill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,16 +84,17 @@ impl Instance {
         let mut all_options = Vec::with_capacity(requests.len());
         for (id, request) in requests {
             let policy = policy_of(request);
+            let window = Window::of(request, market);
             let mut options = Vec::new();
             for (l, listing) in listings.iter().enumerate() {
-                if static_rules(request, listing, market).is_err()
+                if static_rules(request, listing, market, &window).is_err()
                     || listing.price_pence > listing.price_cap_pence
                     || request.excluded_listings.contains(&listing.id)
                 {
                     continue;
                 }
                 for (k, slot) in listing.slots.iter().enumerate() {
-                    if let Some(quality) = usable_slot(request, listing, market, slot) {
+                    if let Some(quality) = usable_slot(request, listing, market, &window, slot) {
                         options.push(Choice {
                             place: first[l] + k,
                             cost: policy.cost(

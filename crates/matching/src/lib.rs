@@ -6,7 +6,6 @@
 //! against the first rule it fails, in the order of SPEC.md §4, so the explanation says
 //! how many listings each rule excluded.
 
-use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
@@ -194,21 +193,6 @@ pub struct Candidate {
     pub cost: i64,
 }
 
-impl Candidate {
-    /// The policy's order: lower cost, then higher quality, earlier start, lower id.
-    fn better_than(&self, other: &Candidate) -> bool {
-        self.rank(other) == Ordering::Less
-    }
-
-    fn rank(&self, other: &Candidate) -> Ordering {
-        self.cost
-            .cmp(&other.cost)
-            .then(other.quality_score.cmp(&self.quality_score))
-            .then(self.starts_on.cmp(&other.starts_on))
-            .then(self.listing_id.cmp(&other.listing_id))
-    }
-}
-
 /// How many listings one rule excluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Exclusion {
@@ -233,8 +217,43 @@ pub struct Explanation {
     pub no_candidate_reason: Option<String>,
 }
 
+/// What one request's checks need, worked out once per request rather than per listing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    /// The last day membership and age are judged on: the required-by date, or today if
+    /// that has passed.
+    end: NaiveDate,
+    age_today: u32,
+    age_at_end: u32,
+}
+
+impl Window {
+    pub(crate) fn of(request: &Request, market: &Market) -> Self {
+        let end = request.required_by.max(market.today);
+        Window {
+            end,
+            age_today: age_on(request.person.date_of_birth, market.today),
+            age_at_end: age_on(request.person.date_of_birth, end),
+        }
+    }
+
+    /// The person's age on a day of the window.
+    fn age_on(&self, request: &Request, day: NaiveDate) -> u32 {
+        if self.age_today == self.age_at_end {
+            self.age_today
+        } else {
+            age_on(request.person.date_of_birth, day)
+        }
+    }
+}
+
 /// Rules 1–5: everything that does not depend on which place is taken.
-fn static_rules(request: &Request, listing: &Listing, market: &Market) -> Result<(), Rule> {
+pub(crate) fn static_rules(
+    request: &Request,
+    listing: &Listing,
+    market: &Market,
+    window: &Window,
+) -> Result<(), Rule> {
     if !(listing.published && listing.specification_published) {
         return Err(Rule::Published);
     }
@@ -249,7 +268,7 @@ fn static_rules(request: &Request, listing: &Listing, market: &Market) -> Result
     let today = market.today;
     // Membership and age are judged over [today, required_by]; a required-by date already
     // past leaves no free place, and rule 6 says so.
-    let window_end = request.required_by.max(today);
+    let window_end = window.end;
     // A member at some time in the window [today, required_by].
     let member_in_window = listing.provider_standing == Standing::Active
         && listing.accreditations.iter().any(|a| {
@@ -269,8 +288,8 @@ fn static_rules(request: &Request, listing: &Listing, market: &Market) -> Result
     let eligibility = &listing.eligibility;
     // Age ranges are contiguous, so the person is of age on some day of the window
     // exactly when not too old today and not too young on the last day.
-    let of_age_in_window = age_on(person.date_of_birth, today) <= u32::from(eligibility.max_age)
-        && age_on(person.date_of_birth, window_end) >= u32::from(eligibility.min_age);
+    let of_age_in_window = window.age_today <= u32::from(eligibility.max_age)
+        && window.age_at_end >= u32::from(eligibility.min_age);
     if !(eligibility.sexes.contains(&person.sex)
         && eligibility.admits_risk(person.risk_of_harm, person.tier)
         && of_age_in_window)
@@ -282,14 +301,20 @@ fn static_rules(request: &Request, listing: &Listing, market: &Market) -> Result
 
 /// Rule 6 for one start date: free, within `[today, required_by]`, the person of age on
 /// it and the provider a member on it. The provider's quality score that day, if so.
-fn usable_slot(request: &Request, listing: &Listing, market: &Market, slot: &Slot) -> Option<u8> {
+pub(crate) fn usable_slot(
+    request: &Request,
+    listing: &Listing,
+    market: &Market,
+    window: &Window,
+    slot: &Slot,
+) -> Option<u8> {
     if slot.free == 0 || slot.starts_on < market.today || slot.starts_on > request.required_by {
         return None;
     }
     let person = &request.person;
     if !listing
         .eligibility
-        .admits_person(person.sex, age_on(person.date_of_birth, slot.starts_on))
+        .admits_person(person.sex, window.age_on(request, slot.starts_on))
     {
         return None;
     }
@@ -306,19 +331,54 @@ fn days_between(today: NaiveDate, starts_on: NaiveDate) -> u32 {
     u32::try_from((starts_on - today).num_days()).unwrap_or(u32::MAX)
 }
 
-/// Checks every rule for one listing; the candidate it makes, or the first rule it fails.
-pub fn evaluate(
+/// A candidate as the engine compares it: no allocation until one is chosen.
+#[derive(Debug, Clone, Copy)]
+struct Scored<'a> {
+    listing: &'a Listing,
+    quality_score: u8,
+    starts_on: NaiveDate,
+    days_to_start: u32,
+    cost: i64,
+}
+
+impl Scored<'_> {
+    /// The policy's order: lower cost, then higher quality, earlier start, lower id.
+    fn better_than(&self, other: &Scored<'_>) -> bool {
+        self.cost
+            .cmp(&other.cost)
+            .then(other.quality_score.cmp(&self.quality_score))
+            .then(self.starts_on.cmp(&other.starts_on))
+            .then(self.listing.id.cmp(&other.listing.id))
+            == std::cmp::Ordering::Less
+    }
+
+    fn candidate(&self) -> Candidate {
+        Candidate {
+            listing_id: self.listing.id.clone(),
+            provider_id: self.listing.provider_id.clone(),
+            price_pence: self.listing.price_pence,
+            quality_score: self.quality_score,
+            starts_on: self.starts_on,
+            days_to_start: self.days_to_start,
+            cost: self.cost,
+        }
+    }
+}
+
+fn score<'a>(
     request: &Request,
-    listing: &Listing,
+    listing: &'a Listing,
     market: &Market,
+    window: &Window,
     policy: Policy,
-) -> Result<Candidate, Rule> {
-    static_rules(request, listing, market)?;
-    let today = market.today;
+) -> Result<Scored<'a>, Rule> {
+    static_rules(request, listing, market, window)?;
     let start = listing
         .slots
         .iter()
-        .filter_map(|s| usable_slot(request, listing, market, s).map(|score| (s.starts_on, score)))
+        .filter_map(|s| {
+            usable_slot(request, listing, market, window, s).map(|score| (s.starts_on, score))
+        })
         .min_by_key(|(on, _)| *on);
     let Some((starts_on, quality_score)) = start else {
         return Err(Rule::FreePlace);
@@ -329,16 +389,31 @@ pub fn evaluate(
     if request.excluded_listings.contains(&listing.id) {
         return Err(Rule::NotDeclined);
     }
-    let days_to_start = days_between(today, starts_on);
-    Ok(Candidate {
-        listing_id: listing.id.clone(),
-        provider_id: listing.provider_id.clone(),
-        price_pence: listing.price_pence,
+    let days_to_start = days_between(market.today, starts_on);
+    Ok(Scored {
+        listing,
         quality_score,
         starts_on,
         days_to_start,
         cost: policy.cost(listing.price_pence, quality_score, days_to_start),
     })
+}
+
+/// Checks every rule for one listing; the candidate it makes, or the first rule it fails.
+pub fn evaluate(
+    request: &Request,
+    listing: &Listing,
+    market: &Market,
+    policy: Policy,
+) -> Result<Candidate, Rule> {
+    score(
+        request,
+        listing,
+        market,
+        &Window::of(request, market),
+        policy,
+    )
+    .map(|s| s.candidate())
 }
 
 /// The policy's choice among `listings` for `request`, with its explanation.
@@ -351,11 +426,12 @@ pub fn place<'a>(
     let mut considered = 0u32;
     let mut excluded = [0u32; 8];
     let mut candidates = 0u32;
-    let mut best: Option<Candidate> = None;
-    let mut second: Option<Candidate> = None;
+    let window = Window::of(request, market);
+    let mut best: Option<Scored<'a>> = None;
+    let mut second: Option<Scored<'a>> = None;
     for listing in listings {
         considered += 1;
-        match evaluate(request, listing, market, policy) {
+        match score(request, listing, market, &window, policy) {
             Err(rule) => excluded[rule as usize] += 1,
             Ok(candidate) => {
                 candidates += 1;
@@ -367,6 +443,7 @@ pub fn place<'a>(
             }
         }
     }
+    let (best, second) = (best.map(|b| b.candidate()), second.map(|s| s.candidate()));
     let no_candidate_reason = best.is_none().then(|| {
         let mut remaining = considered;
         Rule::ALL
