@@ -27,6 +27,10 @@ for _ in range(repeat):
     for j, c in enumerate(caps):
         if c > 0:
             flow.add_arc_with_capacity_and_unit_cost(1 + n + j, sink, c, 0)
+    # Offer every order at the source; the solver sends as many as it can (maximum flow).
+    placeable = sum(1 for opts in options if opts)
+    flow.set_node_supply(source, placeable)
+    flow.set_node_supply(sink, -placeable)
     built = time.perf_counter()
     status = flow.solve_max_flow_with_min_cost()
     solved = time.perf_counter()
