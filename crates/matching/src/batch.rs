@@ -8,8 +8,11 @@
 //! carrying all of them, so the flow network has one node per *kind* of order rather
 //! than per order, and one augmentation can place many orders at once.
 
+#[cfg(test)]
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
+#[cfg(test)]
+use std::collections::BinaryHeap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -204,9 +207,109 @@ impl Network {
         e
     }
 
+    /// Minimum-cost maximum flow from `s` to `t` by cost scaling (Goldberg and Tarjan's
+    /// push-relabel refinement of ε-optimal flows). `supply` bounds the flow (the total
+    /// capacity out of `s`). An uncapacitated bypass `s → t` dearer than any path makes
+    /// every supply feasible, so the cheapest flow uses the bypass only for what no path
+    /// can carry: the real flow is maximum, and the cheapest such.
+    fn cost_scaling(&mut self, s: usize, t: usize, supply: i64) {
+        let n = self.out.len();
+        let max_cost = self.edges.iter().map(|e| e.cost.abs()).max().unwrap_or(0);
+        // Any simple s–t path costs less than this.
+        let bypass_cost = max_cost.saturating_mul(n as i64).saturating_add(1);
+        let bypass = self.add(s, t, supply, bypass_cost);
+        // With costs scaled by n + 1, a 1-optimal flow is optimal for the integer costs.
+        let scale = n as i64 + 1;
+        for e in &mut self.edges {
+            e.cost *= scale;
+        }
+        let mut excess = vec![0i64; n];
+        excess[s] = supply;
+        excess[t] = -supply;
+        let mut price = vec![0i64; n];
+        let mut current = vec![0usize; n];
+        let mut epsilon = bypass_cost.saturating_mul(scale);
+        let mut queue = std::collections::VecDeque::new();
+        let mut queued = vec![false; n];
+        loop {
+            epsilon = (epsilon / 16).max(1);
+            // Make the flow ε-optimal at once: saturate every arc of negative reduced cost.
+            for v in 0..n {
+                for &e in &self.out[v] {
+                    let edge = &self.edges[e];
+                    if edge.cap > 0 && edge.cost + price[v] - price[edge.to] < 0 {
+                        let (to, cap) = (edge.to, edge.cap);
+                        self.edges[e].cap = 0;
+                        self.edges[e ^ 1].cap += cap;
+                        excess[v] -= cap;
+                        excess[to] += cap;
+                    }
+                }
+            }
+            queue.clear();
+            queued.iter_mut().for_each(|q| *q = false);
+            for v in 0..n {
+                current[v] = 0;
+                if excess[v] > 0 {
+                    queue.push_back(v);
+                    queued[v] = true;
+                }
+            }
+            // Discharge active nodes: push along admissible arcs (reduced cost < 0),
+            // relabelling a node when it has none.
+            while let Some(v) = queue.pop_front() {
+                queued[v] = false;
+                while excess[v] > 0 {
+                    if current[v] == self.out[v].len() {
+                        let mut best = i64::MIN;
+                        for &e in &self.out[v] {
+                            let edge = &self.edges[e];
+                            if edge.cap > 0 {
+                                best = best.max(price[edge.to] - edge.cost);
+                            }
+                        }
+                        if best == i64::MIN {
+                            break;
+                        }
+                        price[v] = best - epsilon;
+                        current[v] = 0;
+                        continue;
+                    }
+                    let e = self.out[v][current[v]];
+                    let edge = &self.edges[e];
+                    if edge.cap > 0 && edge.cost + price[v] - price[edge.to] < 0 {
+                        let to = edge.to;
+                        let delta = excess[v].min(edge.cap);
+                        self.edges[e].cap -= delta;
+                        self.edges[e ^ 1].cap += delta;
+                        excess[v] -= delta;
+                        excess[to] += delta;
+                        if excess[to] > 0 && !queued[to] {
+                            queue.push_back(to);
+                            queued[to] = true;
+                        }
+                    } else {
+                        current[v] += 1;
+                    }
+                }
+            }
+            if epsilon == 1 {
+                break;
+            }
+        }
+        for e in &mut self.edges {
+            e.cost /= scale;
+        }
+        // The bypass carried what could not be placed; it is not part of the answer.
+        let _ = bypass;
+    }
+
     /// Minimum-cost maximum flow from `s` to `t` by successive shortest paths (Dijkstra on
-    /// reduced costs; all costs start non-negative, so zero potentials are valid).
-    fn min_cost_max_flow(&mut self, s: usize, t: usize) {
+    /// reduced costs; all costs start non-negative, so zero potentials are valid). Slower
+    /// than cost scaling when augmentations are many; kept as the reference the tests
+    /// check it against.
+    #[cfg(test)]
+    fn successive_shortest_paths(&mut self, s: usize, t: usize) {
         let n = self.out.len();
         let mut potential = vec![0i64; n];
         let mut dist = vec![i64::MAX; n];
@@ -267,9 +370,21 @@ impl Network {
     }
 }
 
+/// How the flow is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Algorithm {
+    CostScaling,
+    #[cfg(test)]
+    SuccessiveShortestPaths,
+}
+
 /// The exact batch: the most orders placed, and among such placements the least total
 /// cost. Deterministic: the same instance gives the same assignment.
 pub fn solve(instance: &Instance) -> Solution {
+    solve_with(instance, Algorithm::CostScaling)
+}
+
+fn solve_with(instance: &Instance, algorithm: Algorithm) -> Solution {
     // Orders with identical options are one kind; BTreeMap keeps the kinds in a fixed order.
     let mut kinds: BTreeMap<&[Choice], Vec<usize>> = BTreeMap::new();
     for (o, options) in instance.options.iter().enumerate() {
@@ -298,7 +413,14 @@ pub fn solve(instance: &Instance) -> Solution {
             net.add(1 + k + j, sink, i64::from(place.capacity), 0);
         }
     }
-    net.min_cost_max_flow(source, sink);
+    match algorithm {
+        Algorithm::CostScaling => {
+            let supply = kinds.iter().map(|(_, m)| m.len() as i64).sum();
+            net.cost_scaling(source, sink, supply);
+        }
+        #[cfg(test)]
+        Algorithm::SuccessiveShortestPaths => net.successive_shortest_paths(source, sink),
+    }
 
     // Hand each kind's places to its orders, the kind's best places to its earliest orders.
     let mut assignment = vec![None; instance.orders.len()];

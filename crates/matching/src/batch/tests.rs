@@ -128,7 +128,10 @@ proptest! {
         if batch.placed == greedy.placed {
             prop_assert!(batch.cost <= greedy.cost);
         }
-        prop_assert_eq!(solve(&i), batch, "deterministic");
+        prop_assert_eq!(solve(&i), batch.clone(), "deterministic");
+        let reference = solve_with(&i, Algorithm::SuccessiveShortestPaths);
+        prop_assert!(feasible(&i, &reference));
+        prop_assert_eq!((reference.placed, reference.cost), (batch.placed, batch.cost));
     }
 }
 
