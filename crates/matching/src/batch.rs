@@ -1,12 +1,13 @@
 //! Batch matching (SPEC.md §4): many orders placed at once so that as many as possible
 //! are placed and, among such placements, the total cost (price plus the policy's
 //! penalties) is minimal under the capacity of every start date. Exact, not greedy:
-//! a minimum-cost maximum flow by successive shortest paths with potentials.
+//! a minimum-cost maximum flow by cost scaling.
 //!
 //! The market has structure a general solver does not use: orders with the same
 //! candidate places at the same costs are interchangeable. They become one supply node
 //! carrying all of them, so the flow network has one node per *kind* of order rather
-//! than per order, and one augmentation can place many orders at once.
+//! than per order (480 kinds for 10,000 orders in the benchmark), and one push can
+//! place many orders at once.
 
 #[cfg(test)]
 use std::cmp::Reverse;
