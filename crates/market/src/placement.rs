@@ -3,6 +3,8 @@
 //! transaction that creates the offer, and the order keeps the explanation. With no
 //! candidate the order is `unmatched`, and is retried when the market changes.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use provider_hub_domain::need::RiskOfHarm;
 use provider_hub_domain::order::{
@@ -93,16 +95,15 @@ struct Prepared {
     listings: Vec<provider_hub_matching::Listing>,
 }
 
-fn prepare(conn: &mut DbConn, order: &OrderRow, now: DateTime<Utc>) -> Result<Prepared, Error> {
-    let today = now.date_naive();
+/// The order as the engine sees it.
+fn request_of(conn: &mut DbConn, order: &OrderRow) -> Result<Request, Error> {
     let plan = plans::find(conn, &order.plan_id)?
         .ok_or_else(|| corrupt("orders.plan_id", "no such plan"))?;
-    let category: Category = order
-        .category
-        .parse()
-        .map_err(|e| corrupt("orders.category", e))?;
-    let request = Request {
-        category,
+    Ok(Request {
+        category: order
+            .category
+            .parse()
+            .map_err(|e| corrupt("orders.category", e))?,
         specification_code: order.specification_code.clone(),
         area: order.area_code.clone(),
         person: person_of(conn, &plan.assessment_id, &order.crn)?,
@@ -110,21 +111,18 @@ fn prepare(conn: &mut DbConn, order: &OrderRow, now: DateTime<Utc>) -> Result<Pr
         excluded_listings: offer_store::refused_listings(conn, &order.id)?
             .into_iter()
             .collect(),
-    };
-    Ok(Prepared {
-        market: supply::market(conn, today)?,
-        policy: policy_of(conn, &order.area_code)?,
-        listings: supply::load(conn, category, today, order.required_by)?,
-        request,
     })
 }
 
-/// Would the order find a candidate now? (Read only: nothing is reserved.)
-fn has_candidate(conn: &mut DbConn, order: &OrderRow, now: DateTime<Utc>) -> Result<bool, Error> {
-    let p = prepare(conn, order, now)?;
-    Ok(place(&p.request, &p.listings, &p.market, p.policy)
-        .chosen
-        .is_some())
+fn prepare(conn: &mut DbConn, order: &OrderRow, now: DateTime<Utc>) -> Result<Prepared, Error> {
+    let today = now.date_naive();
+    let request = request_of(conn, order)?;
+    Ok(Prepared {
+        market: supply::market(conn, today)?,
+        policy: policy_of(conn, &order.area_code)?,
+        listings: supply::load(conn, request.category, today, order.required_by)?,
+        request,
+    })
 }
 
 pub(crate) fn place_order(
@@ -311,6 +309,8 @@ pub fn retry_unmatched(
         c
     };
     let actor = system_actor();
+    let today = now.date_naive();
+    let market = supply::market(conn, today)?;
     let mut placed = 0;
     for category in categories {
         let ids = order_store::ids_in_status(
@@ -320,15 +320,35 @@ pub fn retry_unmatched(
             None,
             10_000,
         )?;
+        // The market is read once per category for every waiting order (read only: each
+        // order that would now match is then placed in its own transaction, afresh).
+        let mut by_category: BTreeMap<String, Vec<OrderRow>> = BTreeMap::new();
         for id in ids {
-            // Only an order that would now find a candidate is reopened: a retry that
-            // cannot succeed writes nothing.
-            let Some(order) = order_store::find(conn, &id)? else {
-                continue;
-            };
-            if !has_candidate(conn, &order, now)? {
-                continue;
+            if let Some(order) = order_store::find(conn, &id)? {
+                by_category
+                    .entry(order.category.clone())
+                    .or_default()
+                    .push(order);
             }
+        }
+        let mut matchable = Vec::new();
+        for (name, orders) in by_category {
+            let category: Category = name.parse().map_err(|e| corrupt("orders.category", e))?;
+            let until = orders.iter().map(|o| o.required_by).max().unwrap_or(today);
+            let listings = supply::load(conn, category, today, until)?;
+            for order in orders {
+                let request = request_of(conn, &order)?;
+                if place(&request, &listings, &market, Policy::BestPrice)
+                    .chosen
+                    .is_some()
+                {
+                    matchable.push(order.id);
+                }
+            }
+        }
+        // Only an order that would now find a candidate is reopened: a retry that cannot
+        // succeed writes nothing.
+        for id in matchable {
             let outcome = write_transaction(conn, |conn| {
                 if !order_store::set_status(
                     conn,

@@ -326,6 +326,34 @@ pub(crate) fn usable_slot(
         .max()
 }
 
+/// When nothing rule 6 checks per start date changes within the window — the person's
+/// age, and which of the provider's accreditations count — the quality score that holds
+/// on every day of it (`Some(None)`: none counts on any day). `None` when it may change.
+fn steady_score(
+    request: &Request,
+    listing: &Listing,
+    market: &Market,
+    window: &Window,
+) -> Option<Option<u8>> {
+    if window.age_today != window.age_at_end {
+        return None;
+    }
+    let mut score = None;
+    for a in &listing.accreditations {
+        if a.category != request.category || a.superseded || a.score < market.threshold {
+            continue;
+        }
+        let whole = a.assessed_on <= market.today && a.expires_on > window.end;
+        let none = a.expires_on <= market.today || a.assessed_on > window.end;
+        if whole {
+            score = score.max(Some(a.score));
+        } else if !none {
+            return None;
+        }
+    }
+    Some(score)
+}
+
 /// Days from today to a start date.
 fn days_between(today: NaiveDate, starts_on: NaiveDate) -> u32 {
     u32::try_from((starts_on - today).num_days()).unwrap_or(u32::MAX)
@@ -373,13 +401,26 @@ fn score<'a>(
     policy: Policy,
 ) -> Result<Scored<'a>, Rule> {
     static_rules(request, listing, market, window)?;
-    let start = listing
-        .slots
-        .iter()
-        .filter_map(|s| {
-            usable_slot(request, listing, market, window, s).map(|score| (s.starts_on, score))
-        })
-        .min_by_key(|(on, _)| *on);
+    let start = match steady_score(request, listing, market, window) {
+        // The common case: the person's age and the provider's membership do not change
+        // within the window, so the earliest free place in it is the start.
+        Some(steady) => listing
+            .slots
+            .iter()
+            .filter(|s| {
+                s.free > 0 && s.starts_on >= market.today && s.starts_on <= request.required_by
+            })
+            .map(|s| s.starts_on)
+            .min()
+            .and_then(|on| steady.map(|score| (on, score))),
+        None => listing
+            .slots
+            .iter()
+            .filter_map(|s| {
+                usable_slot(request, listing, market, window, s).map(|score| (s.starts_on, score))
+            })
+            .min_by_key(|(on, _)| *on),
+    };
     let Some((starts_on, quality_score)) = start else {
         return Err(Rule::FreePlace);
     };
