@@ -77,7 +77,7 @@ fn main() -> Result<(), String> {
                     },
                     tiers: vec![1, 2, 3, 4],
                 },
-                areas: served.into_iter().collect(),
+                areas: served.iter().map(|a| a.as_str().into()).collect(),
                 price_pence: rng.random_range(20_000..=60_000),
                 price_cap_pence: 60_000,
                 slots: (0..4)

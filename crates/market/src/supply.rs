@@ -81,7 +81,7 @@ fn listing(
         id: row.id,
         provider_id: row.provider_id,
         specification_code: row.specification_code,
-        areas: row.areas,
+        areas: row.areas.iter().map(|a| a.as_str().into()).collect(),
         price_pence: row.price_pence,
         price_cap_pence: row.price_cap_pence,
     })

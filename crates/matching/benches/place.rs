@@ -34,7 +34,7 @@ fn market(n: usize) -> Vec<Listing> {
                 max_risk_of_harm: RiskOfHarm::High,
                 tiers: vec![1, 2, 3, 4],
             },
-            areas: vec!["SY-SHF".into(), format!("AR-{:02}", i % 40)],
+            areas: vec!["SY-SHF".into(), format!("AR-{:02}", i % 40).as_str().into()],
             price_pence: 20_000 + ((i * 7919) % 40_000) as i64,
             price_cap_pence: 60_000,
             slots: (0..4)

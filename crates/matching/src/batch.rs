@@ -93,7 +93,7 @@ impl Instance {
             for (l, listing) in listings.iter().enumerate() {
                 if static_rules(request, listing, market, &window).is_err()
                     || listing.price_pence > listing.price_cap_pence
-                    || request.excluded_listings.contains(&listing.id)
+                    || window.excludes(&listing.id)
                 {
                     continue;
                 }
@@ -128,10 +128,10 @@ impl Instance {
         let (pa, pb) = (&self.places[a.place], &self.places[b.place]);
         a.cost
             .cmp(&b.cost)
-            .then(b.quality.cmp(&a.quality))
-            .then(pa.starts_on.cmp(&pb.starts_on))
-            .then(pa.listing_id.cmp(&pb.listing_id))
-            .then(a.place.cmp(&b.place))
+            .then_with(|| b.quality.cmp(&a.quality))
+            .then_with(|| pa.starts_on.cmp(&pb.starts_on))
+            .then_with(|| pa.listing_id.cmp(&pb.listing_id))
+            .then_with(|| a.place.cmp(&b.place))
     }
 
     fn solution(&self, assignment: Vec<Option<usize>>) -> Solution {

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use provider_hub_domain::case::age_on;
 use provider_hub_domain::need::{RiskOfHarm, Sex};
 use provider_hub_domain::provider::{Accreditation, Standing};
@@ -40,6 +40,34 @@ pub struct Request {
     pub excluded_listings: BTreeSet<String>,
 }
 
+/// An area code packed into one integer (codes are at most 16 ASCII bytes), so checking
+/// whether a listing serves an area compares integers rather than strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AreaKey(u128);
+
+impl AreaKey {
+    pub fn new(code: &str) -> Self {
+        let bytes = code.as_bytes();
+        if bytes.len() <= 16 {
+            let mut packed = [0u8; 16];
+            packed[..bytes.len()].copy_from_slice(bytes);
+            AreaKey(u128::from_le_bytes(packed))
+        } else {
+            // Not a valid area code: folded (FNV-1a) into the half of the keys no code uses.
+            let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
+            AreaKey((1u128 << 127) | u128::from(hash))
+        }
+    }
+}
+
+impl From<&str> for AreaKey {
+    fn from(code: &str) -> Self {
+        AreaKey::new(code)
+    }
+}
+
 /// Free places on one start date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
@@ -61,7 +89,7 @@ pub struct Listing {
     /// The specification's eligibility as the listing narrows it.
     pub eligibility: Eligibility,
     /// Area codes served.
-    pub areas: Vec<String>,
+    pub areas: Vec<AreaKey>,
     pub price_pence: i64,
     pub price_cap_pence: i64,
     /// Start dates with free places, in any order.
@@ -218,22 +246,51 @@ pub struct Explanation {
 }
 
 /// What one request's checks need, worked out once per request rather than per listing.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Window {
+#[derive(Debug, Clone)]
+pub(crate) struct Window<'r> {
     /// The last day membership and age are judged on: the required-by date, or today if
     /// that has passed.
     end: NaiveDate,
     age_today: u32,
     age_at_end: u32,
+    area: AreaKey,
+    /// Listings excluded by rule 8, with their lengths and last eight bytes to compare
+    /// first.
+    excluded: Vec<(usize, u64, &'r str)>,
 }
 
-impl Window {
-    pub(crate) fn of(request: &Request, market: &Market) -> Self {
+/// The last eight bytes of an id (ids share prefixes; their ends differ).
+fn tail(id: &str) -> u64 {
+    let bytes = id.as_bytes();
+    let mut last = [0u8; 8];
+    let n = bytes.len().min(8);
+    last[8 - n..].copy_from_slice(&bytes[bytes.len() - n..]);
+    u64::from_le_bytes(last)
+}
+
+impl<'r> Window<'r> {
+    pub(crate) fn of(request: &'r Request, market: &Market) -> Self {
         let end = request.required_by.max(market.today);
         Window {
             end,
             age_today: age_on(request.person.date_of_birth, market.today),
             age_at_end: age_on(request.person.date_of_birth, end),
+            area: AreaKey::new(&request.area),
+            excluded: request
+                .excluded_listings
+                .iter()
+                .map(|id| (id.len(), tail(id), id.as_str()))
+                .collect(),
+        }
+    }
+
+    /// Has this listing already declined or let expire an offer for the order (rule 8)?
+    pub(crate) fn excludes(&self, id: &str) -> bool {
+        !self.excluded.is_empty() && {
+            let (len, end) = (id.len(), tail(id));
+            self.excluded
+                .iter()
+                .any(|(l, t, x)| *l == len && *t == end && *x == id)
         }
     }
 
@@ -281,7 +338,7 @@ pub(crate) fn static_rules(
     if !member_in_window {
         return Err(Rule::Membership);
     }
-    if !listing.areas.contains(&request.area) {
+    if !listing.areas.contains(&window.area) {
         return Err(Rule::Area);
     }
     let person = &request.person;
@@ -356,7 +413,7 @@ fn steady_score(
 
 /// Days from today to a start date.
 fn days_between(today: NaiveDate, starts_on: NaiveDate) -> u32 {
-    u32::try_from((starts_on - today).num_days()).unwrap_or(u32::MAX)
+    u32::try_from(starts_on.num_days_from_ce() - today.num_days_from_ce()).unwrap_or(u32::MAX)
 }
 
 /// A candidate as the engine compares it: no allocation until one is chosen.
@@ -374,9 +431,9 @@ impl Scored<'_> {
     fn better_than(&self, other: &Scored<'_>) -> bool {
         self.cost
             .cmp(&other.cost)
-            .then(other.quality_score.cmp(&self.quality_score))
-            .then(self.starts_on.cmp(&other.starts_on))
-            .then(self.listing.id.cmp(&other.listing.id))
+            .then_with(|| other.quality_score.cmp(&self.quality_score))
+            .then_with(|| self.starts_on.cmp(&other.starts_on))
+            .then_with(|| self.listing.id.cmp(&other.listing.id))
             == std::cmp::Ordering::Less
     }
 
@@ -427,7 +484,7 @@ fn score<'a>(
     if listing.price_pence > listing.price_cap_pence {
         return Err(Rule::PriceCap);
     }
-    if request.excluded_listings.contains(&listing.id) {
+    if window.excludes(&listing.id) {
         return Err(Rule::NotDeclined);
     }
     let days_to_start = days_between(market.today, starts_on);

@@ -197,7 +197,7 @@ fn arb_listing(i: usize) -> impl Strategy<Value = Listing> {
                     max_risk_of_harm: RiskOfHarm::High,
                     tiers: vec![1, 2, 3],
                 },
-                areas: vec![["SY-SHF", "SY-ROT", "WY-LDS"][area].to_owned()],
+                areas: vec![["SY-SHF", "SY-ROT", "WY-LDS"][area].into()],
                 price_pence: price,
                 price_cap_pence: 60_000,
                 slots: slots
