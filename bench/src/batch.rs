@@ -62,7 +62,7 @@ fn main() -> Result<(), String> {
                 specification_published: true,
                 category: Category::UnpaidWork,
                 specification_code: "UPW-STD".into(),
-                eligibility: Eligibility {
+                eligibility: (&Eligibility {
                     sexes: if women_only {
                         vec![Sex::Female]
                     } else {
@@ -76,7 +76,8 @@ fn main() -> Result<(), String> {
                         RiskOfHarm::High
                     },
                     tiers: vec![1, 2, 3, 4],
-                },
+                })
+                    .into(),
                 areas: served.iter().map(|a| a.as_str().into()).collect(),
                 price_pence: rng.random_range(20_000..=60_000),
                 price_cap_pence: 60_000,

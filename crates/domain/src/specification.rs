@@ -345,17 +345,70 @@ impl SpecificationContent {
     }
 }
 
-impl Eligibility {
-    /// Does a person of this sex and age (on the start date) meet it? Risk of harm and
-    /// tier come from the assessment and are checked where one is known.
+/// Eligibility packed into a few bytes (sexes and tiers as bit sets), for checking many
+/// listings quickly. The rules live here; `Eligibility` answers through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admission {
+    sexes: u8,
+    tiers: u8,
+    pub min_age: u8,
+    pub max_age: u8,
+    pub max_risk_of_harm: RiskOfHarm,
+}
+
+fn sex_bit(sex: Sex) -> u8 {
+    match sex {
+        Sex::Female => 1,
+        Sex::Male => 2,
+    }
+}
+
+fn tier_bit(tier: u8) -> u8 {
+    if tier < 8 {
+        1 << tier
+    } else {
+        0
+    }
+}
+
+impl From<&Eligibility> for Admission {
+    fn from(e: &Eligibility) -> Self {
+        Admission {
+            sexes: e.sexes.iter().fold(0, |m, s| m | sex_bit(*s)),
+            tiers: e.tiers.iter().fold(0, |m, t| m | tier_bit(*t)),
+            min_age: e.min_age,
+            max_age: e.max_age,
+            max_risk_of_harm: e.max_risk_of_harm,
+        }
+    }
+}
+
+impl Admission {
+    pub fn admits_sex(&self, sex: Sex) -> bool {
+        self.sexes & sex_bit(sex) != 0
+    }
+
+    /// Does a person of this sex and age (on the start date) meet it?
     pub fn admits_person(&self, sex: Sex, age: u32) -> bool {
-        self.sexes.contains(&sex)
-            && (u32::from(self.min_age)..=u32::from(self.max_age)).contains(&age)
+        self.admits_sex(sex) && (u32::from(self.min_age)..=u32::from(self.max_age)).contains(&age)
     }
 
     /// Does a person with this assessed risk of harm and tier meet it?
     pub fn admits_risk(&self, risk_of_harm: RiskOfHarm, tier: u8) -> bool {
-        risk_of_harm <= self.max_risk_of_harm && self.tiers.contains(&tier)
+        risk_of_harm <= self.max_risk_of_harm && self.tiers & tier_bit(tier) != 0
+    }
+}
+
+impl Eligibility {
+    /// Does a person of this sex and age (on the start date) meet it? Risk of harm and
+    /// tier come from the assessment and are checked where one is known.
+    pub fn admits_person(&self, sex: Sex, age: u32) -> bool {
+        Admission::from(self).admits_person(sex, age)
+    }
+
+    /// Does a person with this assessed risk of harm and tier meet it?
+    pub fn admits_risk(&self, risk_of_harm: RiskOfHarm, tier: u8) -> bool {
+        Admission::from(self).admits_risk(risk_of_harm, tier)
     }
 
     pub fn validate(&self) -> Result<(), ValidationErrors> {

@@ -61,7 +61,7 @@ fn listing(
         published: status == ListingStatus::Published,
         specification_published: spec_status == SpecificationStatus::Published,
         category,
-        eligibility: narrowing.apply_to(&spec),
+        eligibility: (&narrowing.apply_to(&spec)).into(),
         provider_standing: row
             .provider_standing
             .parse()

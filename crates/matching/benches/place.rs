@@ -27,13 +27,14 @@ fn market(n: usize) -> Vec<Listing> {
             specification_published: true,
             category: Category::UnpaidWork,
             specification_code: "UPW-STD".into(),
-            eligibility: Eligibility {
+            eligibility: (&Eligibility {
                 sexes: vec![Sex::Female, Sex::Male],
                 min_age: 18,
                 max_age: 80,
                 max_risk_of_harm: RiskOfHarm::High,
                 tiers: vec![1, 2, 3, 4],
-            },
+            })
+                .into(),
             areas: vec!["SY-SHF".into(), format!("AR-{:02}", i % 40).as_str().into()],
             price_pence: 20_000 + ((i * 7919) % 40_000) as i64,
             price_cap_pence: 60_000,

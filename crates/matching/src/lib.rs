@@ -12,7 +12,7 @@ use chrono::{Datelike, NaiveDate};
 use provider_hub_domain::case::age_on;
 use provider_hub_domain::need::{RiskOfHarm, Sex};
 use provider_hub_domain::provider::{Accreditation, Standing};
-use provider_hub_domain::specification::Eligibility;
+use provider_hub_domain::specification::Admission;
 use provider_hub_domain::Category;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -87,7 +87,7 @@ pub struct Listing {
     pub category: Category,
     pub specification_code: String,
     /// The specification's eligibility as the listing narrows it.
-    pub eligibility: Eligibility,
+    pub eligibility: Admission,
     /// Area codes served.
     pub areas: Vec<AreaKey>,
     pub price_pence: i64,
@@ -254,6 +254,8 @@ pub(crate) struct Window<'r> {
     age_today: u32,
     age_at_end: u32,
     area: AreaKey,
+    /// Today as days from the common era, to count days to a start quickly.
+    today_days: i32,
     /// Listings excluded by rule 8, with their lengths and last eight bytes to compare
     /// first.
     excluded: Vec<(usize, u64, &'r str)>,
@@ -262,10 +264,14 @@ pub(crate) struct Window<'r> {
 /// The last eight bytes of an id (ids share prefixes; their ends differ).
 fn tail(id: &str) -> u64 {
     let bytes = id.as_bytes();
-    let mut last = [0u8; 8];
-    let n = bytes.len().min(8);
-    last[8 - n..].copy_from_slice(&bytes[bytes.len() - n..]);
-    u64::from_le_bytes(last)
+    match bytes
+        .len()
+        .checked_sub(8)
+        .and_then(|from| bytes[from..].try_into().ok())
+    {
+        Some(last) => u64::from_le_bytes(last),
+        None => bytes.iter().fold(0, |t, b| (t << 8) | u64::from(*b)),
+    }
 }
 
 impl<'r> Window<'r> {
@@ -276,6 +282,7 @@ impl<'r> Window<'r> {
             age_today: age_on(request.person.date_of_birth, market.today),
             age_at_end: age_on(request.person.date_of_birth, end),
             area: AreaKey::new(&request.area),
+            today_days: market.today.num_days_from_ce(),
             excluded: request
                 .excluded_listings
                 .iter()
@@ -347,7 +354,7 @@ pub(crate) fn static_rules(
     // exactly when not too old today and not too young on the last day.
     let of_age_in_window = window.age_today <= u32::from(eligibility.max_age)
         && window.age_at_end >= u32::from(eligibility.min_age);
-    if !(eligibility.sexes.contains(&person.sex)
+    if !(eligibility.admits_sex(person.sex)
         && eligibility.admits_risk(person.risk_of_harm, person.tier)
         && of_age_in_window)
     {
@@ -428,6 +435,7 @@ struct Scored<'a> {
 
 impl Scored<'_> {
     /// The policy's order: lower cost, then higher quality, earlier start, lower id.
+    #[inline]
     fn better_than(&self, other: &Scored<'_>) -> bool {
         self.cost
             .cmp(&other.cost)
@@ -450,6 +458,7 @@ impl Scored<'_> {
     }
 }
 
+#[inline]
 fn score<'a>(
     request: &Request,
     listing: &'a Listing,
@@ -487,7 +496,8 @@ fn score<'a>(
     if window.excludes(&listing.id) {
         return Err(Rule::NotDeclined);
     }
-    let days_to_start = days_between(market.today, starts_on);
+    let days_to_start =
+        u32::try_from(starts_on.num_days_from_ce() - window.today_days).unwrap_or(u32::MAX);
     Ok(Scored {
         listing,
         quality_score,

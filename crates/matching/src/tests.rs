@@ -1,4 +1,5 @@
 use super::*;
+use provider_hub_domain::specification::Eligibility;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().expect("date")
@@ -37,6 +38,23 @@ fn accreditation(score: u8) -> Accreditation {
     }
 }
 
+fn eligibility() -> Eligibility {
+    Eligibility {
+        sexes: vec![Sex::Female, Sex::Male],
+        min_age: 18,
+        max_age: 120,
+        max_risk_of_harm: RiskOfHarm::High,
+        tiers: vec![1, 2, 3, 4],
+    }
+}
+
+/// The default eligibility changed by `f`, as a listing carries it.
+fn narrowed(f: impl Fn(&mut Eligibility)) -> provider_hub_domain::specification::Admission {
+    let mut e = eligibility();
+    f(&mut e);
+    (&e).into()
+}
+
 fn listing(id: &str, price: i64) -> Listing {
     Listing {
         id: id.into(),
@@ -45,13 +63,7 @@ fn listing(id: &str, price: i64) -> Listing {
         specification_published: true,
         category: Category::UnpaidWork,
         specification_code: "UPW".into(),
-        eligibility: Eligibility {
-            sexes: vec![Sex::Female, Sex::Male],
-            min_age: 18,
-            max_age: 120,
-            max_risk_of_harm: RiskOfHarm::High,
-            tiers: vec![1, 2, 3, 4],
-        },
+        eligibility: (&eligibility()).into(),
         areas: vec!["SY-SHF".into(), "SY-ROT".into()],
         price_pence: price,
         price_cap_pence: 100_000,
@@ -129,7 +141,7 @@ fn each_rule_excludes_what_it_should() {
         ),
         (
             "women only",
-            Box::new(|_, l| l.eligibility.sexes = vec![Sex::Female]),
+            Box::new(|_, l| l.eligibility = narrowed(|e| e.sexes = vec![Sex::Female])),
             Rule::Eligibility,
         ),
         (
@@ -139,12 +151,12 @@ fn each_rule_excludes_what_it_should() {
         ),
         (
             "tier not served",
-            Box::new(|_, l| l.eligibility.tiers = vec![3, 4]),
+            Box::new(|_, l| l.eligibility = narrowed(|e| e.tiers = vec![3, 4])),
             Rule::Eligibility,
         ),
         (
             "too old",
-            Box::new(|_, l| l.eligibility.max_age = 30),
+            Box::new(|_, l| l.eligibility = narrowed(|e| e.max_age = 30)),
             Rule::Eligibility,
         ),
         (

@@ -190,13 +190,14 @@ fn arb_listing(i: usize) -> impl Strategy<Value = Listing> {
                 specification_published: true,
                 category: Category::UnpaidWork,
                 specification_code: "UPW".into(),
-                eligibility: Eligibility {
+                eligibility: (&Eligibility {
                     sexes,
                     min_age: 18,
                     max_age: 65,
                     max_risk_of_harm: RiskOfHarm::High,
                     tiers: vec![1, 2, 3],
-                },
+                })
+                    .into(),
                 areas: vec![["SY-SHF", "SY-ROT", "WY-LDS"][area].into()],
                 price_pence: price,
                 price_cap_pence: 60_000,
