@@ -162,64 +162,79 @@ pub(crate) fn place_order(
             price_pence: chosen.price_pence,
             starts_on: chosen.starts_on,
         };
-        let explained =
-            serde_json::to_string(&explanation).map_err(|e| corrupt("explanation", e))?;
-        OrderStatus::Open
-            .apply(OrderEvent::Offer)
-            .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
-        if !order_store::place(conn, &order.id, &placement, &explained, naive(now))? {
-            return Err(Error::conflict(
-                "the order changed while it was being placed; read it again",
-                None,
-            ));
-        }
-        let offer = OfferRow {
-            id: provider_hub_store::new_id("offer"),
-            order_id: order.id.clone(),
-            listing_id: placement.listing_id.clone(),
-            provider_id: placement.provider_id.clone(),
-            starts_on: placement.starts_on,
-            price_pence: placement.price_pence,
-            status: "pending".into(),
-            expires_at: naive(offer_expiry(now, settings.offer_working_days)),
-            created_at: naive(now),
-            answered_at: None,
-            reason: None,
-        };
-        offer_store::insert(conn, &offer)?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "offer.created",
-                entity_type: "offer",
-                entity_id: &offer.id,
-                before: None,
-                after: serde_json::to_value(&offer).ok(),
-                at: naive(now),
-            },
-        )?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "order.offered",
-                entity_type: "order",
-                entity_id: &order.id,
-                before: Some(serde_json::json!({ "status": order.status })),
-                after: Some(serde_json::json!({
-                    "status": OrderStatus::Offered.as_str(),
-                    "offer_id": offer.id,
-                    "listing_id": placement.listing_id,
-                    "price_pence": placement.price_pence,
-                    "starts_on": placement.starts_on,
-                    "explanation": explanation,
-                })),
-                at: naive(now),
-            },
-        )?;
+        offer(conn, actor, order, &placement, &explanation, settings, now)?;
         return Ok(OrderStatus::Offered);
     }
+}
+
+/// Offers an open order the place reserved for it: the order becomes `offered` with
+/// its placement and explanation, the offer waits for the provider's answer until it
+/// expires, and both are audited. Returns the offer's id.
+pub(crate) fn offer(
+    conn: &mut DbConn,
+    actor: &Actor,
+    order: &OrderRow,
+    placement: &Placement,
+    explanation: &Explanation,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<String, Error> {
+    let explained = serde_json::to_string(explanation).map_err(|e| corrupt("explanation", e))?;
+    OrderStatus::Open
+        .apply(OrderEvent::Offer)
+        .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+    if !order_store::place(conn, &order.id, placement, &explained, naive(now))? {
+        return Err(Error::conflict(
+            "the order changed while it was being placed; read it again",
+            None,
+        ));
+    }
+    let offer = OfferRow {
+        id: provider_hub_store::new_id("offer"),
+        order_id: order.id.clone(),
+        listing_id: placement.listing_id.clone(),
+        provider_id: placement.provider_id.clone(),
+        starts_on: placement.starts_on,
+        price_pence: placement.price_pence,
+        status: "pending".into(),
+        expires_at: naive(offer_expiry(now, settings.offer_working_days)),
+        created_at: naive(now),
+        answered_at: None,
+        reason: None,
+    };
+    offer_store::insert(conn, &offer)?;
+    audit::record(
+        conn,
+        AuditEntry {
+            actor,
+            action: "offer.created",
+            entity_type: "offer",
+            entity_id: &offer.id,
+            before: None,
+            after: serde_json::to_value(&offer).ok(),
+            at: naive(now),
+        },
+    )?;
+    audit::record(
+        conn,
+        AuditEntry {
+            actor,
+            action: "order.offered",
+            entity_type: "order",
+            entity_id: &order.id,
+            before: Some(serde_json::json!({ "status": order.status })),
+            after: Some(serde_json::json!({
+                "status": OrderStatus::Offered.as_str(),
+                "offer_id": offer.id,
+                "listing_id": placement.listing_id,
+                "price_pence": placement.price_pence,
+                "starts_on": placement.starts_on,
+                "explanation": explanation,
+            })),
+            at: naive(now),
+        },
+    )?;
+    Ok(offer.id)
 }
 
 fn leave_unmatched(

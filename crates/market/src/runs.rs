@@ -5,14 +5,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use provider_hub_domain::order::{offer_expiry, OrderStatus};
+use provider_hub_domain::order::OrderStatus;
 use provider_hub_domain::Category;
 use provider_hub_matching::batch::{self, Instance};
 use provider_hub_matching::{place, Candidate, Request};
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::listings as listing_store;
 use provider_hub_store::matching::{self as store, RunRow};
-use provider_hub_store::offers::{self as offer_store, OfferRow};
+use provider_hub_store::offers as offer_store;
 use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
 use provider_hub_store::{areas, plans, to_utc, write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
@@ -312,60 +312,16 @@ fn place_order(
     explanation.runner_up = alone;
     explanation.no_candidate_reason = None;
     explanation.policy = format!("{} (batch run {run_id})", explanation.policy);
-    let explained = serde_json::to_string(&explanation).map_err(|e| corrupt("explanation", e))?;
     let placement = Placement {
         listing_id: place_info.listing_id.clone(),
         provider_id: place_info.provider_id.clone(),
         price_pence: place_info.price_pence,
         starts_on: place_info.starts_on,
     };
-    if !order_store::place(conn, &order.id, &placement, &explained, naive(now))? {
-        return Err(Error::conflict(
-            "an order changed during the run; run it again",
-            None,
-        ));
-    }
-    let offer = OfferRow {
-        id: provider_hub_store::new_id("offer"),
-        order_id: order.id.clone(),
-        listing_id: placement.listing_id.clone(),
-        provider_id: placement.provider_id.clone(),
-        starts_on: placement.starts_on,
-        price_pence: placement.price_pence,
-        status: "pending".into(),
-        expires_at: naive(offer_expiry(now, settings.offer_working_days)),
-        created_at: naive(now),
-        answered_at: None,
-        reason: None,
+    // The order is open again (if it was unmatched): it is offered as a single placement is.
+    let order = OrderRow {
+        status: OrderStatus::Open.as_str().to_owned(),
+        ..order.clone()
     };
-    offer_store::insert(conn, &offer)?;
-    audit::record(
-        conn,
-        AuditEntry {
-            actor,
-            action: "offer.created",
-            entity_type: "offer",
-            entity_id: &offer.id,
-            before: None,
-            after: serde_json::to_value(&offer).ok(),
-            at: naive(now),
-        },
-    )?;
-    audit::record(
-        conn,
-        AuditEntry {
-            actor,
-            action: "order.offered",
-            entity_type: "order",
-            entity_id: &order.id,
-            before: Some(serde_json::json!({ "status": order.status })),
-            after: Some(serde_json::json!({
-                "status": "offered", "offer_id": offer.id, "matching_run": run_id,
-                "listing_id": placement.listing_id, "price_pence": placement.price_pence,
-                "starts_on": placement.starts_on,
-            })),
-            at: naive(now),
-        },
-    )?;
-    Ok(offer.id)
+    crate::placement::offer(conn, actor, &order, &placement, &explanation, settings, now)
 }
