@@ -130,7 +130,24 @@ both_backends!(
             .await;
         assert_eq!((s, &again["placements"]), (200, &run["placements"]));
 
-        // Nothing is left to place: a second run considers nothing.
+        // A later Rotherham order: the listing serving Rotherham is full, the other one is
+        // counted under the area rule without being loaded.
+        let late = purchase(&app, "SY-ROT", "X700003").await;
+        assert_eq!(late["status"], "unmatched", "{late}");
+        assert_eq!(late["explanation"]["considered"], 2);
+        let excluded = |rule: &str| {
+            late["explanation"]["excluded"]
+                .as_array()
+                .and_then(|a| a.iter().find(|x| x["rule"] == rule))
+                .and_then(|x| x["excluded"].as_u64())
+        };
+        assert_eq!(
+            (excluded("area"), excluded("free_place")),
+            (Some(1), Some(1))
+        );
+
+        // A run for Sheffield considers nothing (its orders are placed); one for every
+        // area considers the Rotherham order and has no place for it.
         let (s, second) = app
             .post(
                 "/v1/matching/runs",
@@ -145,6 +162,16 @@ both_backends!(
                 second["placed"].as_u64()
             ),
             (Some(0), Some(0))
+        );
+        let (_, third) = app
+            .post("/v1/matching/runs", &commissioner, &json!({}))
+            .await;
+        assert_eq!(
+            (
+                third["orders_considered"].as_u64(),
+                third["placed"].as_u64()
+            ),
+            (Some(1), Some(0))
         );
     }
 );

@@ -90,6 +90,8 @@ pub(crate) fn person_of(
 /// Everything the engine needs to place one order, read from the store.
 struct Prepared {
     request: Request,
+    /// Listings of the category in other areas, not loaded.
+    elsewhere: u32,
     market: provider_hub_matching::Market,
     policy: Policy,
     listings: Vec<provider_hub_matching::Listing>,
@@ -120,7 +122,14 @@ fn prepare(conn: &mut DbConn, order: &OrderRow, now: DateTime<Utc>) -> Result<Pr
     Ok(Prepared {
         market: supply::market(conn, today)?,
         policy: policy_of(conn, &order.area_code)?,
-        listings: supply::load(conn, request.category, today, order.required_by)?,
+        listings: supply::load(
+            conn,
+            request.category,
+            Some(&order.area_code),
+            today,
+            order.required_by,
+        )?,
+        elsewhere: supply::elsewhere(conn, request.category, &order.area_code)?,
         request,
     })
 }
@@ -134,12 +143,14 @@ pub(crate) fn place_order(
 ) -> Result<OrderStatus, Error> {
     let Prepared {
         request,
+        elsewhere,
         market,
         policy,
         mut listings,
     } = prepare(conn, order, now)?;
     loop {
-        let explanation = place(&request, &listings, &market, policy);
+        let explanation =
+            place(&request, &listings, &market, policy).with_elsewhere(elsewhere, &request);
         let Some(chosen) = explanation.chosen.clone() else {
             return leave_unmatched(conn, actor, order, &explanation, now);
         };
@@ -350,7 +361,7 @@ pub fn retry_unmatched(
         for (name, orders) in by_category {
             let category: Category = name.parse().map_err(|e| corrupt("orders.category", e))?;
             let until = orders.iter().map(|o| o.required_by).max().unwrap_or(today);
-            let listings = supply::load(conn, category, today, until)?;
+            let listings = supply::load(conn, category, None, today, until)?;
             for order in orders {
                 let request = request_of(conn, &order)?;
                 if place(&request, &listings, &market, Policy::BestPrice)

@@ -326,7 +326,10 @@ fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanVi
     }
     let mut loaded = BTreeMap::new();
     for (category, until) in by_category {
-        loaded.insert(category, supply::load(conn, category, today, until)?);
+        let area = Some(plan.area_code.as_str());
+        let listings = supply::load(conn, category, area, today, until)?;
+        let elsewhere = supply::elsewhere(conn, category, &plan.area_code)?;
+        loaded.insert(category, (listings, elsewhere));
     }
     let mut total_pence = 0i64;
     let mut unpriced_items = 0u32;
@@ -341,12 +344,12 @@ fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanVi
                 required_by: item.required_by,
                 excluded_listings: Default::default(),
             };
-            let explanation = place(
-                &request,
-                loaded.get(&item.category).into_iter().flatten(),
-                &market,
-                policy,
-            );
+            let (listings, elsewhere) = loaded
+                .get(&item.category)
+                .map(|(l, n)| (l.as_slice(), *n))
+                .unwrap_or_default();
+            let explanation =
+                place(&request, listings, &market, policy).with_elsewhere(elsewhere, &request);
             let quote = explanation.chosen.map(|c| Quote {
                 listing_id: c.listing_id,
                 provider_id: c.provider_id,

@@ -150,7 +150,7 @@ pub fn run(
                 .parse()
                 .map_err(|e| corrupt("orders.category", e))?;
             let until = orders.iter().map(|o| o.required_by).max().unwrap_or(today);
-            let listings = supply::load(conn, category, today, until)?;
+            let listings = supply::load(conn, category, None, today, until)?;
             let market = supply::market(conn, today)?;
             let mut policies = BTreeMap::new();
             for order in &orders {

@@ -15,14 +15,16 @@ use provider_hub_store::DbConn;
 
 use crate::Error;
 
-/// Listings of `category` on the market, with places starting in `[today, until]`.
+/// Listings of `category` on the market (serving `area`, when given), with places
+/// starting in `[today, until]`.
 pub fn load(
     conn: &mut DbConn,
     category: Category,
+    area: Option<&str>,
     today: NaiveDate,
     until: NaiveDate,
 ) -> Result<Vec<Listing>, Error> {
-    let rows = listings::on_market(conn, category.as_str(), today, until)?;
+    let rows = listings::on_market(conn, category.as_str(), area, today, until)?;
     let mut provider_ids: Vec<String> = rows.iter().map(|r| r.provider_id.clone()).collect();
     provider_ids.sort();
     provider_ids.dedup();
@@ -91,4 +93,14 @@ fn listing(
 pub fn market(conn: &mut DbConn, today: NaiveDate) -> Result<Market, Error> {
     let (threshold, _, _) = providers::threshold(conn)?;
     Ok(Market { today, threshold })
+}
+
+/// How many listings of `category` on the market do not serve `area` (not loaded for a
+/// placement there; the explanation counts them under the area rule).
+pub fn elsewhere(conn: &mut DbConn, category: Category, area: &str) -> Result<u32, Error> {
+    Ok(listings::on_market_elsewhere(
+        conn,
+        category.as_str(),
+        area,
+    )?)
 }

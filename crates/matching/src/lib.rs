@@ -524,6 +524,43 @@ pub fn evaluate(
     .map(|s| s.candidate())
 }
 
+/// In words, the rule that excluded the last listings.
+fn no_candidate_reason(request: &Request, considered: u32, excluded: &[u32; 8]) -> String {
+    let mut remaining = considered;
+    Rule::ALL
+        .iter()
+        .find(|rule| {
+            remaining -= excluded[**rule as usize];
+            remaining == 0 && excluded[**rule as usize] > 0
+        })
+        .map(|rule| rule.no_candidate_reason(request))
+        .unwrap_or_else(|| format!("no {} listing is on the market", request.category))
+}
+
+impl Explanation {
+    /// Counts `n` more listings of the category that do not serve the order's area and
+    /// were not loaded (a placement loads only its area's listings): they are counted
+    /// under the area rule without being checked further.
+    pub fn with_elsewhere(mut self, n: u32, request: &Request) -> Self {
+        if n == 0 {
+            return self;
+        }
+        self.considered += n;
+        let mut excluded = [0u32; 8];
+        for x in &mut self.excluded {
+            if x.rule == Rule::Area {
+                x.excluded += n;
+            }
+            excluded[x.rule as usize] = x.excluded;
+        }
+        if self.chosen.is_none() {
+            self.no_candidate_reason =
+                Some(no_candidate_reason(request, self.considered, &excluded));
+        }
+        self
+    }
+}
+
 /// The policy's choice among `listings` for `request`, with its explanation.
 pub fn place<'a>(
     request: &Request,
@@ -552,17 +589,9 @@ pub fn place<'a>(
         }
     }
     let (best, second) = (best.map(|b| b.candidate()), second.map(|s| s.candidate()));
-    let no_candidate_reason = best.is_none().then(|| {
-        let mut remaining = considered;
-        Rule::ALL
-            .iter()
-            .find(|rule| {
-                remaining -= excluded[**rule as usize];
-                remaining == 0 && excluded[**rule as usize] > 0
-            })
-            .map(|rule| rule.no_candidate_reason(request))
-            .unwrap_or_else(|| format!("no {} listing is on the market", request.category))
-    });
+    let no_candidate_reason = best
+        .is_none()
+        .then(|| no_candidate_reason(request, considered, &excluded));
     Explanation {
         policy: match policy {
             Policy::BestPrice => "best_price",

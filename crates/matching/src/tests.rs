@@ -374,3 +374,38 @@ fn the_explanation_serialises_with_snake_case_rules() {
     assert_eq!(json["chosen"]["starts_on"], "2026-12-01");
     assert_eq!(json["chosen"]["price_pence"], 5);
 }
+
+#[test]
+fn listings_in_other_areas_count_under_the_area_rule_without_being_loaded() {
+    let full = {
+        let mut l = listing("lst_f", 1);
+        l.slots[0].free = 0;
+        l
+    };
+    let e = place(&request(), [&full], &market(), Policy::BestPrice).with_elsewhere(3, &request());
+    assert_eq!(e.considered, 4);
+    let area = e
+        .excluded
+        .iter()
+        .find(|x| x.rule == Rule::Area)
+        .map(|x| x.excluded);
+    assert_eq!(area, Some(3));
+    // The last listing was excluded for want of a free place, not by area.
+    assert_eq!(
+        e.no_candidate_reason.as_deref(),
+        Some("no free place starts on or before 2026-12-07")
+    );
+    let e = place(&request(), [], &market(), Policy::BestPrice).with_elsewhere(2, &request());
+    assert_eq!(
+        e.no_candidate_reason.as_deref(),
+        Some("no member provider's unpaid_work listing serves area SY-SHF")
+    );
+    let chosen = place(
+        &request(),
+        [&listing("lst_a", 5)],
+        &market(),
+        Policy::BestPrice,
+    )
+    .with_elsewhere(2, &request());
+    assert_eq!((chosen.considered, chosen.no_candidate_reason), (3, None));
+}

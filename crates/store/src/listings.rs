@@ -397,10 +397,11 @@ struct MarketRow {
 pub fn on_market(
     conn: &mut DbConn,
     category: &str,
+    area: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<MarketListing>, StoreError> {
-    let rows: Vec<MarketRow> = listings::table
+    let mut query = listings::table
         .inner_join(specifications::table)
         .inner_join(providers::table)
         .filter(listings::status.eq_any([
@@ -408,6 +409,17 @@ pub fn on_market(
             ListingStatus::Paused.as_str(),
         ]))
         .filter(listings::category.eq(category))
+        .into_boxed();
+    if let Some(area) = area {
+        query = query.filter(
+            listings::id.eq_any(
+                listing_areas::table
+                    .filter(listing_areas::area_code.eq(area.to_owned()))
+                    .select(listing_areas::listing_id),
+            ),
+        );
+    }
+    let rows: Vec<MarketRow> = query
         .order(listings::id.asc())
         .select((
             listings::id,
@@ -470,6 +482,31 @@ pub fn on_market(
             provider_standing: r.provider_standing,
         })
         .collect())
+}
+
+/// How many listings of the category are on the market (published or paused) without
+/// serving `area`: the ones a placement in that area need not load.
+pub fn on_market_elsewhere(
+    conn: &mut DbConn,
+    category: &str,
+    area: &str,
+) -> Result<u32, StoreError> {
+    let n: i64 = listings::table
+        .filter(listings::status.eq_any([
+            ListingStatus::Published.as_str(),
+            ListingStatus::Paused.as_str(),
+        ]))
+        .filter(listings::category.eq(category))
+        .filter(diesel::dsl::not(
+            listings::id.eq_any(
+                listing_areas::table
+                    .filter(listing_areas::area_code.eq(area.to_owned()))
+                    .select(listing_areas::listing_id),
+            ),
+        ))
+        .count()
+        .get_result(conn)?;
+    u32::try_from(n).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Takes one place on a start date if one is free: the conditional update that makes a
