@@ -509,8 +509,9 @@ pub fn on_market_elsewhere(
     u32::try_from(n).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// Takes one place on a start date if one is free: the conditional update that makes a
-/// place impossible to sell twice, whatever the concurrency. False if none was free.
+/// Takes one place on a start date if one is free and the listing is still published:
+/// the conditional update that makes a place impossible to sell twice, whatever the
+/// concurrency. False if none was free (or the listing was paused or withdrawn meanwhile).
 pub fn reserve_place(
     conn: &mut DbConn,
     listing_id: &str,
@@ -520,7 +521,12 @@ pub fn reserve_place(
         capacity_slots::table
             .filter(capacity_slots::listing_id.eq(listing_id))
             .filter(capacity_slots::starts_on.eq(starts_on))
-            .filter(capacity_slots::places_taken.lt(capacity_slots::places)),
+            .filter(capacity_slots::places_taken.lt(capacity_slots::places))
+            .filter(exists(
+                listings::table
+                    .filter(listings::id.eq(listing_id))
+                    .filter(listings::status.eq(ListingStatus::Published.as_str())),
+            )),
     )
     .set(capacity_slots::places_taken.eq(capacity_slots::places_taken + 1))
     .execute(conn)?;
