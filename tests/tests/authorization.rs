@@ -50,7 +50,8 @@ struct Rule {
     /// assessment of it and `{submitted}` a submitted one (both by another manager), `{plan}`
     /// the sentence plan of a third, approved, `{order}` an order its approval created and
     /// `{offer}` that order's offer to the seeded provider; `{offer2}` another such offer;
-    /// `{run}` a batch matching run.
+    /// `{order2}` that other offer's order (accepted by its row), `{completed}` an order
+    /// delivered to completion; `{run}` a batch matching run.
     /// Rows run in order.
     path: &'static str,
     access: Access,
@@ -421,7 +422,7 @@ const MATRIX: &[Rule] = &[
         method: "GET",
         template: "/v1/orders",
         path: "/v1/orders",
-        access: Access::Only(&["offender_manager", "quality", "commissioner"]),
+        access: Access::Only(&["offender_manager", "provider", "quality", "commissioner"]),
         owner: Owner::Hub,
         body: no_body,
     },
@@ -429,7 +430,7 @@ const MATRIX: &[Rule] = &[
         method: "GET",
         template: "/v1/orders/{id}",
         path: "/v1/orders/{order}",
-        access: Access::Only(&["offender_manager", "quality", "commissioner"]),
+        access: Access::Only(&["offender_manager", "provider", "quality", "commissioner"]),
         owner: Owner::Area,
         body: no_body,
     },
@@ -475,6 +476,30 @@ const MATRIX: &[Rule] = &[
         path: "/v1/offers/{offer2}/accept",
         access: Access::Only(&["provider"]),
         owner: Owner::Provider,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/orders/{id}/delivery-events",
+        path: "/v1/orders/{order2}/delivery-events",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Provider,
+        body: || Some(json!({"type": "started"})),
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/orders/{id}/outcome",
+        path: "/v1/orders/{completed}/outcome",
+        access: Access::Only(&["commissioner"]),
+        owner: Owner::Hub,
+        body: || Some(json!({"outcome": "proven_reoffence_12m"})),
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/payments",
+        path: "/v1/payments",
+        access: Access::Only(&["provider", "commissioner", "quality"]),
+        owner: Owner::Hub,
         body: no_body,
     },
     Rule {
@@ -561,6 +586,8 @@ struct Seeded {
     order: String,
     offer: String,
     offer2: String,
+    order2: String,
+    completed: String,
     run: String,
 }
 
@@ -577,6 +604,8 @@ impl Seeded {
             .replace("{plan}", &self.plan)
             .replace("{order}", &self.order)
             .replace("{offer2}", &self.offer2)
+            .replace("{order2}", &self.order2)
+            .replace("{completed}", &self.completed)
             .replace("{offer}", &self.offer)
             .replace("{run}", &self.run)
     }
@@ -664,7 +693,7 @@ async fn seed(app: &TestApp) -> Seeded {
     // offers (unpaid work, placed with the seeded listing) to read and answer.
     let approver = provider_hub_tests::manager_token("SY-SHF", "om-approver");
     let mut approved = Vec::new();
-    for external_ref in ["MATRIX-3", "MATRIX-4"] {
+    for external_ref in ["MATRIX-3", "MATRIX-4", "MATRIX-5"] {
         let body = provider_hub_tests::assessment_body(external_ref, CASE);
         let (_, made) = app.post("/v1/assessments", &author, &body).await;
         let made = made["id"].as_str().expect("id").to_owned();
@@ -701,7 +730,23 @@ async fn seed(app: &TestApp) -> Seeded {
         .await;
     assert_eq!(s, 201, "{run}");
     let run = run["id"].as_str().expect("run").to_owned();
-    let (_, _, offer2) = approved.pop().unwrap_or_default();
+    // The fifth's order is delivered to completion, for its outcome.
+    let (_, completed, offer5) = approved.pop().unwrap_or_default();
+    let (s, _) = app
+        .post_empty(&format!("/v1/offers/{offer5}/accept"), &pt)
+        .await;
+    assert_eq!(s, 200);
+    for step in ["started", "completed"] {
+        let (s, body) = app
+            .post(
+                &format!("/v1/orders/{completed}/delivery-events"),
+                &pt,
+                &json!({ "type": step }),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+    }
+    let (_, order2, offer2) = approved.pop().unwrap_or_default();
     let (plan, order, offer) = approved.pop().unwrap_or_default();
     Seeded {
         provider,
@@ -715,6 +760,8 @@ async fn seed(app: &TestApp) -> Seeded {
         order,
         offer,
         offer2,
+        order2,
+        completed,
         run,
     }
 }

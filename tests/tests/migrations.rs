@@ -149,8 +149,33 @@ fn check_schema(conn: &mut provider_hub_store::DbConn) {
             .count()
             .get_result::<i64>(conn)
             .expect("count") as usize,
+        provider_hub_store::schema::payments::table
+            .select(provider_hub_store::payments::PaymentRow::as_select())
+            .load(conn)
+            .expect("payments")
+            .len(),
+        provider_hub_store::schema::delivery_events::table
+            .select(provider_hub_store::payments::DeliveryEventRow::as_select())
+            .load(conn)
+            .expect("delivery_events")
+            .len(),
+        provider_hub_store::schema::offers::table
+            .select(provider_hub_store::offers::OfferRow::as_select())
+            .load(conn)
+            .expect("offers")
+            .len(),
+        provider_hub_store::schema::matching_runs::table
+            .select(provider_hub_store::matching::RunRow::as_select())
+            .load(conn)
+            .expect("matching_runs")
+            .len(),
+        provider_hub_store::schema::area_policies::table
+            .select(provider_hub_store::matching::PolicyRow::as_select())
+            .load(conn)
+            .expect("area_policies")
+            .len(),
     ];
-    assert_eq!(counts, [0; 6]);
+    assert_eq!(counts, [0; 11]);
     assert_eq!(
         idempotency_keys::table
             .select(provider_hub_store::idempotency::IdempotencyRecord::as_select())

@@ -408,6 +408,8 @@ both_backends!(
                 starts_on: None,
                 explanation: None,
                 cancel_reason: None,
+                actual_start: None,
+                outcome: None,
             },
         )
         .expect("blocker");

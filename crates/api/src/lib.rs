@@ -13,6 +13,7 @@ pub mod listings;
 pub mod offers;
 pub mod orders;
 pub mod pagination;
+pub mod payments;
 pub mod plans;
 pub mod providers;
 pub mod runs;
@@ -55,6 +56,7 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "sentence plans", description = "Costed sentence plans, whose approval purchases, and the lead times behind their dates"),
         (name = "orders", description = "Intervention orders, one per approved plan item, with where they are placed and why"),
         (name = "offers", description = "Orders offered to providers, waiting for their answer"),
+        (name = "delivery", description = "Delivery reports, outcomes and milestone payments"),
         (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
     )
 )]
@@ -89,7 +91,8 @@ where
                 .configure(plans::configure)
                 .configure(orders::configure)
                 .configure(offers::configure)
-                .configure(runs::configure),
+                .configure(runs::configure)
+                .configure(payments::configure),
         )
 }
 

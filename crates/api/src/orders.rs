@@ -36,7 +36,12 @@ pub struct OrderListQuery {
     pub after: Option<String>,
 }
 
-const READERS: &[Role] = &[Role::OffenderManager, Role::Quality, Role::Commissioner];
+const READERS: &[Role] = &[
+    Role::OffenderManager,
+    Role::Provider,
+    Role::Quality,
+    Role::Commissioner,
+];
 
 /// Lists orders: an offender manager's area; every area for the quality team and commissioners.
 #[utoipa::path(tag = "orders", params(OrderListQuery), security(("bearer" = [])), responses(
@@ -62,9 +67,9 @@ async fn list_orders(
         })
         .transpose()?;
     let filter = OrderFilter {
-        area: None,
         crn: query.crn.clone(),
         status,
+        ..OrderFilter::default()
     };
     let (role, scope) = (caller.role, caller.scope.clone());
     let page = state

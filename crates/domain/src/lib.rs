@@ -10,6 +10,7 @@ pub mod listing;
 pub mod money;
 pub mod need;
 pub mod order;
+pub mod payment;
 pub mod plan;
 pub mod provider;
 pub mod specification;

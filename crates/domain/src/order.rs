@@ -33,8 +33,12 @@ pub enum OrderEvent {
     /// The provider declined, or the offer expired: it goes back to be matched again.
     Decline,
     Start,
+    /// A session attended or missed, or non-compliance reported: the order stays in delivery.
+    RecordSession,
     Complete,
     Fail,
+    /// The commissioner records the outcome of a completed order.
+    RecordOutcome,
     Cancel,
 }
 
@@ -49,8 +53,10 @@ impl OrderEvent {
             Self::Accept => "accept",
             Self::Decline => "decline",
             Self::Start => "start",
+            Self::RecordSession => "record a session of",
             Self::Complete => "complete",
             Self::Fail => "fail",
+            Self::RecordOutcome => "record the outcome of",
             Self::Cancel => "cancel",
         }
     }
@@ -78,7 +84,9 @@ impl OrderStatus {
             (S::Offered, E::Accept) => S::Accepted,
             (S::Offered, E::Decline) => S::Open,
             (S::Accepted, E::Start) => S::InDelivery,
+            (S::InDelivery, E::RecordSession) => S::InDelivery,
             (S::InDelivery, E::Complete) => S::Completed,
+            (S::Completed, E::RecordOutcome) => S::Completed,
             (S::InDelivery, E::Fail) => S::Failed,
             (
                 S::Open | S::Offered | S::Accepted | S::Unmatched | S::AwaitingApproval,
@@ -92,6 +100,54 @@ impl OrderStatus {
     /// Has the order finished, one way or another?
     pub fn is_final(self) -> bool {
         matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
+    }
+}
+
+crate::string_enum! {
+    /// What a provider reports about delivering an order.
+    pub enum DeliveryEventKind {
+        Started => "started",
+        Attended => "attended",
+        Missed => "missed",
+        NonCompliance => "non_compliance",
+        Completed => "completed",
+        Failed => "failed",
+    }
+}
+
+impl DeliveryEventKind {
+    /// The step of the order's lifecycle the report is.
+    pub fn order_event(self) -> OrderEvent {
+        match self {
+            Self::Started => OrderEvent::Start,
+            Self::Attended | Self::Missed | Self::NonCompliance => OrderEvent::RecordSession,
+            Self::Completed => OrderEvent::Complete,
+            Self::Failed => OrderEvent::Fail,
+        }
+    }
+
+    /// The payment milestone the report reaches, if any.
+    pub fn milestone(self) -> Option<crate::specification::Milestone> {
+        match self {
+            Self::Started => Some(crate::specification::Milestone::Start),
+            Self::Completed => Some(crate::specification::Milestone::Completion),
+            _ => None,
+        }
+    }
+}
+
+crate::string_enum! {
+    /// What happened after a completed order's period, recorded by a commissioner.
+    pub enum OutcomeKind {
+        NoProvenReoffence12m => "no_proven_reoffence_12m",
+        ProvenReoffence12m => "proven_reoffence_12m",
+    }
+}
+
+impl OutcomeKind {
+    /// Does this outcome release the outcome payment?
+    pub fn pays(self) -> bool {
+        self == Self::NoProvenReoffence12m
     }
 }
 
@@ -133,7 +189,9 @@ mod tests {
             (S::Offered, E::Accept, S::Accepted),
             (S::Offered, E::Decline, S::Open),
             (S::Accepted, E::Start, S::InDelivery),
+            (S::InDelivery, E::RecordSession, S::InDelivery),
             (S::InDelivery, E::Complete, S::Completed),
+            (S::Completed, E::RecordOutcome, S::Completed),
             (S::InDelivery, E::Fail, S::Failed),
         ];
         let events = [
@@ -145,8 +203,10 @@ mod tests {
             E::Accept,
             E::Decline,
             E::Start,
+            E::RecordSession,
             E::Complete,
             E::Fail,
+            E::RecordOutcome,
             E::Cancel,
         ];
         let cancellable = [

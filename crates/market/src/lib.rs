@@ -5,6 +5,7 @@
 pub mod areas;
 pub mod assessments;
 pub mod cases;
+pub mod delivery;
 pub mod error;
 pub mod idempotency;
 pub mod listings;

@@ -2,7 +2,7 @@
 //! case's area, and by the quality team and commissioners across areas.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use provider_hub_domain::order::{OrderEvent, OrderStatus};
+use provider_hub_domain::order::{OrderEvent, OrderStatus, OutcomeKind};
 use provider_hub_domain::{Category, Role, Scope};
 use provider_hub_matching::Explanation;
 use provider_hub_store::audit::{self, AuditEntry};
@@ -45,6 +45,10 @@ pub struct OrderView {
     /// Why the engine placed it as it did, or could not place it.
     pub explanation: Option<Explanation>,
     pub cancel_reason: Option<String>,
+    /// The start date the provider reported.
+    pub actual_start: Option<NaiveDate>,
+    /// The outcome a commissioner recorded.
+    pub outcome: Option<OutcomeKind>,
     /// The offender manager whose approval of the plan created it.
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -69,10 +73,14 @@ pub struct Cancellation {
 }
 
 /// Who reads orders of which area.
-fn may_read(role: Role, scope: &Scope, area: &str) -> bool {
+fn may_read(role: Role, scope: &Scope, order: &OrderRow) -> bool {
     match (role, scope) {
         (Role::Quality | Role::Commissioner, _) => true,
-        (Role::OffenderManager, Scope::Area(own)) => own.as_str() == area,
+        (Role::OffenderManager, Scope::Area(own)) => own.as_str() == order.area_code,
+        // A provider sees the orders placed with it (offered, accepted, delivered).
+        (Role::Provider, Scope::Provider(own)) => {
+            order.provider_id.as_deref() == Some(own.as_str())
+        }
         _ => false,
     }
 }
@@ -125,6 +133,13 @@ fn views(conn: &mut DbConn, rows: Vec<OrderRow>) -> Result<Vec<OrderView>, Error
                 price_pence: row.price_pence,
                 starts_on: row.starts_on,
                 cancel_reason: row.cancel_reason,
+                actual_start: row.actual_start,
+                outcome: row
+                    .outcome
+                    .as_deref()
+                    .map(str::parse)
+                    .transpose()
+                    .map_err(|e| corrupt("outcome", &e))?,
                 status,
                 plan_item: items
                     .remove(&row.plan_item_id)
@@ -152,7 +167,7 @@ pub(crate) fn of_plan(conn: &mut DbConn, plan_id: &str) -> Result<Vec<OrderView>
 
 pub fn get(conn: &mut DbConn, role: Role, scope: &Scope, id: &str) -> Result<OrderView, Error> {
     let row = store::find(conn, id)?
-        .filter(|o| may_read(role, scope, &o.area_code))
+        .filter(|o| may_read(role, scope, o))
         .ok_or_else(|| Error::NotFound(format!("order {id}")))?;
     views(conn, vec![row])?
         .pop()
@@ -171,6 +186,7 @@ pub fn list(
 ) -> Result<Page<OrderView>, Error> {
     match (role, scope) {
         (Role::OffenderManager, Scope::Area(area)) => filter.area = Some(area.as_str().to_owned()),
+        (Role::Provider, Scope::Provider(id)) => filter.provider_id = Some(id.clone()),
         (Role::Quality | Role::Commissioner, _) => {}
         _ => {
             return Err(Error::Forbidden(format!(
@@ -206,7 +222,7 @@ pub fn cancel(
     }
     write_transaction(conn, |conn| {
         let order = store::find(conn, id)?
-            .filter(|o| may_read(role, scope, &o.area_code))
+            .filter(|o| may_read(role, scope, o))
             .ok_or_else(|| Error::NotFound(format!("order {id}")))?;
         let from: OrderStatus = order
             .status

@@ -470,6 +470,8 @@ pub fn approve(
                     starts_on: None,
                     explanation: None,
                     cancel_reason: None,
+                    actual_start: None,
+                    outcome: None,
                 };
                 order_store::insert(conn, &order)?;
                 audit::record(

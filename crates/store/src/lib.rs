@@ -12,6 +12,7 @@ pub mod listings;
 pub mod matching;
 pub mod offers;
 pub mod orders;
+pub mod payments;
 pub mod plans;
 pub mod providers;
 pub mod schema;

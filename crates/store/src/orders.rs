@@ -32,6 +32,10 @@ pub struct OrderRow {
     /// The matching engine's explanation (JSON) of the last placement attempt.
     pub explanation: Option<String>,
     pub cancel_reason: Option<String>,
+    /// The start date the provider reported.
+    pub actual_start: Option<NaiveDate>,
+    /// The outcome a commissioner recorded.
+    pub outcome: Option<String>,
 }
 
 /// Where an order is placed.
@@ -208,6 +212,8 @@ pub struct OrderFilter {
     pub area: Option<String>,
     pub crn: Option<String>,
     pub status: Option<OrderStatus>,
+    /// Only orders placed with this provider.
+    pub provider_id: Option<String>,
 }
 
 /// Orders in id order; the cursor key is the last id seen.
@@ -227,6 +233,9 @@ pub fn list(
     if let Some(status) = filter.status {
         query = query.filter(orders::status.eq(status.as_str()));
     }
+    if let Some(provider_id) = &filter.provider_id {
+        query = query.filter(orders::provider_id.eq(provider_id.clone()));
+    }
     if let Some(after) = after {
         query = query.filter(orders::id.gt(after));
     }
@@ -235,4 +244,51 @@ pub fn list(
         .limit(limit as i64 + 1)
         .load(conn)?;
     Ok(Page::from_rows(rows, limit, |o| o.id.clone()))
+}
+
+/// Records a delivery step: `from` → `to`, with the actual start when the report is
+/// `started`; false if the order was no longer in `from`.
+pub fn deliver(
+    conn: &mut DbConn,
+    id: &str,
+    from: OrderStatus,
+    to: OrderStatus,
+    actual_start: Option<NaiveDate>,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let target = orders::table
+        .filter(orders::id.eq(id))
+        .filter(orders::status.eq(from.as_str()));
+    let n = match actual_start {
+        Some(day) => diesel::update(target)
+            .set((
+                orders::status.eq(to.as_str()),
+                orders::actual_start.eq(Some(day)),
+                orders::updated_at.eq(at),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set((orders::status.eq(to.as_str()), orders::updated_at.eq(at)))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}
+
+/// Records a completed order's outcome, once; false if it has one already or is not
+/// completed.
+pub fn record_outcome(
+    conn: &mut DbConn,
+    id: &str,
+    outcome: &str,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(id))
+            .filter(orders::status.eq(OrderStatus::Completed.as_str()))
+            .filter(orders::outcome.is_null()),
+    )
+    .set((orders::outcome.eq(Some(outcome)), orders::updated_at.eq(at)))
+    .execute(conn)?;
+    Ok(n == 1)
 }

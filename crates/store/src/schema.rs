@@ -239,6 +239,33 @@ diesel::table! {
         starts_on -> Nullable<Date>,
         explanation -> Nullable<Text>,
         cancel_reason -> Nullable<Text>,
+        actual_start -> Nullable<Date>,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    delivery_events (id) {
+        id -> Text,
+        order_id -> Text,
+        kind -> Text,
+        occurred_on -> Date,
+        details -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Text,
+        order_id -> Text,
+        milestone -> Text,
+        amount_pence -> BigInt,
+        area_code -> Text,
+        provider_id -> Text,
+        financial_year -> Integer,
+        created_at -> Timestamp,
     }
 }
 
@@ -326,4 +353,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     area_policies,
     matching_runs,
     rematch_requests,
+    delivery_events,
+    payments,
 );

@@ -1,0 +1,202 @@
+//! Delivery reports (`/v1/orders/{id}/delivery-events`), outcomes
+//! (`/v1/orders/{id}/outcome`) and payments (`/v1/payments`, JSON or CSV).
+
+use actix_web::http::header;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{Duration, NaiveDate};
+use provider_hub_domain::Role;
+use provider_hub_market::delivery::{
+    self as market, Delivered, DeliveryReport, OutcomeRecorded, PaymentView, RecordedOutcome,
+};
+use provider_hub_store::payments::PaymentFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
+use crate::json::RawBody;
+use crate::pagination::{page_request, PageBody};
+use crate::state::AppState;
+
+/// Reports delivery on an order placed with the caller (a provider): `started` (the
+/// order goes into delivery), `attended`, `missed`, `non_compliance` (with details),
+/// `completed` or `failed`. Reaching a milestone of the payment model pays it, once.
+#[utoipa::path(tag = "delivery", security(("bearer" = [])), request_body = DeliveryReport,
+    params(
+        ("id" = String, Path, description = "Order id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body"),
+    ),
+    responses(
+    (status = 201, description = "Recorded: the order, the event and any payment it released", body = Delivered),
+    BodyRejected,
+    Unauthenticated,
+    (status = 403, description = "Not a provider", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such order placed with the caller", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Not a step the order can take now (e.g. completed before started)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid report (a future date, non-compliance without details)", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/orders/{id}/delivery-events")]
+async fn report_delivery(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: RawBody,
+) -> Result<HttpResponse, ApiError> {
+    let provider_id = caller.provider_id()?.to_owned();
+    let body = body.json::<DeliveryReport>()?;
+    let (id, report) = (id.into_inner(), body.value);
+    let route = format!("POST /v1/orders/{id}/delivery-events");
+    crate::idempotency::create(
+        &state,
+        &caller,
+        &req,
+        &route,
+        &body.raw,
+        StatusCode::CREATED,
+        move |conn, actor, now| market::report(conn, actor, &provider_id, &id, report, now),
+    )
+    .await
+}
+
+/// Records a completed order's outcome (commissioners), once: a positive outcome
+/// releases the outcome payment.
+#[utoipa::path(tag = "delivery", security(("bearer" = [])), request_body = RecordedOutcome,
+    params(("id" = String, Path, description = "Order id")), responses(
+    (status = 200, description = "Recorded, with the payment it released", body = OutcomeRecorded),
+    BodyRejected,
+    Unauthenticated,
+    (status = 403, description = "Not a commissioner", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such order", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Not completed, or recorded already", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Unknown outcome", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/orders/{id}/outcome")]
+async fn record_outcome(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: RawBody,
+) -> Result<web::Json<OutcomeRecorded>, ApiError> {
+    caller.require(&[Role::Commissioner])?;
+    let recorded = body.json::<RecordedOutcome>()?.value;
+    let (id, actor, now) = (id.into_inner(), caller.actor(), state.now());
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(market::record_outcome(conn, &actor, &id, recorded, now)?))
+            .await?,
+    ))
+}
+
+/// A page of payments.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentPage {
+    pub items: Vec<PaymentView>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PaymentQuery {
+    /// Only this area's payments.
+    pub area: Option<String>,
+    /// Only this provider's (a provider sees only its own anyway).
+    pub provider_id: Option<String>,
+    /// Made on or after this day.
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<String>,
+    /// Made on or before this day.
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+}
+
+fn day(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+    value
+        .map(|v| {
+            v.parse::<NaiveDate>()
+                .map_err(|_| ApiError::invalid(field, "must be a date, YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
+/// Lists payments (a provider: its own; commissioners and the quality team: all), as
+/// JSON, or as CSV for finance systems with `Accept: text/csv` (the next page's cursor
+/// then in a `Link` header).
+#[utoipa::path(tag = "delivery", params(PaymentQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "A page of payments", content(
+        (PaymentPage = "application/json"),
+        (String = "text/csv"),
+    )),
+    Unauthenticated,
+    (status = 403, description = "The role does not see payments", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/payments")]
+async fn list_payments(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PaymentQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Provider, Role::Commissioner, Role::Quality])?;
+    let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
+    let from = day("from", query.from.as_deref())?;
+    let to = day("to", query.to.as_deref())?;
+    let filter = PaymentFilter {
+        area: query.area.clone(),
+        provider_id: query.provider_id.clone(),
+        from: from.and_then(|d| d.and_hms_opt(0, 0, 0)),
+        to: to.and_then(|d| (d + Duration::days(1)).and_hms_opt(0, 0, 0)),
+    };
+    let (role, scope) = (caller.role, caller.scope.clone());
+    let page = state
+        .db(move |conn| Ok(market::list(conn, role, &scope, filter, after, limit)?))
+        .await?;
+    let body = PageBody::from_page(page, |p| p);
+    let wants_csv = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"));
+    if !wants_csv {
+        return Ok(HttpResponse::Ok().json(PaymentPage {
+            items: body.items,
+            next: body.next,
+        }));
+    }
+    let mut csv = String::from(
+        "id,order_id,milestone,amount_pence,area,provider_id,financial_year,created_at\r\n",
+    );
+    for p in &body.items {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\r\n",
+            p.id,
+            p.order_id,
+            p.milestone,
+            p.amount_pence,
+            p.area,
+            p.provider_id,
+            p.financial_year,
+            p.created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+    }
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"));
+    if let Some(next) = &body.next {
+        response.insert_header((header::LINK, format!("<?after={next}>; rel=\"next\"")));
+    }
+    Ok(response.body(csv))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(report_delivery)
+        .service(record_outcome)
+        .service(list_payments);
+}

@@ -1,0 +1,321 @@
+//! Delivery and payment by results: a provider reports delivery on its own accepted
+//! orders; reaching a milestone of the specification's payment model creates its payment,
+//! at most once per order and milestone; a commissioner records outcomes.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::order::{DeliveryEventKind, OrderStatus, OutcomeKind};
+use provider_hub_domain::payment::{financial_year, split};
+use provider_hub_domain::specification::{Milestone, PaymentModel};
+use provider_hub_domain::{Role, Scope};
+use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::cursor::Page;
+use provider_hub_store::orders::{self as order_store, OrderRow};
+use provider_hub_store::payments::{self as store, DeliveryEventRow, PaymentFilter, PaymentRow};
+use provider_hub_store::{to_utc, write_transaction, DbConn};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::orders::{self, OrderView};
+use crate::{naive, Actor, Error};
+
+/// A provider's report on delivering an order.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryReport {
+    /// `started` (→ in delivery), `attended` or `missed` (a session), `non_compliance`
+    /// (with details, for the offender manager), `completed` or `failed`.
+    #[serde(rename = "type")]
+    pub kind: DeliveryEventKind,
+    /// The day it happened (the actual start, the session's day…); today when absent.
+    #[serde(default)]
+    pub on: Option<NaiveDate>,
+    /// What happened; required for `non_compliance`.
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub details: Option<String>,
+}
+
+/// A recorded delivery event.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliveryEventView {
+    pub id: String,
+    pub order_id: String,
+    #[serde(rename = "type")]
+    pub kind: DeliveryEventKind,
+    pub on: NaiveDate,
+    pub details: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A milestone payment.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PaymentView {
+    pub id: String,
+    pub order_id: String,
+    pub milestone: Milestone,
+    pub amount_pence: i64,
+    pub area: String,
+    pub provider_id: String,
+    /// The financial year (April–March) it falls in, named by the year it starts.
+    pub financial_year: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a report did: the order now, the event, and the payment it released, if any.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Delivered {
+    pub order: OrderView,
+    pub event: DeliveryEventView,
+    pub payment: Option<PaymentView>,
+}
+
+/// A commissioner's record of a completed order's outcome.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedOutcome {
+    pub outcome: OutcomeKind,
+}
+
+/// An outcome recorded: the order, and the outcome payment it released, if any.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutcomeRecorded {
+    pub order: OrderView,
+    pub payment: Option<PaymentView>,
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::corrupt(what, e)
+}
+
+fn payment_view(row: PaymentRow) -> Result<PaymentView, Error> {
+    Ok(PaymentView {
+        milestone: row
+            .milestone
+            .parse()
+            .map_err(|e| corrupt("payments.milestone", e))?,
+        id: row.id,
+        order_id: row.order_id,
+        amount_pence: row.amount_pence,
+        area: row.area_code,
+        provider_id: row.provider_id,
+        financial_year: row.financial_year,
+        created_at: to_utc(row.created_at),
+    })
+}
+
+/// Pays a milestone an order has reached, in the caller's transaction: its share of the
+/// locked price by the specification's payment model. Nothing when the model has no such
+/// milestone, or it is paid already (the database would refuse a second payment anyway).
+fn pay(
+    conn: &mut DbConn,
+    actor: &Actor,
+    order: &OrderRow,
+    milestone: Milestone,
+    now: DateTime<Utc>,
+) -> Result<Option<PaymentView>, Error> {
+    let (Some(listing), Some(provider), Some(price)) =
+        (&order.listing_id, &order.provider_id, order.price_pence)
+    else {
+        return Err(corrupt("orders", "a delivered order without its placement"));
+    };
+    let model: PaymentModel = serde_json::from_str(&store::payment_model_of(conn, listing)?)
+        .map_err(|e| corrupt("specifications.payment_model", e))?;
+    let Some((_, amount)) = split(price, &model.milestones)
+        .into_iter()
+        .find(|(m, _)| *m == milestone)
+    else {
+        return Ok(None);
+    };
+    if store::paid(conn, &order.id, milestone.as_str())? {
+        return Ok(None);
+    }
+    let row = PaymentRow {
+        id: provider_hub_store::new_id("pay"),
+        order_id: order.id.clone(),
+        milestone: milestone.as_str().to_owned(),
+        amount_pence: amount,
+        area_code: order.area_code.clone(),
+        provider_id: provider.clone(),
+        financial_year: financial_year(now.date_naive()),
+        created_at: naive(now),
+    };
+    store::insert_payment(conn, &row)?;
+    audit::record(
+        conn,
+        AuditEntry {
+            actor,
+            action: "payment.created",
+            entity_type: "payment",
+            entity_id: &row.id,
+            before: None,
+            after: serde_json::to_value(&row).ok(),
+            at: naive(now),
+        },
+    )?;
+    payment_view(row).map(Some)
+}
+
+/// A provider reports delivery on one of its orders.
+pub fn report(
+    conn: &mut DbConn,
+    actor: &Actor,
+    provider_id: &str,
+    order_id: &str,
+    report: DeliveryReport,
+    now: DateTime<Utc>,
+) -> Result<Delivered, Error> {
+    let today = now.date_naive();
+    let on = report.on.unwrap_or(today);
+    if on > today {
+        return Err(Error::invalid("on", "must not be in the future"));
+    }
+    let details = report
+        .details
+        .map(|d| d.trim().to_owned())
+        .filter(|d| !d.is_empty());
+    if details.as_ref().is_some_and(|d| d.chars().count() > 2000) {
+        return Err(Error::invalid("details", "must be at most 2000 characters"));
+    }
+    if report.kind == DeliveryEventKind::NonCompliance && details.is_none() {
+        return Err(Error::invalid(
+            "details",
+            "say what the non-compliance was: the offender manager decides on enforcement",
+        ));
+    }
+    write_transaction(conn, |conn| {
+        let order = order_store::find(conn, order_id)?
+            .filter(|o| o.provider_id.as_deref() == Some(provider_id))
+            .ok_or_else(|| Error::NotFound(format!("order {order_id}")))?;
+        let from: OrderStatus = order
+            .status
+            .parse()
+            .map_err(|e| corrupt("orders.status", e))?;
+        let to = from
+            .apply(report.kind.order_event())
+            .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        let start = (report.kind == DeliveryEventKind::Started).then_some(on);
+        if !order_store::deliver(conn, order_id, from, to, start, naive(now))? {
+            return Err(Error::conflict(
+                "the order changed meanwhile; read it again",
+                None,
+            ));
+        }
+        let event = DeliveryEventRow {
+            id: provider_hub_store::new_id("dev"),
+            order_id: order_id.to_owned(),
+            kind: report.kind.as_str().to_owned(),
+            occurred_on: on,
+            details: details.clone(),
+            recorded_by: actor.sub.clone(),
+            recorded_at: naive(now),
+        };
+        store::insert_event(conn, &event)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: &format!("order.delivery.{}", report.kind.as_str()),
+                entity_type: "order",
+                entity_id: order_id,
+                before: Some(serde_json::json!({ "status": from })),
+                after: Some(serde_json::json!({
+                    "status": to, "on": on, "details": details, "event_id": event.id
+                })),
+                at: naive(now),
+            },
+        )?;
+        let payment = match report.kind.milestone() {
+            Some(milestone) => pay(conn, actor, &order, milestone, now)?,
+            None => None,
+        };
+        Ok(Delivered {
+            order: orders::get(
+                conn,
+                Role::Provider,
+                &Scope::Provider(provider_id.to_owned()),
+                order_id,
+            )?,
+            event: DeliveryEventView {
+                id: event.id,
+                order_id: event.order_id,
+                kind: report.kind,
+                on,
+                details,
+                recorded_by: event.recorded_by,
+                recorded_at: to_utc(event.recorded_at),
+            },
+            payment,
+        })
+    })
+}
+
+/// A commissioner records a completed order's outcome, once; a positive outcome releases
+/// the outcome payment. A failed or cancelled order has no outcome to record.
+pub fn record_outcome(
+    conn: &mut DbConn,
+    actor: &Actor,
+    order_id: &str,
+    recorded: RecordedOutcome,
+    now: DateTime<Utc>,
+) -> Result<OutcomeRecorded, Error> {
+    write_transaction(conn, |conn| {
+        let order = order_store::find(conn, order_id)?
+            .ok_or_else(|| Error::NotFound(format!("order {order_id}")))?;
+        let status: OrderStatus = order
+            .status
+            .parse()
+            .map_err(|e| corrupt("orders.status", e))?;
+        status
+            .apply(provider_hub_domain::order::OrderEvent::RecordOutcome)
+            .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        if !order_store::record_outcome(conn, order_id, recorded.outcome.as_str(), naive(now))? {
+            return Err(Error::conflict(
+                "the order's outcome is recorded already",
+                Some(status.as_str()),
+            ));
+        }
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: "order.outcome_recorded",
+                entity_type: "order",
+                entity_id: order_id,
+                before: None,
+                after: Some(serde_json::json!({ "outcome": recorded.outcome })),
+                at: naive(now),
+            },
+        )?;
+        let payment = if recorded.outcome.pays() {
+            pay(conn, actor, &order, Milestone::Outcome, now)?
+        } else {
+            None
+        };
+        Ok(OutcomeRecorded {
+            order: orders::get(conn, Role::Commissioner, &Scope::Hub, order_id)?,
+            payment,
+        })
+    })
+}
+
+/// Payments the caller may see: a provider its own; commissioners and the quality team all.
+pub fn list(
+    conn: &mut DbConn,
+    role: Role,
+    scope: &Scope,
+    mut filter: PaymentFilter,
+    after: Option<String>,
+    limit: usize,
+) -> Result<Page<PaymentView>, Error> {
+    match (role, scope) {
+        (Role::Provider, Scope::Provider(id)) => filter.provider_id = Some(id.clone()),
+        (Role::Commissioner | Role::Quality, _) => {}
+        _ => {
+            return Err(Error::Forbidden(format!(
+                "the {role} role does not see payments"
+            )))
+        }
+    }
+    store::list(conn, &filter, after, limit)?.try_map(payment_view)
+}

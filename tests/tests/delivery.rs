@@ -1,0 +1,314 @@
+//! Delivery, milestone payments and outcomes on both backends: the lifecycle is enforced,
+//! each milestone is paid once whatever is sent concurrently, and payments list as JSON
+//! or CSV.
+
+use provider_hub_tests::{
+    both_backends, json, manager_token, purchase, register_provider, seed_market, upw_provider,
+    TestApp,
+};
+use serde_json::Value;
+
+/// An accepted unpaid-work order at £520.00 (the seeded specification pays 20 % on start,
+/// 50 % on completion, 30 % on outcome), and the provider it is placed with.
+async fn accepted(app: &TestApp, crn: &str) -> (String, String) {
+    upw_provider(app, &format!("CH-{crn}"), 52_000, 3, 3, 80).await;
+    let o = purchase(app, "SY-SHF", crn).await;
+    // Placed with whichever provider the policy chose.
+    let p = o["provider_id"].as_str().expect("placed").to_owned();
+    let offer = o["offer"]["id"].as_str().expect("offer");
+    let (s, body) = app
+        .post_empty(
+            &format!("/v1/offers/{offer}/accept"),
+            &app.provider_token(&p),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    (o["id"].as_str().expect("order").to_owned(), p)
+}
+
+async fn report(app: &TestApp, provider: &str, order: &str, body: Value) -> (u16, Value) {
+    app.post(
+        &format!("/v1/orders/{order}/delivery-events"),
+        &app.provider_token(provider),
+        &body,
+    )
+    .await
+}
+
+both_backends!(
+    delivery_pays_each_milestone_of_the_model,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (order, p) = accepted(&app, "X800001").await;
+        let today = app.today().to_string();
+
+        // Illegal steps are refused and change nothing.
+        let (s, problem) = report(&app, &p, &order, json!({"type": "completed"})).await;
+        assert_eq!(
+            (s, problem["current_state"].as_str()),
+            (409, Some("accepted")),
+            "{problem}"
+        );
+        let other = register_provider(&app, "CH-NOT-MINE").await;
+        let (s, _) = report(&app, &other, &order, json!({"type": "started"})).await;
+        assert_eq!(s, 404, "another provider's order does not exist for it");
+        let tomorrow = (app.today() + chrono::Duration::days(1)).to_string();
+        let (s, problem) =
+            report(&app, &p, &order, json!({"type": "started", "on": tomorrow})).await;
+        assert_eq!(
+            (s, problem["errors"][0]["field"].as_str()),
+            (422, Some("on"))
+        );
+        let (s, problem) =
+            report(&app, &p, &order, json!({"type": "started", "mood": "good"})).await;
+        assert_eq!(s, 422, "{problem}");
+
+        let (s, started) = report(&app, &p, &order, json!({"type": "started", "on": today})).await;
+        assert_eq!(s, 201, "{started}");
+        assert_eq!(started["order"]["status"], "in_delivery");
+        assert_eq!(started["order"]["actual_start"], today.as_str());
+        assert_eq!(started["payment"]["milestone"], "start");
+        assert_eq!(started["payment"]["amount_pence"], 10_400);
+
+        let (s, attended) = report(&app, &p, &order, json!({"type": "attended"})).await;
+        assert_eq!((s, &attended["payment"]), (201, &Value::Null));
+        let (s, problem) = report(&app, &p, &order, json!({"type": "non_compliance"})).await;
+        assert_eq!(
+            (s, problem["errors"][0]["field"].as_str()),
+            (422, Some("details"))
+        );
+        let (s, nc) = report(
+            &app,
+            &p,
+            &order,
+            json!({"type": "non_compliance", "details": "missed two sessions without reason"}),
+        )
+        .await;
+        assert_eq!(
+            (s, nc["event"]["type"].as_str()),
+            (201, Some("non_compliance"))
+        );
+
+        let (s, done) = report(&app, &p, &order, json!({"type": "completed"})).await;
+        assert_eq!(s, 201, "{done}");
+        assert_eq!(done["order"]["status"], "completed");
+        assert_eq!(done["payment"]["amount_pence"], 26_000);
+        let (s, problem) = report(&app, &p, &order, json!({"type": "failed"})).await;
+        assert_eq!(
+            (s, problem["current_state"].as_str()),
+            (409, Some("completed"))
+        );
+
+        // The outcome: a commissioner's, once; it pays the rest of the price.
+        let path = format!("/v1/orders/{order}/outcome");
+        let (s, _) = app
+            .post(
+                &path,
+                &manager_token("SY-SHF", "om-ann"),
+                &json!({"outcome": "no_proven_reoffence_12m"}),
+            )
+            .await;
+        assert_eq!(s, 403);
+        let commissioner = app.token("commissioner");
+        let (s, problem) = app
+            .post(&path, &commissioner, &json!({"outcome": "reformed"}))
+            .await;
+        assert_eq!(
+            (s, problem["errors"][0]["field"].as_str()),
+            (422, Some("outcome"))
+        );
+        let (s, outcome) = app
+            .post(
+                &path,
+                &commissioner,
+                &json!({"outcome": "no_proven_reoffence_12m"}),
+            )
+            .await;
+        assert_eq!(s, 200, "{outcome}");
+        assert_eq!(outcome["order"]["outcome"], "no_proven_reoffence_12m");
+        assert_eq!(outcome["payment"]["amount_pence"], 15_600);
+        let (s, _) = app
+            .post(
+                &path,
+                &commissioner,
+                &json!({"outcome": "proven_reoffence_12m"}),
+            )
+            .await;
+        assert_eq!(s, 409, "recorded once");
+
+        // The parts sum to the locked price.
+        let (s, page) = app.get("/v1/payments", &app.provider_token(&p)).await;
+        assert_eq!(s, 200, "{page}");
+        let amounts: Vec<i64> = page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|x| x["amount_pence"].as_i64())
+            .collect();
+        assert_eq!(amounts.iter().sum::<i64>(), 52_000);
+        assert_eq!(amounts.len(), 3);
+        let (_, theirs) = app.get("/v1/payments", &app.provider_token(&other)).await;
+        assert_eq!(theirs["items"], json!([]));
+        let (s, _) = app
+            .get("/v1/payments", &manager_token("SY-SHF", "om-ann"))
+            .await;
+        assert_eq!(s, 403);
+        let (_, sheffield) = app
+            .get(
+                &format!("/v1/payments?area=SY-SHF&from={today}&to={today}"),
+                &commissioner,
+            )
+            .await;
+        assert_eq!(sheffield["items"].as_array().map(Vec::len), Some(3));
+        let (_, before) = app.get("/v1/payments?to=2020-01-01", &commissioner).await;
+        assert_eq!(before["items"], json!([]));
+        let (s, problem) = app.get("/v1/payments?from=yesterday", &commissioner).await;
+        assert_eq!(
+            (s, problem["errors"][0]["field"].as_str()),
+            (422, Some("from"))
+        );
+
+        // The same as CSV for finance systems.
+        let r = app
+            .client
+            .get(app.url("/v1/payments?limit=2"))
+            .bearer_auth(&commissioner)
+            .header("Accept", "text/csv")
+            .send()
+            .await
+            .expect("csv");
+        assert_eq!(r.status().as_u16(), 200);
+        assert!(r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .starts_with("text/csv"));
+        assert!(r
+            .headers()
+            .get("link")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .contains("rel=\"next\""));
+        let text = r.text().await.expect("body");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "id,order_id,milestone,amount_pence,area,provider_id,financial_year,created_at"
+        );
+        assert_eq!(lines.len(), 3);
+        assert!(
+            lines[1].contains(&order) && lines[1].contains(",start,10400,SY-SHF,"),
+            "{text}"
+        );
+    }
+);
+
+both_backends!(
+    a_failed_delivery_gets_no_completion_or_outcome_payment,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (order, p) = accepted(&app, "X800002").await;
+        let (s, _) = report(&app, &p, &order, json!({"type": "started"})).await;
+        assert_eq!(s, 201);
+        let (s, failed) = report(
+            &app,
+            &p,
+            &order,
+            json!({"type": "failed", "details": "moved out of area"}),
+        )
+        .await;
+        assert_eq!(
+            (s, failed["order"]["status"].as_str()),
+            (201, Some("failed"))
+        );
+        assert_eq!(failed["payment"], Value::Null);
+        let (s, problem) = app
+            .post(
+                &format!("/v1/orders/{order}/outcome"),
+                &app.token("commissioner"),
+                &json!({"outcome": "no_proven_reoffence_12m"}),
+            )
+            .await;
+        assert_eq!(
+            (s, problem["current_state"].as_str()),
+            (409, Some("failed"))
+        );
+        let (_, page) = app.get("/v1/payments", &app.provider_token(&p)).await;
+        let milestones: Vec<&str> = page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|x| x["milestone"].as_str())
+            .collect();
+        assert_eq!(milestones, vec!["start"]);
+        // A cancelled order takes no report at all.
+        let (order2, p2) = accepted(&app, "X800003").await;
+        let (s, _) = app
+            .post(
+                &format!("/v1/orders/{order2}/cancel"),
+                &manager_token("SY-SHF", "om-ann"),
+                &json!({"reason": "sentence revoked"}),
+            )
+            .await;
+        assert_eq!(s, 200);
+        let (s, problem) = report(&app, &p2, &order2, json!({"type": "started"})).await;
+        assert_eq!(
+            s, 404,
+            "a cancelled order is no longer placed with the provider: {problem}"
+        );
+    }
+);
+
+both_backends!(
+    the_same_milestone_sent_fifty_times_at_once_is_paid_once,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (order, p) = accepted(&app, "X800004").await;
+        let token = app.provider_token(&p);
+        let sends = (0..50).map(|_| {
+            let (app, token, order) = (&app, token.clone(), order.clone());
+            async move {
+                app.post(
+                    &format!("/v1/orders/{order}/delivery-events"),
+                    &token,
+                    &json!({"type": "started"}),
+                )
+                .await
+                .0
+            }
+        });
+        let statuses = futures_util::future::join_all(sends).await;
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|s| *s == 201 || *s == 409),
+            "{statuses:?}"
+        );
+        let (_, page) = app.get("/v1/payments", &token).await;
+        assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+        // The same with one Idempotency-Key: replays, never a second event.
+        let sends = (0..10).map(|_| {
+            let (app, token, order) = (&app, token.clone(), order.clone());
+            async move {
+                app.client
+                    .post(app.url(&format!("/v1/orders/{order}/delivery-events")))
+                    .bearer_auth(token)
+                    .header("Idempotency-Key", "complete-1")
+                    .json(&json!({"type": "completed"}))
+                    .send()
+                    .await
+                    .expect("send")
+                    .status()
+                    .as_u16()
+            }
+        });
+        let statuses = futures_util::future::join_all(sends).await;
+        assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+        let (_, page) = app.get("/v1/payments", &token).await;
+        assert_eq!(page["items"].as_array().map(Vec::len), Some(2));
+    }
+);
