@@ -51,7 +51,8 @@ struct Rule {
     /// the sentence plan of a third, approved, `{order}` an order its approval created and
     /// `{offer}` that order's offer to the seeded provider; `{offer2}` another such offer;
     /// `{order2}` that other offer's order (accepted by its row), `{completed}` an order
-    /// delivered to completion; `{run}` a batch matching run.
+    /// delivered to completion; `{awaiting}` an order over its area's (nil) budget for
+    /// financial year `{year}`; `{run}` a batch matching run.
     /// Rows run in order.
     path: &'static str,
     access: Access,
@@ -503,6 +504,38 @@ const MATRIX: &[Rule] = &[
         body: no_body,
     },
     Rule {
+        method: "GET",
+        template: "/v1/budgets",
+        path: "/v1/budgets",
+        access: Access::Only(&["commissioner", "quality"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/budgets/{area}/{year}",
+        path: "/v1/budgets/SY-SHF/{year}",
+        access: Access::Only(&["commissioner", "quality"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "PUT",
+        template: "/v1/budgets/{area}/{year}",
+        path: "/v1/budgets/SY-SHF/{year}",
+        access: Access::Only(&["commissioner"]),
+        owner: Owner::Hub,
+        body: || Some(json!({"allocated_pence": 0})),
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/orders/{id}/approve-budget",
+        path: "/v1/orders/{awaiting}/approve-budget",
+        access: Access::Only(&["commissioner"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
         method: "POST",
         template: "/v1/orders/{id}/cancel",
         path: "/v1/orders/{order}/cancel",
@@ -588,6 +621,8 @@ struct Seeded {
     offer2: String,
     order2: String,
     completed: String,
+    awaiting: String,
+    year: String,
     run: String,
 }
 
@@ -606,6 +641,8 @@ impl Seeded {
             .replace("{offer2}", &self.offer2)
             .replace("{order2}", &self.order2)
             .replace("{completed}", &self.completed)
+            .replace("{awaiting}", &self.awaiting)
+            .replace("{year}", &self.year)
             .replace("{offer}", &self.offer)
             .replace("{run}", &self.run)
     }
@@ -747,6 +784,44 @@ async fn seed(app: &TestApp) -> Seeded {
         assert_eq!(s, 201, "{body}");
     }
     let (_, order2, offer2) = approved.pop().unwrap_or_default();
+    // With a nil budget for the year, a sixth order waits for a commissioner's approval.
+    let starts = app.today() + chrono::Duration::days(3);
+    let year = if chrono::Datelike::month(&starts) >= 4 {
+        chrono::Datelike::year(&starts)
+    } else {
+        chrono::Datelike::year(&starts) - 1
+    }
+    .to_string();
+    let (s, _) = app
+        .put(
+            &format!("/v1/budgets/SY-SHF/{year}"),
+            &app.token("commissioner"),
+            &json!({"allocated_pence": 0}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let body = provider_hub_tests::assessment_body("MATRIX-6", CASE);
+    let (_, made) = app.post("/v1/assessments", &author, &body).await;
+    let made = made["id"].as_str().expect("id").to_owned();
+    app.post_empty(&format!("/v1/assessments/{made}/submit"), &author)
+        .await;
+    app.post_empty(&format!("/v1/assessments/{made}/approve"), &approver)
+        .await;
+    let (_, plan6) = app
+        .get(&format!("/v1/assessments/{made}/sentence-plan"), &approver)
+        .await;
+    let plan6 = plan6["id"].as_str().expect("plan").to_owned();
+    let (_, approval) = app
+        .post_empty(&format!("/v1/sentence-plans/{plan6}/approve"), &approver)
+        .await;
+    assert_eq!(
+        approval["orders"][0]["status"], "awaiting_approval",
+        "{approval}"
+    );
+    let awaiting = approval["orders"][0]["id"]
+        .as_str()
+        .expect("order")
+        .to_owned();
     let (plan, order, offer) = approved.pop().unwrap_or_default();
     Seeded {
         provider,
@@ -762,6 +837,8 @@ async fn seed(app: &TestApp) -> Seeded {
         offer2,
         order2,
         completed,
+        awaiting,
+        year,
         run,
     }
 }

@@ -174,8 +174,11 @@ fn check_schema(conn: &mut provider_hub_store::DbConn) {
             .load(conn)
             .expect("area_policies")
             .len(),
+        provider_hub_store::budgets::all(conn)
+            .expect("budgets")
+            .len(),
     ];
-    assert_eq!(counts, [0; 11]);
+    assert_eq!(counts, [0; 12]);
     assert_eq!(
         idempotency_keys::table
             .select(provider_hub_store::idempotency::IdempotencyRecord::as_select())

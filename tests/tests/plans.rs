@@ -351,14 +351,19 @@ both_backends!(
             let (s, page) = app.get("/v1/orders", &app.token(role)).await;
             assert_eq!((s, ids(&page).len()), (200, 2), "{role} reads every area");
         }
-        for role in ["provider", "admin"] {
-            let (s, _) = app.get("/v1/orders", &app.token(role)).await;
-            assert_eq!(s, 403, "{role}");
-            let (s, _) = app
-                .get(&format!("/v1/orders/{order}"), &app.token(role))
-                .await;
-            assert_eq!(s, 403, "{role}");
-        }
+        let (s, _) = app.get("/v1/orders", &app.token("admin")).await;
+        assert_eq!(s, 403);
+        let (s, _) = app
+            .get(&format!("/v1/orders/{order}"), &app.token("admin"))
+            .await;
+        assert_eq!(s, 403);
+        // A provider sees only orders placed with it: none here.
+        let (s, page) = app.get("/v1/orders", &app.token("provider")).await;
+        assert_eq!((s, &page["items"]), (200, &json!([])));
+        let (s, _) = app
+            .get(&format!("/v1/orders/{order}"), &app.token("provider"))
+            .await;
+        assert_eq!(s, 404);
     }
 );
 
@@ -410,6 +415,7 @@ both_backends!(
                 cancel_reason: None,
                 actual_start: None,
                 outcome: None,
+                budget_approved_by: None,
             },
         )
         .expect("blocker");

@@ -4,6 +4,7 @@
 pub mod areas;
 pub mod assessments;
 pub mod auth;
+pub mod budgets;
 pub mod cases;
 pub mod error;
 pub mod health;
@@ -56,6 +57,7 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "sentence plans", description = "Costed sentence plans, whose approval purchases, and the lead times behind their dates"),
         (name = "orders", description = "Intervention orders, one per approved plan item, with where they are placed and why"),
         (name = "offers", description = "Orders offered to providers, waiting for their answer"),
+        (name = "budgets", description = "Areas' pooled budgets and approvals over budget"),
         (name = "delivery", description = "Delivery reports, outcomes and milestone payments"),
         (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
     )
@@ -92,7 +94,8 @@ where
                 .configure(orders::configure)
                 .configure(offers::configure)
                 .configure(runs::configure)
-                .configure(payments::configure),
+                .configure(payments::configure)
+                .configure(budgets::configure),
         )
 }
 

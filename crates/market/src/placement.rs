@@ -154,6 +154,16 @@ pub(crate) fn place_order(
         let Some(chosen) = explanation.chosen.clone() else {
             return leave_unmatched(conn, actor, order, &explanation, now);
         };
+        if order.budget_approved_by.is_none()
+            && crate::budgets::over_budget(
+                conn,
+                &order.area_code,
+                chosen.starts_on,
+                chosen.price_pence,
+            )?
+        {
+            return hold_for_budget(conn, actor, order, &explanation, now);
+        }
         if !listing_store::reserve_place(conn, &chosen.listing_id, chosen.starts_on)? {
             // Sold meanwhile by another transaction: that date is full; choose again.
             if let Some(listing) = listings.iter_mut().find(|l| l.id == chosen.listing_id) {
@@ -246,6 +256,42 @@ pub(crate) fn offer(
         },
     )?;
     Ok(offer.id)
+}
+
+/// The order's price would take its area over budget: it waits for a commissioner.
+fn hold_for_budget(
+    conn: &mut DbConn,
+    actor: &Actor,
+    order: &OrderRow,
+    explanation: &Explanation,
+    now: DateTime<Utc>,
+) -> Result<OrderStatus, Error> {
+    let explained = serde_json::to_string(explanation).map_err(|e| corrupt("explanation", e))?;
+    OrderStatus::Open
+        .apply(OrderEvent::OverBudget)
+        .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+    if !order_store::hold_for_budget(conn, &order.id, &explained, naive(now))? {
+        return Err(Error::conflict(
+            "the order changed while it was being placed; read it again",
+            None,
+        ));
+    }
+    audit::record(
+        conn,
+        AuditEntry {
+            actor,
+            action: "order.awaiting_budget_approval",
+            entity_type: "order",
+            entity_id: &order.id,
+            before: Some(serde_json::json!({ "status": order.status })),
+            after: Some(serde_json::json!({
+                "status": OrderStatus::AwaitingApproval.as_str(),
+                "explanation": explanation,
+            })),
+            at: naive(now),
+        },
+    )?;
+    Ok(OrderStatus::AwaitingApproval)
 }
 
 fn leave_unmatched(

@@ -472,6 +472,7 @@ pub fn approve(
                     cancel_reason: None,
                     actual_start: None,
                     outcome: None,
+                    budget_approved_by: None,
                 };
                 order_store::insert(conn, &order)?;
                 audit::record(

@@ -207,6 +207,18 @@ pub fn run(
                     .iter()
                     .find(|c| c.place == p)
                     .ok_or_else(|| corrupt("batch", "an assignment outside the order's options"))?;
+                // An order its area's budget cannot cover stays where it is: a single
+                // placement would hold it for a commissioner's approval.
+                if order.budget_approved_by.is_none()
+                    && crate::budgets::over_budget(
+                        conn,
+                        &order.area_code,
+                        place_info.starts_on,
+                        place_info.price_pence,
+                    )?
+                {
+                    continue;
+                }
                 if !listing_store::reserve_place(
                     conn,
                     &place_info.listing_id,

@@ -36,6 +36,8 @@ pub struct OrderRow {
     pub actual_start: Option<NaiveDate>,
     /// The outcome a commissioner recorded.
     pub outcome: Option<String>,
+    /// The commissioner who approved its spend over the area's budget.
+    pub budget_approved_by: Option<String>,
 }
 
 /// Where an order is placed.
@@ -289,6 +291,50 @@ pub fn record_outcome(
             .filter(orders::outcome.is_null()),
     )
     .set((orders::outcome.eq(Some(outcome)), orders::updated_at.eq(at)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Holds an open order for a commissioner's approval of its spend (→ awaiting_approval),
+/// with the explanation of the placement it would have had; false if it was not open.
+pub fn hold_for_budget(
+    conn: &mut DbConn,
+    id: &str,
+    explanation: &str,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(id))
+            .filter(orders::status.eq(OrderStatus::Open.as_str())),
+    )
+    .set((
+        orders::status.eq(OrderStatus::AwaitingApproval.as_str()),
+        orders::explanation.eq(Some(explanation)),
+        orders::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Approves an order's spend over budget (awaiting_approval → open); false if it was not
+/// awaiting approval.
+pub fn approve_budget(
+    conn: &mut DbConn,
+    id: &str,
+    by: &str,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(id))
+            .filter(orders::status.eq(OrderStatus::AwaitingApproval.as_str())),
+    )
+    .set((
+        orders::status.eq(OrderStatus::Open.as_str()),
+        orders::budget_approved_by.eq(Some(by)),
+        orders::updated_at.eq(at),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }

@@ -241,6 +241,17 @@ diesel::table! {
         cancel_reason -> Nullable<Text>,
         actual_start -> Nullable<Date>,
         outcome -> Nullable<Text>,
+        budget_approved_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    budgets (area_code, financial_year) {
+        area_code -> Text,
+        financial_year -> Integer,
+        allocated_pence -> BigInt,
+        updated_at -> Timestamp,
+        updated_by -> Text,
     }
 }
 
@@ -355,4 +366,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     rematch_requests,
     delivery_events,
     payments,
+    budgets,
 );

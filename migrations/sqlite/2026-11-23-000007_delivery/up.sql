@@ -29,3 +29,16 @@ CREATE TABLE payments (
 );
 CREATE INDEX payments_area ON payments (area_code, id);
 CREATE INDEX payments_provider ON payments (provider_id, id);
+
+-- An area's pooled budget for a financial year (April–March, named by its first year).
+CREATE TABLE budgets (
+    area_code TEXT NOT NULL REFERENCES areas (code),
+    financial_year INTEGER NOT NULL,
+    allocated_pence BIGINT NOT NULL CHECK (allocated_pence >= 0),
+    updated_at TIMESTAMP NOT NULL,
+    updated_by TEXT NOT NULL,
+    PRIMARY KEY (area_code, financial_year)
+);
+
+-- A commissioner's approval of an order's spend over its area's budget.
+ALTER TABLE orders ADD COLUMN budget_approved_by TEXT;

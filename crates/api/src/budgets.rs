@@ -1,0 +1,118 @@
+//! `/v1/budgets`: areas' pooled budgets per financial year; and a commissioner's approval
+//! of an order's spend over budget (`/v1/orders/{id}/approve-budget`).
+
+use actix_web::{get, post, put, web};
+use provider_hub_domain::Role;
+use provider_hub_market::budgets::{self as market, BudgetView, SetBudget};
+use provider_hub_market::orders::OrderView;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
+use crate::json::RawBody;
+use crate::state::AppState;
+
+const READERS: &[Role] = &[Role::Commissioner, Role::Quality];
+
+/// Every budget set, by area and financial year.
+#[utoipa::path(tag = "budgets", security(("bearer" = [])), responses(
+    (status = 200, description = "Budgets with what is held against them", body = Vec<BudgetView>),
+    Unauthenticated,
+    (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/budgets")]
+async fn list_budgets(
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<BudgetView>>, ApiError> {
+    caller.require(READERS)?;
+    Ok(web::Json(
+        state.db(move |conn| Ok(market::list(conn)?)).await?,
+    ))
+}
+
+/// An area's budget for a financial year (April–March, named by its first year):
+/// allocated, committed, offered, spent and remaining, in pence.
+#[utoipa::path(tag = "budgets", security(("bearer" = [])), params(
+    ("area" = String, Path, description = "Area code"),
+    ("year" = i32, Path, description = "Financial year, e.g. 2026 for April 2026 to March 2027"),
+), responses(
+    (status = 200, description = "The budget", body = BudgetView),
+    Unauthenticated,
+    (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No budget set for that area and year", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/budgets/{area}/{year}")]
+async fn get_budget(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i32)>,
+) -> Result<web::Json<BudgetView>, ApiError> {
+    caller.require(READERS)?;
+    let (area, year) = path.into_inner();
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(market::get(conn, &area, year)?))
+            .await?,
+    ))
+}
+
+/// Sets an area's allocation for a financial year (commissioners).
+#[utoipa::path(tag = "budgets", security(("bearer" = [])), request_body = SetBudget, params(
+    ("area" = String, Path, description = "Area code"),
+    ("year" = i32, Path, description = "Financial year"),
+), responses(
+    (status = 200, description = "The budget as set", body = BudgetView),
+    BodyRejected,
+    Unauthenticated,
+    (status = 403, description = "Not a commissioner", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such area or year", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Allocation out of range", body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/budgets/{area}/{year}")]
+async fn set_budget(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i32)>,
+    body: RawBody,
+) -> Result<web::Json<BudgetView>, ApiError> {
+    caller.require(&[Role::Commissioner])?;
+    let setting = body.json::<SetBudget>()?.value;
+    let (area, year) = path.into_inner();
+    let (actor, now) = (caller.actor(), state.now());
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(market::set(conn, &actor, &area, year, setting, now)?))
+            .await?,
+    ))
+}
+
+/// Approves an order's spend over its area's budget (commissioners): it is matched at once.
+#[utoipa::path(tag = "budgets", security(("bearer" = [])), params(("id" = String, Path, description = "Order id")), responses(
+    (status = 200, description = "Approved and matched", body = OrderView),
+    Unauthenticated,
+    (status = 403, description = "Not a commissioner", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such order", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Not awaiting approval", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/orders/{id}/approve-budget")]
+async fn approve_budget(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<web::Json<OrderView>, ApiError> {
+    caller.require(&[Role::Commissioner])?;
+    let (id, actor, now, settings) = (id.into_inner(), caller.actor(), state.now(), state.matching);
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(market::approve(conn, &actor, &id, settings, now)?))
+            .await?,
+    ))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_budgets)
+        .service(get_budget)
+        .service(set_budget)
+        .service(approve_budget);
+}

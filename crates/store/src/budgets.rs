@@ -1,0 +1,98 @@
+//! Areas' pooled budgets per financial year, and what is held against them.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::schema::{budgets, orders, payments};
+use crate::{DbConn, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = budgets)]
+pub struct BudgetRow {
+    pub area_code: String,
+    pub financial_year: i32,
+    pub allocated_pence: i64,
+    pub updated_at: NaiveDateTime,
+    pub updated_by: String,
+}
+
+pub fn find(conn: &mut DbConn, area: &str, year: i32) -> Result<Option<BudgetRow>, StoreError> {
+    Ok(budgets::table
+        .find((area, year))
+        .select(BudgetRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn all(conn: &mut DbConn) -> Result<Vec<BudgetRow>, StoreError> {
+    Ok(budgets::table
+        .order((budgets::area_code.asc(), budgets::financial_year.asc()))
+        .select(BudgetRow::as_select())
+        .load(conn)?)
+}
+
+/// Sets a budget's allocation, creating it if need be.
+pub fn set(conn: &mut DbConn, row: &BudgetRow) -> Result<(), StoreError> {
+    let updated = diesel::update(budgets::table.find((&row.area_code, row.financial_year)))
+        .set((
+            budgets::allocated_pence.eq(row.allocated_pence),
+            budgets::updated_at.eq(row.updated_at),
+            budgets::updated_by.eq(&row.updated_by),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(budgets::table)
+            .values(row.clone())
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Takes the budget's row lock for the rest of the transaction (a no-op update), so
+/// budget checks of one area and year run one at a time on PostgreSQL; SQLite's write
+/// transactions are already serial. False if there is no such budget.
+pub fn lock(conn: &mut DbConn, area: &str, year: i32) -> Result<bool, StoreError> {
+    let n = diesel::update(budgets::table.find((area, year)))
+        .set(budgets::allocated_pence.eq(budgets::allocated_pence))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The locked prices of the area's orders in `statuses` starting within `[from, to]`,
+/// with what each has been paid so far: (order id, price, paid).
+pub fn held(
+    conn: &mut DbConn,
+    area: &str,
+    statuses: &[&str],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let rows: Vec<(String, Option<i64>)> = orders::table
+        .filter(orders::area_code.eq(area))
+        .filter(orders::status.eq_any(statuses))
+        .filter(orders::starts_on.between(from, to))
+        .select((orders::id, orders::price_pence))
+        .load(conn)?;
+    let ids: Vec<&String> = rows.iter().map(|(id, _)| id).collect();
+    let paid: Vec<(String, i64)> = payments::table
+        .filter(payments::order_id.eq_any(ids))
+        .select((payments::order_id, payments::amount_pence))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, price)| {
+            let so_far = paid.iter().filter(|(o, _)| *o == id).map(|(_, a)| a).sum();
+            (price.unwrap_or(0), so_far)
+        })
+        .collect())
+}
+
+/// What the area has paid in a financial year.
+pub fn spent(conn: &mut DbConn, area: &str, year: i32) -> Result<i64, StoreError> {
+    let amounts: Vec<i64> = payments::table
+        .filter(payments::area_code.eq(area))
+        .filter(payments::financial_year.eq(year))
+        .select(payments::amount_pence)
+        .load(conn)?;
+    Ok(amounts.iter().sum())
+}
