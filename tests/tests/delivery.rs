@@ -99,6 +99,28 @@ both_backends!(
             (409, Some("completed"))
         );
 
+        // The offender manager sees what was reported, non-compliance included.
+        let (_, seen) = app
+            .get(
+                &format!("/v1/orders/{order}"),
+                &manager_token("SY-SHF", "om-ann"),
+            )
+            .await;
+        let reported: Vec<&str> = seen["delivery"]
+            .as_array()
+            .expect("delivery")
+            .iter()
+            .filter_map(|e| e["type"].as_str())
+            .collect();
+        assert_eq!(
+            reported,
+            vec!["started", "attended", "non_compliance", "completed"]
+        );
+        assert_eq!(
+            seen["delivery"][2]["details"],
+            "missed two sessions without reason"
+        );
+
         // The outcome: a commissioner's, once; it pays the rest of the price.
         let path = format!("/v1/orders/{order}/outcome");
         let (s, _) = app

@@ -88,6 +88,21 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
     Error::corrupt(what, e)
 }
 
+pub(crate) fn event_view(row: DeliveryEventRow) -> Result<DeliveryEventView, Error> {
+    Ok(DeliveryEventView {
+        kind: row
+            .kind
+            .parse()
+            .map_err(|e| corrupt("delivery_events.kind", e))?,
+        id: row.id,
+        order_id: row.order_id,
+        on: row.occurred_on,
+        details: row.details,
+        recorded_by: row.recorded_by,
+        recorded_at: to_utc(row.recorded_at),
+    })
+}
+
 fn payment_view(row: PaymentRow) -> Result<PaymentView, Error> {
     Ok(PaymentView {
         milestone: row
@@ -236,15 +251,7 @@ pub fn report(
                 &Scope::Provider(provider_id.to_owned()),
                 order_id,
             )?,
-            event: DeliveryEventView {
-                id: event.id,
-                order_id: event.order_id,
-                kind: report.kind,
-                on,
-                details,
-                recorded_by: event.recorded_by,
-                recorded_at: to_utc(event.recorded_at),
-            },
+            event: event_view(event)?,
             payment,
         })
     })

@@ -49,6 +49,9 @@ pub struct OrderView {
     pub actual_start: Option<NaiveDate>,
     /// The outcome a commissioner recorded.
     pub outcome: Option<OutcomeKind>,
+    /// What the provider reported, oldest first (non-compliance included, for the
+    /// offender manager to decide on enforcement).
+    pub delivery: Vec<crate::delivery::DeliveryEventView>,
     /// The offender manager whose approval of the plan created it.
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -101,6 +104,14 @@ fn views(conn: &mut DbConn, rows: Vec<OrderRow>) -> Result<Vec<OrderView>, Error
                 )
             })
             .collect();
+    let mut delivery: std::collections::HashMap<String, Vec<crate::delivery::DeliveryEventView>> =
+        std::collections::HashMap::new();
+    for row in provider_hub_store::payments::events_of_orders(conn, &order_ids)? {
+        delivery
+            .entry(row.order_id.clone())
+            .or_default()
+            .push(crate::delivery::event_view(row)?);
+    }
     let ids: Vec<String> = rows.iter().map(|o| o.plan_item_id.clone()).collect();
     let mut items: std::collections::HashMap<String, PlanItem> = plans::items_by_id(conn, &ids)?
         .into_iter()
@@ -121,6 +132,7 @@ fn views(conn: &mut DbConn, rows: Vec<OrderRow>) -> Result<Vec<OrderView>, Error
             );
             Ok(OrderView {
                 offer: offers.remove(&row.id),
+                delivery: delivery.remove(&row.id).unwrap_or_default(),
                 explanation: row
                     .explanation
                     .as_deref()

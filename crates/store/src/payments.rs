@@ -48,6 +48,21 @@ pub fn events_of(conn: &mut DbConn, order_id: &str) -> Result<Vec<DeliveryEventR
         .load(conn)?)
 }
 
+/// The delivery events of these orders, oldest first.
+pub fn events_of_orders(
+    conn: &mut DbConn,
+    order_ids: &[String],
+) -> Result<Vec<DeliveryEventRow>, StoreError> {
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(delivery_events::table
+        .filter(delivery_events::order_id.eq_any(order_ids))
+        .order(delivery_events::id.asc())
+        .select(DeliveryEventRow::as_select())
+        .load(conn)?)
+}
+
 /// Inserts a milestone payment. The database holds at most one per order and milestone:
 /// a second is a unique violation.
 pub fn insert_payment(conn: &mut DbConn, row: &PaymentRow) -> Result<(), StoreError> {
