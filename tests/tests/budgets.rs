@@ -108,7 +108,12 @@ both_backends!(
                 budget["spent_pence"].as_i64(),
                 budget["offered_pence"].as_i64()
             ),
-            (Some(52_000 - 10_400), Some(10_400), Some(52_000))
+            (Some(52_000), Some(10_400), Some(52_000))
+        );
+        assert_eq!(
+            budget["remaining_pence"],
+            100_000 - 2 * 52_000,
+            "the start payment is part of the committed price"
         );
         let (_, all) = app.get("/v1/budgets", &commissioner).await;
         assert_eq!(all.as_array().map(Vec::len), Some(1));

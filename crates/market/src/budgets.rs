@@ -27,14 +27,15 @@ pub struct BudgetView {
     /// April to March, named by the year it starts.
     pub financial_year: i32,
     pub allocated_pence: i64,
-    /// What accepted and in-delivery orders starting in the year will still cost: their
-    /// locked prices less what they have been paid.
+    /// The locked prices of accepted and in-delivery orders starting in the year.
     pub committed_pence: i64,
     /// Locked prices of orders offered and waiting for the provider's answer.
     pub offered_pence: i64,
     /// Payments made in the year.
     pub spent_pence: i64,
-    /// `allocated − committed − offered − spent` (negative when approved over budget).
+    /// `allocated − committed − offered −` the year's payments on orders no longer
+    /// committed (completed, failed, cancelled): payments on committed orders are part of
+    /// their locked price already. Negative when a commissioner approved spend over budget.
     pub remaining_pence: i64,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
@@ -65,9 +66,7 @@ fn check_year(year: i32) -> Result<(NaiveDate, NaiveDate), Error> {
 
 fn view(conn: &mut DbConn, row: BudgetRow) -> Result<BudgetView, Error> {
     let (from, to) = check_year(row.financial_year)?;
-    let outstanding =
-        |held: Vec<(i64, i64)>| held.iter().map(|(price, paid)| price - paid).sum::<i64>();
-    let committed = outstanding(store::held(
+    let committed_orders = store::held(
         conn,
         &row.area_code,
         &[
@@ -76,17 +75,24 @@ fn view(conn: &mut DbConn, row: BudgetRow) -> Result<BudgetView, Error> {
         ],
         from,
         to,
-    )?);
-    let offered = outstanding(store::held(
+    )?;
+    let committed: i64 = committed_orders.iter().map(|(price, _)| price).sum();
+    let paid_on_committed: i64 = committed_orders.iter().map(|(_, paid)| paid).sum();
+    let offered: i64 = store::held(
         conn,
         &row.area_code,
         &[OrderStatus::Offered.as_str()],
         from,
         to,
-    )?);
+    )?
+    .iter()
+    .map(|(price, _)| price)
+    .sum();
     let spent = store::spent(conn, &row.area_code, row.financial_year)?;
+    // Payments on orders still committed are part of their locked price already.
+    let spent_elsewhere = spent - paid_on_committed.min(spent);
     Ok(BudgetView {
-        remaining_pence: row.allocated_pence - committed - offered - spent,
+        remaining_pence: row.allocated_pence - committed - offered - spent_elsewhere,
         area: row.area_code,
         financial_year: row.financial_year,
         allocated_pence: row.allocated_pence,
