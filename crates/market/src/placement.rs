@@ -152,7 +152,14 @@ pub(crate) fn place_order(
         let explanation =
             place(&request, &listings, &market, policy).with_elsewhere(elsewhere, &request);
         let Some(chosen) = explanation.chosen.clone() else {
-            return leave_unmatched(conn, actor, order, &explanation, now);
+            return park(
+                conn,
+                actor,
+                order,
+                &explanation,
+                OrderEvent::NoCandidate,
+                now,
+            );
         };
         if order.budget_approved_by.is_none()
             && crate::budgets::over_budget(
@@ -162,7 +169,14 @@ pub(crate) fn place_order(
                 chosen.price_pence,
             )?
         {
-            return hold_for_budget(conn, actor, order, &explanation, now);
+            return park(
+                conn,
+                actor,
+                order,
+                &explanation,
+                OrderEvent::OverBudget,
+                now,
+            );
         }
         if !listing_store::reserve_place(conn, &chosen.listing_id, chosen.starts_on)? {
             // Sold meanwhile by another transaction: that date is full; choose again.
@@ -258,51 +272,31 @@ pub(crate) fn offer(
     Ok(offer.id)
 }
 
-/// The order's price would take its area over budget: it waits for a commissioner.
-fn hold_for_budget(
+/// Leaves an open order without a place, with the explanation: `unmatched` (no
+/// candidate) or `awaiting_approval` (its price would take its area over budget).
+fn park(
     conn: &mut DbConn,
     actor: &Actor,
     order: &OrderRow,
     explanation: &Explanation,
+    event: OrderEvent,
     now: DateTime<Utc>,
 ) -> Result<OrderStatus, Error> {
-    let explained = serde_json::to_string(explanation).map_err(|e| corrupt("explanation", e))?;
-    OrderStatus::Open
-        .apply(OrderEvent::OverBudget)
+    let to = OrderStatus::Open
+        .apply(event)
         .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
-    if !order_store::hold_for_budget(conn, &order.id, &explained, naive(now))? {
-        return Err(Error::conflict(
-            "the order changed while it was being placed; read it again",
-            None,
-        ));
-    }
-    audit::record(
-        conn,
-        AuditEntry {
-            actor,
-            action: "order.awaiting_budget_approval",
-            entity_type: "order",
-            entity_id: &order.id,
-            before: Some(serde_json::json!({ "status": order.status })),
-            after: Some(serde_json::json!({
-                "status": OrderStatus::AwaitingApproval.as_str(),
-                "explanation": explanation,
-            })),
-            at: naive(now),
-        },
-    )?;
-    Ok(OrderStatus::AwaitingApproval)
-}
-
-fn leave_unmatched(
-    conn: &mut DbConn,
-    actor: &Actor,
-    order: &OrderRow,
-    explanation: &Explanation,
-    now: DateTime<Utc>,
-) -> Result<OrderStatus, Error> {
     let explained = serde_json::to_string(explanation).map_err(|e| corrupt("explanation", e))?;
-    if !order_store::leave_unmatched(conn, &order.id, &explained, naive(now))? {
+    let (changed, action) = match to {
+        OrderStatus::AwaitingApproval => (
+            order_store::hold_for_budget(conn, &order.id, &explained, naive(now))?,
+            "order.awaiting_budget_approval",
+        ),
+        _ => (
+            order_store::leave_unmatched(conn, &order.id, &explained, naive(now))?,
+            "order.unmatched",
+        ),
+    };
+    if !changed {
         return Err(Error::conflict(
             "the order changed while it was being placed; read it again",
             None,
@@ -312,18 +306,15 @@ fn leave_unmatched(
         conn,
         AuditEntry {
             actor,
-            action: "order.unmatched",
+            action,
             entity_type: "order",
             entity_id: &order.id,
             before: Some(serde_json::json!({ "status": order.status })),
-            after: Some(serde_json::json!({
-                "status": OrderStatus::Unmatched.as_str(),
-                "explanation": explanation,
-            })),
+            after: Some(serde_json::json!({ "status": to, "explanation": explanation })),
             at: naive(now),
         },
     )?;
-    Ok(OrderStatus::Unmatched)
+    Ok(to)
 }
 
 /// Places an order that is open now (read inside the caller's transaction).
