@@ -49,6 +49,17 @@ enum Command {
         #[arg(default_value = "openapi/openapi.json")]
         path: PathBuf,
     },
+    /// Work with the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit trail's hash chain; name the first row that breaks it (exit 1).
+    Verify,
 }
 
 pub fn main() -> ExitCode {
@@ -79,6 +90,22 @@ fn run(command: Command) -> Result<(), String> {
                 provider_hub_store::db::redact(&config.database_url)
             );
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let config = Config::from_env()?;
+            let pool = crate::open_database(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            match provider_hub_store::audit::verify(&mut conn).map_err(|e| e.to_string())? {
+                (None, checked) => {
+                    println!("audit trail intact: {checked} rows checked");
+                    Ok(())
+                }
+                (Some(id), checked) => Err(format!(
+                    "audit trail broken at row {id} (the {checked}th row): it was changed, or a row before it was removed or inserted"
+                )),
+            }
         }
         Command::Token {
             role,

@@ -43,6 +43,8 @@ diesel::table! {
         entity_id -> Text,
         before_state -> Nullable<Text>,
         after_state -> Nullable<Text>,
+        prev_hash -> Nullable<Text>,
+        row_hash -> Nullable<Text>,
     }
 }
 
