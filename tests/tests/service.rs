@@ -85,3 +85,52 @@ async fn the_docs_are_served_without_a_download() {
         .expect("send");
     assert_eq!(r.status().as_u16(), 200, "vendored assets are served");
 }
+
+#[actix_web::test]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::spawn(provider_hub_tests::Backend::Sqlite).await;
+    let id_of = |r: &reqwest::Response| {
+        r.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    // A new id for each request, on success and on errors alike.
+    let a = app
+        .client
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .expect("send");
+    let b = app
+        .client
+        .get(app.url("/v1/nothing-here"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(b.status().as_u16(), 404);
+    let (a, b) = (
+        id_of(&a).expect("an id"),
+        id_of(&b).expect("an id on a 404"),
+    );
+    assert_eq!(a.len(), 32);
+    assert_ne!(a, b);
+    // The caller's own id is kept, a malformed one replaced.
+    let r = app
+        .client
+        .get(app.url("/v1/areas"))
+        .header("X-Request-Id", "trace-7f3a")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(id_of(&r).as_deref(), Some("trace-7f3a"));
+    let r = app
+        .client
+        .get(app.url("/health/live"))
+        .header("X-Request-Id", "x".repeat(200))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(id_of(&r).map(|i| i.len()), Some(32));
+}

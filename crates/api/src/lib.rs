@@ -17,6 +17,7 @@ pub mod pagination;
 pub mod payments;
 pub mod plans;
 pub mod providers;
+pub mod request_id;
 pub mod runs;
 pub mod specifications;
 pub mod state;
@@ -139,6 +140,7 @@ pub fn app(
         .wrap(actix_web::middleware::NormalizePath::new(
             actix_web::middleware::TrailingSlash::MergeOnly,
         ))
+        .wrap(actix_web::middleware::from_fn(request_id::middleware))
 }
 
 /// No route matched: 405 with `Allow` when the path exists under other methods, else 404.
