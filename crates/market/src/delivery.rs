@@ -84,16 +84,12 @@ pub struct OutcomeRecorded {
     pub payment: Option<PaymentView>,
 }
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::corrupt(what, e)
-}
-
 pub(crate) fn event_view(row: DeliveryEventRow) -> Result<DeliveryEventView, Error> {
     Ok(DeliveryEventView {
         kind: row
             .kind
             .parse()
-            .map_err(|e| corrupt("delivery_events.kind", e))?,
+            .map_err(|e| Error::corrupt("delivery_events.kind", e))?,
         id: row.id,
         order_id: row.order_id,
         on: row.occurred_on,
@@ -108,7 +104,7 @@ fn payment_view(row: PaymentRow) -> Result<PaymentView, Error> {
         milestone: row
             .milestone
             .parse()
-            .map_err(|e| corrupt("payments.milestone", e))?,
+            .map_err(|e| Error::corrupt("payments.milestone", e))?,
         id: row.id,
         order_id: row.order_id,
         amount_pence: row.amount_pence,
@@ -132,10 +128,13 @@ fn pay(
     let (Some(listing), Some(provider), Some(price)) =
         (&order.listing_id, &order.provider_id, order.price_pence)
     else {
-        return Err(corrupt("orders", "a delivered order without its placement"));
+        return Err(Error::corrupt(
+            "orders",
+            "a delivered order without its placement",
+        ));
     };
     let model: PaymentModel = serde_json::from_str(&store::payment_model_of(conn, listing)?)
-        .map_err(|e| corrupt("specifications.payment_model", e))?;
+        .map_err(|e| Error::corrupt("specifications.payment_model", e))?;
     let Some((_, amount)) = split(price, &model.milestones)
         .into_iter()
         .find(|(m, _)| *m == milestone)
@@ -205,7 +204,7 @@ pub fn report(
         let from: OrderStatus = order
             .status
             .parse()
-            .map_err(|e| corrupt("orders.status", e))?;
+            .map_err(|e| Error::corrupt("orders.status", e))?;
         let to = from
             .apply(report.kind.order_event())
             .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
@@ -272,7 +271,7 @@ pub fn record_outcome(
         let status: OrderStatus = order
             .status
             .parse()
-            .map_err(|e| corrupt("orders.status", e))?;
+            .map_err(|e| Error::corrupt("orders.status", e))?;
         status
             .apply(provider_hub_domain::order::OrderEvent::RecordOutcome)
             .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;

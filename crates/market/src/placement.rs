@@ -44,17 +44,14 @@ pub fn system_actor() -> Actor {
     }
 }
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::corrupt(what, e)
-}
-
 /// The area's policy; `best_price` where none is set.
 pub fn policy_of(conn: &mut DbConn, area: &str) -> Result<Policy, Error> {
     Ok(match store::policy(conn, area)? {
         None => Policy::BestPrice,
         Some(row) if row.policy == "best_price" => Policy::BestPrice,
         Some(row) => {
-            let weight = |w: i32| u32::try_from(w).map_err(|e| corrupt("area_policies weight", e));
+            let weight =
+                |w: i32| u32::try_from(w).map_err(|e| Error::corrupt("area_policies weight", e));
             Policy::BestValue(Weights {
                 price: weight(row.price_weight)?,
                 quality: weight(row.quality_weight)?,
@@ -72,16 +69,19 @@ pub(crate) fn person_of(
     crn: &str,
 ) -> Result<Person, Error> {
     let assessment = assessments::find(conn, assessment_id)?
-        .ok_or_else(|| corrupt("sentence_plans.assessment_id", "no such assessment"))?;
-    let case = cases::find(conn, crn)?.ok_or_else(|| corrupt("crn", "no such case"))?;
+        .ok_or_else(|| Error::corrupt("sentence_plans.assessment_id", "no such assessment"))?;
+    let case = cases::find(conn, crn)?.ok_or_else(|| Error::corrupt("crn", "no such case"))?;
     Ok(Person {
-        sex: case.sex.parse().map_err(|e| corrupt("cases.sex", e))?,
+        sex: case
+            .sex
+            .parse()
+            .map_err(|e| Error::corrupt("cases.sex", e))?,
         date_of_birth: case.date_of_birth,
         risk_of_harm: assessment
             .risk_of_serious_harm
             .parse::<RiskOfHarm>()
-            .map_err(|e| corrupt("assessments.risk", e))?,
-        tier: u8::try_from(assessment.tier).map_err(|e| corrupt("assessments.tier", e))?,
+            .map_err(|e| Error::corrupt("assessments.risk", e))?,
+        tier: u8::try_from(assessment.tier).map_err(|e| Error::corrupt("assessments.tier", e))?,
     })
 }
 
@@ -100,12 +100,12 @@ struct Prepared {
 /// The order as the engine sees it.
 fn request_of(conn: &mut DbConn, order: &OrderRow) -> Result<Request, Error> {
     let plan = plans::find(conn, &order.plan_id)?
-        .ok_or_else(|| corrupt("orders.plan_id", "no such plan"))?;
+        .ok_or_else(|| Error::corrupt("orders.plan_id", "no such plan"))?;
     Ok(Request {
         category: order
             .category
             .parse()
-            .map_err(|e| corrupt("orders.category", e))?,
+            .map_err(|e| Error::corrupt("orders.category", e))?,
         specification_code: order.specification_code.clone(),
         area: order.area_code.clone(),
         person: person_of(conn, &plan.assessment_id, &order.crn)?,
@@ -214,7 +214,8 @@ pub(crate) fn offer(
     settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<String, Error> {
-    let explained = serde_json::to_string(explanation).map_err(|e| corrupt("explanation", e))?;
+    let explained =
+        serde_json::to_string(explanation).map_err(|e| Error::corrupt("explanation", e))?;
     OrderStatus::Open
         .apply(OrderEvent::Offer)
         .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
@@ -285,17 +286,13 @@ fn park(
     let to = OrderStatus::Open
         .apply(event)
         .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
-    let explained = serde_json::to_string(explanation).map_err(|e| corrupt("explanation", e))?;
-    let (changed, action) = match to {
-        OrderStatus::AwaitingApproval => (
-            order_store::hold_for_budget(conn, &order.id, &explained, naive(now))?,
-            "order.awaiting_budget_approval",
-        ),
-        _ => (
-            order_store::leave_unmatched(conn, &order.id, &explained, naive(now))?,
-            "order.unmatched",
-        ),
+    let explained =
+        serde_json::to_string(explanation).map_err(|e| Error::corrupt("explanation", e))?;
+    let action = match to {
+        OrderStatus::AwaitingApproval => "order.awaiting_budget_approval",
+        _ => "order.unmatched",
     };
+    let changed = order_store::park(conn, &order.id, to, &explained, naive(now))?;
     if !changed {
         return Err(Error::conflict(
             "the order changed while it was being placed; read it again",
@@ -331,7 +328,7 @@ pub(crate) fn place_open(
         return order
             .status
             .parse()
-            .map_err(|e| corrupt("orders.status", e));
+            .map_err(|e| Error::corrupt("orders.status", e));
     }
     place_order(conn, actor, &order, settings, now)
 }
@@ -340,7 +337,7 @@ pub(crate) fn place_open(
 pub(crate) fn release(conn: &mut DbConn, order: &OrderRow) -> Result<(), Error> {
     if let (Some(listing), Some(starts_on)) = (&order.listing_id, order.starts_on) {
         if !listing_store::release_place(conn, listing, starts_on)? {
-            return Err(corrupt(
+            return Err(Error::corrupt(
                 "capacity_slots",
                 format!("no place taken on {starts_on} for listing {listing}"),
             ));
@@ -396,7 +393,9 @@ pub fn retry_unmatched(
         }
         let mut matchable = Vec::new();
         for (name, orders) in by_category {
-            let category: Category = name.parse().map_err(|e| corrupt("orders.category", e))?;
+            let category: Category = name
+                .parse()
+                .map_err(|e| Error::corrupt("orders.category", e))?;
             let until = orders.iter().map(|o| o.required_by).max().unwrap_or(today);
             let listings = supply::load(conn, category, None, today, until)?;
             for order in orders {

@@ -43,10 +43,6 @@ pub struct SetLeadTime {
     pub days: u32,
 }
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::corrupt(what, e)
-}
-
 /// Every category's lead time, in category order.
 pub fn lead_times(conn: &mut DbConn) -> Result<Vec<LeadTimeView>, Error> {
     let set: BTreeMap<String, (i32, chrono::NaiveDateTime, String)> = store::lead_times(conn)?
@@ -60,7 +56,7 @@ pub fn lead_times(conn: &mut DbConn) -> Result<Vec<LeadTimeView>, Error> {
             Ok(match set.get(category.as_str()) {
                 Some((days, at, by)) => LeadTimeView {
                     category: *category,
-                    days: u32::try_from(*days).map_err(|e| corrupt("lead_times.days", e))?,
+                    days: u32::try_from(*days).map_err(|e| Error::corrupt("lead_times.days", e))?,
                     default_days,
                     updated_at: Some(to_utc(*at)),
                     updated_by: Some(by.clone()),
@@ -106,7 +102,7 @@ pub fn set_lead_time(
             .into_iter()
             .find(|l| l.category == category)
             .map(|l| l.days);
-        let days = i32::try_from(setting.days).map_err(|e| corrupt("days", e))?;
+        let days = i32::try_from(setting.days).map_err(|e| Error::corrupt("days", e))?;
         store::set_lead_time(conn, category.as_str(), days, &actor.sub, naive(now))?;
         audit::record(
             conn,
@@ -123,7 +119,7 @@ pub fn set_lead_time(
         lead_times(conn)?
             .into_iter()
             .find(|l| l.category == category)
-            .ok_or_else(|| corrupt("lead_times", "the setting did not read back"))
+            .ok_or_else(|| Error::corrupt("lead_times", "the setting did not read back"))
     })
 }
 
@@ -134,10 +130,10 @@ pub(crate) fn create_for(
     assessment: &AssessmentRow,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let needs: Vec<NeedScore> =
-        serde_json::from_str(&assessment.needs).map_err(|e| corrupt("assessments.needs", e))?;
+    let needs: Vec<NeedScore> = serde_json::from_str(&assessment.needs)
+        .map_err(|e| Error::corrupt("assessments.needs", e))?;
     let requirements: Vec<Requirement> = serde_json::from_str(&assessment.requirements)
-        .map_err(|e| corrupt("assessments.requirements", e))?;
+        .map_err(|e| Error::corrupt("assessments.requirements", e))?;
     let items = rules::plan_items(
         &needs,
         &requirements,
@@ -162,7 +158,7 @@ pub(crate) fn create_for(
             Ok(PlanItemRow {
                 id: provider_hub_store::new_id("item"),
                 plan_id: plan.id.clone(),
-                position: i32::try_from(i + 1).map_err(|e| corrupt("position", e))?,
+                position: i32::try_from(i + 1).map_err(|e| Error::corrupt("position", e))?,
                 category: item.category.as_str().to_owned(),
                 specification_code: item.specification_code.as_ref().map(|c| c.to_string()),
                 requirement: item
@@ -170,12 +166,13 @@ pub(crate) fn create_for(
                     .as_ref()
                     .map(serde_json::to_string)
                     .transpose()
-                    .map_err(|e| corrupt("requirement", e))?,
-                needs: serde_json::to_string(&item.needs).map_err(|e| corrupt("needs", e))?,
+                    .map_err(|e| Error::corrupt("requirement", e))?,
+                needs: serde_json::to_string(&item.needs)
+                    .map_err(|e| Error::corrupt("needs", e))?,
                 priority: i32::from(item.priority),
                 required_by: item.required_by,
                 lead_time_days: i32::try_from(item.lead_time_days)
-                    .map_err(|e| corrupt("lead_time_days", e))?,
+                    .map_err(|e| Error::corrupt("lead_time_days", e))?,
                 late: item.late,
             })
         })
@@ -222,21 +219,24 @@ pub struct PlanItem {
 impl PlanItem {
     pub(crate) fn from_row(row: PlanItemRow) -> Result<Self, Error> {
         Ok(PlanItem {
-            position: u32::try_from(row.position).map_err(|e| corrupt("plan_items.position", e))?,
+            position: u32::try_from(row.position)
+                .map_err(|e| Error::corrupt("plan_items.position", e))?,
             category: row
                 .category
                 .parse()
-                .map_err(|e| corrupt("plan_items.category", e))?,
+                .map_err(|e| Error::corrupt("plan_items.category", e))?,
             requirement: row
                 .requirement
                 .as_deref()
                 .map(serde_json::from_str)
                 .transpose()
-                .map_err(|e| corrupt("plan_items.requirement", e))?,
-            needs: serde_json::from_str(&row.needs).map_err(|e| corrupt("plan_items.needs", e))?,
-            priority: u8::try_from(row.priority).map_err(|e| corrupt("plan_items.priority", e))?,
+                .map_err(|e| Error::corrupt("plan_items.requirement", e))?,
+            needs: serde_json::from_str(&row.needs)
+                .map_err(|e| Error::corrupt("plan_items.needs", e))?,
+            priority: u8::try_from(row.priority)
+                .map_err(|e| Error::corrupt("plan_items.priority", e))?,
             lead_time_days: u32::try_from(row.lead_time_days)
-                .map_err(|e| corrupt("plan_items.lead_time_days", e))?,
+                .map_err(|e| Error::corrupt("plan_items.lead_time_days", e))?,
             id: row.id,
             specification_code: row.specification_code,
             required_by: row.required_by,
@@ -377,7 +377,7 @@ fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanVi
         status: plan
             .status
             .parse()
-            .map_err(|e| corrupt("sentence_plans.status", e))?,
+            .map_err(|e| Error::corrupt("sentence_plans.status", e))?,
         id: plan.id,
         assessment_id: plan.assessment_id,
         crn: plan.crn,
@@ -509,7 +509,7 @@ pub fn approve(
             )?;
         }
         let plan = store::find(conn, plan_id)?
-            .ok_or_else(|| corrupt("sentence_plans", "the plan did not read back"))?;
+            .ok_or_else(|| Error::corrupt("sentence_plans", "the plan did not read back"))?;
         let orders = orders::of_plan(conn, plan_id)?;
         Ok(PlanApproval {
             plan: costed(conn, plan, now)?,

@@ -72,14 +72,10 @@ pub struct RunView {
     pub created_at: DateTime<Utc>,
 }
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::corrupt(what, e)
-}
-
 fn view(row: RunRow) -> Result<RunView, Error> {
     let placements: Vec<RunPlacement> = serde_json::from_str(&row.placements)
-        .map_err(|e| corrupt("matching_runs.placements", e))?;
-    let count = |n: i32| u32::try_from(n).map_err(|e| corrupt("matching_runs counts", e));
+        .map_err(|e| Error::corrupt("matching_runs.placements", e))?;
+    let count = |n: i32| u32::try_from(n).map_err(|e| Error::corrupt("matching_runs counts", e));
     Ok(RunView {
         orders_considered: count(row.orders_considered)?,
         placed: count(row.placed)?,
@@ -135,7 +131,7 @@ pub fn run(
             for id in order_store::ids_in_status(conn, status, None, new.area.as_deref(), 100_000)?
             {
                 let order = order_store::find(conn, &id)?
-                    .ok_or_else(|| corrupt("orders", "vanished inside the transaction"))?;
+                    .ok_or_else(|| Error::corrupt("orders", "vanished inside the transaction"))?;
                 considered += 1;
                 groups
                     .entry(order.category.clone())
@@ -148,7 +144,7 @@ pub fn run(
             orders.sort_by(|a, b| a.id.cmp(&b.id));
             let category: Category = category
                 .parse()
-                .map_err(|e| corrupt("orders.category", e))?;
+                .map_err(|e| Error::corrupt("orders.category", e))?;
             let until = orders.iter().map(|o| o.required_by).max().unwrap_or(today);
             let listings = supply::load(conn, category, None, today, until)?;
             let market = supply::market(conn, today)?;
@@ -162,7 +158,7 @@ pub fn run(
             let mut requests = Vec::with_capacity(orders.len());
             for order in &orders {
                 let plan = plans::find(conn, &order.plan_id)?
-                    .ok_or_else(|| corrupt("orders.plan_id", "no such plan"))?;
+                    .ok_or_else(|| Error::corrupt("orders.plan_id", "no such plan"))?;
                 requests.push((
                     order.id.clone(),
                     Request {
@@ -206,7 +202,9 @@ pub fn run(
                 let choice = s.instance.options[o]
                     .iter()
                     .find(|c| c.place == p)
-                    .ok_or_else(|| corrupt("batch", "an assignment outside the order's options"))?;
+                    .ok_or_else(|| {
+                        Error::corrupt("batch", "an assignment outside the order's options")
+                    })?;
                 // An order its area's budget cannot cover stays where it is: a single
                 // placement would hold it for a commissioner's approval.
                 if order.budget_approved_by.is_none()
@@ -248,12 +246,13 @@ pub fn run(
         let row = RunRow {
             id: run_id.clone(),
             area_code: new.area.clone(),
-            orders_considered: i32::try_from(considered).map_err(|e| corrupt("count", e))?,
-            placed: i32::try_from(placed).map_err(|e| corrupt("count", e))?,
+            orders_considered: i32::try_from(considered).map_err(|e| Error::corrupt("count", e))?,
+            placed: i32::try_from(placed).map_err(|e| Error::corrupt("count", e))?,
             total_cost_pence: cost,
             greedy_cost_pence: base_cost,
-            greedy_placed: i32::try_from(base_placed).map_err(|e| corrupt("count", e))?,
-            placements: serde_json::to_string(&placements).map_err(|e| corrupt("placements", e))?,
+            greedy_placed: i32::try_from(base_placed).map_err(|e| Error::corrupt("count", e))?,
+            placements: serde_json::to_string(&placements)
+                .map_err(|e| Error::corrupt("placements", e))?,
             created_by: actor.sub.clone(),
             created_at: naive(now),
         };

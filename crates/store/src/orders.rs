@@ -117,10 +117,12 @@ pub fn place(
     Ok(n == 1)
 }
 
-/// Leaves an open order unmatched with the explanation; false if it was not open.
-pub fn leave_unmatched(
+/// Leaves an open order without a place (→ `to`: unmatched, or awaiting budget approval)
+/// with the explanation; false if it was not open.
+pub fn park(
     conn: &mut DbConn,
     id: &str,
+    to: OrderStatus,
     explanation: &str,
     at: NaiveDateTime,
 ) -> Result<bool, StoreError> {
@@ -130,7 +132,7 @@ pub fn leave_unmatched(
             .filter(orders::status.eq(OrderStatus::Open.as_str())),
     )
     .set((
-        orders::status.eq(OrderStatus::Unmatched.as_str()),
+        orders::status.eq(to.as_str()),
         orders::explanation.eq(Some(explanation)),
         orders::updated_at.eq(at),
     ))
@@ -291,28 +293,6 @@ pub fn record_outcome(
             .filter(orders::outcome.is_null()),
     )
     .set((orders::outcome.eq(Some(outcome)), orders::updated_at.eq(at)))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-/// Holds an open order for a commissioner's approval of its spend (→ awaiting_approval),
-/// with the explanation of the placement it would have had; false if it was not open.
-pub fn hold_for_budget(
-    conn: &mut DbConn,
-    id: &str,
-    explanation: &str,
-    at: NaiveDateTime,
-) -> Result<bool, StoreError> {
-    let n = diesel::update(
-        orders::table
-            .filter(orders::id.eq(id))
-            .filter(orders::status.eq(OrderStatus::Open.as_str())),
-    )
-    .set((
-        orders::status.eq(OrderStatus::AwaitingApproval.as_str()),
-        orders::explanation.eq(Some(explanation)),
-        orders::updated_at.eq(at),
-    ))
     .execute(conn)?;
     Ok(n == 1)
 }
