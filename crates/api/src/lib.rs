@@ -7,6 +7,7 @@ pub mod auth;
 pub mod budgets;
 pub mod cases;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod idempotency;
 pub mod json;
@@ -21,6 +22,7 @@ pub mod request_id;
 pub mod runs;
 pub mod specifications;
 pub mod state;
+pub mod webhooks;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -61,6 +63,7 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "budgets", description = "Areas' pooled budgets and approvals over budget"),
         (name = "delivery", description = "Delivery reports, outcomes and milestone payments"),
         (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
+        (name = "events", description = "Events about orders and offers: polled, or pushed to providers' signed webhooks"),
     )
 )]
 struct ApiDoc;
@@ -96,7 +99,9 @@ where
                 .configure(offers::configure)
                 .configure(runs::configure)
                 .configure(payments::configure)
-                .configure(budgets::configure),
+                .configure(budgets::configure)
+                .configure(events::configure)
+                .configure(webhooks::configure),
         )
 }
 

@@ -29,6 +29,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// How matching runs (offer expiry).
     pub matching: provider_hub_market::placement::Settings,
+    /// How webhooks are registered and their deliveries retried.
+    pub webhooks: provider_hub_market::webhooks::Settings,
 }
 
 impl AppState {

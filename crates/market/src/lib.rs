@@ -8,6 +8,7 @@ pub mod budgets;
 pub mod cases;
 pub mod delivery;
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod listings;
 pub mod offers;
@@ -19,6 +20,7 @@ pub mod providers;
 pub mod runs;
 pub mod specifications;
 pub mod supply;
+pub mod webhooks;
 
 pub use error::Error;
 pub use provider_hub_store::audit::Actor;

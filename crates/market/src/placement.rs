@@ -19,7 +19,9 @@ use provider_hub_store::offers::{self as offer_store, OfferRow};
 use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
 use provider_hub_store::{assessments, cases, plans, write_transaction, DbConn};
 
+use crate::events;
 use crate::{naive, supply, Actor, Error};
+use provider_hub_domain::event::EventKind;
 
 /// How the hub runs matching; set by the operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,6 +272,24 @@ pub(crate) fn offer(
             at: naive(now),
         },
     )?;
+    events::emit(
+        conn,
+        EventKind::OfferCreated,
+        order,
+        Some(&offer.id),
+        Some(&offer.provider_id),
+        serde_json::json!({
+            "status": "offered",
+            "listing_id": offer.listing_id,
+            "category": order.category,
+            "specification_code": order.specification_code,
+            "price_pence": offer.price_pence,
+            "starts_on": offer.starts_on,
+            "required_by": order.required_by,
+            "expires_at": provider_hub_store::to_utc(offer.expires_at),
+        }),
+        now,
+    )?;
     Ok(offer.id)
 }
 
@@ -310,6 +330,25 @@ fn park(
             after: Some(serde_json::json!({ "status": to, "explanation": explanation })),
             at: naive(now),
         },
+    )?;
+    let (kind, reason) = match to {
+        OrderStatus::AwaitingApproval => (
+            EventKind::OrderAwaitingBudgetApproval,
+            Some("its price would take the area over its budget for the year".to_owned()),
+        ),
+        _ => (
+            EventKind::OrderUnmatched,
+            explanation.no_candidate_reason.clone(),
+        ),
+    };
+    events::emit(
+        conn,
+        kind,
+        order,
+        None,
+        None,
+        serde_json::json!({ "status": to, "previous_status": order.status, "reason": reason }),
+        now,
     )?;
     Ok(to)
 }
@@ -433,6 +472,20 @@ pub fn retry_unmatched(
                         at: naive(now),
                     },
                 )?;
+                if let Some(order) = order_store::find(conn, &id)? {
+                    events::emit(
+                        conn,
+                        EventKind::OrderReopened,
+                        &order,
+                        None,
+                        None,
+                        serde_json::json!({
+                            "status": "open", "previous_status": "unmatched",
+                            "because": "the market changed"
+                        }),
+                        now,
+                    )?;
+                }
                 place_open(conn, &actor, &id, settings, now)
             })?;
             if outcome == OrderStatus::Offered {

@@ -30,6 +30,12 @@ pub struct Config {
     /// How often the background worker expires offers and retries unmatched orders
     /// (HUB_WORKER_INTERVAL_MS, 50-3600000; default 5000).
     pub worker_interval_ms: u64,
+    /// Webhook URLs allowed, retries and leases (`HUB_WEBHOOK_*`).
+    pub webhooks: provider_hub_market::webhooks::Settings,
+    /// How long one webhook POST may take (`HUB_WEBHOOK_TIMEOUT_MS`).
+    pub webhook_timeout_ms: u64,
+    /// How often the dispatcher looks for due deliveries when idle (`HUB_DISPATCH_INTERVAL_MS`).
+    pub dispatch_interval_ms: u64,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -81,6 +87,47 @@ impl Config {
                 .filter(|n| (50..=3_600_000).contains(n))
                 .ok_or("HUB_WORKER_INTERVAL_MS must be a number from 50 to 3600000")?,
         };
+        let number = |name: &str, default: u64, min: u64, max: u64| -> Result<u64, String> {
+            match non_empty(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (min..=max).contains(n))
+                    .ok_or(format!("{name} must be a number from {min} to {max}")),
+            }
+        };
+        let defaults = provider_hub_market::webhooks::Settings::default();
+        let allow_http = match non_empty("HUB_WEBHOOK_ALLOW_HTTP").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(_) => return Err("HUB_WEBHOOK_ALLOW_HTTP must be true or false".into()),
+        };
+        let webhook_timeout_ms = number("HUB_WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000)?;
+        let webhooks = provider_hub_market::webhooks::Settings {
+            allow_http,
+            max_attempts: number(
+                "HUB_WEBHOOK_MAX_ATTEMPTS",
+                defaults.max_attempts.into(),
+                1,
+                50,
+            )? as u32,
+            backoff_base_ms: number(
+                "HUB_WEBHOOK_BACKOFF_MS",
+                defaults.backoff_base_ms,
+                10,
+                3_600_000,
+            )?,
+            backoff_cap_ms: number(
+                "HUB_WEBHOOK_BACKOFF_CAP_MS",
+                defaults.backoff_cap_ms,
+                10,
+                86_400_000,
+            )?,
+            // A lease outlives the longest send, so only a dead process loses one.
+            lease_ms: webhook_timeout_ms * 2 + 5_000,
+        };
+        let dispatch_interval_ms = number("HUB_DISPATCH_INTERVAL_MS", 1_000, 50, 3_600_000)?;
         let config = Config {
             database_url,
             listen: non_empty("HUB_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.into()),
@@ -94,6 +141,9 @@ impl Config {
             workers,
             offer_working_days,
             worker_interval_ms,
+            webhooks,
+            webhook_timeout_ms,
+            dispatch_interval_ms,
         };
         let key_sources = [
             config.jwt_secret.is_some(),

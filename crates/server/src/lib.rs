@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod dispatcher;
 pub mod token;
 pub mod worker;
 
@@ -54,6 +55,7 @@ pub struct Application {
     server: actix_web::dev::Server,
     port: u16,
     worker: worker::Worker,
+    dispatcher: dispatcher::Dispatcher,
 }
 
 impl Application {
@@ -73,6 +75,7 @@ impl Application {
             auth,
             clock: clock.clone(),
             matching,
+            webhooks: config.webhooks,
         });
         let listener = TcpListener::bind(&config.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -87,15 +90,25 @@ impl Application {
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?
             .run();
         let worker = worker::spawn(
-            pool,
-            clock,
+            pool.clone(),
+            clock.clone(),
             matching,
             std::time::Duration::from_millis(config.worker_interval_ms),
+        );
+        let dispatcher = dispatcher::spawn(
+            pool,
+            clock,
+            dispatcher::DispatchOptions {
+                settings: config.webhooks,
+                timeout: std::time::Duration::from_millis(config.webhook_timeout_ms),
+                every: std::time::Duration::from_millis(config.dispatch_interval_ms),
+            },
         );
         Ok(Self {
             server,
             port,
             worker,
+            dispatcher,
         })
     }
 
@@ -112,10 +125,17 @@ impl Application {
         self.worker.clone()
     }
 
-    /// Serves until stopped; the background worker stops with the server.
+    /// The webhook dispatcher, to stop it with the server.
+    pub fn dispatcher(&self) -> dispatcher::Dispatcher {
+        self.dispatcher.clone()
+    }
+
+    /// Serves until stopped; the background worker and the dispatcher stop with the
+    /// server (the dispatcher handing back the deliveries it holds).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.worker.stop_and_join();
+        self.dispatcher.stop_and_join();
         result
     }
 }

@@ -8,6 +8,7 @@ pub mod budgets;
 pub mod cases;
 pub mod cursor;
 pub mod db;
+pub mod events;
 pub mod idempotency;
 pub mod listings;
 pub mod matching;
@@ -18,6 +19,7 @@ pub mod plans;
 pub mod providers;
 pub mod schema;
 pub mod specifications;
+pub mod webhooks;
 
 pub use db::{
     connect, run_migrations, write_transaction, DatabaseTarget, DbConn, Pool, PoolOptions,
