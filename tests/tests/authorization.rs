@@ -52,7 +52,8 @@ struct Rule {
     /// `{offer}` that order's offer to the seeded provider; `{offer2}` another such offer;
     /// `{order2}` that other offer's order (accepted by its row), `{completed}` an order
     /// delivered to completion; `{awaiting}` an order over its area's (nil) budget for
-    /// financial year `{year}`; `{run}` a batch matching run.
+    /// financial year `{year}`; `{run}` a batch matching run; `{dead}` a webhook delivery
+    /// to the seeded provider given up on.
     /// Rows run in order.
     path: &'static str,
     access: Access,
@@ -561,6 +562,54 @@ const MATRIX: &[Rule] = &[
     },
     Rule {
         method: "GET",
+        template: "/v1/events",
+        path: "/v1/events",
+        access: Access::AnyRole,
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "PUT",
+        template: "/v1/providers/{id}/webhook",
+        path: "/v1/providers/{provider}/webhook",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Provider,
+        body: || Some(json!({"url": "https://hooks.example.org/provider-hub"})),
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/providers/{id}/webhook",
+        path: "/v1/providers/{provider}/webhook",
+        access: Access::Only(&["provider", "admin"]),
+        owner: Owner::Provider,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/webhook-deliveries",
+        path: "/v1/webhook-deliveries",
+        access: Access::Only(&["provider", "admin"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/webhook-deliveries/{id}/redrive",
+        path: "/v1/webhook-deliveries/{dead}/redrive",
+        access: Access::Only(&["admin"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "DELETE",
+        template: "/v1/providers/{id}/webhook",
+        path: "/v1/providers/{provider}/webhook",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Provider,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
         template: "/v1/lead-times",
         path: "/v1/lead-times",
         access: Access::AnyRole,
@@ -624,6 +673,7 @@ struct Seeded {
     awaiting: String,
     year: String,
     run: String,
+    dead: String,
 }
 
 impl Seeded {
@@ -645,6 +695,7 @@ impl Seeded {
             .replace("{year}", &self.year)
             .replace("{offer}", &self.offer)
             .replace("{run}", &self.run)
+            .replace("{dead}", &self.dead)
     }
 
     /// A token for a role; a provider's acts for the seeded provider.
@@ -703,6 +754,16 @@ async fn seed(app: &TestApp) -> Seeded {
     assert_eq!(s, 200);
     let (s, _) = app
         .post_empty(&format!("/v1/listings/{listing}/publish"), &pt)
+        .await;
+    assert_eq!(s, 200);
+    // Its webhook receives the seeded offers' events (nothing sends them: the dispatcher
+    // is idle in this test).
+    let (s, _) = app
+        .put(
+            &format!("/v1/providers/{provider}/webhook"),
+            &pt,
+            &json!({"url": "https://hooks.example.org/provider-hub"}),
+        )
         .await;
     assert_eq!(s, 200);
     let case =
@@ -823,6 +884,22 @@ async fn seed(app: &TestApp) -> Seeded {
         .expect("order")
         .to_owned();
     let (plan, order, offer) = approved.pop().unwrap_or_default();
+    // One delivery given up on, as if its last try had failed.
+    let dead = {
+        use diesel::prelude::*;
+        use provider_hub_store::schema::webhook_deliveries as d;
+        let mut conn = app.db.connect();
+        let id: String = d::table
+            .order(d::id.asc())
+            .select(d::id)
+            .first(&mut conn)
+            .expect("a delivery");
+        diesel::update(d::table.find(&id))
+            .set((d::status.eq("dead"), d::attempts.eq(12)))
+            .execute(&mut conn)
+            .expect("mark it dead");
+        id
+    };
     Seeded {
         provider,
         other_provider,
@@ -840,6 +917,7 @@ async fn seed(app: &TestApp) -> Seeded {
         awaiting,
         year,
         run,
+        dead,
     }
 }
 
@@ -847,7 +925,10 @@ both_backends!(
     every_route_answers_every_caller_as_documented,
     // The background worker stays idle: its retries would change the snapshots the
     // refusals are checked against.
-    adjust = |c: &mut provider_hub_tests::Config| c.worker_interval_ms = 3_600_000,
+    adjust = |c: &mut provider_hub_tests::Config| {
+        c.worker_interval_ms = 3_600_000;
+        c.dispatch_interval_ms = 3_600_000;
+    },
     |app: TestApp| async move {
         let seeded = seed(&app).await;
         for rule in MATRIX {

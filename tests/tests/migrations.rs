@@ -177,8 +177,23 @@ fn check_schema(conn: &mut provider_hub_store::DbConn) {
         provider_hub_store::budgets::all(conn)
             .expect("budgets")
             .len(),
+        provider_hub_store::schema::events::table
+            .select(provider_hub_store::events::EventRow::as_select())
+            .load(conn)
+            .expect("events")
+            .len(),
+        provider_hub_store::schema::webhooks::table
+            .select(provider_hub_store::webhooks::WebhookRow::as_select())
+            .load(conn)
+            .expect("webhooks")
+            .len(),
+        provider_hub_store::schema::webhook_deliveries::table
+            .select(provider_hub_store::webhooks::DeliveryRow::as_select())
+            .load(conn)
+            .expect("webhook_deliveries")
+            .len(),
     ];
-    assert_eq!(counts, [0; 12]);
+    assert_eq!(counts, [0; 15]);
     assert_eq!(
         idempotency_keys::table
             .select(provider_hub_store::idempotency::IdempotencyRecord::as_select())

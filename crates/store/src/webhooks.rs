@@ -138,18 +138,19 @@ pub fn claim(
         return Ok(Vec::new());
     }
     let ids: Vec<String> = ids.into_iter().map(|c| c.id).collect();
-    let rows: Vec<(DeliveryRow, (String, String, String), (String, String))> =
-        webhook_deliveries::table
-            .inner_join(events::table)
-            .inner_join(webhooks::table)
-            .filter(webhook_deliveries::id.eq_any(&ids))
-            .order(webhook_deliveries::event_seq.asc())
-            .select((
-                DeliveryRow::as_select(),
-                (events::id, events::kind, events::payload),
-                (webhooks::url, webhooks::secret),
-            ))
-            .load(conn)?;
+    /// A delivery, its event's id, kind and payload, and its webhook's URL and secret.
+    type Row = (DeliveryRow, (String, String, String), (String, String));
+    let rows: Vec<Row> = webhook_deliveries::table
+        .inner_join(events::table)
+        .inner_join(webhooks::table)
+        .filter(webhook_deliveries::id.eq_any(&ids))
+        .order(webhook_deliveries::event_seq.asc())
+        .select((
+            DeliveryRow::as_select(),
+            (events::id, events::kind, events::payload),
+            (webhooks::url, webhooks::secret),
+        ))
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(
