@@ -103,6 +103,7 @@ impl TestDb {
     pub fn connect(&self) -> provider_hub_store::DbConn {
         provider_hub_store::db::HubConnectionManager::new(
             provider_hub_store::DatabaseTarget::parse(&self.url).expect("test url"),
+            std::time::Duration::from_secs(10),
         )
         .establish()
         .expect("connect to test database")
@@ -200,6 +201,8 @@ impl TestApp {
         config.webhook_timeout_ms = 2_000;
         config.webhooks.lease_ms = 9_000;
         config.dispatch_interval_ms = 100;
+        // Tests write as fast as they can from few tokens; the rate limit has its own test.
+        config.rate_limit = None;
         adjust(&mut config);
         let clock = std::sync::Arc::new(TestClock(std::sync::Mutex::new(chrono::Duration::zero())));
         let app = Application::build_with_clock(&config, clock.clone()).expect("build app");
@@ -676,6 +679,8 @@ pub struct Receiver {
     pub received: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
     pub fail_first: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     pub failing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// How long it takes to answer (each request is logged when it arrives).
+    pub delay_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Receiver {
@@ -685,12 +690,18 @@ impl Receiver {
         let received: Arc<Mutex<Vec<Received>>> = Arc::default();
         let fail = Arc::new(AtomicUsize::new(fail_first));
         let failing = Arc::new(AtomicBool::new(false));
-        let (r, f, g) = (received.clone(), fail.clone(), failing.clone());
+        let delay = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (r, f, g, d) = (
+            received.clone(),
+            fail.clone(),
+            failing.clone(),
+            delay.clone(),
+        );
         let server = actix_web::HttpServer::new(move || {
-            let (r, f, g) = (r.clone(), f.clone(), g.clone());
+            let (r, f, g, d) = (r.clone(), f.clone(), g.clone(), d.clone());
             actix_web::App::new().default_service(actix_web::web::to(
                 move |req: actix_web::HttpRequest, body: actix_web::web::Bytes| {
-                    let (r, f, g) = (r.clone(), f.clone(), g.clone());
+                    let (r, f, g, d) = (r.clone(), f.clone(), g.clone(), d.clone());
                     async move {
                         let header = |name: &str| {
                             req.headers()
@@ -711,6 +722,10 @@ impl Receiver {
                             body: body.to_vec(),
                             answered,
                         });
+                        let wait = d.load(Ordering::SeqCst);
+                        if wait > 0 {
+                            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                        }
                         actix_web::HttpResponse::build(
                             actix_web::http::StatusCode::from_u16(answered).expect("status"),
                         )
@@ -729,6 +744,7 @@ impl Receiver {
             received,
             fail_first: fail,
             failing,
+            delay_ms: delay,
         }
     }
 
@@ -792,6 +808,7 @@ impl Peer {
             .env("HUB_LISTEN", format!("127.0.0.1:{port}"))
             .env("HUB_JWT_SECRET", TEST_SECRET)
             .env("HUB_LOG", "warn")
+            .env("HUB_RATE_LIMIT_PER_SECOND", "0")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::inherit());
         for (k, v) in env {

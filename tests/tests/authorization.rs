@@ -68,6 +68,14 @@ fn no_body() -> Option<Value> {
 const MATRIX: &[Rule] = &[
     Rule {
         method: "GET",
+        template: "/metrics",
+        path: "/metrics",
+        access: Access::Public,
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
         template: "/health/live",
         path: "/health/live",
         access: Access::Public,

@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod idempotency;
 pub mod listings;
+pub mod metrics;
 pub mod offers;
 pub mod orders;
 pub mod placement;

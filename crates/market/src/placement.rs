@@ -136,7 +136,22 @@ fn prepare(conn: &mut DbConn, order: &OrderRow, now: DateTime<Utc>) -> Result<Pr
     })
 }
 
+/// Places one open order in the caller's transaction — an offer with a reserved place, or
+/// parked with the explanation — and records how long matching took for `/metrics`.
 pub(crate) fn place_order(
+    conn: &mut DbConn,
+    actor: &Actor,
+    order: &OrderRow,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<OrderStatus, Error> {
+    let started = std::time::Instant::now();
+    let placed = place_order_timed(conn, actor, order, settings, now);
+    crate::metrics::MATCHING_SECONDS.observe(started.elapsed().as_secs_f64());
+    placed
+}
+
+fn place_order_timed(
     conn: &mut DbConn,
     actor: &Actor,
     order: &OrderRow,

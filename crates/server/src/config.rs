@@ -36,6 +36,11 @@ pub struct Config {
     pub webhook_timeout_ms: u64,
     /// How often the dispatcher looks for due deliveries when idle (`HUB_DISPATCH_INTERVAL_MS`).
     pub dispatch_interval_ms: u64,
+    /// Writes per client (`HUB_RATE_LIMIT_PER_SECOND`, `HUB_RATE_LIMIT_BURST`); none when 0.
+    pub rate_limit: Option<provider_hub_api::rate_limit::RateLimit>,
+    /// How long a request waits for the database — a pooled connection, a lock — before
+    /// it is answered 503 (`HUB_DB_TIMEOUT_MS`).
+    pub db_timeout_ms: u64,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -128,6 +133,13 @@ impl Config {
             lease_ms: webhook_timeout_ms * 2 + 5_000,
         };
         let dispatch_interval_ms = number("HUB_DISPATCH_INTERVAL_MS", 1_000, 50, 3_600_000)?;
+        let per_second = number("HUB_RATE_LIMIT_PER_SECOND", 50, 0, 100_000)?;
+        let burst = number("HUB_RATE_LIMIT_BURST", per_second * 2, 1, 1_000_000)?;
+        let rate_limit = (per_second > 0).then_some(provider_hub_api::rate_limit::RateLimit {
+            per_second: per_second as f64,
+            burst: burst as f64,
+        });
+        let db_timeout_ms = number("HUB_DB_TIMEOUT_MS", 5_000, 100, 600_000)?;
         let config = Config {
             database_url,
             listen: non_empty("HUB_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.into()),
@@ -144,6 +156,8 @@ impl Config {
             webhooks,
             webhook_timeout_ms,
             dispatch_interval_ms,
+            rate_limit,
+            db_timeout_ms,
         };
         let key_sources = [
             config.jwt_secret.is_some(),

@@ -44,7 +44,8 @@ pub fn open_database(config: &Config) -> Result<Pool, String> {
         &config.database_url,
         &PoolOptions {
             max_size: config.pool_size,
-            ..PoolOptions::default()
+            connection_timeout: std::time::Duration::from_millis(config.db_timeout_ms),
+            lock_timeout: std::time::Duration::from_millis(config.db_timeout_ms),
         },
     )
     .map_err(|e| e.to_string())
@@ -76,6 +77,11 @@ impl Application {
             clock: clock.clone(),
             matching,
             webhooks: config.webhooks,
+            metrics: Default::default(),
+            rate_limiter: config
+                .rate_limit
+                .map(|limit| Arc::new(provider_hub_api::rate_limit::RateLimiter::new(limit))),
+            started_at: chrono::Utc::now(),
         });
         let listener = TcpListener::bind(&config.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

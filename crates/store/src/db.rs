@@ -84,24 +84,39 @@ pub fn redact(url: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct HubConnectionManager {
     target: DatabaseTarget,
+    /// How long a statement waits for a lock (a SQLite writer for another writer, a
+    /// PostgreSQL row or advisory lock) before it fails as busy.
+    lock_timeout: Duration,
 }
 
-/// How long a SQLite writer waits for another writer before giving up.
-const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+/// The longest a PostgreSQL statement may run.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl HubConnectionManager {
-    pub fn new(target: DatabaseTarget) -> Self {
-        Self { target }
+    pub fn new(target: DatabaseTarget, lock_timeout: Duration) -> Self {
+        Self {
+            target,
+            lock_timeout,
+        }
     }
 
     pub fn establish(&self) -> Result<DbConn, diesel::ConnectionError> {
+        let lock_ms = self.lock_timeout.as_millis().max(1);
         match &self.target {
-            DatabaseTarget::Postgres(url) => PgConnection::establish(url).map(DbConn::Pg),
+            DatabaseTarget::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.batch_execute(&format!(
+                    "SET lock_timeout = '{lock_ms}ms'; SET statement_timeout = '{}ms';",
+                    STATEMENT_TIMEOUT.as_millis()
+                ))
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Pg(conn))
+            }
             DatabaseTarget::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 // WAL lets readers run beside the writer; FULL sync keeps every committed write.
                 conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON; \
+                    "PRAGMA busy_timeout = {lock_ms}; PRAGMA foreign_keys = ON; \
                      PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                 ))
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
@@ -136,7 +151,10 @@ pub type PooledConn = r2d2::PooledConnection<HubConnectionManager>;
 #[derive(Debug, Clone)]
 pub struct PoolOptions {
     pub max_size: u32,
+    /// How long a request waits for a pooled connection.
     pub connection_timeout: Duration,
+    /// How long a statement waits for a lock.
+    pub lock_timeout: Duration,
 }
 
 impl Default for PoolOptions {
@@ -144,6 +162,7 @@ impl Default for PoolOptions {
         Self {
             max_size: 10,
             connection_timeout: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -155,7 +174,7 @@ pub fn connect(url: &str, options: &PoolOptions) -> Result<Pool, StoreError> {
     if let DatabaseTarget::Sqlite(path) = &target {
         ensure_parent_dir(path)?;
     }
-    let manager = HubConnectionManager::new(target);
+    let manager = HubConnectionManager::new(target, options.lock_timeout);
     {
         let mut conn = manager
             .establish()
@@ -282,20 +301,22 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("hub-busy-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
         let path = dir.join("busy.sqlite3");
-        let manager = HubConnectionManager::new(DatabaseTarget::Sqlite(path));
+        let manager =
+            HubConnectionManager::new(DatabaseTarget::Sqlite(path), Duration::from_millis(200));
         let mut holder = manager.establish().expect("first connection");
         let mut waiter = manager.establish().expect("second connection");
         holder
             .batch_execute("BEGIN IMMEDIATE")
             .expect("take the write lock");
-        waiter
-            .batch_execute("PRAGMA busy_timeout = 0")
-            .expect("no waiting");
+        let started = std::time::Instant::now();
         let refused = write_transaction(&mut waiter, |_| Ok::<(), StoreError>(()));
         assert!(
             refused.as_ref().is_err_and(StoreError::is_busy),
             "{refused:?}"
         );
+        // It waited for the lock as long as it was told to, not forever.
+        assert!(started.elapsed() >= Duration::from_millis(200));
+        assert!(started.elapsed() < Duration::from_secs(5));
         holder.batch_execute("ROLLBACK").expect("release");
         assert!(write_transaction(&mut waiter, |_| Ok::<(), StoreError>(())).is_ok());
         let _ = std::fs::remove_dir_all(&dir);

@@ -19,6 +19,7 @@ pub mod plans;
 pub mod providers;
 pub mod schema;
 pub mod specifications;
+pub mod stats;
 pub mod webhooks;
 
 pub use db::{
@@ -51,6 +52,7 @@ impl StoreError {
                 message.contains("database is locked")
                     || message.contains("database is busy")
                     || message.contains("lock timeout")
+                    || message.contains("statement timeout")
             }
             _ => false,
         }
