@@ -12,7 +12,13 @@ async fn start(db: &TestDb, data_dir: &std::path::Path) -> Peer {
         env!("CARGO_BIN_EXE_hub-peer"),
         &db.url,
         data_dir,
-        &[("HUB_DB_POOL_SIZE", "16"), ("HUB_WORKERS", "2")],
+        // 200 purchases arrive at once and audited writes queue on one chain: let them
+        // wait rather than answer 503 after the default 5 s.
+        &[
+            ("HUB_DB_POOL_SIZE", "16"),
+            ("HUB_WORKERS", "2"),
+            ("HUB_DB_TIMEOUT_MS", "60000"),
+        ],
     )
     .await
 }

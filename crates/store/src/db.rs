@@ -239,8 +239,36 @@ pub fn revert_all_migrations(conn: &mut DbConn) -> Result<Vec<String>, StoreErro
 /// On SQLite a plain `BEGIN` takes the write lock only at the first write, and two
 /// such transactions can deadlock (one gets SQLITE_BUSY at once, whatever the busy
 /// timeout); `BEGIN IMMEDIATE` queues writers behind the busy timeout instead.
+///
+/// On PostgreSQL it takes the audit chain's lock first: audited changes append to one
+/// chain, so they hold that lock until they commit, and a transaction that locked rows
+/// first and the chain second could deadlock with one holding the chain and waiting for
+/// those rows. Taking the chain first gives every audited transaction one lock order.
 pub fn write_transaction<T, E>(
     conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    transaction(conn, true, f)
+}
+
+/// A write transaction that appends no audit row and so does not take the chain's lock
+/// (the webhook outbox's claims and attempts). It must not write audit rows or events.
+pub fn unaudited_transaction<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    transaction(conn, false, f)
+}
+
+fn transaction<T, E>(
+    conn: &mut DbConn,
+    audited: bool,
     f: impl FnOnce(&mut DbConn) -> Result<T, E>,
 ) -> Result<T, E>
 where
@@ -256,6 +284,15 @@ where
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    if audited {
+        if let Err(e) = crate::audit::lock_chain(conn) {
+            let _ = DbConn::rollback_transaction(conn);
+            return Err(match e {
+                crate::StoreError::Db(e) => e.into(),
+                other => diesel::result::Error::QueryBuilderError(other.to_string().into()).into(),
+            });
+        }
     }
     match f(conn) {
         Ok(value) => {
