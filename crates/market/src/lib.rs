@@ -7,6 +7,7 @@ pub mod assessments;
 pub mod budgets;
 pub mod cases;
 pub mod delivery;
+pub mod demo;
 pub mod error;
 pub mod events;
 pub mod idempotency;
