@@ -745,5 +745,14 @@ both_backends!(
             let r = app.client.get(app.url(path)).send().await.expect("send");
             assert_eq!(r.status().as_u16(), 200, "{probe} {path}");
         }
+        // The path Prometheus is told to scrape answers metrics.
+        let scraped = text(
+            &deployment,
+            "/spec/template/metadata/annotations/prometheus.io~1path",
+        );
+        let r = app.client.get(app.url(scraped)).send().await.expect("send");
+        assert_eq!(r.status().as_u16(), 200, "{scraped}");
+        let body = r.text().await.expect("text");
+        assert!(body.contains("hub_http_requests_total"), "{body}");
     }
 );

@@ -193,7 +193,10 @@ both_backends!(
         // The receiver has answered the last one; the hub records it a moment later.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while pending_deliveries(&app, &provider).await > 0 {
-            assert!(std::time::Instant::now() < deadline, "deliveries left pending");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "deliveries left pending"
+            );
             actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         let (s, page) = app
