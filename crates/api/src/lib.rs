@@ -4,6 +4,7 @@
 pub mod areas;
 pub mod assessments;
 pub mod auth;
+pub mod awards;
 pub mod budgets;
 pub mod cases;
 pub mod error;
@@ -61,6 +62,7 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "budgets", description = "Areas' pooled budgets and approvals over budget"),
         (name = "delivery", description = "Delivery reports, outcomes and milestone payments"),
         (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
+        (name = "awards", description = "Published awards: an Open Contracting Data Standard 1.1 release package, public"),
     )
 )]
 struct ApiDoc;
@@ -96,7 +98,8 @@ where
                 .configure(offers::configure)
                 .configure(runs::configure)
                 .configure(payments::configure)
-                .configure(budgets::configure),
+                .configure(budgets::configure)
+                .configure(awards::configure),
         )
 }
 

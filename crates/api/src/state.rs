@@ -29,6 +29,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// How matching runs (offer expiry).
     pub matching: provider_hub_market::placement::Settings,
+    /// Who publishes awards, under which ocid prefix.
+    pub awards: provider_hub_market::awards::Publication,
 }
 
 impl AppState {

@@ -73,6 +73,10 @@ impl Application {
             auth,
             clock: clock.clone(),
             matching,
+            awards: provider_hub_market::awards::Publication {
+                ocid_prefix: config.ocid_prefix.clone(),
+                publisher_name: config.publisher_name.clone(),
+            },
         });
         let listener = TcpListener::bind(&config.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
