@@ -134,10 +134,13 @@ pub struct Tender {
     pub procurement_method_details: String,
     /// `services`.
     pub main_procurement_category: String,
-    /// `priceOnly` (the area's `best_price` policy) or `ratedCriteria` (`best_value`).
-    pub award_criteria: String,
+    /// `priceOnly` (the area's `best_price` policy) or `ratedCriteria` (`best_value`), as
+    /// the order was placed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub award_criteria: Option<String>,
     /// The policy in words, with its weights.
-    pub award_criteria_details: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub award_criteria_details: Option<String>,
     /// The listings that met every matching rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number_of_tenderers: Option<u32>,
@@ -307,12 +310,9 @@ pub fn list(
     })
 }
 
-/// The award criteria of the policy the placement used, in OCDS words.
-fn criteria(explanation: Option<&Explanation>) -> (String, String) {
+/// The award criteria of the policy the placement used, in OCDS words, and in full.
+fn criteria(e: &Explanation) -> (String, String) {
     const TIES: &str = "ties: higher quality score, then earliest start, then lowest listing id";
-    let Some(e) = explanation else {
-        return ("priceOnly".into(), "not recorded".into());
-    };
     let batch = if e.policy.contains("batch run") {
         " Placed by a batch matching run: the least total cost over the run's orders."
     } else {
@@ -420,7 +420,7 @@ fn release(
         ],
         quantity: 1,
     };
-    let (award_criteria, award_criteria_details) = criteria(explanation);
+    let (award_criteria, award_criteria_details) = explanation.map(criteria).unzip();
     let cancelled = row.order_status == "cancelled";
     let accepted_at = to_utc(row.accepted_at);
     let bids = (!ranking.is_empty()).then(|| Bids {
