@@ -1,8 +1,8 @@
 //! One order against 5,000 candidate listings: the single-order engine's cost per
 //! placement decision (target: at most 100 µs), as a placement that is kept (`place`:
 //! every candidate ranked for the explanation) and as a quote (`quote`: the choice only,
-//! for costing plans); and the same against 50 listings, an area's market of realistic
-//! size. `cargo bench -p provider-hub-matching`.
+//! for costing plans), and that explanation written as JSON; and the same against 50
+//! listings, an area's market of realistic size. `cargo bench -p provider-hub-matching`.
 
 use std::collections::BTreeSet;
 
@@ -101,6 +101,10 @@ fn bench(c: &mut Criterion) {
         });
         group.bench_function("best_value, choice only", |b| {
             b.iter(|| quote(&request, &listings, &today, value))
+        });
+        // What storing a kept placement's explanation then costs on top (as orders keep it).
+        group.bench_function("best_price, explanation as JSON", |b| {
+            b.iter(|| serde_json::to_string(&place(&request, &listings, &today, Policy::BestPrice)))
         });
         group.finish();
     }
