@@ -332,7 +332,9 @@ impl Ranking {
                 provider_id: &l.provider_id,
                 price_pence: l.price_pence,
                 quality_score: u8::MAX - (key >> 56) as u8,
-                starts_on: today + chrono::Days::new(u64::from(days_to_start)),
+                starts_on: today
+                    .checked_add_days(chrono::Days::new(u64::from(days_to_start)))
+                    .unwrap_or(NaiveDate::MAX),
                 days_to_start,
                 cost: ((key >> 64) as u64 ^ (1 << 63)) as i64,
             });
