@@ -514,6 +514,14 @@ const MATRIX: &[Rule] = &[
     },
     Rule {
         method: "GET",
+        template: "/v1/awards",
+        path: "/v1/awards",
+        access: Access::Public,
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
         template: "/v1/budgets",
         path: "/v1/budgets",
         access: Access::Only(&["commissioner", "quality"]),

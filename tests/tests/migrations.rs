@@ -194,6 +194,10 @@ fn check_schema(conn: &mut provider_hub_store::DbConn) {
             .len(),
     ];
     assert_eq!(counts, [0; 15]);
+    // The published awards' query (every table it joins, on this backend's SQL).
+    let awards = provider_hub_store::awards::list(conn, &Default::default(), None, 10)
+        .expect("awards query");
+    assert!(awards.items.is_empty() && awards.next.is_none());
     assert_eq!(
         idempotency_keys::table
             .select(provider_hub_store::idempotency::IdempotencyRecord::as_select())

@@ -4,6 +4,7 @@
 pub mod areas;
 pub mod assessments;
 pub mod auth;
+pub mod awards;
 pub mod budgets;
 pub mod cases;
 pub mod error;
@@ -66,6 +67,7 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "delivery", description = "Delivery reports, outcomes and milestone payments"),
         (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
         (name = "events", description = "Events about orders and offers: polled, or pushed to providers' signed webhooks"),
+        (name = "awards", description = "Published awards: an Open Contracting Data Standard 1.1 release package, public"),
     )
 )]
 struct ApiDoc;
@@ -163,7 +165,8 @@ where
                 .configure(payments::configure)
                 .configure(budgets::configure)
                 .configure(events::configure)
-                .configure(webhooks::configure),
+                .configure(webhooks::configure)
+                .configure(awards::configure),
         )
 }
 

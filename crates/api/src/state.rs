@@ -36,6 +36,8 @@ pub struct AppState {
     /// Writes per client, when limited.
     pub rate_limiter: Option<Arc<crate::rate_limit::RateLimiter>>,
     pub started_at: DateTime<Utc>,
+    /// Who publishes awards, under which ocid prefix.
+    pub awards: provider_hub_market::awards::Publication,
 }
 
 impl AppState {

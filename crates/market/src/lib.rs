@@ -4,6 +4,7 @@
 
 pub mod areas;
 pub mod assessments;
+pub mod awards;
 pub mod budgets;
 pub mod cases;
 pub mod delivery;

@@ -11,7 +11,7 @@ use provider_hub_domain::order::{
     offer_expiry, OrderEvent, OrderStatus, DEFAULT_OFFER_WORKING_DAYS,
 };
 use provider_hub_domain::Category;
-use provider_hub_matching::{place, Explanation, Person, Policy, Request, Weights};
+use provider_hub_matching::{place, quote, Explanation, Person, Policy, Request, Weights};
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::listings as listing_store;
 use provider_hub_store::matching as store;
@@ -454,7 +454,7 @@ pub fn retry_unmatched(
             let listings = supply::load(conn, category, None, today, until)?;
             for order in orders {
                 let request = request_of(conn, &order)?;
-                if place(&request, &listings, &market, Policy::BestPrice)
+                if quote(&request, &listings, &market, Policy::BestPrice)
                     .chosen
                     .is_some()
                 {

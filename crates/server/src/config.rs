@@ -41,6 +41,10 @@ pub struct Config {
     /// How long a request waits for the database — a pooled connection, a lock — before
     /// it is answered 503 (`HUB_DB_TIMEOUT_MS`).
     pub db_timeout_ms: u64,
+    /// The ocid prefix of published awards (HUB_OCID_PREFIX).
+    pub ocid_prefix: String,
+    /// The publisher named in published award packages (HUB_PUBLISHER_NAME).
+    pub publisher_name: String,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -140,6 +144,24 @@ impl Config {
             burst: burst as f64,
         });
         let db_timeout_ms = number("HUB_DB_TIMEOUT_MS", 5_000, 100, 600_000)?;
+        let ocid_prefix = match non_empty("HUB_OCID_PREFIX") {
+            None => provider_hub_market::awards::DEFAULT_OCID_PREFIX.to_owned(),
+            Some(v) => {
+                let v = v.trim().to_owned();
+                let ok = v.len() <= 64
+                    && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !v.ends_with('-');
+                if !ok {
+                    return Err("HUB_OCID_PREFIX must be up to 64 letters, digits and '-', not ending in '-' (e.g. ocds-213czf)".into());
+                }
+                v
+            }
+        };
+        let publisher_name = match non_empty("HUB_PUBLISHER_NAME") {
+            None => provider_hub_market::awards::DEFAULT_PUBLISHER_NAME.to_owned(),
+            Some(v) if v.trim().chars().count() <= 200 => v.trim().to_owned(),
+            Some(_) => return Err("HUB_PUBLISHER_NAME must be at most 200 characters".into()),
+        };
         let config = Config {
             database_url,
             listen: non_empty("HUB_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.into()),
@@ -158,6 +180,8 @@ impl Config {
             dispatch_interval_ms,
             rate_limit,
             db_timeout_ms,
+            ocid_prefix,
+            publisher_name,
         };
         let key_sources = [
             config.jwt_secret.is_some(),
@@ -280,6 +304,17 @@ mod tests {
             config(&[("HUB_OFFER_WORKING_DAYS", "5")]).map(|c| c.offer_working_days),
             Ok(5)
         );
+        assert!(config(&[("HUB_OCID_PREFIX", "ocds 213czf")]).is_err());
+        assert!(config(&[("HUB_OCID_PREFIX", "ocds-213czf-")]).is_err());
+        assert_eq!(
+            config(&[]).map(|c| c.ocid_prefix),
+            Ok("ocds-prvhub".to_owned())
+        );
+        assert_eq!(
+            config(&[("HUB_OCID_PREFIX", "ocds-213czf")]).map(|c| c.ocid_prefix),
+            Ok("ocds-213czf".to_owned())
+        );
+        assert!(config(&[("HUB_PUBLISHER_NAME", &"x".repeat(201))]).is_err());
     }
 
     #[test]

@@ -82,6 +82,10 @@ impl Application {
                 .rate_limit
                 .map(|limit| Arc::new(provider_hub_api::rate_limit::RateLimiter::new(limit))),
             started_at: chrono::Utc::now(),
+            awards: provider_hub_market::awards::Publication {
+                ocid_prefix: config.ocid_prefix.clone(),
+                publisher_name: config.publisher_name.clone(),
+            },
         });
         let listener = TcpListener::bind(&config.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
