@@ -151,7 +151,7 @@ async fn expect(
 }
 
 /// Areas, unpaid work, and 20 accredited providers each serving two areas with eight
-/// weekly start dates of 12 places. Returns the providers' ids.
+/// weekly start dates of 40 places. Returns the providers' ids.
 async fn seed(client: &reqwest::Client, base: &str) -> Result<Vec<String>, String> {
     use reqwest::Method;
     let admin = token("admin", None, None, "bench-admin");
@@ -187,7 +187,7 @@ async fn seed(client: &reqwest::Client, base: &str) -> Result<Vec<String>, Strin
     .await?;
     let today = chrono::Utc::now().date_naive();
     let slots: Vec<Value> = (0..8)
-        .map(|w| json!({"starts_on": (today + chrono::Duration::days(3 + 7 * w)).to_string(), "places": 12}))
+        .map(|w| json!({"starts_on": (today + chrono::Duration::days(3 + 7 * w)).to_string(), "places": 40}))
         .collect();
     let mut ids = Vec::new();
     for p in 0..PROVIDERS {

@@ -292,3 +292,67 @@ both_backends!(
         let _ = std::fs::remove_dir_all(&dir);
     }
 );
+
+both_backends!(
+    purchases_declines_and_acceptances_at_once_all_succeed,
+    adjust = |c: &mut provider_hub_tests::Config| {
+        c.pool_size = 16;
+        c.workers = Some(4);
+    },
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (first, _) = upw_provider(&app, "LOCK-1", 30_000, 100, 3, 80).await;
+        let (second, _) = upw_provider(&app, "LOCK-2", 35_000, 100, 3, 80).await;
+        let mut offered = Vec::new();
+        for n in 0..30 {
+            let order = purchase(&app, "SY-SHF", &format!("L{n:06}")).await;
+            offered.push(order["offer"]["id"].as_str().expect("offer").to_owned());
+        }
+        // Declines release places on the first listing and take places on the second,
+        // while purchases take places on the first: rows locked in opposite orders, all
+        // appending to the audit chain.
+        let pt = app.provider_token(&first);
+        let mut calls = Vec::new();
+        for (i, offer) in offered.iter().enumerate() {
+            let (app, pt, offer) = (&app, pt.clone(), offer.clone());
+            calls.push(Box::pin(async move {
+                if i % 2 == 0 {
+                    app.post(
+                        &format!("/v1/offers/{offer}/decline"),
+                        &pt,
+                        &json!({"reason": "no supervisor free"}),
+                    )
+                    .await
+                } else {
+                    app.post_empty(&format!("/v1/offers/{offer}/accept"), &pt)
+                        .await
+                }
+            })
+                as std::pin::Pin<
+                    Box<dyn std::future::Future<Output = (u16, serde_json::Value)>>,
+                >);
+        }
+        for n in 30..60 {
+            let app = &app;
+            calls.push(Box::pin(async move {
+                let order = purchase(app, "SY-SHF", &format!("L{n:06}")).await;
+                (200, order)
+            }));
+        }
+        for (status, body) in futures_util::future::join_all(calls).await {
+            assert_eq!(status, 200, "{body}");
+        }
+        let (s, page) = app
+            .get(
+                "/v1/offers?status=pending&limit=100",
+                &app.provider_token(&second),
+            )
+            .await;
+        assert_eq!(s, 200, "{page}");
+        assert_eq!(
+            page["items"].as_array().expect("items").len(),
+            15,
+            "the fifteen declined moved to the second listing"
+        );
+    }
+);

@@ -95,8 +95,8 @@ fn row_hash(prev: &str, row: &Hashed<'_>) -> String {
 }
 
 /// Takes the chain's lock on PostgreSQL, until the transaction ends (taking it again in
-/// the same transaction is harmless). Events take it too, so their sequence numbers are
-/// handed out in commit order. SQLite runs one write transaction at a time anyway.
+/// the same transaction is harmless). Events are appended under it too, so their sequence
+/// numbers are handed out in commit order. SQLite runs one write transaction at a time.
 pub(crate) fn lock_chain(conn: &mut DbConn) -> Result<(), StoreError> {
     if let DbConn::Pg(pg) = conn {
         diesel::connection::SimpleConnection::batch_execute(
@@ -121,46 +121,159 @@ fn last_hash(conn: &mut DbConn) -> Result<String, StoreError> {
     Ok(last.flatten().unwrap_or_else(|| GENESIS.to_owned()))
 }
 
-/// Appends a row to the audit trail, chained to the row before it. Must run inside the
-/// change's transaction.
-pub fn record(conn: &mut DbConn, entry: AuditEntry<'_>) -> Result<(), StoreError> {
+/// An audit row to append, owned (kept until its transaction ends).
+pub(crate) struct Row {
+    at: NaiveDateTime,
+    actor_sub: String,
+    actor_role: String,
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+/// What a write transaction recorded, appended when it ends.
+pub(crate) enum Pending {
+    Audit(Row),
+    Event(crate::events::NewEvent),
+}
+
+thread_local! {
+    /// One frame per outermost write transaction running on this thread (a transaction
+    /// runs on one thread from its start to its end).
+    static FRAMES: std::cell::RefCell<Vec<Vec<Pending>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Opens the frame of an outermost write transaction; returns its depth.
+pub(crate) fn open_frame() -> usize {
+    FRAMES.with(|f| {
+        let mut frames = f.borrow_mut();
+        frames.push(Vec::new());
+        frames.len()
+    })
+}
+
+/// Closes the frame `open_frame` returned (and any opened after it), dropping what is left.
+pub(crate) fn close_frame(depth: usize) {
+    FRAMES.with(|f| f.borrow_mut().truncate(depth.saturating_sub(1)));
+}
+
+/// How much the innermost frame holds (a savepoint's mark).
+pub(crate) fn pending_len() -> usize {
+    FRAMES.with(|f| f.borrow().last().map_or(0, Vec::len))
+}
+
+/// Drops what was recorded after `mark` (a savepoint rolled back).
+pub(crate) fn truncate_pending(mark: usize) {
+    FRAMES.with(|f| {
+        if let Some(frame) = f.borrow_mut().last_mut() {
+            frame.truncate(mark);
+        }
+    });
+}
+
+/// Keeps `pending` for the end of the running write transaction; gives it back when no
+/// write transaction is running on this thread.
+pub(crate) fn defer(pending: Pending) -> Result<(), Pending> {
+    FRAMES.with(|f| match f.borrow_mut().last_mut() {
+        Some(frame) => {
+            frame.push(pending);
+            Ok(())
+        }
+        None => Err(pending),
+    })
+}
+
+/// Appends what the transaction of frame `depth` recorded, in order, under the chain's
+/// lock (held until the commit that follows).
+pub(crate) fn flush(conn: &mut DbConn, depth: usize) -> Result<(), StoreError> {
+    let items = FRAMES.with(|f| {
+        f.borrow_mut()
+            .get_mut(depth.saturating_sub(1))
+            .map(std::mem::take)
+            .unwrap_or_default()
+    });
+    if items.is_empty() {
+        return Ok(());
+    }
     lock_chain(conn)?;
+    let mut prev: Option<String> = None;
+    for item in items {
+        match item {
+            Pending::Audit(row) => {
+                let before = match prev.take() {
+                    Some(hash) => hash,
+                    None => last_hash(conn)?,
+                };
+                prev = Some(append(conn, &row, before)?);
+            }
+            Pending::Event(event) => crate::events::append_now(conn, &event)?,
+        }
+    }
+    Ok(())
+}
+
+/// Inserts one row chained to `prev`; returns its hash.
+fn append(conn: &mut DbConn, row: &Row, prev: String) -> Result<String, StoreError> {
+    let hash = row_hash(
+        &prev,
+        &Hashed {
+            at: row.at,
+            actor_sub: &row.actor_sub,
+            actor_role: &row.actor_role,
+            action: &row.action,
+            entity_type: &row.entity_type,
+            entity_id: &row.entity_id,
+            before: row.before.as_deref(),
+            after: row.after.as_deref(),
+        },
+    );
+    diesel::insert_into(audit_log::table)
+        .values(NewAuditRow {
+            occurred_at: row.at,
+            actor_sub: &row.actor_sub,
+            actor_role: &row.actor_role,
+            action: &row.action,
+            entity_type: &row.entity_type,
+            entity_id: &row.entity_id,
+            before_state: row.before.clone(),
+            after_state: row.after.clone(),
+            prev_hash: Some(prev),
+            row_hash: Some(hash.clone()),
+        })
+        .execute(conn)?;
+    Ok(hash)
+}
+
+/// Records a row of the audit trail, chained to the row before it: appended when the
+/// running write transaction ends (so it commits with the change or not at all), or at
+/// once outside one.
+pub fn record(conn: &mut DbConn, entry: AuditEntry<'_>) -> Result<(), StoreError> {
     // Both backends keep microseconds: the hash is of what will be read back.
     let at = entry
         .at
         .with_nanosecond(entry.at.nanosecond() / 1_000 * 1_000)
         .unwrap_or(entry.at);
-    let before = entry.before.map(|v| v.to_string());
-    let after = entry.after.map(|v| v.to_string());
-    let prev = last_hash(conn)?;
-    let hash = row_hash(
-        &prev,
-        &Hashed {
-            at,
-            actor_sub: &entry.actor.sub,
-            actor_role: &entry.actor.role,
-            action: entry.action,
-            entity_type: entry.entity_type,
-            entity_id: entry.entity_id,
-            before: before.as_deref(),
-            after: after.as_deref(),
-        },
-    );
-    diesel::insert_into(audit_log::table)
-        .values(NewAuditRow {
-            occurred_at: at,
-            actor_sub: &entry.actor.sub,
-            actor_role: &entry.actor.role,
-            action: entry.action,
-            entity_type: entry.entity_type,
-            entity_id: entry.entity_id,
-            before_state: before,
-            after_state: after,
-            prev_hash: Some(prev),
-            row_hash: Some(hash),
-        })
-        .execute(conn)?;
-    Ok(())
+    let row = Row {
+        at,
+        actor_sub: entry.actor.sub.clone(),
+        actor_role: entry.actor.role.clone(),
+        action: entry.action.to_owned(),
+        entity_type: entry.entity_type.to_owned(),
+        entity_id: entry.entity_id.to_owned(),
+        before: entry.before.map(|v| v.to_string()),
+        after: entry.after.map(|v| v.to_string()),
+    };
+    match defer(Pending::Audit(row)) {
+        Ok(()) => Ok(()),
+        Err(Pending::Audit(row)) => {
+            lock_chain(conn)?;
+            let prev = last_hash(conn)?;
+            append(conn, &row, prev).map(|_| ())
+        }
+        Err(Pending::Event(_)) => Ok(()),
+    }
 }
 
 /// Checks the whole chain in id order: every row's `prev_hash` is the hash of the row

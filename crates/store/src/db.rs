@@ -234,16 +234,19 @@ pub fn revert_all_migrations(conn: &mut DbConn) -> Result<Vec<String>, StoreErro
     Ok(reverted.iter().map(|v| v.to_string()).collect())
 }
 
-/// Runs `f` in a transaction that holds the write lock from its start.
+/// Runs `f` in a transaction that holds the write lock from its start, and appends the
+/// audit rows and events it recorded at its end.
 ///
 /// On SQLite a plain `BEGIN` takes the write lock only at the first write, and two
 /// such transactions can deadlock (one gets SQLITE_BUSY at once, whatever the busy
 /// timeout); `BEGIN IMMEDIATE` queues writers behind the busy timeout instead.
 ///
-/// On PostgreSQL it takes the audit chain's lock first: audited changes append to one
-/// chain, so they hold that lock until they commit, and a transaction that locked rows
-/// first and the chain second could deadlock with one holding the chain and waiting for
-/// those rows. Taking the chain first gives every audited transaction one lock order.
+/// Audit rows form one hash chain and events one sequence, so appending them holds the
+/// chain's lock until commit (on PostgreSQL; SQLite writes one transaction at a time). The
+/// rows `f` records are kept aside and appended just before the commit: the lock is held
+/// only for those inserts, after every row lock the change took, so transactions never
+/// wait for it while holding what another holder of it needs (the appends take no row
+/// lock a change could hold: their foreign keys only share keys that are never changed).
 pub fn write_transaction<T, E>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> Result<T, E>,
@@ -251,50 +254,35 @@ pub fn write_transaction<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    transaction(conn, true, f)
-}
-
-/// A write transaction that appends no audit row and so does not take the chain's lock
-/// (the webhook outbox's claims and attempts). It must not write audit rows or events.
-pub fn unaudited_transaction<T, E>(
-    conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
-    transaction(conn, false, f)
-}
-
-fn transaction<T, E>(
-    conn: &mut DbConn,
-    audited: bool,
-    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
-    // Inside another write transaction this becomes a savepoint of it.
+    // Inside another write transaction this becomes a savepoint of it; what the
+    // savepoint recorded is dropped with it if it rolls back.
     if DbConn::transaction_manager_status_mut(conn)
         .transaction_depth()?
         .is_some()
     {
-        return conn.transaction(f);
+        let mark = crate::audit::pending_len();
+        let result = conn.transaction(f);
+        if result.is_err() {
+            crate::audit::truncate_pending(mark);
+        }
+        return result;
     }
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
-    if audited {
-        if let Err(e) = crate::audit::lock_chain(conn) {
-            let _ = DbConn::rollback_transaction(conn);
-            return Err(match e {
-                crate::StoreError::Db(e) => e.into(),
-                other => diesel::result::Error::QueryBuilderError(other.to_string().into()).into(),
-            });
-        }
-    }
-    match f(conn) {
+    let frame = crate::audit::open_frame();
+    let result = f(conn).and_then(|value| {
+        crate::audit::flush(conn, frame).map_err(|e| match e {
+            crate::StoreError::Db(e) => E::from(e),
+            other => E::from(diesel::result::Error::QueryBuilderError(
+                other.to_string().into(),
+            )),
+        })?;
+        Ok(value)
+    });
+    crate::audit::close_frame(frame);
+    match result {
         Ok(value) => {
             if let Err(commit_error) = DbConn::commit_transaction(conn) {
                 // A failed commit leaves the transaction open on some backends.

@@ -52,11 +52,22 @@ struct NewDelivery<'a> {
     updated_at: NaiveDateTime,
 }
 
-/// Appends an event, in the caller's transaction, and queues it for the provider's
-/// webhook when the event concerns a provider that has one. Returns its sequence number.
-pub fn append(conn: &mut DbConn, event: &NewEvent) -> Result<i64, StoreError> {
-    // Sequence numbers in commit order: see `audit::lock_chain`.
-    crate::audit::lock_chain(conn)?;
+/// Appends an event with the caller's change — when its write transaction ends, or at
+/// once outside one — and queues it for the provider's webhook when the event concerns
+/// a provider that has one.
+pub fn append(conn: &mut DbConn, event: &NewEvent) -> Result<(), StoreError> {
+    match crate::audit::defer(crate::audit::Pending::Event(event.clone())) {
+        Ok(()) => Ok(()),
+        Err(_) => {
+            crate::audit::lock_chain(conn)?;
+            append_now(conn, event)
+        }
+    }
+}
+
+/// Inserts an event (the chain's lock held: sequence numbers in commit order) and its
+/// outbox row.
+pub(crate) fn append_now(conn: &mut DbConn, event: &NewEvent) -> Result<(), StoreError> {
     diesel::insert_into(events::table)
         .values(event)
         .execute(conn)?;
@@ -85,7 +96,7 @@ pub fn append(conn: &mut DbConn, event: &NewEvent) -> Result<i64, StoreError> {
                 .execute(conn)?;
         }
     }
-    Ok(seq)
+    Ok(())
 }
 
 /// Whose events a reader sees.
