@@ -135,8 +135,8 @@ pub(crate) struct Row {
 
 /// What a write transaction recorded, appended when it ends.
 pub(crate) enum Pending {
-    Audit(Row),
-    Event(crate::events::NewEvent),
+    Audit(Box<Row>),
+    Event(Box<crate::events::NewEvent>),
 }
 
 thread_local! {
@@ -265,7 +265,7 @@ pub fn record(conn: &mut DbConn, entry: AuditEntry<'_>) -> Result<(), StoreError
         before: entry.before.map(|v| v.to_string()),
         after: entry.after.map(|v| v.to_string()),
     };
-    match defer(Pending::Audit(row)) {
+    match defer(Pending::Audit(Box::new(row))) {
         Ok(()) => Ok(()),
         Err(Pending::Audit(row)) => {
             lock_chain(conn)?;

@@ -56,7 +56,7 @@ struct NewDelivery<'a> {
 /// once outside one — and queues it for the provider's webhook when the event concerns
 /// a provider that has one.
 pub fn append(conn: &mut DbConn, event: &NewEvent) -> Result<(), StoreError> {
-    match crate::audit::defer(crate::audit::Pending::Event(event.clone())) {
+    match crate::audit::defer(crate::audit::Pending::Event(Box::new(event.clone()))) {
         Ok(()) => Ok(()),
         Err(_) => {
             crate::audit::lock_chain(conn)?;
