@@ -9,7 +9,9 @@ use provider_hub_domain::{Role, Scope};
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::cursor::Page;
 use provider_hub_store::webhooks::{self as store, Attempt, Claimed, DeliveryFilter, WebhookRow};
-use provider_hub_store::{providers as provider_store, to_utc, write_transaction, DbConn};
+use provider_hub_store::{
+    providers as provider_store, to_utc, unaudited_transaction, write_transaction, DbConn,
+};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -318,7 +320,7 @@ pub fn claim(
     now: DateTime<Utc>,
 ) -> Result<Vec<Claimed>, Error> {
     let lease_until = naive(now) + Duration::milliseconds(settings.lease_ms as i64);
-    Ok(write_transaction(conn, |conn| {
+    Ok(unaudited_transaction(conn, |conn| {
         store::claim(conn, naive(now), lease_until, owner, limit)
     })?)
 }
@@ -365,14 +367,14 @@ pub fn record(
             }
         }
     };
-    Ok(write_transaction(conn, |conn| {
+    Ok(unaudited_transaction(conn, |conn| {
         store::record_attempt(conn, &claimed.delivery.id, owner, &attempt, naive(now))
     })?)
 }
 
 /// Hands back the deliveries `owner` still holds, for another process to send at once.
 pub fn release(conn: &mut DbConn, owner: &str) -> Result<usize, Error> {
-    Ok(write_transaction(conn, |conn| {
+    Ok(unaudited_transaction(conn, |conn| {
         store::release_leases(conn, owner)
     })?)
 }

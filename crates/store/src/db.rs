@@ -241,14 +241,40 @@ pub fn revert_all_migrations(conn: &mut DbConn) -> Result<Vec<String>, StoreErro
 /// such transactions can deadlock (one gets SQLITE_BUSY at once, whatever the busy
 /// timeout); `BEGIN IMMEDIATE` queues writers behind the busy timeout instead.
 ///
-/// Audit rows form one hash chain and events one sequence, so appending them holds the
-/// chain's lock until commit (on PostgreSQL; SQLite writes one transaction at a time). The
-/// rows `f` records are kept aside and appended just before the commit: the lock is held
-/// only for those inserts, after every row lock the change took, so transactions never
-/// wait for it while holding what another holder of it needs (the appends take no row
-/// lock a change could hold: their foreign keys only share keys that are never changed).
+/// Audit rows form one hash chain and events one sequence, so on PostgreSQL a write
+/// transaction takes the chain's lock first and holds it until it commits (SQLite writes
+/// one transaction at a time anyway): audited changes commit one at a time, in the order
+/// of the chain and of the events' sequence. Taking it first, before any row lock, is
+/// what keeps them from deadlocking: changes lock capacity slots, orders and budgets in
+/// no fixed order (a decline releases one place and takes another while a purchase takes
+/// the first), and taking the chain at the end instead let such changes deadlock. The
+/// rows `f` records are kept aside and appended just before the commit, the chain's last
+/// hash read once.
 pub fn write_transaction<T, E>(
     conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    transaction(conn, true, f)
+}
+
+/// A write transaction that records no audit row or event and so does not take the
+/// chain's lock: the webhook outbox's claims and attempts, which only touch outbox rows.
+pub fn unaudited_transaction<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    transaction(conn, false, f)
+}
+
+fn transaction<T, E>(
+    conn: &mut DbConn,
+    audited: bool,
     f: impl FnOnce(&mut DbConn) -> Result<T, E>,
 ) -> Result<T, E>
 where
@@ -270,6 +296,15 @@ where
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    if audited {
+        if let Err(e) = crate::audit::lock_chain(conn) {
+            let _ = DbConn::rollback_transaction(conn);
+            return Err(match e {
+                crate::StoreError::Db(e) => e.into(),
+                other => diesel::result::Error::QueryBuilderError(other.to_string().into()).into(),
+            });
+        }
     }
     let frame = crate::audit::open_frame();
     let result = f(conn).and_then(|value| {

@@ -24,8 +24,8 @@ pub mod stats;
 pub mod webhooks;
 
 pub use db::{
-    connect, run_migrations, write_transaction, DatabaseTarget, DbConn, Pool, PoolOptions,
-    PooledConn,
+    connect, run_migrations, unaudited_transaction, write_transaction, DatabaseTarget, DbConn,
+    Pool, PoolOptions, PooledConn,
 };
 
 /// What can go wrong in storage.
