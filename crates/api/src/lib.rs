@@ -17,6 +17,7 @@ pub mod pagination;
 pub mod payments;
 pub mod plans;
 pub mod providers;
+pub mod reports;
 pub mod request_id;
 pub mod runs;
 pub mod specifications;
@@ -61,6 +62,7 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "budgets", description = "Areas' pooled budgets and approvals over budget"),
         (name = "delivery", description = "Delivery reports, outcomes and milestone payments"),
         (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
+        (name = "reports", description = "Commissioning reports: spend, unmet demand, waiting times and providers, as JSON or CSV"),
     )
 )]
 struct ApiDoc;
@@ -96,7 +98,8 @@ where
                 .configure(offers::configure)
                 .configure(runs::configure)
                 .configure(payments::configure)
-                .configure(budgets::configure),
+                .configure(budgets::configure)
+                .configure(reports::configure),
         )
 }
 
