@@ -204,6 +204,11 @@ both_backends!(
             spend["totals"],
             json!({"committed_orders": 4, "committed_pence": 215_000, "paid_pence": 72_000})
         );
+        let widest = read(&app, "/v1/reports/spend?from=0001-01-01&to=9999-12-31").await;
+        assert_eq!(
+            widest["totals"], spend["totals"],
+            "the widest period is everything"
+        );
         // Committed counts starts in the period, paid counts payments made in it (day 12).
         let later = read(
             &app,
@@ -408,6 +413,8 @@ both_backends!(
                 ("from=yesterday", "from"),
                 ("to=2026-02-30", "to"),
                 ("category=unpaid-work", "category"),
+                ("area=", "area"),
+                ("area=SY%00SHF", "area"),
             ] {
                 let (s, problem) = app.get(&format!("{path}?{query}"), &commissioner).await;
                 assert_eq!(
@@ -423,6 +430,13 @@ both_backends!(
                 )
                 .await;
             assert_eq!(s, 200, "a one-day period: {one_day}");
+            let (s, widest) = app
+                .get(
+                    &format!("{path}?from=0001-01-01&to=9999-12-31"),
+                    &commissioner,
+                )
+                .await;
+            assert_eq!(s, 200, "the widest period: {widest}");
             for role in ["offender_manager", "provider", "admin"] {
                 let (s, _) = app.get(&path, &app.token(role)).await;
                 assert_eq!(s, 403, "{path} as {role}");

@@ -75,6 +75,14 @@ fn filter(
                 .map_err(|e| ApiError::invalid("category", e))
         })
         .transpose()?;
+    for (field, value) in [("area", area), ("provider_id", provider_id)] {
+        if value.is_some_and(|v| v.is_empty() || v.len() > 100 || v.chars().any(char::is_control)) {
+            return Err(ApiError::invalid(
+                field,
+                "must be 1-100 characters, none of them control characters",
+            ));
+        }
+    }
     let filter = ReportFilter {
         area: area.cloned(),
         category: category.map(|c| c.as_str().to_owned()),
@@ -165,7 +173,7 @@ fn csv(head: &str, rows: impl Iterator<Item = Vec<String>>) -> HttpResponse {
     )),
     Unauthenticated,
     (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/spend")]
 async fn spend_report(
@@ -208,7 +216,7 @@ async fn spend_report(
     )),
     Unauthenticated,
     (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/unmet-demand")]
 async fn unmet_demand_report(
@@ -256,7 +264,7 @@ async fn unmet_demand_report(
     )),
     Unauthenticated,
     (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/waiting-times")]
 async fn waiting_times_report(
@@ -306,7 +314,7 @@ async fn waiting_times_report(
     )),
     Unauthenticated,
     (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/providers")]
 async fn providers_report(

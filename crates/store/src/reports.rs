@@ -6,7 +6,7 @@
 //! SQL with bound parameters; the few fragments the backends spell differently (day
 //! differences, JSON arrays) are chosen by matching on the connection.
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
@@ -88,9 +88,12 @@ impl Statement {
         if let Some(from) = filter.from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
             self.bind(&format!(" AND {column} >= ?"), Bind::Timestamp(from));
         }
+        // Past year 9999 every stored time is earlier (and SQLite would compare the
+        // signed year's text wrongly), so there is no upper bound to bind.
         if let Some(end) = filter
             .to
             .and_then(|d| d.checked_add_signed(Duration::days(1)))
+            .filter(|d| d.year() <= 9999)
             .and_then(|d| d.and_hms_opt(0, 0, 0))
         {
             self.bind(&format!(" AND {column} < ?"), Bind::Timestamp(end));
