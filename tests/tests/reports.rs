@@ -359,6 +359,17 @@ both_backends!(
                    "outcome_rate": 1.0, "average_accepted_price_pence": 53_750,
                    "average_price_cap_pence": 60_000, "price_to_cap": 0.8958})
         );
+        let sheffield = read(
+            &app,
+            "/v1/reports/providers?area=SY-SHF&category=unpaid_work",
+        )
+        .await;
+        assert_eq!(
+            sheffield["rows"], providers["rows"],
+            "every offer was Sheffield's"
+        );
+        let rotherham = read(&app, "/v1/reports/providers?area=SY-ROT").await;
+        assert_eq!(rotherham["rows"], json!([]));
         // Only the offer made after day 0 (B's, for o4); orders by committed start.
         let later = read(&app, &format!("/v1/reports/providers?from={}", m.day(1))).await;
         let offers: Vec<(i64, i64)> = later["rows"]

@@ -406,7 +406,6 @@ fn waits(
 ) -> Result<Vec<WaitRow>, StoreError> {
     let mut s = Statement::default();
     let measures = [
-        ("approved", "0".to_owned(), "1 = 1".to_owned()),
         (
             "committed",
             days_since_created(conn, "o.starts_on"),
@@ -430,17 +429,33 @@ fn waits(
         .at_times("o.created_at", filter)
         .area_and_category("o", filter);
     }
-    s.push(
-        "), ranked AS (SELECT area_code, category, measure, days, \
-         ROW_NUMBER() OVER (PARTITION BY area_code, category, measure ORDER BY days) AS rn, \
-         COUNT(*) OVER (PARTITION BY area_code, category, measure) AS n FROM measured) \
-         SELECT area_code, category, measure, CAST(COUNT(*) AS BIGINT) AS orders, \
-         CAST(SUM(days) AS BIGINT) AS total_days, \
-         CAST(MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN days END) AS BIGINT) AS p50_days, \
-         CAST(MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN days END) AS BIGINT) AS p90_days \
-         FROM ranked GROUP BY area_code, category, measure \
-         ORDER BY area_code, category, measure",
-    );
+    // Nearest rank: the pth percentile of n values is the smallest value whose cumulative
+    // count reaches ceil(p·n/100). Counting each day value once (a histogram) before the
+    // window keeps the sort small; the approved orders are only counted.
+    s.push(&format!(
+        "), histogram AS (SELECT area_code, category, measure, days, COUNT(*) AS k \
+         FROM measured GROUP BY area_code, category, measure, days), \
+         cumulative AS (SELECT area_code, category, measure, days, k, \
+         CAST(SUM(k) OVER (PARTITION BY area_code, category, measure ORDER BY days \
+         ROWS UNBOUNDED PRECEDING) AS BIGINT) AS upto, \
+         CAST(SUM(k) OVER (PARTITION BY area_code, category, measure) AS BIGINT) AS n \
+         FROM histogram) \
+         SELECT area_code, category, measure, CAST(SUM(k) AS BIGINT) AS orders, \
+         CAST(SUM(k * days) AS BIGINT) AS total_days, \
+         CAST(MIN(CASE WHEN upto >= (50 * n + 99) / 100 THEN days END) AS BIGINT) AS p50_days, \
+         CAST(MIN(CASE WHEN upto >= (90 * n + 99) / 100 THEN days END) AS BIGINT) AS p90_days \
+         FROM cumulative GROUP BY area_code, category, measure \
+         UNION ALL SELECT {}, 'approved' AS measure, CAST(COUNT(*) AS BIGINT) AS orders, \
+         CAST(0 AS BIGINT) AS total_days, CAST(NULL AS BIGINT) AS p50_days, \
+         CAST(NULL AS BIGINT) AS p90_days FROM orders o WHERE 1 = 1",
+        grouping.keys("o")
+    ))
+    .at_times("o.created_at", filter)
+    .area_and_category("o", filter);
+    if grouping == Grouping::AreaCategory {
+        s.push(" GROUP BY o.area_code, o.category");
+    }
+    s.push(" ORDER BY area_code, category, measure");
     s.load(conn)
 }
 
@@ -505,6 +520,18 @@ pub struct DeclineReasonRow {
     pub declines: i64,
 }
 
+/// Offers (`f`) created in the period, of the provider asked for; joined to their orders
+/// (`o`) only when the area or category is filtered.
+fn offers_in_scope(s: &mut Statement, filter: &ReportFilter) {
+    if filter.area.is_some() || filter.category.is_some() {
+        s.push(" JOIN orders o ON o.id = f.order_id");
+    }
+    s.push(" WHERE 1 = 1")
+        .at_times("f.created_at", filter)
+        .area_and_category("o", filter)
+        .equals("f.provider_id", &filter.provider_id);
+}
+
 /// How many decline reasons each provider's row lists, most frequent first.
 pub const DECLINE_REASONS_LISTED: i64 = 5;
 
@@ -531,16 +558,14 @@ pub fn providers(
          CASE WHEN f.status = 'declined' THEN 1 ELSE 0 END AS declined, \
          CASE WHEN f.status = 'expired' THEN 1 ELSE 0 END AS expired, \
          CASE WHEN f.status = 'accepted' THEN f.price_pence ELSE 0 END AS price, \
-         CASE WHEN f.status = 'accepted' THEN sp.price_cap_pence ELSE 0 END AS cap, \
+         CASE WHEN f.status = 'accepted' THEN (SELECT sp.price_cap_pence FROM listings l \
+         JOIN specifications sp ON sp.id = l.specification_id WHERE l.id = f.listing_id) \
+         ELSE 0 END AS cap, \
          0 AS orders, 0 AS completed, 0 AS failed, 0 AS outcomes, 0 AS no_reoffence \
-         FROM offers f JOIN orders o ON o.id = f.order_id \
-         JOIN listings l ON l.id = f.listing_id \
-         JOIN specifications sp ON sp.id = l.specification_id WHERE 1 = 1",
-    )
-    .at_times("f.created_at", filter)
-    .area_and_category("o", filter)
-    .equals("f.provider_id", &filter.provider_id)
-    .push(
+         FROM offers f",
+    );
+    offers_in_scope(&mut s, filter);
+    s.push(
         " UNION ALL SELECT o.provider_id, 0, 0, 0, 0, 0, 0, 1, \
          CASE WHEN o.status = 'completed' THEN 1 ELSE 0 END, \
          CASE WHEN o.status = 'failed' THEN 1 ELSE 0 END, \
@@ -565,16 +590,14 @@ pub fn providers(
          ROW_NUMBER() OVER (PARTITION BY provider_id ORDER BY declines DESC, reason) AS nth \
          FROM (SELECT f.provider_id AS provider_id, f.reason AS reason, \
          CAST(COUNT(*) AS BIGINT) AS declines \
-         FROM offers f JOIN orders o ON o.id = f.order_id \
-         WHERE f.status = 'declined' AND f.reason IS NOT NULL",
-    )
-    .at_times("f.created_at", filter)
-    .area_and_category("o", filter)
-    .equals("f.provider_id", &filter.provider_id)
-    .push(&format!(
-        " GROUP BY f.provider_id, f.reason) r) t WHERE nth <= {DECLINE_REASONS_LISTED} \
+         FROM offers f",
+    );
+    offers_in_scope(&mut s, filter);
+    s.push(" AND f.status = 'declined' AND f.reason IS NOT NULL")
+        .push(&format!(
+            " GROUP BY f.provider_id, f.reason) r) t WHERE nth <= {DECLINE_REASONS_LISTED} \
          ORDER BY provider_id, nth"
-    ));
+        ));
     let reasons = s.load(conn)?;
     Ok((rows, reasons))
 }
