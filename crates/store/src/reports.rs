@@ -209,8 +209,11 @@ pub struct SpendRow {
 pub fn spend(conn: &mut DbConn, filter: &ReportFilter) -> Result<Vec<SpendRow>, StoreError> {
     let mut s = Statement::default();
     s.push(
-        "SELECT x.area_code AS area_code, x.category AS category, x.provider_id AS provider_id, \
-         p.name AS provider_name, \
+        "SELECT g.area_code AS area_code, g.category AS category, g.provider_id AS provider_id, \
+         p.name AS provider_name, g.committed_orders AS committed_orders, \
+         g.committed_pence AS committed_pence, g.paid_pence AS paid_pence \
+         FROM (SELECT x.area_code AS area_code, x.category AS category, \
+         x.provider_id AS provider_id, \
          CAST(SUM(x.committed_orders) AS BIGINT) AS committed_orders, \
          CAST(SUM(x.committed_pence) AS BIGINT) AS committed_pence, \
          CAST(SUM(x.paid_pence) AS BIGINT) AS paid_pence \
@@ -230,9 +233,9 @@ pub fn spend(conn: &mut DbConn, filter: &ReportFilter) -> Result<Vec<SpendRow>, 
     .area_and_category("o", filter)
     .equals("pay.provider_id", &filter.provider_id)
     .push(
-        ") x JOIN providers p ON p.id = x.provider_id \
-         GROUP BY x.area_code, x.category, x.provider_id, p.name \
-         ORDER BY x.area_code, x.category, x.provider_id",
+        ") x GROUP BY x.area_code, x.category, x.provider_id) g \
+         JOIN providers p ON p.id = g.provider_id \
+         ORDER BY g.area_code, g.category, g.provider_id",
     );
     s.load(conn)
 }
@@ -545,7 +548,7 @@ pub fn providers(
 ) -> Result<(Vec<ProviderRow>, Vec<DeclineReasonRow>), StoreError> {
     let mut s = Statement::default();
     s.push(
-        "SELECT x.provider_id AS provider_id, p.name AS provider_name, \
+        "SELECT g.*, p.name AS provider_name FROM (SELECT x.provider_id AS provider_id, \
          CAST(SUM(x.made) AS BIGINT) AS offers_made, CAST(SUM(x.accepted) AS BIGINT) AS accepted, \
          CAST(SUM(x.declined) AS BIGINT) AS declined, CAST(SUM(x.expired) AS BIGINT) AS expired, \
          CAST(SUM(x.price) AS BIGINT) AS accepted_price_pence, \
@@ -558,11 +561,10 @@ pub fn providers(
          CASE WHEN f.status = 'declined' THEN 1 ELSE 0 END AS declined, \
          CASE WHEN f.status = 'expired' THEN 1 ELSE 0 END AS expired, \
          CASE WHEN f.status = 'accepted' THEN f.price_pence ELSE 0 END AS price, \
-         CASE WHEN f.status = 'accepted' THEN (SELECT sp.price_cap_pence FROM listings l \
-         JOIN specifications sp ON sp.id = l.specification_id WHERE l.id = f.listing_id) \
-         ELSE 0 END AS cap, \
+         CASE WHEN f.status = 'accepted' THEN sp.price_cap_pence ELSE 0 END AS cap, \
          0 AS orders, 0 AS completed, 0 AS failed, 0 AS outcomes, 0 AS no_reoffence \
-         FROM offers f",
+         FROM offers f JOIN listings l ON l.id = f.listing_id \
+         JOIN specifications sp ON sp.id = l.specification_id",
     );
     offers_in_scope(&mut s, filter);
     s.push(
@@ -578,8 +580,8 @@ pub fn providers(
     .area_and_category("o", filter)
     .equals("o.provider_id", &filter.provider_id)
     .push(
-        ") x JOIN providers p ON p.id = x.provider_id \
-         GROUP BY x.provider_id, p.name ORDER BY p.name, x.provider_id",
+        ") x GROUP BY x.provider_id) g JOIN providers p ON p.id = g.provider_id \
+         ORDER BY p.name, g.provider_id",
     );
     let rows = s.load(conn)?;
 
