@@ -325,13 +325,13 @@ fn unmet_top_rules(
              json_each(o.explanation, '$.excluded') AS x"
         }
     };
-    let (keys, partition) = match grouping {
-        Grouping::AreaCategory => (grouping.keys("e"), "PARTITION BY area_code, category "),
-        Grouping::All => (grouping.keys("e"), ""),
-    };
-    let group = match grouping {
-        Grouping::AreaCategory => "GROUP BY e.area_code, e.category, e.rule",
-        Grouping::All => "GROUP BY e.rule",
+    let keys = grouping.keys("e");
+    let (partition, group) = match grouping {
+        Grouping::AreaCategory => (
+            "PARTITION BY area_code, category ",
+            "GROUP BY e.area_code, e.category, e.rule",
+        ),
+        Grouping::All => ("", "GROUP BY e.rule"),
     };
     let mut s = Statement::default();
     s.push(&format!(
