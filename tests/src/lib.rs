@@ -103,6 +103,7 @@ impl TestDb {
     pub fn connect(&self) -> provider_hub_store::DbConn {
         provider_hub_store::db::HubConnectionManager::new(
             provider_hub_store::DatabaseTarget::parse(&self.url).expect("test url"),
+            std::time::Duration::from_secs(10),
         )
         .establish()
         .expect("connect to test database")
@@ -143,19 +144,19 @@ impl Drop for TestDb {
 /// The HS256 secret test hubs use unless a test configures other keys.
 pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
 
-/// The hub's clock in tests: real time until a test moves it.
-pub struct TestClock(std::sync::Mutex<chrono::DateTime<Utc>>);
+/// The hub's clock in tests: real time, moved forward by whatever tests add.
+pub struct TestClock(std::sync::Mutex<chrono::Duration>);
 
 impl provider_hub_api::Clock for TestClock {
     fn now(&self) -> chrono::DateTime<Utc> {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+        Utc::now() + *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 impl TestClock {
     pub fn advance_days(&self, days: i64) {
-        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        *now += chrono::Duration::days(days);
+        let mut offset = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *offset += chrono::Duration::days(days);
     }
 }
 
@@ -167,6 +168,7 @@ pub struct TestApp {
     pub clock: std::sync::Arc<TestClock>,
     handle: actix_web::dev::ServerHandle,
     worker: provider_hub_server::worker::Worker,
+    dispatcher: provider_hub_server::dispatcher::Dispatcher,
     // Dropped last: the server must stop before its database goes.
     pub db: TestDb,
 }
@@ -192,12 +194,22 @@ impl TestApp {
         // The background worker (offer expiry, retries of unmatched orders) runs often,
         // so tests see its effects within a fraction of a second.
         config.worker_interval_ms = 100;
+        // Webhooks to loopback receivers over plain http, retried quickly.
+        config.webhooks.allow_http = true;
+        config.webhooks.backoff_base_ms = 100;
+        config.webhooks.backoff_cap_ms = 1_000;
+        config.webhook_timeout_ms = 2_000;
+        config.webhooks.lease_ms = 9_000;
+        config.dispatch_interval_ms = 100;
+        // Tests write as fast as they can from few tokens; the rate limit has its own test.
+        config.rate_limit = None;
         adjust(&mut config);
-        let clock = std::sync::Arc::new(TestClock(std::sync::Mutex::new(Utc::now())));
+        let clock = std::sync::Arc::new(TestClock(std::sync::Mutex::new(chrono::Duration::zero())));
         let app = Application::build_with_clock(&config, clock.clone()).expect("build app");
         let port = app.port();
         let handle = app.handle();
         let worker = app.worker();
+        let dispatcher = app.dispatcher();
         actix_web::rt::spawn(app.run_until_stopped());
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
@@ -206,6 +218,7 @@ impl TestApp {
             clock,
             handle,
             worker,
+            dispatcher,
             db,
         }
     }
@@ -302,7 +315,12 @@ impl TestApp {
         let admin = self.token("quality");
         let (_, specs) = self.get("/v1/specifications?limit=500", &admin).await;
         let (_, areas) = self.get("/v1/areas?limit=500", &admin).await;
-        json!({ "specifications": specs, "areas": areas, "audit_rows": self.audit_count() })
+        let events =
+            provider_hub_store::events::count(&mut self.db.connect()).expect("count events");
+        json!({
+            "specifications": specs, "areas": areas, "audit_rows": self.audit_count(),
+            "events": events
+        })
     }
 }
 
@@ -313,6 +331,7 @@ impl Drop for TestApp {
         let handle = self.handle.clone();
         actix_web::rt::spawn(async move { handle.stop(false).await });
         self.worker.stop_and_join();
+        self.dispatcher.stop_and_join();
     }
 }
 
@@ -616,4 +635,207 @@ pub async fn purchase(app: &TestApp, area: &str, crn: &str) -> Value {
     let orders = approval["orders"].as_array().expect("orders");
     assert_eq!(orders.len(), 1, "{approval}");
     orders[0].clone()
+}
+
+/// One request a [`Receiver`] got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub signature: Option<String>,
+    pub event_id: Option<String>,
+    pub attempt: Option<u32>,
+    pub body: Vec<u8>,
+    /// What the receiver answered.
+    pub answered: u16,
+}
+
+impl Received {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a JSON event")
+    }
+
+    /// Checks the signature independently of the hub's code: HMAC-SHA256 of the body.
+    pub fn signed_with(&self, secret: &str) -> bool {
+        use hmac::{Hmac, Mac};
+        let Some(header) = &self.signature else {
+            return false;
+        };
+        let Some(hex_sig) = header.strip_prefix("sha256=") else {
+            return false;
+        };
+        let Ok(sig) = hex::decode(hex_sig) else {
+            return false;
+        };
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+        mac.update(&self.body);
+        mac.verify_slice(&sig).is_ok()
+    }
+}
+
+/// A webhook receiver on loopback that records every request and fails the first
+/// `fail_first` of them (503), or all of them while `failing` is set.
+#[derive(Clone)]
+pub struct Receiver {
+    pub url: String,
+    pub received: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    pub fail_first: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    pub failing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// How long it takes to answer (each request is logged when it arrives).
+    pub delay_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Receiver {
+    pub async fn start(fail_first: usize) -> Self {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::{Arc, Mutex};
+        let received: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let fail = Arc::new(AtomicUsize::new(fail_first));
+        let failing = Arc::new(AtomicBool::new(false));
+        let delay = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (r, f, g, d) = (
+            received.clone(),
+            fail.clone(),
+            failing.clone(),
+            delay.clone(),
+        );
+        let server = actix_web::HttpServer::new(move || {
+            let (r, f, g, d) = (r.clone(), f.clone(), g.clone(), d.clone());
+            actix_web::App::new().default_service(actix_web::web::to(
+                move |req: actix_web::HttpRequest, body: actix_web::web::Bytes| {
+                    let (r, f, g, d) = (r.clone(), f.clone(), g.clone(), d.clone());
+                    async move {
+                        let header = |name: &str| {
+                            req.headers()
+                                .get(name)
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_owned)
+                        };
+                        let fail_this = g.load(Ordering::SeqCst)
+                            || f.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                                n.checked_sub(1)
+                            })
+                            .is_ok();
+                        let answered = if fail_this { 503 } else { 204 };
+                        r.lock().expect("receiver log").push(Received {
+                            signature: header("x-hub-signature-256"),
+                            event_id: header("x-hub-event-id"),
+                            attempt: header("x-hub-delivery-attempt").and_then(|a| a.parse().ok()),
+                            body: body.to_vec(),
+                            answered,
+                        });
+                        let wait = d.load(Ordering::SeqCst);
+                        if wait > 0 {
+                            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                        }
+                        actix_web::HttpResponse::build(
+                            actix_web::http::StatusCode::from_u16(answered).expect("status"),
+                        )
+                        .finish()
+                    }
+                },
+            ))
+        })
+        .workers(1)
+        .bind(("127.0.0.1", 0))
+        .expect("bind the receiver");
+        let port = server.addrs()[0].port();
+        actix_web::rt::spawn(server.run());
+        Receiver {
+            url: format!("http://127.0.0.1:{port}/hooks/provider-hub"),
+            received,
+            fail_first: fail,
+            failing,
+            delay_ms: delay,
+        }
+    }
+
+    pub fn requests(&self) -> Vec<Received> {
+        self.received.lock().expect("receiver log").clone()
+    }
+
+    /// Waits until `done` holds for what was received, or fails after `secs` seconds.
+    pub async fn wait_for(&self, secs: u64, what: &str, done: impl Fn(&[Received]) -> bool) {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            if done(&self.requests()) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "timed out waiting for {what}; received {:?}",
+                self.requests()
+                    .iter()
+                    .map(|r| (r.event_id.clone(), r.answered))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// A `provider-hub serve` process (the `hub-peer` binary) on a test database, killed
+/// when dropped.
+pub struct Peer {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Peer {
+    /// Starts `bin serve` on `database_url` with the test secret and `env`, and waits
+    /// until it is ready.
+    pub async fn start(
+        bin: &str,
+        database_url: &str,
+        data_dir: &std::path::Path,
+        env: &[(&str, &str)],
+    ) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let mut command = std::process::Command::new(bin);
+        command
+            .arg("serve")
+            .env_clear()
+            .env("HUB_DATABASE_URL", database_url)
+            .env("HUB_DATA_DIR", data_dir)
+            .env("HUB_LISTEN", format!("127.0.0.1:{port}"))
+            .env("HUB_JWT_SECRET", TEST_SECRET)
+            .env("HUB_LOG", "warn")
+            .env("HUB_RATE_LIMIT_PER_SECOND", "0")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let child = command.spawn().expect("start a hub process");
+        let peer = Peer {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let client = reqwest::Client::new();
+        let started = std::time::Instant::now();
+        loop {
+            let ready = client
+                .get(format!("{}/health/ready", peer.base))
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false);
+            if ready {
+                return peer;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "the hub process never became ready"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
 }

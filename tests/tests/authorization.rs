@@ -52,7 +52,8 @@ struct Rule {
     /// `{offer}` that order's offer to the seeded provider; `{offer2}` another such offer;
     /// `{order2}` that other offer's order (accepted by its row), `{completed}` an order
     /// delivered to completion; `{awaiting}` an order over its area's (nil) budget for
-    /// financial year `{year}`; `{run}` a batch matching run.
+    /// financial year `{year}`; `{run}` a batch matching run; `{dead}` a webhook delivery
+    /// to the seeded provider given up on.
     /// Rows run in order.
     path: &'static str,
     access: Access,
@@ -65,6 +66,14 @@ fn no_body() -> Option<Value> {
 }
 
 const MATRIX: &[Rule] = &[
+    Rule {
+        method: "GET",
+        template: "/metrics",
+        path: "/metrics",
+        access: Access::Public,
+        owner: Owner::Hub,
+        body: no_body,
+    },
     Rule {
         method: "GET",
         template: "/health/live",
@@ -537,6 +546,14 @@ const MATRIX: &[Rule] = &[
     },
     Rule {
         method: "GET",
+        template: "/v1/awards",
+        path: "/v1/awards",
+        access: Access::Public,
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
         template: "/v1/budgets",
         path: "/v1/budgets",
         access: Access::Only(&["commissioner", "quality"]),
@@ -589,6 +606,54 @@ const MATRIX: &[Rule] = &[
         path: "/v1/matching/runs/{run}",
         access: Access::Only(&["commissioner", "quality"]),
         owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/events",
+        path: "/v1/events",
+        access: Access::AnyRole,
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "PUT",
+        template: "/v1/providers/{id}/webhook",
+        path: "/v1/providers/{provider}/webhook",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Provider,
+        body: || Some(json!({"url": "https://hooks.example.org/provider-hub"})),
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/providers/{id}/webhook",
+        path: "/v1/providers/{provider}/webhook",
+        access: Access::Only(&["provider", "admin"]),
+        owner: Owner::Provider,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/webhook-deliveries",
+        path: "/v1/webhook-deliveries",
+        access: Access::Only(&["provider", "admin"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/webhook-deliveries/{id}/redrive",
+        path: "/v1/webhook-deliveries/{dead}/redrive",
+        access: Access::Only(&["admin"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "DELETE",
+        template: "/v1/providers/{id}/webhook",
+        path: "/v1/providers/{provider}/webhook",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Provider,
         body: no_body,
     },
     Rule {
@@ -656,6 +721,7 @@ struct Seeded {
     awaiting: String,
     year: String,
     run: String,
+    dead: String,
 }
 
 impl Seeded {
@@ -677,6 +743,7 @@ impl Seeded {
             .replace("{year}", &self.year)
             .replace("{offer}", &self.offer)
             .replace("{run}", &self.run)
+            .replace("{dead}", &self.dead)
     }
 
     /// A token for a role; a provider's acts for the seeded provider.
@@ -735,6 +802,16 @@ async fn seed(app: &TestApp) -> Seeded {
     assert_eq!(s, 200);
     let (s, _) = app
         .post_empty(&format!("/v1/listings/{listing}/publish"), &pt)
+        .await;
+    assert_eq!(s, 200);
+    // Its webhook receives the seeded offers' events (nothing sends them: the dispatcher
+    // is idle in this test).
+    let (s, _) = app
+        .put(
+            &format!("/v1/providers/{provider}/webhook"),
+            &pt,
+            &json!({"url": "https://hooks.example.org/provider-hub"}),
+        )
         .await;
     assert_eq!(s, 200);
     let case =
@@ -855,6 +932,22 @@ async fn seed(app: &TestApp) -> Seeded {
         .expect("order")
         .to_owned();
     let (plan, order, offer) = approved.pop().unwrap_or_default();
+    // One delivery given up on, as if its last try had failed.
+    let dead = {
+        use diesel::prelude::*;
+        use provider_hub_store::schema::webhook_deliveries as d;
+        let mut conn = app.db.connect();
+        let id: String = d::table
+            .order(d::id.asc())
+            .select(d::id)
+            .first(&mut conn)
+            .expect("a delivery");
+        diesel::update(d::table.find(&id))
+            .set((d::status.eq("dead"), d::attempts.eq(12)))
+            .execute(&mut conn)
+            .expect("mark it dead");
+        id
+    };
     Seeded {
         provider,
         other_provider,
@@ -872,6 +965,7 @@ async fn seed(app: &TestApp) -> Seeded {
         awaiting,
         year,
         run,
+        dead,
     }
 }
 
@@ -879,7 +973,10 @@ both_backends!(
     every_route_answers_every_caller_as_documented,
     // The background worker stays idle: its retries would change the snapshots the
     // refusals are checked against.
-    adjust = |c: &mut provider_hub_tests::Config| c.worker_interval_ms = 3_600_000,
+    adjust = |c: &mut provider_hub_tests::Config| {
+        c.worker_interval_ms = 3_600_000;
+        c.dispatch_interval_ms = 3_600_000;
+    },
     |app: TestApp| async move {
         let seeded = seed(&app).await;
         for rule in MATRIX {

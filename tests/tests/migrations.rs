@@ -177,8 +177,27 @@ fn check_schema(conn: &mut provider_hub_store::DbConn) {
         provider_hub_store::budgets::all(conn)
             .expect("budgets")
             .len(),
+        provider_hub_store::schema::events::table
+            .select(provider_hub_store::events::EventRow::as_select())
+            .load(conn)
+            .expect("events")
+            .len(),
+        provider_hub_store::schema::webhooks::table
+            .select(provider_hub_store::webhooks::WebhookRow::as_select())
+            .load(conn)
+            .expect("webhooks")
+            .len(),
+        provider_hub_store::schema::webhook_deliveries::table
+            .select(provider_hub_store::webhooks::DeliveryRow::as_select())
+            .load(conn)
+            .expect("webhook_deliveries")
+            .len(),
     ];
-    assert_eq!(counts, [0; 12]);
+    assert_eq!(counts, [0; 15]);
+    // The published awards' query (every table it joins, on this backend's SQL).
+    let awards = provider_hub_store::awards::list(conn, &Default::default(), None, 10)
+        .expect("awards query");
+    assert!(awards.items.is_empty() && awards.next.is_none());
     assert_eq!(
         idempotency_keys::table
             .select(provider_hub_store::idempotency::IdempotencyRecord::as_select())

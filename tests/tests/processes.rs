@@ -1,71 +1,26 @@
 //! Several server processes sharing one PostgreSQL database: 200 concurrent purchases
 //! at a listing with 10 places, half through each process, sell exactly 10 of them.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use diesel::prelude::*;
-use provider_hub_tests::{json, manager_token, specification_body, Backend, TestDb, TEST_SECRET};
+use provider_hub_tests::{
+    json, manager_token, specification_body, Backend, Peer, TestDb, TEST_SECRET,
+};
 use serde_json::Value;
 
-/// A `provider-hub serve` process on the test database.
-struct Peer {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 async fn start(db: &TestDb, data_dir: &std::path::Path) -> Peer {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_hub-peer"))
-        .arg("serve")
-        .env_clear()
-        .env("HUB_DATABASE_URL", &db.url)
-        .env("HUB_DATA_DIR", data_dir)
-        .env("HUB_LISTEN", format!("127.0.0.1:{port}"))
-        .env("HUB_JWT_SECRET", TEST_SECRET)
-        .env("HUB_DB_POOL_SIZE", "16")
-        .env("HUB_WORKERS", "2")
-        .env("HUB_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start a hub process");
-    let peer = Peer {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let client = reqwest::Client::new();
-    let started = Instant::now();
-    loop {
-        let ready = client
-            .get(format!("{}/health/ready", peer.base))
-            .send()
-            .await
-            .map(|r| r.status().is_success())
-            .unwrap_or(false);
-        if ready {
-            return peer;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the hub process never became ready"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    Peer::start(
+        env!("CARGO_BIN_EXE_hub-peer"),
+        &db.url,
+        data_dir,
+        // 200 purchases arrive at once and audited writes queue on one chain: let them
+        // wait rather than answer 503 after the default 5 s.
+        &[
+            ("HUB_DB_POOL_SIZE", "16"),
+            ("HUB_WORKERS", "2"),
+            ("HUB_DB_TIMEOUT_MS", "60000"),
+        ],
+    )
+    .await
 }
 
 async fn call(

@@ -4,24 +4,29 @@
 pub mod areas;
 pub mod assessments;
 pub mod auth;
+pub mod awards;
 pub mod budgets;
 pub mod cases;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod idempotency;
 pub mod json;
 pub mod listings;
+pub mod metrics;
 pub mod offers;
 pub mod orders;
 pub mod pagination;
 pub mod payments;
 pub mod plans;
 pub mod providers;
+pub mod rate_limit;
 pub mod reports;
 pub mod request_id;
 pub mod runs;
 pub mod specifications;
 pub mod state;
+pub mod webhooks;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -62,6 +67,8 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "budgets", description = "Areas' pooled budgets and approvals over budget"),
         (name = "delivery", description = "Delivery reports, outcomes and milestone payments"),
         (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
+        (name = "events", description = "Events about orders and offers: polled, or pushed to providers' signed webhooks"),
+        (name = "awards", description = "Published awards: an Open Contracting Data Standard 1.1 release package, public"),
         (name = "reports", description = "Commissioning reports: spend, unmet demand, waiting times and providers, as JSON or CSV"),
     )
 )]
@@ -78,6 +85,65 @@ impl Modify for BearerAuth {
     }
 }
 
+/// What any route may answer beyond its own responses: 429 on writes (the per-client
+/// rate limit, with `Retry-After`) and 503 under `/v1` (the database did not answer in time).
+struct Limits;
+
+impl Modify for Limits {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build()
+        };
+        let limited = ResponseBuilder::new()
+            .description("Too many changes from this client: wait `Retry-After` seconds")
+            .content(PROBLEM_JSON, problem())
+            .header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(Some(
+                        utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::Type::Integer)
+                            .build(),
+                    ))
+                    .description(Some("Seconds until the client may write again"))
+                    .build(),
+            )
+            .build();
+        let unavailable = ResponseBuilder::new()
+            .description("The database did not answer in time; try again shortly")
+            .content(PROBLEM_JSON, problem())
+            .build();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/v1/") {
+                continue;
+            }
+            let operations = [
+                (false, item.get.as_mut()),
+                (true, item.post.as_mut()),
+                (true, item.put.as_mut()),
+                (true, item.patch.as_mut()),
+                (true, item.delete.as_mut()),
+            ];
+            for (writes, operation) in operations {
+                let Some(operation) = operation else { continue };
+                let responses = &mut operation.responses.responses;
+                if writes {
+                    responses
+                        .entry("429".into())
+                        .or_insert_with(|| limited.clone().into());
+                }
+                responses
+                    .entry("503".into())
+                    .or_insert_with(|| unavailable.clone().into());
+            }
+        }
+    }
+}
+
 /// Registers every route of the API; the one place routes are wired.
 fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
 where
@@ -85,6 +151,7 @@ where
 {
     app.openapi(ApiDoc::openapi())
         .service(scope::scope("/health").configure(health::configure))
+        .configure(metrics::configure)
         .service(
             scope::scope("/v1")
                 .configure(areas::configure)
@@ -99,6 +166,9 @@ where
                 .configure(runs::configure)
                 .configure(payments::configure)
                 .configure(budgets::configure)
+                .configure(events::configure)
+                .configure(webhooks::configure)
+                .configure(awards::configure)
                 .configure(reports::configure),
         )
 }
@@ -106,8 +176,13 @@ where
 /// The OpenAPI document of the whole API, as served at `/v1/openapi.json`.
 pub fn openapi() -> OpenApiDoc {
     static DOC: std::sync::OnceLock<OpenApiDoc> = std::sync::OnceLock::new();
-    DOC.get_or_init(|| routes(App::new().into_utoipa_app()).split_for_parts().1)
-        .clone()
+    DOC.get_or_init(|| {
+        let mut doc = routes(App::new().into_utoipa_app()).split_for_parts().1;
+        // After the routes are in: it adds to every operation.
+        Limits.modify(&mut doc);
+        doc
+    })
+    .clone()
 }
 
 /// The whole application: docs, routes, error shaping. Used by the server and by tests.
@@ -140,9 +215,11 @@ pub fn app(
         .into_app()
         .default_service(web::to(not_found))
         .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+        .wrap(actix_web::middleware::from_fn(rate_limit::middleware))
         .wrap(actix_web::middleware::NormalizePath::new(
             actix_web::middleware::TrailingSlash::MergeOnly,
         ))
+        .wrap(actix_web::middleware::from_fn(metrics::middleware))
         .wrap(actix_web::middleware::from_fn(request_id::middleware))
 }
 

@@ -1,5 +1,6 @@
 //! Cursor pagination (SPEC.md §5): `?limit=` (default 50, max 500) and `?after=`.
 
+use chrono::NaiveDate;
 use provider_hub_market::{DEFAULT_PAGE, MAX_PAGE};
 use provider_hub_store::cursor::{self, Page};
 use serde::de::DeserializeOwned;
@@ -33,6 +34,16 @@ pub fn page_request<K: DeserializeOwned>(
         ),
     };
     Ok((limit, after))
+}
+
+/// A `YYYY-MM-DD` query value; a clear 422 naming `field` otherwise.
+pub fn day(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+    value
+        .map(|v| {
+            v.parse::<NaiveDate>()
+                .map_err(|_| ApiError::invalid(field, "must be a date, YYYY-MM-DD"))
+        })
+        .transpose()
 }
 
 /// `?limit=&after=` of a list with no other filters.

@@ -4,7 +4,7 @@
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use provider_hub_domain::Role;
 use provider_hub_market::delivery::{
     self as market, Delivered, DeliveryReport, OutcomeRecorded, PaymentView, RecordedOutcome,
@@ -17,7 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Caller;
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
-use crate::pagination::{page_request, PageBody};
+use crate::pagination::{day, page_request, PageBody};
 use crate::state::AppState;
 
 /// Reports delivery on an order placed with the caller (a provider): `started` (the
@@ -114,15 +114,6 @@ pub struct PaymentQuery {
     pub limit: Option<String>,
     /// Cursor from the previous page's `next`.
     pub after: Option<String>,
-}
-
-fn day(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
-    value
-        .map(|v| {
-            v.parse::<NaiveDate>()
-                .map_err(|_| ApiError::invalid(field, "must be a date, YYYY-MM-DD"))
-        })
-        .transpose()
 }
 
 /// Lists payments (a provider: its own; commissioners and the quality team: all), as

@@ -29,6 +29,15 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// How matching runs (offer expiry).
     pub matching: provider_hub_market::placement::Settings,
+    /// How webhooks are registered and their deliveries retried.
+    pub webhooks: provider_hub_market::webhooks::Settings,
+    /// Requests answered, for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
+    /// Writes per client, when limited.
+    pub rate_limiter: Option<Arc<crate::rate_limit::RateLimiter>>,
+    pub started_at: DateTime<Utc>,
+    /// Who publishes awards, under which ocid prefix.
+    pub awards: provider_hub_market::awards::Publication,
 }
 
 impl AppState {

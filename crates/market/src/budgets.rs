@@ -13,9 +13,11 @@ use provider_hub_store::{areas, to_utc, write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::events;
 use crate::orders::{self, OrderView};
 use crate::placement::{self, Settings};
 use crate::{naive, Actor, Error};
+use provider_hub_domain::event::EventKind;
 
 /// The largest allocation accepted: £10,000,000,000.00.
 pub const MAX_ALLOCATION_PENCE: i64 = 1_000_000_000_000;
@@ -218,6 +220,15 @@ pub fn approve(
                 after: Some(serde_json::json!({ "status": "open", "approved_by": actor.sub })),
                 at: naive(now),
             },
+        )?;
+        events::emit(
+            conn,
+            EventKind::OrderBudgetApproved,
+            &order,
+            None,
+            None,
+            serde_json::json!({ "status": "open", "previous_status": "awaiting_approval" }),
+            now,
         )?;
         placement::place_open(conn, actor, order_id, settings, now)?;
         orders::get(conn, Role::Commissioner, &Scope::Hub, order_id)

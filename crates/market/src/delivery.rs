@@ -15,8 +15,10 @@ use provider_hub_store::{to_utc, write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::events;
 use crate::orders::{self, OrderView};
 use crate::{naive, Actor, Error};
+use provider_hub_domain::event::EventKind;
 
 /// A provider's report on delivering an order.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -239,6 +241,18 @@ pub fn report(
                 at: naive(now),
             },
         )?;
+        events::emit(
+            conn,
+            EventKind::of_delivery(report.kind),
+            &order,
+            None,
+            Some(provider_id),
+            serde_json::json!({
+                "status": to, "previous_status": from, "occurred_on": on,
+                "details": details, "delivery_event_id": event.id
+            }),
+            now,
+        )?;
         let payment = match report.kind.milestone() {
             Some(milestone) => pay(conn, actor, &order, milestone, now)?,
             None => None,
@@ -292,6 +306,15 @@ pub fn record_outcome(
                 after: Some(serde_json::json!({ "outcome": recorded.outcome })),
                 at: naive(now),
             },
+        )?;
+        events::emit(
+            conn,
+            EventKind::OrderOutcomeRecorded,
+            &order,
+            None,
+            order.provider_id.as_deref(),
+            serde_json::json!({ "status": status, "outcome": recorded.outcome }),
+            now,
         )?;
         let payment = if recorded.outcome.pays() {
             pay(conn, actor, &order, Milestone::Outcome, now)?

@@ -4,12 +4,16 @@
 
 pub mod areas;
 pub mod assessments;
+pub mod awards;
 pub mod budgets;
 pub mod cases;
 pub mod delivery;
+pub mod demo;
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod listings;
+pub mod metrics;
 pub mod offers;
 pub mod orders;
 pub mod placement;
@@ -20,6 +24,7 @@ pub mod reports;
 pub mod runs;
 pub mod specifications;
 pub mod supply;
+pub mod webhooks;
 
 pub use error::Error;
 pub use provider_hub_store::audit::Actor;

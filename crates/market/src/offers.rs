@@ -12,8 +12,10 @@ use provider_hub_store::{to_utc, write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::events;
 use crate::placement::{self, Settings};
 use crate::{naive, Actor, Error};
+use provider_hub_domain::event::EventKind;
 
 /// What an offer's status may be.
 pub const STATUSES: &[&str] = &["pending", "accepted", "declined", "expired", "cancelled"];
@@ -216,6 +218,20 @@ pub fn accept(
                 at: naive(now),
             },
         )?;
+        let order = order_store::find(conn, &offer.order_id)?
+            .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
+        events::emit(
+            conn,
+            EventKind::OfferAccepted,
+            &order,
+            Some(&offer.id),
+            Some(&offer.provider_id),
+            serde_json::json!({
+                "status": "accepted", "listing_id": offer.listing_id,
+                "price_pence": offer.price_pence, "committed_start_date": offer.starts_on
+            }),
+            now,
+        )?;
         let row = own(conn, provider_id, id)?;
         view(conn, row)
     })
@@ -278,6 +294,19 @@ fn withdraw_and_rematch(
             after: Some(serde_json::json!({ "status": "open", "because": format!("offer {to}") })),
             at: naive(now),
         },
+    )?;
+    events::emit(
+        conn,
+        if to == "expired" {
+            EventKind::OfferExpired
+        } else {
+            EventKind::OfferDeclined
+        },
+        &order,
+        Some(&offer.id),
+        Some(&offer.provider_id),
+        serde_json::json!({ "status": to, "reason": reason, "listing_id": offer.listing_id }),
+        now,
     )?;
     placement::place_open(conn, actor, &order.id, settings, now)?;
     Ok(())

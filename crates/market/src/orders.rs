@@ -14,8 +14,10 @@ use provider_hub_store::{to_utc, write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::events;
 use crate::plans::PlanItem;
 use crate::{naive, Actor, Error};
+use provider_hub_domain::event::EventKind;
 
 /// An intervention order with the plan item it came from.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -300,6 +302,32 @@ pub fn cancel(
                 after: Some(serde_json::json!({ "status": "cancelled", "reason": reason })),
                 at: naive(now),
             },
+        )?;
+        // The provider holding the order's place hears of it; so does the area.
+        let placed_with = matches!(from, OrderStatus::Offered | OrderStatus::Accepted)
+            .then_some(order.provider_id.as_deref())
+            .flatten();
+        if let Some(offer_id) = &offer_id {
+            events::emit(
+                conn,
+                EventKind::OfferWithdrawn,
+                &order,
+                Some(offer_id),
+                placed_with,
+                serde_json::json!({ "status": "cancelled", "reason": reason }),
+                now,
+            )?;
+        }
+        events::emit(
+            conn,
+            EventKind::OrderCancelled,
+            &order,
+            offer_id.as_deref(),
+            placed_with,
+            serde_json::json!({
+                "status": "cancelled", "previous_status": from, "reason": reason
+            }),
+            now,
         )?;
         get(conn, role, scope, id)
     })

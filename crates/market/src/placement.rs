@@ -11,7 +11,7 @@ use provider_hub_domain::order::{
     offer_expiry, OrderEvent, OrderStatus, DEFAULT_OFFER_WORKING_DAYS,
 };
 use provider_hub_domain::Category;
-use provider_hub_matching::{place, Explanation, Person, Policy, Request, Weights};
+use provider_hub_matching::{place, quote, Explanation, Person, Policy, Request, Weights};
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::listings as listing_store;
 use provider_hub_store::matching as store;
@@ -19,7 +19,9 @@ use provider_hub_store::offers::{self as offer_store, OfferRow};
 use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
 use provider_hub_store::{assessments, cases, plans, write_transaction, DbConn};
 
+use crate::events;
 use crate::{naive, supply, Actor, Error};
+use provider_hub_domain::event::EventKind;
 
 /// How the hub runs matching; set by the operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +136,22 @@ fn prepare(conn: &mut DbConn, order: &OrderRow, now: DateTime<Utc>) -> Result<Pr
     })
 }
 
+/// Places one open order in the caller's transaction — an offer with a reserved place, or
+/// parked with the explanation — and records how long matching took for `/metrics`.
 pub(crate) fn place_order(
+    conn: &mut DbConn,
+    actor: &Actor,
+    order: &OrderRow,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<OrderStatus, Error> {
+    let started = std::time::Instant::now();
+    let placed = place_order_timed(conn, actor, order, settings, now);
+    crate::metrics::MATCHING_SECONDS.observe(started.elapsed().as_secs_f64());
+    placed
+}
+
+fn place_order_timed(
     conn: &mut DbConn,
     actor: &Actor,
     order: &OrderRow,
@@ -270,6 +287,24 @@ pub(crate) fn offer(
             at: naive(now),
         },
     )?;
+    events::emit(
+        conn,
+        EventKind::OfferCreated,
+        order,
+        Some(&offer.id),
+        Some(&offer.provider_id),
+        serde_json::json!({
+            "status": "offered",
+            "listing_id": offer.listing_id,
+            "category": order.category,
+            "specification_code": order.specification_code,
+            "price_pence": offer.price_pence,
+            "starts_on": offer.starts_on,
+            "required_by": order.required_by,
+            "expires_at": provider_hub_store::to_utc(offer.expires_at),
+        }),
+        now,
+    )?;
     Ok(offer.id)
 }
 
@@ -310,6 +345,25 @@ fn park(
             after: Some(serde_json::json!({ "status": to, "explanation": explanation })),
             at: naive(now),
         },
+    )?;
+    let (kind, reason) = match to {
+        OrderStatus::AwaitingApproval => (
+            EventKind::OrderAwaitingBudgetApproval,
+            Some("its price would take the area over its budget for the year".to_owned()),
+        ),
+        _ => (
+            EventKind::OrderUnmatched,
+            explanation.no_candidate_reason.clone(),
+        ),
+    };
+    events::emit(
+        conn,
+        kind,
+        order,
+        None,
+        None,
+        serde_json::json!({ "status": to, "previous_status": order.status, "reason": reason }),
+        now,
     )?;
     Ok(to)
 }
@@ -400,7 +454,7 @@ pub fn retry_unmatched(
             let listings = supply::load(conn, category, None, today, until)?;
             for order in orders {
                 let request = request_of(conn, &order)?;
-                if place(&request, &listings, &market, Policy::BestPrice)
+                if quote(&request, &listings, &market, Policy::BestPrice)
                     .chosen
                     .is_some()
                 {
@@ -433,6 +487,20 @@ pub fn retry_unmatched(
                         at: naive(now),
                     },
                 )?;
+                if let Some(order) = order_store::find(conn, &id)? {
+                    events::emit(
+                        conn,
+                        EventKind::OrderReopened,
+                        &order,
+                        None,
+                        None,
+                        serde_json::json!({
+                            "status": "open", "previous_status": "unmatched",
+                            "because": "the market changed"
+                        }),
+                        now,
+                    )?;
+                }
                 place_open(conn, &actor, &id, settings, now)
             })?;
             if outcome == OrderStatus::Offered {

@@ -11,7 +11,7 @@ use provider_hub_domain::need::Need;
 use provider_hub_domain::order::OrderStatus;
 use provider_hub_domain::plan::{self as rules, LeadTimes, PlanStatus, LEAD_TIME_DAYS};
 use provider_hub_domain::{Category, Role, Scope};
-use provider_hub_matching::{place, Policy, Request};
+use provider_hub_matching::{quote, Policy, Request};
 use provider_hub_store::assessments::AssessmentRow;
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::orders::{self as order_store, OrderRow};
@@ -349,7 +349,7 @@ fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanVi
                 .map(|(l, n)| (l.as_slice(), *n))
                 .unwrap_or_default();
             let explanation =
-                place(&request, listings, &market, policy).with_elsewhere(elsewhere, &request);
+                quote(&request, listings, &market, policy).with_elsewhere(elsewhere, &request);
             let quote = explanation.chosen.map(|c| Quote {
                 listing_id: c.listing_id,
                 provider_id: c.provider_id,

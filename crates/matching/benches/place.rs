@@ -1,5 +1,8 @@
 //! One order against 5,000 candidate listings: the single-order engine's cost per
-//! placement decision (target: at most 100 µs). `cargo bench -p provider-hub-matching`.
+//! placement decision (target: at most 100 µs), as a placement that is kept (`place`:
+//! every candidate ranked for the explanation) and as a quote (`quote`: the choice only,
+//! for costing plans), and that explanation written as JSON; and the same against 50
+//! listings, an area's market of realistic size. `cargo bench -p provider-hub-matching`.
 
 use std::collections::BTreeSet;
 
@@ -9,7 +12,9 @@ use provider_hub_domain::need::{RiskOfHarm, Sex};
 use provider_hub_domain::provider::{Accreditation, Standing};
 use provider_hub_domain::specification::Eligibility;
 use provider_hub_domain::Category;
-use provider_hub_matching::{place, Listing, Market, Person, Policy, Request, Slot, Weights};
+use provider_hub_matching::{
+    place, quote, Listing, Market, Person, Policy, Request, Slot, Weights,
+};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().expect("date")
@@ -57,7 +62,6 @@ fn market(n: usize) -> Vec<Listing> {
 }
 
 fn bench(c: &mut Criterion) {
-    let listings = market(5_000);
     let request = Request {
         category: Category::UnpaidWork,
         specification_code: None,
@@ -75,19 +79,35 @@ fn bench(c: &mut Criterion) {
         today: d("2026-11-23"),
         threshold: 60,
     };
-    let mut group = c.benchmark_group("one order, 5,000 candidate listings");
-    group.bench_function("best_price", |b| {
-        b.iter(|| place(&request, &listings, &today, Policy::BestPrice))
-    });
     let value = Policy::BestValue(Weights {
         price: 1,
         quality: 150,
         days: 300,
     });
-    group.bench_function("best_value", |b| {
-        b.iter(|| place(&request, &listings, &today, value))
-    });
-    group.finish();
+    for (n, group) in [
+        (5_000, "one order, 5,000 candidate listings"),
+        (50, "one order, 50 candidate listings"),
+    ] {
+        let listings = market(n);
+        let mut group = c.benchmark_group(group);
+        group.bench_function("best_price", |b| {
+            b.iter(|| place(&request, &listings, &today, Policy::BestPrice))
+        });
+        group.bench_function("best_value", |b| {
+            b.iter(|| place(&request, &listings, &today, value))
+        });
+        group.bench_function("best_price, choice only", |b| {
+            b.iter(|| quote(&request, &listings, &today, Policy::BestPrice))
+        });
+        group.bench_function("best_value, choice only", |b| {
+            b.iter(|| quote(&request, &listings, &today, value))
+        });
+        // What storing a kept placement's explanation then costs on top (as orders keep it).
+        group.bench_function("best_price, explanation as JSON", |b| {
+            b.iter(|| serde_json::to_string(&place(&request, &listings, &today, Policy::BestPrice)))
+        });
+        group.finish();
+    }
 }
 
 criterion_group!(benches, bench);

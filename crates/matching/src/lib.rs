@@ -243,6 +243,183 @@ pub struct Explanation {
     pub runner_up: Option<Candidate>,
     /// With no candidate: the rule that excluded the last listings, in words.
     pub no_candidate_reason: Option<String>,
+    /// Every candidate, best first in the policy's order (explanations stored before
+    /// candidates were kept read as empty).
+    #[serde(default)]
+    #[schema(value_type = Vec<Candidate>)]
+    pub ranking: Ranking,
+    /// The `best_value` policy's weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<Weights>,
+}
+
+/// Every candidate of a placement, best first. Kept compactly — all their ids in one
+/// buffer — so ranking thousands of candidates costs a few allocations rather than two
+/// per candidate; it reads and writes as a list of candidates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ranking {
+    /// Each candidate's listing id then provider id, one after another.
+    ids: String,
+    entries: Vec<Ranked>,
+}
+
+/// One candidate of a ranking; its ids end at these offsets of the buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Ranked {
+    listing_end: u32,
+    provider_end: u32,
+    price_pence: i64,
+    quality_score: u8,
+    starts_on: NaiveDate,
+    days_to_start: u32,
+    cost: i64,
+}
+
+/// A candidate of a ranking, borrowed from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RankedCandidate<'a> {
+    pub listing_id: &'a str,
+    pub provider_id: &'a str,
+    pub price_pence: i64,
+    pub quality_score: u8,
+    pub starts_on: NaiveDate,
+    pub days_to_start: u32,
+    pub cost: i64,
+}
+
+impl RankedCandidate<'_> {
+    pub fn to_owned(&self) -> Candidate {
+        Candidate {
+            listing_id: self.listing_id.to_owned(),
+            provider_id: self.provider_id.to_owned(),
+            price_pence: self.price_pence,
+            quality_score: self.quality_score,
+            starts_on: self.starts_on,
+            days_to_start: self.days_to_start,
+            cost: self.cost,
+        }
+    }
+}
+
+impl Ranking {
+    /// Ranks candidates in the policy's order, from their keys (`Scored::key` with the
+    /// candidate's index in `listings` in the low bits).
+    fn of(mut keys: Vec<u128>, listings: &[&Listing], today: NaiveDate) -> Self {
+        // Sorting plain integers is several times faster than sorting the candidates field
+        // by field.
+        keys.sort_unstable();
+        let listing = |key: &u128| listings[(*key as u32 & INDEX_MASK) as usize];
+        // Equal cost, quality and start: the lower listing id first.
+        for run in keys.chunk_by_mut(|a, b| (a ^ b) >> INDEX_BITS == 0) {
+            if run.len() > 1 {
+                run.sort_unstable_by(|a, b| listing(a).id.cmp(&listing(b).id));
+            }
+        }
+        let mut ranking = Ranking {
+            ids: String::with_capacity(
+                listings
+                    .iter()
+                    .map(|l| l.id.len() + l.provider_id.len())
+                    .sum(),
+            ),
+            entries: Vec::with_capacity(keys.len()),
+        };
+        for key in &keys {
+            let l = listing(key);
+            let days_to_start = (key >> INDEX_BITS) as u32;
+            ranking.push(RankedCandidate {
+                listing_id: &l.id,
+                provider_id: &l.provider_id,
+                price_pence: l.price_pence,
+                quality_score: u8::MAX - (key >> 56) as u8,
+                starts_on: today
+                    .checked_add_days(chrono::Days::new(u64::from(days_to_start)))
+                    .unwrap_or(NaiveDate::MAX),
+                days_to_start,
+                cost: ((key >> 64) as u64 ^ (1 << 63)) as i64,
+            });
+        }
+        ranking
+    }
+
+    fn push(&mut self, c: RankedCandidate<'_>) {
+        self.ids.push_str(c.listing_id);
+        let listing_end = self.ids.len() as u32;
+        self.ids.push_str(c.provider_id);
+        self.entries.push(Ranked {
+            listing_end,
+            provider_end: self.ids.len() as u32,
+            price_pence: c.price_pence,
+            quality_score: c.quality_score,
+            starts_on: c.starts_on,
+            days_to_start: c.days_to_start,
+            cost: c.cost,
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The candidate ranked `i`-th (0: the policy's choice).
+    pub fn get(&self, i: usize) -> Option<RankedCandidate<'_>> {
+        let e = self.entries.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(before) => self.entries[before].provider_end as usize,
+            None => 0,
+        };
+        let (listing_end, provider_end) = (e.listing_end as usize, e.provider_end as usize);
+        Some(RankedCandidate {
+            listing_id: self.ids.get(start..listing_end)?,
+            provider_id: self.ids.get(listing_end..provider_end)?,
+            price_pence: e.price_pence,
+            quality_score: e.quality_score,
+            starts_on: e.starts_on,
+            days_to_start: e.days_to_start,
+            cost: e.cost,
+        })
+    }
+
+    /// Every candidate, best first.
+    pub fn iter(&self) -> impl Iterator<Item = RankedCandidate<'_>> + '_ {
+        (0..self.entries.len()).filter_map(|i| self.get(i))
+    }
+}
+
+impl<'c> FromIterator<&'c Candidate> for Ranking {
+    fn from_iter<I: IntoIterator<Item = &'c Candidate>>(candidates: I) -> Self {
+        let mut ranking = Ranking::default();
+        for c in candidates {
+            ranking.push(RankedCandidate {
+                listing_id: &c.listing_id,
+                provider_id: &c.provider_id,
+                price_pence: c.price_pence,
+                quality_score: c.quality_score,
+                starts_on: c.starts_on,
+                days_to_start: c.days_to_start,
+                cost: c.cost,
+            });
+        }
+        ranking
+    }
+}
+
+impl Serialize for Ranking {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Ranking {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Vec::<Candidate>::deserialize(deserializer)?
+            .iter()
+            .collect())
+    }
 }
 
 /// What one request's checks need, worked out once per request rather than per listing.
@@ -423,6 +600,10 @@ fn days_between(today: NaiveDate, starts_on: NaiveDate) -> u32 {
     u32::try_from(starts_on.num_days_from_ce() - today.num_days_from_ce()).unwrap_or(u32::MAX)
 }
 
+/// Low bits of a rank key that hold the candidate's index (so at most 2^24 candidates).
+const INDEX_BITS: u32 = 24;
+const INDEX_MASK: u32 = (1 << INDEX_BITS) - 1;
+
 /// A candidate as the engine compares it: no allocation until one is chosen.
 #[derive(Debug, Clone, Copy)]
 struct Scored<'a> {
@@ -443,6 +624,16 @@ impl Scored<'_> {
             .then_with(|| self.starts_on.cmp(&other.starts_on))
             .then_with(|| self.listing.id.cmp(&other.listing.id))
             == std::cmp::Ordering::Less
+    }
+
+    /// The policy's order (lower cost, then higher quality, earlier start, lower listing
+    /// id) but for the listing id, packed in one integer above `INDEX_BITS` free bits:
+    /// cost offset by 2^63 (so it orders as unsigned), 255 − quality, days to start.
+    #[inline]
+    fn key(&self) -> u128 {
+        (u128::from((self.cost as u64) ^ (1 << 63)) << 64)
+            | (u128::from(u8::MAX - self.quality_score) << 56)
+            | (u128::from(self.days_to_start) << INDEX_BITS)
     }
 
     fn candidate(&self) -> Candidate {
@@ -561,24 +752,56 @@ impl Explanation {
     }
 }
 
-/// The policy's choice among `listings` for `request`, with its explanation.
+/// The policy's choice among `listings` for `request`, with its explanation and every
+/// candidate ranked: what a placement keeps.
 pub fn place<'a>(
     request: &Request,
     listings: impl IntoIterator<Item = &'a Listing>,
     market: &Market,
     policy: Policy,
 ) -> Explanation {
+    choose(request, listings, market, policy, true)
+}
+
+/// The policy's choice and its explanation without the ranking of every candidate: for
+/// costing a plan or checking whether an order could match, where nothing is kept.
+pub fn quote<'a>(
+    request: &Request,
+    listings: impl IntoIterator<Item = &'a Listing>,
+    market: &Market,
+    policy: Policy,
+) -> Explanation {
+    choose(request, listings, market, policy, false)
+}
+
+fn choose<'a>(
+    request: &Request,
+    listings: impl IntoIterator<Item = &'a Listing>,
+    market: &Market,
+    policy: Policy,
+    rank: bool,
+) -> Explanation {
     let mut considered = 0u32;
     let mut excluded = [0u32; 8];
     let mut candidates = 0u32;
     let window = Window::of(request, market);
+    let listings = listings.into_iter();
     let mut best: Option<Scored<'a>> = None;
     let mut second: Option<Scored<'a>> = None;
+    // To rank every candidate: each one's rank key (its scores and index) and listing, a
+    // few bytes each, sorted once at the end.
+    let capacity = if rank { listings.size_hint().0 } else { 0 };
+    let mut keys: Vec<u128> = Vec::with_capacity(capacity);
+    let mut ranked: Vec<&'a Listing> = Vec::with_capacity(capacity);
     for listing in listings {
         considered += 1;
         match score(request, listing, market, &window, policy) {
             Err(rule) => excluded[rule as usize] += 1,
             Ok(candidate) => {
+                if rank {
+                    keys.push(candidate.key() | u128::from(candidates & INDEX_MASK));
+                    ranked.push(listing);
+                }
                 candidates += 1;
                 if best.as_ref().is_none_or(|b| candidate.better_than(b)) {
                     second = best.replace(candidate);
@@ -610,6 +833,15 @@ pub fn place<'a>(
         chosen: best,
         runner_up: second,
         no_candidate_reason,
+        ranking: if rank {
+            Ranking::of(keys, &ranked, market.today)
+        } else {
+            Ranking::default()
+        },
+        weights: match policy {
+            Policy::BestPrice => None,
+            Policy::BestValue(w) => Some(w),
+        },
     }
 }
 

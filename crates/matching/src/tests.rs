@@ -409,3 +409,104 @@ fn listings_in_other_areas_count_under_the_area_rule_without_being_loaded() {
     .with_elsewhere(2, &request());
     assert_eq!((chosen.considered, chosen.no_candidate_reason), (3, None));
 }
+
+#[test]
+fn a_placement_ranks_every_candidate_in_the_policys_order() {
+    let mut good = listing("lst_g", 40_000);
+    good.accreditations = vec![accreditation(95)];
+    let mut sooner = listing("lst_s", 40_000);
+    sooner.slots[0].starts_on = d("2026-11-25");
+    let twin = listing("lst_a", 40_000);
+    let cheap = listing("lst_c", 30_000);
+    let dear = listing("lst_d", 50_000);
+    let mut full = listing("lst_f", 1);
+    full.slots[0].free = 0;
+    let all = [&dear, &twin, &full, &sooner, &cheap, &good];
+    let e = place(&request(), all, &market(), Policy::BestPrice);
+    let ranked: Vec<(&str, i64, u8, u32)> = e
+        .ranking
+        .iter()
+        .map(|c| (c.listing_id, c.cost, c.quality_score, c.days_to_start))
+        .collect();
+    // Cheapest first; at 40,000 the higher score, then the sooner start, then the lower id.
+    assert_eq!(
+        ranked,
+        vec![
+            ("lst_c", 30_000, 80, 8),
+            ("lst_g", 40_000, 95, 8),
+            ("lst_s", 40_000, 80, 2),
+            ("lst_a", 40_000, 80, 8),
+            ("lst_d", 50_000, 80, 8),
+        ]
+    );
+    assert_eq!(e.ranking.len(), e.candidates as usize);
+    let first = e.ranking.get(0).map(|c| c.to_owned());
+    assert_eq!(first, e.chosen);
+    assert_eq!(e.ranking.get(1).map(|c| c.to_owned()), e.runner_up);
+    assert_eq!(
+        e.ranking
+            .get(2)
+            .map(|c| (c.provider_id, c.starts_on, c.price_pence)),
+        Some(("prv_lst_s", d("2026-11-25"), 40_000))
+    );
+    assert_eq!(e.weights, None);
+
+    // A quote chooses the same without ranking the rest.
+    let q = quote(&request(), all, &market(), Policy::BestPrice);
+    assert_eq!((q.chosen, q.runner_up), (e.chosen, e.runner_up));
+    assert!(q.ranking.is_empty());
+}
+
+#[test]
+fn best_value_ranks_by_cost_and_records_its_weights() {
+    let mut cheap_poor = listing("lst_a", 40_000);
+    cheap_poor.accreditations = vec![accreditation(60)];
+    let mut dear_good = listing("lst_b", 45_000);
+    dear_good.accreditations = vec![accreditation(100)];
+    let weights = Weights {
+        price: 1,
+        quality: 200,
+        days: 10,
+    };
+    let e = place(
+        &request(),
+        [&cheap_poor, &dear_good],
+        &market(),
+        Policy::BestValue(weights),
+    );
+    let costs: Vec<(&str, i64)> = e.ranking.iter().map(|c| (c.listing_id, c.cost)).collect();
+    assert_eq!(
+        costs,
+        vec![
+            ("lst_b", 45_000 + 8 * 10),
+            ("lst_a", 40_000 + 40 * 200 + 8 * 10)
+        ]
+    );
+    assert_eq!(e.weights, Some(weights));
+}
+
+#[test]
+fn the_ranking_is_stored_as_a_list_of_candidates_and_old_explanations_still_read() {
+    let e = place(
+        &request(),
+        [&listing("lst_a", 5), &listing("lst_b", 7)],
+        &market(),
+        Policy::BestPrice,
+    );
+    let json = serde_json::to_value(&e).expect("json");
+    assert_eq!(json["ranking"][1]["listing_id"], "lst_b");
+    assert_eq!(json["ranking"][1]["provider_id"], "prv_lst_b");
+    assert_eq!(json["ranking"][1]["price_pence"], 7);
+    assert_eq!(json["ranking"][0], json["chosen"]);
+    assert!(json.get("weights").is_none());
+    let back: Explanation = serde_json::from_value(json.clone()).expect("reads back");
+    assert_eq!(back, e);
+
+    // Stored before candidates were kept: no ranking, no weights.
+    let mut old = json;
+    let fields = old.as_object_mut().expect("object");
+    fields.remove("ranking");
+    let old: Explanation = serde_json::from_value(old).expect("old explanation");
+    assert!(old.ranking.is_empty());
+    assert_eq!(old.chosen, e.chosen);
+}

@@ -26,6 +26,9 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Seed a demo market (South Yorkshire) and approve its sentence plans, which buys;
+    /// print what was bought. A second run adds nothing.
+    Demo,
     /// Print a signed token for local use.
     Token {
         /// offender_manager, provider, quality, commissioner or admin.
@@ -91,6 +94,7 @@ fn run(command: Command) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Demo => demo(&Config::from_env()?),
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -142,6 +146,46 @@ fn write_openapi(path: &std::path::Path) -> Result<(), String> {
     std::fs::write(path, format!("{json}\n"))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("wrote {}", path.display());
+    Ok(())
+}
+
+fn demo(config: &Config) -> Result<(), String> {
+    let pool = crate::open_database(config)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let settings = provider_hub_market::placement::Settings {
+        offer_working_days: config.offer_working_days,
+    };
+    let report = provider_hub_market::demo::run(&mut conn, settings, chrono::Utc::now())
+        .map_err(|e| format!("the demo market could not be seeded: {e}"))?;
+    println!(
+        "database: {}",
+        provider_hub_store::db::redact(&config.database_url)
+    );
+    print!("{report}");
+    let host = &config.listen;
+    println!();
+    println!("Next: start the hub on this database and read what was bought:");
+    println!("  provider-hub serve                      (or: cargo run --release -- serve)");
+    if config.uses_shared_secret() {
+        println!("  T=$(provider-hub token --role commissioner)");
+        println!("  OM=$(provider-hub token --role offender_manager --area SY-SHF)");
+    } else {
+        println!(
+            "  T=<a commissioner's token from your identity provider (issuer {}, audience {})>",
+            config.jwt_issuer, config.jwt_audience
+        );
+    }
+    println!(
+        "  curl -s \"http://{host}/v1/orders?status=offered\" -H \"Authorization: Bearer $T\""
+    );
+    println!(
+        "  curl -s \"http://{host}/v1/orders?status=unmatched\" -H \"Authorization: Bearer $T\""
+    );
+    if config.uses_shared_secret() {
+        println!(
+            "  curl -s \"http://{host}/v1/orders?crn=S100001\" -H \"Authorization: Bearer $OM\""
+        );
+    }
     Ok(())
 }
 

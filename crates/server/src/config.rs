@@ -30,6 +30,21 @@ pub struct Config {
     /// How often the background worker expires offers and retries unmatched orders
     /// (HUB_WORKER_INTERVAL_MS, 50-3600000; default 5000).
     pub worker_interval_ms: u64,
+    /// Webhook URLs allowed, retries and leases (`HUB_WEBHOOK_*`).
+    pub webhooks: provider_hub_market::webhooks::Settings,
+    /// How long one webhook POST may take (`HUB_WEBHOOK_TIMEOUT_MS`).
+    pub webhook_timeout_ms: u64,
+    /// How often the dispatcher looks for due deliveries when idle (`HUB_DISPATCH_INTERVAL_MS`).
+    pub dispatch_interval_ms: u64,
+    /// Writes per client (`HUB_RATE_LIMIT_PER_SECOND`, `HUB_RATE_LIMIT_BURST`); none when 0.
+    pub rate_limit: Option<provider_hub_api::rate_limit::RateLimit>,
+    /// How long a request waits for the database — a pooled connection, a lock — before
+    /// it is answered 503 (`HUB_DB_TIMEOUT_MS`).
+    pub db_timeout_ms: u64,
+    /// The ocid prefix of published awards (HUB_OCID_PREFIX).
+    pub ocid_prefix: String,
+    /// The publisher named in published award packages (HUB_PUBLISHER_NAME).
+    pub publisher_name: String,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -81,6 +96,72 @@ impl Config {
                 .filter(|n| (50..=3_600_000).contains(n))
                 .ok_or("HUB_WORKER_INTERVAL_MS must be a number from 50 to 3600000")?,
         };
+        let number = |name: &str, default: u64, min: u64, max: u64| -> Result<u64, String> {
+            match non_empty(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (min..=max).contains(n))
+                    .ok_or(format!("{name} must be a number from {min} to {max}")),
+            }
+        };
+        let defaults = provider_hub_market::webhooks::Settings::default();
+        let allow_http = match non_empty("HUB_WEBHOOK_ALLOW_HTTP").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(_) => return Err("HUB_WEBHOOK_ALLOW_HTTP must be true or false".into()),
+        };
+        let webhook_timeout_ms = number("HUB_WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000)?;
+        let webhooks = provider_hub_market::webhooks::Settings {
+            allow_http,
+            max_attempts: number(
+                "HUB_WEBHOOK_MAX_ATTEMPTS",
+                defaults.max_attempts.into(),
+                1,
+                50,
+            )? as u32,
+            backoff_base_ms: number(
+                "HUB_WEBHOOK_BACKOFF_MS",
+                defaults.backoff_base_ms,
+                10,
+                3_600_000,
+            )?,
+            backoff_cap_ms: number(
+                "HUB_WEBHOOK_BACKOFF_CAP_MS",
+                defaults.backoff_cap_ms,
+                10,
+                86_400_000,
+            )?,
+            // A lease outlives the longest send, so only a dead process loses one.
+            lease_ms: webhook_timeout_ms * 2 + 5_000,
+        };
+        let dispatch_interval_ms = number("HUB_DISPATCH_INTERVAL_MS", 1_000, 50, 3_600_000)?;
+        let per_second = number("HUB_RATE_LIMIT_PER_SECOND", 50, 0, 100_000)?;
+        let burst = number("HUB_RATE_LIMIT_BURST", per_second * 2, 1, 1_000_000)?;
+        let rate_limit = (per_second > 0).then_some(provider_hub_api::rate_limit::RateLimit {
+            per_second: per_second as f64,
+            burst: burst as f64,
+        });
+        let db_timeout_ms = number("HUB_DB_TIMEOUT_MS", 5_000, 100, 600_000)?;
+        let ocid_prefix = match non_empty("HUB_OCID_PREFIX") {
+            None => provider_hub_market::awards::DEFAULT_OCID_PREFIX.to_owned(),
+            Some(v) => {
+                let v = v.trim().to_owned();
+                let ok = v.len() <= 64
+                    && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !v.ends_with('-');
+                if !ok {
+                    return Err("HUB_OCID_PREFIX must be up to 64 letters, digits and '-', not ending in '-' (e.g. ocds-213czf)".into());
+                }
+                v
+            }
+        };
+        let publisher_name = match non_empty("HUB_PUBLISHER_NAME") {
+            None => provider_hub_market::awards::DEFAULT_PUBLISHER_NAME.to_owned(),
+            Some(v) if v.trim().chars().count() <= 200 => v.trim().to_owned(),
+            Some(_) => return Err("HUB_PUBLISHER_NAME must be at most 200 characters".into()),
+        };
         let config = Config {
             database_url,
             listen: non_empty("HUB_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.into()),
@@ -94,6 +175,13 @@ impl Config {
             workers,
             offer_working_days,
             worker_interval_ms,
+            webhooks,
+            webhook_timeout_ms,
+            dispatch_interval_ms,
+            rate_limit,
+            db_timeout_ms,
+            ocid_prefix,
+            publisher_name,
         };
         let key_sources = [
             config.jwt_secret.is_some(),
@@ -216,6 +304,17 @@ mod tests {
             config(&[("HUB_OFFER_WORKING_DAYS", "5")]).map(|c| c.offer_working_days),
             Ok(5)
         );
+        assert!(config(&[("HUB_OCID_PREFIX", "ocds 213czf")]).is_err());
+        assert!(config(&[("HUB_OCID_PREFIX", "ocds-213czf-")]).is_err());
+        assert_eq!(
+            config(&[]).map(|c| c.ocid_prefix),
+            Ok("ocds-prvhub".to_owned())
+        );
+        assert_eq!(
+            config(&[("HUB_OCID_PREFIX", "ocds-213czf")]).map(|c| c.ocid_prefix),
+            Ok("ocds-213czf".to_owned())
+        );
+        assert!(config(&[("HUB_PUBLISHER_NAME", &"x".repeat(201))]).is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod dispatcher;
 pub mod token;
 pub mod worker;
 
@@ -43,7 +44,8 @@ pub fn open_database(config: &Config) -> Result<Pool, String> {
         &config.database_url,
         &PoolOptions {
             max_size: config.pool_size,
-            ..PoolOptions::default()
+            connection_timeout: std::time::Duration::from_millis(config.db_timeout_ms),
+            lock_timeout: std::time::Duration::from_millis(config.db_timeout_ms),
         },
     )
     .map_err(|e| e.to_string())
@@ -54,6 +56,7 @@ pub struct Application {
     server: actix_web::dev::Server,
     port: u16,
     worker: worker::Worker,
+    dispatcher: dispatcher::Dispatcher,
 }
 
 impl Application {
@@ -73,6 +76,16 @@ impl Application {
             auth,
             clock: clock.clone(),
             matching,
+            webhooks: config.webhooks,
+            metrics: Default::default(),
+            rate_limiter: config
+                .rate_limit
+                .map(|limit| Arc::new(provider_hub_api::rate_limit::RateLimiter::new(limit))),
+            started_at: chrono::Utc::now(),
+            awards: provider_hub_market::awards::Publication {
+                ocid_prefix: config.ocid_prefix.clone(),
+                publisher_name: config.publisher_name.clone(),
+            },
         });
         let listener = TcpListener::bind(&config.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -87,15 +100,25 @@ impl Application {
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?
             .run();
         let worker = worker::spawn(
-            pool,
-            clock,
+            pool.clone(),
+            clock.clone(),
             matching,
             std::time::Duration::from_millis(config.worker_interval_ms),
+        );
+        let dispatcher = dispatcher::spawn(
+            pool,
+            clock,
+            dispatcher::DispatchOptions {
+                settings: config.webhooks,
+                timeout: std::time::Duration::from_millis(config.webhook_timeout_ms),
+                every: std::time::Duration::from_millis(config.dispatch_interval_ms),
+            },
         );
         Ok(Self {
             server,
             port,
             worker,
+            dispatcher,
         })
     }
 
@@ -112,10 +135,17 @@ impl Application {
         self.worker.clone()
     }
 
-    /// Serves until stopped; the background worker stops with the server.
+    /// The webhook dispatcher, to stop it with the server.
+    pub fn dispatcher(&self) -> dispatcher::Dispatcher {
+        self.dispatcher.clone()
+    }
+
+    /// Serves until stopped; the background worker and the dispatcher stop with the
+    /// server (the dispatcher handing back the deliveries it holds).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.worker.stop_and_join();
+        self.dispatcher.stop_and_join();
         result
     }
 }

@@ -94,6 +94,19 @@ fn row_hash(prev: &str, row: &Hashed<'_>) -> String {
     hex::encode(h.finalize())
 }
 
+/// Takes the chain's lock on PostgreSQL, until the transaction ends (taking it again in
+/// the same transaction is harmless). Events take it too, so their sequence numbers are
+/// handed out in commit order. SQLite runs one write transaction at a time anyway.
+pub(crate) fn lock_chain(conn: &mut DbConn) -> Result<(), StoreError> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::connection::SimpleConnection::batch_execute(
+            pg,
+            &format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK})"),
+        )?;
+    }
+    Ok(())
+}
+
 /// The hash a chain starts from.
 const GENESIS: &str = "provider-hub audit chain";
 
@@ -111,12 +124,7 @@ fn last_hash(conn: &mut DbConn) -> Result<String, StoreError> {
 /// Appends a row to the audit trail, chained to the row before it. Must run inside the
 /// change's transaction.
 pub fn record(conn: &mut DbConn, entry: AuditEntry<'_>) -> Result<(), StoreError> {
-    if let DbConn::Pg(pg) = conn {
-        diesel::connection::SimpleConnection::batch_execute(
-            pg,
-            &format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK})"),
-        )?;
-    }
+    lock_chain(conn)?;
     // Both backends keep microseconds: the hash is of what will be read back.
     let at = entry
         .at

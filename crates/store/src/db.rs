@@ -84,24 +84,39 @@ pub fn redact(url: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct HubConnectionManager {
     target: DatabaseTarget,
+    /// How long a statement waits for a lock (a SQLite writer for another writer, a
+    /// PostgreSQL row or advisory lock) before it fails as busy.
+    lock_timeout: Duration,
 }
 
-/// How long a SQLite writer waits for another writer before giving up.
-const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+/// The longest a PostgreSQL statement may run.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl HubConnectionManager {
-    pub fn new(target: DatabaseTarget) -> Self {
-        Self { target }
+    pub fn new(target: DatabaseTarget, lock_timeout: Duration) -> Self {
+        Self {
+            target,
+            lock_timeout,
+        }
     }
 
     pub fn establish(&self) -> Result<DbConn, diesel::ConnectionError> {
+        let lock_ms = self.lock_timeout.as_millis().max(1);
         match &self.target {
-            DatabaseTarget::Postgres(url) => PgConnection::establish(url).map(DbConn::Pg),
+            DatabaseTarget::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.batch_execute(&format!(
+                    "SET lock_timeout = '{lock_ms}ms'; SET statement_timeout = '{}ms';",
+                    STATEMENT_TIMEOUT.as_millis()
+                ))
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Pg(conn))
+            }
             DatabaseTarget::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 // WAL lets readers run beside the writer; FULL sync keeps every committed write.
                 conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON; \
+                    "PRAGMA busy_timeout = {lock_ms}; PRAGMA foreign_keys = ON; \
                      PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                 ))
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
@@ -136,7 +151,10 @@ pub type PooledConn = r2d2::PooledConnection<HubConnectionManager>;
 #[derive(Debug, Clone)]
 pub struct PoolOptions {
     pub max_size: u32,
+    /// How long a request waits for a pooled connection.
     pub connection_timeout: Duration,
+    /// How long a statement waits for a lock.
+    pub lock_timeout: Duration,
 }
 
 impl Default for PoolOptions {
@@ -144,6 +162,7 @@ impl Default for PoolOptions {
         Self {
             max_size: 10,
             connection_timeout: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -155,7 +174,7 @@ pub fn connect(url: &str, options: &PoolOptions) -> Result<Pool, StoreError> {
     if let DatabaseTarget::Sqlite(path) = &target {
         ensure_parent_dir(path)?;
     }
-    let manager = HubConnectionManager::new(target);
+    let manager = HubConnectionManager::new(target, options.lock_timeout);
     {
         let mut conn = manager
             .establish()
@@ -220,8 +239,36 @@ pub fn revert_all_migrations(conn: &mut DbConn) -> Result<Vec<String>, StoreErro
 /// On SQLite a plain `BEGIN` takes the write lock only at the first write, and two
 /// such transactions can deadlock (one gets SQLITE_BUSY at once, whatever the busy
 /// timeout); `BEGIN IMMEDIATE` queues writers behind the busy timeout instead.
+///
+/// On PostgreSQL it takes the audit chain's lock first: audited changes append to one
+/// chain, so they hold that lock until they commit, and a transaction that locked rows
+/// first and the chain second could deadlock with one holding the chain and waiting for
+/// those rows. Taking the chain first gives every audited transaction one lock order.
 pub fn write_transaction<T, E>(
     conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    transaction(conn, true, f)
+}
+
+/// A write transaction that appends no audit row and so does not take the chain's lock
+/// (the webhook outbox's claims and attempts). It must not write audit rows or events.
+pub fn unaudited_transaction<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    transaction(conn, false, f)
+}
+
+fn transaction<T, E>(
+    conn: &mut DbConn,
+    audited: bool,
     f: impl FnOnce(&mut DbConn) -> Result<T, E>,
 ) -> Result<T, E>
 where
@@ -237,6 +284,15 @@ where
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    if audited {
+        if let Err(e) = crate::audit::lock_chain(conn) {
+            let _ = DbConn::rollback_transaction(conn);
+            return Err(match e {
+                crate::StoreError::Db(e) => e.into(),
+                other => diesel::result::Error::QueryBuilderError(other.to_string().into()).into(),
+            });
+        }
     }
     match f(conn) {
         Ok(value) => {
@@ -282,20 +338,22 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("hub-busy-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
         let path = dir.join("busy.sqlite3");
-        let manager = HubConnectionManager::new(DatabaseTarget::Sqlite(path));
+        let manager =
+            HubConnectionManager::new(DatabaseTarget::Sqlite(path), Duration::from_millis(200));
         let mut holder = manager.establish().expect("first connection");
         let mut waiter = manager.establish().expect("second connection");
         holder
             .batch_execute("BEGIN IMMEDIATE")
             .expect("take the write lock");
-        waiter
-            .batch_execute("PRAGMA busy_timeout = 0")
-            .expect("no waiting");
+        let started = std::time::Instant::now();
         let refused = write_transaction(&mut waiter, |_| Ok::<(), StoreError>(()));
         assert!(
             refused.as_ref().is_err_and(StoreError::is_busy),
             "{refused:?}"
         );
+        // It waited for the lock as long as it was told to, not forever.
+        assert!(started.elapsed() >= Duration::from_millis(200));
+        assert!(started.elapsed() < Duration::from_secs(5));
         holder.batch_execute("ROLLBACK").expect("release");
         assert!(write_transaction(&mut waiter, |_| Ok::<(), StoreError>(())).is_ok());
         let _ = std::fs::remove_dir_all(&dir);

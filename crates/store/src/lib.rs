@@ -4,10 +4,12 @@
 pub mod areas;
 pub mod assessments;
 pub mod audit;
+pub mod awards;
 pub mod budgets;
 pub mod cases;
 pub mod cursor;
 pub mod db;
+pub mod events;
 pub mod idempotency;
 pub mod listings;
 pub mod matching;
@@ -19,10 +21,12 @@ pub mod providers;
 pub mod reports;
 pub mod schema;
 pub mod specifications;
+pub mod stats;
+pub mod webhooks;
 
 pub use db::{
-    connect, run_migrations, write_transaction, DatabaseTarget, DbConn, Pool, PoolOptions,
-    PooledConn,
+    connect, run_migrations, unaudited_transaction, write_transaction, DatabaseTarget, DbConn,
+    Pool, PoolOptions, PooledConn,
 };
 
 /// What can go wrong in storage.
@@ -50,6 +54,7 @@ impl StoreError {
                 message.contains("database is locked")
                     || message.contains("database is busy")
                     || message.contains("lock timeout")
+                    || message.contains("statement timeout")
             }
             _ => false,
         }

@@ -77,6 +77,17 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<ProviderRow>, StoreErr
         .optional()?)
 }
 
+/// The names of these providers, by id.
+pub fn names(conn: &mut DbConn, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(providers::table
+        .filter(providers::id.eq_any(ids))
+        .select((providers::id, providers::name))
+        .load(conn)?)
+}
+
 pub fn find_by_registration(
     conn: &mut DbConn,
     number: &str,

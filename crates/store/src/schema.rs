@@ -334,6 +334,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        kind -> Text,
+        order_id -> Text,
+        offer_id -> Nullable<Text>,
+        area_code -> Text,
+        provider_id -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        payload -> Text,
+    }
+}
+
+diesel::table! {
+    webhooks (provider_id) {
+        provider_id -> Text,
+        url -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        event_seq -> BigInt,
+        provider_id -> Text,
+        order_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accreditations -> providers (provider_id));
 diesel::joinable!(listings -> providers (provider_id));
 diesel::joinable!(listings -> specifications (specification_id));
@@ -343,6 +387,8 @@ diesel::joinable!(capacity_slots -> listings (listing_id));
 diesel::joinable!(plan_items -> sentence_plans (plan_id));
 diesel::joinable!(orders -> plan_items (plan_item_id));
 diesel::joinable!(offers -> orders (order_id));
+diesel::joinable!(webhook_deliveries -> events (event_seq));
+diesel::joinable!(webhook_deliveries -> webhooks (provider_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     areas,
@@ -369,4 +415,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     delivery_events,
     payments,
     budgets,
+    events,
+    webhooks,
+    webhook_deliveries,
 );

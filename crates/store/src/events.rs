@@ -1,0 +1,134 @@
+//! Events about orders and offers, and the webhook outbox they feed. An event and its
+//! outbox row are written in the transaction of the change they report, so a change is
+//! never acknowledged without its event, and no event survives a change rolled back.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::cursor::Page;
+use crate::schema::{events, webhook_deliveries, webhooks};
+use crate::{DbConn, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub seq: i64,
+    pub id: String,
+    pub kind: String,
+    pub order_id: String,
+    pub offer_id: Option<String>,
+    pub area_code: String,
+    pub provider_id: Option<String>,
+    pub occurred_at: NaiveDateTime,
+    /// The event as delivered: JSON text, signed byte for byte.
+    pub payload: String,
+}
+
+/// An event to append.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = events)]
+pub struct NewEvent {
+    pub id: String,
+    pub kind: String,
+    pub order_id: String,
+    pub offer_id: Option<String>,
+    pub area_code: String,
+    pub provider_id: Option<String>,
+    pub occurred_at: NaiveDateTime,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = webhook_deliveries)]
+struct NewDelivery<'a> {
+    id: String,
+    event_seq: i64,
+    provider_id: &'a str,
+    order_id: &'a str,
+    status: &'a str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// Appends an event, in the caller's transaction, and queues it for the provider's
+/// webhook when the event concerns a provider that has one. Returns its sequence number.
+pub fn append(conn: &mut DbConn, event: &NewEvent) -> Result<i64, StoreError> {
+    // Sequence numbers in commit order: see `audit::lock_chain`.
+    crate::audit::lock_chain(conn)?;
+    diesel::insert_into(events::table)
+        .values(event)
+        .execute(conn)?;
+    let seq: i64 = events::table
+        .filter(events::id.eq(&event.id))
+        .select(events::seq)
+        .first(conn)?;
+    if let Some(provider_id) = &event.provider_id {
+        let subscribed: i64 = webhooks::table
+            .filter(webhooks::provider_id.eq(provider_id))
+            .count()
+            .get_result(conn)?;
+        if subscribed > 0 {
+            diesel::insert_into(webhook_deliveries::table)
+                .values(NewDelivery {
+                    id: crate::new_id("dlv"),
+                    event_seq: seq,
+                    provider_id,
+                    order_id: &event.order_id,
+                    status: "pending",
+                    attempts: 0,
+                    next_attempt_at: event.occurred_at,
+                    created_at: event.occurred_at,
+                    updated_at: event.occurred_at,
+                })
+                .execute(conn)?;
+        }
+    }
+    Ok(seq)
+}
+
+/// Whose events a reader sees.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only events concerning this provider.
+    pub provider_id: Option<String>,
+    /// Only events of this area's cases.
+    pub area: Option<String>,
+    pub order_id: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// Events after a sequence number, oldest first; the cursor key is the sequence number.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &EventFilter,
+    after: Option<i64>,
+    limit: usize,
+) -> Result<Page<EventRow>, StoreError> {
+    let mut query = events::table.select(EventRow::as_select()).into_boxed();
+    if let Some(provider_id) = &filter.provider_id {
+        query = query.filter(events::provider_id.eq(provider_id.clone()));
+    }
+    if let Some(area) = &filter.area {
+        query = query.filter(events::area_code.eq(area.clone()));
+    }
+    if let Some(order_id) = &filter.order_id {
+        query = query.filter(events::order_id.eq(order_id.clone()));
+    }
+    if let Some(kind) = &filter.kind {
+        query = query.filter(events::kind.eq(kind.clone()));
+    }
+    if let Some(after) = after {
+        query = query.filter(events::seq.gt(after));
+    }
+    let rows = query
+        .order(events::seq.asc())
+        .limit(limit as i64 + 1)
+        .load(conn)?;
+    Ok(Page::from_rows(rows, limit, |e| e.seq))
+}
+
+pub fn count(conn: &mut DbConn) -> Result<i64, StoreError> {
+    Ok(events::table.count().get_result(conn)?)
+}

@@ -1,0 +1,294 @@
+//! Running the hub: Prometheus metrics, the per-client write limit, database waits that
+//! end in 503 rather than a hang, and a graceful stop on SIGTERM that hands the outbox
+//! back.
+
+use std::time::{Duration, Instant};
+
+use provider_hub_tests::{
+    both_backends, json, purchase, seed_market, upw_provider, Backend, Peer, Receiver, TestApp,
+};
+
+async fn metrics_text(app: &TestApp) -> String {
+    let r = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("scrape");
+    assert_eq!(r.status().as_u16(), 200);
+    let content_type = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    r.text().await.expect("text")
+}
+
+/// The value of one sample line (`name{labels} value`), if present.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+both_backends!(
+    metrics_count_requests_by_route_and_show_orders_offers_outbox_and_matching,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (provider, _) = upw_provider(&app, "MET-1", 30_000, 1, 3, 80).await;
+        let order = purchase(&app, "SY-SHF", "M000001").await;
+        purchase(&app, "SY-SHF", "M000002").await;
+        let id = order["id"].as_str().expect("order");
+        let token = app.token("quality");
+        for _ in 0..3 {
+            let (s, _) = app.get(&format!("/v1/orders/{id}"), &token).await;
+            assert_eq!(s, 200);
+        }
+        let (s, _) = app.get("/v1/orders/ord_nothing", &token).await;
+        assert_eq!(s, 404);
+        let text = metrics_text(&app).await;
+        // Counted under the route template, by status; ids make no series of their own.
+        assert_eq!(
+            sample(
+                &text,
+                r#"hub_http_requests_total{method="GET",route="/v1/orders/{id}",status="200"}"#
+            ),
+            Some(3.0),
+            "{text}"
+        );
+        assert_eq!(
+            sample(
+                &text,
+                r#"hub_http_requests_total{method="GET",route="/v1/orders/{id}",status="404"}"#
+            ),
+            Some(1.0)
+        );
+        assert!(!text.contains(id), "no series per order id");
+        assert_eq!(
+            sample(
+                &text,
+                r#"hub_http_request_duration_seconds_count{method="GET",route="/v1/orders/{id}",status="200"}"#
+            ),
+            Some(3.0)
+        );
+        assert!(text.contains(
+            r#"hub_http_request_duration_seconds_bucket{method="GET",route="/v1/orders/{id}",status="200",le="+Inf"} 3"#
+        ));
+        // One place: one order offered, the other unmatched.
+        assert_eq!(sample(&text, r#"hub_orders{status="offered"}"#), Some(1.0));
+        assert_eq!(
+            sample(&text, r#"hub_orders{status="unmatched"}"#),
+            Some(1.0)
+        );
+        assert_eq!(sample(&text, "hub_offers_pending"), Some(1.0));
+        assert_eq!(
+            sample(&text, r#"hub_outbox_deliveries{status="pending"}"#),
+            Some(0.0)
+        );
+        assert!(sample(&text, "hub_matching_duration_seconds_count").unwrap_or(0.0) >= 2.0);
+        assert_eq!(sample(&text, "hub_db_pool_max_connections"), Some(4.0));
+        assert_eq!(sample(&text, "hub_database_up"), Some(1.0));
+        assert!(sample(&text, "process_resident_memory_bytes").unwrap_or(0.0) > 1e6);
+        // The outbox backlog shows a provider's undelivered events.
+        let receiver = Receiver::start(0).await;
+        receiver
+            .failing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        app.put(
+            &format!("/v1/providers/{provider}/webhook"),
+            &app.provider_token(&provider),
+            &json!({"url": receiver.url}),
+        )
+        .await;
+        let offer = order["offer"]["id"].as_str().expect("offer");
+        app.post_empty(
+            &format!("/v1/offers/{offer}/accept"),
+            &app.provider_token(&provider),
+        )
+        .await;
+        let text = metrics_text(&app).await;
+        assert_eq!(
+            sample(&text, r#"hub_outbox_deliveries{status="pending"}"#),
+            Some(1.0)
+        );
+        assert_eq!(sample(&text, "hub_offers_pending"), Some(0.0));
+    }
+);
+
+both_backends!(
+    a_client_writing_too_fast_gets_429_with_retry_after_and_nothing_changes,
+    adjust = |c: &mut provider_hub_tests::Config| {
+        c.rate_limit = Some(provider_hub_api::rate_limit::RateLimit {
+            per_second: 0.5,
+            burst: 3.0,
+        })
+    },
+    |app: TestApp| async move {
+        let admin = app.token("admin");
+        for n in 0..3 {
+            let (s, body) = app
+                .post(
+                    "/v1/areas",
+                    &admin,
+                    &json!({"code": format!("RL-{n}"), "name": "Area", "region": "North"}),
+                )
+                .await;
+            assert_eq!(s, 201, "{body}");
+        }
+        let r = app
+            .client
+            .post(app.url("/v1/areas"))
+            .bearer_auth(&admin)
+            .json(&json!({"code": "RL-9", "name": "Area", "region": "North"}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status().as_u16(), 429);
+        let retry: u64 = r
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("Retry-After in seconds");
+        assert!((1..=2).contains(&retry), "{retry}");
+        assert_eq!(
+            r.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/problem+json")
+        );
+        let problem: serde_json::Value = r.json().await.expect("problem");
+        assert_eq!(problem["status"], 429);
+        // Nothing was created; reads are not limited; other clients have their own limit.
+        let (s, _) = app.get("/v1/areas/RL-9", &admin).await;
+        assert_eq!(s, 404);
+        for _ in 0..5 {
+            let (s, _) = app.get("/v1/areas", &admin).await;
+            assert_eq!(s, 200);
+        }
+        let (s, body) = app
+            .put(
+                "/v1/quality/threshold",
+                &app.token("quality"),
+                &json!({"threshold": 65}),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+        // After the wait it may write again.
+        actix_web::rt::time::sleep(Duration::from_secs(retry)).await;
+        let (s, body) = app
+            .post(
+                "/v1/areas",
+                &admin,
+                &json!({"code": "RL-9", "name": "Area", "region": "North"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+    }
+);
+
+both_backends!(
+    a_request_that_cannot_get_the_database_in_time_is_503_not_a_hang,
+    adjust = |c: &mut provider_hub_tests::Config| c.db_timeout_ms = 300,
+    |app: TestApp| async move {
+        use diesel::connection::SimpleConnection;
+        let admin = app.token("admin");
+        let area = json!({"code": "DB-1", "name": "Area", "region": "North"});
+        // Another session holds the lock the write needs.
+        let mut holder = app.db.connect();
+        match app.db.backend {
+            Backend::Sqlite => holder.batch_execute("BEGIN IMMEDIATE"),
+            Backend::Postgres => holder.batch_execute("BEGIN; LOCK TABLE areas IN EXCLUSIVE MODE"),
+        }
+        .expect("hold the lock");
+        let started = Instant::now();
+        let (s, problem) = app.post("/v1/areas", &admin, &area).await;
+        assert_eq!(s, 503, "{problem}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(problem["status"], 503);
+        holder.batch_execute("ROLLBACK").expect("release");
+        let (s, body) = app.post("/v1/areas", &admin, &area).await;
+        assert_eq!(s, 201, "{body}");
+    }
+);
+
+both_backends!(
+    sigterm_finishes_the_send_in_flight_and_hands_back_the_outbox,
+    adjust = |c: &mut provider_hub_tests::Config| {
+        c.worker_interval_ms = 3_600_000;
+        c.dispatch_interval_ms = 3_600_000;
+    },
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let receiver = Receiver::start(0).await;
+        receiver
+            .delay_ms
+            .store(1_500, std::sync::atomic::Ordering::SeqCst);
+        let (provider, _) = upw_provider(&app, "TERM-1", 30_000, 5, 3, 80).await;
+        let (s, hook) = app
+            .put(
+                &format!("/v1/providers/{provider}/webhook"),
+                &app.provider_token(&provider),
+                &json!({"url": receiver.url}),
+            )
+            .await;
+        assert_eq!(s, 200, "{hook}");
+        purchase(&app, "SY-SHF", "T000001").await;
+        let dir = std::env::temp_dir().join(format!(
+            "hub-term-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+        ));
+        std::fs::create_dir_all(&dir).expect("data dir");
+        let mut peer = Peer::start(
+            env!("CARGO_BIN_EXE_hub-peer"),
+            &app.db.url,
+            &dir,
+            &[
+                ("HUB_WEBHOOK_ALLOW_HTTP", "true"),
+                ("HUB_DISPATCH_INTERVAL_MS", "100"),
+                ("HUB_WORKER_INTERVAL_MS", "3600000"),
+            ],
+        )
+        .await;
+        receiver
+            .wait_for(10, "the delivery to arrive", |got| !got.is_empty())
+            .await;
+        let term = std::process::Command::new("kill")
+            .args(["-TERM", &peer.child.id().to_string()])
+            .status()
+            .expect("send SIGTERM");
+        assert!(term.success());
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = peer.child.try_wait().expect("wait") {
+                break status;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "did not stop");
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(status.success(), "a graceful stop exits 0: {status:?}");
+        // The send in flight was waited for and recorded; nothing is left leased.
+        let (s, page) = app.get("/v1/webhook-deliveries", &app.token("admin")).await;
+        assert_eq!(s, 200, "{page}");
+        assert_eq!(page["items"][0]["status"], "delivered", "{page}");
+        use diesel::prelude::*;
+        use provider_hub_store::schema::webhook_deliveries as d;
+        let leased: i64 = d::table
+            .filter(d::lease_owner.is_not_null())
+            .count()
+            .get_result(&mut app.db.connect())
+            .expect("count leases");
+        assert_eq!(leased, 0);
+        // It no longer accepts connections.
+        assert!(reqwest::get(format!("{}/health/live", peer.base))
+            .await
+            .is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+);
