@@ -289,9 +289,11 @@ both_backends!(
             .await;
         assert_eq!(s, 200, "{page}");
         assert_eq!(page["items"].as_array().expect("items").len(), 1);
-        let (s, problem) = app.get("/v1/events?type=offer.eaten", &ann).await;
-        assert_eq!(s, 422, "{problem}");
-        assert_eq!(problem["errors"][0]["field"], "type");
+        for kind in ["offer.eaten", ""] {
+            let (s, problem) = app.get(&format!("/v1/events?type={kind}"), &ann).await;
+            assert_eq!(s, 422, "type={kind}: {problem}");
+            assert_eq!(problem["errors"][0]["field"], "type");
+        }
         let (s, problem) = app.get("/v1/events?after=not-a-cursor", &ann).await;
         assert_eq!(s, 422, "{problem}");
         assert_eq!(problem["errors"][0]["field"], "after");

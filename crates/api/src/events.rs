@@ -51,13 +51,15 @@ async fn list_events(
     query: web::Query<EventListQuery>,
 ) -> Result<web::Json<EventPage>, ApiError> {
     let (limit, after) = page_request::<i64>(query.limit.as_deref(), query.after.as_deref())?;
-    let kind = match query.kind.as_deref() {
-        None | Some("") => None,
-        Some(k) => Some(
+    // An empty type is not a type (the document lists the values), so it is refused too.
+    let kind = query
+        .kind
+        .as_deref()
+        .map(|k| {
             k.parse::<EventKind>()
-                .map_err(|e| ApiError::invalid("type", e))?,
-        ),
-    };
+                .map_err(|e| ApiError::invalid("type", e))
+        })
+        .transpose()?;
     let filter = EventQuery {
         order_id: query.order_id.clone(),
         kind,

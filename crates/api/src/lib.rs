@@ -21,6 +21,7 @@ pub mod payments;
 pub mod plans;
 pub mod providers;
 pub mod rate_limit;
+pub mod reports;
 pub mod request_id;
 pub mod runs;
 pub mod specifications;
@@ -68,6 +69,7 @@ pub use crate::state::{AppState, Clock, SystemClock};
         (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
         (name = "events", description = "Events about orders and offers: polled, or pushed to providers' signed webhooks"),
         (name = "awards", description = "Published awards: an Open Contracting Data Standard 1.1 release package, public"),
+        (name = "reports", description = "Commissioning reports: spend, unmet demand, waiting times and providers, as JSON or CSV"),
     )
 )]
 struct ApiDoc;
@@ -166,7 +168,8 @@ where
                 .configure(budgets::configure)
                 .configure(events::configure)
                 .configure(webhooks::configure)
-                .configure(awards::configure),
+                .configure(awards::configure)
+                .configure(reports::configure),
         )
 }
 

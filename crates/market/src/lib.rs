@@ -20,6 +20,7 @@ pub mod placement;
 pub mod plans;
 pub mod policies;
 pub mod providers;
+pub mod reports;
 pub mod runs;
 pub mod specifications;
 pub mod supply;

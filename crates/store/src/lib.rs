@@ -18,6 +18,7 @@ pub mod orders;
 pub mod payments;
 pub mod plans;
 pub mod providers;
+pub mod reports;
 pub mod schema;
 pub mod specifications;
 pub mod stats;

@@ -1,0 +1,392 @@
+//! `/v1/reports/…`: the commissioning reports — spend, unmet demand, waiting times and
+//! providers — as JSON, or as CSV (the rows, with a header line) with `Accept: text/csv`.
+//! Commissioners read them; the quality team sees them read-only.
+
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use provider_hub_domain::category::Category;
+use provider_hub_domain::Role;
+use provider_hub_market::reports::{
+    self as market, ProvidersReport, SpendReport, UnmetDemandReport, WaitingTimesReport,
+};
+use provider_hub_store::reports::ReportFilter;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem, Unauthenticated};
+use crate::state::AppState;
+
+const READERS: &[Role] = &[Role::Commissioner, Role::Quality];
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReportQuery {
+    /// Only this area.
+    pub area: Option<String>,
+    /// Only this category.
+    #[param(value_type = Option<Category>)]
+    pub category: Option<String>,
+    /// First day of the period (inclusive).
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<String>,
+    /// Last day of the period (inclusive); not before `from`.
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ProviderReportQuery {
+    /// Only this area.
+    pub area: Option<String>,
+    /// Only this category.
+    #[param(value_type = Option<Category>)]
+    pub category: Option<String>,
+    /// Only this provider.
+    pub provider_id: Option<String>,
+    /// First day of the period (inclusive).
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<String>,
+    /// Last day of the period (inclusive); not before `from`.
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<String>,
+}
+
+fn day(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+    value
+        .map(|v| {
+            v.parse::<NaiveDate>()
+                .map_err(|_| ApiError::invalid(field, "must be a date, YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
+fn filter(
+    area: Option<&String>,
+    category: Option<&str>,
+    provider_id: Option<&String>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<ReportFilter, ApiError> {
+    let category = category
+        .map(|c| {
+            c.parse::<Category>()
+                .map_err(|e| ApiError::invalid("category", e))
+        })
+        .transpose()?;
+    for (field, value) in [("area", area), ("provider_id", provider_id)] {
+        if value.is_some_and(|v| v.is_empty() || v.len() > 100 || v.chars().any(char::is_control)) {
+            return Err(ApiError::invalid(
+                field,
+                "must be 1-100 characters, none of them control characters",
+            ));
+        }
+    }
+    let filter = ReportFilter {
+        area: area.cloned(),
+        category: category.map(|c| c.as_str().to_owned()),
+        provider_id: provider_id.cloned(),
+        from: day("from", from)?,
+        to: day("to", to)?,
+    };
+    market::check(&filter)?;
+    Ok(filter)
+}
+
+impl ReportQuery {
+    fn filter(&self) -> Result<ReportFilter, ApiError> {
+        filter(
+            self.area.as_ref(),
+            self.category.as_deref(),
+            None,
+            self.from.as_deref(),
+            self.to.as_deref(),
+        )
+    }
+}
+
+impl ProviderReportQuery {
+    fn filter(&self) -> Result<ReportFilter, ApiError> {
+        filter(
+            self.area.as_ref(),
+            self.category.as_deref(),
+            self.provider_id.as_ref(),
+            self.from.as_deref(),
+            self.to.as_deref(),
+        )
+    }
+}
+
+fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"))
+}
+
+/// One CSV field of free text (names, reasons): quoted when it holds a comma, quote or
+/// line break, and a leading `=`, `+`, `-`, `@` or tab neutralised with `'` so a
+/// spreadsheet shows it rather than running it as a formula.
+fn text(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// A number, or an empty field for null.
+fn number<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// An average of days, to one decimal place, or an empty field for null.
+fn days(value: Option<f64>) -> String {
+    value.map(|v| format!("{v:.1}")).unwrap_or_default()
+}
+
+fn csv(head: &str, rows: impl Iterator<Item = Vec<String>>) -> HttpResponse {
+    let mut body = String::from(head);
+    body.push_str("\r\n");
+    for row in rows {
+        body.push_str(&row.join(","));
+        body.push_str("\r\n");
+    }
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .body(body)
+}
+
+/// Spend: committed (the locked prices of orders accepted, in delivery, completed or
+/// failed whose committed start is in the period) and paid (payments made in the period)
+/// by area, category and provider. JSON, or the rows as CSV with `Accept: text/csv`.
+#[utoipa::path(tag = "reports", params(ProviderReportQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "The report", content(
+        (SpendReport = "application/json"),
+        (String = "text/csv"),
+    )),
+    Unauthenticated,
+    (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/reports/spend")]
+async fn spend_report(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ProviderReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(READERS)?;
+    let (filter, now) = (query.filter()?, state.now());
+    let report: SpendReport = state
+        .db(move |conn| Ok(market::spend(conn, &filter, now)?))
+        .await?;
+    if !wants_csv(&req) {
+        return Ok(HttpResponse::Ok().json(report));
+    }
+    Ok(csv(
+        "area,category,provider_id,provider_name,committed_orders,committed_pence,paid_pence",
+        report.rows.iter().map(|r| {
+            vec![
+                text(&r.area),
+                r.category.clone(),
+                text(&r.provider_id),
+                text(&r.provider_name),
+                r.committed_orders.to_string(),
+                r.committed_pence.to_string(),
+                r.paid_pence.to_string(),
+            ]
+        }),
+    ))
+}
+
+/// Unmet demand — where provision is patchy: orders unmatched or awaiting budget approval
+/// that were created in the period, by area and category, with days waiting up to today
+/// and the matching rule that excluded the most listings.
+#[utoipa::path(tag = "reports", params(ReportQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "The report", content(
+        (UnmetDemandReport = "application/json"),
+        (String = "text/csv"),
+    )),
+    Unauthenticated,
+    (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/reports/unmet-demand")]
+async fn unmet_demand_report(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(READERS)?;
+    let (filter, now) = (query.filter()?, state.now());
+    let report: UnmetDemandReport = state
+        .db(move |conn| Ok(market::unmet_demand(conn, &filter, now)?))
+        .await?;
+    if !wants_csv(&req) {
+        return Ok(HttpResponse::Ok().json(report));
+    }
+    Ok(csv(
+        "area,category,unmatched,awaiting_approval,average_days_waiting,longest_days_waiting,top_rule,top_rule_excluded",
+        report.rows.iter().map(|r| {
+            let u = &r.unmet;
+            vec![
+                text(&r.area),
+                r.category.clone(),
+                u.unmatched.to_string(),
+                u.awaiting_approval.to_string(),
+                days(u.average_days_waiting),
+                number(u.longest_days_waiting),
+                u.top_rule
+                    .and_then(|rule| serde_json::to_value(rule).ok())
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                number(u.top_rule_excluded),
+            ]
+        }),
+    ))
+}
+
+/// Waiting times: for orders approved in the period, days from plan approval to the
+/// committed start and to the actual start — median and 90th percentile (nearest rank)
+/// and average — by area and category.
+#[utoipa::path(tag = "reports", params(ReportQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "The report", content(
+        (WaitingTimesReport = "application/json"),
+        (String = "text/csv"),
+    )),
+    Unauthenticated,
+    (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/reports/waiting-times")]
+async fn waiting_times_report(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(READERS)?;
+    let (filter, now) = (query.filter()?, state.now());
+    let report: WaitingTimesReport = state
+        .db(move |conn| Ok(market::waiting_times(conn, &filter, now)?))
+        .await?;
+    if !wants_csv(&req) {
+        return Ok(HttpResponse::Ok().json(report));
+    }
+    Ok(csv(
+        "area,category,orders_approved,committed_orders,committed_p50_days,committed_p90_days,\
+         committed_average_days,started_orders,started_p50_days,started_p90_days,started_average_days",
+        report.rows.iter().map(|r| {
+            let w = &r.waits;
+            vec![
+                text(&r.area),
+                r.category.clone(),
+                w.orders_approved.to_string(),
+                w.committed_orders.to_string(),
+                number(w.committed_p50_days),
+                number(w.committed_p90_days),
+                days(w.committed_average_days),
+                w.started_orders.to_string(),
+                number(w.started_p50_days),
+                number(w.started_p90_days),
+                days(w.started_average_days),
+            ]
+        }),
+    ))
+}
+
+/// Providers: per provider, offers made in the period and how they were answered
+/// (acceptance rate, the most frequent decline reasons), orders starting in the period
+/// and how delivery ended (completion rate, outcome rate), and the average accepted
+/// price against the average price cap of the same specifications.
+#[utoipa::path(tag = "reports", params(ProviderReportQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "The report", content(
+        (ProvidersReport = "application/json"),
+        (String = "text/csv"),
+    )),
+    Unauthenticated,
+    (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/reports/providers")]
+async fn providers_report(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ProviderReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(READERS)?;
+    let (filter, now) = (query.filter()?, state.now());
+    let report: ProvidersReport = state
+        .db(move |conn| Ok(market::providers(conn, &filter, now)?))
+        .await?;
+    if !wants_csv(&req) {
+        return Ok(HttpResponse::Ok().json(report));
+    }
+    Ok(csv(
+        "provider_id,provider_name,offers_made,accepted,declined,expired,acceptance_rate,\
+         orders,completed,failed,completion_rate,outcomes_recorded,no_proven_reoffence,\
+         outcome_rate,average_accepted_price_pence,average_price_cap_pence,price_to_cap,\
+         decline_reasons",
+        report.rows.iter().map(|r| {
+            let p = &r.performance;
+            let reasons: Vec<String> = r
+                .decline_reasons
+                .iter()
+                .map(|d| format!("{} ({})", d.reason, d.declines))
+                .collect();
+            vec![
+                text(&r.provider_id),
+                text(&r.provider_name),
+                p.offers_made.to_string(),
+                p.accepted.to_string(),
+                p.declined.to_string(),
+                p.expired.to_string(),
+                number(p.acceptance_rate),
+                p.orders.to_string(),
+                p.completed.to_string(),
+                p.failed.to_string(),
+                number(p.completion_rate),
+                p.outcomes_recorded.to_string(),
+                p.no_proven_reoffence.to_string(),
+                number(p.outcome_rate),
+                number(p.average_accepted_price_pence),
+                number(p.average_price_cap_pence),
+                number(p.price_to_cap),
+                text(&reasons.join("; ")),
+            ]
+        }),
+    ))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(spend_report)
+        .service(unmet_demand_report)
+        .service(waiting_times_report)
+        .service(providers_report);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_text_is_quoted_and_never_a_formula() {
+        assert_eq!(text("Steel City"), "Steel City");
+        assert_eq!(text("Smith, Jones & Co"), "\"Smith, Jones & Co\"");
+        assert_eq!(text("the \"big\" one"), "\"the \"\"big\"\" one\"");
+        assert_eq!(text("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(text("-1"), "'-1");
+        assert_eq!(number::<i64>(None), "");
+        assert_eq!(number(Some(0.25)), "0.25");
+        assert_eq!(days(Some(12.0)), "12.0");
+    }
+}
