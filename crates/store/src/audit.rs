@@ -145,18 +145,30 @@ thread_local! {
     static FRAMES: std::cell::RefCell<Vec<Vec<Pending>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Opens the frame of an outermost write transaction; returns its depth.
-pub(crate) fn open_frame() -> usize {
-    FRAMES.with(|f| {
-        let mut frames = f.borrow_mut();
-        frames.push(Vec::new());
-        frames.len()
-    })
+/// The frame of an outermost write transaction, closed when dropped — also when the
+/// transaction's code panics, so no frame outlives its transaction on a pooled thread.
+pub(crate) struct Frame(usize);
+
+impl Frame {
+    pub(crate) fn open() -> Self {
+        FRAMES.with(|f| {
+            let mut frames = f.borrow_mut();
+            frames.push(Vec::new());
+            Frame(frames.len())
+        })
+    }
+
+    /// Appends what the transaction recorded (see `flush`).
+    pub(crate) fn flush(&self, conn: &mut DbConn) -> Result<(), StoreError> {
+        flush(conn, self.0)
+    }
 }
 
-/// Closes the frame `open_frame` returned (and any opened after it), dropping what is left.
-pub(crate) fn close_frame(depth: usize) {
-    FRAMES.with(|f| f.borrow_mut().truncate(depth.saturating_sub(1)));
+impl Drop for Frame {
+    fn drop(&mut self) {
+        // Closes this frame and any opened after it, dropping what is left in them.
+        let _ = FRAMES.try_with(|f| f.borrow_mut().truncate(self.0.saturating_sub(1)));
+    }
 }
 
 /// How much the innermost frame holds (a savepoint's mark).
@@ -187,7 +199,7 @@ pub(crate) fn defer(pending: Pending) -> Result<(), Pending> {
 
 /// Appends what the transaction of frame `depth` recorded, in order, under the chain's
 /// lock (held until the commit that follows).
-pub(crate) fn flush(conn: &mut DbConn, depth: usize) -> Result<(), StoreError> {
+fn flush(conn: &mut DbConn, depth: usize) -> Result<(), StoreError> {
     let items = FRAMES.with(|f| {
         f.borrow_mut()
             .get_mut(depth.saturating_sub(1))
@@ -335,4 +347,90 @@ pub fn for_entity(
 
 pub fn count(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(audit_log::table.count().get_result(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{DatabaseTarget, HubConnectionManager};
+    use crate::write_transaction;
+
+    fn database(name: &str) -> (DbConn, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("hub-audit-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let manager = HubConnectionManager::new(
+            DatabaseTarget::Sqlite(dir.join("hub.sqlite3")),
+            std::time::Duration::from_secs(5),
+        );
+        let mut conn = manager.establish().expect("connect");
+        crate::run_migrations(&mut conn).expect("migrate");
+        (conn, dir)
+    }
+
+    fn entry<'a>(actor: &'a Actor, id: &'a str) -> AuditEntry<'a> {
+        AuditEntry {
+            actor,
+            action: "test.recorded",
+            entity_type: "test",
+            entity_id: id,
+            before: None,
+            after: Some(serde_json::json!({ "id": id })),
+            at: chrono::Utc::now().naive_utc(),
+        }
+    }
+
+    fn ids(conn: &mut DbConn) -> Vec<String> {
+        audit_log::table
+            .order(audit_log::id.asc())
+            .select(audit_log::entity_id)
+            .load(conn)
+            .expect("read the trail")
+    }
+
+    #[test]
+    fn rows_commit_with_their_transaction_or_not_at_all_and_chain() {
+        let (mut conn, dir) = database("commit");
+        let actor = Actor {
+            sub: "tester".into(),
+            role: "admin".into(),
+        };
+        // Committed: both rows, in order.
+        write_transaction(&mut conn, |conn| {
+            record(conn, entry(&actor, "a"))?;
+            record(conn, entry(&actor, "b"))
+        })
+        .expect("commit");
+        // Rolled back: none.
+        let failed: Result<(), StoreError> = write_transaction(&mut conn, |conn| {
+            record(conn, entry(&actor, "lost"))?;
+            Err(StoreError::Corrupt("the change failed".into()))
+        });
+        assert!(failed.is_err());
+        // A savepoint that rolls back drops only its own rows.
+        write_transaction(&mut conn, |conn| {
+            record(conn, entry(&actor, "c"))?;
+            let inner: Result<(), StoreError> = write_transaction(conn, |conn| {
+                record(conn, entry(&actor, "inner-lost"))?;
+                Err(StoreError::Corrupt("the inner step failed".into()))
+            });
+            assert!(inner.is_err());
+            record(conn, entry(&actor, "d"))
+        })
+        .expect("commit");
+        // A transaction whose code panics leaves nothing behind on this thread: a row
+        // recorded afterwards outside any transaction is written at once.
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _: Result<(), StoreError> = write_transaction(&mut conn, |conn| {
+                record(conn, entry(&actor, "panicked"))?;
+                panic!("the change's code panicked");
+            });
+        }));
+        assert!(panicked.is_err());
+        let _ = diesel::connection::SimpleConnection::batch_execute(&mut conn, "ROLLBACK");
+        record(&mut conn, entry(&actor, "e")).expect("record outside a transaction");
+        assert_eq!(ids(&mut conn), ["a", "b", "c", "d", "e"]);
+        assert_eq!(verify(&mut conn).expect("verify"), (None, 5));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -306,9 +306,9 @@ where
             });
         }
     }
-    let frame = crate::audit::open_frame();
+    let frame = crate::audit::Frame::open();
     let result = f(conn).and_then(|value| {
-        crate::audit::flush(conn, frame).map_err(|e| match e {
+        frame.flush(conn).map_err(|e| match e {
             crate::StoreError::Db(e) => E::from(e),
             other => E::from(diesel::result::Error::QueryBuilderError(
                 other.to_string().into(),
@@ -316,7 +316,7 @@ where
         })?;
         Ok(value)
     });
-    crate::audit::close_frame(frame);
+    drop(frame);
     match result {
         Ok(value) => {
             if let Err(commit_error) = DbConn::commit_transaction(conn) {
