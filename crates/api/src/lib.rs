@@ -7,6 +7,7 @@ pub mod auth;
 pub mod awards;
 pub mod budgets;
 pub mod cases;
+pub mod csv;
 pub mod error;
 pub mod events;
 pub mod health;

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
+use crate::csv;
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
 use crate::pagination::{day, page_request, PageBody};
@@ -150,40 +151,33 @@ async fn list_payments(
         .db(move |conn| Ok(market::list(conn, role, &scope, filter, after, limit)?))
         .await?;
     let body = PageBody::from_page(page, |p| p);
-    let wants_csv = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/csv"));
-    if !wants_csv {
+    if !csv::wants(&req) {
         return Ok(HttpResponse::Ok().json(PaymentPage {
             items: body.items,
             next: body.next,
         }));
     }
-    let mut csv = String::from(
-        "id,order_id,milestone,amount_pence,area,provider_id,financial_year,created_at\r\n",
+    let table = csv::table(
+        "id,order_id,milestone,amount_pence,area,provider_id,financial_year,created_at",
+        body.items.iter().map(|p| {
+            vec![
+                p.id.clone(),
+                p.order_id.clone(),
+                p.milestone.to_string(),
+                p.amount_pence.to_string(),
+                p.area.clone(),
+                p.provider_id.clone(),
+                p.financial_year.to_string(),
+                p.created_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ]
+        }),
     );
-    for p in &body.items {
-        csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\r\n",
-            p.id,
-            p.order_id,
-            p.milestone,
-            p.amount_pence,
-            p.area,
-            p.provider_id,
-            p.financial_year,
-            p.created_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        ));
-    }
-    let mut response = HttpResponse::Ok();
-    response.insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"));
+    let mut response = csv::ok();
     if let Some(next) = &body.next {
         response.insert_header((header::LINK, format!("<?after={next}>; rel=\"next\"")));
     }
-    Ok(response.body(csv))
+    Ok(response.body(table))
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

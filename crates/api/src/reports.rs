@@ -2,7 +2,6 @@
 //! providers — as JSON, or as CSV (the rows, with a header line) with `Accept: text/csv`.
 //! Commissioners read them; the quality team sees them read-only.
 
-use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use provider_hub_domain::category::Category;
@@ -16,6 +15,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
+use crate::csv;
 use crate::error::{ApiError, Problem, Unauthenticated};
 use crate::state::AppState;
 
@@ -118,29 +118,6 @@ impl ProviderReportQuery {
     }
 }
 
-fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/csv"))
-}
-
-/// One CSV field of free text (names, reasons): quoted when it holds a comma, quote or
-/// line break, and a leading `=`, `+`, `-`, `@` or tab neutralised with `'` so a
-/// spreadsheet shows it rather than running it as a formula.
-fn text(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
 /// A number, or an empty field for null.
 fn number<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
@@ -152,15 +129,7 @@ fn days(value: Option<f64>) -> String {
 }
 
 fn csv(head: &str, rows: impl Iterator<Item = Vec<String>>) -> HttpResponse {
-    let mut body = String::from(head);
-    body.push_str("\r\n");
-    for row in rows {
-        body.push_str(&row.join(","));
-        body.push_str("\r\n");
-    }
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .body(body)
+    csv::ok().body(csv::table(head, rows))
 }
 
 /// Spend: committed (the locked prices of orders accepted, in delivery, completed or
@@ -187,17 +156,17 @@ async fn spend_report(
     let report: SpendReport = state
         .db(move |conn| Ok(market::spend(conn, &filter, now)?))
         .await?;
-    if !wants_csv(&req) {
+    if !csv::wants(&req) {
         return Ok(HttpResponse::Ok().json(report));
     }
     Ok(csv(
         "area,category,provider_id,provider_name,committed_orders,committed_pence,paid_pence",
         report.rows.iter().map(|r| {
             vec![
-                text(&r.area),
+                csv::text(&r.area),
                 r.category.clone(),
-                text(&r.provider_id),
-                text(&r.provider_name),
+                csv::text(&r.provider_id),
+                csv::text(&r.provider_name),
                 r.committed_orders.to_string(),
                 r.committed_pence.to_string(),
                 r.paid_pence.to_string(),
@@ -230,7 +199,7 @@ async fn unmet_demand_report(
     let report: UnmetDemandReport = state
         .db(move |conn| Ok(market::unmet_demand(conn, &filter, now)?))
         .await?;
-    if !wants_csv(&req) {
+    if !csv::wants(&req) {
         return Ok(HttpResponse::Ok().json(report));
     }
     Ok(csv(
@@ -238,7 +207,7 @@ async fn unmet_demand_report(
         report.rows.iter().map(|r| {
             let u = &r.unmet;
             vec![
-                text(&r.area),
+                csv::text(&r.area),
                 r.category.clone(),
                 u.unmatched.to_string(),
                 u.awaiting_approval.to_string(),
@@ -278,7 +247,7 @@ async fn waiting_times_report(
     let report: WaitingTimesReport = state
         .db(move |conn| Ok(market::waiting_times(conn, &filter, now)?))
         .await?;
-    if !wants_csv(&req) {
+    if !csv::wants(&req) {
         return Ok(HttpResponse::Ok().json(report));
     }
     Ok(csv(
@@ -287,7 +256,7 @@ async fn waiting_times_report(
         report.rows.iter().map(|r| {
             let w = &r.waits;
             vec![
-                text(&r.area),
+                csv::text(&r.area),
                 r.category.clone(),
                 w.orders_approved.to_string(),
                 w.committed_orders.to_string(),
@@ -328,7 +297,7 @@ async fn providers_report(
     let report: ProvidersReport = state
         .db(move |conn| Ok(market::providers(conn, &filter, now)?))
         .await?;
-    if !wants_csv(&req) {
+    if !csv::wants(&req) {
         return Ok(HttpResponse::Ok().json(report));
     }
     Ok(csv(
@@ -344,8 +313,8 @@ async fn providers_report(
                 .map(|d| format!("{} ({})", d.reason, d.declines))
                 .collect();
             vec![
-                text(&r.provider_id),
-                text(&r.provider_name),
+                csv::text(&r.provider_id),
+                csv::text(&r.provider_name),
                 p.offers_made.to_string(),
                 p.accepted.to_string(),
                 p.declined.to_string(),
@@ -361,7 +330,7 @@ async fn providers_report(
                 number(p.average_accepted_price_pence),
                 number(p.average_price_cap_pence),
                 number(p.price_to_cap),
-                text(&reasons.join("; ")),
+                csv::text(&reasons.join("; ")),
             ]
         }),
     ))
@@ -379,12 +348,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_text_is_quoted_and_never_a_formula() {
-        assert_eq!(text("Steel City"), "Steel City");
-        assert_eq!(text("Smith, Jones & Co"), "\"Smith, Jones & Co\"");
-        assert_eq!(text("the \"big\" one"), "\"the \"\"big\"\" one\"");
-        assert_eq!(text("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(text("-1"), "'-1");
+    fn empty_fields_for_null_and_days_to_one_decimal() {
         assert_eq!(number::<i64>(None), "");
         assert_eq!(number(Some(0.25)), "0.25");
         assert_eq!(days(Some(12.0)), "12.0");

@@ -247,9 +247,7 @@ pub fn submit(
     write_transaction(conn, |conn| {
         let before = visible(conn, role, scope, id)?;
         let status: AssessmentStatus = before.status.parse().map_err(|e| corrupt("status", e))?;
-        status
-            .submit()
-            .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        status.submit()?;
         if !store::submit(conn, id, naive(now))? {
             return Err(Error::conflict(
                 "the assessment changed concurrently; read it again",

@@ -200,9 +200,7 @@ pub fn approve(
             .status
             .parse()
             .map_err(|e| Error::corrupt("orders.status", e))?;
-        status
-            .apply(OrderEvent::ApproveBudget)
-            .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        status.apply(OrderEvent::ApproveBudget)?;
         if !order_store::approve_budget(conn, order_id, &actor.sub, naive(now))? {
             return Err(Error::conflict(
                 "the order changed meanwhile; read it again",

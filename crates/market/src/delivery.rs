@@ -207,9 +207,7 @@ pub fn report(
             .status
             .parse()
             .map_err(|e| Error::corrupt("orders.status", e))?;
-        let to = from
-            .apply(report.kind.order_event())
-            .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        let to = from.apply(report.kind.order_event())?;
         let start = (report.kind == DeliveryEventKind::Started).then_some(on);
         if !order_store::deliver(conn, order_id, from, to, start, naive(now))? {
             return Err(Error::conflict(
@@ -286,9 +284,7 @@ pub fn record_outcome(
             .status
             .parse()
             .map_err(|e| Error::corrupt("orders.status", e))?;
-        status
-            .apply(provider_hub_domain::order::OrderEvent::RecordOutcome)
-            .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        status.apply(provider_hub_domain::order::OrderEvent::RecordOutcome)?;
         if !order_store::record_outcome(conn, order_id, recorded.outcome.as_str(), naive(now))? {
             return Err(Error::conflict(
                 "the order's outcome is recorded already",

@@ -48,6 +48,24 @@ impl Error {
     }
 }
 
+/// A refused state transition is a conflict naming the current state.
+macro_rules! conflict_from {
+    ($($t:ty),+) => {$(
+        impl From<$t> for Error {
+            fn from(e: $t) -> Self {
+                Error::conflict(e.to_string(), Some(e.current.as_str()))
+            }
+        }
+    )+};
+}
+
+conflict_from!(
+    provider_hub_domain::order::IllegalOrderTransition,
+    provider_hub_domain::assessment::IllegalAssessmentTransition,
+    provider_hub_domain::listing::IllegalListingTransition,
+    provider_hub_domain::provider::IllegalStandingChange
+);
+
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         if e.is_unique_violation() {

@@ -493,7 +493,7 @@ pub fn update(
 ) -> Result<ListingDetail, Error> {
     write_transaction(conn, |conn| {
         let before = own_listing(conn, provider_id, id)?;
-        before.status.edit().map_err(transition_error)?;
+        before.status.edit()?;
         let spec = load_spec(
             conn,
             &before.specification_code,
@@ -551,10 +551,6 @@ pub fn update(
     })
 }
 
-fn transition_error(e: IllegalListingTransition) -> Error {
-    Error::conflict(e.to_string(), Some(e.current.as_str()))
-}
-
 /// Publishes, pauses or withdraws a provider's own listing.
 pub fn transition(
     conn: &mut DbConn,
@@ -567,7 +563,7 @@ pub fn transition(
 ) -> Result<ListingDetail, Error> {
     write_transaction(conn, |conn| {
         let before = own_listing(conn, provider_id, id)?;
-        let to = rule(before.status).map_err(transition_error)?;
+        let to = rule(before.status)?;
         if to == ListingStatus::Published {
             let spec = load_spec(
                 conn,

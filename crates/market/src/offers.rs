@@ -179,9 +179,7 @@ pub fn accept(
     write_transaction(conn, |conn| {
         let offer = own(conn, provider_id, id)?;
         pending(&offer, now)?;
-        OrderStatus::Offered
-            .apply(OrderEvent::Accept)
-            .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        OrderStatus::Offered.apply(OrderEvent::Accept)?;
         if !store::answer(conn, id, "accepted", None, naive(now))?
             || !order_store::set_status(
                 conn,
@@ -256,9 +254,7 @@ fn withdraw_and_rematch(
     }
     let order = order_store::find(conn, &offer.order_id)?
         .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
-    OrderStatus::Offered
-        .apply(OrderEvent::Decline)
-        .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+    OrderStatus::Offered.apply(OrderEvent::Decline)?;
     placement::release(conn, &order)?;
     if !order_store::unplace(
         conn,

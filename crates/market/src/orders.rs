@@ -242,8 +242,7 @@ pub fn cancel(
             .status
             .parse()
             .map_err(|e| Error::corrupt("orders.status", e))?;
-        from.apply(OrderEvent::Cancel)
-            .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        from.apply(OrderEvent::Cancel)?;
         let mut offer_id = None;
         if from == OrderStatus::Offered {
             if let Some(offer) = offer_store::pending_of(conn, id)? {

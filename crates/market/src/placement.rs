@@ -233,9 +233,7 @@ pub(crate) fn offer(
 ) -> Result<String, Error> {
     let explained =
         serde_json::to_string(explanation).map_err(|e| Error::corrupt("explanation", e))?;
-    OrderStatus::Open
-        .apply(OrderEvent::Offer)
-        .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+    OrderStatus::Open.apply(OrderEvent::Offer)?;
     if !order_store::place(conn, &order.id, placement, &explained, naive(now))? {
         return Err(Error::conflict(
             "the order changed while it was being placed; read it again",
@@ -318,9 +316,7 @@ fn park(
     event: OrderEvent,
     now: DateTime<Utc>,
 ) -> Result<OrderStatus, Error> {
-    let to = OrderStatus::Open
-        .apply(event)
-        .map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+    let to = OrderStatus::Open.apply(event)?;
     let explained =
         serde_json::to_string(explanation).map_err(|e| Error::corrupt("explanation", e))?;
     let action = match to {

@@ -298,8 +298,7 @@ pub fn change_standing(
         let before = store::find(conn, provider_id)?
             .ok_or_else(|| Error::NotFound(format!("provider {provider_id}")))?;
         let from = before.standing()?;
-        let to =
-            rule(from).map_err(|e| Error::conflict(e.to_string(), Some(e.current.as_str())))?;
+        let to = rule(from)?;
         if !store::set_standing(conn, provider_id, from, to, &reason, naive(now))? {
             return Err(Error::conflict(
                 "the provider changed concurrently; try again",
