@@ -22,6 +22,7 @@ pub mod policies;
 pub mod providers;
 pub mod reports;
 pub mod runs;
+pub mod secrets;
 pub mod specifications;
 pub mod supply;
 pub mod webhooks;
