@@ -144,6 +144,10 @@ impl Drop for TestDb {
 /// The HS256 secret test hubs use unless a test configures other keys.
 pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
 
+/// The key test hubs seal webhook secrets with (base64 of 32 bytes), so separate
+/// processes on one test database share it.
+pub const TEST_SECRET_KEY: &str = "cHJvdmlkZXItaHViLXRlc3Qtc2VjcmV0LWtleS0zMmI=";
+
 /// The hub's clock in tests: real time, moved forward by whatever tests add.
 pub struct TestClock(std::sync::Mutex<chrono::Duration>);
 
@@ -189,6 +193,7 @@ impl TestApp {
         config.listen = "127.0.0.1:0".into();
         config.data_dir = db.dir.clone().unwrap_or_else(std::env::temp_dir);
         config.jwt_secret = Some(TEST_SECRET.into());
+        config.secret_key = Some(TEST_SECRET_KEY.into());
         config.pool_size = 4;
         config.workers = Some(2);
         // The background worker (offer expiry, retries of unmatched orders) runs often,
@@ -196,6 +201,7 @@ impl TestApp {
         config.worker_interval_ms = 100;
         // Webhooks to loopback receivers over plain http, retried quickly.
         config.webhooks.allow_http = true;
+        config.webhooks.allow_private = true;
         config.webhooks.backoff_base_ms = 100;
         config.webhooks.backoff_cap_ms = 1_000;
         config.webhook_timeout_ms = 2_000;
@@ -303,6 +309,11 @@ impl TestApp {
             .await
             .expect("PATCH");
         status_and_json(r).await
+    }
+
+    /// Stops this hub's webhook dispatcher (a test may run another in its place).
+    pub fn stop_dispatcher(&self) {
+        self.dispatcher.stop_and_join();
     }
 
     /// How many audit rows the hub has written.
@@ -807,6 +818,7 @@ impl Peer {
             .env("HUB_DATA_DIR", data_dir)
             .env("HUB_LISTEN", format!("127.0.0.1:{port}"))
             .env("HUB_JWT_SECRET", TEST_SECRET)
+            .env("HUB_SECRET_KEY", TEST_SECRET_KEY)
             .env("HUB_LOG", "warn")
             .env("HUB_RATE_LIMIT_PER_SECOND", "0")
             .stdout(std::process::Stdio::null())

@@ -481,6 +481,10 @@ fn every_setting_and_key_the_deployment_names_exists() {
         .collect();
     assert!(from_secret.contains("HUB_DATABASE_URL") && from_secret.contains("HUB_JWT_SECRET"));
     assert!(
+        from_secret.contains("HUB_SECRET_KEY"),
+        "the key sealing webhook secrets comes from the Secret"
+    );
+    assert!(
         config_keys
             .keys()
             .all(|k| !from_secret.contains(k.as_str())),
@@ -500,6 +504,10 @@ fn the_hub_accepts_the_settings_a_pod_gets() {
     assert!(
         config.jwt_secret.is_some(),
         "replicas share one signing secret"
+    );
+    assert!(
+        config.secret_key.is_some(),
+        "replicas share one key for webhook secrets"
     );
     let deployment = one("Deployment");
     let container = hub_container(&deployment);
@@ -581,6 +589,10 @@ fn compose_runs_the_hub_on_a_healthy_postgres() {
     );
     assert_eq!(config.listen, "0.0.0.0:8080");
     assert!(config.jwt_secret.is_some());
+    assert!(
+        config.secret_key.is_some(),
+        "a kept key, not one in the container"
+    );
     let ports: Vec<&str> = hub["ports"]
         .as_array()
         .expect("ports")

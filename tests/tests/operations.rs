@@ -251,6 +251,7 @@ both_backends!(
             &dir,
             &[
                 ("HUB_WEBHOOK_ALLOW_HTTP", "true"),
+                ("HUB_WEBHOOK_ALLOW_PRIVATE", "true"),
                 ("HUB_DISPATCH_INTERVAL_MS", "100"),
                 ("HUB_WORKER_INTERVAL_MS", "3600000"),
             ],

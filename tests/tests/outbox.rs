@@ -13,6 +13,7 @@ use provider_hub_tests::{
 /// The dispatcher as the peer processes run it: quick retries, short leases.
 const PEER_ENV: &[(&str, &str)] = &[
     ("HUB_WEBHOOK_ALLOW_HTTP", "true"),
+    ("HUB_WEBHOOK_ALLOW_PRIVATE", "true"),
     ("HUB_DISPATCH_INTERVAL_MS", "100"),
     ("HUB_WEBHOOK_BACKOFF_MS", "200"),
     ("HUB_WEBHOOK_BACKOFF_CAP_MS", "400"),

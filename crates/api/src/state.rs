@@ -31,6 +31,8 @@ pub struct AppState {
     pub matching: provider_hub_market::placement::Settings,
     /// How webhooks are registered and their deliveries retried.
     pub webhooks: provider_hub_market::webhooks::Settings,
+    /// Seals webhook signing secrets before they are stored.
+    pub secret_key: Arc<provider_hub_market::secrets::SecretKey>,
     /// Requests answered, for `/metrics`.
     pub metrics: crate::metrics::Metrics,
     /// Writes per client, when limited.

@@ -26,7 +26,7 @@ use crate::state::AppState;
     Unauthenticated,
     (status = 403, description = "Not a provider", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such provider (or another provider)", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Not an https URL", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not an https URL, or one that points at an internal address (this machine, a private network, a cloud metadata service)", body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/providers/{id}/webhook")]
 async fn put_webhook(
@@ -38,12 +38,12 @@ async fn put_webhook(
     caller.require(&[Role::Provider])?;
     let request = body.json::<WebhookRequest>()?.value;
     let (id, actor, now, settings) = (id.into_inner(), caller.actor(), state.now(), state.webhooks);
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let (role, scope, key) = (caller.role, caller.scope.clone(), state.secret_key.clone());
     Ok(web::Json(
         state
             .db(move |conn| {
                 Ok(market::put(
-                    conn, &actor, role, &scope, &id, request, settings, now,
+                    conn, &actor, role, &scope, &id, request, settings, &key, now,
                 )?)
             })
             .await?,

@@ -64,8 +64,14 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 }
 
 /// Checks a webhook URL: absolute, `https` (or `http` where the operator allows it), with
-/// a host, no credentials and no fragment.
-pub fn check_webhook_url(text: &str, allow_http: bool) -> Result<url::Url, String> {
+/// a host, no credentials and no fragment, and (unless the operator allows internal
+/// addresses) a host that is a public address or name, never this machine, a private
+/// network or a cloud metadata service (see [`crate::network`]).
+pub fn check_webhook_url(
+    text: &str,
+    allow_http: bool,
+    allow_private: bool,
+) -> Result<url::Url, String> {
     if text.len() > 2048 {
         return Err("must be at most 2048 characters".into());
     }
@@ -86,6 +92,13 @@ pub fn check_webhook_url(text: &str, allow_http: bool) -> Result<url::Url, Strin
     }
     if url.fragment().is_some() {
         return Err("must not have a fragment".into());
+    }
+    if !allow_private {
+        if let Some(why) = url.host().and_then(|h| crate::network::refused_host(&h)) {
+            return Err(format!(
+                "must not point at {why}: this hub sends events only to public internet addresses"
+            ));
+        }
     }
     Ok(url)
 }
@@ -135,8 +148,8 @@ mod tests {
 
     #[test]
     fn webhook_urls_must_be_https_with_a_host_and_no_credentials() {
-        assert!(check_webhook_url("https://hooks.example.org/hub", false).is_ok());
-        assert!(check_webhook_url("http://127.0.0.1:9000/hub", true).is_ok());
+        assert!(check_webhook_url("https://hooks.example.org/hub", false, false).is_ok());
+        assert!(check_webhook_url("http://127.0.0.1:9000/hub", true, true).is_ok());
         for bad in [
             "http://hooks.example.org/hub",
             "ftp://hooks.example.org/",
@@ -145,8 +158,33 @@ mod tests {
             "https://hooks.example.org/#top",
             "",
         ] {
-            assert!(check_webhook_url(bad, false).is_err(), "{bad}");
+            assert!(check_webhook_url(bad, false, false).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn webhook_urls_must_reach_public_addresses_unless_the_operator_allows_internal_ones() {
+        for url in [
+            "https://127.0.0.1:9/",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://2130706433/",
+            "https://0x7f.1/",
+            "https://[::ffff:127.0.0.1]/",
+            "https://localhost./hook",
+            "https://metadata.google.internal/",
+        ] {
+            let refused = check_webhook_url(url, false, false).expect_err(url);
+            assert!(refused.starts_with("must not point at"), "{url}: {refused}");
+            assert!(
+                check_webhook_url(url, false, true).is_ok(),
+                "{url} when allowed"
+            );
+        }
+        // Credentials stay refused even when they hide the host in front of an `@`.
+        assert!(check_webhook_url("https://hooks.example.org@127.0.0.1/", false, true).is_err());
+        let refused =
+            check_webhook_url("https://169.254.169.254/", false, false).expect_err("metadata");
+        assert!(refused.contains("cloud metadata"), "{refused}");
     }
 
     #[test]

@@ -16,13 +16,21 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::secrets::{self, OpenError, SecretKey};
 use crate::{naive, Actor, Error};
+
+/// What a webhook's signing secret is sealed for (with the provider's id as its owner).
+const SECRET_PURPOSE: &str = "webhook-secret";
 
 /// How webhooks are registered and deliveries retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     /// Accept `http://` webhook URLs (for development and tests); otherwise only https.
     pub allow_http: bool,
+    /// Accept and deliver to internal addresses — loopback, private networks, cloud
+    /// metadata — (for local testing); otherwise only public ones, at registration and
+    /// again on every address a host resolves to when sending.
+    pub allow_private: bool,
     /// Tries before a delivery is dead.
     pub max_attempts: u32,
     /// The first retry's delay; each further one doubles, up to `backoff_cap_ms`.
@@ -36,6 +44,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             allow_http: false,
+            allow_private: false,
             max_attempts: 12,
             backoff_base_ms: 5_000,
             backoff_cap_ms: 3_600_000,
@@ -130,7 +139,8 @@ fn new_secret() -> String {
     format!("whsec_{}", hex::encode(bytes))
 }
 
-/// Registers (or replaces) the provider's webhook with a new secret.
+/// Registers (or replaces) the provider's webhook with a new secret, stored sealed with
+/// `key`.
 #[allow(clippy::too_many_arguments)]
 pub fn put(
     conn: &mut DbConn,
@@ -140,18 +150,24 @@ pub fn put(
     provider_id: &str,
     request: WebhookRequest,
     settings: Settings,
+    key: &SecretKey,
     now: DateTime<Utc>,
 ) -> Result<WebhookRegistered, Error> {
-    let url = check_webhook_url(request.url.trim(), settings.allow_http)
-        .map_err(|m| Error::invalid("url", m))?
-        .to_string();
+    let url = check_webhook_url(
+        request.url.trim(),
+        settings.allow_http,
+        settings.allow_private,
+    )
+    .map_err(|m| Error::invalid("url", m))?
+    .to_string();
+    let secret = new_secret();
     write_transaction(conn, |conn| {
         own_provider(conn, role, scope, provider_id, false)?;
         let before = store::find(conn, provider_id)?;
         let row = WebhookRow {
             provider_id: provider_id.to_owned(),
             url: url.clone(),
-            secret: new_secret(),
+            secret: key.seal(SECRET_PURPOSE, provider_id, &secret),
             created_at: before.as_ref().map_or(naive(now), |b| b.created_at),
             updated_at: naive(now),
             updated_by: actor.sub.clone(),
@@ -173,7 +189,7 @@ pub fn put(
         Ok(WebhookRegistered {
             provider_id: row.provider_id,
             url: row.url,
-            secret: row.secret,
+            secret,
             updated_at: to_utc(row.updated_at),
         })
     })
@@ -323,6 +339,54 @@ pub fn claim(
     Ok(unaudited_transaction(conn, |conn| {
         store::claim(conn, naive(now), lease_until, owner, limit)
     })?)
+}
+
+/// The secret a claimed delivery is signed with, opened with `key`. A secret still in
+/// clear (written by a hub from before secrets were sealed, until the next start seals
+/// it) is used as it is.
+pub fn signing_secret(key: &SecretKey, claimed: &Claimed) -> Result<String, String> {
+    match key.open(
+        SECRET_PURPOSE,
+        &claimed.delivery.provider_id,
+        &claimed.secret,
+    ) {
+        Ok(secret) => Ok(secret),
+        Err(OpenError::NotSealed) => Ok(claimed.secret.clone()),
+        Err(e) => Err(format!(
+            "the webhook's signing secret cannot be opened with this hub's key ({e}); \
+             the provider must register its webhook again"
+        )),
+    }
+}
+
+/// At start-up: checks that `key` opens the webhook secrets already sealed (one of
+/// them), then seals any still kept in clear. Returns how many it sealed; refuses, in
+/// plain words, when the key is not the one the stored secrets were sealed with.
+pub fn seal_stored_secrets(conn: &mut DbConn, key: &SecretKey) -> Result<usize, String> {
+    let stored = store::secrets(conn).map_err(|e| format!("cannot read webhook secrets: {e}"))?;
+    if let Some((provider_id, sealed)) = stored.iter().find(|(_, s)| secrets::is_sealed(s)) {
+        if let Err(e) = key.open(SECRET_PURPOSE, provider_id, sealed) {
+            return Err(format!(
+                "the secret key does not open the webhook signing secrets already stored \
+                 (provider {provider_id}: {e}); start the hub with the key they were sealed \
+                 with (HUB_SECRET_KEY, or the secret-key file in the data directory)"
+            ));
+        }
+    }
+    let mut sealed = 0;
+    for (provider_id, clear) in stored.iter().filter(|(_, s)| !secrets::is_sealed(s)) {
+        let replaced = unaudited_transaction(conn, |conn| {
+            store::replace_secret(
+                conn,
+                provider_id,
+                clear,
+                &key.seal(SECRET_PURPOSE, provider_id, clear),
+            )
+        })
+        .map_err(|e| format!("cannot seal the webhook secret of {provider_id}: {e}"))?;
+        sealed += usize::from(replaced);
+    }
+    Ok(sealed)
 }
 
 /// What sending one delivery came to.

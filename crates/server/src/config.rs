@@ -30,6 +30,9 @@ pub struct Config {
     /// How often the background worker expires offers and retries unmatched orders
     /// (HUB_WORKER_INTERVAL_MS, 50-3600000; default 5000).
     pub worker_interval_ms: u64,
+    /// The key webhook signing secrets are sealed with (HUB_SECRET_KEY, base64 of 32
+    /// bytes); generated into the data directory when none is configured.
+    pub secret_key: Option<String>,
     /// Webhook URLs allowed, retries and leases (`HUB_WEBHOOK_*`).
     pub webhooks: provider_hub_market::webhooks::Settings,
     /// How long one webhook POST may take (`HUB_WEBHOOK_TIMEOUT_MS`).
@@ -51,6 +54,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_ISSUER: &str = "provider-hub";
 pub const DEFAULT_AUDIENCE: &str = "provider-hub";
 const SECRET_FILE: &str = "jwt-secret";
+const SECRET_KEY_FILE: &str = "secret-key";
 
 impl Config {
     /// Reads the environment; `get` is `std::env::var` in production and a map in tests.
@@ -112,9 +116,21 @@ impl Config {
             Some("true") | Some("1") => true,
             Some(_) => return Err("HUB_WEBHOOK_ALLOW_HTTP must be true or false".into()),
         };
+        let allow_private = match non_empty("HUB_WEBHOOK_ALLOW_PRIVATE").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(_) => return Err("HUB_WEBHOOK_ALLOW_PRIVATE must be true or false".into()),
+        };
+        let secret_key = non_empty("HUB_SECRET_KEY");
+        if let Some(key) = &secret_key {
+            provider_hub_market::secrets::SecretKey::from_base64(key).map_err(|why| {
+                format!("HUB_SECRET_KEY {why}: it must be 32 random bytes written in base64 (make one with `openssl rand -base64 32`)")
+            })?;
+        }
         let webhook_timeout_ms = number("HUB_WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000)?;
         let webhooks = provider_hub_market::webhooks::Settings {
             allow_http,
+            allow_private,
             max_attempts: number(
                 "HUB_WEBHOOK_MAX_ATTEMPTS",
                 defaults.max_attempts.into(),
@@ -175,6 +191,7 @@ impl Config {
             workers,
             offer_working_days,
             worker_interval_ms,
+            secret_key,
             webhooks,
             webhook_timeout_ms,
             dispatch_interval_ms,
@@ -214,6 +231,30 @@ impl Config {
             return Ok(s.as_bytes().to_vec());
         }
         load_or_create_secret(&self.data_dir)
+    }
+
+    /// The key webhook signing secrets are sealed with: HUB_SECRET_KEY, or kept in the
+    /// data directory (`secret-key`, made on first use, readable by its owner only).
+    pub fn secret_key(&self) -> Result<provider_hub_market::secrets::SecretKey, String> {
+        use provider_hub_market::secrets::SecretKey;
+        if let Some(text) = &self.secret_key {
+            return SecretKey::from_base64(text).map_err(|why| format!("HUB_SECRET_KEY {why}"));
+        }
+        let path = self.data_dir.join(SECRET_KEY_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&self.data_dir)
+                    .map_err(|e| format!("cannot create {}: {e}", self.data_dir.display()))?;
+                let (_, text) = SecretKey::generate();
+                write_private(&path, &text)?;
+                // Another process may have raced us to it; whatever is on disk is the key.
+                std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            }
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        SecretKey::from_base64(&text).map_err(|why| format!("{} {why}", path.display()))
     }
 
     /// The public key PEM, read from a file when the setting is a path.
@@ -315,6 +356,43 @@ mod tests {
             Ok("ocds-213czf".to_owned())
         );
         assert!(config(&[("HUB_PUBLISHER_NAME", &"x".repeat(201))]).is_err());
+    }
+
+    #[test]
+    fn the_secret_key_is_configured_as_base64_or_kept_in_the_data_directory() {
+        assert!(config(&[("HUB_SECRET_KEY", "too short")])
+            .expect_err("refused")
+            .contains("HUB_SECRET_KEY"));
+        assert!(config(&[("HUB_WEBHOOK_ALLOW_PRIVATE", "yes")]).is_err());
+        assert_eq!(
+            config(&[("HUB_WEBHOOK_ALLOW_PRIVATE", "true")]).map(|c| c.webhooks.allow_private),
+            Ok(true)
+        );
+        assert_eq!(config(&[]).map(|c| c.webhooks.allow_private), Ok(false));
+        let (_, text) = provider_hub_market::secrets::SecretKey::generate();
+        assert!(config(&[("HUB_SECRET_KEY", &text)]).is_ok());
+
+        let dir = std::env::temp_dir().join(format!("hub-key-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut c = config(&[]).expect("defaults");
+        c.data_dir = dir.clone();
+        let first = c.secret_key().expect("generated");
+        let sealed = first.seal("test", "owner", "whsec_x");
+        let second = c.secret_key().expect("read back");
+        assert_eq!(
+            second.open("test", "owner", &sealed).as_deref(),
+            Ok("whsec_x")
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(SECRET_KEY_FILE))
+                .expect("key file")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

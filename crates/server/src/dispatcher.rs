@@ -2,6 +2,8 @@
 //! of server processes share the work and a process killed mid-send only delays its
 //! deliveries until the lease runs out), POSTs each signed event, and records the try.
 //! Deliveries of one order go one at a time, in order; different orders go in parallel.
+//! Every send goes only to a public address (see [`crate::egress`]) unless the operator
+//! allows internal ones; a refused send is a failed try with its reason.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -9,6 +11,7 @@ use std::time::Duration;
 
 use provider_hub_api::Clock;
 use provider_hub_domain::event::{sign, SIGNATURE_HEADER};
+use provider_hub_market::secrets::SecretKey;
 use provider_hub_market::webhooks::{self, Sent, Settings};
 use provider_hub_market::Error;
 use provider_hub_store::webhooks::Claimed;
@@ -39,18 +42,29 @@ impl Dispatcher {
 }
 
 /// How the dispatcher runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct DispatchOptions {
     pub settings: Settings,
+    /// Opens the webhooks' sealed signing secrets.
+    pub key: Arc<SecretKey>,
     /// How long one POST may take before it counts as failed.
     pub timeout: Duration,
     /// How long to sleep when nothing is due.
     pub every: Duration,
 }
 
-async fn send(client: &reqwest::Client, claimed: &Claimed) -> Sent {
+async fn send(client: &reqwest::Client, claimed: &Claimed, options: &DispatchOptions) -> Sent {
+    if let Some(refused) =
+        crate::egress::refused_literal(&claimed.url, options.settings.allow_private)
+    {
+        return Sent::Failed(None, refused.to_string());
+    }
+    let secret = match webhooks::signing_secret(&options.key, claimed) {
+        Ok(secret) => secret,
+        Err(why) => return Sent::Failed(None, why),
+    };
     let body = claimed.payload.clone().into_bytes();
-    let signature = sign(&claimed.secret, &body);
+    let signature = sign(&secret, &body);
     let attempt = claimed.delivery.attempts + 1;
     let response = client
         .post(&claimed.url)
@@ -70,7 +84,10 @@ async fn send(client: &reqwest::Client, claimed: &Claimed) -> Sent {
             format!("the receiver answered {}", r.status()),
         ),
         Err(e) if e.is_timeout() => Sent::Failed(None, "no answer before the timeout".into()),
-        Err(e) => Sent::Failed(None, format!("could not deliver: {e}")),
+        Err(e) => match crate::egress::refusal_in(&e) {
+            Some(refused) => Sent::Failed(None, refused.to_string()),
+            None => Sent::Failed(None, format!("could not deliver: {e}")),
+        },
     }
 }
 
@@ -91,7 +108,7 @@ pub fn run_once(
     // Give the connection back while waiting on receivers.
     drop(conn);
     let results = runtime.block_on(futures_util::future::join_all(
-        claimed.iter().map(|c| send(client, c)),
+        claimed.iter().map(|c| send(client, c, options)),
     ));
     let mut conn = pool.get().map_err(|_| Error::Unavailable)?;
     for (claimed, sent) in claimed.iter().zip(&results) {
@@ -140,13 +157,7 @@ pub fn spawn(pool: Pool, clock: Arc<dyn Clock>, options: DispatchOptions) -> Dis
                     return;
                 }
             };
-            let client = match reqwest::Client::builder()
-                .timeout(options.timeout)
-                .connect_timeout(options.timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(concat!("provider-hub/", env!("CARGO_PKG_VERSION")))
-                .build()
-            {
+            let client = match crate::egress::client(options.timeout, options.settings.allow_private) {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot build the webhook client");

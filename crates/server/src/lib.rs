@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod dispatcher;
+pub mod egress;
 pub mod token;
 pub mod worker;
 
@@ -51,6 +52,33 @@ pub fn open_database(config: &Config) -> Result<Pool, String> {
     .map_err(|e| e.to_string())
 }
 
+/// The key webhook signing secrets are sealed with, checked against the secrets already
+/// stored (a hub given another key refuses to start); secrets still in clear are sealed.
+pub fn seal_webhook_secrets(
+    config: &Config,
+    pool: &Pool,
+) -> Result<provider_hub_market::secrets::SecretKey, String> {
+    let key = config.secret_key()?;
+    if config.secret_key.is_none() && !config.database_url.starts_with("sqlite") {
+        tracing::warn!(
+            data_dir = %config.data_dir.display(),
+            "HUB_SECRET_KEY is not set: webhook secrets are sealed with a key kept in the data \
+             directory; every process sharing this database needs the same key"
+        );
+    }
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot reach the database: {e}"))?;
+    let sealed = provider_hub_market::webhooks::seal_stored_secrets(&mut conn, &key)?;
+    if sealed > 0 {
+        tracing::info!(
+            sealed,
+            "webhook signing secrets kept in clear are now sealed"
+        );
+    }
+    Ok(key)
+}
+
 /// A built, bound, not yet running hub.
 pub struct Application {
     server: actix_web::dev::Server,
@@ -67,6 +95,7 @@ impl Application {
 
     pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, String> {
         let pool = open_database(config)?;
+        let secret_key = Arc::new(seal_webhook_secrets(config, &pool)?);
         let auth = Arc::new(authenticator(config)?);
         let matching = provider_hub_market::placement::Settings {
             offer_working_days: config.offer_working_days,
@@ -77,6 +106,7 @@ impl Application {
             clock: clock.clone(),
             matching,
             webhooks: config.webhooks,
+            secret_key: secret_key.clone(),
             metrics: Default::default(),
             rate_limiter: config
                 .rate_limit
@@ -110,6 +140,7 @@ impl Application {
             clock,
             dispatcher::DispatchOptions {
                 settings: config.webhooks,
+                key: secret_key,
                 timeout: std::time::Duration::from_millis(config.webhook_timeout_ms),
                 every: std::time::Duration::from_millis(config.dispatch_interval_ms),
             },

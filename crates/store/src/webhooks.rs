@@ -49,6 +49,32 @@ pub fn put(conn: &mut DbConn, row: &WebhookRow) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Every webhook's provider and stored secret (sealed, or in clear from before sealing).
+pub fn secrets(conn: &mut DbConn) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(webhooks::table
+        .select((webhooks::provider_id, webhooks::secret))
+        .order(webhooks::provider_id.asc())
+        .load(conn)?)
+}
+
+/// Replaces a stored secret by another (its sealed form) if it is still `before`; false
+/// when it changed meanwhile (another process sealed it, or the webhook was replaced).
+pub fn replace_secret(
+    conn: &mut DbConn,
+    provider_id: &str,
+    before: &str,
+    after: &str,
+) -> Result<bool, StoreError> {
+    Ok(diesel::update(
+        webhooks::table
+            .filter(webhooks::provider_id.eq(provider_id))
+            .filter(webhooks::secret.eq(before)),
+    )
+    .set(webhooks::secret.eq(after))
+    .execute(conn)?
+        > 0)
+}
+
 /// Removes a provider's webhook; its pending deliveries wait for the next one.
 pub fn remove(conn: &mut DbConn, provider_id: &str) -> Result<bool, StoreError> {
     Ok(diesel::delete(webhooks::table.find(provider_id)).execute(conn)? > 0)
@@ -73,7 +99,8 @@ pub struct DeliveryRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// A delivery claimed for sending: where to, what, and with which secret.
+/// A delivery claimed for sending: where to, what, and with which secret (as stored:
+/// sealed).
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub delivery: DeliveryRow,
