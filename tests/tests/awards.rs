@@ -6,8 +6,8 @@
 
 use chrono::Duration;
 use provider_hub_tests::{
-    accredit, both_backends, create_listing, fixture, json, listing_body, manager_token, purchase,
-    register_provider, seed_market, upw_provider, TestApp,
+    accredit, attend_in_full, both_backends, create_listing, fixture, json, listing_body,
+    manager_token, purchase, register_provider, seed_market, upw_provider, TestApp,
 };
 use serde_json::Value;
 
@@ -114,6 +114,9 @@ async fn deliver(app: &TestApp, order: &Value, steps: &[&str]) {
     let id = order["id"].as_str().expect("order");
     let provider = order["provider_id"].as_str().expect("provider");
     for step in steps {
+        if *step == "completed" {
+            attend_in_full(app, provider, id).await;
+        }
         let (s, body) = app
             .post(
                 &format!("/v1/orders/{id}/delivery-events"),

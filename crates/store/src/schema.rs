@@ -266,6 +266,7 @@ diesel::table! {
         details -> Nullable<Text>,
         recorded_by -> Text,
         recorded_at -> Timestamp,
+        minutes -> Nullable<Integer>,
     }
 }
 
