@@ -296,6 +296,8 @@ diesel::table! {
         created_at -> Timestamp,
         answered_at -> Nullable<Timestamp>,
         reason -> Nullable<Text>,
+        award_id -> Nullable<Text>,
+        awarded_on -> Nullable<Date>,
     }
 }
 
