@@ -516,7 +516,8 @@ fn rule_five_for_one_day_is_what_the_engine_applies() {
     let person = request().person;
     let on = market().today;
     // (narrowing, admitted by `admits`): each part of rule 5 can exclude on its own.
-    let cases: [(Box<dyn Fn(&mut Eligibility)>, bool); 6] = [
+    type Narrowing = Box<dyn Fn(&mut Eligibility)>;
+    let cases: [(Narrowing, bool); 6] = [
         (Box::new(|_| {}), true),
         (Box::new(|e| e.sexes = vec![Sex::Female]), false),
         (Box::new(|e| e.max_age = 30), false),
