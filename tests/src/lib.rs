@@ -648,6 +648,27 @@ pub async fn purchase(app: &TestApp, area: &str, crn: &str) -> Value {
     orders[0].clone()
 }
 
+/// Reports `sessions` attended sessions of `minutes` each on an order in delivery, as
+/// its provider.
+pub async fn attend(app: &TestApp, provider: &str, order: &str, sessions: u32, minutes: u32) {
+    for _ in 0..sessions {
+        let (s, body) = app
+            .post(
+                &format!("/v1/orders/{order}/delivery-events"),
+                &app.provider_token(provider),
+                &json!({"type": "attended", "minutes": minutes}),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+    }
+}
+
+/// Reports what UPW-STD's delivery standard asks for (10 sessions, 40 hours): ten
+/// attended sessions of four hours, so the order may be completed.
+pub async fn attend_in_full(app: &TestApp, provider: &str, order: &str) {
+    attend(app, provider, order, 10, 240).await;
+}
+
 /// One request a [`Receiver`] got.
 #[derive(Debug, Clone)]
 pub struct Received {

@@ -7,7 +7,9 @@
 
 use std::collections::BTreeSet;
 
-use provider_hub_tests::{both_backends, json, specification_body, status_and_json, TestApp};
+use provider_hub_tests::{
+    attend_in_full, both_backends, json, specification_body, status_and_json, TestApp,
+};
 use serde_json::Value;
 
 const ROLES: [&str; 5] = [
@@ -883,6 +885,9 @@ async fn seed(app: &TestApp) -> Seeded {
         .await;
     assert_eq!(s, 200);
     for step in ["started", "completed"] {
+        if step == "completed" {
+            attend_in_full(app, &provider, &completed).await;
+        }
         let (s, body) = app
             .post(
                 &format!("/v1/orders/{completed}/delivery-events"),

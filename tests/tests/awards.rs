@@ -6,8 +6,8 @@
 
 use chrono::Duration;
 use provider_hub_tests::{
-    accredit, both_backends, create_listing, fixture, json, listing_body, manager_token, purchase,
-    register_provider, seed_market, upw_provider, TestApp,
+    accredit, attend_in_full, both_backends, create_listing, fixture, json, listing_body,
+    manager_token, purchase, register_provider, seed_market, upw_provider, TestApp,
 };
 use serde_json::Value;
 
@@ -77,7 +77,7 @@ async fn package(app: &TestApp, query: &str) -> Value {
     serde_json::from_str(&text).expect("JSON")
 }
 
-/// The order ids of a package's releases, in order.
+/// The award ids of a package's releases, in order.
 fn awarded(package: &Value) -> Vec<String> {
     package["releases"]
         .as_array()
@@ -87,13 +87,43 @@ fn awarded(package: &Value) -> Vec<String> {
         .collect()
 }
 
-fn release<'a>(package: &'a Value, order: &str) -> &'a Value {
+fn release<'a>(package: &'a Value, award: &str) -> &'a Value {
     package["releases"]
         .as_array()
         .expect("releases")
         .iter()
-        .find(|r| r["awards"][0]["id"] == order)
-        .unwrap_or_else(|| panic!("no release for {order}: {package}"))
+        .find(|r| r["awards"][0]["id"] == award)
+        .unwrap_or_else(|| panic!("no release for {award}: {package}"))
+}
+
+/// The id of the award published for an accepted order, as a commissioner reads it on
+/// the order (the public award itself says nothing of the order).
+async fn award_of(app: &TestApp, order: &Value) -> String {
+    let (s, view) = app
+        .get(
+            &format!("/v1/orders/{}", id(order)),
+            &app.token("commissioner"),
+        )
+        .await;
+    assert_eq!(s, 200, "{view}");
+    view["award_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no award id: {view}"))
+        .to_owned()
+}
+
+async fn awards_of(app: &TestApp, orders: &[&Value]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for o in orders {
+        ids.push(award_of(app, o).await);
+    }
+    ids
+}
+
+/// Award ids in the order a package lists them: by day, then by the random id.
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
 }
 
 async fn answer(app: &TestApp, order: &Value, how: &str) -> Value {
@@ -114,6 +144,9 @@ async fn deliver(app: &TestApp, order: &Value, steps: &[&str]) {
     let id = order["id"].as_str().expect("order");
     let provider = order["provider_id"].as_str().expect("provider");
     for step in steps {
+        if *step == "completed" {
+            attend_in_full(app, provider, id).await;
+        }
         let (s, body) = app
             .post(
                 &format!("/v1/orders/{id}/delivery-events"),
@@ -210,7 +243,7 @@ both_backends!(
         assert_eq!(rotherham["listing_id"], rot_l.as_str());
         answer(&app, &rotherham, "accept").await;
 
-        // Exactly the accepted orders, in the order they were accepted.
+        // Exactly the accepted orders; all accepted today, so in the order of their ids.
         let all = package(&app, "").await;
         assert_valid(&schema, &all);
         if std::env::var("AWARDS_SHOW").is_ok() {
@@ -221,11 +254,9 @@ both_backends!(
         wrong["releases"][0]["tag"] = json!(["awarded"]);
         wrong["releases"][1]["awards"][0]["date"] = json!("yesterday");
         assert_eq!(schema.iter_errors(&wrong).count(), 2);
-        let expected: Vec<String> = orders[..5]
-            .iter()
-            .chain([&valued, &rotherham])
-            .map(id)
-            .collect();
+        let accepted: Vec<&Value> = orders[..5].iter().chain([&valued, &rotherham]).collect();
+        let award_ids = awards_of(&app, &accepted).await;
+        let expected = sorted(award_ids.clone());
         assert_eq!(awarded(&all), expected);
         assert_eq!(all["version"], "1.1");
         assert_eq!(all["publisher"]["name"], "Provider Hub");
@@ -236,8 +267,14 @@ both_backends!(
         assert_eq!(all["uri"], app.url("/v1/awards"));
 
         // The first: buyer, supplier, value, item, criteria and every candidate's score.
-        let first = release(&all, &id(&orders[0]));
-        assert_eq!(first["ocid"], format!("ocds-prvhub-{}", id(&orders[0])));
+        let first = release(&all, &award_ids[0]);
+        assert_eq!(first["ocid"], format!("ocds-prvhub-{}", award_ids[0]));
+        assert_eq!(first["id"], format!("{}-award", award_ids[0]));
+        assert_eq!(
+            first["date"],
+            format!("{}T00:00:00Z", app.today()),
+            "dated by the day"
+        );
         assert_eq!(first["tag"], json!(["award"]));
         assert_eq!(
             first["buyer"],
@@ -337,19 +374,20 @@ both_backends!(
 
         // Delivered, completed or failed, an award stays active; a cancelled one is
         // published as its cancellation, keeping the supplier and price it had.
-        for o in &orders[1..4] {
-            assert_eq!(release(&all, &id(o))["awards"][0]["status"], "active");
+        for award in &award_ids[1..4] {
+            assert_eq!(release(&all, award)["awards"][0]["status"], "active");
         }
-        let gone = release(&all, &id(&orders[4]));
+        let gone = release(&all, &award_ids[4]);
         assert_eq!(gone["tag"], json!(["awardCancellation"]));
-        assert_eq!(gone["id"], format!("{}-awardCancellation", id(&orders[4])));
+        assert_eq!(gone["id"], format!("{}-awardCancellation", award_ids[4]));
+        assert_eq!(gone["date"], format!("{}T00:00:00Z", app.today()));
         assert_eq!(gone["awards"][0]["status"], "cancelled");
         assert_eq!(gone["awards"][0]["suppliers"][0]["id"], cheap_p.as_str());
         assert_eq!(gone["awards"][0]["value"]["amount"], 400.0);
 
         // Placed at best value: rated criteria with the weights, bids ranked by cost
         // (price + £10 per quality point short of 100 + £3 per day to the start).
-        let valued_release = release(&all, &id(&valued));
+        let valued_release = release(&all, &award_ids[5]);
         let tender = &valued_release["tender"];
         assert_eq!(tender["awardCriteria"], "ratedCriteria");
         let details = tender["awardCriteriaDetails"].as_str().expect("details");
@@ -383,7 +421,7 @@ both_backends!(
         );
         // The earlier awards keep the criteria they were placed under.
         assert_eq!(
-            release(&all, &id(&orders[0]))["tender"]["awardCriteria"],
+            release(&all, &award_ids[0])["tender"]["awardCriteria"],
             "priceOnly"
         );
 
@@ -417,7 +455,7 @@ both_backends!(
         // Filters: an area, and the day of acceptance.
         let rot = package(&app, "?area=SY-ROT").await;
         assert_valid(&schema, &rot);
-        assert_eq!(awarded(&rot), vec![id(&rotherham)]);
+        assert_eq!(awarded(&rot), vec![award_ids[6].clone()]);
         assert_eq!(rot["releases"][0]["buyer"]["id"], "area-SY-ROT");
         let today = app.today();
         let same_day = package(&app, &format!("?from={today}&to={today}")).await;
@@ -458,8 +496,9 @@ both_backends!(
         for i in 0..5 {
             let o = purchase(&app, "SY-SHF", &format!("X71000{i}")).await;
             answer(&app, &o, "accept").await;
-            accepted.push(id(&o));
+            accepted.push(award_of(&app, &o).await);
         }
+        let accepted = sorted(accepted);
         // A pending one is not an award.
         purchase(&app, "SY-SHF", "X710009").await;
 
@@ -512,6 +551,133 @@ both_backends!(
         let p = package(&app, "").await;
         assert_valid(&package_schema(), &p);
         assert_eq!(p["publisher"]["name"], "Yorkshire Probation Commissioning");
-        assert_eq!(p["releases"][0]["ocid"], format!("ocds-213czf-{}", id(&o)));
+        assert_eq!(
+            p["releases"][0]["ocid"],
+            format!("ocds-213czf-{}", award_of(&app, &o).await)
+        );
+    }
+);
+
+both_backends!(
+    awards_of_one_persons_orders_cannot_be_grouped,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        // Unpaid work, and alcohol treatment: one plan makes an order of each.
+        upw_provider(&app, "CH-UPW", 40_000, 5, 3, 80).await;
+        let q = app.token("quality");
+        let mut spec = provider_hub_tests::specification_body("ALC-STD");
+        spec["title"] = json!("Alcohol treatment, community");
+        spec["category"] = json!("alcohol_treatment");
+        spec["needs"] = json!(["alcohol"]);
+        let (s, body) = app.post("/v1/specifications", &q, &spec).await;
+        assert_eq!(s, 201, "{body}");
+        let (s, body) = app
+            .post_empty("/v1/specifications/ALC-STD/versions/1/publish", &q)
+            .await;
+        assert_eq!(s, 200, "{body}");
+        let alc_p = register_provider(&app, "CH-ALC").await;
+        accredit(&app, &alc_p, "alcohol_treatment", 80).await;
+        let mut listing = listing_body(30_000);
+        listing["specification_code"] = json!("ALC-STD");
+        let alc_l = create_listing(&app, &alc_p, &listing).await;
+        let pt = app.provider_token(&alc_p);
+        let start = (app.today() + Duration::days(3)).to_string();
+        let (s, body) = app
+            .put(
+                &format!("/v1/listings/{alc_l}/capacity"),
+                &pt,
+                &json!({"slots": [{"starts_on": start, "places": 5}]}),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+        let (s, body) = app
+            .post_empty(&format!("/v1/listings/{alc_l}/publish"), &pt)
+            .await;
+        assert_eq!(s, 200, "{body}");
+
+        let ann = manager_token("SY-SHF", "om-ann");
+        let bob = manager_token("SY-SHF", "om-bob");
+        let (s, body) = app
+            .post(
+                "/v1/cases",
+                &ann,
+                &json!({"crn": "X730001", "sex": "male", "date_of_birth": "1990-04-01", "area": "SY-SHF"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+        let mut assessment = provider_hub_tests::assessment_body("OASYS-X730001", "X730001");
+        assessment["sentence_date"] = json!(app.today().to_string());
+        let (s, a) = app.post("/v1/assessments", &ann, &assessment).await;
+        assert_eq!(s, 201, "{a}");
+        let assessment = a["id"].as_str().expect("id");
+        app.post_empty(&format!("/v1/assessments/{assessment}/submit"), &ann)
+            .await;
+        let (s, body) = app
+            .post_empty(&format!("/v1/assessments/{assessment}/approve"), &bob)
+            .await;
+        assert_eq!(s, 200, "{body}");
+        let (_, plan) = app
+            .get(&format!("/v1/assessments/{assessment}/sentence-plan"), &ann)
+            .await;
+        let plan = plan["id"].as_str().expect("plan");
+        let (s, approval) = app
+            .post_empty(&format!("/v1/sentence-plans/{plan}/approve"), &ann)
+            .await;
+        assert_eq!(s, 200, "{approval}");
+        let orders: Vec<Value> = approval["orders"].as_array().expect("orders").clone();
+        assert_eq!(orders.len(), 2, "{approval}");
+        for o in &orders {
+            assert_eq!(o["status"], "offered", "{o}");
+            answer(&app, o, "accept").await;
+        }
+
+        let (_, link, text) = awards(&app, "?limit=1").await;
+        let link = link.expect("a second page");
+        let all = package(&app, "").await;
+        assert_valid(&package_schema(), &all);
+        let releases = all["releases"].as_array().expect("releases");
+        assert_eq!(releases.len(), 2);
+        let order_ids: Vec<String> = orders.iter().map(id).collect();
+        // The order ids' hex; its head is the creation millisecond, which the orders of
+        // one plan share or nearly share.
+        let hexes: Vec<String> = order_ids
+            .iter()
+            .map(|o| o.trim_start_matches("ord_").to_owned())
+            .collect();
+        let everything = format!("{all}{text}{link}");
+        for hex in &hexes {
+            assert!(!everything.contains(&hex[..12]), "an order id is published");
+        }
+        let mut ids = Vec::new();
+        for r in releases {
+            let award = r["awards"][0]["id"].as_str().expect("award id").to_owned();
+            assert_eq!(award.len(), 32, "{award}");
+            assert!(award.bytes().all(|b| b.is_ascii_hexdigit()), "{award}");
+            assert!(!order_ids.contains(&award) && !hexes.contains(&award));
+            assert_eq!(r["ocid"], format!("ocds-prvhub-{award}"));
+            assert_eq!(r["tender"]["id"], award.as_str());
+            for date in [&r["date"], &r["awards"][0]["date"]] {
+                assert_eq!(date, &json!(format!("{}T00:00:00Z", app.today())));
+            }
+            for bid in r["bids"]["details"].as_array().expect("bids") {
+                assert_eq!(bid.get("daysToStart"), None, "{bid}");
+            }
+            ids.push(award);
+        }
+        // Random ids: no shared head, as the time-ordered order ids have.
+        assert_ne!(ids[0][..8], ids[1][..8], "{ids:?}");
+        // Stable across reads, and the same the hub keeps on each order.
+        let again = package(&app, "").await;
+        assert_eq!(awarded(&again), awarded(&all));
+        let mut kept = vec![
+            award_of(&app, &orders[0]).await,
+            award_of(&app, &orders[1]).await,
+        ];
+        kept.sort();
+        assert_eq!(awarded(&all), kept);
+        assert_eq!(
+            all["publishedDate"],
+            json!(format!("{}T00:00:00Z", app.today()))
+        );
     }
 );

@@ -1,9 +1,10 @@
 //! Cases, and listing search for the people they describe.
 
 use provider_hub_tests::{
-    accredit, both_backends, claims, create_listing, ids, json, listing_body, register_provider,
-    seed_market, sign_hs256, TestApp, TEST_SECRET,
+    accredit, assessment_body, both_backends, claims, create_listing, ids, json, listing_body,
+    manager_token, register_provider, seed_market, sign_hs256, TestApp, TEST_SECRET,
 };
+use serde_json::Value;
 
 fn manager_of(area: &str) -> String {
     let mut c = claims("offender_manager", Some(area), None);
@@ -155,5 +156,123 @@ both_backends!(
             assert_eq!(s, 422, "{problem}");
             assert_eq!(problem["errors"][0]["field"], "eligible_for_crn");
         }
+    }
+);
+
+/// A published unpaid-work listing in Sheffield narrowed by `eligibility`, with places
+/// starting in three days.
+async fn narrowed_listing(app: &TestApp, provider: &str, price: i64, eligibility: Value) -> String {
+    let mut body = listing_body(price);
+    body["eligibility"] = eligibility;
+    let l = create_listing(app, provider, &body).await;
+    let pt = app.provider_token(provider);
+    let start = (app.today() + chrono::Duration::days(3)).to_string();
+    let (s, body) = app
+        .put(
+            &format!("/v1/listings/{l}/capacity"),
+            &pt,
+            &json!({"slots": [{"starts_on": start, "places": 5}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = app
+        .post_empty(&format!("/v1/listings/{l}/publish"), &pt)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    l
+}
+
+both_backends!(
+    search_applies_risk_of_harm_and_tier_from_the_approved_assessment,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let p = register_provider(&app, "CH-0202").await;
+        accredit(&app, &p, "unpaid_work", 80).await;
+        let low_risk_only =
+            narrowed_listing(&app, &p, 40_000, json!({"max_risk_of_harm": "low"})).await;
+        let tier_one_only = narrowed_listing(&app, &p, 42_000, json!({"tiers": [1]})).await;
+        let anyone = narrowed_listing(&app, &p, 50_000, json!({})).await;
+        let ann = manager_token("SY-SHF", "om-ann");
+        let bob = manager_token("SY-SHF", "om-bob");
+        let (s, body) = app
+            .post(
+                "/v1/cases",
+                &ann,
+                &json!({"crn": "M200000", "sex": "male", "date_of_birth": "1990-04-01", "area": "SY-SHF"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+
+        // No approved assessment yet: judged on sex and age only, and the page says so.
+        let mut all = vec![low_risk_only.clone(), tier_one_only.clone(), anyone.clone()];
+        all.sort();
+        let (s, page) = app.get("/v1/listings?eligible_for_crn=M200000", &ann).await;
+        assert_eq!(s, 200, "{page}");
+        assert_eq!(ids(&page), all);
+        assert_eq!(page["eligibility"]["checked"], json!(["sex", "age"]));
+        assert_eq!(page["eligibility"]["assessment_id"], Value::Null);
+
+        // Approved: medium risk of serious harm, tier 2 (the assessment body's).
+        let mut assessment = assessment_body("OASYS-M200000", "M200000");
+        assessment["sentence_date"] = json!(app.today().to_string());
+        let (s, a) = app.post("/v1/assessments", &ann, &assessment).await;
+        assert_eq!(s, 201, "{a}");
+        let id = a["id"].as_str().expect("id");
+        let (s, body) = app
+            .post_empty(&format!("/v1/assessments/{id}/submit"), &ann)
+            .await;
+        assert_eq!(s, 200, "{body}");
+        // Submitted but not approved: still sex and age only.
+        let (_, page) = app.get("/v1/listings?eligible_for_crn=M200000", &ann).await;
+        assert_eq!(ids(&page), all);
+        let (s, body) = app
+            .post_empty(&format!("/v1/assessments/{id}/approve"), &bob)
+            .await;
+        assert_eq!(s, 200, "{body}");
+
+        let (s, page) = app.get("/v1/listings?eligible_for_crn=M200000", &ann).await;
+        assert_eq!(s, 200, "{page}");
+        assert_eq!(
+            ids(&page),
+            std::slice::from_ref(&anyone),
+            "neither the low-risk-only nor the tier-1-only listing is shown: {page}"
+        );
+        assert_eq!(
+            page["eligibility"],
+            json!({
+                "crn": "M200000", "on": app.today().to_string(), "assessment_id": id,
+                "risk_of_serious_harm": "medium", "tier": 2,
+                "checked": ["sex", "age", "risk_of_serious_harm", "tier"]
+            })
+        );
+
+        // Matching agrees: the plan's unpaid work goes to the one listing search showed,
+        // the other two excluded by eligibility.
+        let (_, plan) = app
+            .get(&format!("/v1/assessments/{id}/sentence-plan"), &ann)
+            .await;
+        let plan_id = plan["id"].as_str().expect("plan");
+        let (s, approval) = app
+            .post_empty(&format!("/v1/sentence-plans/{plan_id}/approve"), &ann)
+            .await;
+        assert_eq!(s, 200, "{approval}");
+        let upw = approval["orders"]
+            .as_array()
+            .expect("orders")
+            .iter()
+            .find(|o| o["category"] == "unpaid_work")
+            .expect("an unpaid work order");
+        assert_eq!(upw["listing_id"], anyone.as_str(), "{upw}");
+        let eligibility = upw["explanation"]["excluded"]
+            .as_array()
+            .expect("excluded")
+            .iter()
+            .find(|e| e["rule"] == "eligibility")
+            .cloned();
+        assert_eq!(
+            eligibility,
+            Some(json!({"rule": "eligibility", "excluded": 2})),
+            "{upw}"
+        );
     }
 );

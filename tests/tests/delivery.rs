@@ -3,7 +3,8 @@
 //! or CSV.
 
 use provider_hub_tests::{
-    both_backends, json, manager_token, purchase, register_provider, seed_market, upw_provider,
+    accredit, attend, attend_in_full, both_backends, create_listing, json, listing_body,
+    manager_token, purchase, register_provider, seed_market, specification_body, upw_provider,
     TestApp,
 };
 use serde_json::Value;
@@ -70,8 +71,15 @@ both_backends!(
         assert_eq!(started["payment"]["milestone"], "start");
         assert_eq!(started["payment"]["amount_pence"], 10_400);
 
-        let (s, attended) = report(&app, &p, &order, json!({"type": "attended"})).await;
+        let (s, attended) = report(
+            &app,
+            &p,
+            &order,
+            json!({"type": "attended", "minutes": 240}),
+        )
+        .await;
         assert_eq!((s, &attended["payment"]), (201, &Value::Null));
+        assert_eq!(attended["event"]["minutes"], 240);
         let (s, problem) = report(&app, &p, &order, json!({"type": "non_compliance"})).await;
         assert_eq!(
             (s, problem["errors"][0]["field"].as_str()),
@@ -89,6 +97,7 @@ both_backends!(
             (201, Some("non_compliance"))
         );
 
+        attend(&app, &p, &order, 9, 240).await;
         let (s, done) = report(&app, &p, &order, json!({"type": "completed"})).await;
         assert_eq!(s, 201, "{done}");
         assert_eq!(done["order"]["status"], "completed");
@@ -112,10 +121,10 @@ both_backends!(
             .iter()
             .filter_map(|e| e["type"].as_str())
             .collect();
-        assert_eq!(
-            reported,
-            vec!["started", "attended", "non_compliance", "completed"]
-        );
+        let mut expected = vec!["started", "attended", "non_compliance"];
+        expected.extend(["attended"; 9]);
+        expected.push("completed");
+        assert_eq!(reported, expected);
         assert_eq!(
             seen["delivery"][2]["details"],
             "missed two sessions without reason"
@@ -312,6 +321,7 @@ both_backends!(
         );
         let (_, page) = app.get("/v1/payments", &token).await;
         assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+        attend_in_full(&app, &p, &order).await;
         // The same with one Idempotency-Key: replays, never a second event.
         let sends = (0..10).map(|_| {
             let (app, token, order) = (&app, token.clone(), order.clone());
@@ -332,5 +342,191 @@ both_backends!(
         assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
         let (_, page) = app.get("/v1/payments", &token).await;
         assert_eq!(page["items"].as_array().map(Vec::len), Some(2));
+    }
+);
+
+/// A provider with the only unpaid-work listing, for a specification asking for at least
+/// 12 sessions and 36 hours, and an order it accepted today.
+async fn accepted_twelve_sessions(app: &TestApp, crn: &str) -> (String, String) {
+    let q = app.token("quality");
+    let mut spec = specification_body("UPW-TWELVE");
+    spec["delivery_standard"] = json!({"min_sessions": 12, "min_hours": 36, "format": "group"});
+    let (s, body) = app.post("/v1/specifications", &q, &spec).await;
+    assert_eq!(s, 201, "{body}");
+    let (s, body) = app
+        .post_empty("/v1/specifications/UPW-TWELVE/versions/1/publish", &q)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let p = register_provider(app, "CH-TWELVE").await;
+    accredit(app, &p, "unpaid_work", 80).await;
+    let mut listing = listing_body(48_000);
+    listing["specification_code"] = json!("UPW-TWELVE");
+    let l = create_listing(app, &p, &listing).await;
+    let pt = app.provider_token(&p);
+    let start = (app.today() + chrono::Duration::days(2)).to_string();
+    let (s, body) = app
+        .put(
+            &format!("/v1/listings/{l}/capacity"),
+            &pt,
+            &json!({"slots": [{"starts_on": start, "places": 2}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = app
+        .post_empty(&format!("/v1/listings/{l}/publish"), &pt)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let o = purchase(app, "SY-SHF", crn).await;
+    assert_eq!(o["listing_id"], l.as_str(), "{o}");
+    let offer = o["offer"]["id"].as_str().expect("offer");
+    let (s, body) = app
+        .post_empty(&format!("/v1/offers/{offer}/accept"), &pt)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    (o["id"].as_str().expect("order").to_owned(), p)
+}
+
+async fn milestones(app: &TestApp, provider: &str) -> Vec<String> {
+    let (s, page) = app.get("/v1/payments", &app.provider_token(provider)).await;
+    assert_eq!(s, 200, "{page}");
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|x| x["milestone"].as_str().map(str::to_owned))
+        .collect()
+}
+
+both_backends!(
+    completion_waits_for_the_sessions_and_hours_of_the_delivery_standard,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (order, p) = accepted_twelve_sessions(&app, "X800010").await;
+        let (s, body) = report(&app, &p, &order, json!({"type": "started"})).await;
+        assert_eq!(s, 201, "{body}");
+        let (s, body) = report(
+            &app,
+            &p,
+            &order,
+            json!({"type": "attended", "minutes": 120}),
+        )
+        .await;
+        assert_eq!(s, 201, "{body}");
+
+        // One session of twelve: completion is refused, naming what is still owed.
+        let (s, problem) = report(&app, &p, &order, json!({"type": "completed"})).await;
+        assert_eq!(s, 409, "{problem}");
+        assert_eq!(problem["current_state"], "in_delivery");
+        let detail = problem["detail"].as_str().expect("detail");
+        assert!(
+            detail.contains("still owed: 11 sessions and 34 hours"),
+            "{detail}"
+        );
+        assert!(detail.contains("12 sessions and 36 hours"), "{detail}");
+        assert_eq!(milestones(&app, &p).await, vec!["start"], "nothing paid");
+
+        // An attended session says how long it was; nothing else carries minutes.
+        for (body, field) in [
+            (json!({"type": "attended"}), "minutes"),
+            (json!({"type": "attended", "minutes": 0}), "minutes"),
+            (json!({"type": "attended", "minutes": 1441}), "minutes"),
+            (json!({"type": "missed", "minutes": 60}), "minutes"),
+        ] {
+            let (s, problem) = report(&app, &p, &order, body.clone()).await;
+            assert_eq!(
+                (s, problem["errors"][0]["field"].as_str()),
+                (422, Some(field)),
+                "{body}: {problem}"
+            );
+        }
+        let (s, _) = report(&app, &p, &order, json!({"type": "missed"})).await;
+        assert_eq!(s, 201, "a missed session counts for nothing");
+
+        // Twelve sessions, but 35 hours: an hour is still owed.
+        attend(&app, &p, &order, 11, 180).await;
+        let (s, problem) = report(&app, &p, &order, json!({"type": "completed"})).await;
+        assert_eq!(s, 409, "{problem}");
+        let detail = problem["detail"].as_str().expect("detail");
+        assert!(detail.ends_with("still owed: 1 hour"), "{detail}");
+
+        // The standard met: completed, and the completion milestone paid once.
+        attend(&app, &p, &order, 1, 60).await;
+        let (s, done) = report(&app, &p, &order, json!({"type": "completed"})).await;
+        assert_eq!(s, 201, "{done}");
+        assert_eq!(done["order"]["status"], "completed");
+        assert_eq!(done["payment"]["milestone"], "completion");
+        assert_eq!(done["payment"]["amount_pence"], 24_000);
+        let (s, _) = report(&app, &p, &order, json!({"type": "completed"})).await;
+        assert_eq!(s, 409, "completed once");
+        assert_eq!(milestones(&app, &p).await, vec!["start", "completion"]);
+
+        // The offender manager sees each session's minutes.
+        let (_, seen) = app
+            .get(
+                &format!("/v1/orders/{order}"),
+                &manager_token("SY-SHF", "om-ann"),
+            )
+            .await;
+        let minutes: i64 = seen["delivery"]
+            .as_array()
+            .expect("delivery")
+            .iter()
+            .filter_map(|e| e["minutes"].as_i64())
+            .sum();
+        assert_eq!(minutes, 36 * 60);
+    }
+);
+
+both_backends!(
+    delivery_is_never_dated_before_the_offer_was_accepted,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (order, p) = accepted(&app, "X800011").await;
+        let today = app.today();
+        let yesterday = (today - chrono::Duration::days(1)).to_string();
+        let (s, problem) = report(
+            &app,
+            &p,
+            &order,
+            json!({"type": "started", "on": yesterday}),
+        )
+        .await;
+        assert_eq!(
+            (s, problem["errors"][0]["field"].as_str()),
+            (422, Some("on")),
+            "{problem}"
+        );
+        let message = problem["errors"][0]["message"].as_str().expect("message");
+        assert!(
+            message.contains(&format!("accepted on {today}")),
+            "{message}"
+        );
+        assert_eq!(milestones(&app, &p).await, Vec::<String>::new());
+        let (_, seen) = app
+            .get(&format!("/v1/orders/{order}"), &app.provider_token(&p))
+            .await;
+        assert_eq!(seen["status"], "accepted", "nothing changed");
+
+        let (s, body) = report(
+            &app,
+            &p,
+            &order,
+            json!({"type": "started", "on": today.to_string()}),
+        )
+        .await;
+        assert_eq!(s, 201, "{body}");
+        // A session before the start is refused too.
+        let (s, problem) = report(
+            &app,
+            &p,
+            &order,
+            json!({"type": "attended", "minutes": 60, "on": yesterday}),
+        )
+        .await;
+        assert_eq!(
+            (s, problem["errors"][0]["field"].as_str()),
+            (422, Some("on")),
+            "{problem}"
+        );
     }
 );

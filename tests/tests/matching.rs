@@ -496,3 +496,92 @@ both_backends!(
         assert_eq!(ids(&offers).len(), 10);
     }
 );
+
+both_backends!(
+    a_provider_sees_its_own_placement_never_its_competitors_ranking,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (cheap_p, cheap_l) = upw_provider(&app, "CH-CHEAP", 40_000, 5, 3, 70).await;
+        let (mid_p, mid_l) = upw_provider(&app, "CH-MID", 45_123, 5, 5, 91).await;
+        let (dear_p, dear_l) = upw_provider(&app, "CH-DEAR", 50_321, 5, 2, 97).await;
+        let o = purchase(&app, "SY-SHF", "X640001").await;
+        let id = o["id"].as_str().expect("order").to_owned();
+        assert_eq!(o["provider_id"], cheap_p.as_str());
+        let competitors = [
+            mid_p.as_str(),
+            mid_l.as_str(),
+            dear_p.as_str(),
+            dear_l.as_str(),
+            "45123",
+            "50321",
+            "\"quality_score\":91",
+            "\"quality_score\":97",
+        ];
+
+        // The offender manager sees the whole explanation: every candidate, ranked.
+        let (s, seen) = app
+            .get(
+                &format!("/v1/orders/{id}"),
+                &manager_token("SY-SHF", "om-ann"),
+            )
+            .await;
+        assert_eq!(s, 200, "{seen}");
+        let text = seen.to_string();
+        for c in competitors {
+            assert!(text.contains(c), "the offender manager sees {c}");
+        }
+        assert_eq!(
+            seen["explanation"]["runner_up"]["listing_id"],
+            mid_l.as_str()
+        );
+        assert_eq!(seen["placement"], Value::Null);
+
+        // The provider sees its own placement, as offered, as accepted and in delivery.
+        let pt = app.provider_token(&cheap_p);
+        let offer = o["offer"]["id"].as_str().expect("offer");
+        let mut views = Vec::new();
+        let (_, offered) = app.get(&format!("/v1/orders/{id}"), &pt).await;
+        views.push(offered);
+        let (_, listed) = app.get("/v1/orders", &pt).await;
+        views.push(listed);
+        let (s, accepted) = app
+            .post_empty(&format!("/v1/offers/{offer}/accept"), &pt)
+            .await;
+        assert_eq!(s, 200, "{accepted}");
+        views.push(accepted);
+        let (_, offers) = app.get("/v1/offers", &pt).await;
+        views.push(offers);
+        let (s, started) = app
+            .post(
+                &format!("/v1/orders/{id}/delivery-events"),
+                &pt,
+                &json!({"type": "started"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{started}");
+        views.push(started);
+        let (_, read) = app.get(&format!("/v1/orders/{id}"), &pt).await;
+        views.push(read.clone());
+        for view in &views {
+            let text = view.to_string();
+            for c in competitors {
+                assert!(!text.contains(c), "the provider sees {c}: {text}");
+            }
+            assert!(
+                !text.contains("runner_up") && !text.contains("ranking"),
+                "{text}"
+            );
+        }
+        assert_eq!(read["explanation"], Value::Null);
+        let placement = &read["placement"];
+        assert_eq!(placement["policy"], "best_price");
+        assert_eq!(
+            (&placement["considered"], &placement["candidates"]),
+            (&json!(3), &json!(3))
+        );
+        assert_eq!(placement["chosen"]["listing_id"], cheap_l.as_str());
+        assert_eq!(placement["chosen"]["provider_id"], cheap_p.as_str());
+        assert_eq!(placement["chosen"]["price_pence"], 40_000);
+        assert_eq!(placement["chosen"]["quality_score"], 70);
+    }
+);

@@ -5,7 +5,7 @@
 
 use chrono::Duration;
 use provider_hub_domain::payment::financial_year;
-use provider_hub_tests::{both_backends, json, purchase, upw_provider, TestApp};
+use provider_hub_tests::{attend_in_full, both_backends, json, purchase, upw_provider, TestApp};
 use serde_json::Value;
 
 /// What the market holds once built; `t0` is the day the first plans were approved.
@@ -125,6 +125,7 @@ async fn build(app: &TestApp) -> Market {
     app.clock.advance_days(5);
     let day = |n: i64| (t0 + Duration::days(n)).to_string();
     report(app, &a, &o1, json!({"type": "started", "on": day(3)})).await;
+    attend_in_full(app, &a, o1["id"].as_str().expect("o1")).await;
     report(app, &a, &o1, json!({"type": "completed"})).await;
     let id = o1["id"].as_str().expect("o1");
     let (s, body) = app

@@ -4,7 +4,7 @@
 
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDate;
 use provider_hub_domain::area::AreaCode;
 use provider_hub_market::awards::{self as market, ReleasePackage};
 use provider_hub_store::awards::AwardFilter;
@@ -35,7 +35,9 @@ pub struct AwardQuery {
 }
 
 /// The published awards: one OCDS release per order whose offer a provider accepted
-/// (cancelled ones as award cancellations), oldest acceptance first. The buyer is the
+/// (cancelled ones as award cancellations), by the day of acceptance, oldest first. Each
+/// award has its own random id and ocid (never the order id) and is dated by the day
+/// only, so awards cannot be grouped by the person they are for. The buyer is the
 /// area's commissioning body, the supplier the provider, the value the locked price; the
 /// tender carries the specification and the award criteria, and `bids` every candidate
 /// the policy ranked with its score. No token needed. The next page is in the `Link`
@@ -52,7 +54,7 @@ async fn list_awards(
     query: web::Query<AwardQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, after) =
-        page_request::<(NaiveDateTime, String)>(query.limit.as_deref(), query.after.as_deref())?;
+        page_request::<(NaiveDate, String)>(query.limit.as_deref(), query.after.as_deref())?;
     let area = query
         .area
         .as_deref()
@@ -67,8 +69,8 @@ async fn list_awards(
     }
     let filter = AwardFilter {
         area: area.as_ref().map(|a| a.as_str().to_owned()),
-        from: from.and_then(|d| d.and_hms_opt(0, 0, 0)),
-        to: to.and_then(|d| (d + Duration::days(1)).and_hms_opt(0, 0, 0)),
+        from,
+        to,
     };
     let here = {
         let info = req.connection_info();

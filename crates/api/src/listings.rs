@@ -7,7 +7,9 @@ use provider_hub_domain::category::Category;
 use provider_hub_domain::listing::{
     IllegalListingTransition, ListingPatch, ListingStatus, NewListing,
 };
-use provider_hub_market::listings::{self as market, CapacityUpdate, ListingDetail, ListingView};
+use provider_hub_market::listings::{
+    self as market, CapacityUpdate, EligibilityBasis, ListingDetail, ListingView,
+};
 use provider_hub_store::listings::ListingFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -24,6 +26,11 @@ use crate::state::AppState;
 pub struct ListingPage {
     pub items: Vec<ListingView>,
     pub next: Option<String>,
+    /// With `eligible_for_crn`: what the person was judged on — sex and age today, and
+    /// the risk of serious harm and tier of the case's latest approved assessment (without
+    /// one, sex and age only, and `checked` says so). Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eligibility: Option<EligibilityBasis>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -40,8 +47,11 @@ pub struct ListingSearchQuery {
     /// Only this status.
     #[param(value_type = Option<ListingStatus>)]
     pub status: Option<String>,
-    /// Only listings serving this case's area whose eligibility admits the person's sex
-    /// and age today (a case the caller may see).
+    /// Only listings serving this case's area whose eligibility admits the person (a case
+    /// the caller may see), by the matching engine's own rule: sex, age today, and the risk
+    /// of serious harm and tier of the case's latest approved assessment. Without an
+    /// approved assessment only sex and age are checked; the page's `eligibility` says
+    /// what was.
     #[param(example = "X123456")]
     pub eligible_for_crn: Option<String>,
     /// Page size, 1–500 (default 50).
@@ -91,18 +101,27 @@ async fn search_listings(
     };
     let (role, scope, now) = (caller.role, caller.scope.clone(), state.now());
     let crn = query.eligible_for_crn.clone();
-    let page = state
+    let (page, eligibility) = state
         .db(move |conn| {
-            let crn = crn.as_deref();
-            Ok(market::search(
-                conn, role, &scope, &filter, crn, after, limit, now,
-            )?)
+            Ok(match crn {
+                None => (
+                    market::search(conn, role, &scope, &filter, None, after, limit, now)?,
+                    None,
+                ),
+                Some(crn) => {
+                    let found = market::search_eligible(
+                        conn, role, &scope, &filter, &crn, after, limit, now,
+                    )?;
+                    (found.page, Some(found.basis))
+                }
+            })
         })
         .await?;
     let body = PageBody::from_page(page, |l| l);
     Ok(web::Json(ListingPage {
         items: body.items,
         next: body.next,
+        eligibility,
     }))
 }
 

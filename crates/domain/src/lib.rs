@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod auth;
 pub mod case;
 pub mod category;
+pub mod delivery;
 pub mod event;
 pub mod listing;
 pub mod money;

@@ -3,11 +3,15 @@
 //! supplier the provider, the value the locked price; the tender shows the specification
 //! bought and the area's award criteria, and — for transparency — every candidate the
 //! matching engine ranked, as bids (the OCDS bid extension). Nothing about the person on
-//! probation is published: no case reference, sex, date of birth, needs or risk.
+//! probation is published: no case reference, sex, date of birth, needs or risk — and
+//! nothing that groups the awards of one person: each award has its own random id and
+//! ocid (drawn when the offer is accepted, never the order id, whose time-ordered value
+//! the orders of one plan share), dates are whole days, the list's order within a day is
+//! the random ids', and a bid carries no day count from the placement.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_matching::{Explanation, RankedCandidate};
 use provider_hub_store::awards::{self as store, AwardFilter, AwardRow};
 use provider_hub_store::{providers, to_utc, DbConn};
@@ -55,10 +59,10 @@ pub struct ReleasePackage {
     /// `1.1`.
     pub version: String,
     pub extensions: Vec<String>,
-    /// When the newest change to a published order happened (now, for an empty page).
+    /// The day of the newest change to a published order (today, for an empty page).
     pub published_date: DateTime<Utc>,
     pub publisher: Publisher,
-    /// One release per accepted order, oldest acceptance first. OCDS asks for at least
+    /// One release per accepted order, by the day of acceptance. OCDS asks for at least
     /// one: a page past the last award (or a filter nothing matches) has none.
     pub releases: Vec<Release>,
 }
@@ -72,11 +76,12 @@ pub struct Publisher {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Release {
-    /// The prefix and the order id.
+    /// The prefix and the award's random id (32 hex digits; unrelated to the order id).
     pub ocid: String,
-    /// `{order id}-award`, or `{order id}-awardCancellation` once the order is cancelled.
+    /// `{award id}-award`, or `{award id}-awardCancellation` once the order is cancelled.
     pub id: String,
-    /// When the offer was accepted (when the order was cancelled, for a cancellation).
+    /// The day the offer was accepted (the order was cancelled, for a cancellation), at
+    /// midnight UTC: awards are dated by the day only.
     pub date: DateTime<Utc>,
     /// `award`, or `awardCancellation`.
     pub tag: Vec<String>,
@@ -120,7 +125,7 @@ pub struct OrganizationReference {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Tender {
-    /// The order id.
+    /// The award's random id.
     pub id: String,
     /// The specification's title.
     pub title: String,
@@ -198,11 +203,11 @@ pub struct Period {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Award {
-    /// The order id.
+    /// The award's random id.
     pub id: String,
     /// `active`, or `cancelled` once the order is cancelled.
     pub status: String,
-    /// When the offer was accepted.
+    /// The day the offer was accepted, at midnight UTC.
     pub date: DateTime<Utc>,
     /// The locked price.
     pub value: Amount,
@@ -239,8 +244,6 @@ pub struct Bid {
     pub rank: u32,
     /// The provider's accreditation score for the category, 0–100.
     pub quality_score: u8,
-    /// Days from the placement to the earliest free place.
-    pub days_to_start: u32,
     /// What the policy minimises: the price, plus the `best_value` penalties.
     pub cost: Amount,
 }
@@ -259,7 +262,7 @@ pub fn list(
     publication: &Publication,
     uri: String,
     filter: AwardFilter,
-    after: Option<(NaiveDateTime, String)>,
+    after: Option<(NaiveDate, String)>,
     limit: usize,
     now: DateTime<Utc>,
 ) -> Result<Published, Error> {
@@ -286,9 +289,9 @@ pub fn list(
     let published_date = page
         .items
         .iter()
-        .map(|r| r.order_updated_at.max(r.accepted_at))
+        .map(|r| r.order_updated_at.date().max(r.awarded_on))
         .max()
-        .map_or(now, to_utc);
+        .map_or(midnight(now.date_naive()), midnight);
     let releases = page
         .items
         .iter()
@@ -308,6 +311,11 @@ pub fn list(
         },
         next: page.next,
     })
+}
+
+/// A day as OCDS dates it: its midnight, UTC.
+fn midnight(day: NaiveDate) -> DateTime<Utc> {
+    to_utc(day.and_time(chrono::NaiveTime::MIN))
 }
 
 /// The award criteria of the policy the placement used, in OCDS words, and in full.
@@ -422,7 +430,7 @@ fn release(
     };
     let (award_criteria, award_criteria_details) = explanation.map(criteria).unzip();
     let cancelled = row.order_status == "cancelled";
-    let accepted_at = to_utc(row.accepted_at);
+    let accepted_on = midnight(row.awarded_on);
     let bids = (!ranking.is_empty()).then(|| Bids {
         details: ranking
             .iter()
@@ -435,7 +443,6 @@ fn release(
                 has_rank: true,
                 rank,
                 quality_score: c.quality_score,
-                days_to_start: c.days_to_start,
                 cost: Amount::pounds(c.cost),
             })
             .collect(),
@@ -445,10 +452,10 @@ fn release(
         .any(|c| c.listing_id == row.listing_id)
         .then(|| row.listing_id.clone());
     Release {
-        ocid: format!("{}-{}", publication.ocid_prefix, row.order_id),
+        ocid: format!("{}-{}", publication.ocid_prefix, row.award_id),
         id: format!(
             "{}-{}",
-            row.order_id,
+            row.award_id,
             if cancelled {
                 "awardCancellation"
             } else {
@@ -456,9 +463,9 @@ fn release(
             }
         ),
         date: if cancelled {
-            to_utc(row.order_updated_at)
+            midnight(row.order_updated_at.date())
         } else {
-            accepted_at
+            accepted_on
         },
         tag: vec![if cancelled {
             "awardCancellation".into()
@@ -470,7 +477,7 @@ fn release(
         parties,
         buyer: buyer.clone(),
         tender: Tender {
-            id: row.order_id.clone(),
+            id: row.award_id.clone(),
             title: row.specification_title.clone(),
             status: "complete".into(),
             procuring_entity: buyer,
@@ -484,14 +491,14 @@ fn release(
             tenderers: tenderers.into_iter().collect(),
         },
         awards: vec![Award {
-            id: row.order_id.clone(),
+            id: row.award_id.clone(),
             status: if cancelled { "cancelled" } else { "active" }.into(),
-            date: accepted_at,
+            date: accepted_on,
             value: Amount::pounds(row.price_pence),
             suppliers: vec![supplier],
             items: vec![item],
             contract_period: Period {
-                start_date: to_utc(row.starts_on.and_time(chrono::NaiveTime::MIN)),
+                start_date: midnight(row.starts_on),
             },
             related_bid,
         }],

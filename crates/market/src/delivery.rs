@@ -1,11 +1,14 @@
 //! Delivery and payment by results: a provider reports delivery on its own accepted
 //! orders; reaching a milestone of the specification's payment model creates its payment,
-//! at most once per order and milestone; a commissioner records outcomes.
+//! at most once per order and milestone; a commissioner records outcomes. An attended
+//! session carries its contact time, and completion waits until the sessions and hours
+//! attended meet the specification's delivery standard.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::delivery::{hours_in_words, owed, Attendance, MAX_SESSION_MINUTES};
 use provider_hub_domain::order::{DeliveryEventKind, OrderStatus, OutcomeKind};
 use provider_hub_domain::payment::{financial_year, split};
-use provider_hub_domain::specification::{Milestone, PaymentModel};
+use provider_hub_domain::specification::{DeliveryStandard, Milestone, PaymentModel};
 use provider_hub_domain::{Role, Scope};
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::cursor::Page;
@@ -29,8 +32,16 @@ pub struct DeliveryReport {
     #[serde(rename = "type")]
     pub kind: DeliveryEventKind,
     /// The day it happened (the actual start, the session's day…); today when absent.
+    /// Never before the offer was accepted, nor (after a start) before the actual start.
     #[serde(default)]
     pub on: Option<NaiveDate>,
+    /// The contact time the session gave, in whole minutes (1–1440): required for
+    /// `attended`, refused on any other report. `completed` is accepted only once the
+    /// attended sessions and their minutes meet the specification's minimum sessions and
+    /// hours.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 1440, example = 120)]
+    pub minutes: Option<u32>,
     /// What happened; required for `non_compliance`.
     #[serde(default)]
     #[schema(max_length = 2000)]
@@ -46,6 +57,8 @@ pub struct DeliveryEventView {
     pub kind: DeliveryEventKind,
     pub on: NaiveDate,
     pub details: Option<String>,
+    /// The contact time of an attended session, in minutes.
+    pub minutes: Option<u32>,
     pub recorded_by: String,
     pub recorded_at: DateTime<Utc>,
 }
@@ -96,6 +109,11 @@ pub(crate) fn event_view(row: DeliveryEventRow) -> Result<DeliveryEventView, Err
         order_id: row.order_id,
         on: row.occurred_on,
         details: row.details,
+        minutes: row
+            .minutes
+            .map(u32::try_from)
+            .transpose()
+            .map_err(|e| Error::corrupt("delivery_events.minutes", e))?,
         recorded_by: row.recorded_by,
         recorded_at: to_utc(row.recorded_at),
     })
@@ -172,6 +190,92 @@ fn pay(
     payment_view(row).map(Some)
 }
 
+/// The minutes a report carries, as stored: required on an attended session, refused on
+/// anything else.
+fn session_minutes(kind: DeliveryEventKind, minutes: Option<u32>) -> Result<Option<i32>, Error> {
+    match (kind, minutes) {
+        (DeliveryEventKind::Attended, None) => Err(Error::invalid(
+            "minutes",
+            "say how many minutes of contact time the attended session gave (1-1440)",
+        )),
+        (DeliveryEventKind::Attended, Some(m)) if m == 0 || m > MAX_SESSION_MINUTES => Err(
+            Error::invalid("minutes", format!("must be 1-{MAX_SESSION_MINUTES}")),
+        ),
+        (DeliveryEventKind::Attended, Some(m)) => i32::try_from(m)
+            .map(Some)
+            .map_err(|_| Error::invalid("minutes", "must be 1-1440")),
+        (_, None) => Ok(None),
+        (kind, Some(_)) => Err(Error::invalid(
+            "minutes",
+            format!("only an attended session carries minutes, not a {kind} report"),
+        )),
+    }
+}
+
+/// A report is never dated before the offer was accepted, nor, once the order started,
+/// before its actual start.
+fn check_date(
+    conn: &mut DbConn,
+    order: &OrderRow,
+    kind: DeliveryEventKind,
+    on: NaiveDate,
+) -> Result<(), Error> {
+    if kind == DeliveryEventKind::Started {
+        if let Some(accepted) = store::accepted_at(conn, &order.id)? {
+            let accepted = accepted.date();
+            if on < accepted {
+                return Err(Error::invalid(
+                    "on",
+                    format!(
+                        "the offer was accepted on {accepted}: delivery cannot have started before"
+                    ),
+                ));
+            }
+        }
+    } else if let Some(start) = order.actual_start {
+        if on < start {
+            return Err(Error::invalid(
+                "on",
+                format!("delivery started on {start}: a {kind} report cannot be dated before"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Completion is earned only when the attended sessions and their contact time meet the
+/// specification's delivery standard; otherwise a conflict naming what is still owed.
+fn check_standard_met(conn: &mut DbConn, order: &OrderRow) -> Result<(), Error> {
+    let Some(listing) = &order.listing_id else {
+        return Err(Error::corrupt(
+            "orders",
+            "a delivered order without its placement",
+        ));
+    };
+    let standard: DeliveryStandard =
+        serde_json::from_str(&store::delivery_standard_of(conn, listing)?)
+            .map_err(|e| Error::corrupt("specifications.delivery_standard", e))?;
+    let delivered = store::attended_minutes(conn, &order.id)?
+        .into_iter()
+        .fold(Attendance::default(), |d, m| {
+            d.attended(m.and_then(|m| u32::try_from(m).ok()).unwrap_or(0))
+        });
+    match owed(&standard, delivered) {
+        None => Ok(()),
+        Some(still) => Err(Error::conflict(
+            format!(
+                "the delivery standard is not met: the specification asks for at least {} sessions and {} hours; {} attended {} giving {} were reported; still owed: {still}",
+                standard.min_sessions,
+                standard.min_hours,
+                delivered.sessions,
+                if delivered.sessions == 1 { "session" } else { "sessions" },
+                hours_in_words(delivered.minutes),
+            ),
+            Some(OrderStatus::InDelivery.as_str()),
+        )),
+    }
+}
+
 /// A provider reports delivery on one of its orders.
 pub fn report(
     conn: &mut DbConn,
@@ -199,6 +303,7 @@ pub fn report(
             "say what the non-compliance was: the offender manager decides on enforcement",
         ));
     }
+    let minutes = session_minutes(report.kind, report.minutes)?;
     write_transaction(conn, |conn| {
         let order = order_store::find(conn, order_id)?
             .filter(|o| o.provider_id.as_deref() == Some(provider_id))
@@ -208,6 +313,10 @@ pub fn report(
             .parse()
             .map_err(|e| Error::corrupt("orders.status", e))?;
         let to = from.apply(report.kind.order_event())?;
+        check_date(conn, &order, report.kind, on)?;
+        if report.kind == DeliveryEventKind::Completed {
+            check_standard_met(conn, &order)?;
+        }
         let start = (report.kind == DeliveryEventKind::Started).then_some(on);
         if !order_store::deliver(conn, order_id, from, to, start, naive(now))? {
             return Err(Error::conflict(
@@ -223,6 +332,7 @@ pub fn report(
             details: details.clone(),
             recorded_by: actor.sub.clone(),
             recorded_at: naive(now),
+            minutes,
         };
         store::insert_event(conn, &event)?;
         audit::record(
@@ -234,7 +344,8 @@ pub fn report(
                 entity_id: order_id,
                 before: Some(serde_json::json!({ "status": from })),
                 after: Some(serde_json::json!({
-                    "status": to, "on": on, "details": details, "event_id": event.id
+                    "status": to, "on": on, "details": details, "minutes": minutes,
+                    "event_id": event.id
                 })),
                 at: naive(now),
             },
@@ -247,7 +358,7 @@ pub fn report(
             Some(provider_id),
             serde_json::json!({
                 "status": to, "previous_status": from, "occurred_on": on,
-                "details": details, "delivery_event_id": event.id
+                "details": details, "minutes": minutes, "delivery_event_id": event.id
             }),
             now,
         )?;

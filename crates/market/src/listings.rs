@@ -1,8 +1,6 @@
 //! Listings: providers offer to deliver published specification versions, at a price,
 //! in areas, with capacity; everyone searches what they may see.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::category::Category;
 use provider_hub_domain::listing::{
@@ -11,10 +9,9 @@ use provider_hub_domain::listing::{
     ListingTerms, NewListing, PublishRefusal,
 };
 use provider_hub_domain::provider::{self, Standing};
-use provider_hub_domain::specification::{Eligibility, SpecificationVersion};
+use provider_hub_domain::specification::SpecificationVersion;
 use provider_hub_domain::{AreaCode, Role, Scope};
 use provider_hub_store::audit::{self, AuditEntry};
-use provider_hub_store::cursor::Page;
 use provider_hub_store::listings::{
     self as store, ListingChangeset, ListingFilter, ListingRow, Visibility,
 };
@@ -22,8 +19,11 @@ use provider_hub_store::{areas, providers, specifications, write_transaction, Db
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{cases, naive, Actor, Error};
+use crate::{naive, Actor, Error};
+
+mod search;
 use provider_hub_store::to_utc;
+pub use search::{search, search_eligible, EligibilityBasis, EligibleListings};
 
 /// A listing as searched and read.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -369,100 +369,6 @@ pub fn get(
     let row = visible_listing(conn, &audience, id, now.date_naive())?;
     let view = load_view(conn, row)?;
     detail(conn, view)
-}
-
-/// Searches listings the caller may see; with `eligible_for_crn`, only those serving the
-/// case's area whose eligibility (the specification's, narrowed by the listing) admits the
-/// person's sex and age today.
-#[allow(clippy::too_many_arguments)]
-pub fn search(
-    conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
-    filter: &ListingFilter,
-    eligible_for_crn: Option<&str>,
-    after: Option<String>,
-    limit: usize,
-    now: DateTime<Utc>,
-) -> Result<Page<ListingView>, Error> {
-    let audience = listing::audience(role, scope);
-    let vis = visibility(&audience, now.date_naive());
-    let page = match eligible_for_crn {
-        None => store::search(conn, filter, &vis, after, limit)?,
-        Some(crn) => {
-            let person = cases::get(conn, role, scope, crn).map_err(|e| match e {
-                Error::NotFound(_) => Error::invalid(
-                    "eligible_for_crn",
-                    "there is no case with this crn that you may see",
-                ),
-                other => other,
-            })?;
-            if filter.area.as_deref().is_some_and(|a| a != person.area) {
-                return Ok(Page {
-                    items: Vec::new(),
-                    next: None,
-                });
-            }
-            let filter = ListingFilter {
-                area: Some(person.area.clone()),
-                ..filter.clone()
-            };
-            let age = provider_hub_domain::case::age_on(person.date_of_birth, now.date_naive());
-            eligible_rows(conn, &filter, &vis, after, limit, |e| {
-                e.admits_person(person.sex, age)
-            })?
-        }
-    };
-    let ids: Vec<String> = page.items.iter().map(|l| l.id.clone()).collect();
-    let mut areas_by_listing: HashMap<String, Vec<String>> = HashMap::new();
-    for (listing_id, area) in store::areas_of(conn, &ids)? {
-        areas_by_listing.entry(listing_id).or_default().push(area);
-    }
-    page.try_map(|row| {
-        let areas = areas_by_listing.remove(&row.id).unwrap_or_default();
-        to_view(row, areas)
-    })
-}
-
-/// Listings in search order whose effective eligibility passes `admits`, a page at a time.
-fn eligible_rows(
-    conn: &mut DbConn,
-    filter: &ListingFilter,
-    vis: &Visibility,
-    after: Option<String>,
-    limit: usize,
-    admits: impl Fn(&Eligibility) -> bool,
-) -> Result<Page<ListingRow>, Error> {
-    const BATCH: usize = 200;
-    let mut specs: HashMap<String, Eligibility> = HashMap::new();
-    let mut matched = Vec::new();
-    let mut cursor = after;
-    loop {
-        let batch = store::search(conn, filter, vis, cursor.clone(), BATCH)?;
-        let exhausted = batch.next.is_none();
-        for row in batch.items {
-            cursor = Some(row.id.clone());
-            if !specs.contains_key(&row.specification_id) {
-                let spec = specifications::find_by_id(conn, &row.specification_id)?
-                    .ok_or_else(|| corrupt("specification_id", &row.specification_id))?;
-                specs.insert(row.specification_id.clone(), spec.content.eligibility);
-            }
-            let narrowing: EligibilityNarrowing =
-                serde_json::from_str(&row.eligibility).map_err(|e| corrupt("eligibility", e))?;
-            let spec = specs
-                .get(&row.specification_id)
-                .ok_or_else(|| corrupt("specification_id", &row.id))?;
-            if admits(&narrowing.apply_to(spec)) {
-                matched.push(row);
-                if matched.len() > limit {
-                    return Ok(Page::from_rows(matched, limit, |r| r.id.clone()));
-                }
-            }
-        }
-        if exhausted {
-            return Ok(Page::from_rows(matched, limit, |r| r.id.clone()));
-        }
-    }
 }
 
 fn refusal(r: PublishRefusal, category: &str) -> Error {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::order::{OrderEvent, OrderStatus, OutcomeKind};
 use provider_hub_domain::{Category, Role, Scope};
-use provider_hub_matching::Explanation;
+use provider_hub_matching::{Candidate, Explanation};
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::cursor::Page;
 use provider_hub_store::offers as offer_store;
@@ -44,8 +44,18 @@ pub struct OrderView {
     pub committed_start_date: Option<NaiveDate>,
     /// The offer waiting for (or given) the provider's answer, latest first.
     pub offer: Option<OfferSummary>,
-    /// Why the engine placed it as it did, or could not place it.
+    /// Why the engine placed it as it did, or could not place it: every rule's exclusions,
+    /// the chosen listing, the runner-up and the whole ranking. For offender managers, the
+    /// quality team and commissioners; always null for a provider, who reads `placement`.
     pub explanation: Option<Explanation>,
+    /// For the provider the order is placed with, and only for it: its own placement —
+    /// how many listings were looked at and how many met every rule, the area's policy,
+    /// and its own listing as chosen. Never another provider's listing, price, score or
+    /// cost. Null for every other reader.
+    pub placement: Option<OwnPlacement>,
+    /// The id of the award published for it (`GET /v1/awards`, where the ocid is the
+    /// prefix and this id) once its offer is accepted: random, unrelated to the order id.
+    pub award_id: Option<String>,
     pub cancel_reason: Option<String>,
     /// The start date the provider reported.
     pub actual_start: Option<NaiveDate>,
@@ -58,6 +68,36 @@ pub struct OrderView {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// What a provider learns of how its order was placed: the counts, the policy and its own
+/// listing as chosen; never the ranking of its competitors (SPEC.md §4).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OwnPlacement {
+    /// `best_price` or `best_value` (and whether a batch run placed it).
+    pub policy: String,
+    /// Listings looked at.
+    pub considered: u32,
+    /// Listings that met every rule, this provider's included.
+    pub candidates: u32,
+    /// The provider's own listing as the engine chose it: the place, the price, its
+    /// quality score and cost under the policy.
+    pub chosen: Option<Candidate>,
+}
+
+impl OwnPlacement {
+    /// The provider's own part of an explanation; its listing only if it was the one chosen.
+    pub fn of(explanation: &Explanation, provider_id: &str) -> Self {
+        OwnPlacement {
+            policy: explanation.policy.clone(),
+            considered: explanation.considered,
+            candidates: explanation.candidates,
+            chosen: explanation
+                .chosen
+                .clone()
+                .filter(|c| c.provider_id == provider_id),
+        }
+    }
 }
 
 /// The order's latest offer.
@@ -90,8 +130,14 @@ fn may_read(role: Role, scope: &Scope, order: &OrderRow) -> bool {
     }
 }
 
-fn views(conn: &mut DbConn, rows: Vec<OrderRow>) -> Result<Vec<OrderView>, Error> {
+/// The orders as `reader` may see them: a provider sees its own placement, not the
+/// explanation's ranking.
+fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<OrderView>, Error> {
     let order_ids: Vec<String> = rows.iter().map(|o| o.id.clone()).collect();
+    let mut award_ids: std::collections::HashMap<String, String> =
+        provider_hub_store::awards::ids_of_orders(conn, &order_ids)?
+            .into_iter()
+            .collect();
     let mut offers: std::collections::HashMap<String, OfferSummary> =
         offer_store::latest_of(conn, &order_ids)?
             .into_iter()
@@ -132,15 +178,22 @@ fn views(conn: &mut DbConn, rows: Vec<OrderRow>) -> Result<Vec<OrderView>, Error
                     | OrderStatus::Completed
                     | OrderStatus::Failed
             );
+            let explanation: Option<Explanation> = row
+                .explanation
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| corrupt("explanation", &e))?;
+            let (explanation, placement) = match reader {
+                Scope::Provider(own) => (None, explanation.map(|e| OwnPlacement::of(&e, own))),
+                _ => (explanation, None),
+            };
             Ok(OrderView {
                 offer: offers.remove(&row.id),
                 delivery: delivery.remove(&row.id).unwrap_or_default(),
-                explanation: row
-                    .explanation
-                    .as_deref()
-                    .map(serde_json::from_str)
-                    .transpose()
-                    .map_err(|e| corrupt("explanation", &e))?,
+                award_id: award_ids.remove(&row.id),
+                explanation,
+                placement,
                 committed_start_date: row.starts_on.filter(|_| committed),
                 listing_id: row.listing_id,
                 provider_id: row.provider_id,
@@ -176,14 +229,14 @@ fn views(conn: &mut DbConn, rows: Vec<OrderRow>) -> Result<Vec<OrderView>, Error
 /// The orders a plan created, in creation order.
 pub(crate) fn of_plan(conn: &mut DbConn, plan_id: &str) -> Result<Vec<OrderView>, Error> {
     let rows = store::of_plan(conn, plan_id)?;
-    views(conn, rows)
+    views(conn, &Scope::Hub, rows)
 }
 
 pub fn get(conn: &mut DbConn, role: Role, scope: &Scope, id: &str) -> Result<OrderView, Error> {
     let row = store::find(conn, id)?
         .filter(|o| may_read(role, scope, o))
         .ok_or_else(|| Error::NotFound(format!("order {id}")))?;
-    views(conn, vec![row])?
+    views(conn, scope, vec![row])?
         .pop()
         .ok_or_else(|| Error::NotFound(format!("order {id}")))
 }
@@ -210,7 +263,7 @@ pub fn list(
     }
     let page = store::list(conn, &filter, after, limit)?;
     let next = page.next.clone();
-    let items = views(conn, page.items)?;
+    let items = views(conn, scope, page.items)?;
     Ok(Page { items, next })
 }
 

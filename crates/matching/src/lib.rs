@@ -488,6 +488,19 @@ impl<'r> Window<'r> {
     }
 }
 
+/// Rule 5 for one day: does the person meet the eligibility — sex, age on `on`, risk of
+/// serious harm and tier? The listing search asks it for today; the engine asks the same
+/// parts over the order's window and again for each start date.
+pub fn admits(eligibility: &Admission, person: &Person, on: NaiveDate) -> bool {
+    admits_apart_from_age(eligibility, person)
+        && eligibility.admits_person(person.sex, age_on(person.date_of_birth, on))
+}
+
+/// Rule 5 but the age: sex, risk of serious harm and tier.
+fn admits_apart_from_age(eligibility: &Admission, person: &Person) -> bool {
+    eligibility.admits_sex(person.sex) && eligibility.admits_risk(person.risk_of_harm, person.tier)
+}
+
 /// Rules 1–5: everything that does not depend on which place is taken.
 pub(crate) fn static_rules(
     request: &Request,
@@ -531,10 +544,7 @@ pub(crate) fn static_rules(
     // exactly when not too old today and not too young on the last day.
     let of_age_in_window = window.age_today <= u32::from(eligibility.max_age)
         && window.age_at_end >= u32::from(eligibility.min_age);
-    if !(eligibility.admits_sex(person.sex)
-        && eligibility.admits_risk(person.risk_of_harm, person.tier)
-        && of_age_in_window)
-    {
+    if !(admits_apart_from_age(eligibility, person) && of_age_in_window) {
         return Err(Rule::Eligibility);
     }
     Ok(())

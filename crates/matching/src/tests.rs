@@ -510,3 +510,28 @@ fn the_ranking_is_stored_as_a_list_of_candidates_and_old_explanations_still_read
     assert!(old.ranking.is_empty());
     assert_eq!(old.chosen, e.chosen);
 }
+
+#[test]
+fn rule_five_for_one_day_is_what_the_engine_applies() {
+    let person = request().person;
+    let on = market().today;
+    // (narrowing, admitted by `admits`): each part of rule 5 can exclude on its own.
+    type Narrowing = Box<dyn Fn(&mut Eligibility)>;
+    let cases: [(Narrowing, bool); 6] = [
+        (Box::new(|_| {}), true),
+        (Box::new(|e| e.sexes = vec![Sex::Female]), false),
+        (Box::new(|e| e.max_age = 30), false),
+        (Box::new(|e| e.max_risk_of_harm = RiskOfHarm::Low), false),
+        (Box::new(|e| e.tiers = vec![1]), false),
+        (Box::new(|e| e.max_risk_of_harm = RiskOfHarm::Medium), true),
+    ];
+    for (i, (f, expected)) in cases.iter().enumerate() {
+        let admission = narrowed(f);
+        assert_eq!(admits(&admission, &person, on), *expected, "case {i}");
+        // The engine excludes exactly the listings the one-day rule refuses.
+        let mut l = listing("l1", 50_000);
+        l.eligibility = admission;
+        let e = place(&request(), &[l], &market(), Policy::BestPrice);
+        assert_eq!(e.chosen.is_some(), *expected, "case {i}: {e:?}");
+    }
+}

@@ -135,3 +135,14 @@ pub fn list(
         .load(conn)?;
     Ok(Page::from_rows(rows, limit, |a| a.id.clone()))
 }
+
+/// The case's latest approved assessment (the latest decided), if it has one.
+pub fn latest_approved(conn: &mut DbConn, crn: &str) -> Result<Option<AssessmentRow>, StoreError> {
+    Ok(assessments::table
+        .filter(assessments::crn.eq(crn))
+        .filter(assessments::status.eq(AssessmentStatus::Approved.as_str()))
+        .order((assessments::decided_at.desc(), assessments::id.desc()))
+        .select(AssessmentRow::as_select())
+        .first(conn)
+        .optional()?)
+}

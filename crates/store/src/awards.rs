@@ -1,6 +1,8 @@
 //! Published awards: every order whose offer a provider accepted, with what the award
 //! notice shows about it (the area, the provider, the specification, the locked price),
-//! in the order the offers were accepted. Nothing about the person is read.
+//! by the day the offers were accepted. Nothing about the person is read, and nothing
+//! that could group the awards of one person is returned: not the order id, nor the
+//! instant of acceptance.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -12,7 +14,8 @@ use crate::{DbConn, StoreError};
 /// One accepted order, as the award notice needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct AwardRow {
-    pub order_id: String,
+    /// The award's own random id, drawn when the offer was accepted.
+    pub award_id: String,
     /// The order's status now (`accepted`, `in_delivery`, `completed`, `failed` or
     /// `cancelled`).
     pub order_status: String,
@@ -23,8 +26,8 @@ pub struct AwardRow {
     pub area_code: String,
     pub area_name: String,
     pub area_region: String,
-    /// When the provider accepted the offer.
-    pub accepted_at: NaiveDateTime,
+    /// The day the provider accepted the offer.
+    pub awarded_on: NaiveDate,
     pub listing_id: String,
     pub provider_id: String,
     pub provider_name: String,
@@ -41,18 +44,19 @@ pub struct AwardRow {
 #[derive(Debug, Clone, Default)]
 pub struct AwardFilter {
     pub area: Option<String>,
-    /// Accepted on or after this instant.
-    pub from: Option<NaiveDateTime>,
-    /// Accepted before this instant.
-    pub to: Option<NaiveDateTime>,
+    /// Accepted on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Accepted on or before this day.
+    pub to: Option<NaiveDate>,
 }
 
-/// Accepted orders, oldest acceptance first; the cursor key is the acceptance instant and
-/// the order id.
+/// Accepted orders by the day they were accepted, oldest first, and within a day by their
+/// random award id (so the list's order says nothing finer than the day); the cursor key is
+/// that day and award id.
 pub fn list(
     conn: &mut DbConn,
     filter: &AwardFilter,
-    after: Option<(NaiveDateTime, String)>,
+    after: Option<(NaiveDate, String)>,
     limit: usize,
 ) -> Result<Page<AwardRow>, StoreError> {
     let mut query = offers::table
@@ -62,16 +66,17 @@ pub fn list(
         .inner_join(listings::table.on(listings::id.eq(offers::listing_id)))
         .inner_join(specifications::table.on(specifications::id.eq(listings::specification_id)))
         .filter(offers::status.eq("accepted"))
-        .filter(offers::answered_at.is_not_null())
+        .filter(offers::award_id.is_not_null())
+        .filter(offers::awarded_on.is_not_null())
         .select((
-            orders::id,
+            offers::award_id.assume_not_null(),
             orders::status,
             orders::updated_at,
             orders::explanation,
             areas::code,
             areas::name,
             areas::region,
-            offers::answered_at.assume_not_null(),
+            offers::awarded_on.assume_not_null(),
             offers::listing_id,
             offers::provider_id,
             providers::name,
@@ -87,23 +92,41 @@ pub fn list(
         query = query.filter(orders::area_code.eq(area.clone()));
     }
     if let Some(from) = filter.from {
-        query = query.filter(offers::answered_at.ge(from));
+        query = query.filter(offers::awarded_on.ge(from));
     }
     if let Some(to) = filter.to {
-        query = query.filter(offers::answered_at.lt(to));
+        query = query.filter(offers::awarded_on.le(to));
     }
-    if let Some((at, order_id)) = after {
+    if let Some((on, award_id)) = after {
         query = query.filter(
-            offers::answered_at.gt(at).or(offers::answered_at
-                .eq(at)
-                .and(offers::order_id.gt(order_id))),
+            offers::awarded_on
+                .gt(on)
+                .or(offers::awarded_on.eq(on).and(offers::award_id.gt(award_id))),
         );
     }
     let rows: Vec<AwardRow> = query
-        .order((offers::answered_at.asc(), offers::order_id.asc()))
+        .order((offers::awarded_on.asc(), offers::award_id.asc()))
         .limit(limit as i64 + 1)
         .load(conn)?;
     Ok(Page::from_rows(rows, limit, |r| {
-        (r.accepted_at, r.order_id.clone())
+        (r.awarded_on, r.award_id.clone())
     }))
+}
+
+/// The published award id of each of these orders whose offer was accepted (the latest,
+/// should an order have been accepted twice).
+pub fn ids_of_orders(
+    conn: &mut DbConn,
+    order_ids: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(offers::table
+        .filter(offers::order_id.eq_any(order_ids))
+        .filter(offers::status.eq("accepted"))
+        .filter(offers::award_id.is_not_null())
+        .order((offers::order_id.asc(), offers::id.asc()))
+        .select((offers::order_id, offers::award_id.assume_not_null()))
+        .load(conn)?)
 }

@@ -88,6 +88,10 @@ pub fn answer(
         offers::status.eq(to),
         offers::reason.eq(reason),
         offers::answered_at.eq(Some(at)),
+        // An accepted offer is a published award: named by a random id (never the order
+        // id) and dated by the day, so awards cannot be grouped by the person.
+        offers::award_id.eq((to == "accepted").then(|| uuid::Uuid::new_v4().simple().to_string())),
+        offers::awarded_on.eq((to == "accepted").then(|| at.date())),
     ))
     .execute(conn)?;
     Ok(n == 1)

@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::cursor::Page;
-use crate::schema::{delivery_events, listings, payments, specifications};
+use crate::schema::{delivery_events, listings, offers, payments, specifications};
 use crate::{DbConn, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -17,6 +17,8 @@ pub struct DeliveryEventRow {
     pub details: Option<String>,
     pub recorded_by: String,
     pub recorded_at: NaiveDateTime,
+    /// The contact time an attended session gave, in minutes.
+    pub minutes: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -61,6 +63,34 @@ pub fn events_of_orders(
         .order(delivery_events::id.asc())
         .select(DeliveryEventRow::as_select())
         .load(conn)?)
+}
+
+/// The order's attended sessions: the contact minutes each gave (none for sessions
+/// recorded before minutes were).
+pub fn attended_minutes(conn: &mut DbConn, order_id: &str) -> Result<Vec<Option<i32>>, StoreError> {
+    Ok(delivery_events::table
+        .filter(delivery_events::order_id.eq(order_id))
+        .filter(delivery_events::kind.eq("attended"))
+        .select(delivery_events::minutes)
+        .load(conn)?)
+}
+
+/// When the provider accepted the order's offer (its latest accepted offer), if it did.
+pub fn accepted_at(conn: &mut DbConn, order_id: &str) -> Result<Option<NaiveDateTime>, StoreError> {
+    Ok(offers::table
+        .filter(offers::order_id.eq(order_id))
+        .filter(offers::status.eq("accepted"))
+        .select(diesel::dsl::max(offers::answered_at))
+        .first::<Option<NaiveDateTime>>(conn)?)
+}
+
+/// The delivery standard (JSON) of the specification version a listing delivers.
+pub fn delivery_standard_of(conn: &mut DbConn, listing_id: &str) -> Result<String, StoreError> {
+    Ok(listings::table
+        .inner_join(specifications::table)
+        .filter(listings::id.eq(listing_id))
+        .select(specifications::delivery_standard)
+        .first(conn)?)
 }
 
 /// Inserts a milestone payment. The database holds at most one per order and milestone:

@@ -266,6 +266,7 @@ diesel::table! {
         details -> Nullable<Text>,
         recorded_by -> Text,
         recorded_at -> Timestamp,
+        minutes -> Nullable<Integer>,
     }
 }
 
@@ -295,6 +296,8 @@ diesel::table! {
         created_at -> Timestamp,
         answered_at -> Nullable<Timestamp>,
         reason -> Nullable<Text>,
+        award_id -> Nullable<Text>,
+        awarded_on -> Nullable<Date>,
     }
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE delivery_events DROP COLUMN minutes;
