@@ -1,8 +1,10 @@
 //! Published awards: every order a provider accepted, as an Open Contracting Data Standard
 //! 1.1 release package anyone may read. The buyer is the area's commissioning body, the
 //! supplier the provider, the value the locked price; the tender shows the specification
-//! bought and the area's award criteria, and — for transparency — every candidate the
-//! matching engine ranked, as bids (the OCDS bid extension). Nothing about the person on
+//! bought, the area's award criteria and how many candidates competed, and the awarded
+//! candidate as the one published bid (the OCDS bid extension): the other candidates'
+//! names, prices and scores are not published, since a provider never sees the ranking
+//! of its competitors (SPEC.md §4). Nothing about the person on
 //! probation is published: no case reference, sex, date of birth, needs or risk — and
 //! nothing that groups the awards of one person: each award has its own random id and
 //! ocid (drawn when the offer is accepted, never the order id, whose time-ordered value
@@ -20,7 +22,7 @@ use utoipa::ToSchema;
 
 use crate::Error;
 
-/// The OCDS bid extension, whose `bids.details` carry every candidate.
+/// The OCDS bid extension, whose `bids.details` carry the awarded candidate.
 pub const BID_EXTENSION: &str =
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json";
 
@@ -88,13 +90,13 @@ pub struct Release {
     /// `tender`.
     pub initiation_type: String,
     pub language: String,
-    /// The buyer, the supplier and every other tenderer.
+    /// The buyer and the supplier (other tenderers are counted, not named).
     pub parties: Vec<Organization>,
     pub buyer: OrganizationReference,
     pub tender: Tender,
     /// The one award.
     pub awards: Vec<Award>,
-    /// Every candidate the matching engine ranked (absent when none was recorded).
+    /// The awarded candidate with its rank (absent when no ranking was recorded).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bids: Option<Bids>,
 }
@@ -149,7 +151,7 @@ pub struct Tender {
     /// The listings that met every matching rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number_of_tenderers: Option<u32>,
-    /// Their providers.
+    /// The awarded provider, when it was among them; competitors are not named.
     pub tenderers: Vec<OrganizationReference>,
 }
 
@@ -223,7 +225,7 @@ pub struct Award {
 /// The bid extension's section.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Bids {
-    /// Every candidate, best first.
+    /// The awarded candidate (its `rank` says where the policy placed it).
     pub details: Vec<Bid>,
 }
 
@@ -363,8 +365,15 @@ fn release(
         id: row.provider_id.clone(),
         name: row.provider_name.clone(),
     };
-    let ranking: Vec<RankedCandidate> =
-        explanation.map_or_else(Vec::new, |e| e.ranking.iter().collect());
+    // Only the awarded candidate is published, with its rank: competitors stay unnamed.
+    let ranking: Vec<(u32, RankedCandidate)> = explanation.map_or_else(Vec::new, |e| {
+        e.ranking
+            .iter()
+            .zip(1u32..)
+            .filter(|(c, _)| c.listing_id == row.listing_id)
+            .map(|(c, rank)| (rank, c))
+            .collect()
+    });
     let reference = |c: &RankedCandidate| OrganizationReference {
         id: c.provider_id.to_owned(),
         name: names
@@ -372,7 +381,8 @@ fn release(
             .cloned()
             .unwrap_or_else(|| c.provider_id.to_owned()),
     };
-    let tenderers: BTreeSet<OrganizationReference> = ranking.iter().map(reference).collect();
+    let tenderers: BTreeSet<OrganizationReference> =
+        ranking.iter().map(|(_, c)| reference(c)).collect();
     let mut parties = vec![Organization {
         id: buyer.id.clone(),
         name: buyer.name.clone(),
@@ -434,8 +444,7 @@ fn release(
     let bids = (!ranking.is_empty()).then(|| Bids {
         details: ranking
             .iter()
-            .zip(1u32..)
-            .map(|(c, rank)| Bid {
+            .map(|&(rank, ref c)| Bid {
                 id: c.listing_id.to_owned(),
                 status: "valid".into(),
                 tenderers: vec![reference(c)],
@@ -447,10 +456,7 @@ fn release(
             })
             .collect(),
     });
-    let related_bid = ranking
-        .iter()
-        .any(|c| c.listing_id == row.listing_id)
-        .then(|| row.listing_id.clone());
+    let related_bid = (!ranking.is_empty()).then(|| row.listing_id.clone());
     Release {
         ocid: format!("{}-{}", publication.ocid_prefix, row.award_id),
         id: format!(
