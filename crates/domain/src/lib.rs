@@ -10,6 +10,7 @@ pub mod event;
 pub mod listing;
 pub mod money;
 pub mod need;
+pub mod offer;
 pub mod order;
 pub mod payment;
 pub mod plan;
