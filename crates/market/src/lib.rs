@@ -20,9 +20,11 @@ pub mod placement;
 pub mod plans;
 pub mod policies;
 pub mod providers;
+pub mod rematch;
 pub mod reports;
 pub mod runs;
 pub mod specifications;
+mod standing;
 pub mod supply;
 pub mod webhooks;
 
