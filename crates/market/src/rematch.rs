@@ -91,7 +91,15 @@ fn retry_categories(
             let until = orders.iter().map(|o| o.required_by).max().unwrap_or(today);
             let listings = supply::load(conn, category, None, today, until)?;
             for order in orders {
-                let request = request_of(conn, &order)?;
+                let request = match request_of(conn, &order) {
+                    Ok(request) => request,
+                    Err(e) if !is_unavailable(&e) => {
+                        // One unreadable order must not keep the others waiting.
+                        tracing::warn!(order = %order.id, error = %e, "cannot retry an unmatched order");
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
                 if quote(&request, &listings, &market, Policy::BestPrice)
                     .chosen
                     .is_some()
@@ -110,7 +118,12 @@ fn retry_categories(
                 Ok(false) => {}
                 // Changed by another process meanwhile (reopened, cancelled): its business.
                 Err(Error::Conflict { .. }) => {}
-                Err(e) => return Err(e),
+                // The database is busy or unreachable: stop; the requests are asked for again.
+                Err(e) if is_unavailable(&e) => return Err(e),
+                // One order that cannot be placed must not keep the others waiting.
+                Err(e) => {
+                    tracing::warn!(order = %order.id, error = %e, "cannot retry an unmatched order")
+                }
             }
         }
     }
@@ -176,4 +189,13 @@ fn retry_one(
         place_open(conn, actor, id, settings, now)
     })?;
     Ok(outcome == OrderStatus::Offered)
+}
+
+/// Is the database busy or unreachable (worth trying again next round)?
+fn is_unavailable(e: &Error) -> bool {
+    match e {
+        Error::Unavailable => true,
+        Error::Store(store) => store.is_busy(),
+        _ => false,
+    }
 }
