@@ -610,6 +610,17 @@ pub async fn upw_provider(
 /// A case in `area` with an approved assessment that orders unpaid work only, sentenced
 /// today; approves its plan (which matches the order) and returns the order.
 pub async fn purchase(app: &TestApp, area: &str, crn: &str) -> Value {
+    purchase_sentenced(app, area, crn, app.today()).await
+}
+
+/// As [`purchase`], sentenced on `sentence_date` (so required by that date plus the
+/// unpaid-work lead time).
+pub async fn purchase_sentenced(
+    app: &TestApp,
+    area: &str,
+    crn: &str,
+    sentence_date: chrono::NaiveDate,
+) -> Value {
     let ann = manager_token(area, "om-ann");
     let bob = manager_token(area, "om-bob");
     let (s, body) = app
@@ -621,7 +632,7 @@ pub async fn purchase(app: &TestApp, area: &str, crn: &str) -> Value {
         .await;
     assert_eq!(s, 201, "{body}");
     let mut assessment = assessment_body(&format!("OASYS-{crn}"), crn);
-    assessment["sentence_date"] = json!(app.today().to_string());
+    assessment["sentence_date"] = json!(sentence_date.to_string());
     assessment["requirements"] = json!([{"type": "unpaid_work", "hours": 120}]);
     for need in assessment["needs"].as_array_mut().expect("needs") {
         need["linked_to_offending"] = json!(false);

@@ -1,5 +1,6 @@
 //! Several server processes sharing one PostgreSQL database: 200 concurrent purchases
-//! at a listing with 10 places, half through each process, sell exactly 10 of them.
+//! at a listing with 10 places, half through each process, sell exactly 10 of them; the
+//! places freed when orders are cancelled through both go to waiting orders, each once.
 
 use diesel::prelude::*;
 use provider_hub_tests::{
@@ -18,6 +19,8 @@ async fn start(db: &TestDb, data_dir: &std::path::Path) -> Peer {
             ("HUB_DB_POOL_SIZE", "16"),
             ("HUB_WORKERS", "2"),
             ("HUB_DB_TIMEOUT_MS", "60000"),
+            // Both background workers retry unmatched orders often.
+            ("HUB_WORKER_INTERVAL_MS", "200"),
         ],
     )
     .await
@@ -289,6 +292,65 @@ async fn two_processes_sell_each_place_once() {
         .get_result(&mut conn)
         .expect("offers");
     assert_eq!(pending, 160, "one offer per placed order");
+
+    // 16 placed orders are cancelled, through both processes at once: both workers offer
+    // the freed places to the 40 waiting orders, and each place is sold once again.
+    let placed: Vec<String> = answers
+        .iter()
+        .map(|(_, body)| &body["orders"][0])
+        .filter(|o| o["status"] == "offered")
+        .take(16)
+        .map(|o| o["id"].as_str().expect("order id").to_owned())
+        .collect();
+    let cancels = placed.iter().enumerate().map(|(i, id)| {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        call(
+            &client,
+            reqwest::Method::POST,
+            format!("{base}/v1/orders/{id}/cancel"),
+            &ann,
+            Some(json!({"reason": "sentence varied on appeal"})),
+        )
+    });
+    for (status, body) in futures_util::future::join_all(cancels).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    use provider_hub_store::schema::orders;
+    let count = |conn: &mut provider_hub_store::DbConn, status: &str| -> i64 {
+        orders::table
+            .filter(orders::status.eq(status))
+            .count()
+            .get_result(conn)
+            .expect("orders")
+    };
+    let started = std::time::Instant::now();
+    while count(&mut conn, "unmatched") > 24 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the freed places never reached the waiting orders"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        (
+            count(&mut conn, "offered"),
+            count(&mut conn, "unmatched"),
+            count(&mut conn, "cancelled")
+        ),
+        (160, 24, 16)
+    );
+    let pending: i64 = offers::table
+        .filter(offers::status.eq("pending"))
+        .count()
+        .get_result(&mut conn)
+        .expect("offers");
+    assert_eq!(pending, 160, "one pending offer per offered order");
+    let taken: Vec<(i32, i32)> = capacity_slots::table
+        .select((capacity_slots::places, capacity_slots::places_taken))
+        .order(capacity_slots::places.asc())
+        .load(&mut conn)
+        .expect("capacity");
+    assert_eq!(taken, vec![(10, 10), (150, 150)], "no place sold twice");
     drop((a, b));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -22,7 +22,8 @@ pub struct OfferPage {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct OfferListQuery {
-    /// Only offers in this status: `pending`, `accepted`, `declined`, `expired`, `cancelled`.
+    /// Only offers in this status: `pending`, `accepted`, `declined`, `expired`, `cancelled`,
+    /// `withdrawn`.
     #[param(pattern = "^(pending|accepted|declined|expired|cancelled)$")]
     pub status: Option<String>,
     /// Page size, 1–500 (default 50).
@@ -59,12 +60,14 @@ async fn list_offers(
 }
 
 /// Accepts an offer (its provider): the order is `accepted` and its start date committed.
+/// A provider that is not a member for the order's category on the start date (suspended,
+/// revoked, or its accreditation not counting then) cannot accept.
 #[utoipa::path(tag = "offers", security(("bearer" = [])), params(("id" = String, Path, description = "Offer id")), responses(
     (status = 200, description = "Accepted", body = OfferView),
     Unauthenticated,
     (status = 403, description = "Not a provider", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such offer of the caller's", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "Not pending, or expired", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Not pending (withdrawn, expired, answered), or the provider is not a member for the order's category on the start date", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/offers/{id}/accept")]
 async fn accept_offer(

@@ -155,18 +155,20 @@ async fn change_standing(
     caller.require(&[Role::Quality])?;
     let change = body.json::<StandingChange>()?.value;
     let actor = caller.actor();
-    let now = state.now();
+    let (now, settings) = (state.now(), state.matching);
     let view = state
         .db(move |conn| {
             Ok(market::change_standing(
-                conn, &actor, &id, change, rule, action, now,
+                conn, &actor, &id, change, rule, action, settings, now,
             )?)
         })
         .await?;
     Ok(web::Json(view))
 }
 
-/// Suspends a provider (quality team): its listings leave search at once.
+/// Suspends a provider (quality team): its listings leave search at once, its pending
+/// offers are withdrawn and their orders matched again elsewhere; the orders it has
+/// accepted stay with it, and their offender managers are told (`order.provider_suspended`).
 #[utoipa::path(tag = "providers", security(("bearer" = [])), request_body = StandingChange,
     params(("id" = String, Path, description = "Provider id")),
     responses(
@@ -226,7 +228,9 @@ async fn reinstate_provider(
     .await
 }
 
-/// Revokes a provider for good (quality team).
+/// Revokes a provider for good (quality team): its pending offers are withdrawn, and the
+/// orders it accepted but has not started are taken from it (`order.provider_revoked`);
+/// each is matched again at once.
 #[utoipa::path(tag = "providers", security(("bearer" = [])), request_body = StandingChange,
     params(("id" = String, Path, description = "Provider id")),
     responses(

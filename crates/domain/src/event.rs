@@ -13,7 +13,8 @@ crate::string_enum! {
         OfferDeclined => "offer.declined",
         /// The provider did not answer in time.
         OfferExpired => "offer.expired",
-        /// The order was cancelled while its offer was pending.
+        /// The offer was taken back: its order was cancelled while the offer was pending,
+        /// or its provider was suspended or revoked (the order is then matched again).
         OfferWithdrawn => "offer.withdrawn",
         /// No listing met every rule.
         OrderUnmatched => "order.unmatched",
@@ -23,6 +24,12 @@ crate::string_enum! {
         /// An unmatched order is being matched again after the market changed.
         OrderReopened => "order.reopened",
         OrderCancelled => "order.cancelled",
+        /// The provider holding the order was suspended: the order stays with it, and the
+        /// offender manager may cancel it and buy again.
+        OrderProviderSuspended => "order.provider_suspended",
+        /// The provider holding the order was revoked: an order not yet started is taken
+        /// from it and matched again.
+        OrderProviderRevoked => "order.provider_revoked",
         OrderStarted => "order.started",
         OrderSessionAttended => "order.session_attended",
         OrderSessionMissed => "order.session_missed",

@@ -12,6 +12,7 @@ pub mod listing;
 pub mod money;
 pub mod need;
 pub mod network;
+pub mod offer;
 pub mod order;
 pub mod payment;
 pub mod plan;

@@ -32,6 +32,9 @@ pub enum OrderEvent {
     Accept,
     /// The provider declined, or the offer expired: it goes back to be matched again.
     Decline,
+    /// The provider was suspended (an offered order) or revoked (an offered or accepted
+    /// order not started): the place goes back and the order is matched again.
+    Withdraw,
     Start,
     /// A session attended or missed, or non-compliance reported: the order stays in delivery.
     RecordSession,
@@ -52,6 +55,7 @@ impl OrderEvent {
             Self::ApproveBudget => "approve the budget of",
             Self::Accept => "accept",
             Self::Decline => "decline",
+            Self::Withdraw => "withdraw from its provider",
             Self::Start => "start",
             Self::RecordSession => "record a session of",
             Self::Complete => "complete",
@@ -83,6 +87,7 @@ impl OrderStatus {
             (S::AwaitingApproval, E::ApproveBudget) => S::Open,
             (S::Offered, E::Accept) => S::Accepted,
             (S::Offered, E::Decline) => S::Open,
+            (S::Offered | S::Accepted, E::Withdraw) => S::Open,
             (S::Accepted, E::Start) => S::InDelivery,
             (S::InDelivery, E::RecordSession) => S::InDelivery,
             (S::InDelivery, E::Complete) => S::Completed,
@@ -188,6 +193,8 @@ mod tests {
             (S::AwaitingApproval, E::ApproveBudget, S::Open),
             (S::Offered, E::Accept, S::Accepted),
             (S::Offered, E::Decline, S::Open),
+            (S::Offered, E::Withdraw, S::Open),
+            (S::Accepted, E::Withdraw, S::Open),
             (S::Accepted, E::Start, S::InDelivery),
             (S::InDelivery, E::RecordSession, S::InDelivery),
             (S::InDelivery, E::Complete, S::Completed),
@@ -202,6 +209,7 @@ mod tests {
             E::ApproveBudget,
             E::Accept,
             E::Decline,
+            E::Withdraw,
             E::Start,
             E::RecordSession,
             E::Complete,

@@ -119,6 +119,47 @@ pub fn is_member(
             .any(|a| a.category == category && a.qualifies(threshold, on))
 }
 
+/// Why the provider is not a member for `category` on `on`, in words a provider can act
+/// on; None when it is a member.
+pub fn not_member_because(
+    standing: Standing,
+    accreditations: &[Accreditation],
+    category: Category,
+    threshold: u8,
+    on: NaiveDate,
+) -> Option<String> {
+    match standing {
+        Standing::Suspended => return Some("the provider is suspended".into()),
+        Standing::Revoked => return Some("the provider's membership is revoked".into()),
+        Standing::Active => {}
+    }
+    let current = accreditations
+        .iter()
+        .filter(|a| a.category == category && !a.superseded)
+        .max_by_key(|a| (a.assessed_on, a.expires_on));
+    let Some(a) = current else {
+        return Some(format!("it holds no accreditation for {category}"));
+    };
+    if a.qualifies(threshold, on) {
+        None
+    } else if a.score < threshold {
+        Some(format!(
+            "its accreditation for {category} scores {}, below the quality threshold of {threshold}",
+            a.score
+        ))
+    } else if on >= a.expires_on {
+        Some(format!(
+            "its accreditation for {category} expires on {}",
+            a.expires_on
+        ))
+    } else {
+        Some(format!(
+            "its accreditation for {category} counts only from {}",
+            a.assessed_on
+        ))
+    }
+}
+
 /// Every category the provider is a member for on `on`, in category order.
 pub fn member_categories(
     standing: Standing,
@@ -356,6 +397,52 @@ mod tests {
             60,
             on
         ));
+    }
+
+    #[test]
+    fn a_non_member_is_told_why() {
+        let a = [acc(Category::UnpaidWork, 70, "2026-01-01", "2027-01-01")];
+        let why = |standing, threshold, on: &str| {
+            let on = day(on);
+            let because = not_member_because(standing, &a, Category::UnpaidWork, threshold, on);
+            assert_eq!(
+                because.is_none(),
+                is_member(standing, &a, Category::UnpaidWork, threshold, on)
+            );
+            because
+        };
+        assert_eq!(why(Standing::Active, 60, "2026-06-01"), None);
+        assert_eq!(
+            why(Standing::Suspended, 60, "2026-06-01").as_deref(),
+            Some("the provider is suspended")
+        );
+        assert_eq!(
+            why(Standing::Revoked, 60, "2026-06-01").as_deref(),
+            Some("the provider's membership is revoked")
+        );
+        assert_eq!(
+            why(Standing::Active, 75, "2026-06-01").as_deref(),
+            Some("its accreditation for unpaid_work scores 70, below the quality threshold of 75")
+        );
+        assert_eq!(
+            why(Standing::Active, 60, "2027-01-01").as_deref(),
+            Some("its accreditation for unpaid_work expires on 2027-01-01")
+        );
+        assert_eq!(
+            why(Standing::Active, 60, "2025-12-31").as_deref(),
+            Some("its accreditation for unpaid_work counts only from 2026-01-01")
+        );
+        assert_eq!(
+            not_member_because(
+                Standing::Active,
+                &a,
+                Category::AlcoholTreatment,
+                60,
+                day("2026-06-01")
+            )
+            .as_deref(),
+            Some("it holds no accreditation for alcohol_treatment")
+        );
     }
 
     #[test]

@@ -63,7 +63,8 @@ conflict_from!(
     provider_hub_domain::order::IllegalOrderTransition,
     provider_hub_domain::assessment::IllegalAssessmentTransition,
     provider_hub_domain::listing::IllegalListingTransition,
-    provider_hub_domain::provider::IllegalStandingChange
+    provider_hub_domain::provider::IllegalStandingChange,
+    provider_hub_domain::offer::IllegalOfferTransition
 );
 
 impl From<StoreError> for Error {

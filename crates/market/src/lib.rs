@@ -20,10 +20,12 @@ pub mod placement;
 pub mod plans;
 pub mod policies;
 pub mod providers;
+pub mod rematch;
 pub mod reports;
 pub mod runs;
 pub mod secrets;
 pub mod specifications;
+mod standing;
 pub mod supply;
 pub mod webhooks;
 

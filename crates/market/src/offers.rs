@@ -1,13 +1,18 @@
 //! Offers: a provider sees its own and accepts or declines them; a declined or expired
-//! offer releases its place and the order is matched again, never to that listing.
+//! offer releases its place and the order is matched again, never to that listing. A
+//! provider that is not a member for the order's category on the start date cannot accept;
+//! its pending offers are withdrawn when it is suspended or revoked.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::offer::OfferStatus;
 use provider_hub_domain::order::{OrderEvent, OrderStatus};
+use provider_hub_domain::provider;
 use provider_hub_domain::{Category, Role, Scope};
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::cursor::Page;
 use provider_hub_store::offers::{self as store, OfferFilter, OfferRow};
 use provider_hub_store::orders as order_store;
+use provider_hub_store::providers as provider_store;
 use provider_hub_store::{to_utc, write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,7 +23,14 @@ use crate::{naive, Actor, Error};
 use provider_hub_domain::event::EventKind;
 
 /// What an offer's status may be.
-pub const STATUSES: &[&str] = &["pending", "accepted", "declined", "expired", "cancelled"];
+pub const STATUSES: &[&str] = &[
+    "pending",
+    "accepted",
+    "declined",
+    "expired",
+    "cancelled",
+    "withdrawn",
+];
 
 /// An offer as its provider sees it: what is asked, for whom (by case reference only),
 /// by when, at what price, and until when it may be answered.
@@ -28,7 +40,8 @@ pub struct OfferView {
     pub order_id: String,
     pub listing_id: String,
     pub provider_id: String,
-    /// `pending`, `accepted`, `declined`, `expired` or `cancelled`.
+    /// `pending`, `accepted`, `declined`, `expired`, `cancelled` or `withdrawn` (the
+    /// provider was suspended or revoked).
     pub status: String,
     #[schema(example = "X123456")]
     pub crn: String,
@@ -44,7 +57,8 @@ pub struct OfferView {
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
-    /// The provider's reason for declining, or the reason the order was cancelled.
+    /// The provider's reason for declining, the reason the order was cancelled, or why
+    /// the offer was withdrawn.
     pub reason: Option<String>,
 }
 
@@ -127,9 +141,16 @@ fn own(conn: &mut DbConn, provider_id: &str, id: &str) -> Result<OfferRow, Error
 }
 
 fn pending(offer: &OfferRow, now: DateTime<Utc>) -> Result<(), Error> {
-    if offer.status != "pending" {
+    if offer.status != OfferStatus::Pending.as_str() {
+        let why = match (&offer.reason, offer.status.as_str()) {
+            (Some(reason), "withdrawn") => format!(" ({reason})"),
+            _ => String::new(),
+        };
         return Err(Error::conflict(
-            format!("the offer is {}, not waiting for an answer", offer.status),
+            format!(
+                "the offer is {}{why}, not waiting for an answer",
+                offer.status
+            ),
             Some(&offer.status),
         ));
     }
@@ -143,6 +164,36 @@ fn pending(offer: &OfferRow, now: DateTime<Utc>) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// Refuses, with the reason, a provider that is not a member for the order's category on
+/// the offer's start date (SPEC.md §3: such a provider can never accept).
+fn member_on_start(conn: &mut DbConn, offer: &OfferRow, category: Category) -> Result<(), Error> {
+    let row = provider_store::find(conn, &offer.provider_id)?
+        .ok_or_else(|| Error::corrupt("offers.provider_id", "no such provider"))?;
+    let accreditations = provider_store::accreditations_of(conn, std::slice::from_ref(&row.id))?
+        .iter()
+        .map(provider_store::AccreditationRow::to_domain)
+        .collect::<Result<Vec<_>, _>>()?;
+    let (threshold, _, _) = provider_store::threshold(conn)?;
+    let standing = row.standing()?;
+    match provider::not_member_because(
+        standing,
+        &accreditations,
+        category,
+        threshold,
+        offer.starts_on,
+    ) {
+        None => Ok(()),
+        Some(because) => Err(Error::conflict(
+            format!(
+                "provider {} is not a member for {category} on the start date {}: {because}; \
+                 it cannot accept this offer (the offer is {})",
+                offer.provider_id, offer.starts_on, offer.status
+            ),
+            Some(&offer.status),
+        )),
+    }
 }
 
 fn audit_offer(
@@ -168,7 +219,8 @@ fn audit_offer(
     Ok(())
 }
 
-/// The provider accepts: the order is `accepted` and its start date committed.
+/// The provider accepts: the order is `accepted` and its start date committed. A provider
+/// that is not a member for the order's category on the start date is refused.
 pub fn accept(
     conn: &mut DbConn,
     actor: &Actor,
@@ -178,7 +230,15 @@ pub fn accept(
 ) -> Result<OfferView, Error> {
     write_transaction(conn, |conn| {
         let offer = own(conn, provider_id, id)?;
+        let order = order_store::find(conn, &offer.order_id)?
+            .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
+        let category: Category = order
+            .category
+            .parse()
+            .map_err(|e| Error::corrupt("orders.category", e))?;
+        member_on_start(conn, &offer, category)?;
         pending(&offer, now)?;
+        OfferStatus::Pending.to(OfferStatus::Accepted)?;
         OrderStatus::Offered.apply(OrderEvent::Accept)?;
         if !store::answer(conn, id, "accepted", None, naive(now))?
             || !order_store::set_status(
@@ -235,17 +295,26 @@ pub fn accept(
     })
 }
 
-/// Takes an offer off its order (declined or expired): the place is released, the order
-/// is open again and is matched at once, never to this listing.
-fn withdraw_and_rematch(
+/// Takes a pending offer off its order (declined, expired, or withdrawn because its
+/// provider was suspended or revoked): the place is released, the order is open again and
+/// is matched at once — never to this listing after a decline or expiry, never to a
+/// provider that is not a member.
+pub(crate) fn withdraw_and_rematch(
     conn: &mut DbConn,
     actor: &Actor,
     offer: &OfferRow,
-    to: &str,
+    to: OfferStatus,
     reason: Option<&str>,
     settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
+    OfferStatus::Pending.to(to)?;
+    let (order_event, kind) = match to {
+        OfferStatus::Expired => (OrderEvent::Decline, EventKind::OfferExpired),
+        OfferStatus::Withdrawn => (OrderEvent::Withdraw, EventKind::OfferWithdrawn),
+        _ => (OrderEvent::Decline, EventKind::OfferDeclined),
+    };
+    let to = to.as_str();
     if !store::answer(conn, &offer.id, to, reason, naive(now))? {
         return Err(Error::conflict(
             "the offer was answered meanwhile; read it again",
@@ -254,8 +323,8 @@ fn withdraw_and_rematch(
     }
     let order = order_store::find(conn, &offer.order_id)?
         .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
-    OrderStatus::Offered.apply(OrderEvent::Decline)?;
-    placement::release(conn, &order)?;
+    OrderStatus::Offered.apply(order_event)?;
+    placement::release(conn, &order, &format!("a place freed: offer {to}"), now)?;
     if !order_store::unplace(
         conn,
         &order.id,
@@ -293,11 +362,7 @@ fn withdraw_and_rematch(
     )?;
     events::emit(
         conn,
-        if to == "expired" {
-            EventKind::OfferExpired
-        } else {
-            EventKind::OfferDeclined
-        },
+        kind,
         &order,
         Some(&offer.id),
         Some(&offer.provider_id),
@@ -329,7 +394,7 @@ pub fn decline(
             conn,
             actor,
             &offer,
-            "declined",
+            OfferStatus::Declined,
             Some(&reason),
             settings,
             now,
@@ -357,7 +422,15 @@ pub fn expire_due(
             if offer.status != "pending" {
                 return Ok(false);
             }
-            withdraw_and_rematch(conn, &actor, &offer, "expired", None, settings, now)?;
+            withdraw_and_rematch(
+                conn,
+                &actor,
+                &offer,
+                OfferStatus::Expired,
+                None,
+                settings,
+                now,
+            )?;
             Ok(true)
         });
         match outcome {

@@ -309,7 +309,7 @@ pub fn cancel(
             }
         }
         let changed = if matches!(from, OrderStatus::Offered | OrderStatus::Accepted) {
-            crate::placement::release(conn, &order)?;
+            crate::placement::release(conn, &order, "a place freed: order cancelled", now)?;
             store::unplace(
                 conn,
                 id,

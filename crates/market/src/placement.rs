@@ -1,9 +1,8 @@
 //! Placing an order at the point of need (SPEC.md §4): the engine chooses a listing by
 //! the area's policy, one place is reserved with a conditional update in the same
 //! transaction that creates the offer, and the order keeps the explanation. With no
-//! candidate the order is `unmatched`, and is retried when the market changes.
-
-use std::collections::BTreeMap;
+//! candidate the order is `unmatched`, and is retried when the market changes
+//! ([`crate::rematch`]).
 
 use chrono::{DateTime, Utc};
 use provider_hub_domain::need::RiskOfHarm;
@@ -11,13 +10,15 @@ use provider_hub_domain::order::{
     offer_expiry, OrderEvent, OrderStatus, DEFAULT_OFFER_WORKING_DAYS,
 };
 use provider_hub_domain::Category;
-use provider_hub_matching::{place, quote, Explanation, Person, Policy, Request, Weights};
+use provider_hub_matching::{place, Explanation, Person, Policy, Request, Weights};
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::listings as listing_store;
 use provider_hub_store::matching as store;
 use provider_hub_store::offers::{self as offer_store, OfferRow};
 use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
-use provider_hub_store::{assessments, cases, plans, write_transaction, DbConn};
+use provider_hub_store::{assessments, cases, plans, DbConn};
+
+pub use crate::rematch::retry_unmatched;
 
 use crate::events;
 use crate::{naive, supply, Actor, Error};
@@ -90,17 +91,17 @@ pub(crate) fn person_of(
 /// Places one open order, in the caller's transaction: an offer and a reserved place,
 /// or `unmatched` with the explanation. Returns the order's new status.
 /// Everything the engine needs to place one order, read from the store.
-struct Prepared {
-    request: Request,
+pub(crate) struct Prepared {
+    pub(crate) request: Request,
     /// Listings of the category in other areas, not loaded.
-    elsewhere: u32,
-    market: provider_hub_matching::Market,
-    policy: Policy,
-    listings: Vec<provider_hub_matching::Listing>,
+    pub(crate) elsewhere: u32,
+    pub(crate) market: provider_hub_matching::Market,
+    pub(crate) policy: Policy,
+    pub(crate) listings: Vec<provider_hub_matching::Listing>,
 }
 
 /// The order as the engine sees it.
-fn request_of(conn: &mut DbConn, order: &OrderRow) -> Result<Request, Error> {
+pub(crate) fn request_of(conn: &mut DbConn, order: &OrderRow) -> Result<Request, Error> {
     let plan = plans::find(conn, &order.plan_id)?
         .ok_or_else(|| Error::corrupt("orders.plan_id", "no such plan"))?;
     Ok(Request {
@@ -118,7 +119,11 @@ fn request_of(conn: &mut DbConn, order: &OrderRow) -> Result<Request, Error> {
     })
 }
 
-fn prepare(conn: &mut DbConn, order: &OrderRow, now: DateTime<Utc>) -> Result<Prepared, Error> {
+pub(crate) fn prepare(
+    conn: &mut DbConn,
+    order: &OrderRow,
+    now: DateTime<Utc>,
+) -> Result<Prepared, Error> {
     let today = now.date_naive();
     let request = request_of(conn, order)?;
     Ok(Prepared {
@@ -383,8 +388,15 @@ pub(crate) fn place_open(
     place_order(conn, actor, &order, settings, now)
 }
 
-/// Gives back the place an offered or accepted order holds.
-pub(crate) fn release(conn: &mut DbConn, order: &OrderRow) -> Result<(), Error> {
+/// Gives back the place an offered or accepted order holds, and asks the worker to offer
+/// it to the unmatched orders of the category (in this transaction: the request commits
+/// with the freed place or not at all).
+pub(crate) fn release(
+    conn: &mut DbConn,
+    order: &OrderRow,
+    because: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     if let (Some(listing), Some(starts_on)) = (&order.listing_id, order.starts_on) {
         if !listing_store::release_place(conn, listing, starts_on)? {
             return Err(Error::corrupt(
@@ -392,119 +404,13 @@ pub(crate) fn release(conn: &mut DbConn, order: &OrderRow) -> Result<(), Error> 
                 format!("no place taken on {starts_on} for listing {listing}"),
             ));
         }
+        let category: Category = order
+            .category
+            .parse()
+            .map_err(|e| Error::corrupt("orders.category", e))?;
+        market_changed(conn, Some(category), because, now)?;
     }
     Ok(())
-}
-
-/// Retries the unmatched orders the market changes since the last call may let match.
-/// Run by the background worker; each order is its own transaction, and the reopening is
-/// conditional, so several processes may run it at once. Returns how many were placed.
-pub fn retry_unmatched(
-    conn: &mut DbConn,
-    settings: Settings,
-    now: DateTime<Utc>,
-) -> Result<usize, Error> {
-    let requests = write_transaction(conn, |conn| {
-        Ok::<_, Error>(store::take_rematch_requests(conn, 1000)?)
-    })?;
-    if requests.is_empty() {
-        return Ok(0);
-    }
-    let categories: Vec<Option<String>> = if requests.iter().any(Option::is_none) {
-        vec![None]
-    } else {
-        let mut c: Vec<Option<String>> = requests;
-        c.sort();
-        c.dedup();
-        c
-    };
-    let actor = system_actor();
-    let today = now.date_naive();
-    let market = supply::market(conn, today)?;
-    let mut placed = 0;
-    for category in categories {
-        let ids = order_store::ids_in_status(
-            conn,
-            OrderStatus::Unmatched,
-            category.as_deref(),
-            None,
-            10_000,
-        )?;
-        // The market is read once per category for every waiting order (read only: each
-        // order that would now match is then placed in its own transaction, afresh).
-        let mut by_category: BTreeMap<String, Vec<OrderRow>> = BTreeMap::new();
-        for id in ids {
-            if let Some(order) = order_store::find(conn, &id)? {
-                by_category
-                    .entry(order.category.clone())
-                    .or_default()
-                    .push(order);
-            }
-        }
-        let mut matchable = Vec::new();
-        for (name, orders) in by_category {
-            let category: Category = name
-                .parse()
-                .map_err(|e| Error::corrupt("orders.category", e))?;
-            let until = orders.iter().map(|o| o.required_by).max().unwrap_or(today);
-            let listings = supply::load(conn, category, None, today, until)?;
-            for order in orders {
-                let request = request_of(conn, &order)?;
-                if quote(&request, &listings, &market, Policy::BestPrice)
-                    .chosen
-                    .is_some()
-                {
-                    matchable.push(order.id);
-                }
-            }
-        }
-        // Only an order that would now find a candidate is reopened: a retry that cannot
-        // succeed writes nothing.
-        for id in matchable {
-            let outcome = write_transaction(conn, |conn| {
-                if !order_store::set_status(
-                    conn,
-                    &id,
-                    OrderStatus::Unmatched,
-                    OrderStatus::Open,
-                    naive(now),
-                )? {
-                    return Ok(OrderStatus::Unmatched);
-                }
-                audit::record(
-                    conn,
-                    AuditEntry {
-                        actor: &actor,
-                        action: "order.reopened",
-                        entity_type: "order",
-                        entity_id: &id,
-                        before: Some(serde_json::json!({ "status": "unmatched" })),
-                        after: Some(serde_json::json!({ "status": "open" })),
-                        at: naive(now),
-                    },
-                )?;
-                if let Some(order) = order_store::find(conn, &id)? {
-                    events::emit(
-                        conn,
-                        EventKind::OrderReopened,
-                        &order,
-                        None,
-                        None,
-                        serde_json::json!({
-                            "status": "open", "previous_status": "unmatched",
-                            "because": "the market changed"
-                        }),
-                        now,
-                    )?;
-                }
-                place_open(conn, &actor, &id, settings, now)
-            })?;
-            if outcome == OrderStatus::Offered {
-                placed += 1;
-            }
-        }
-    }
-    Ok(placed)
 }
 
 /// Records, in the caller's transaction, that the market changed so unmatched orders of

@@ -17,6 +17,7 @@ use provider_hub_store::{write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::placement::Settings;
 use crate::{naive, Actor, Error};
 use provider_hub_store::to_utc;
 
@@ -280,7 +281,11 @@ pub fn accredit(
     })
 }
 
-/// Suspends, reinstates or revokes a provider, with a reason.
+/// Suspends, reinstates or revokes a provider, with a reason. Suspension and revocation
+/// withdraw its pending offers (and revocation takes back the orders it accepted but has
+/// not started), matching each order again at once, in the same transaction
+/// ([`crate::standing`]).
+#[allow(clippy::too_many_arguments)]
 pub fn change_standing(
     conn: &mut DbConn,
     actor: &Actor,
@@ -288,6 +293,7 @@ pub fn change_standing(
     change: StandingChange,
     rule: fn(Standing) -> Result<Standing, IllegalStandingChange>,
     action: &str,
+    settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<ProviderView, Error> {
     let reason = change.reason.trim().to_owned();
@@ -322,6 +328,7 @@ pub fn change_standing(
         if to == Standing::Active {
             crate::placement::market_changed(conn, None, "provider reinstated", now)?;
         }
+        crate::standing::standing_changed(conn, actor, provider_id, to, &reason, settings, now)?;
         load(conn, &Scope::Hub, provider_id, now.date_naive())
     })
 }

@@ -48,6 +48,43 @@ pub fn pending_of(conn: &mut DbConn, order_id: &str) -> Result<Option<OfferRow>,
         .optional()?)
 }
 
+/// The provider's offers waiting for an answer, oldest first.
+pub fn pending_of_provider(
+    conn: &mut DbConn,
+    provider_id: &str,
+) -> Result<Vec<OfferRow>, StoreError> {
+    Ok(offers::table
+        .filter(offers::provider_id.eq(provider_id))
+        .filter(offers::status.eq("pending"))
+        .order(offers::id.asc())
+        .select(OfferRow::as_select())
+        .load(conn)?)
+}
+
+/// The order's accepted offer, if any.
+pub fn accepted_of(conn: &mut DbConn, order_id: &str) -> Result<Option<OfferRow>, StoreError> {
+    Ok(offers::table
+        .filter(offers::order_id.eq(order_id))
+        .filter(offers::status.eq("accepted"))
+        .order(offers::id.desc())
+        .select(OfferRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Withdraws an accepted offer (its provider was revoked before the order started),
+/// keeping when it was accepted; false if it was no longer accepted.
+pub fn withdraw_accepted(conn: &mut DbConn, id: &str, reason: &str) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        offers::table
+            .filter(offers::id.eq(id))
+            .filter(offers::status.eq("accepted")),
+    )
+    .set((offers::status.eq("withdrawn"), offers::reason.eq(reason)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// The latest offer of each of these orders.
 pub fn latest_of(conn: &mut DbConn, order_ids: &[String]) -> Result<Vec<OfferRow>, StoreError> {
     if order_ids.is_empty() {

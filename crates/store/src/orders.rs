@@ -211,6 +211,41 @@ pub fn ids_in_status(
     Ok(query.order(orders::id.asc()).limit(limit).load(conn)?)
 }
 
+/// Unmatched orders of a category (or any), earliest required-by first (then oldest):
+/// the order in which a place that frees up is offered to them.
+pub fn unmatched_by_required_by(
+    conn: &mut DbConn,
+    category: Option<&str>,
+    limit: i64,
+) -> Result<Vec<OrderRow>, StoreError> {
+    let mut query = orders::table
+        .filter(orders::status.eq(OrderStatus::Unmatched.as_str()))
+        .select(OrderRow::as_select())
+        .into_boxed();
+    if let Some(category) = category {
+        query = query.filter(orders::category.eq(category.to_owned()));
+    }
+    Ok(query
+        .order((orders::required_by.asc(), orders::id.asc()))
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Orders placed with a provider in one of `statuses`, earliest required-by first.
+pub fn held_by_provider(
+    conn: &mut DbConn,
+    provider_id: &str,
+    statuses: &[OrderStatus],
+) -> Result<Vec<OrderRow>, StoreError> {
+    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    Ok(orders::table
+        .filter(orders::provider_id.eq(provider_id))
+        .filter(orders::status.eq_any(statuses))
+        .order((orders::required_by.asc(), orders::id.asc()))
+        .select(OrderRow::as_select())
+        .load(conn)?)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
     pub area: Option<String>,
