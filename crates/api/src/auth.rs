@@ -240,6 +240,16 @@ impl Caller {
         }
     }
 
+    /// The role and the area or provider the caller acts for, e.g. `provider:prv_…`;
+    /// with `sub`, the caller's whole identity (idempotency keys are kept per identity).
+    pub fn scope_key(&self) -> String {
+        match &self.scope {
+            Scope::Area(area) => format!("{}:area:{area}", self.role),
+            Scope::Provider(id) => format!("{}:provider:{id}", self.role),
+            Scope::Hub => format!("{}:hub", self.role),
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             sub: self.sub.clone(),

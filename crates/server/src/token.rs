@@ -18,6 +18,15 @@ pub struct TokenRequest {
     pub ttl_seconds: i64,
 }
 
+/// The subject of a local token minted without `--sub`: it names the role and the area or
+/// provider, so tokens for different scopes never share a subject.
+pub fn local_subject(role: Role, area: Option<&str>, provider_id: Option<&str>) -> String {
+    match area.or(provider_id) {
+        Some(scope) => format!("local-{role}-{scope}"),
+        None => format!("local-{role}"),
+    }
+}
+
 /// Signs a token the hub accepts; refuses role/scope combinations the hub would refuse.
 pub fn mint(config: &Config, request: &TokenRequest) -> Result<String, String> {
     if !config.uses_shared_secret() {
