@@ -189,6 +189,44 @@ both_backends!(
 );
 
 both_backends!(
+    forged_tokens_share_their_address_s_limit_and_a_verified_caller_keeps_its_own,
+    adjust = |c: &mut provider_hub_tests::Config| {
+        c.rate_limit = Some(provider_hub_api::rate_limit::RateLimit {
+            per_second: 0.5,
+            burst: 3.0,
+        })
+    },
+    |app: TestApp| async move {
+        let area = json!({"code": "RL-F", "name": "Area", "region": "North"});
+        // Each forged token claims a new subject; none is verified, so all count against
+        // the one address they come from.
+        let mut statuses = Vec::new();
+        for n in 0..5 {
+            let mut forged = provider_hub_tests::claims("admin", None, None);
+            forged.sub = format!("attacker-{n}-{}", uuid::Uuid::new_v4());
+            let token =
+                provider_hub_tests::sign_hs256(&forged, "not-the-hub-secret-at-all-0123456789");
+            let (s, _) = app.post("/v1/areas", &token, &area).await;
+            statuses.push(s);
+        }
+        assert_eq!(statuses, [401, 401, 401, 429, 429]);
+        // Without any token: the same address, the same limit.
+        let r = app
+            .client
+            .post(app.url("/v1/areas"))
+            .json(&area)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status().as_u16(), 429);
+        assert!(r.headers().get("retry-after").is_some());
+        // A verified caller from that address has its own bucket.
+        let (s, body) = app.post("/v1/areas", &app.token("admin"), &area).await;
+        assert_eq!(s, 201, "{body}");
+    }
+);
+
+both_backends!(
     a_request_that_cannot_get_the_database_in_time_is_503_not_a_hang,
     adjust = |c: &mut provider_hub_tests::Config| c.db_timeout_ms = 300,
     |app: TestApp| async move {
