@@ -241,7 +241,16 @@ both_backends!(
         }
         .expect("hold the lock");
         let started = Instant::now();
-        let (s, problem) = app.post("/v1/areas", &admin, &area).await;
+        let r = app
+            .client
+            .post(app.url("/v1/areas"))
+            .bearer_auth(&admin)
+            .json(&area)
+            .send()
+            .await
+            .expect("send");
+        assert!(r.headers().get("retry-after").is_some());
+        let (s, problem) = provider_hub_tests::status_and_json(r).await;
         assert_eq!(s, 503, "{problem}");
         assert!(
             started.elapsed() < Duration::from_secs(5),
@@ -252,6 +261,76 @@ both_backends!(
         holder.batch_execute("ROLLBACK").expect("release");
         let (s, body) = app.post("/v1/areas", &admin, &area).await;
         assert_eq!(s, 201, "{body}");
+    }
+);
+
+/// Makes the test database's sessions speak another language than English, when the
+/// PostgreSQL server has one of these locales; true when it took.
+fn speak_another_language(database_url: &str) -> bool {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    if !database_url.starts_with("postgres") {
+        return false;
+    }
+    let mut conn = diesel::PgConnection::establish(database_url).expect("connect");
+    [
+        "de_DE.UTF-8",
+        "de_DE.utf8",
+        "fr_FR.UTF-8",
+        "es_ES.UTF-8",
+        "sv_SE.UTF-8",
+    ]
+    .iter()
+    .any(|locale| {
+        conn.batch_execute(&format!(
+            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lc_messages = %L', \
+                 current_database(), '{locale}'); END $$"
+        ))
+        .is_ok()
+    })
+}
+
+both_backends!(
+    a_row_lock_held_past_the_lock_timeout_is_503_in_any_server_language,
+    adjust = |c: &mut provider_hub_tests::Config| {
+        c.db_timeout_ms = 300;
+        let localized = speak_another_language(&c.database_url);
+        eprintln!("PostgreSQL messages in another language: {localized}");
+    },
+    |app: TestApp| async move {
+        use diesel::connection::SimpleConnection;
+        let quality = app.token("quality");
+        let threshold = json!({"threshold": 70});
+        // Another session holds the row the change must update.
+        let mut holder = app.db.connect();
+        match app.db.backend {
+            Backend::Sqlite => holder.batch_execute("BEGIN IMMEDIATE"),
+            Backend::Postgres => {
+                holder.batch_execute("BEGIN; SELECT * FROM quality_threshold FOR UPDATE")
+            }
+        }
+        .expect("hold the lock");
+        let r = app
+            .client
+            .put(app.url("/v1/quality/threshold"))
+            .bearer_auth(&quality)
+            .json(&threshold)
+            .send()
+            .await
+            .expect("send");
+        let retry = r
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let (s, problem) = provider_hub_tests::status_and_json(r).await;
+        assert_eq!(s, 503, "{problem}");
+        assert_eq!(problem["status"], 503);
+        assert!(retry.is_some_and(|r| r >= 1), "{retry:?}");
+        holder.batch_execute("ROLLBACK").expect("release");
+        let (s, body) = app.put("/v1/quality/threshold", &quality, &threshold).await;
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(body["threshold"], 70, "{body}");
     }
 );
 
