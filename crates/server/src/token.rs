@@ -64,3 +64,25 @@ pub fn mint(config: &Config, request: &TokenRequest) -> Result<String, String> {
     )
     .map_err(|e| format!("cannot sign the token: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_subject_names_the_scope() {
+        assert_eq!(
+            local_subject(Role::Provider, None, Some("prv_1")),
+            "local-provider-prv_1"
+        );
+        assert_eq!(
+            local_subject(Role::OffenderManager, Some("SY-SHF"), None),
+            "local-offender_manager-SY-SHF"
+        );
+        assert_eq!(local_subject(Role::Quality, None, None), "local-quality");
+        assert_ne!(
+            local_subject(Role::Provider, None, Some("prv_1")),
+            local_subject(Role::Provider, None, Some("prv_2"))
+        );
+    }
+}
