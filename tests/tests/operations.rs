@@ -473,3 +473,63 @@ both_backends!(
         );
     }
 );
+
+/// A real timeout from each backend maps to its code: what `is_busy` and so the 503 of
+/// a busy database rest on.
+fn timeouts_map_to_their_codes(backend: Backend) {
+    use diesel::connection::SimpleConnection;
+    use provider_hub_store::busy;
+    let db = provider_hub_tests::TestDb::new(backend);
+    let (mut holder, mut waiter) = (db.connect(), db.connect());
+    let failure = |result: Result<(), diesel::result::Error>| match result {
+        Err(e) => e,
+        Ok(()) => panic!("the statement should have timed out"),
+    };
+    match backend {
+        Backend::Sqlite => {
+            holder.batch_execute("BEGIN IMMEDIATE").expect("hold");
+            waiter
+                .batch_execute("PRAGMA busy_timeout = 50")
+                .expect("timeout");
+            let e = failure(waiter.batch_execute("BEGIN IMMEDIATE"));
+            assert_eq!(busy::code_of(&e), Some(busy::SQLITE_BUSY), "{e}");
+        }
+        Backend::Postgres => {
+            // What the pool does when it opens: learn this server's messages.
+            busy::learn_postgres(&mut holder, &mut waiter).expect("learn");
+            holder
+                .batch_execute("CREATE TABLE held (x INTEGER)")
+                .expect("create");
+            holder
+                .batch_execute("BEGIN; LOCK TABLE held IN EXCLUSIVE MODE")
+                .expect("hold");
+            waiter
+                .batch_execute("SET lock_timeout = '50ms'")
+                .expect("timeout");
+            let e = failure(waiter.batch_execute("INSERT INTO held VALUES (1)"));
+            assert_eq!(busy::code_of(&e), Some(busy::LOCK_NOT_AVAILABLE), "{e}");
+            holder.batch_execute("ROLLBACK").expect("release");
+            waiter
+                .batch_execute("SET statement_timeout = '20ms'")
+                .expect("timeout");
+            let e = failure(waiter.batch_execute("SELECT pg_sleep(2)"));
+            assert_eq!(busy::code_of(&e), Some(busy::QUERY_CANCELED), "{e}");
+        }
+    }
+    let e = failure(waiter.batch_execute("SELECT * FROM no_such_table"));
+    assert_eq!(busy::code_of(&e), None, "{e}");
+}
+
+#[test]
+fn timeouts_map_to_their_codes_on_sqlite() {
+    timeouts_map_to_their_codes(Backend::Sqlite);
+}
+
+#[test]
+#[cfg_attr(
+    not(hub_postgres),
+    ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+)]
+fn timeouts_map_to_their_codes_on_postgres() {
+    timeouts_map_to_their_codes(Backend::Postgres);
+}
