@@ -272,3 +272,53 @@ async fn keys_are_fetched_from_a_jwks_url() {
     );
     idp.stop(false).await;
 }
+
+both_backends!(
+    an_unreachable_jwks_url_is_503_with_retry_after_not_401,
+    adjust = |c: &mut provider_hub_tests::Config| {
+        // A loopback port nothing listens on: the identity provider is down.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        drop(listener);
+        c.jwt_secret = None;
+        c.jwks_url = Some(format!("http://127.0.0.1:{port}/jwks.json"));
+    },
+    |app: TestApp| async move {
+        provider_hub_server::install_crypto();
+        let token = sign_with_pem(
+            &claims("quality", None, None),
+            Algorithm::RS256,
+            &fixture("rsa-private.pem"),
+            Some("key-1"),
+        );
+        // Twice: the first fetch fails, the second is within the refetch pause.
+        for _ in 0..2 {
+            let r = app
+                .client
+                .post(app.url("/v1/specifications"))
+                .bearer_auth(&token)
+                .json(&specification_body("JWKS"))
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(r.status().as_u16(), 503);
+            let retry: u64 = r
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .expect("Retry-After in seconds");
+            assert!(retry >= 1, "{retry}");
+            assert_eq!(
+                r.headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok()),
+                Some("application/problem+json")
+            );
+            let problem: serde_json::Value = r.json().await.expect("problem");
+            assert_eq!(problem["status"], 503, "{problem}");
+        }
+        // Nothing was created.
+        assert_eq!(app.audit_count(), 0);
+    }
+);

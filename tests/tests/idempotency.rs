@@ -1,7 +1,41 @@
-//! `Idempotency-Key` on creating POSTs: same key and body replays, another body is 422.
+//! `Idempotency-Key` on creating POSTs: same key and body replays, another body is 422;
+//! a key belongs to the caller's whole identity and never replays across scopes.
 
-use provider_hub_tests::{both_backends, json, specification_body, status_and_json, TestApp};
+use provider_hub_tests::{
+    assessment_body, both_backends, claims, json, manager_token, purchase, seed_market, sign_hs256,
+    specification_body, status_and_json, upw_provider, TestApp, TEST_SECRET,
+};
 use serde_json::Value;
+
+/// POSTs `body` (none when null) with an `Idempotency-Key`: status, body, and whether
+/// it was a replay.
+async fn post_keyed(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    key: &str,
+    body: &Value,
+) -> (u16, Value, bool) {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key);
+    if !body.is_null() {
+        request = request.json(body);
+    }
+    let r = request.send().await.expect("send");
+    let replayed = r.headers().get("idempotent-replayed").is_some();
+    let (status, value) = status_and_json(r).await;
+    (status, value, replayed)
+}
+
+/// A provider token for `provider_id` whose subject is `sub`.
+fn provider_token_as(provider_id: &str, sub: &str) -> String {
+    let mut c = claims("provider", None, Some(provider_id));
+    c.sub = sub.to_owned();
+    sign_hs256(&c, TEST_SECRET)
+}
 
 async fn create(app: &TestApp, key: &str, body: &Value) -> (u16, Value, bool) {
     let r = app
@@ -96,3 +130,198 @@ both_backends!(bad_keys_are_refused, |app: TestApp| async move {
     assert_eq!(status, 422);
     assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
 });
+
+/// A case in `area` with an approved assessment; returns the assessment's and its
+/// proposed plan's ids.
+async fn proposed_plan(app: &TestApp, area: &str, crn: &str) -> (String, String) {
+    let ann = manager_token(area, "om-ann");
+    let bob = manager_token(area, "om-bob");
+    let (s, body) = app
+        .post(
+            "/v1/cases",
+            &ann,
+            &json!({"crn": crn, "sex": "male", "date_of_birth": "1990-04-01", "area": area}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let mut assessment = assessment_body(&format!("OASYS-{crn}"), crn);
+    assessment["sentence_date"] = json!(app.today().to_string());
+    assessment["requirements"] = json!([{"type": "unpaid_work", "hours": 120}]);
+    for need in assessment["needs"].as_array_mut().expect("needs") {
+        need["linked_to_offending"] = json!(false);
+    }
+    let (s, a) = app.post("/v1/assessments", &ann, &assessment).await;
+    assert_eq!(s, 201, "{a}");
+    let id = a["id"].as_str().expect("id");
+    app.post_empty(&format!("/v1/assessments/{id}/submit"), &ann)
+        .await;
+    let (s, body) = app
+        .post_empty(&format!("/v1/assessments/{id}/approve"), &bob)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (s, plan) = app
+        .get(&format!("/v1/assessments/{id}/sentence-plan"), &ann)
+        .await;
+    assert_eq!(s, 200, "{plan}");
+    let plan = plan["id"].as_str().expect("plan").to_owned();
+    (id.to_owned(), plan)
+}
+
+both_backends!(
+    a_provider_sending_another_providers_key_under_the_same_subject_gets_no_replay,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (first, _) = upw_provider(&app, "IDEM-A", 30_000, 2, 3, 80).await;
+        let (second, _) = upw_provider(&app, "IDEM-B", 50_000, 2, 3, 80).await;
+        let order = purchase(&app, "SY-SHF", "K000001").await;
+        let id = order["id"].as_str().expect("order");
+        let (first, second) = if order["provider_id"] == first.as_str() {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        let offer = order["offer"]["id"].as_str().expect("offer");
+        // Both providers' systems were given tokens under one subject.
+        let a = provider_token_as(&first, "local-provider");
+        let b = provider_token_as(&second, "local-provider");
+        let (s, body) = app
+            .post_empty(&format!("/v1/offers/{offer}/accept"), &a)
+            .await;
+        assert_eq!(s, 200, "{body}");
+        let path = format!("/v1/orders/{id}/delivery-events");
+        let started = json!({"type": "started", "on": app.today().to_string()});
+        let (s, body, replayed) = post_keyed(&app, &path, &a, "start-1", &started).await;
+        assert_eq!((s, replayed), (201, false), "{body}");
+        // What the second provider gets without a key...
+        let (without, problem) = app.post(&path, &b, &started).await;
+        assert_eq!(without, 404, "{problem}");
+        // ...it gets with the first provider's key: never the first provider's answer.
+        let (s, body, replayed) = post_keyed(&app, &path, &b, "start-1", &started).await;
+        assert_eq!((s, replayed), (404, false), "{body}");
+        assert!(!body.to_string().contains("K000001"), "{body}");
+        // The first provider still gets its own answer replayed.
+        let (s, _, replayed) = post_keyed(&app, &path, &a, "start-1", &started).await;
+        assert_eq!((s, replayed), (201, true));
+    }
+);
+
+both_backends!(
+    an_offender_manager_of_another_area_under_the_same_subject_gets_no_replay,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        upw_provider(&app, "IDEM-C", 30_000, 5, 3, 80).await;
+        let (_, plan) = proposed_plan(&app, "SY-SHF", "K000002").await;
+        let (other_assessment, other_plan) = proposed_plan(&app, "SY-SHF", "K000003").await;
+        let sheffield = manager_token("SY-SHF", "om-shared");
+        let rotherham = manager_token("SY-ROT", "om-shared");
+        let path = format!("/v1/sentence-plans/{plan}/approve");
+        let (s, approval, replayed) =
+            post_keyed(&app, &path, &sheffield, "approve-1", &Value::Null).await;
+        assert_eq!((s, replayed), (200, false), "{approval}");
+        assert_eq!(approval["orders"].as_array().map(Vec::len), Some(1));
+        // Rotherham's manager cannot see the plan: 404 with the key, as without it.
+        let (without, _) = app.post_empty(&path, &rotherham).await;
+        assert_eq!(without, 404);
+        let (s, body, replayed) =
+            post_keyed(&app, &path, &rotherham, "approve-1", &Value::Null).await;
+        assert_eq!((s, replayed), (404, false), "{body}");
+        assert!(!body.to_string().contains("K000002"), "{body}");
+        // The key stands for one plan's approval: on another plan it is a reuse, and that
+        // plan stays proposed.
+        let (s, problem, _) = post_keyed(
+            &app,
+            &format!("/v1/sentence-plans/{other_plan}/approve"),
+            &sheffield,
+            "approve-1",
+            &Value::Null,
+        )
+        .await;
+        assert_eq!(s, 422, "{problem}");
+        let (s, other) = app
+            .get(
+                &format!("/v1/assessments/{other_assessment}/sentence-plan"),
+                &sheffield,
+            )
+            .await;
+        assert_eq!(s, 200, "{other}");
+        assert_eq!(other["status"], "proposed", "{other}");
+        // Its own caller gets the answer again.
+        let (s, again, replayed) =
+            post_keyed(&app, &path, &sheffield, "approve-1", &Value::Null).await;
+        assert_eq!((s, replayed), (200, true));
+        assert_eq!(again, approval);
+    }
+);
+
+both_backends!(
+    an_assessment_sent_again_with_its_key_is_replayed_and_another_body_is_422,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let ann = manager_token("SY-SHF", "om-ann");
+        let (s, body) = app
+            .post(
+                "/v1/cases",
+                &ann,
+                &json!({"crn": "K000004", "sex": "male", "date_of_birth": "1990-04-01", "area": "SY-SHF"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+        let body = assessment_body("OASYS-K4", "K000004");
+        let (s, first, replayed) =
+            post_keyed(&app, "/v1/assessments", &ann, "assess-1", &body).await;
+        assert_eq!((s, replayed), (201, false), "{first}");
+        let (s, second, replayed) =
+            post_keyed(&app, "/v1/assessments", &ann, "assess-1", &body).await;
+        assert_eq!((s, replayed), (201, true), "{second}");
+        assert_eq!(first, second);
+        let other = assessment_body("OASYS-K4-OTHER", "K000004");
+        let (s, problem, _) = post_keyed(&app, "/v1/assessments", &ann, "assess-1", &other).await;
+        assert_eq!(s, 422, "{problem}");
+        assert!(problem["type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("idempotency-key-reused")));
+        let (s, page) = app.get("/v1/assessments?crn=K000004", &ann).await;
+        assert_eq!(s, 200, "{page}");
+        assert_eq!(
+            page["items"].as_array().map(Vec::len),
+            Some(1),
+            "one assessment: {page}"
+        );
+    }
+);
+
+both_backends!(
+    every_creating_or_purchasing_post_declares_idempotency_key,
+    |app: TestApp| async move {
+        let r = app
+            .client
+            .get(app.url("/v1/openapi.json"))
+            .send()
+            .await
+            .expect("document");
+        let doc: Value = r.json().await.expect("json");
+        let purchasing = [
+            "/v1/sentence-plans/{id}/approve",
+            "/v1/orders/{id}/approve-budget",
+            "/v1/orders/{id}/delivery-events",
+            "/v1/orders/{id}/outcome",
+        ];
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            let Some(post) = item.get("post") else {
+                continue;
+            };
+            let creates = post["responses"].get("201").is_some();
+            if !creates && !purchasing.contains(&path.as_str()) {
+                continue;
+            }
+            checked += 1;
+            let declared = post["parameters"].as_array().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header")
+            });
+            assert!(declared, "POST {path} does not declare Idempotency-Key");
+        }
+        assert!(checked >= 13, "{checked}");
+    }
+);

@@ -189,6 +189,44 @@ both_backends!(
 );
 
 both_backends!(
+    forged_tokens_share_their_address_s_limit_and_a_verified_caller_keeps_its_own,
+    adjust = |c: &mut provider_hub_tests::Config| {
+        c.rate_limit = Some(provider_hub_api::rate_limit::RateLimit {
+            per_second: 0.5,
+            burst: 3.0,
+        })
+    },
+    |app: TestApp| async move {
+        let area = json!({"code": "RL-F", "name": "Area", "region": "North"});
+        // Each forged token claims a new subject; none is verified, so all count against
+        // the one address they come from.
+        let mut statuses = Vec::new();
+        for n in 0..5 {
+            let mut forged = provider_hub_tests::claims("admin", None, None);
+            forged.sub = format!("attacker-{n}-{}", uuid::Uuid::new_v4());
+            let token =
+                provider_hub_tests::sign_hs256(&forged, "not-the-hub-secret-at-all-0123456789");
+            let (s, _) = app.post("/v1/areas", &token, &area).await;
+            statuses.push(s);
+        }
+        assert_eq!(statuses, [401, 401, 401, 429, 429]);
+        // Without any token: the same address, the same limit.
+        let r = app
+            .client
+            .post(app.url("/v1/areas"))
+            .json(&area)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status().as_u16(), 429);
+        assert!(r.headers().get("retry-after").is_some());
+        // A verified caller from that address has its own bucket.
+        let (s, body) = app.post("/v1/areas", &app.token("admin"), &area).await;
+        assert_eq!(s, 201, "{body}");
+    }
+);
+
+both_backends!(
     a_request_that_cannot_get_the_database_in_time_is_503_not_a_hang,
     adjust = |c: &mut provider_hub_tests::Config| c.db_timeout_ms = 300,
     |app: TestApp| async move {
@@ -203,7 +241,16 @@ both_backends!(
         }
         .expect("hold the lock");
         let started = Instant::now();
-        let (s, problem) = app.post("/v1/areas", &admin, &area).await;
+        let r = app
+            .client
+            .post(app.url("/v1/areas"))
+            .bearer_auth(&admin)
+            .json(&area)
+            .send()
+            .await
+            .expect("send");
+        assert!(r.headers().get("retry-after").is_some());
+        let (s, problem) = provider_hub_tests::status_and_json(r).await;
         assert_eq!(s, 503, "{problem}");
         assert!(
             started.elapsed() < Duration::from_secs(5),
@@ -214,6 +261,76 @@ both_backends!(
         holder.batch_execute("ROLLBACK").expect("release");
         let (s, body) = app.post("/v1/areas", &admin, &area).await;
         assert_eq!(s, 201, "{body}");
+    }
+);
+
+/// Makes the test database's sessions speak another language than English, when the
+/// PostgreSQL server has one of these locales; true when it took.
+fn speak_another_language(database_url: &str) -> bool {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    if !database_url.starts_with("postgres") {
+        return false;
+    }
+    let mut conn = diesel::PgConnection::establish(database_url).expect("connect");
+    [
+        "de_DE.UTF-8",
+        "de_DE.utf8",
+        "fr_FR.UTF-8",
+        "es_ES.UTF-8",
+        "sv_SE.UTF-8",
+    ]
+    .iter()
+    .any(|locale| {
+        conn.batch_execute(&format!(
+            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lc_messages = %L', \
+                 current_database(), '{locale}'); END $$"
+        ))
+        .is_ok()
+    })
+}
+
+both_backends!(
+    a_row_lock_held_past_the_lock_timeout_is_503_in_any_server_language,
+    adjust = |c: &mut provider_hub_tests::Config| {
+        c.db_timeout_ms = 300;
+        let localized = speak_another_language(&c.database_url);
+        eprintln!("PostgreSQL messages in another language: {localized}");
+    },
+    |app: TestApp| async move {
+        use diesel::connection::SimpleConnection;
+        let quality = app.token("quality");
+        let threshold = json!({"threshold": 70});
+        // Another session holds the row the change must update.
+        let mut holder = app.db.connect();
+        match app.db.backend {
+            Backend::Sqlite => holder.batch_execute("BEGIN IMMEDIATE"),
+            Backend::Postgres => {
+                holder.batch_execute("BEGIN; SELECT * FROM quality_threshold FOR UPDATE")
+            }
+        }
+        .expect("hold the lock");
+        let r = app
+            .client
+            .put(app.url("/v1/quality/threshold"))
+            .bearer_auth(&quality)
+            .json(&threshold)
+            .send()
+            .await
+            .expect("send");
+        let retry = r
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let (s, problem) = provider_hub_tests::status_and_json(r).await;
+        assert_eq!(s, 503, "{problem}");
+        assert_eq!(problem["status"], 503);
+        assert!(retry.is_some_and(|r| r >= 1), "{retry:?}");
+        holder.batch_execute("ROLLBACK").expect("release");
+        let (s, body) = app.put("/v1/quality/threshold", &quality, &threshold).await;
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(body["threshold"], 70, "{body}");
     }
 );
 
@@ -357,3 +474,63 @@ both_backends!(
         );
     }
 );
+
+/// A real timeout from each backend maps to its code: what `is_busy` and so the 503 of
+/// a busy database rest on.
+fn timeouts_map_to_their_codes(backend: Backend) {
+    use diesel::connection::SimpleConnection;
+    use provider_hub_store::busy;
+    let db = provider_hub_tests::TestDb::new(backend);
+    let (mut holder, mut waiter) = (db.connect(), db.connect());
+    let failure = |result: Result<(), diesel::result::Error>| match result {
+        Err(e) => e,
+        Ok(()) => panic!("the statement should have timed out"),
+    };
+    match backend {
+        Backend::Sqlite => {
+            holder.batch_execute("BEGIN IMMEDIATE").expect("hold");
+            waiter
+                .batch_execute("PRAGMA busy_timeout = 50")
+                .expect("timeout");
+            let e = failure(waiter.batch_execute("BEGIN IMMEDIATE"));
+            assert_eq!(busy::code_of(&e), Some(busy::SQLITE_BUSY), "{e}");
+        }
+        Backend::Postgres => {
+            // What the pool does when it opens: learn this server's messages.
+            busy::learn_postgres(&mut holder, &mut waiter).expect("learn");
+            holder
+                .batch_execute("CREATE TABLE held (x INTEGER)")
+                .expect("create");
+            holder
+                .batch_execute("BEGIN; LOCK TABLE held IN EXCLUSIVE MODE")
+                .expect("hold");
+            waiter
+                .batch_execute("SET lock_timeout = '50ms'")
+                .expect("timeout");
+            let e = failure(waiter.batch_execute("INSERT INTO held VALUES (1)"));
+            assert_eq!(busy::code_of(&e), Some(busy::LOCK_NOT_AVAILABLE), "{e}");
+            holder.batch_execute("ROLLBACK").expect("release");
+            waiter
+                .batch_execute("SET statement_timeout = '20ms'")
+                .expect("timeout");
+            let e = failure(waiter.batch_execute("SELECT pg_sleep(2)"));
+            assert_eq!(busy::code_of(&e), Some(busy::QUERY_CANCELED), "{e}");
+        }
+    }
+    let e = failure(waiter.batch_execute("SELECT * FROM no_such_table"));
+    assert_eq!(busy::code_of(&e), None, "{e}");
+}
+
+#[test]
+fn timeouts_map_to_their_codes_on_sqlite() {
+    timeouts_map_to_their_codes(Backend::Sqlite);
+}
+
+#[test]
+#[cfg_attr(
+    not(hub_postgres),
+    ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+)]
+fn timeouts_map_to_their_codes_on_postgres() {
+    timeouts_map_to_their_codes(Backend::Postgres);
+}

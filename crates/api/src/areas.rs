@@ -110,7 +110,6 @@ async fn create_area(
         &state,
         &caller,
         &req,
-        "POST /v1/areas",
         &body.raw,
         StatusCode::CREATED,
         move |conn, actor, now| areas::create(conn, actor, new, now).map(Area::from),

@@ -1,7 +1,7 @@
 //! `/v1/assessments`: the single assessment and its countersignature.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use provider_hub_domain::assessment::{AssessmentStatus, NewAssessment};
 use provider_hub_domain::Role;
 use provider_hub_market::assessments::{self as market, AssessmentView, Decision};
@@ -81,38 +81,44 @@ async fn list_assessments(
 /// Records an assessment of a case in the offender manager's area, as a draft. The same
 /// `external_ref` with the same content returns the existing assessment (200); with
 /// different content it is 409.
-#[utoipa::path(tag = "assessments", security(("bearer" = [])), request_body = NewAssessment, responses(
+#[utoipa::path(tag = "assessments", security(("bearer" = [])), request_body = NewAssessment,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
+    responses(
     (status = 201, description = "Recorded as a draft", body = AssessmentView),
     (status = 200, description = "Already recorded: the existing assessment", body = AssessmentView),
     BodyRejected,
     Unauthenticated,
     (status = 403, description = "Not an offender manager", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The external_ref is recorded with different content", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Invalid fields, or no such case in the caller's area", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields, no such case in the caller's area, or Idempotency-Key reused", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/assessments")]
 async fn record_assessment(
     caller: Caller,
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: RawBody,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::OffenderManager])?;
-    let new = body.json::<NewAssessment>()?.value;
-    let (actor, role, scope, now) = (
-        caller.actor(),
-        caller.role,
-        caller.scope.clone(),
-        state.now(),
-    );
-    let (view, created) = state
-        .db(move |conn| Ok(market::record(conn, &actor, role, &scope, new, now)?))
-        .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok(HttpResponse::build(status).json(view))
+    let parsed = body.json::<NewAssessment>()?;
+    let (new, role, scope) = (parsed.value, caller.role, caller.scope.clone());
+    crate::idempotency::answer(
+        &state,
+        &caller,
+        &req,
+        &parsed.raw,
+        |_| Ok(()),
+        move |conn, actor, now| {
+            let (view, created) = market::record(conn, actor, role, &scope, new, now)?;
+            let status = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Ok((status, view))
+        },
+    )
+    .await
 }
 
 /// Reads an assessment of the caller's area (the quality team: any).

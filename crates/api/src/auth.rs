@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -71,11 +71,37 @@ pub struct JwksCache {
     url: String,
     client: reqwest::Client,
     keys: RwLock<Option<(JwkSet, Instant)>>,
-    last_fetch_attempt: RwLock<Option<Instant>>,
+    /// When the last fetch was tried, and whether it worked.
+    last_fetch_attempt: RwLock<Option<(Instant, bool)>>,
 }
 
 const JWKS_MAX_AGE: Duration = Duration::from_secs(300);
 const JWKS_MIN_REFETCH: Duration = Duration::from_secs(10);
+
+/// Why a token was not accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// The token is not acceptable (401).
+    Invalid(String),
+    /// The identity provider's keys cannot be fetched, so the token cannot be checked
+    /// now (503 with `Retry-After`): nothing is said about the token itself.
+    KeysUnavailable,
+}
+
+impl From<String> for Refusal {
+    fn from(reason: String) -> Self {
+        Refusal::Invalid(reason)
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Invalid(reason) => ApiError::unauthorized(reason),
+            Refusal::KeysUnavailable => ApiError::keys_unavailable(JWKS_MIN_REFETCH.as_secs()),
+        }
+    }
+}
 
 impl JwksCache {
     pub fn new(url: String) -> Result<Self, String> {
@@ -91,14 +117,22 @@ impl JwksCache {
         })
     }
 
+    /// Fetches the key set, at most once per `JWKS_MIN_REFETCH`; in between it reports
+    /// how the last attempt went.
     async fn fetch(&self) -> Result<(), String> {
         {
-            let mut last = self.last_fetch_attempt.write().await;
-            if last.is_some_and(|t| t.elapsed() < JWKS_MIN_REFETCH) {
-                return Ok(());
+            let last = self.last_fetch_attempt.read().await;
+            if let Some((at, worked)) = *last {
+                if at.elapsed() < JWKS_MIN_REFETCH {
+                    return if worked {
+                        Ok(())
+                    } else {
+                        Err("the last fetch failed moments ago".into())
+                    };
+                }
             }
-            *last = Some(Instant::now());
         }
+        *self.last_fetch_attempt.write().await = Some((Instant::now(), false));
         let set: JwkSet = self
             .client
             .get(&self.url)
@@ -110,15 +144,16 @@ impl JwksCache {
             .await
             .map_err(|e| format!("JWKS is not valid JSON: {e}"))?;
         *self.keys.write().await = Some((set, Instant::now()));
+        *self.last_fetch_attempt.write().await = Some((Instant::now(), true));
         Ok(())
     }
 
-    async fn key_for(&self, kid: Option<&str>) -> Result<DecodingKey, String> {
+    async fn key_for(&self, kid: Option<&str>) -> Result<DecodingKey, Refusal> {
         for attempt in 0..2 {
-            let fresh = {
+            {
                 let guard = self.keys.read().await;
-                match &*guard {
-                    Some((set, at)) if at.elapsed() < JWKS_MAX_AGE => {
+                if let Some((set, at)) = &*guard {
+                    if at.elapsed() < JWKS_MAX_AGE {
                         let jwk = match kid {
                             Some(kid) => set.find(kid),
                             None if set.keys.len() == 1 => set.keys.first(),
@@ -126,23 +161,22 @@ impl JwksCache {
                         };
                         if let Some(jwk) = jwk {
                             return DecodingKey::from_jwk(jwk)
-                                .map_err(|e| format!("unusable JWK: {e}"));
+                                .map_err(|e| Refusal::Invalid(format!("unusable JWK: {e}")));
                         }
-                        true
-                    }
-                    _ => false,
-                }
-            };
-            if attempt == 0 {
-                if let Err(e) = self.fetch().await {
-                    tracing::warn!(error = %e, "JWKS refresh failed");
-                    if !fresh {
-                        return Err("the identity provider's keys are unavailable".into());
                     }
                 }
             }
+            if attempt == 0 {
+                if let Err(e) = self.fetch().await {
+                    // Not the token's fault: it cannot be checked until the keys come back.
+                    tracing::warn!(error = %e, "JWKS refresh failed");
+                    return Err(Refusal::KeysUnavailable);
+                }
+            }
         }
-        Err("the token's key id is not among the identity provider's keys".into())
+        Err(Refusal::Invalid(
+            "the token's key id is not among the identity provider's keys".into(),
+        ))
     }
 }
 
@@ -173,7 +207,7 @@ impl Authenticator {
     }
 
     /// Checks the signature, algorithm, time, issuer and audience, then the role's scope.
-    pub async fn verify(&self, token: &str) -> Result<Caller, String> {
+    pub async fn verify(&self, token: &str) -> Result<Caller, Refusal> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
         let (key, algorithm) = match &self.keys {
@@ -181,25 +215,26 @@ impl Authenticator {
             KeySource::PublicKey { key, algorithm } => (key.clone(), *algorithm),
             KeySource::Jwks(cache) => {
                 if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
-                    return Err(format!("algorithm {:?} is not accepted", header.alg));
+                    return Err(format!("algorithm {:?} is not accepted", header.alg).into());
                 }
                 (cache.key_for(header.kid.as_deref()).await?, header.alg)
             }
         };
         if header.alg != algorithm {
-            return Err(format!("algorithm {:?} is not accepted", header.alg));
+            return Err(format!("algorithm {:?} is not accepted", header.alg).into());
         }
         let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation(algorithm))
             .map_err(|e| format!("invalid token: {e}"))?;
         let claims = data.claims;
         if claims.sub.trim().is_empty() {
-            return Err("the token has an empty subject".into());
+            return Err(Refusal::Invalid("the token has an empty subject".into()));
         }
         let role: Role = claims
             .role
             .parse()
             .map_err(|e| format!("claim `role`: {e}"))?;
-        let scope = scope_for(role, claims.area.as_deref(), claims.provider_id.as_deref())?;
+        let scope = scope_for(role, claims.area.as_deref(), claims.provider_id.as_deref())
+            .map_err(Refusal::Invalid)?;
         Ok(Caller {
             sub: claims.sub,
             role,
@@ -240,6 +275,16 @@ impl Caller {
         }
     }
 
+    /// The role and the area or provider the caller acts for, e.g. `provider:prv_…`;
+    /// with `sub`, the caller's whole identity (idempotency keys are kept per identity).
+    pub fn scope_key(&self) -> String {
+        match &self.scope {
+            Scope::Area(area) => format!("{}:area:{area}", self.role),
+            Scope::Provider(id) => format!("{}:provider:{id}", self.role),
+            Scope::Hub => format!("{}:hub", self.role),
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             sub: self.sub.clone(),
@@ -248,49 +293,67 @@ impl Caller {
     }
 }
 
+/// The outcome of checking a request's token, kept in the request so the token is checked
+/// once (by the write limit, then by the handler's extractor).
+#[derive(Clone)]
+struct Checked(Result<Caller, ApiError>);
+
+/// The caller of a request, its token checked once per request; later calls answer the same.
+pub async fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let known = req.extensions().get::<Checked>().cloned();
+    if let Some(Checked(outcome)) = known {
+        return outcome;
+    }
+    let outcome = check(req).await;
+    req.extensions_mut().insert(Checked(outcome.clone()));
+    outcome
+}
+
+async fn check(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Err(ApiError::internal());
+    };
+    let token = match req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .map(|v| v.to_str())
+    {
+        None => {
+            return Err(ApiError::unauthorized(
+                "an Authorization: Bearer token is required",
+            ))
+        }
+        Some(Err(_)) => {
+            return Err(ApiError::unauthorized(
+                "the Authorization header is not readable",
+            ))
+        }
+        Some(Ok(value)) => match value.split_once(' ') {
+            Some((scheme, token))
+                if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+            {
+                token.trim().to_owned()
+            }
+            _ => {
+                return Err(ApiError::unauthorized(
+                    "the Authorization header must be `Bearer <token>`",
+                ))
+            }
+        },
+    };
+    let authenticator: Arc<Authenticator> = state.auth.clone();
+    authenticator.verify(&token).await.map_err(|refusal| {
+        tracing::debug!(?refusal, "token refused");
+        ApiError::from(refusal)
+    })
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let header = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .map(|v| v.to_str().map(str::to_owned));
-        Box::pin(async move {
-            let Some(state) = state else {
-                return Err(ApiError::internal());
-            };
-            let token = match header {
-                None => {
-                    return Err(ApiError::unauthorized(
-                        "an Authorization: Bearer token is required",
-                    ))
-                }
-                Some(Err(_)) => {
-                    return Err(ApiError::unauthorized(
-                        "the Authorization header is not readable",
-                    ))
-                }
-                Some(Ok(value)) => match value.split_once(' ') {
-                    Some((scheme, token))
-                        if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-                    {
-                        token.trim().to_owned()
-                    }
-                    _ => {
-                        return Err(ApiError::unauthorized(
-                            "the Authorization header must be `Bearer <token>`",
-                        ))
-                    }
-                },
-            };
-            let authenticator: Arc<Authenticator> = state.auth.clone();
-            authenticator.verify(&token).await.map_err(|reason| {
-                tracing::debug!(%reason, "token refused");
-                ApiError::unauthorized(reason)
-            })
-        })
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
     }
 }

@@ -1,7 +1,8 @@
 //! `/v1/budgets`: areas' pooled budgets per financial year; and a commissioner's approval
 //! of an order's spend over budget (`/v1/orders/{id}/approve-budget`).
 
-use actix_web::{get, post, put, web};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use provider_hub_domain::Role;
 use provider_hub_market::budgets::{self as market, BudgetView, SetBudget};
 use provider_hub_market::orders::OrderView;
@@ -88,26 +89,37 @@ async fn set_budget(
 }
 
 /// Approves an order's spend over its area's budget (commissioners): it is matched at once.
-#[utoipa::path(tag = "budgets", security(("bearer" = [])), params(("id" = String, Path, description = "Order id")), responses(
+#[utoipa::path(tag = "budgets", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Order id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key"),
+    ),
+    responses(
     (status = 200, description = "Approved and matched", body = OrderView),
     Unauthenticated,
     (status = 403, description = "Not a commissioner", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such order", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Not awaiting approval", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Idempotency-Key malformed or reused", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/orders/{id}/approve-budget")]
 async fn approve_budget(
     caller: Caller,
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<String>,
-) -> Result<web::Json<OrderView>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Commissioner])?;
-    let (id, actor, now, settings) = (id.into_inner(), caller.actor(), state.now(), state.matching);
-    Ok(web::Json(
-        state
-            .db(move |conn| Ok(market::approve(conn, &actor, &id, settings, now)?))
-            .await?,
-    ))
+    let (id, settings) = (id.into_inner(), state.matching);
+    crate::idempotency::create(
+        &state,
+        &caller,
+        &req,
+        &serde_json::Value::Null,
+        StatusCode::OK,
+        move |conn, actor, now| market::approve(conn, actor, &id, settings, now),
+    )
+    .await
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

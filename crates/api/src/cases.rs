@@ -75,7 +75,6 @@ async fn register_case(
         &state,
         &caller,
         &req,
-        "POST /v1/cases",
         &body.raw,
         StatusCode::CREATED,
         move |conn, actor, now| market::register(conn, actor, &scope, new, now),

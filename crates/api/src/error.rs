@@ -30,6 +30,9 @@ pub struct Problem {
     /// For state conflicts: the state the resource is in now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_state: Option<String>,
+    /// Seconds the client should wait before trying again (`Retry-After`), for 503s.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 /// The 401 of every route that needs a token, for the API document.
@@ -86,6 +89,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             current_state: None,
+            retry_after: None,
         }))
     }
 
@@ -145,12 +149,27 @@ impl ApiError {
     }
 
     pub fn unavailable() -> Self {
-        Self::new(
+        let mut e = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
             "Service unavailable",
             "the database is busy or unreachable; try again shortly",
-        )
+        );
+        e.0.retry_after = Some(1);
+        e
+    }
+
+    /// The identity provider's keys could not be fetched: the token cannot be checked
+    /// now, which says nothing about the token itself.
+    pub fn keys_unavailable(retry_after: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "identity-provider-unavailable",
+            "Identity provider unavailable",
+            "the identity provider's signing keys cannot be fetched, so the token cannot be checked now; try again shortly",
+        );
+        e.0.retry_after = Some(retry_after);
+        e
     }
 }
 
@@ -168,6 +187,11 @@ impl ResponseError for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"provider-hub\""),
             );
+        }
+        if let Some(seconds) = self.0.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -1,4 +1,7 @@
 //! Creating POSTs with an optional `Idempotency-Key` header (SPEC.md §5).
+//!
+//! A key is kept per caller identity (subject, role and the area or provider it acts
+//! for); the request it stands for is the method, the path with its ids and the body.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -14,13 +17,12 @@ use crate::state::AppState;
 
 pub const HEADER: &str = "Idempotency-Key";
 
-/// Runs a creating use case at most once per caller and key, and answers with its
-/// status and body; a replayed answer carries `Idempotent-Replayed: true`.
+/// Runs a creating use case at most once per caller and key, and answers with `status`
+/// and its body; a replayed answer carries `Idempotent-Replayed: true`.
 pub async fn create<T, F>(
     state: &AppState,
     caller: &Caller,
     req: &HttpRequest,
-    route: &str,
     body: &serde_json::Value,
     status: StatusCode,
     work: F,
@@ -29,21 +31,57 @@ where
     T: Serialize,
     F: FnOnce(&mut DbConn, &Actor, DateTime<Utc>) -> Result<T, MarketError> + Send + 'static,
 {
+    answer(
+        state,
+        caller,
+        req,
+        body,
+        |_| Ok(()),
+        move |conn, actor, now| work(conn, actor, now).map(|created| (status, created)),
+    )
+    .await
+}
+
+/// Like [`create`], for a use case on an object only some callers see, and whose work
+/// chooses its own status (e.g. 201 created, 200 already there). `visible` is checked
+/// again before a stored answer is replayed: a caller who can no longer see the object
+/// is answered as without a key.
+pub async fn answer<T, V, F>(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    body: &serde_json::Value,
+    visible: V,
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    T: Serialize,
+    V: FnOnce(&mut DbConn) -> Result<(), MarketError> + Send + 'static,
+    F: FnOnce(&mut DbConn, &Actor, DateTime<Utc>) -> Result<(StatusCode, T), MarketError>
+        + Send
+        + 'static,
+{
     let request = match req.headers().get(HEADER) {
         None => None,
         Some(value) => {
             let key = value
                 .to_str()
                 .map_err(|_| ApiError::invalid(HEADER, "must be visible ASCII"))?;
-            Some(IdempotentRequest::new(key, route, body)?)
+            let route = format!("{} {}", req.method(), req.path());
+            Some(IdempotentRequest::new(
+                key,
+                &caller.scope_key(),
+                &route,
+                body,
+            )?)
         }
     };
     let actor = caller.actor();
     let now = state.now();
     let answer = state
         .db(move |conn| {
-            idempotency::run(conn, &actor, request.as_ref(), now, |conn| {
-                let created = work(conn, &actor, now)?;
+            idempotency::run(conn, &actor, request.as_ref(), now, visible, |conn| {
+                let (status, created) = work(conn, &actor, now)?;
                 let body = serde_json::to_value(created).map_err(|e| {
                     MarketError::Store(provider_hub_store::StoreError::Corrupt(e.to_string()))
                 })?;
@@ -52,7 +90,8 @@ where
             .map_err(ApiError::from)
         })
         .await?;
-    let mut response = HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(status));
+    let mut response =
+        HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK));
     if answer.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }

@@ -87,7 +87,8 @@ impl Modify for BearerAuth {
 }
 
 /// What any route may answer beyond its own responses: 429 on writes (the per-client
-/// rate limit, with `Retry-After`) and 503 under `/v1` (the database did not answer in time).
+/// rate limit, with `Retry-After`) and 503 under `/v1` (the database did not answer in
+/// time, or the identity provider's keys could not be fetched; with `Retry-After`).
 struct Limits;
 
 impl Modify for Limits {
@@ -99,24 +100,34 @@ impl Modify for Limits {
                 .schema(Some(Ref::from_schema_name("Problem")))
                 .build()
         };
+        let seconds = |what: &str| {
+            HeaderBuilder::new()
+                .schema(Some(
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::Integer)
+                        .build(),
+                ))
+                .description(Some(what))
+                .build()
+        };
         let limited = ResponseBuilder::new()
             .description("Too many changes from this client: wait `Retry-After` seconds")
             .content(PROBLEM_JSON, problem())
             .header(
                 "Retry-After",
-                HeaderBuilder::new()
-                    .schema(Some(
-                        utoipa::openapi::ObjectBuilder::new()
-                            .schema_type(utoipa::openapi::schema::Type::Integer)
-                            .build(),
-                    ))
-                    .description(Some("Seconds until the client may write again"))
-                    .build(),
+                seconds("Seconds until the client may write again"),
             )
             .build();
         let unavailable = ResponseBuilder::new()
-            .description("The database did not answer in time; try again shortly")
+            .description(
+                "The database did not answer in time, or the identity provider's signing keys \
+                 could not be fetched to check the token; try again after `Retry-After` seconds",
+            )
             .content(PROBLEM_JSON, problem())
+            .header(
+                "Retry-After",
+                seconds("Seconds to wait before trying again"),
+            )
             .build();
         for (path, item) in openapi.paths.paths.iter_mut() {
             if !path.starts_with("/v1/") {

@@ -150,7 +150,6 @@ async fn create_listing(
         &state,
         &caller,
         &req,
-        "POST /v1/listings",
         &body.raw,
         StatusCode::CREATED,
         move |conn, actor, now| market::create(conn, actor, &provider_id, new, now),

@@ -9,6 +9,7 @@ use provider_hub_domain::Role;
 use provider_hub_market::delivery::{
     self as market, Delivered, DeliveryReport, OutcomeRecorded, PaymentView, RecordedOutcome,
 };
+use provider_hub_market::orders;
 use provider_hub_store::payments::PaymentFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -49,15 +50,17 @@ async fn report_delivery(
     let provider_id = caller.provider_id()?.to_owned();
     let body = body.json::<DeliveryReport>()?;
     let (id, report) = (id.into_inner(), body.value);
-    let route = format!("POST /v1/orders/{id}/delivery-events");
-    crate::idempotency::create(
+    let (seen_scope, seen_id) = (caller.scope.clone(), id.clone());
+    crate::idempotency::answer(
         &state,
         &caller,
         &req,
-        &route,
         &body.raw,
-        StatusCode::CREATED,
-        move |conn, actor, now| market::report(conn, actor, &provider_id, &id, report, now),
+        move |conn| orders::get(conn, Role::Provider, &seen_scope, &seen_id).map(|_| ()),
+        move |conn, actor, now| {
+            market::report(conn, actor, &provider_id, &id, report, now)
+                .map(|delivered| (StatusCode::CREATED, delivered))
+        },
     )
     .await
 }
@@ -65,30 +68,39 @@ async fn report_delivery(
 /// Records a completed order's outcome (commissioners), once: a positive outcome
 /// releases the outcome payment.
 #[utoipa::path(tag = "delivery", security(("bearer" = [])), request_body = RecordedOutcome,
-    params(("id" = String, Path, description = "Order id")), responses(
+    params(
+        ("id" = String, Path, description = "Order id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body"),
+    ),
+    responses(
     (status = 200, description = "Recorded, with the payment it released", body = OutcomeRecorded),
     BodyRejected,
     Unauthenticated,
     (status = 403, description = "Not a commissioner", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such order", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "Not completed, or recorded already", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Unknown outcome", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Unknown outcome, or Idempotency-Key reused", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/orders/{id}/outcome")]
 async fn record_outcome(
     caller: Caller,
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: RawBody,
-) -> Result<web::Json<OutcomeRecorded>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Commissioner])?;
-    let recorded = body.json::<RecordedOutcome>()?.value;
-    let (id, actor, now) = (id.into_inner(), caller.actor(), state.now());
-    Ok(web::Json(
-        state
-            .db(move |conn| Ok(market::record_outcome(conn, &actor, &id, recorded, now)?))
-            .await?,
-    ))
+    let parsed = body.json::<RecordedOutcome>()?;
+    let (id, recorded) = (id.into_inner(), parsed.value);
+    crate::idempotency::create(
+        &state,
+        &caller,
+        &req,
+        &parsed.raw,
+        StatusCode::OK,
+        move |conn, actor, now| market::record_outcome(conn, actor, &id, recorded, now),
+    )
+    .await
 }
 
 /// A page of payments.

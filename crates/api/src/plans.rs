@@ -69,15 +69,17 @@ async fn approve_sentence_plan(
     caller.require(&[Role::OffenderManager])?;
     let id = id.into_inner();
     let (role, scope, settings) = (caller.role, caller.scope.clone(), state.matching);
-    let route = format!("POST /v1/sentence-plans/{id}/approve");
-    crate::idempotency::create(
+    let (seen_scope, seen_id) = (scope.clone(), id.clone());
+    crate::idempotency::answer(
         &state,
         &caller,
         &req,
-        &route,
         &serde_json::Value::Null,
-        StatusCode::OK,
-        move |conn, actor, now| market::approve(conn, actor, role, &scope, &id, settings, now),
+        move |conn| market::ensure_visible(conn, role, &seen_scope, &seen_id),
+        move |conn, actor, now| {
+            market::approve(conn, actor, role, &scope, &id, settings, now)
+                .map(|approval| (StatusCode::OK, approval))
+        },
     )
     .await
 }

@@ -40,7 +40,6 @@ async fn create_run(
         &state,
         &caller,
         &req,
-        "POST /v1/matching/runs",
         &body.raw,
         StatusCode::CREATED,
         move |conn, actor, now| market::run(conn, actor, new, settings, now),

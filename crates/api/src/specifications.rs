@@ -212,7 +212,6 @@ async fn create_specification(
         &state,
         &caller,
         &req,
-        "POST /v1/specifications",
         &body.raw,
         StatusCode::CREATED,
         move |conn, actor, now| market::create(conn, actor, new, now).map(Specification::from),
@@ -251,7 +250,6 @@ async fn create_specification_version(
         &state,
         &caller,
         &req,
-        "POST /v1/specifications/{code}/versions",
         &serde_json::json!({ "code": code, "body": body.raw }),
         StatusCode::CREATED,
         move |conn, actor, now| {

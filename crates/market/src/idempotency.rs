@@ -1,6 +1,12 @@
 //! `Idempotency-Key` (SPEC.md §5): the same key and body replays the first answer; the
 //! same key with another body is refused. The answer is stored in the transaction that
 //! made the change, so a crash can never leave a change without its answer or the reverse.
+//!
+//! A key belongs to the caller's whole identity: the token's subject, its role and the
+//! area or provider it acts for. Two callers never share answers, even under one subject.
+//! The request compared is the method and the path with its ids plus the body, so a key
+//! sent again for another object (another plan, another order) is a reuse (422), never
+//! that object's change made under the first object's answer.
 
 use chrono::{DateTime, Utc};
 use provider_hub_store::idempotency::{self, IdempotencyRecord};
@@ -13,14 +19,22 @@ use crate::{naive, Actor, Error};
 #[derive(Debug, Clone)]
 pub struct IdempotentRequest {
     pub key: String,
-    /// Method and route template, e.g. `POST /v1/specifications`.
+    /// The caller's role and the area or provider it acts for, e.g. `provider:prv_…`;
+    /// with the actor's subject, the caller's whole identity.
+    pub scope: String,
+    /// Method and path with its ids, e.g. `POST /v1/sentence-plans/pln_…/approve`.
     pub route: String,
     /// SHA-256 of the canonical JSON body.
     pub request_hash: String,
 }
 
 impl IdempotentRequest {
-    pub fn new(key: &str, route: &str, body: &serde_json::Value) -> Result<Self, Error> {
+    pub fn new(
+        key: &str,
+        scope: &str,
+        route: &str,
+        body: &serde_json::Value,
+    ) -> Result<Self, Error> {
         let ok = (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
         if !ok {
             return Err(Error::invalid(
@@ -32,6 +46,7 @@ impl IdempotentRequest {
         let canonical = body.to_string();
         Ok(Self {
             key: key.to_owned(),
+            scope: scope.to_owned(),
             route: route.to_owned(),
             request_hash: hex::encode(Sha256::digest(canonical.as_bytes())),
         })
@@ -48,11 +63,16 @@ pub struct Answer {
 
 /// Runs `work` (which must do all its writes on the given connection) at most once per
 /// caller and key. Without a key it simply runs `work` in a write transaction.
+///
+/// A stored answer is replayed only when `visible` still passes for the caller: what it
+/// refuses (e.g. 404, an order no longer placed with the provider) is answered just as it
+/// would be without a key.
 pub fn run(
     conn: &mut DbConn,
     actor: &Actor,
     request: Option<&IdempotentRequest>,
     now: DateTime<Utc>,
+    visible: impl FnOnce(&mut DbConn) -> Result<(), Error>,
     work: impl FnOnce(&mut DbConn) -> Result<(u16, serde_json::Value), Error>,
 ) -> Result<Answer, Error> {
     let Some(request) = request else {
@@ -63,15 +83,23 @@ pub fn run(
             replayed: false,
         });
     };
+    let mut visible = Some(visible);
+    let mut replay_if_visible = |conn: &mut DbConn, previous: &IdempotencyRecord| {
+        if let Some(visible) = visible.take() {
+            visible(conn)?;
+        }
+        replay(previous, request)
+    };
     let outcome = write_transaction(conn, |conn| {
-        if let Some(previous) = idempotency::find(conn, &actor.sub, &request.key)? {
-            return replay(&previous, request);
+        if let Some(previous) = idempotency::find(conn, &actor.sub, &request.scope, &request.key)? {
+            return replay_if_visible(conn, &previous);
         }
         let (status, body) = work(conn)?;
         idempotency::insert(
             conn,
             &IdempotencyRecord {
                 actor_sub: actor.sub.clone(),
+                actor_scope: request.scope.clone(),
                 idempotency_key: request.key.clone(),
                 route: request.route.clone(),
                 request_hash: request.request_hash.clone(),
@@ -88,10 +116,12 @@ pub fn run(
     });
     match outcome {
         // A concurrent request with the same key committed first: answer as it did.
-        Err(Error::Conflict { .. }) => match idempotency::find(conn, &actor.sub, &request.key)? {
-            Some(previous) => replay(&previous, request),
-            None => outcome,
-        },
+        Err(Error::Conflict { .. }) => {
+            match idempotency::find(conn, &actor.sub, &request.scope, &request.key)? {
+                Some(previous) => replay_if_visible(conn, &previous),
+                None => outcome,
+            }
+        }
         other => other,
     }
 }

@@ -304,6 +304,17 @@ fn visible_plan(
         .ok_or_else(|| Error::NotFound(what.to_owned()))
 }
 
+/// Not found unless the caller may see the plan (before an answer about it is replayed).
+pub fn ensure_visible(
+    conn: &mut DbConn,
+    role: Role,
+    scope: &Scope,
+    plan_id: &str,
+) -> Result<(), Error> {
+    let found = store::find(conn, plan_id)?;
+    visible_plan(role, scope, found, &format!("sentence plan {plan_id}")).map(|_| ())
+}
+
 /// Costs a plan against today's market and shows it.
 fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanView, Error> {
     let today = now.date_naive();

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::token::{mint, TokenRequest};
+use crate::token::{local_subject, mint, TokenRequest};
 use crate::{Application, Config};
 use clap::{Parser, Subcommand};
 use provider_hub_domain::Role;
@@ -40,7 +40,8 @@ enum Command {
         /// The provider id, for a provider.
         #[arg(long = "provider-id")]
         provider_id: Option<String>,
-        /// The subject (who the token names); defaults to `local-<role>`.
+        /// The subject (who the token names); defaults to one naming the role and its
+        /// area or provider, e.g. `local-provider-prv_…`, `local-offender_manager-SY-SHF`.
         #[arg(long)]
         sub: Option<String>,
         /// Lifetime in seconds.
@@ -123,7 +124,9 @@ fn run(command: Command) -> Result<(), String> {
                 &Config::from_env()?,
                 &TokenRequest {
                     role,
-                    sub: sub.unwrap_or_else(|| format!("local-{role}")),
+                    sub: sub.unwrap_or_else(|| {
+                        local_subject(role, area.as_deref(), provider_id.as_deref())
+                    }),
                     area,
                     provider_id,
                     ttl_seconds: ttl,

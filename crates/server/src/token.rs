@@ -18,6 +18,15 @@ pub struct TokenRequest {
     pub ttl_seconds: i64,
 }
 
+/// The subject of a local token minted without `--sub`: it names the role and the area or
+/// provider, so tokens for different scopes never share a subject.
+pub fn local_subject(role: Role, area: Option<&str>, provider_id: Option<&str>) -> String {
+    match area.or(provider_id) {
+        Some(scope) => format!("local-{role}-{scope}"),
+        None => format!("local-{role}"),
+    }
+}
+
 /// Signs a token the hub accepts; refuses role/scope combinations the hub would refuse.
 pub fn mint(config: &Config, request: &TokenRequest) -> Result<String, String> {
     if !config.uses_shared_secret() {
@@ -54,4 +63,26 @@ pub fn mint(config: &Config, request: &TokenRequest) -> Result<String, String> {
         &EncodingKey::from_secret(&secret),
     )
     .map_err(|e| format!("cannot sign the token: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_subject_names_the_scope() {
+        assert_eq!(
+            local_subject(Role::Provider, None, Some("prv_1")),
+            "local-provider-prv_1"
+        );
+        assert_eq!(
+            local_subject(Role::OffenderManager, Some("SY-SHF"), None),
+            "local-offender_manager-SY-SHF"
+        );
+        assert_eq!(local_subject(Role::Quality, None, None), "local-quality");
+        assert_ne!(
+            local_subject(Role::Provider, None, Some("prv_1")),
+            local_subject(Role::Provider, None, Some("prv_2"))
+        );
+    }
 }

@@ -180,6 +180,15 @@ pub fn connect(url: &str, options: &PoolOptions) -> Result<Pool, StoreError> {
             .establish()
             .map_err(|e| StoreError::Config(format!("cannot open the database: {e}")))?;
         run_migrations(&mut conn)?;
+        if matches!(conn, DbConn::Pg(_)) {
+            let learned = manager
+                .establish()
+                .map_err(|e| e.to_string())
+                .and_then(|mut waiter| crate::busy::learn_postgres(&mut conn, &mut waiter));
+            if let Err(e) = learned {
+                tracing::warn!(error = %e, "lock and statement timeouts are recognised only in English");
+            }
+        }
     }
     r2d2::Pool::builder()
         .max_size(options.max_size)

@@ -1,4 +1,5 @@
-//! Stored answers to creating requests, keyed by caller and `Idempotency-Key`.
+//! Stored answers to creating requests, keyed by the caller's whole identity (subject and
+//! scope) and `Idempotency-Key`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -10,7 +11,10 @@ use crate::{DbConn, StoreError};
 #[diesel(table_name = idempotency_keys)]
 pub struct IdempotencyRecord {
     pub actor_sub: String,
+    /// The role and the area or provider the caller acts for, e.g. `provider:prv_…`.
+    pub actor_scope: String,
     pub idempotency_key: String,
+    /// Method and path with its ids, e.g. `POST /v1/sentence-plans/pln_…/approve`.
     pub route: String,
     pub request_hash: String,
     pub response_status: i32,
@@ -21,10 +25,12 @@ pub struct IdempotencyRecord {
 pub fn find(
     conn: &mut DbConn,
     actor_sub: &str,
+    actor_scope: &str,
     key: &str,
 ) -> Result<Option<IdempotencyRecord>, StoreError> {
     Ok(idempotency_keys::table
         .filter(idempotency_keys::actor_sub.eq(actor_sub))
+        .filter(idempotency_keys::actor_scope.eq(actor_scope))
         .filter(idempotency_keys::idempotency_key.eq(key))
         .select(IdempotencyRecord::as_select())
         .first(conn)

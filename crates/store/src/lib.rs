@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod audit;
 pub mod awards;
 pub mod budgets;
+pub mod busy;
 pub mod cases;
 pub mod cursor;
 pub mod db;
@@ -45,17 +46,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// True when the database gave up waiting for a lock (SQLite's busy timeout, or a
-    /// PostgreSQL lock timeout): the request may be retried.
+    /// True when the database gave up waiting (SQLite's busy timeout, a PostgreSQL lock
+    /// or statement timeout), told by its code, not its text: the request may be retried.
     pub fn is_busy(&self) -> bool {
         match self {
-            StoreError::Db(diesel::result::Error::DatabaseError(_, info)) => {
-                let message = info.message();
-                message.contains("database is locked")
-                    || message.contains("database is busy")
-                    || message.contains("lock timeout")
-                    || message.contains("statement timeout")
-            }
+            StoreError::Db(e) => busy::code_of(e).is_some_and(busy::is_busy_code),
             _ => false,
         }
     }

@@ -49,8 +49,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    idempotency_keys (actor_sub, idempotency_key) {
+    idempotency_keys (actor_sub, actor_scope, idempotency_key) {
         actor_sub -> Text,
+        actor_scope -> Text,
         idempotency_key -> Text,
         route -> Text,
         request_hash -> Text,
