@@ -15,6 +15,7 @@ use provider_hub_api::{AppState, Clock, SystemClock};
 use provider_hub_store::{Pool, PoolOptions};
 
 pub use crate::config::Config;
+pub use provider_hub_web::OidcSettings;
 
 /// Uses the RustCrypto backend for JWT signatures; safe to call more than once.
 pub fn install_crypto() {

@@ -134,6 +134,8 @@ pub enum WebError {
     Conflict(String),
     #[error("the database is busy")]
     Unavailable,
+    #[error("sign-in is unavailable: {0}")]
+    IdentityProvider(String),
     #[error("internal error")]
     Internal,
 }
@@ -180,6 +182,7 @@ impl ResponseError for WebError {
             WebError::SignInRequired | WebError::SessionExpired => StatusCode::SEE_OTHER,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::IdentityProvider(_) => StatusCode::BAD_GATEWAY,
             WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -203,6 +206,9 @@ impl ResponseError for WebError {
                 "Sorry, the service is busy",
                 "Try again in a few moments.".to_owned(),
             ),
+            WebError::IdentityProvider(detail) => {
+                ("Sign-in is not available", capitalise(detail))
+            }
             WebError::Internal => (
                 "Sorry, there is a problem with the service",
                 "Try again later. The problem has been logged.".to_owned(),
