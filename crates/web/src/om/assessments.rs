@@ -14,8 +14,7 @@ use provider_hub_domain::case::Crn;
 use provider_hub_domain::need::{Need, RiskOfHarm};
 use provider_hub_domain::specification::SpecCode;
 use provider_hub_market::assessments::{self, AssessmentView, Decision};
-use provider_hub_market::{cases, Error as MarketError, MAX_PAGE};
-use provider_hub_store::assessments::AssessmentFilter;
+use provider_hub_market::{cases, Error as MarketError};
 use serde::Deserialize;
 
 use super::cases::{area_of, label_errors, typed_date};
@@ -591,53 +590,4 @@ pub async fn reject(
     CsrfForm(form): CsrfForm<ReasonForm>,
 ) -> Result<HttpResponse, WebError> {
     decide(state, person, session, id.into_inner(), false, form.reason).await
-}
-
-pub(super) struct WaitingRow {
-    pub id: String,
-    pub crn: String,
-    pub external_ref: String,
-    pub submitted: String,
-    pub author: String,
-}
-
-#[derive(Template)]
-#[template(path = "om/countersign.html")]
-struct WaitingPage {
-    layout: Layout,
-    rows: Vec<WaitingRow>,
-}
-
-/// Submitted assessments of the area waiting for this person's countersignature: never
-/// their own.
-pub async fn waiting(state: web::Data<WebState>, person: Person) -> Result<HttpResponse, WebError> {
-    area_of(&person)?;
-    let (role, scope) = (person.role, person.scope.clone());
-    let submitted = state
-        .db(move |conn| {
-            let filter = AssessmentFilter {
-                status: Some(AssessmentStatus::Submitted),
-                ..AssessmentFilter::default()
-            };
-            Ok(assessments::list(conn, role, &scope, filter, None, MAX_PAGE)?.items)
-        })
-        .await?;
-    let rows = submitted
-        .into_iter()
-        .filter(|a| a.author != person.sub)
-        .map(|a| WaitingRow {
-            submitted: a
-                .submitted_at
-                .map(|t| page::date(t.date_naive()))
-                .unwrap_or_default(),
-            id: a.id,
-            crn: a.crn,
-            external_ref: a.external_ref,
-            author: a.author,
-        })
-        .collect();
-    render(&WaitingPage {
-        layout: Layout::new(&person, "Assessments to countersign", "/om/countersign"),
-        rows,
-    })
 }

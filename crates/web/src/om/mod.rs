@@ -5,6 +5,7 @@
 
 mod assessments;
 mod cases;
+mod countersign;
 mod orders;
 mod plans;
 
@@ -35,7 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/cases/{crn}/assessments/new",
             web::post().to(assessments::record),
         )
-        .route("/countersign", web::get().to(assessments::waiting))
+        .route("/countersign", web::get().to(countersign::waiting))
         .route("/assessments/{id}", web::get().to(assessments::assessment))
         .route(
             "/assessments/{id}/submit",
