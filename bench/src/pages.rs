@@ -124,7 +124,7 @@ async fn main() {
             "record an assessment (form)",
             "/om/cases/S100001/assessments/new".to_owned(),
         ),
-        ("start page (signed out)", "/sign-in".to_owned()),
+        ("local sign-in page", "/sign-in".to_owned()),
     ];
     println!(
         "backend: {}; {} timed requests per page, one at a time",
