@@ -209,6 +209,23 @@ pub fn app(
         InitError = (),
     >,
 > {
+    app_with(state, |_| {})
+}
+
+/// The application with more services beside the API's (the web front end at `/`),
+/// registered after the API's routes and before the 404 of unknown paths.
+pub fn app_with(
+    state: web::Data<AppState>,
+    more: impl FnOnce(&mut web::ServiceConfig),
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<EitherBody<BoxBody>>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     let app =
         App::new()
             .app_data(state)
@@ -225,6 +242,7 @@ pub fn app(
             .service(web::redirect("/docs", "/docs/"));
     routes(app.into_utoipa_app())
         .into_app()
+        .configure(more)
         .default_service(web::to(not_found))
         .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
         .wrap(actix_web::middleware::from_fn(rate_limit::middleware))
@@ -304,10 +322,10 @@ fn allowed_methods(path: &str) -> Vec<String> {
 fn problem_for_plain_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    // A problem already, or a web page (the front end's own error pages).
+    let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()) || v.as_bytes().starts_with(b"text/html")
+    });
     if is_problem || !(res.status().is_client_error() || res.status().is_server_error()) {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }

@@ -119,7 +119,7 @@ pub(crate) fn event_view(row: DeliveryEventRow) -> Result<DeliveryEventView, Err
     })
 }
 
-fn payment_view(row: PaymentRow) -> Result<PaymentView, Error> {
+pub(crate) fn payment_view(row: PaymentRow) -> Result<PaymentView, Error> {
     Ok(PaymentView {
         milestone: row
             .milestone

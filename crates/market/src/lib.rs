@@ -16,6 +16,7 @@ pub mod listings;
 pub mod metrics;
 pub mod offers;
 pub mod orders;
+pub mod payments;
 pub mod placement;
 pub mod plans;
 pub mod policies;

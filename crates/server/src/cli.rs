@@ -205,6 +205,10 @@ fn serve(config: Config) -> Result<(), String> {
         );
         println!("Provider Hub listening on {base}");
         println!("  database: {}", provider_hub_store::db::redact(&config.database_url));
+        match &config.oidc {
+            None => println!("  web:      {base}/  (local sign-in: for local use only)"),
+            Some(oidc) => println!("  web:      {base}/  (sign-in through {})", oidc.issuer),
+        }
         println!("  API docs: {base}/docs/  (OpenAPI: {base}/v1/openapi.json)");
         if config.uses_shared_secret() {
             println!("  a token:  provider-hub token --role quality   (or: cargo run --release -- token --role quality)");

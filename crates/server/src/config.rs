@@ -48,6 +48,15 @@ pub struct Config {
     pub ocid_prefix: String,
     /// The publisher named in published award packages (HUB_PUBLISHER_NAME).
     pub publisher_name: String,
+    /// The hub's public URL (HUB_PUBLIC_URL); session cookies are `Secure` when it is https.
+    pub public_url: Option<String>,
+    /// The web session secret (HUB_SESSION_KEY); generated into the data directory when unset.
+    pub session_key: Option<String>,
+    /// Minutes a web session may sit unused before it is signed out (HUB_SESSION_IDLE_MINUTES).
+    pub session_idle_minutes: u64,
+    /// Web sign-in through an OpenID Connect identity provider (`HUB_OIDC_*`); the local
+    /// sign-in page when unset.
+    pub oidc: Option<provider_hub_web::OidcSettings>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -55,6 +64,7 @@ pub const DEFAULT_ISSUER: &str = "provider-hub";
 pub const DEFAULT_AUDIENCE: &str = "provider-hub";
 const SECRET_FILE: &str = "jwt-secret";
 const SECRET_KEY_FILE: &str = "secret-key";
+const SESSION_KEY_FILE: &str = "session-key";
 
 impl Config {
     /// Reads the environment; `get` is `std::env::var` in production and a map in tests.
@@ -178,7 +188,25 @@ impl Config {
             Some(v) if v.trim().chars().count() <= 200 => v.trim().to_owned(),
             Some(_) => return Err("HUB_PUBLISHER_NAME must be at most 200 characters".into()),
         };
+        let public_url = non_empty("HUB_PUBLIC_URL").map(|v| v.trim().to_owned());
+        if let Some(url) = &public_url {
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || url::Url::parse(url).is_err()
+            {
+                return Err("HUB_PUBLIC_URL must be an http:// or https:// URL".into());
+            }
+        }
+        let session_key = non_empty("HUB_SESSION_KEY");
+        if session_key.as_ref().is_some_and(|k| k.len() < 32) {
+            return Err("HUB_SESSION_KEY must be at least 32 characters".into());
+        }
+        let session_idle_minutes = number("HUB_SESSION_IDLE_MINUTES", 30, 1, 1440)?;
+        let oidc = oidc_settings(&non_empty)?;
         let config = Config {
+            public_url,
+            session_key,
+            session_idle_minutes,
+            oidc,
             database_url,
             listen: non_empty("HUB_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.into()),
             data_dir,
@@ -257,6 +285,27 @@ impl Config {
         SecretKey::from_base64(&text).map_err(|why| format!("{} {why}", path.display()))
     }
 
+    /// The web session secret: configured, or kept in the data directory (made on first use).
+    pub fn session_secret(&self) -> Result<Vec<u8>, String> {
+        if let Some(s) = &self.session_key {
+            return Ok(s.as_bytes().to_vec());
+        }
+        load_or_create(&self.data_dir, SESSION_KEY_FILE)
+    }
+
+    /// The web front end's settings.
+    pub fn web_settings(&self) -> Result<provider_hub_web::Settings, String> {
+        Ok(provider_hub_web::Settings {
+            session_secret: self.session_secret()?,
+            secure_cookies: self
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://")),
+            idle_timeout: std::time::Duration::from_secs(self.session_idle_minutes * 60),
+            oidc: self.oidc.clone(),
+        })
+    }
+
     /// The public key PEM, read from a file when the setting is a path.
     pub fn public_key_pem(&self) -> Result<Option<Vec<u8>>, String> {
         match &self.jwt_public_key_pem {
@@ -269,8 +318,68 @@ impl Config {
     }
 }
 
+/// `HUB_OIDC_ISSUER`, `_CLIENT_ID`, `_CLIENT_SECRET` and `_REDIRECT_URL` all or none; the
+/// claims naming the role and its scope default to the API's (`role`, `area`, `provider_id`).
+fn oidc_settings(
+    non_empty: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<provider_hub_web::OidcSettings>, String> {
+    let required = [
+        "HUB_OIDC_ISSUER",
+        "HUB_OIDC_CLIENT_ID",
+        "HUB_OIDC_CLIENT_SECRET",
+        "HUB_OIDC_REDIRECT_URL",
+    ];
+    let values: Vec<Option<String>> = required.iter().map(|k| non_empty(k)).collect();
+    if values.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let missing: Vec<&str> = required
+        .iter()
+        .zip(&values)
+        .filter(|(_, v)| v.is_none())
+        .map(|(k, _)| *k)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "OpenID Connect sign-in needs all of HUB_OIDC_ISSUER, HUB_OIDC_CLIENT_ID, HUB_OIDC_CLIENT_SECRET and HUB_OIDC_REDIRECT_URL; missing {}",
+            missing.join(", ")
+        ));
+    }
+    let [issuer, client_id, client_secret, redirect_url] =
+        <[Option<String>; 4]>::try_from(values).map_err(|_| "OIDC settings".to_owned())?;
+    let (issuer, client_id, client_secret, redirect_url) = (
+        issuer.unwrap_or_default(),
+        client_id.unwrap_or_default(),
+        client_secret.unwrap_or_default(),
+        redirect_url.unwrap_or_default(),
+    );
+    for (name, value) in [
+        ("HUB_OIDC_ISSUER", &issuer),
+        ("HUB_OIDC_REDIRECT_URL", &redirect_url),
+    ] {
+        if url::Url::parse(value).is_err() {
+            return Err(format!("{name} must be a URL"));
+        }
+    }
+    Ok(Some(provider_hub_web::OidcSettings {
+        issuer,
+        client_id,
+        client_secret,
+        redirect_url,
+        role_claim: non_empty("HUB_OIDC_ROLE_CLAIM").unwrap_or_else(|| "role".into()),
+        area_claim: non_empty("HUB_OIDC_AREA_CLAIM").unwrap_or_else(|| "area".into()),
+        provider_claim: non_empty("HUB_OIDC_PROVIDER_CLAIM")
+            .unwrap_or_else(|| "provider_id".into()),
+    }))
+}
+
 fn load_or_create_secret(data_dir: &Path) -> Result<Vec<u8>, String> {
-    let path = data_dir.join(SECRET_FILE);
+    load_or_create(data_dir, SECRET_FILE)
+}
+
+/// A random secret kept in a private file of the data directory, made on first use.
+fn load_or_create(data_dir: &Path, file: &str) -> Result<Vec<u8>, String> {
+    let path = data_dir.join(file);
     match std::fs::read_to_string(&path) {
         Ok(text) if text.trim().len() >= 32 => return Ok(text.trim().as_bytes().to_vec()),
         Ok(_) => return Err(format!("{} is too short to be a secret", path.display())),

@@ -16,6 +16,7 @@ use provider_hub_api::{AppState, Clock, SystemClock};
 use provider_hub_store::{Pool, PoolOptions};
 
 pub use crate::config::Config;
+pub use provider_hub_web::OidcSettings;
 
 /// Uses the RustCrypto backend for JWT signatures; safe to call more than once.
 pub fn install_crypto() {
@@ -117,11 +118,23 @@ impl Application {
                 publisher_name: config.publisher_name.clone(),
             },
         });
+        let now_clock = clock.clone();
+        let web_state = web::Data::new(provider_hub_web::WebState::new(
+            pool.clone(),
+            Arc::new(move || now_clock.now()),
+            matching,
+            config.web_settings()?,
+        )?);
         let listener = TcpListener::bind(&config.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let mut server =
-            HttpServer::new(move || provider_hub_api::app(state.clone())).shutdown_timeout(30);
+        let mut server = HttpServer::new(move || {
+            let web_state = web_state.clone();
+            provider_hub_api::app_with(state.clone(), move |cfg| {
+                provider_hub_web::configure(cfg, web_state)
+            })
+        })
+        .shutdown_timeout(30);
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }

@@ -131,6 +131,15 @@ pub struct PaymentFilter {
     pub to: Option<NaiveDateTime>,
 }
 
+/// One order's payments, oldest first.
+pub fn of_order(conn: &mut DbConn, order_id: &str) -> Result<Vec<PaymentRow>, StoreError> {
+    Ok(payments::table
+        .filter(payments::order_id.eq(order_id))
+        .order(payments::id.asc())
+        .select(PaymentRow::as_select())
+        .load(conn)?)
+}
+
 /// Payments in id order; the cursor key is the last id seen.
 pub fn list(
     conn: &mut DbConn,

@@ -1,0 +1,87 @@
+//! The offender manager's journey: caseload → register a case → record the single
+//! assessment → submit → countersign another's → the costed sentence plan → approve
+//! (buy) → the person's orders → cancel → each order's delivery and payments.
+//! Routes under `/om`, templates under `templates/om/`.
+
+mod assessments;
+mod cases;
+mod countersign;
+mod orders;
+mod plans;
+
+use std::collections::HashMap;
+
+use actix_web::web;
+use provider_hub_domain::Scope;
+use provider_hub_market::providers;
+use provider_hub_store::DbConn;
+
+/// The offender manager's service navigation.
+pub const NAV: &[(&str, &str)] = &[
+    ("/om", "Caseload"),
+    ("/om/cases/new", "Register a case"),
+    ("/om/countersign", "Countersign"),
+];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(cases::caseload))
+        .route("/cases/new", web::get().to(cases::new_case))
+        .route("/cases/new", web::post().to(cases::register))
+        .route("/cases/{crn}", web::get().to(cases::case))
+        .route(
+            "/cases/{crn}/assessments/new",
+            web::get().to(assessments::new_assessment),
+        )
+        .route(
+            "/cases/{crn}/assessments/new",
+            web::post().to(assessments::record),
+        )
+        .route("/countersign", web::get().to(countersign::waiting))
+        .route("/assessments/{id}", web::get().to(assessments::assessment))
+        .route(
+            "/assessments/{id}/submit",
+            web::post().to(assessments::submit),
+        )
+        .route(
+            "/assessments/{id}/countersign",
+            web::post().to(assessments::countersign),
+        )
+        .route(
+            "/assessments/{id}/reject",
+            web::post().to(assessments::reject),
+        )
+        .route("/assessments/{id}/plan", web::get().to(plans::plan))
+        .route(
+            "/assessments/{id}/plan/approve",
+            web::post().to(plans::approve),
+        )
+        .route(
+            "/assessments/{id}/plan/bought",
+            web::get().to(plans::bought),
+        )
+        .route("/orders/{id}", web::get().to(orders::order))
+        .route("/orders/{id}/cancel", web::get().to(orders::cancel_form))
+        .route("/orders/{id}/cancel", web::post().to(orders::cancel));
+}
+
+/// Providers' names by id, as the caller may read them (an unknown id keeps its id).
+pub(crate) fn provider_names(
+    conn: &mut DbConn,
+    scope: &Scope,
+    ids: impl IntoIterator<Item = String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<HashMap<String, String>, provider_hub_market::Error> {
+    let mut names = HashMap::new();
+    for id in ids {
+        if names.contains_key(&id) {
+            continue;
+        }
+        let name = match providers::get(conn, scope, &id, now) {
+            Ok(p) => p.name,
+            Err(provider_hub_market::Error::NotFound(_)) => id.clone(),
+            Err(e) => return Err(e),
+        };
+        names.insert(id, name);
+    }
+    Ok(names)
+}
