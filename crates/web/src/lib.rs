@@ -42,6 +42,8 @@ pub struct Settings {
     pub idle_timeout: Duration,
     /// Sign-in through an identity provider; `None`: the local sign-in page.
     pub oidc: Option<OidcSettings>,
+    /// How providers' webhooks are registered (the API's settings).
+    pub webhooks: provider_hub_market::webhooks::Settings,
 }
 
 /// What every page handler shares.
