@@ -1,11 +1,330 @@
-use crate::page::WebError;
-use actix_web::HttpResponse;
-pub async fn order() -> Result<HttpResponse, WebError> {
-    Err(WebError::NotFound)
+//! An order: where it is placed and why (the explanation as sentences), its delivery
+//! timeline and payments, and cancelling it with a reason.
+
+use std::collections::HashMap;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use provider_hub_domain::order::OrderStatus;
+use provider_hub_market::orders::{self, Cancellation, OrderView};
+use provider_hub_market::{payments, Error as MarketError};
+use provider_hub_matching::{Candidate, Rule};
+use serde::Deserialize;
+
+use super::assessments::requirement_words;
+use super::cases::area_of;
+use crate::form::{CsrfForm, Errors};
+use crate::page::{self, render, render_status, see_other, Layout, Tag, WebError};
+use crate::session::{self, Person};
+use crate::WebState;
+
+/// How many listings a rule excluded, in words: `3 outside the area`.
+fn excluded_words(rule: Rule, n: u32) -> String {
+    let what = match rule {
+        Rule::Published => "not published",
+        Rule::Specification => "for another specification or category",
+        Rule::Membership => "from providers not accredited for it",
+        Rule::Area => "outside the area",
+        Rule::Eligibility => "not open to this person",
+        Rule::FreePlace => "with no free place in time",
+        Rule::PriceCap => "above the price cap",
+        Rule::NotDeclined => "already declined or let expire",
+    };
+    format!("{n} {what}")
 }
-pub async fn cancel_form() -> Result<HttpResponse, WebError> {
-    Err(WebError::NotFound)
+
+fn candidate_words(c: &Candidate, names: &HashMap<String, String>) -> String {
+    format!(
+        "{} at {} from {}",
+        names
+            .get(&c.provider_id)
+            .cloned()
+            .unwrap_or_else(|| c.provider_id.clone()),
+        page::pounds(c.price_pence),
+        page::short_date(c.starts_on)
+    )
 }
-pub async fn cancel() -> Result<HttpResponse, WebError> {
-    Err(WebError::NotFound)
+
+/// The placement's explanation as a sentence: `12 listings looked at; 3 outside the
+/// area; chosen: … at £520 from 7 December; runner-up: …`.
+pub(super) fn explain(order: &OrderView, names: &HashMap<String, String>) -> String {
+    let Some(e) = &order.explanation else {
+        return "Not matched yet.".into();
+    };
+    let mut parts = vec![format!(
+        "{} listing{} looked at",
+        e.considered,
+        if e.considered == 1 { "" } else { "s" }
+    )];
+    parts.extend(
+        e.excluded
+            .iter()
+            .filter(|x| x.excluded > 0)
+            .map(|x| excluded_words(x.rule, x.excluded)),
+    );
+    match &e.chosen {
+        Some(c) => parts.push(format!("chosen: {}", candidate_words(c, names))),
+        None => parts.push(format!(
+            "no provider: {}",
+            e.no_candidate_reason
+                .as_deref()
+                .unwrap_or("no listing met every rule")
+        )),
+    }
+    if let Some(r) = &e.runner_up {
+        parts.push(format!("runner-up: {}", candidate_words(r, names)));
+    }
+    let policy = match e.policy.as_str() {
+        "best_value" => " (best value)",
+        _ => " (best price)",
+    };
+    format!("{}{policy}.", page::capitalise(&parts.join("; ")))
+}
+
+pub(super) struct TimelineEntry {
+    pub when: String,
+    pub what: String,
+    pub details: Option<String>,
+}
+
+pub(super) struct PaymentRow {
+    pub milestone: String,
+    pub amount: String,
+    pub paid_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "om/order.html")]
+struct OrderPage {
+    layout: Layout,
+    o: OrderView,
+    tag: Tag,
+    category: String,
+    provider: String,
+    price: String,
+    start: String,
+    requirement: String,
+    explanation: String,
+    timeline: Vec<TimelineEntry>,
+    payments: Vec<PaymentRow>,
+    paid: String,
+    cancellable: bool,
+}
+
+fn cancellable(status: OrderStatus) -> bool {
+    matches!(
+        status,
+        OrderStatus::Open
+            | OrderStatus::Offered
+            | OrderStatus::Accepted
+            | OrderStatus::Unmatched
+            | OrderStatus::AwaitingApproval
+    )
+}
+
+async fn load(
+    state: &WebState,
+    person: &Person,
+    id: String,
+) -> Result<
+    (
+        OrderView,
+        HashMap<String, String>,
+        Vec<provider_hub_market::delivery::PaymentView>,
+    ),
+    WebError,
+> {
+    let (role, scope, now) = (person.role, person.scope.clone(), state.now());
+    state
+        .db(move |conn| {
+            let order = orders::get(conn, role, &scope, &id)?;
+            let paid = payments::of_order(conn, role, &scope, &id)?;
+            let mut ids: Vec<String> = order.provider_id.iter().cloned().collect();
+            if let Some(e) = &order.explanation {
+                ids.extend(e.chosen.iter().map(|c| c.provider_id.clone()));
+                ids.extend(e.runner_up.iter().map(|c| c.provider_id.clone()));
+            }
+            let names = super::provider_names(conn, &scope, ids, now)?;
+            Ok((order, names, paid))
+        })
+        .await
+}
+
+pub async fn order(
+    state: web::Data<WebState>,
+    person: Person,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    area_of(&person)?;
+    let (o, names, paid) = load(&state, &person, id.into_inner()).await?;
+    let mut timeline = vec![TimelineEntry {
+        when: page::date(o.created_at.date_naive()),
+        what: "Ordered when the sentence plan was approved".into(),
+        details: None,
+    }];
+    if let Some(offer) = &o.offer {
+        timeline.push(TimelineEntry {
+            when: page::date(offer.expires_at.date_naive()),
+            what: match offer.status.as_str() {
+                "pending" => "Offered to the provider: waiting for its answer by this date".into(),
+                other => format!("Offer {}", page::words(other).to_lowercase()),
+            },
+            details: None,
+        });
+    }
+    for d in &o.delivery {
+        timeline.push(TimelineEntry {
+            when: page::date(d.on),
+            what: page::words(d.kind.as_str()),
+            details: d.details.clone(),
+        });
+    }
+    if let Some(reason) = &o.cancel_reason {
+        timeline.push(TimelineEntry {
+            when: page::date(o.updated_at.date_naive()),
+            what: "Cancelled".into(),
+            details: Some(reason.clone()),
+        });
+    }
+    let total_paid: i64 = paid.iter().map(|p| p.amount_pence).sum();
+    render(&OrderPage {
+        layout: Layout::new(&person, format!("Order for {}", o.crn), "/om"),
+        tag: Tag::of(o.status.as_str()),
+        category: page::words(o.category.as_str()),
+        provider: o
+            .provider_id
+            .as_ref()
+            .map(|p| names.get(p).cloned().unwrap_or_else(|| p.clone()))
+            .unwrap_or_else(|| "Not placed".into()),
+        price: o
+            .price_pence
+            .map(page::pounds)
+            .unwrap_or_else(|| "–".into()),
+        start: o
+            .committed_start_date
+            .or(o.starts_on)
+            .map(page::date)
+            .unwrap_or_else(|| "Not yet known".into()),
+        requirement: o
+            .plan_item
+            .requirement
+            .as_ref()
+            .map(requirement_words)
+            .unwrap_or_else(|| {
+                o.plan_item
+                    .needs
+                    .iter()
+                    .map(|n| page::words(n.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
+        explanation: explain(&o, &names),
+        timeline,
+        payments: paid
+            .iter()
+            .map(|p| PaymentRow {
+                milestone: page::words(p.milestone.as_str()),
+                amount: page::pounds(p.amount_pence),
+                paid_on: page::date(p.created_at.date_naive()),
+            })
+            .collect(),
+        paid: page::pounds(total_paid),
+        cancellable: cancellable(o.status),
+        o,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "om/cancel.html")]
+struct CancelPage {
+    layout: Layout,
+    o: OrderView,
+    category: String,
+    reason: String,
+    errors: Errors,
+}
+
+pub async fn cancel_form(
+    state: web::Data<WebState>,
+    person: Person,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    area_of(&person)?;
+    let (o, _, _) = load(&state, &person, id.into_inner()).await?;
+    render(&CancelPage {
+        layout: Layout::new(&person, "Cancel the order", "/om"),
+        category: page::words(o.category.as_str()),
+        o,
+        reason: String::new(),
+        errors: Errors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn cancel(
+    state: web::Data<WebState>,
+    person: Person,
+    session: Session,
+    id: web::Path<String>,
+    CsrfForm(form): CsrfForm<CancelForm>,
+) -> Result<HttpResponse, WebError> {
+    area_of(&person)?;
+    let id = id.into_inner();
+    let (actor, role, scope, now, oid) = (
+        person.actor(),
+        person.role,
+        person.scope.clone(),
+        state.now(),
+        id.clone(),
+    );
+    let cancellation = Cancellation {
+        reason: form.reason.clone(),
+    };
+    let result = state
+        .db(move |conn| {
+            Ok(orders::cancel(
+                conn,
+                &actor,
+                role,
+                &scope,
+                &oid,
+                cancellation,
+                now,
+            ))
+        })
+        .await?;
+    let message = match result {
+        Ok(_) => {
+            session::flash(&session, "Order cancelled");
+            return Ok(see_other(&format!("/om/orders/{id}")));
+        }
+        Err(MarketError::Validation(v)) => {
+            v.0.iter()
+                .map(|f| format!("{} {}", page::capitalise(&f.field), f.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+        Err(MarketError::Conflict { detail, .. }) => page::capitalise(&detail),
+        Err(e) => return Err(e.into()),
+    };
+    let (o, _, _) = load(&state, &person, id).await?;
+    let mut errors = Errors::default();
+    errors.add("reason", message);
+    render_status(
+        &CancelPage {
+            layout: Layout::new(&person, "Cancel the order", "/om").with_errors(true),
+            category: page::words(o.category.as_str()),
+            o,
+            reason: form.reason,
+            errors,
+        },
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
 }
