@@ -334,11 +334,7 @@ pub async fn report(
             let errors = refusal(
                 e,
                 field_id,
-                &[
-                    ("on-day", "The date"),
-                    ("details", "What happened"),
-                    ("minutes", "Minutes"),
-                ],
+                &[("on-day", "The date"), ("minutes", "Minutes")],
                 "kind",
             )?;
             order_page(&state, &person, id, form, errors).await
