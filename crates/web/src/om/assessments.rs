@@ -445,16 +445,28 @@ pub struct ReasonForm {
 
 /// What a submit, countersign or reject did: on to the next page, or the refusal shown
 /// on the assessment's page, linked to the button or field it concerns.
+/// What an action on an assessment was: its id, the flash on success, and the field a
+/// refusal is shown on with what was typed there.
+struct Action<'a> {
+    id: String,
+    done: &'a str,
+    field: &'a str,
+    reason: String,
+}
+
 async fn after(
     state: &WebState,
     person: &Person,
     session: &Session,
-    id: String,
     result: Result<AssessmentView, MarketError>,
-    done: &str,
-    field: &str,
-    reason: String,
+    action: Action<'_>,
 ) -> Result<HttpResponse, WebError> {
+    let Action {
+        id,
+        done,
+        field,
+        reason,
+    } = action;
     match result {
         Ok(view) => {
             session::flash(session, done);
@@ -509,17 +521,13 @@ pub async fn submit(
     let result = state
         .db(move |conn| Ok(assessments::submit(conn, &actor, role, &scope, &aid, now)))
         .await?;
-    after(
-        &state,
-        &person,
-        &session,
+    let action = Action {
         id,
-        result,
-        "Assessment submitted for countersignature",
-        "submit",
-        String::new(),
-    )
-    .await
+        done: "Assessment submitted for countersignature",
+        field: "submit",
+        reason: String::new(),
+    };
+    after(&state, &person, &session, result, action).await
 }
 
 async fn decide(
@@ -556,7 +564,13 @@ async fn decide(
     } else {
         ("Assessment rejected", "reason")
     };
-    after(&state, &person, &session, id, result, done, field, reason).await
+    let action = Action {
+        id,
+        done,
+        field,
+        reason,
+    };
+    after(&state, &person, &session, result, action).await
 }
 
 pub async fn countersign(
