@@ -68,7 +68,6 @@ def test_provider_answers_offers_delivers_and_manages_its_listings(hub):
     expect(page.locator(".govuk-panel")).to_contain_text("Offer accepted")
     order_id = page.locator(".govuk-panel strong").inner_text().strip()
     assert order_id.startswith("ord_")
-    hub.screenshot("provider-offer-accepted")
     hub.click("link", name=f"Go to order {order_id}")
     expect(page.locator(".govuk-summary-list")).to_contain_text("Accepted")
 
@@ -103,7 +102,6 @@ def test_provider_answers_offers_delivers_and_manages_its_listings(hub):
     timeline = page.locator("main table").first
     expect(timeline).to_contain_text("Arrived intoxicated")
     expect(timeline.locator("tbody tr")).to_have_count(3)
-    hub.screenshot("provider-order")
 
     # The declined offer is under "Declined" with its reason; the inbox has one fewer.
     hub.click("link", name="Offers", exact=True)
@@ -177,7 +175,6 @@ def test_provider_answers_offers_delivers_and_manages_its_listings(hub):
     row = section.locator("tbody tr").first
     expect(row).to_contain_text(start.strftime("%B %Y").lstrip("0"))
     expect(row.locator("td")).to_have_text(["6", "0", "6"])
-    hub.screenshot("provider-capacity")
 
     hub.goto(listing_url.replace(hub.url(""), ""))
     hub.submit("Pause the listing")
