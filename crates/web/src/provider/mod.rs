@@ -5,6 +5,7 @@
 //! the provider of the session's scope, never one named in the URL or the form.
 
 mod capacity;
+mod listing_form;
 mod listings;
 mod offers;
 mod orders;
@@ -38,11 +39,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/offers/{id}/decline", web::post().to(offers::decline))
         .route("/offers/{id}/answered", web::get().to(offers::answered))
         .route("/listings", web::get().to(listings::list))
-        .route("/listings/new", web::get().to(listings::new_listing))
-        .route("/listings/new", web::post().to(listings::create))
+        .route("/listings/new", web::get().to(listing_form::new_listing))
+        .route("/listings/new", web::post().to(listing_form::create))
         .route("/listings/{id}", web::get().to(listings::listing))
-        .route("/listings/{id}/edit", web::get().to(listings::edit))
-        .route("/listings/{id}/edit", web::post().to(listings::update))
+        .route("/listings/{id}/edit", web::get().to(listing_form::edit))
+        .route("/listings/{id}/edit", web::post().to(listing_form::update))
+        .route(
+            "/listings/{id}/withdraw",
+            web::get().to(listings::confirm_withdraw),
+        )
         .route(
             "/listings/{id}/{action}",
             web::post().to(listings::transition),
