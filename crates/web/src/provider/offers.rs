@@ -40,6 +40,8 @@ pub(super) struct OfferRow {
     pub expires: String,
     pub reason: Option<String>,
     pub pending: bool,
+    /// Only an accepted offer's order stays the provider's to read.
+    pub accepted: bool,
 }
 
 fn row(o: &OfferView, now: chrono::DateTime<chrono::Utc>) -> OfferRow {
@@ -58,6 +60,7 @@ fn row(o: &OfferView, now: chrono::DateTime<chrono::Utc>) -> OfferRow {
         expires: instant(o.expires_at),
         reason: o.reason.clone(),
         pending: o.status == "pending",
+        accepted: o.status == "accepted",
     }
 }
 
