@@ -124,9 +124,14 @@ def test_provider_answers_offers_delivers_and_manages_its_listings(hub):
     page.get_by_label("Price per order").fill("99999")
     page.get_by_label("Group", exact=True).check()
     page.get_by_label("In person").check()
+    page.get_by_label("Youngest age (optional)").fill("twenty")
+    hub.submit("Create the draft listing")
+    error_summary(page, "Enter the youngest age as a whole number", "min_age")
+    page.get_by_label("Youngest age (optional)").fill("21")
     hub.submit("Create the draft listing")
     banner(page, f"Draft listing {title} created")
     expect(page.locator(".govuk-summary-list")).to_contain_text("Draft")
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Aged 21 or over")
     listing_url = page.url
 
     # Publishing above the specification's price cap is refused with the API's reason.
@@ -135,7 +140,10 @@ def test_provider_answers_offers_delivers_and_manages_its_listings(hub):
     expect(page.locator(".govuk-error-summary")).to_contain_text(re.compile("cap", re.I))
     hub.click("link", name="Edit the draft")
     page.get_by_label("Price per order").fill("120")
+    expect(page.get_by_label("Youngest age (optional)")).to_have_value("21")
+    page.get_by_label("Women only").check()
     hub.submit("Save the draft")
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Women only, aged 21 or over")
     banner(page, "Draft listing saved")
     hub.submit("Publish the listing")
     banner(page, "Listing published")

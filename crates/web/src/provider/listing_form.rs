@@ -8,8 +8,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use provider_hub_domain::listing::{
-    DeliveryMode, ListingFormat, ListingPatch, ListingStatus, NewListing,
+    DeliveryMode, EligibilityNarrowing, ListingFormat, ListingPatch, ListingStatus, NewListing,
 };
+use provider_hub_domain::need::Sex;
 use provider_hub_domain::specification::SpecificationStatus;
 use provider_hub_domain::AreaCode;
 use provider_hub_market::listings::{self, ListingView};
@@ -34,6 +35,10 @@ pub struct ListingForm {
     pub price: String,
     pub delivery_format: String,
     pub delivery_mode: String,
+    /// `any`, `female` or `male`: narrower than the specification, e.g. women only.
+    pub sexes: String,
+    pub min_age: String,
+    pub max_age: String,
     #[serde(flatten)]
     pub rest: HashMap<String, String>,
 }
@@ -57,6 +62,20 @@ impl ListingForm {
             price: pounds_field(l.price_pence),
             delivery_format: l.delivery_format.as_str().to_owned(),
             delivery_mode: l.delivery_mode.as_str().to_owned(),
+            sexes: match l.eligibility.sexes.as_deref() {
+                Some([only]) => only.as_str().to_owned(),
+                _ => "any".to_owned(),
+            },
+            min_age: l
+                .eligibility
+                .min_age
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+            max_age: l
+                .eligibility
+                .max_age
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
             rest: l
                 .areas
                 .iter()
@@ -201,6 +220,12 @@ pub async fn new_listing(
 
 /// The form's fields the use case names.
 fn field_id(field: &str) -> &'static str {
+    match field {
+        "eligibility.min_age" => return "min_age",
+        "eligibility.max_age" => return "max_age",
+        f if f.starts_with("eligibility") => return "sexes",
+        _ => {}
+    }
     match field.split(['[', '.']).next().unwrap_or_default() {
         "title" => "title",
         "description" => "description",
@@ -217,6 +242,8 @@ const LABELS: &[(&str, &str)] = &[
     ("description", "Description"),
     ("areas", "Areas served"),
     ("price", "Price"),
+    ("min_age", "Youngest age"),
+    ("max_age", "Oldest age"),
 ];
 
 /// What the form says, as the use case's types; the errors of what does not parse.
@@ -226,6 +253,36 @@ struct Typed {
     price_pence: Option<i64>,
     delivery_format: Option<ListingFormat>,
     delivery_mode: Option<DeliveryMode>,
+    sexes: Option<Vec<Sex>>,
+    min_age: Option<u8>,
+    max_age: Option<u8>,
+}
+
+/// An age as typed: empty is none (the specification's own limit).
+fn typed_age(text: &str, id: &str, which: &str, errors: &mut Errors) -> Option<u8> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let age = text.parse().ok();
+    if age.is_none() {
+        errors.add(
+            id,
+            format!("Enter the {which} age as a whole number, like 18"),
+        );
+    }
+    age
+}
+
+/// The listing's eligibility narrowing from the form, keeping the parts it does not show
+/// (risk of harm, tiers) as they were.
+fn narrowing(t: &Typed, kept: EligibilityNarrowing) -> EligibilityNarrowing {
+    EligibilityNarrowing {
+        sexes: t.sexes.clone(),
+        min_age: t.min_age,
+        max_age: t.max_age,
+        ..kept
+    }
 }
 
 fn typed(form: &ListingForm, price_only: bool, errors: &mut Errors) -> Typed {
@@ -243,6 +300,9 @@ fn typed(form: &ListingForm, price_only: bool, errors: &mut Errors) -> Typed {
         price_pence,
         delivery_format: form.delivery_format.parse().ok(),
         delivery_mode: form.delivery_mode.parse().ok(),
+        sexes: form.sexes.parse::<Sex>().ok().map(|s| vec![s]),
+        min_age: None,
+        max_age: None,
     };
     if price_only {
         return out;
@@ -270,6 +330,8 @@ fn typed(form: &ListingForm, price_only: bool, errors: &mut Errors) -> Typed {
     if out.delivery_mode.is_none() {
         errors.add("delivery_mode", "Select how the intervention is delivered");
     }
+    out.min_age = typed_age(&form.min_age, "min_age", "youngest", errors);
+    out.max_age = typed_age(&form.max_age, "max_age", "oldest", errors);
     // In the order of the form's fields.
     let order = [
         "specification",
@@ -278,6 +340,9 @@ fn typed(form: &ListingForm, price_only: bool, errors: &mut Errors) -> Typed {
         "price",
         "delivery_format",
         "delivery_mode",
+        "sexes",
+        "min_age",
+        "max_age",
     ];
     errors
         .0
@@ -295,6 +360,7 @@ pub async fn create(
     let provider_id = provider_of(&person)?;
     let mut errors = Errors::default();
     let t = typed(&form, false, &mut errors);
+    let eligibility = narrowing(&t, EligibilityNarrowing::default());
     let new = match (
         t.specification,
         t.price_pence,
@@ -313,7 +379,7 @@ pub async fn create(
                 price_pence,
                 delivery_format,
                 delivery_mode,
-                eligibility: Default::default(),
+                eligibility,
             }
         }
         _ => return form_page(&state, &person, None, form, errors).await,
@@ -378,6 +444,7 @@ pub async fn update(
     if !errors.is_empty() {
         return form_page(&state, &person, editing, form, errors).await;
     }
+    let eligibility = narrowing(&t, detail.listing.eligibility.clone());
     let patch = if price_only {
         ListingPatch {
             price_pence: t.price_pence,
@@ -391,7 +458,7 @@ pub async fn update(
             price_pence: t.price_pence,
             delivery_format: t.delivery_format,
             delivery_mode: t.delivery_mode,
-            eligibility: None,
+            eligibility: Some(eligibility),
         }
     };
     let (actor, now, listing_id) = (person.actor(), state.now(), id.clone());

@@ -6,7 +6,7 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use provider_hub_domain::listing::{IllegalListingTransition, ListingStatus};
+use provider_hub_domain::listing::{EligibilityNarrowing, IllegalListingTransition, ListingStatus};
 use provider_hub_market::listings::{self, ListingDetail, ListingView};
 use provider_hub_store::listings::ListingFilter;
 
@@ -121,12 +121,44 @@ struct ListingPage {
     description: String,
     format: String,
     mode: String,
+    /// Who the listing admits, where narrower than its specification.
+    eligibility: String,
     status: String,
     published: Option<String>,
     actions: Vec<(&'static str, &'static str, bool)>,
     prices: Vec<PriceRow>,
     slots: Vec<SlotRow>,
     errors: Errors,
+}
+
+/// `Women only, aged 21 to 65`; `As the specification` when nothing is narrowed.
+fn eligibility_words(e: &EligibilityNarrowing) -> String {
+    let mut parts = Vec::new();
+    match e.sexes.as_deref() {
+        Some([only]) if only.as_str() == "female" => parts.push("Women only".to_owned()),
+        Some([only]) if only.as_str() == "male" => parts.push("Men only".to_owned()),
+        _ => {}
+    }
+    match (e.min_age, e.max_age) {
+        (Some(min), Some(max)) => parts.push(format!("aged {min} to {max}")),
+        (Some(min), None) => parts.push(format!("aged {min} or over")),
+        (None, Some(max)) => parts.push(format!("aged up to {max}")),
+        (None, None) => {}
+    }
+    if let Some(risk) = e.max_risk_of_harm {
+        parts.push(format!(
+            "risk of serious harm up to {}",
+            page::words(risk.as_str()).to_lowercase()
+        ));
+    }
+    if let Some(tiers) = &e.tiers {
+        let tiers: Vec<String> = tiers.iter().map(u8::to_string).collect();
+        parts.push(format!("tiers {}", tiers.join(", ")));
+    }
+    if parts.is_empty() {
+        return "As the specification".into();
+    }
+    page::capitalise(&parts.join(", "))
 }
 
 /// The status changes the domain allows from `status`: (action, button, warning).
@@ -173,6 +205,7 @@ fn listing_page(
             description: l.description.clone(),
             format: page::words(l.delivery_format.as_str()),
             mode: page::words(l.delivery_mode.as_str()),
+            eligibility: eligibility_words(&l.eligibility),
             status: l.status.as_str().to_owned(),
             published: l.published_at.map(instant),
             actions: actions(l.status),
