@@ -270,3 +270,69 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    a_refused_web_action_shows_the_api_reason_on_its_field_and_changes_nothing,
+    |app: TestApp| async move {
+        let [(a, listing_a, order_a), _] = two_providers_with_offers(&app).await;
+        let web = browser();
+        let token = sign_in_as_provider(&app, &web, &a).await;
+        let at = app.provider_token(&a);
+
+        // The API's reason for an empty decline, and the page's: the same words, linked
+        // to the reason field; the offer stays pending.
+        let (s, problem) = app
+            .post(
+                &format!("/v1/offers/{}/decline", offer_id(&order_a)),
+                &at,
+                &json!({"reason": " "}),
+            )
+            .await;
+        assert_eq!(s, 422, "{problem}");
+        let api_message = problem["errors"][0]["message"].as_str().expect("message");
+        let path = format!("/provider/offers/{}/decline", offer_id(&order_a));
+        let (s, body) = post_form(
+            &app,
+            &web,
+            &path,
+            &[("csrf_token", &token), ("reason", " ")],
+        )
+        .await;
+        assert_eq!(s, 422, "{body}");
+        assert!(body.contains("govuk-error-summary"), "{body}");
+        assert!(body.contains("href=\"#reason\""), "{body}");
+        assert!(body.contains(api_message), "{api_message} not in {body}");
+        assert_eq!(offer_status(&app, &a, &offer_id(&order_a)).await, "pending");
+
+        // A withdrawn listing's capacity: the use case's refusal is said on the calendar.
+        let (s, body) = app
+            .post_empty(&format!("/v1/listings/{listing_a}/withdraw"), &at)
+            .await;
+        assert_eq!(s, 200, "{body}");
+        let path = format!("/provider/capacity/{listing_a}");
+        let (s, body) = post_form(
+            &app,
+            &web,
+            &path,
+            &[
+                ("csrf_token", &token),
+                ("starts_on-day", "1"),
+                ("starts_on-month", "1"),
+                ("starts_on-year", "2030"),
+                ("places", "4"),
+            ],
+        )
+        .await;
+        assert_eq!(s, 422, "{body}");
+        assert!(
+            body.contains("A withdrawn listing has no capacity"),
+            "{body}"
+        );
+        let (_, listing) = app.get(&format!("/v1/listings/{listing_a}"), &at).await;
+        assert_eq!(
+            listing["capacity"].as_array().map(Vec::len),
+            Some(1),
+            "{listing}"
+        );
+    }
+);

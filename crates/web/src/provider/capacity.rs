@@ -93,8 +93,10 @@ async fn calendar_page(
     }
     let mut summary = Errors::default();
     if let Some((id, form, errors)) = failed {
+        // Also when the listing is not on the calendar (withdrawn meanwhile): the refusal
+        // is said, not lost.
+        summary.0.extend(errors.0.iter().cloned());
         if let Some(c) = calendars.iter_mut().find(|c| c.id == id) {
-            summary.0.extend(errors.0.iter().cloned());
             c.form = form;
             c.errors = errors;
         }
