@@ -303,6 +303,7 @@ impl Config {
                 .is_some_and(|u| u.starts_with("https://")),
             idle_timeout: std::time::Duration::from_secs(self.session_idle_minutes * 60),
             oidc: self.oidc.clone(),
+            webhooks: self.webhooks,
         })
     }
 

@@ -124,6 +124,7 @@ impl Application {
             Arc::new(move || now_clock.now()),
             matching,
             config.web_settings()?,
+            secret_key.clone(),
         )?);
         let listener = TcpListener::bind(&config.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

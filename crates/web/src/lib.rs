@@ -42,6 +42,8 @@ pub struct Settings {
     pub idle_timeout: Duration,
     /// Sign-in through an identity provider; `None`: the local sign-in page.
     pub oidc: Option<OidcSettings>,
+    /// How providers' webhooks are registered (the API's settings).
+    pub webhooks: provider_hub_market::webhooks::Settings,
 }
 
 /// What every page handler shares.
@@ -52,6 +54,8 @@ pub struct WebState {
     pub matching: provider_hub_market::placement::Settings,
     pub settings: Settings,
     pub oidc: Option<oidc::Client>,
+    /// Seals providers' webhook signing secrets (the API's key).
+    pub secret_key: Arc<provider_hub_market::secrets::SecretKey>,
 }
 
 impl WebState {
@@ -60,6 +64,7 @@ impl WebState {
         now: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
         matching: provider_hub_market::placement::Settings,
         settings: Settings,
+        secret_key: Arc<provider_hub_market::secrets::SecretKey>,
     ) -> Result<Self, String> {
         if settings.session_secret.len() < 32 {
             return Err("the session secret must be at least 32 bytes".into());
@@ -71,6 +76,7 @@ impl WebState {
             matching,
             settings,
             oidc,
+            secret_key,
         })
     }
 

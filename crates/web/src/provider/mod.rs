@@ -1,29 +1,229 @@
-//! The provider's journey: offers, listings, capacity, delivery, webhooks, payments.
-//! Routes under `/provider`, templates under `templates/provider/`.
+//! The provider's journey: the offers inbox → accept or decline → its listings (create,
+//! edit a draft, publish, pause, withdraw, price changes) → the capacity calendar →
+//! delivery on its orders → its webhook and delivery log → its payments.
+//! Routes under `/provider`, templates under `templates/provider/`. Every page acts for
+//! the provider of the session's scope, never one named in the URL or the form.
 
-use actix_web::{web, HttpResponse};
-use askama::Template;
-use provider_hub_domain::Role;
+mod capacity;
+mod listing_form;
+mod listings;
+mod offers;
+mod orders;
+mod payments;
+mod webhooks;
 
-use crate::page::{render, Layout, WebError};
+use actix_web::web;
+use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::{Role, Scope};
+use provider_hub_market::Error as MarketError;
+use serde::Deserialize;
+
+use crate::form::Errors;
+use crate::page::{self, WebError};
 use crate::session::Person;
 
 /// The provider's service navigation.
-pub const NAV: &[(&str, &str)] = &[("/provider", "Home")];
+pub const NAV: &[(&str, &str)] = &[
+    ("/provider", "Offers"),
+    ("/provider/listings", "Listings"),
+    ("/provider/capacity", "Capacity"),
+    ("/provider/orders", "Orders"),
+    ("/provider/webhook", "Webhook"),
+    ("/provider/payments", "Payments"),
+];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("", web::get().to(home));
+    cfg.route("", web::get().to(offers::inbox))
+        .route("/offers/{id}", web::get().to(offers::offer))
+        .route("/offers/{id}/accept", web::post().to(offers::accept))
+        .route("/offers/{id}/decline", web::post().to(offers::decline))
+        .route("/offers/{id}/answered", web::get().to(offers::answered))
+        .route("/listings", web::get().to(listings::list))
+        .route("/listings/new", web::get().to(listing_form::new_listing))
+        .route("/listings/new", web::post().to(listing_form::create))
+        .route("/listings/{id}", web::get().to(listings::listing))
+        .route("/listings/{id}/edit", web::get().to(listing_form::edit))
+        .route("/listings/{id}/edit", web::post().to(listing_form::update))
+        .route(
+            "/listings/{id}/withdraw",
+            web::get().to(listings::confirm_withdraw),
+        )
+        .route(
+            "/listings/{id}/{action}",
+            web::post().to(listings::transition),
+        )
+        .route("/capacity", web::get().to(capacity::calendar))
+        .route("/capacity/{listing}", web::post().to(capacity::set_places))
+        .route("/orders", web::get().to(orders::list))
+        .route("/orders/{id}", web::get().to(orders::order))
+        .route("/orders/{id}/delivery", web::post().to(orders::report))
+        .route("/webhook", web::get().to(webhooks::settings))
+        .route("/webhook", web::post().to(webhooks::register))
+        .route("/webhook/delete", web::get().to(webhooks::confirm_delete))
+        .route("/webhook/delete", web::post().to(webhooks::delete))
+        .route("/webhook/deliveries", web::get().to(webhooks::deliveries))
+        .route("/payments", web::get().to(payments::list));
 }
 
-#[derive(Template)]
-#[template(path = "provider/home.html")]
-struct HomePage {
-    layout: Layout,
-}
-
-async fn home(person: Person) -> Result<HttpResponse, WebError> {
+/// The provider the person acts for, from the session's scope; 403 for other roles.
+pub(super) fn provider_of(person: &Person) -> Result<String, WebError> {
     person.require(Role::Provider)?;
-    render(&HomePage {
-        layout: Layout::new(&person, "Home", "/provider"),
+    match &person.scope {
+        Scope::Provider(id) => Ok(id.clone()),
+        _ => Err(WebError::Forbidden(
+            "a provider acts for its organisation".into(),
+        )),
+    }
+}
+
+/// `?after=` of a list page.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    pub after: Option<String>,
+    pub status: Option<String>,
+}
+
+impl PageQuery {
+    /// The decoded cursor; a cursor that does not decode is a page that does not exist.
+    pub fn cursor(&self) -> Result<Option<String>, WebError> {
+        self.after
+            .as_deref()
+            .filter(|a| !a.is_empty())
+            .map(|a| provider_hub_store::cursor::decode::<String>(a).ok_or(WebError::NotFound))
+            .transpose()
+    }
+}
+
+/// A refused action as its form's errors: the use case's field errors on the fields
+/// `field_id` maps them to, its refusal (a conflict) on `refused_on` — the same words the
+/// API answers with. Anything else is an error page.
+pub(super) fn refusal(
+    e: MarketError,
+    field_id: impl Fn(&str) -> String,
+    labels: &[(&str, &str)],
+    refused_on: &str,
+) -> Result<Errors, WebError> {
+    let mut errors = Errors::default();
+    match e {
+        MarketError::Validation(v) => {
+            for f in &v.0 {
+                let id = field_id(&f.field);
+                let label = labels.iter().find(|(i, _)| *i == id).map(|(_, l)| *l);
+                match label {
+                    Some(l) => errors.add(&id, format!("{l} {}", f.message)),
+                    None => errors.add(&id, page::capitalise(&f.message)),
+                }
+            }
+        }
+        MarketError::Conflict { detail, .. } => errors.add(refused_on, page::capitalise(&detail)),
+        other => return Err(other.into()),
+    }
+    Ok(errors)
+}
+
+/// A date typed as day, month and year; `None` when it is not a real date.
+pub(super) fn typed_date(day: &str, month: &str, year: &str) -> Option<NaiveDate> {
+    let (d, m, y) = (
+        day.trim().parse().ok()?,
+        month.trim().parse().ok()?,
+        year.trim().parse::<i32>().ok()?,
+    );
+    if !(1000..=9999).contains(&y) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// Pounds as typed (`520`, `£1,234.50`) in pence; `None` when it is not an amount.
+pub(super) fn typed_pence(text: &str) -> Option<i64> {
+    let cleaned: String = text
+        .trim()
+        .trim_start_matches('£')
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
+    let (whole, fraction) = match cleaned.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (cleaned.as_str(), ""),
+    };
+    if whole.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || fraction.len() > 2
+        || !fraction.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let pounds: i64 = whole.parse().ok()?;
+    let pence: i64 = format!("{fraction:0<2}").parse().ok()?;
+    pounds.checked_mul(100)?.checked_add(pence)
+}
+
+/// Pence as the price field shows them: `520` or `520.50`.
+pub(super) fn pounds_field(pence: i64) -> String {
+    if pence % 100 == 0 {
+        (pence / 100).to_string()
+    } else {
+        format!("{}.{:02}", pence / 100, pence % 100)
+    }
+}
+
+/// How long is left to answer an offer: `1 day and 4 hours`, `35 minutes`, or `None`
+/// once it has expired.
+pub(super) fn time_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Option<String> {
+    let left = expires_at - now;
+    if left <= chrono::Duration::zero() {
+        return None;
+    }
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    let (days, hours, minutes) = (
+        left.num_days(),
+        left.num_hours() % 24,
+        left.num_minutes() % 60,
+    );
+    Some(match (days, hours) {
+        (0, 0) => plural(minutes.max(1), "minute"),
+        (0, h) => format!("{} and {}", plural(h, "hour"), plural(minutes, "minute")),
+        (d, 0) => plural(d, "day"),
+        (d, h) => format!("{} and {}", plural(d, "day"), plural(h, "hour")),
     })
+}
+
+/// `7 December 2026 at 14:05`.
+pub(super) fn instant(t: DateTime<Utc>) -> String {
+    t.format("%-d %B %Y at %H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_are_typed_in_pounds() {
+        assert_eq!(typed_pence("520"), Some(52_000));
+        assert_eq!(typed_pence("£1,234.5"), Some(123_450));
+        assert_eq!(typed_pence("0.07"), Some(7));
+        assert_eq!(typed_pence("12.345"), None);
+        assert_eq!(typed_pence("-3"), None);
+        assert_eq!(typed_pence(""), None);
+        assert_eq!(pounds_field(52_050), "520.50");
+        assert_eq!(pounds_field(52_000), "520");
+    }
+
+    #[test]
+    fn time_left_reads_as_words() {
+        let now = DateTime::parse_from_rfc3339("2026-12-02T10:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let h = chrono::Duration::hours;
+        assert_eq!(
+            time_left(now + h(28), now).as_deref(),
+            Some("1 day and 4 hours")
+        );
+        assert_eq!(time_left(now + h(48), now).as_deref(), Some("2 days"));
+        assert_eq!(
+            time_left(now + chrono::Duration::minutes(35), now).as_deref(),
+            Some("35 minutes")
+        );
+        assert_eq!(time_left(now - h(1), now), None);
+    }
 }
