@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod orders;
+
 use chrono::Utc;
 use diesel::{Connection, RunQueryDsl};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};

@@ -3,41 +3,13 @@
 //! place freed by a cancellation, a decline or an expiry is offered to the second within
 //! the background worker's interval, earliest required-by first.
 
-use std::time::{Duration as StdDuration, Instant};
-
 use chrono::Duration;
+use provider_hub_tests::orders::{order, until_status};
 use provider_hub_tests::{
     both_backends, json, manager_token, purchase, purchase_sentenced, seed_market, upw_provider,
     TestApp,
 };
 use serde_json::Value;
-
-async fn order(app: &TestApp, id: &str) -> Value {
-    let (s, order) = app
-        .get(
-            &format!("/v1/orders/{id}"),
-            &manager_token("SY-SHF", "om-ann"),
-        )
-        .await;
-    assert_eq!(s, 200, "{order}");
-    order
-}
-
-/// Waits (up to 10 s, many worker intervals) for the order to reach `status`.
-async fn until_status(app: &TestApp, id: &str, status: &str) -> Value {
-    let started = Instant::now();
-    loop {
-        let o = order(app, id).await;
-        if o["status"] == status {
-            return o;
-        }
-        assert!(
-            started.elapsed() < StdDuration::from_secs(10),
-            "order never became {status}: {o}"
-        );
-        actix_web::rt::time::sleep(StdDuration::from_millis(50)).await;
-    }
-}
 
 fn id(v: &Value) -> String {
     v["id"].as_str().expect("id").to_owned()

@@ -5,54 +5,12 @@
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::Duration;
+use provider_hub_tests::orders::{free_places, order, until_status};
 use provider_hub_tests::{
     accredit, both_backends, create_listing, ids, json, listing_body, manager_token, purchase,
     register_provider, seed_market, upw_provider, TestApp,
 };
 use serde_json::Value;
-
-async fn order(app: &TestApp, id: &str) -> Value {
-    let (s, order) = app
-        .get(
-            &format!("/v1/orders/{id}"),
-            &manager_token("SY-SHF", "om-ann"),
-        )
-        .await;
-    assert_eq!(s, 200, "{order}");
-    order
-}
-
-/// Waits (up to 10 s) for the background worker to bring the order to `status`.
-async fn until_status(app: &TestApp, id: &str, status: &str) -> Value {
-    let started = Instant::now();
-    loop {
-        let o = order(app, id).await;
-        if o["status"] == status {
-            return o;
-        }
-        assert!(
-            started.elapsed() < StdDuration::from_secs(10),
-            "order never became {status}: {o}"
-        );
-        actix_web::rt::time::sleep(StdDuration::from_millis(50)).await;
-    }
-}
-
-async fn free_places(app: &TestApp, provider: &str, listing: &str) -> Vec<u64> {
-    let (s, l) = app
-        .get(
-            &format!("/v1/listings/{listing}"),
-            &app.provider_token(provider),
-        )
-        .await;
-    assert_eq!(s, 200, "{l}");
-    l["capacity"]
-        .as_array()
-        .expect("capacity")
-        .iter()
-        .filter_map(|c| c["free"].as_u64())
-        .collect()
-}
 
 both_backends!(
     an_offer_accepted_commits_the_start_date,
