@@ -241,6 +241,23 @@ pub fn pounds(pence: i64) -> String {
     }
 }
 
+/// What a delivery event's timeline row says beside its kind: an attended session's
+/// contact time (`1 hour 30 minutes of contact time`) and the provider's details.
+pub fn delivery_details(e: &provider_hub_market::delivery::DeliveryEventView) -> Option<String> {
+    let time = e.minutes.map(|m| {
+        format!(
+            "{} of contact time",
+            provider_hub_domain::delivery::hours_in_words(u64::from(m))
+        )
+    });
+    match (time, e.details.as_deref().filter(|d| !d.trim().is_empty())) {
+        (Some(t), Some(d)) => Some(format!("{t}; {d}")),
+        (Some(t), None) => Some(t),
+        (None, Some(d)) => Some(d.to_owned()),
+        (None, None) => None,
+    }
+}
+
 /// `7 December 2026`.
 pub fn date(d: NaiveDate) -> String {
     d.format("%-d %B %Y").to_string()
