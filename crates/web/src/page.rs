@@ -340,4 +340,33 @@ mod tests {
             "7 December 2026"
         );
     }
+
+    #[test]
+    fn a_delivery_event_says_its_contact_time_and_details() {
+        let event = |minutes: Option<u32>, details: Option<&str>| {
+            provider_hub_market::delivery::DeliveryEventView {
+                id: "dev_1".into(),
+                order_id: "ord_1".into(),
+                kind: provider_hub_domain::order::DeliveryEventKind::Attended,
+                on: NaiveDate::from_ymd_opt(2026, 12, 7).expect("date"),
+                details: details.map(str::to_owned),
+                minutes,
+                recorded_by: "prv_1".into(),
+                recorded_at: chrono::DateTime::UNIX_EPOCH,
+            }
+        };
+        assert_eq!(
+            delivery_details(&event(Some(90), None)).as_deref(),
+            Some("1 hour 30 minutes of contact time")
+        );
+        assert_eq!(
+            delivery_details(&event(Some(45), Some("Group session"))).as_deref(),
+            Some("45 minutes of contact time; Group session")
+        );
+        assert_eq!(
+            delivery_details(&event(None, Some("Arrived late"))).as_deref(),
+            Some("Arrived late")
+        );
+        assert_eq!(delivery_details(&event(None, Some("  "))), None);
+    }
 }
