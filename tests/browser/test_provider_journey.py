@@ -70,6 +70,9 @@ def test_provider_answers_offers_delivers_and_manages_its_listings(hub):
     assert order_id.startswith("ord_")
     hub.click("link", name=f"Go to order {order_id}")
     expect(page.locator(".govuk-summary-list")).to_contain_text("Accepted")
+    area_row = page.locator(".govuk-summary-list__row", has=page.locator("dt", has_text="Area"))
+    areas = {"SY-SHF": "Sheffield", "SY-ROT": "Rotherham", "SY-DON": "Doncaster", "SY-BAR": "Barnsley"}
+    order_area = next(name for code, name in areas.items() if code in area_row.inner_text())
 
     # Delivery: nothing chosen, then a step the order cannot take yet (the use case's
     # refusal, on the field), then the start, a non-compliance (details required) and a
@@ -102,6 +105,39 @@ def test_provider_answers_offers_delivers_and_manages_its_listings(hub):
     timeline = page.locator("main table").first
     expect(timeline).to_contain_text("Arrived intoxicated")
     expect(timeline.locator("tbody tr")).to_have_count(3)
+
+    # The start milestone was paid when the start was reported: in pounds on the order.
+    payments = page.locator("main table", has=page.locator("caption", has_text="Payments for this order"))
+    expect(payments).to_contain_text("Start")
+    expect(payments).to_contain_text(re.compile(r"£[\d,]+(\.\d\d)?"))
+    start_payment = re.search(r"£[\d,]+(\.\d\d)?", payments.locator("tbody tr").first.inner_text()).group(0)
+
+    # An attended session needs its contact time: none, then too much, is refused on the
+    # field; 90 minutes is reported and the timeline shows it.
+    minutes = page.get_by_label(re.compile("^Session length in minutes"))
+    expect(minutes).to_have_attribute("aria-describedby", re.compile("minutes-hint"))
+    expect(page.locator("#minutes-hint")).to_contain_text("1 to 1440 minutes")
+    page.get_by_label(re.compile("^Attended")).check()
+    hub.submit("Report")
+    error_summary(page, "minutes", "minutes")
+    page.get_by_label(re.compile("^Session length in minutes")).fill("1441")
+    hub.submit("Report")
+    error_summary(page, "1440", "minutes")
+    page.get_by_label(re.compile("^Session length in minutes")).fill("90")
+    hub.submit("Report")
+    banner(page, "Attended reported")
+    timeline = page.locator("main table").first
+    expect(timeline.locator("tbody tr")).to_have_count(4)
+    attended_row = timeline.locator("tbody tr", has_text="Attended")
+    expect(attended_row).to_contain_text("1 hour 30 minutes of contact time")
+
+    # Completed before the standard is met: refused with what is still owed, on the field.
+    page.get_by_label(re.compile("^Completed")).check()
+    hub.submit("Report")
+    error_summary(page, "still owed", "kind")
+    expect(page.locator(".govuk-error-summary")).to_contain_text(re.compile(r"\d+ sessions? and \d+ hours?"))
+    expect(page.locator("main table").first.locator("tbody tr")).to_have_count(4)
+    expect(page.locator(".govuk-summary-list")).to_contain_text("In delivery")
 
     # The declined offer is under "Declined" with its reason; the inbox has one fewer.
     hub.click("link", name="Offers", exact=True)
@@ -223,6 +259,10 @@ def test_provider_answers_offers_delivers_and_manages_its_listings(hub):
     # Payments: the provider's own, with the total.
     hub.click("link", name="Payments", exact=True)
     expect(page.get_by_role("heading", level=1)).to_have_text("Payments")
+    paid = page.locator("main table tbody tr", has=page.get_by_role("link", name=order_id))
+    expect(paid).to_have_count(1)
+    expect(paid).to_contain_text("Start")
+    expect(paid).to_contain_text(start_payment)
 
     # Another provider sees none of this provider's things.
     hub.sign_out()
@@ -234,4 +274,15 @@ def test_provider_answers_offers_delivers_and_manages_its_listings(hub):
     assert response.status == 404
     hub.goto("/provider/listings")
     expect(page.locator("main")).not_to_contain_text(title)
+
+    # The offender manager of the order's area sees the delivery and the start payment.
+    hub.sign_out()
+    hub.sign_in(f"Offender manager 1 in {order_area}")
+    hub.goto(f"/om/orders/{order_id}")
+    main = page.locator("main")
+    expect(main).not_to_contain_text("Nothing has been paid")
+    expect(main).to_contain_text("Arrived intoxicated")
+    expect(main).to_contain_text("1 hour 30 minutes of contact time")
+    expect(main).to_contain_text("Start")
+    expect(main).to_contain_text(start_payment)
     assert len(hub.checked) >= 40

@@ -241,6 +241,23 @@ pub fn pounds(pence: i64) -> String {
     }
 }
 
+/// What a delivery event's timeline row says beside its kind: an attended session's
+/// contact time (`1 hour 30 minutes of contact time`) and the provider's details.
+pub fn delivery_details(e: &provider_hub_market::delivery::DeliveryEventView) -> Option<String> {
+    let time = e.minutes.map(|m| {
+        format!(
+            "{} of contact time",
+            provider_hub_domain::delivery::hours_in_words(u64::from(m))
+        )
+    });
+    match (time, e.details.as_deref().filter(|d| !d.trim().is_empty())) {
+        (Some(t), Some(d)) => Some(format!("{t}; {d}")),
+        (Some(t), None) => Some(t),
+        (None, Some(d)) => Some(d.to_owned()),
+        (None, None) => None,
+    }
+}
+
 /// `7 December 2026`.
 pub fn date(d: NaiveDate) -> String {
     d.format("%-d %B %Y").to_string()
@@ -322,5 +339,34 @@ mod tests {
             date(NaiveDate::from_ymd_opt(2026, 12, 7).expect("date")),
             "7 December 2026"
         );
+    }
+
+    #[test]
+    fn a_delivery_event_says_its_contact_time_and_details() {
+        let event = |minutes: Option<u32>, details: Option<&str>| {
+            provider_hub_market::delivery::DeliveryEventView {
+                id: "dev_1".into(),
+                order_id: "ord_1".into(),
+                kind: provider_hub_domain::order::DeliveryEventKind::Attended,
+                on: NaiveDate::from_ymd_opt(2026, 12, 7).expect("date"),
+                details: details.map(str::to_owned),
+                minutes,
+                recorded_by: "prv_1".into(),
+                recorded_at: chrono::DateTime::UNIX_EPOCH,
+            }
+        };
+        assert_eq!(
+            delivery_details(&event(Some(90), None)).as_deref(),
+            Some("1 hour 30 minutes of contact time")
+        );
+        assert_eq!(
+            delivery_details(&event(Some(45), Some("Group session"))).as_deref(),
+            Some("45 minutes of contact time; Group session")
+        );
+        assert_eq!(
+            delivery_details(&event(None, Some("Arrived late"))).as_deref(),
+            Some("Arrived late")
+        );
+        assert_eq!(delivery_details(&event(None, Some("  "))), None);
     }
 }

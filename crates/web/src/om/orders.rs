@@ -178,7 +178,7 @@ pub async fn order(
         timeline.push(TimelineEntry {
             when: page::date(d.on),
             what: page::words(d.kind.as_str()),
-            details: d.details.clone(),
+            details: page::delivery_details(d),
         });
     }
     if let Some(reason) = &o.cancel_reason {

@@ -181,7 +181,7 @@ async fn order_page(
                 .map(|e| EventRow {
                     kind: page::words(e.kind.as_str()),
                     on: page::date(e.on),
-                    details: e.details.clone().unwrap_or_default(),
+                    details: page::delivery_details(e).unwrap_or_default(),
                     recorded: instant(e.recorded_at),
                 })
                 .collect(),
