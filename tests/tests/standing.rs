@@ -335,6 +335,39 @@ both_backends!(
             .get(&format!("/v1/payments?provider_id={good_p}"), &commissioner)
             .await;
         assert_eq!(payments["items"].as_array().map(Vec::len), Some(1));
+
+        // Published: the revoked provider's award stays, as its cancellation of the day it
+        // was withdrawn; the new provider's acceptance is an award of its own.
+        let r = app
+            .client
+            .get(app.url("/v1/awards"))
+            .send()
+            .await
+            .expect("awards");
+        assert_eq!(r.status().as_u16(), 200);
+        let package: Value = r.json().await.expect("JSON");
+        let releases = package["releases"].as_array().expect("releases");
+        let by_supplier = |p: &str| -> Vec<&Value> {
+            releases
+                .iter()
+                .filter(|r| r["awards"][0]["suppliers"][0]["id"] == p)
+                .collect()
+        };
+        let withdrawn = by_supplier(&bad_p);
+        assert_eq!(withdrawn.len(), 1, "{package}");
+        assert_eq!(withdrawn[0]["tag"], json!(["awardCancellation"]));
+        assert_eq!(withdrawn[0]["awards"][0]["status"], "cancelled");
+        assert_eq!(withdrawn[0]["awards"][0]["value"]["amount"], 300.0);
+        assert_eq!(
+            withdrawn[0]["date"],
+            format!("{}T00:00:00Z", app.today()),
+            "{package}"
+        );
+        let current = by_supplier(&good_p);
+        assert_eq!(current.len(), 1, "{package}");
+        assert_eq!(current[0]["tag"], json!(["award"]));
+        assert_eq!(current[0]["awards"][0]["status"], "active");
+        assert_ne!(withdrawn[0]["ocid"], current[0]["ocid"]);
     }
 );
 

@@ -80,9 +80,10 @@ pub struct Publisher {
 pub struct Release {
     /// The prefix and the award's random id (32 hex digits; unrelated to the order id).
     pub ocid: String,
-    /// `{award id}-award`, or `{award id}-awardCancellation` once the order is cancelled.
+    /// `{award id}-award`, or `{award id}-awardCancellation` once the order is cancelled
+    /// or the award withdrawn from a revoked provider.
     pub id: String,
-    /// The day the offer was accepted (the order was cancelled, for a cancellation), at
+    /// The day the offer was accepted (cancelled or withdrawn, for a cancellation), at
     /// midnight UTC: awards are dated by the day only.
     pub date: DateTime<Utc>,
     /// `award`, or `awardCancellation`.
@@ -207,7 +208,7 @@ pub struct Period {
 pub struct Award {
     /// The award's random id.
     pub id: String,
-    /// `active`, or `cancelled` once the order is cancelled.
+    /// `active`, or `cancelled` once the order is cancelled or the award withdrawn.
     pub status: String,
     /// The day the offer was accepted, at midnight UTC.
     pub date: DateTime<Utc>,
@@ -273,8 +274,11 @@ pub fn list(
         .items
         .iter()
         .map(|row| {
+            // A withdrawn award's order has been placed again since: its explanation is
+            // the new placement's, not this award's, so none is published with it.
             row.explanation
                 .as_deref()
+                .filter(|_| row.withdrawn_on.is_none())
                 .map(serde_json::from_str::<Explanation>)
                 .transpose()
                 .map_err(|e| Error::corrupt("orders.explanation", e))
@@ -291,7 +295,11 @@ pub fn list(
     let published_date = page
         .items
         .iter()
-        .map(|r| r.order_updated_at.date().max(r.awarded_on))
+        .map(|r| {
+            r.withdrawn_on
+                .unwrap_or(r.awarded_on)
+                .max(r.order_updated_at.date())
+        })
         .max()
         .map_or(midnight(now.date_naive()), midnight);
     let releases = page
@@ -439,7 +447,11 @@ fn release(
         quantity: 1,
     };
     let (award_criteria, award_criteria_details) = explanation.map(criteria).unzip();
-    let cancelled = row.order_status == "cancelled";
+    // Cancelled with its order, or withdrawn from a revoked provider before the start.
+    let cancelled = row.order_status == "cancelled" || row.withdrawn_on.is_some();
+    let cancelled_on = row
+        .withdrawn_on
+        .unwrap_or_else(|| row.order_updated_at.date());
     let accepted_on = midnight(row.awarded_on);
     let bids = (!ranking.is_empty()).then(|| Bids {
         details: ranking
@@ -469,7 +481,7 @@ fn release(
             }
         ),
         date: if cancelled {
-            midnight(row.order_updated_at.date())
+            midnight(cancelled_on)
         } else {
             accepted_on
         },

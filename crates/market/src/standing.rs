@@ -130,7 +130,7 @@ fn take_back(
     let offer = offer_store::accepted_of(conn, &order.id)?;
     if let Some(offer) = &offer {
         OfferStatus::Accepted.to(OfferStatus::Withdrawn)?;
-        if !offer_store::withdraw_accepted(conn, &offer.id, why)? {
+        if !offer_store::withdraw_accepted(conn, &offer.id, why, now.date_naive())? {
             return Err(Error::conflict(
                 "the offer changed meanwhile; try again",
                 None,

@@ -39,6 +39,9 @@ pub struct AwardRow {
     pub specification_version: i32,
     pub specification_title: String,
     pub category: String,
+    /// The day the accepted offer was withdrawn (its provider revoked before the start):
+    /// the award is then published as its cancellation.
+    pub withdrawn_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -50,7 +53,7 @@ pub struct AwardFilter {
     pub to: Option<NaiveDate>,
 }
 
-/// Accepted orders by the day they were accepted, oldest first, and within a day by their
+/// Accepted orders (and awards withdrawn since) by the day they were accepted, oldest first, and within a day by their
 /// random award id (so the list's order says nothing finer than the day); the cursor key is
 /// that day and award id.
 pub fn list(
@@ -65,7 +68,8 @@ pub fn list(
         .inner_join(providers::table.on(providers::id.eq(offers::provider_id)))
         .inner_join(listings::table.on(listings::id.eq(offers::listing_id)))
         .inner_join(specifications::table.on(specifications::id.eq(listings::specification_id)))
-        .filter(offers::status.eq("accepted"))
+        // Withdrawn with an award id: accepted, then taken back from a revoked provider.
+        .filter(offers::status.eq_any(["accepted", "withdrawn"]))
         .filter(offers::award_id.is_not_null())
         .filter(offers::awarded_on.is_not_null())
         .select((
@@ -86,6 +90,7 @@ pub fn list(
             specifications::version,
             specifications::title,
             specifications::category,
+            offers::withdrawn_on,
         ))
         .into_boxed();
     if let Some(area) = &filter.area {

@@ -73,14 +73,24 @@ pub fn accepted_of(conn: &mut DbConn, order_id: &str) -> Result<Option<OfferRow>
 }
 
 /// Withdraws an accepted offer (its provider was revoked before the order started),
-/// keeping when it was accepted; false if it was no longer accepted.
-pub fn withdraw_accepted(conn: &mut DbConn, id: &str, reason: &str) -> Result<bool, StoreError> {
+/// keeping when it was accepted and noting the day it was withdrawn (its published award
+/// becomes a cancellation of that day); false if it was no longer accepted.
+pub fn withdraw_accepted(
+    conn: &mut DbConn,
+    id: &str,
+    reason: &str,
+    on: NaiveDate,
+) -> Result<bool, StoreError> {
     let n = diesel::update(
         offers::table
             .filter(offers::id.eq(id))
             .filter(offers::status.eq("accepted")),
     )
-    .set((offers::status.eq("withdrawn"), offers::reason.eq(reason)))
+    .set((
+        offers::status.eq("withdrawn"),
+        offers::reason.eq(reason),
+        offers::withdrawn_on.eq(Some(on)),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }

@@ -299,6 +299,7 @@ diesel::table! {
         reason -> Nullable<Text>,
         award_id -> Nullable<Text>,
         awarded_on -> Nullable<Date>,
+        withdrawn_on -> Nullable<Date>,
     }
 }
 
