@@ -250,3 +250,50 @@ both_backends!(an_idle_session_is_signed_out, |app: TestApp| async move {
         "signed out for good"
     );
 });
+
+both_backends!(
+    an_offender_manager_never_sees_or_changes_another_areas_cases_or_orders,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        // Bought for a person in Sheffield.
+        let order = provider_hub_tests::purchase(&app, "SY-SHF", "X300001").await;
+        let id = order["id"].as_str().expect("order id").to_owned();
+        let status = order["status"].clone();
+
+        // Signed in as an offender manager of Rotherham.
+        let mut b = Browser::new();
+        b.sign_in_locally(&app, "om:SY-ROT:1").await;
+        for path in [
+            "/om/cases/X300001".to_owned(),
+            format!("/om/orders/{id}"),
+            format!("/om/orders/{id}/cancel"),
+        ] {
+            let page = b.get(&app, &path).await;
+            assert_eq!(page.status, 404, "{path}: {}", page.body);
+            assert!(!page.body.contains("X300001"), "{path}: {}", page.body);
+        }
+        let caseload = b.get(&app, "/om").await;
+        assert_eq!(caseload.status, 200);
+        assert!(!caseload.body.contains("X300001"), "{}", caseload.body);
+
+        // A cancellation sent with the session's own token is refused and changes nothing.
+        let form = b.get(&app, "/om/cases/new").await;
+        let token = Browser::token(&form.body, "/om/cases/new");
+        let refused = b
+            .post(
+                &app,
+                &format!("/om/orders/{id}/cancel"),
+                &[("csrf_token", &token), ("reason", "not mine to cancel")],
+            )
+            .await;
+        assert_eq!(refused.status, 404, "{}", refused.body);
+        let (s, after) = app
+            .get(
+                &format!("/v1/orders/{id}"),
+                &provider_hub_tests::manager_token("SY-SHF", "om-ann"),
+            )
+            .await;
+        assert_eq!(s, 200, "{after}");
+        assert_eq!(after["status"], status, "{after}");
+    }
+);
