@@ -297,3 +297,29 @@ both_backends!(
         assert_eq!(after["status"], status, "{after}");
     }
 );
+
+both_backends!(
+    a_hub_listening_on_the_network_offers_no_local_sign_in,
+    adjust = |c: &mut provider_hub_tests::Config| c.listen = "0.0.0.0:0".into(),
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let mut b = Browser::new();
+        let page = b.get(&app, "/sign-in").await;
+        assert_eq!(page.status, 403, "{}", page.body);
+        assert!(page.body.contains("HUB_OIDC_ISSUER"), "{}", page.body);
+        assert!(!page.body.contains("For local use only"), "{}", page.body);
+        // Choosing a person anyway signs nobody in.
+        let refused = b.post(&app, "/sign-in", &[("person", "admin")]).await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        let home = b.get(&app, "/om").await;
+        assert_eq!(
+            (home.status, home.location.as_str()),
+            (303, "/"),
+            "{}",
+            home.body
+        );
+        // The API is unchanged: it still wants a token.
+        let (status, _) = app.get("/v1/cases", "not-a-token").await;
+        assert_eq!(status, 401);
+    }
+);

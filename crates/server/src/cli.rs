@@ -206,8 +206,13 @@ fn serve(config: Config) -> Result<(), String> {
         println!("Provider Hub listening on {base}");
         println!("  database: {}", provider_hub_store::db::redact(&config.database_url));
         match &config.oidc {
-            None => println!("  web:      {base}/  (local sign-in: for local use only)"),
             Some(oidc) => println!("  web:      {base}/  (sign-in through {})", oidc.issuer),
+            None if config.local_sign_in_allowed() => {
+                println!("  web:      {base}/  (local sign-in: for local use only)")
+            }
+            None => println!(
+                "  web:      {base}/  (no sign-in: set HUB_OIDC_* for an identity provider, or HUB_LOCAL_SIGN_IN=true on a trusted network)"
+            ),
         }
         println!("  API docs: {base}/docs/  (OpenAPI: {base}/v1/openapi.json)");
         if config.uses_shared_secret() {

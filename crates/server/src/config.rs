@@ -57,6 +57,9 @@ pub struct Config {
     /// Web sign-in through an OpenID Connect identity provider (`HUB_OIDC_*`); the local
     /// sign-in page when unset.
     pub oidc: Option<provider_hub_web::OidcSettings>,
+    /// The local sign-in page (HUB_LOCAL_SIGN_IN); unset: on only when the hub listens on
+    /// a loopback address. Never with an identity provider.
+    pub local_sign_in: Option<bool>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -202,11 +205,24 @@ impl Config {
         }
         let session_idle_minutes = number("HUB_SESSION_IDLE_MINUTES", 30, 1, 1440)?;
         let oidc = oidc_settings(&non_empty)?;
+        let local_sign_in = match non_empty("HUB_LOCAL_SIGN_IN").as_deref() {
+            None => None,
+            Some("false") | Some("0") => Some(false),
+            Some("true") | Some("1") => Some(true),
+            Some(_) => return Err("HUB_LOCAL_SIGN_IN must be true or false".into()),
+        };
+        if local_sign_in == Some(true) && oidc.is_some() {
+            return Err(
+                "HUB_LOCAL_SIGN_IN=true cannot go with HUB_OIDC_ISSUER: sign-in goes through the identity provider"
+                    .into(),
+            );
+        }
         let config = Config {
             public_url,
             session_key,
             session_idle_minutes,
             oidc,
+            local_sign_in,
             database_url,
             listen: non_empty("HUB_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.into()),
             data_dir,
@@ -303,8 +319,20 @@ impl Config {
                 .is_some_and(|u| u.starts_with("https://")),
             idle_timeout: std::time::Duration::from_secs(self.session_idle_minutes * 60),
             oidc: self.oidc.clone(),
+            local_sign_in: self.local_sign_in_allowed(),
             webhooks: self.webhooks,
         })
+    }
+
+    /// Whether the local sign-in page (anyone may sign in as anyone) is on: never with an
+    /// identity provider; as HUB_LOCAL_SIGN_IN says; else only on a loopback address, so a
+    /// hub reachable from the network never offers it by accident.
+    pub fn local_sign_in_allowed(&self) -> bool {
+        if self.oidc.is_some() {
+            return false;
+        }
+        self.local_sign_in
+            .unwrap_or_else(|| listens_on_loopback(&self.listen))
     }
 
     /// The public key PEM, read from a file when the setting is a path.
@@ -372,6 +400,16 @@ fn oidc_settings(
         provider_claim: non_empty("HUB_OIDC_PROVIDER_CLAIM")
             .unwrap_or_else(|| "provider_id".into()),
     }))
+}
+
+/// Whether `listen` (`host:port`) names a loopback address or `localhost`.
+fn listens_on_loopback(listen: &str) -> bool {
+    if let Ok(addr) = listen.parse::<std::net::SocketAddr>() {
+        return addr.ip().is_loopback();
+    }
+    listen
+        .rsplit_once(':')
+        .is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost"))
 }
 
 fn load_or_create_secret(data_dir: &Path) -> Result<Vec<u8>, String> {
@@ -474,6 +512,22 @@ mod tests {
             .expect_err("refused")
             .contains("HUB_SECRET_KEY"));
         assert!(config(&[("HUB_WEBHOOK_ALLOW_PRIVATE", "yes")]).is_err());
+        // Local sign-in: on for a loopback hub, off on the network unless said so.
+        let local = |pairs: &[(&str, &str)]| config(pairs).map(|c| c.local_sign_in_allowed());
+        assert_eq!(local(&[]), Ok(true));
+        assert_eq!(local(&[("HUB_LISTEN", "[::1]:8080")]), Ok(true));
+        assert_eq!(local(&[("HUB_LISTEN", "localhost:8080")]), Ok(true));
+        assert_eq!(local(&[("HUB_LISTEN", "0.0.0.0:8080")]), Ok(false));
+        assert_eq!(local(&[("HUB_LISTEN", "10.0.0.5:8080")]), Ok(false));
+        assert_eq!(
+            local(&[
+                ("HUB_LISTEN", "0.0.0.0:8080"),
+                ("HUB_LOCAL_SIGN_IN", "true")
+            ]),
+            Ok(true)
+        );
+        assert_eq!(local(&[("HUB_LOCAL_SIGN_IN", "false")]), Ok(false));
+        assert!(config(&[("HUB_LOCAL_SIGN_IN", "maybe")]).is_err());
         assert_eq!(
             config(&[("HUB_WEBHOOK_ALLOW_PRIVATE", "true")]).map(|c| c.webhooks.allow_private),
             Ok(true)

@@ -40,8 +40,11 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// A session unused for this long is signed out.
     pub idle_timeout: Duration,
-    /// Sign-in through an identity provider; `None`: the local sign-in page.
+    /// Sign-in through an identity provider; `None`: the local sign-in page, if allowed.
     pub oidc: Option<OidcSettings>,
+    /// The local sign-in page (anyone may sign in as anyone) is on: only without an
+    /// identity provider, and by default only for a hub listening on loopback.
+    pub local_sign_in: bool,
     /// How providers' webhooks are registered (the API's settings).
     pub webhooks: provider_hub_market::webhooks::Settings,
 }

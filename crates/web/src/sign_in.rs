@@ -190,6 +190,9 @@ struct LocalSignInPage {
     error: Option<String>,
 }
 
+/// Why a hub on the network with no identity provider offers no sign-in.
+const LOCAL_OFF: &str = "sign-in is not set up on this hub: its operator must configure an identity provider (HUB_OIDC_ISSUER), or allow local sign-in (HUB_LOCAL_SIGN_IN=true) only on a trusted network";
+
 /// `/sign-in`: the identity provider, or the local page listing the market's people.
 async fn sign_in_page(
     state: web::Data<WebState>,
@@ -197,6 +200,9 @@ async fn sign_in_page(
 ) -> Result<HttpResponse, WebError> {
     if let Some(client) = &state.oidc {
         return crate::oidc::begin(client, &session).await;
+    }
+    if !state.settings.local_sign_in {
+        return Err(WebError::Forbidden(LOCAL_OFF.into()));
     }
     let groups = local_people(&state).await?;
     render(&LocalSignInPage {
@@ -221,6 +227,9 @@ async fn local_sign_in(
         return Err(WebError::Forbidden(
             "local sign-in is off: this hub signs in through its identity provider".into(),
         ));
+    }
+    if !state.settings.local_sign_in {
+        return Err(WebError::Forbidden(LOCAL_OFF.into()));
     }
     let groups = local_people(&state).await?;
     let chosen = groups
