@@ -615,14 +615,14 @@ pub async fn purchase(app: &TestApp, area: &str, crn: &str) -> Value {
     purchase_sentenced(app, area, crn, app.today()).await
 }
 
-/// As [`purchase`], sentenced on `sentence_date` (so required by that date plus the
-/// unpaid-work lead time).
-pub async fn purchase_sentenced(
+/// A case in `area` with an approved assessment that orders unpaid work only, sentenced
+/// on `sentence_date`; returns the assessment's and its proposed plan's ids.
+pub async fn proposed_plan(
     app: &TestApp,
     area: &str,
     crn: &str,
     sentence_date: chrono::NaiveDate,
-) -> Value {
+) -> (String, String) {
     let ann = manager_token(area, "om-ann");
     let bob = manager_token(area, "om-bob");
     let (s, body) = app
@@ -648,10 +648,24 @@ pub async fn purchase_sentenced(
         .post_empty(&format!("/v1/assessments/{id}/approve"), &bob)
         .await;
     assert_eq!(s, 200, "{body}");
-    let (_, plan) = app
+    let (s, plan) = app
         .get(&format!("/v1/assessments/{id}/sentence-plan"), &ann)
         .await;
-    let plan_id = plan["id"].as_str().expect("plan");
+    assert_eq!(s, 200, "{plan}");
+    let plan = plan["id"].as_str().expect("plan").to_owned();
+    (id.to_owned(), plan)
+}
+
+/// As [`purchase`], sentenced on `sentence_date` (so required by that date plus the
+/// unpaid-work lead time).
+pub async fn purchase_sentenced(
+    app: &TestApp,
+    area: &str,
+    crn: &str,
+    sentence_date: chrono::NaiveDate,
+) -> Value {
+    let (_, plan_id) = proposed_plan(app, area, crn, sentence_date).await;
+    let ann = manager_token(area, "om-ann");
     let (s, approval) = app
         .post_empty(&format!("/v1/sentence-plans/{plan_id}/approve"), &ann)
         .await;

@@ -2,8 +2,9 @@
 //! a key belongs to the caller's whole identity and never replays across scopes.
 
 use provider_hub_tests::{
-    assessment_body, both_backends, claims, json, manager_token, purchase, seed_market, sign_hs256,
-    specification_body, status_and_json, upw_provider, TestApp, TEST_SECRET,
+    assessment_body, both_backends, claims, json, manager_token, proposed_plan, purchase,
+    seed_market, sign_hs256, specification_body, status_and_json, upw_provider, TestApp,
+    TEST_SECRET,
 };
 use serde_json::Value;
 
@@ -131,42 +132,6 @@ both_backends!(bad_keys_are_refused, |app: TestApp| async move {
     assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
 });
 
-/// A case in `area` with an approved assessment; returns the assessment's and its
-/// proposed plan's ids.
-async fn proposed_plan(app: &TestApp, area: &str, crn: &str) -> (String, String) {
-    let ann = manager_token(area, "om-ann");
-    let bob = manager_token(area, "om-bob");
-    let (s, body) = app
-        .post(
-            "/v1/cases",
-            &ann,
-            &json!({"crn": crn, "sex": "male", "date_of_birth": "1990-04-01", "area": area}),
-        )
-        .await;
-    assert_eq!(s, 201, "{body}");
-    let mut assessment = assessment_body(&format!("OASYS-{crn}"), crn);
-    assessment["sentence_date"] = json!(app.today().to_string());
-    assessment["requirements"] = json!([{"type": "unpaid_work", "hours": 120}]);
-    for need in assessment["needs"].as_array_mut().expect("needs") {
-        need["linked_to_offending"] = json!(false);
-    }
-    let (s, a) = app.post("/v1/assessments", &ann, &assessment).await;
-    assert_eq!(s, 201, "{a}");
-    let id = a["id"].as_str().expect("id");
-    app.post_empty(&format!("/v1/assessments/{id}/submit"), &ann)
-        .await;
-    let (s, body) = app
-        .post_empty(&format!("/v1/assessments/{id}/approve"), &bob)
-        .await;
-    assert_eq!(s, 200, "{body}");
-    let (s, plan) = app
-        .get(&format!("/v1/assessments/{id}/sentence-plan"), &ann)
-        .await;
-    assert_eq!(s, 200, "{plan}");
-    let plan = plan["id"].as_str().expect("plan").to_owned();
-    (id.to_owned(), plan)
-}
-
 both_backends!(
     a_provider_sending_another_providers_key_under_the_same_subject_gets_no_replay,
     |app: TestApp| async move {
@@ -210,8 +175,9 @@ both_backends!(
     |app: TestApp| async move {
         seed_market(&app).await;
         upw_provider(&app, "IDEM-C", 30_000, 5, 3, 80).await;
-        let (_, plan) = proposed_plan(&app, "SY-SHF", "K000002").await;
-        let (other_assessment, other_plan) = proposed_plan(&app, "SY-SHF", "K000003").await;
+        let (_, plan) = proposed_plan(&app, "SY-SHF", "K000002", app.today()).await;
+        let (other_assessment, other_plan) =
+            proposed_plan(&app, "SY-SHF", "K000003", app.today()).await;
         let sheffield = manager_token("SY-SHF", "om-shared");
         let rotherham = manager_token("SY-ROT", "om-shared");
         let path = format!("/v1/sentence-plans/{plan}/approve");

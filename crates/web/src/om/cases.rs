@@ -317,24 +317,16 @@ pub(super) struct OrderRow {
 pub(super) fn order_rows(orders: &[OrderView], names: &HashMap<String, String>) -> Vec<OrderRow> {
     orders
         .iter()
-        .map(|o| OrderRow {
-            id: o.id.clone(),
-            category: page::words(o.category.as_str()),
-            tag: Tag::of(o.status.as_str()),
-            provider: o
-                .provider_id
-                .as_ref()
-                .map(|p| names.get(p).cloned().unwrap_or_else(|| p.clone()))
-                .unwrap_or_else(|| "Not placed".into()),
-            price: o
-                .price_pence
-                .map(page::pounds)
-                .unwrap_or_else(|| "–".into()),
-            start: o
-                .committed_start_date
-                .or(o.starts_on)
-                .map(page::date)
-                .unwrap_or_else(|| "Not yet known".into()),
+        .map(|o| {
+            let placed = super::placed(o, names);
+            OrderRow {
+                id: o.id.clone(),
+                category: page::words(o.category.as_str()),
+                tag: Tag::of(o.status.as_str()),
+                provider: placed.provider,
+                price: placed.price,
+                start: placed.start,
+            }
         })
         .collect()
 }

@@ -64,6 +64,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/orders/{id}/cancel", web::post().to(orders::cancel));
 }
 
+/// How an order was placed, in words: its provider by name, its price and its start.
+pub(crate) struct Placed {
+    pub provider: String,
+    pub price: String,
+    pub start: String,
+}
+
+pub(crate) fn placed(
+    o: &provider_hub_market::orders::OrderView,
+    names: &HashMap<String, String>,
+) -> Placed {
+    Placed {
+        provider: o
+            .provider_id
+            .as_ref()
+            .map(|p| names.get(p).cloned().unwrap_or_else(|| p.clone()))
+            .unwrap_or_else(|| "Not placed".into()),
+        price: o
+            .price_pence
+            .map(crate::page::pounds)
+            .unwrap_or_else(|| "–".into()),
+        start: o
+            .committed_start_date
+            .or(o.starts_on)
+            .map(crate::page::date)
+            .unwrap_or_else(|| "Not yet known".into()),
+    }
+}
+
 /// Providers' names by id, as the caller may read them (an unknown id keeps its id).
 pub(crate) fn provider_names(
     conn: &mut DbConn,

@@ -189,24 +189,14 @@ pub async fn order(
         });
     }
     let total_paid: i64 = paid.iter().map(|p| p.amount_pence).sum();
+    let placed = super::placed(&o, &names);
     render(&OrderPage {
         layout: Layout::new(&person, format!("Order for {}", o.crn), "/om"),
         tag: Tag::of(o.status.as_str()),
         category: page::words(o.category.as_str()),
-        provider: o
-            .provider_id
-            .as_ref()
-            .map(|p| names.get(p).cloned().unwrap_or_else(|| p.clone()))
-            .unwrap_or_else(|| "Not placed".into()),
-        price: o
-            .price_pence
-            .map(page::pounds)
-            .unwrap_or_else(|| "–".into()),
-        start: o
-            .committed_start_date
-            .or(o.starts_on)
-            .map(page::date)
-            .unwrap_or_else(|| "Not yet known".into()),
+        provider: placed.provider,
+        price: placed.price,
+        start: placed.start,
         requirement: o
             .plan_item
             .requirement
