@@ -13,13 +13,12 @@ mod payments;
 mod webhooks;
 
 use actix_web::web;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use provider_hub_domain::{Role, Scope};
-use provider_hub_market::Error as MarketError;
 use serde::Deserialize;
 
-use crate::form::Errors;
-use crate::page::{self, WebError};
+pub(super) use crate::form::{pounds_field, refusal, typed_date, typed_pence};
+use crate::page::WebError;
 use crate::session::Person;
 
 /// The provider's service navigation.
@@ -94,79 +93,6 @@ impl PageQuery {
     }
 }
 
-/// A refused action as its form's errors: the use case's field errors on the fields
-/// `field_id` maps them to, its refusal (a conflict) on `refused_on` — the same words the
-/// API answers with. Anything else is an error page.
-pub(super) fn refusal(
-    e: MarketError,
-    field_id: impl Fn(&str) -> String,
-    labels: &[(&str, &str)],
-    refused_on: &str,
-) -> Result<Errors, WebError> {
-    let mut errors = Errors::default();
-    match e {
-        MarketError::Validation(v) => {
-            for f in &v.0 {
-                let id = field_id(&f.field);
-                let label = labels.iter().find(|(i, _)| *i == id).map(|(_, l)| *l);
-                match label {
-                    Some(l) => errors.add(&id, format!("{l} {}", f.message)),
-                    None => errors.add(&id, page::capitalise(&f.message)),
-                }
-            }
-        }
-        MarketError::Conflict { detail, .. } => errors.add(refused_on, page::capitalise(&detail)),
-        other => return Err(other.into()),
-    }
-    Ok(errors)
-}
-
-/// A date typed as day, month and year; `None` when it is not a real date.
-pub(super) fn typed_date(day: &str, month: &str, year: &str) -> Option<NaiveDate> {
-    let (d, m, y) = (
-        day.trim().parse().ok()?,
-        month.trim().parse().ok()?,
-        year.trim().parse::<i32>().ok()?,
-    );
-    if !(1000..=9999).contains(&y) {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(y, m, d)
-}
-
-/// Pounds as typed (`520`, `£1,234.50`) in pence; `None` when it is not an amount.
-pub(super) fn typed_pence(text: &str) -> Option<i64> {
-    let cleaned: String = text
-        .trim()
-        .trim_start_matches('£')
-        .chars()
-        .filter(|c| *c != ',')
-        .collect();
-    let (whole, fraction) = match cleaned.split_once('.') {
-        Some((w, f)) => (w, f),
-        None => (cleaned.as_str(), ""),
-    };
-    if whole.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || fraction.len() > 2
-        || !fraction.chars().all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let pounds: i64 = whole.parse().ok()?;
-    let pence: i64 = format!("{fraction:0<2}").parse().ok()?;
-    pounds.checked_mul(100)?.checked_add(pence)
-}
-
-/// Pence as the price field shows them: `520` or `520.50`.
-pub(super) fn pounds_field(pence: i64) -> String {
-    if pence % 100 == 0 {
-        (pence / 100).to_string()
-    } else {
-        format!("{}.{:02}", pence / 100, pence % 100)
-    }
-}
-
 /// How long is left to answer an offer: `1 day and 4 hours`, `35 minutes`, or `None`
 /// once it has expired.
 pub(super) fn time_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Option<String> {
@@ -196,18 +122,6 @@ pub(super) fn instant(t: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prices_are_typed_in_pounds() {
-        assert_eq!(typed_pence("520"), Some(52_000));
-        assert_eq!(typed_pence("£1,234.5"), Some(123_450));
-        assert_eq!(typed_pence("0.07"), Some(7));
-        assert_eq!(typed_pence("12.345"), None);
-        assert_eq!(typed_pence("-3"), None);
-        assert_eq!(typed_pence(""), None);
-        assert_eq!(pounds_field(52_050), "520.50");
-        assert_eq!(pounds_field(52_000), "520");
-    }
 
     #[test]
     fn time_left_reads_as_words() {
