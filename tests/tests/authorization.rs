@@ -260,6 +260,14 @@ const MATRIX: &[Rule] = &[
         body: no_body,
     },
     Rule {
+        method: "GET",
+        template: "/v1/quality/threshold/preview",
+        path: "/v1/quality/threshold/preview?threshold=75",
+        access: Access::Only(&["quality"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
         method: "PUT",
         template: "/v1/quality/threshold",
         path: "/v1/quality/threshold",

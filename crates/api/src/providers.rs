@@ -7,8 +7,9 @@ use provider_hub_domain::Role;
 use provider_hub_market::providers::{
     self as market, ProviderView, SetThreshold, StandingChange, ThresholdView,
 };
-use serde::Serialize;
-use utoipa::ToSchema;
+use provider_hub_market::threshold::{self, ThresholdPreview};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
@@ -298,6 +299,42 @@ async fn set_threshold(
     ))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PreviewQuery {
+    /// The threshold to preview, 0–100.
+    #[param(value_type = u8, minimum = 0, maximum = 100)]
+    pub threshold: Option<String>,
+}
+
+/// Previews a new quality threshold (quality team): the providers that would stop (or
+/// start) being members of each category and the listings that would leave search,
+/// judged by the same membership rule matching and search use. Changes nothing.
+#[utoipa::path(tag = "quality", params(PreviewQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "What the threshold would change today", body = ThresholdPreview),
+    Unauthenticated,
+    (status = 403, description = "Not the quality team", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "No threshold, or not 0-100", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/quality/threshold/preview")]
+async fn preview_threshold(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<PreviewQuery>,
+) -> Result<web::Json<ThresholdPreview>, ApiError> {
+    caller.require(&[Role::Quality])?;
+    let value: i64 = query
+        .threshold
+        .as_deref()
+        .and_then(|t| t.trim().parse().ok())
+        .ok_or_else(|| ApiError::invalid("threshold", "must be a whole number 0-100"))?;
+    let now = state.now();
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(threshold::preview(conn, value, now)?))
+            .await?,
+    ))
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_providers)
         .service(register_provider)
@@ -307,5 +344,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(reinstate_provider)
         .service(revoke_provider)
         .service(get_threshold)
+        .service(preview_threshold)
         .service(set_threshold);
 }

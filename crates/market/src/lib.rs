@@ -28,6 +28,7 @@ pub mod secrets;
 pub mod specifications;
 mod standing;
 pub mod supply;
+pub mod threshold;
 pub mod webhooks;
 
 pub use error::Error;
