@@ -4,15 +4,18 @@
 //! Layout: `session` (who is signed in, idle timeout, CSRF), `security` (headers),
 //! `assets` (the embedded govuk-frontend files), `page` (layout, errors, formatting),
 //! `sign_in` (start page, local sign-in, sign out) and `oidc` (OpenID Connect), then one
-//! module per journey: `om` (offender managers), `provider` (providers). Templates live
+//! module per journey: `om` (offender managers), `provider` (providers), `quality` (the
+//! quality team), `admin` (administrators). Templates live
 //! in `templates/`, one folder per journey.
 
+pub mod admin;
 pub mod assets;
 pub mod form;
 pub mod oidc;
 pub mod om;
 pub mod page;
 pub mod provider;
+pub mod quality;
 pub mod security;
 pub mod session;
 pub mod sign_in;
@@ -155,5 +158,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<WebState>) {
         .service(pages!("/sign-out", &settings).configure(sign_in::configure_sign_out))
         .service(pages!("/om", &settings).configure(om::configure))
         .service(pages!("/provider", &settings).configure(provider::configure))
+        .service(pages!("/quality", &settings).configure(quality::configure))
+        .service(pages!("/admin", &settings).configure(admin::configure))
         .service(pages!("/home", &settings).configure(sign_in::configure_home));
 }

@@ -75,6 +75,8 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::OffenderManager => crate::om::NAV,
         Role::Provider => crate::provider::NAV,
+        Role::Quality => crate::quality::NAV,
+        Role::Admin => crate::admin::NAV,
         _ => &[("/home", "Home")],
     }
 }
@@ -297,11 +299,13 @@ pub fn capitalise(s: &str) -> String {
 pub fn tag_class(status: &str) -> &'static str {
     match status {
         "draft" | "open" => "govuk-tag--grey",
-        "submitted" | "offered" | "pending" => "govuk-tag--blue",
+        "submitted" | "offered" | "pending" | "applicant" => "govuk-tag--blue",
         "approved" | "accepted" | "completed" | "published" | "member" => "govuk-tag--green",
         "in_delivery" => "govuk-tag--turquoise",
-        "rejected" | "failed" | "unmatched" | "declined" | "expired" => "govuk-tag--red",
-        "awaiting_approval" | "paused" => "govuk-tag--yellow",
+        "rejected" | "failed" | "unmatched" | "declined" | "expired" | "revoked" => {
+            "govuk-tag--red"
+        }
+        "awaiting_approval" | "paused" | "suspended" => "govuk-tag--yellow",
         "cancelled" | "withdrawn" | "retired" => "govuk-tag--grey",
         _ => "govuk-tag--grey",
     }

@@ -32,6 +32,8 @@ pub fn home_of(role: Role) -> &'static str {
     match role {
         Role::OffenderManager => "/om",
         Role::Provider => "/provider",
+        Role::Quality => "/quality",
+        Role::Admin => "/admin",
         _ => "/home",
     }
 }
@@ -267,7 +269,7 @@ struct HomePage {
 
 /// The home of the roles whose journeys come later: who they are signed in as.
 async fn home(person: Person) -> Result<HttpResponse, WebError> {
-    if matches!(person.role, Role::OffenderManager | Role::Provider) {
+    if home_of(person.role) != "/home" {
         return Ok(see_other(home_of(person.role)));
     }
     render(&HomePage {
