@@ -73,7 +73,8 @@ struct ProvidersPage {
 /// `/quality/providers`: every provider, and the members of each category.
 pub async fn list(state: web::Data<WebState>, person: Person) -> Result<HttpResponse, WebError> {
     quality(&person)?;
-    let all = all_providers(&state).await?;
+    let mut all = all_providers(&state).await?;
+    all.sort_by(|a, b| a.name.cmp(&b.name));
     let threshold = state.db(providers::threshold).await?.threshold;
     let rows = all
         .iter()
