@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 pub mod orders;
+pub mod web;
 
 use chrono::Utc;
 use diesel::{Connection, RunQueryDsl};

@@ -1,83 +1,12 @@
-//! The quality team's and the administrator's web pages, from outside: signed in locally
-//! with a cookie session, each page calls the same use case as the API (the API sees
+//! The quality team's web pages, from outside: signed in locally with a cookie session,
+//! each page calls the same use case as the API (the API sees
 //! what a page did, and a page shows the API's reason when it refuses), other roles are
 //! refused, a form without the session's CSRF token changes nothing, and the threshold
 //! preview says who would fall below a new threshold without changing anything.
 
+use provider_hub_tests::web::*;
 use provider_hub_tests::*;
 use serde_json::Value;
-
-/// A browser: a cookie store, no redirects followed (the tests look at them).
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// The CSRF token of the first form of a page.
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
-    let end = html[start..].find('"').expect("end of token") + start;
-    html[start..end].to_owned()
-}
-
-async fn page(app: &TestApp, web: &reqwest::Client, path: &str) -> (u16, String) {
-    let r = web.get(app.url(path)).send().await.expect("GET page");
-    let status = r.status().as_u16();
-    (status, r.text().await.expect("page body"))
-}
-
-/// Posts a form; a redirect answers its location, anything else its body.
-async fn post_form(
-    app: &TestApp,
-    web: &reqwest::Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String) {
-    let r = web
-        .post(app.url(path))
-        .form(fields)
-        .send()
-        .await
-        .expect("POST form");
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body = r.text().await.expect("body");
-    (status, if status == 303 { location } else { body })
-}
-
-/// Signs in on the local sign-in page as `person` (a radio's value) and checks where the
-/// person lands; returns the session's CSRF token.
-async fn sign_in(app: &TestApp, web: &reqwest::Client, person: &str, home: &str) -> String {
-    let (s, html) = page(app, web, "/sign-in").await;
-    assert_eq!(s, 200, "{html}");
-    let (s, location) = post_form(
-        app,
-        web,
-        "/sign-in",
-        &[("csrf_token", &csrf_of(&html)), ("person", person)],
-    )
-    .await;
-    assert_eq!((s, location.as_str()), (303, home));
-    let (s, landing) = page(app, web, home).await;
-    assert_eq!(s, 200, "{landing}");
-    csrf_of(&landing)
-}
-
-/// The error summary of a refused form says `message`.
-fn refused_with(body: &str, message: &str) {
-    assert!(body.contains("govuk-error-summary"), "{body}");
-    assert!(body.contains(message), "expected {message:?} in {body}");
-    assert!(body.contains("<title>Error: "), "{body}");
-}
 
 /// The specification form's fields for a complete unpaid-work specification.
 fn specification_fields<'a>(csrf: &'a str, code: &'a str, cap: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -520,87 +449,6 @@ both_backends!(
         assert!(listed.contains(&strong_listing) && !listed.contains(&weak_listing));
         assert_eq!(provider_view(&app, &strong).await["status"], "member");
         assert_eq!(provider_view(&app, &weak).await["status"], "applicant");
-    }
-);
-
-both_backends!(
-    the_administrator_creates_areas_and_registers_providers,
-    |app: TestApp| async move {
-        let web = browser();
-        let csrf = sign_in(&app, &web, "admin", "/admin").await;
-
-        // An area: a bad code is refused; a good one is created, then refused as a
-        // duplicate with the API's reason.
-        let (s, body) = post_form(
-            &app,
-            &web,
-            "/admin/areas/new",
-            &[
-                ("csrf_token", &csrf),
-                ("code", "sy shf"),
-                ("name", "Sheffield"),
-                ("region", "Yorkshire"),
-            ],
-        )
-        .await;
-        assert_eq!(s, 422);
-        refused_with(&body, "Code ");
-        let area = [
-            ("csrf_token", csrf.as_str()),
-            ("code", "SY-SHF"),
-            ("name", "Sheffield"),
-            ("region", "Yorkshire and the Humber"),
-        ];
-        let (s, location) = post_form(&app, &web, "/admin/areas/new", &area).await;
-        assert_eq!((s, location.as_str()), (303, "/admin"));
-        let (s, a) = app.get("/v1/areas/SY-SHF", &app.token("admin")).await;
-        assert_eq!((s, a["name"].as_str()), (200, Some("Sheffield")));
-        let (_, list) = page(&app, &web, "/admin").await;
-        assert!(
-            list.contains("SY-SHF") && list.contains("Yorkshire and the Humber"),
-            "{list}"
-        );
-        let (s, body) = post_form(&app, &web, "/admin/areas/new", &area).await;
-        assert_eq!(s, 422);
-        refused_with(&body, "Area SY-SHF already exists");
-
-        // A provider: a bad email is refused in the use case's words; registered, it is
-        // an applicant; the same registration number again is refused.
-        let mut provider = vec![
-            ("csrf_token", csrf.as_str()),
-            ("name", "Don Valley Payback"),
-            ("sector", "social_enterprise"),
-            ("registration_number", "CH-778899"),
-            ("contact_name", "Referrals"),
-            ("contact_email", "not-an-email"),
-        ];
-        let (s, body) = post_form(&app, &web, "/admin/providers/new", &provider).await;
-        assert_eq!(s, 422);
-        refused_with(&body, "Contact email must be an email address");
-        provider[5] = ("contact_email", "referrals@donvalley.example");
-        let (s, location) = post_form(&app, &web, "/admin/providers/new", &provider).await;
-        assert_eq!((s, location.as_str()), (303, "/admin/providers"));
-        let (_, all) = app.get("/v1/providers", &app.token("admin")).await;
-        let registered = all["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .find(|p| p["registration_number"] == "CH-778899")
-            .expect("registered")
-            .clone();
-        assert_eq!(registered["status"], "applicant");
-        assert_eq!(registered["sector"], "social_enterprise");
-        let (_, list) = page(&app, &web, "/admin/providers").await;
-        assert!(
-            list.contains("Don Valley Payback") && list.contains("Applicant"),
-            "{list}"
-        );
-        let (s, body) = post_form(&app, &web, "/admin/providers/new", &provider).await;
-        assert_eq!(s, 422);
-        refused_with(
-            &body,
-            "A provider with registration number CH-778899 is already registered",
-        );
     }
 );
 
