@@ -187,3 +187,48 @@ def test_quality_team_manages_specifications_providers_and_the_threshold(hub):
     hub.submit("Save threshold")
     banner(page, "Quality threshold set to 60")
     hub.sign_out()
+
+
+def test_quality_team_previews_a_threshold_and_refuses_a_suspension_with_the_keyboard_alone(hub):
+    """Only Tab, arrow keys, Space, Enter and typing: the threshold previewed and left
+    unsaved, and a suspension without a reason refused (the error summary's link takes
+    the keyboard to the field), then cancelled. Nothing changes."""
+    from test_keyboard import Keyboard
+
+    page = hub.page
+    keys = Keyboard(hub)
+    hub.goto("/sign-in")
+    keys.choose_radio("person", "The quality team")
+    keys.tab_to_text("Sign in")
+    keys.activate()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Specifications")
+
+    keys.tab_to_text("Quality threshold")
+    keys.activate()
+    keys.tab_to_id("threshold")
+    keys.type("75")
+    keys.tab_to_text("Preview the change")
+    keys.activate()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("to 75")
+    expect(page.locator("#membership-changes")).to_be_visible()
+    keys.tab_to_text("Choose another threshold")
+    keys.activate()
+    expect(page.locator("#current-threshold")).to_have_text("60")
+
+    keys.tab_to_text("Providers")
+    keys.activate()
+    keys.tab_to_text("Steel Valley Recovery Trust")
+    keys.activate()
+    keys.tab_to_text("Suspend the provider")
+    keys.activate()
+    keys.tab_to_text("Suspend the provider")
+    keys.activate("Space")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Reason must be 1-2000 characters")
+    keys.tab_to(lambda f: f["tag"] == "a" and f["text"].startswith("Reason must be"), "the error summary's link")
+    page.keyboard.press("Enter")
+    expect(page.locator("#reason")).to_be_focused()
+    keys.assert_focus_visible()
+    keys.tab_to_text("Cancel")
+    keys.activate()
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Member")
+    assert len(hub.checked) >= 7
