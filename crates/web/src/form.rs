@@ -47,6 +47,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     }
 }
 
+/// One option of radios or checkboxes.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+}
+
 /// A form field's error: the field's id (the summary links to `#id`) and the message.
 #[derive(Debug, Clone)]
 pub struct ErrorItem {

@@ -3,12 +3,14 @@
 //!
 //! Layout: `session` (who is signed in, idle timeout, CSRF), `security` (headers),
 //! `assets` (the embedded govuk-frontend files), `page` (layout, errors, formatting),
-//! `sign_in` (start page, local sign-in, sign out) and `oidc` (OpenID Connect), then one
-//! module per journey: `om` (offender managers), `provider` (providers), `quality` (the
-//! quality team), `admin` (administrators). Templates live
-//! in `templates/`, one folder per journey.
+//! `form` (CSRF-checked forms, field errors, refusals in the API's words), `all` (whole
+//! lists), `sign_in` (start page, local sign-in, sign out) and `oidc` (OpenID Connect),
+//! then one module per journey: `om` (offender managers), `provider` (providers),
+//! `quality` (the quality team), `admin` (administrators). Templates live in
+//! `templates/`, one folder per journey.
 
 pub mod admin;
+pub mod all;
 pub mod assets;
 pub mod form;
 pub mod oidc;

@@ -260,6 +260,11 @@ pub fn delivery_details(e: &provider_hub_market::delivery::DeliveryEventView) ->
     }
 }
 
+/// `7 December 2026 at 14:05`.
+pub fn instant(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%-d %B %Y at %H:%M").to_string()
+}
+
 /// `7 December 2026`.
 pub fn date(d: NaiveDate) -> String {
     d.format("%-d %B %Y").to_string()

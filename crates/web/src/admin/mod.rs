@@ -7,14 +7,13 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use provider_hub_domain::provider::{Contact, NewProvider, Sector};
-use provider_hub_domain::{AreaCode, Role, Scope};
+use provider_hub_domain::{AreaCode, Role};
 use provider_hub_market::areas::{self, NewArea};
-use provider_hub_market::providers::{self, ProviderView};
-use provider_hub_market::MAX_PAGE;
+use provider_hub_market::providers;
 use provider_hub_store::areas::AreaRow;
 use serde::Deserialize;
 
-use crate::form::{refusal, CsrfForm, Errors};
+use crate::form::{refusal, Choice, CsrfForm, Errors};
 use crate::page::{self, render, render_status, see_other, Layout, Tag, WebError};
 use crate::session::{self, Person};
 use crate::WebState;
@@ -56,20 +55,7 @@ pub async fn list_areas(
     person: Person,
 ) -> Result<HttpResponse, WebError> {
     admin(&person)?;
-    let areas = state
-        .db(|conn| {
-            let mut out: Vec<AreaRow> = Vec::new();
-            loop {
-                let after = out.last().map(|a| a.code.clone());
-                let page = areas::list(conn, after, MAX_PAGE)?;
-                let more = page.next.is_some();
-                out.extend(page.items);
-                if !more {
-                    return Ok(out);
-                }
-            }
-        })
-        .await?;
+    let areas = crate::all::areas(&state).await?;
     render(&AreasPage {
         layout: Layout::new(&person, "Areas", "/admin"),
         areas,
@@ -171,21 +157,7 @@ pub async fn list_providers(
     person: Person,
 ) -> Result<HttpResponse, WebError> {
     admin(&person)?;
-    let now = state.now();
-    let all: Vec<ProviderView> = state
-        .db(move |conn| {
-            let mut out: Vec<ProviderView> = Vec::new();
-            loop {
-                let after = out.last().map(|p| p.id.clone());
-                let page = providers::list(conn, &Scope::Hub, after, MAX_PAGE, now)?;
-                let more = page.next.is_some();
-                out.extend(page.items);
-                if !more {
-                    return Ok(out);
-                }
-            }
-        })
-        .await?;
+    let all = crate::all::providers(&state).await?;
     render(&ProvidersPage {
         layout: Layout::new(&person, "Providers", "/admin/providers"),
         rows: all
@@ -210,12 +182,6 @@ pub struct ProviderForm {
     pub contact_name: String,
     pub contact_email: String,
     pub contact_phone: String,
-}
-
-pub(super) struct Choice {
-    pub value: String,
-    pub label: String,
-    pub checked: bool,
 }
 
 #[derive(Template)]

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::listings::own_listing;
 use super::{pounds_field, provider_of, refusal, typed_pence};
-use crate::form::{CsrfForm, Errors};
+use crate::form::{Choice, CsrfForm, Errors};
 use crate::page::{self, render_status, see_other, Layout, WebError};
 use crate::session::{self, Person};
 use crate::WebState;
@@ -83,12 +83,6 @@ impl ListingForm {
                 .collect(),
         }
     }
-}
-
-pub(super) struct Choice {
-    pub value: String,
-    pub label: String,
-    pub checked: bool,
 }
 
 #[derive(Template)]

@@ -18,6 +18,7 @@ use provider_hub_domain::{Role, Scope};
 use serde::Deserialize;
 
 pub(super) use crate::form::{pounds_field, refusal, typed_date, typed_pence};
+pub(super) use crate::page::instant;
 use crate::page::WebError;
 use crate::session::Person;
 
@@ -112,11 +113,6 @@ pub(super) fn time_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Option
         (d, 0) => plural(d, "day"),
         (d, h) => format!("{} and {}", plural(d, "day"), plural(h, "hour")),
     })
-}
-
-/// `7 December 2026 at 14:05`.
-pub(super) fn instant(t: DateTime<Utc>) -> String {
-    t.format("%-d %B %Y at %H:%M").to_string()
 }
 
 #[cfg(test)]

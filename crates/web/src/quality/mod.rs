@@ -11,7 +11,6 @@ mod threshold;
 
 use actix_web::web;
 use provider_hub_domain::Role;
-use serde::Deserialize;
 
 use crate::page::WebError;
 use crate::session::Person;
@@ -87,20 +86,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// 403 unless the person is the quality team.
 pub(super) fn quality(person: &Person) -> Result<(), WebError> {
     person.require(Role::Quality)
-}
-
-/// A form of a button only: its CSRF token.
-#[derive(Deserialize)]
-pub struct NoFields {}
-
-/// One option of radios or checkboxes.
-pub(super) struct Choice {
-    pub value: String,
-    pub label: String,
-    pub checked: bool,
-}
-
-/// `7 December 2026 at 14:05`.
-pub(super) fn instant(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%-d %B %Y at %H:%M").to_string()
 }

@@ -12,33 +12,13 @@ use provider_hub_domain::provider::{
 };
 use provider_hub_domain::Scope;
 use provider_hub_market::providers::{self, ProviderView, StandingChange};
-use provider_hub_market::MAX_PAGE;
 use serde::Deserialize;
 
-use super::{quality, Choice};
-use crate::form::{refusal, typed_date, CsrfForm, Errors};
+use super::quality;
+use crate::form::{refusal, typed_date, Choice, CsrfForm, Errors};
 use crate::page::{self, render, render_status, see_other, Layout, Tag, WebError};
 use crate::session::{self, Person};
 use crate::WebState;
-
-/// Every provider, with membership as of today.
-pub(crate) async fn all_providers(state: &WebState) -> Result<Vec<ProviderView>, WebError> {
-    let now = state.now();
-    state
-        .db(move |conn| {
-            let mut out: Vec<ProviderView> = Vec::new();
-            loop {
-                let after = out.last().map(|p| p.id.clone());
-                let page = providers::list(conn, &Scope::Hub, after, MAX_PAGE, now)?;
-                let more = page.next.is_some();
-                out.extend(page.items);
-                if !more {
-                    return Ok(out);
-                }
-            }
-        })
-        .await
-}
 
 pub(super) struct ProviderRow {
     pub id: String,
@@ -73,7 +53,7 @@ struct ProvidersPage {
 /// `/quality/providers`: every provider, and the members of each category.
 pub async fn list(state: web::Data<WebState>, person: Person) -> Result<HttpResponse, WebError> {
     quality(&person)?;
-    let mut all = all_providers(&state).await?;
+    let mut all = crate::all::providers(&state).await?;
     all.sort_by(|a, b| a.name.cmp(&b.name));
     let threshold = state.db(providers::threshold).await?.threshold;
     let rows = all

@@ -17,9 +17,9 @@ use provider_hub_domain::specification::{
 use provider_hub_market::specifications;
 use serde::Deserialize;
 
+use super::quality;
 use super::specifications::detail;
-use super::{quality, Choice};
-use crate::form::{pounds_field, refusal, typed_pence, CsrfForm, Errors};
+use crate::form::{pounds_field, refusal, typed_pence, Choice, CsrfForm, Errors};
 use crate::page::{self, render_status, see_other, Layout, WebError};
 use crate::session::{self, Person};
 use crate::WebState;

@@ -11,10 +11,11 @@ use provider_hub_market::specifications::{self, SpecificationDetail};
 use provider_hub_market::MAX_PAGE;
 use provider_hub_store::specifications::SpecificationFilter;
 
-use super::{instant, quality, NoFields};
+use super::quality;
 use crate::form::{refusal, CsrfForm, Errors};
-use crate::page::{self, render, render_status, see_other, Layout, Tag, WebError};
+use crate::page::{self, instant, render, render_status, see_other, Layout, Tag, WebError};
 use crate::session::{self, Person};
+use crate::sign_in::NoFields;
 use crate::WebState;
 
 pub(super) struct SpecificationRow {

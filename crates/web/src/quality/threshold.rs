@@ -10,9 +10,9 @@ use provider_hub_market::providers::{self, SetThreshold};
 use provider_hub_market::threshold::{self as market, ThresholdPreview};
 use serde::Deserialize;
 
-use super::{instant, quality};
+use super::quality;
 use crate::form::{refusal, CsrfForm, Errors};
-use crate::page::{self, render, render_status, see_other, Layout, WebError};
+use crate::page::{self, instant, render, render_status, see_other, Layout, WebError};
 use crate::session::{self, Person};
 use crate::WebState;
 
