@@ -4,10 +4,13 @@
 //! Layout: `session` (who is signed in, idle timeout, CSRF), `security` (headers),
 //! `assets` (the embedded govuk-frontend files), `page` (layout, errors, formatting),
 //! `sign_in` (start page, local sign-in, sign out) and `oidc` (OpenID Connect), then one
-//! module per journey: `om` (offender managers), `provider` (providers). Templates live
+//! module per journey: `om` (offender managers), `provider` (providers), `commissioner`
+//! (commissioners; its charts' geometry is `chart`). Templates live
 //! in `templates/`, one folder per journey.
 
 pub mod assets;
+pub mod chart;
+pub mod commissioner;
 pub mod form;
 pub mod oidc;
 pub mod om;
@@ -155,5 +158,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<WebState>) {
         .service(pages!("/sign-out", &settings).configure(sign_in::configure_sign_out))
         .service(pages!("/om", &settings).configure(om::configure))
         .service(pages!("/provider", &settings).configure(provider::configure))
+        .service(pages!("/commissioner", &settings).configure(commissioner::configure))
         .service(pages!("/home", &settings).configure(sign_in::configure_home));
 }

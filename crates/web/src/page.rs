@@ -75,6 +75,7 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::OffenderManager => crate::om::NAV,
         Role::Provider => crate::provider::NAV,
+        Role::Commissioner => crate::commissioner::NAV,
         _ => &[("/home", "Home")],
     }
 }

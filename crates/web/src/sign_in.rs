@@ -32,6 +32,7 @@ pub fn home_of(role: Role) -> &'static str {
     match role {
         Role::OffenderManager => "/om",
         Role::Provider => "/provider",
+        Role::Commissioner => "/commissioner",
         _ => "/home",
     }
 }

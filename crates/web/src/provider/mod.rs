@@ -97,7 +97,7 @@ impl PageQuery {
 /// A refused action as its form's errors: the use case's field errors on the fields
 /// `field_id` maps them to, its refusal (a conflict) on `refused_on` — the same words the
 /// API answers with. Anything else is an error page.
-pub(super) fn refusal(
+pub(crate) fn refusal(
     e: MarketError,
     field_id: impl Fn(&str) -> String,
     labels: &[(&str, &str)],
