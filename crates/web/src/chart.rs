@@ -131,6 +131,19 @@ fn length(value: i64, top: i64, width: u32) -> u32 {
     len.min(width)
 }
 
+/// The longest row label that fits left of the plot; longer ones end in `…` (the table
+/// beside the chart has them in full).
+const LABEL_CHARS: usize = 32;
+
+fn fit(label: &str) -> String {
+    if label.chars().count() <= LABEL_CHARS {
+        return label.to_owned();
+    }
+    let mut short: String = label.chars().take(LABEL_CHARS - 1).collect();
+    short.push('…');
+    short
+}
+
 /// A bar chart of `rows` (a label and one value per series, `None` where there is no
 /// figure: no bar, and `No data` printed), values printed by `show`.
 pub fn bars(
@@ -158,7 +171,7 @@ pub fn bars(
         .map(|(i, (label, values))| {
             let y0 = plot_top + i as u32 * row_height + ROW_GAP / 2;
             BarRow {
-                label: label.clone(),
+                label: fit(label),
                 label_y: y0 + n * BAR_HEIGHT / 2 + 5,
                 bars: values
                     .iter()
@@ -468,6 +481,11 @@ mod tests {
         assert!(chart.height > chart.rows[1].bars[1].y + BAR_HEIGHT);
         assert_eq!(first[1].value, "40");
         assert_eq!(chart.rows[1].bars[1].value, "No data");
+        let long = "Dearne & Rother Community Payback Service".to_owned();
+        let chart = bars(labels(), &["Orders"], &[(long, vec![Some(1)])], |v| {
+            v.to_string()
+        });
+        assert_eq!(chart.rows[0].label, "Dearne & Rother Community Paybac…");
     }
 
     #[test]

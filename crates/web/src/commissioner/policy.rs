@@ -150,7 +150,10 @@ fn refused(e: MarketError) -> Result<Errors, WebError> {
             "weights.price" => ("price_weight", "The price weight"),
             "weights.quality" => ("quality_weight", "The quality weight"),
             "weights.days" => ("days_weight", "The days-to-start weight"),
-            "weights" => ("price_weight", "Weights"),
+            "weights" => {
+                errors.add("price_weight", page::capitalise(&f.message));
+                continue;
+            }
             _ => ("policy", "The policy"),
         };
         errors.add(id, format!("{label} {}", f.message));

@@ -323,9 +323,7 @@ pub(super) fn providers(
             percent(p.price_to_cap),
         ]
     };
-    let provider = |l: &provider_hub_market::reports::ProviderLine| {
-        format!("{} ({})", l.provider_name, l.provider_id)
-    };
+    let provider = |l: &provider_hub_market::reports::ProviderLine| l.provider_name.clone();
     tables.push(Table {
         caption: "Offers by provider".into(),
         head: cells(
