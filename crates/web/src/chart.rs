@@ -236,10 +236,11 @@ pub fn bars(
 // ---------------------------------------------------------------------------------------
 // The shaded grid
 
-const CELL_WIDTH: u32 = 96;
-const CELL_HEIGHT: u32 = 36;
-const GRID_LEFT: u32 = 290;
-const GRID_TOP: u32 = 40;
+const CELL_WIDTH: u32 = 60;
+const CELL_HEIGHT: u32 = 32;
+const GRID_LEFT: u32 = 250;
+/// Room above the cells for the column labels, drawn at 45°.
+const GRID_TOP: u32 = 200;
 
 /// The grid's shades, lightest first; the count is printed on each in `text_on(shade)`.
 pub const SHADES: [&str; 5] = ["#f3f2f1", "#d2e2f1", "#8eb8dc", "#1d70b8", "#003078"];
@@ -304,7 +305,9 @@ pub struct GridRow {
 #[derive(Debug, Clone)]
 pub struct GridColumn {
     pub label: String,
+    /// Where the label starts; it runs up and to the right at 45°.
     pub x: u32,
+    pub y: u32,
 }
 
 /// A legend entry: a shade and the counts it stands for.
@@ -372,6 +375,7 @@ pub fn grid(
         .map(|(c, label)| GridColumn {
             label: label.clone(),
             x: GRID_LEFT + c as u32 * CELL_WIDTH + CELL_WIDTH / 2,
+            y: GRID_TOP - 8,
         })
         .collect();
     let rows: Vec<GridRow> = row_labels
@@ -380,7 +384,7 @@ pub fn grid(
         .map(|(r, label)| {
             let y = GRID_TOP + r as u32 * CELL_HEIGHT;
             GridRow {
-                label: label.clone(),
+                label: fit(label),
                 label_y: y + CELL_HEIGHT / 2 + 5,
                 cells: (0..column_labels.len())
                     .map(|c| {
@@ -411,8 +415,8 @@ pub fn grid(
         .enumerate()
         .map(|(i, (shade, label))| Key {
             fill: SHADES[shade],
-            x: GRID_LEFT + i as u32 * 100,
-            text_x: GRID_LEFT + i as u32 * 100 + 24,
+            x: GRID_LEFT + i as u32 * 104,
+            text_x: GRID_LEFT + i as u32 * 104 + 24,
             label,
         })
         .collect();
@@ -422,7 +426,8 @@ pub fn grid(
         description: labels.description.to_owned(),
         row_axis: labels.label_axis.to_owned(),
         column_axis: labels.value_axis.to_owned(),
-        width: (GRID_LEFT + CELL_WIDTH * column_labels.len() as u32).max(GRID_LEFT + 500) + 10,
+        // The last column's label runs past the last cell.
+        width: (GRID_LEFT + CELL_WIDTH * column_labels.len() as u32 + 160).max(GRID_LEFT + 520),
         height: bottom + 60,
         left: GRID_LEFT,
         top: GRID_TOP,

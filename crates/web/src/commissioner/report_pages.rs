@@ -229,7 +229,12 @@ pub(super) struct Table {
     pub head: Vec<Cell>,
     pub rows: Vec<Vec<Cell>>,
     pub totals: Option<Vec<Cell>>,
+    /// Rows past `TABLE_ROWS`, left out of the page (the CSV download has them).
+    pub left_out: usize,
 }
+
+/// The most rows a page's table shows; narrow the report or download it for the rest.
+const TABLE_ROWS: usize = 1_000;
 
 /// A cell, right-aligned when it is a figure.
 pub(super) struct Cell {
@@ -322,6 +327,12 @@ pub async fn report(
         Report::Providers(r) => {
             page.rows = r.rows.len();
             super::report_views::providers(&mut page.chart, &mut page.tables, &r);
+        }
+    }
+    for t in &mut page.tables {
+        if t.rows.len() > TABLE_ROWS {
+            t.left_out = t.rows.len() - TABLE_ROWS;
+            t.rows.truncate(TABLE_ROWS);
         }
     }
     render(&page)

@@ -15,6 +15,28 @@ fn s(text: &str) -> String {
     text.to_owned()
 }
 
+/// The most rows a chart draws; the table beside it has every row.
+const CHART_ROWS: usize = 30;
+
+/// The `CHART_ROWS` rows with the largest `key`, in their order; and whether any were
+/// left out.
+fn top<T>(rows: Vec<T>, key: impl Fn(&T) -> i64) -> (Vec<T>, bool) {
+    if rows.len() <= CHART_ROWS {
+        return (rows, false);
+    }
+    let mut ranked: Vec<(usize, i64)> = rows.iter().map(&key).enumerate().collect();
+    ranked.sort_by_key(|&(i, k)| (std::cmp::Reverse(k), i));
+    let mut keep: Vec<usize> = ranked.iter().take(CHART_ROWS).map(|&(i, _)| i).collect();
+    keep.sort_unstable();
+    let kept = rows
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.binary_search(i).is_ok())
+        .map(|(_, r)| r)
+        .collect();
+    (kept, true)
+}
+
 pub(super) fn spend(
     chart_out: &mut Option<BarChart>,
     tables: &mut Vec<Table>,
@@ -26,14 +48,20 @@ pub(super) fn spend(
         |l| l.area.clone(),
         |l| vec![l.committed_orders, l.committed_pence, l.paid_pence],
     );
-    let bars: Vec<(String, Vec<Option<i64>>)> = sums
-        .iter()
-        .map(|(area, v)| (name(area), vec![Some(v[1]), Some(v[2])]))
-        .collect();
+    let (bars, cut) = top(
+        sums.iter()
+            .map(|(area, v)| (name(area), vec![Some(v[1]), Some(v[2])]))
+            .collect::<Vec<_>>(),
+        |(_, v)| v[0].unwrap_or(0),
+    );
     *chart_out = Some(chart::bars(
         Labels {
             id: "chart-spend",
-            title: "Committed and paid by area",
+            title: if cut {
+                "Committed and paid: the 30 areas with the most committed"
+            } else {
+                "Committed and paid by area"
+            },
             description: "The same figures are in the table Spend by area, below the chart.",
             value_axis: "Pounds",
             label_axis: "Area",
@@ -65,6 +93,7 @@ pub(super) fn spend(
                 page::pounds(r.totals.paid_pence),
             ],
         )),
+        left_out: 0,
     });
     tables.push(Table {
         caption: "Spend by area, category and provider".into(),
@@ -91,6 +120,7 @@ pub(super) fn spend(
             })
             .collect(),
         totals: None,
+        left_out: 0,
     });
 }
 
@@ -107,12 +137,12 @@ pub(super) fn unmet(
         .iter()
         .filter(|c| r.rows.iter().any(|l| l.category == c.as_str()))
         .collect();
-    let counts: Vec<Vec<i64>> = categories
+    let counts: Vec<Vec<i64>> = areas
         .iter()
-        .map(|c| {
-            areas
+        .map(|a| {
+            categories
                 .iter()
-                .map(|a| {
+                .map(|c| {
                     r.rows
                         .iter()
                         .filter(|l| &l.area == a && l.category == c.as_str())
@@ -125,16 +155,16 @@ pub(super) fn unmet(
     *grid_out = Some(chart::grid(
         Labels {
             id: "chart-unmet-demand",
-            title: "Orders not placed, by category and area",
+            title: "Orders not placed, by area and category",
             description: "Each cell gives the orders unmatched or awaiting approval; darker cells have more. The same figures are in the table below the grid.",
             value_axis: "Orders not placed",
-            label_axis: "Category",
+            label_axis: "Area",
         },
+        &areas.iter().map(|a| name(a)).collect::<Vec<_>>(),
         &categories
             .iter()
             .map(|c| page::words(c.as_str()))
             .collect::<Vec<_>>(),
-        &areas,
         &counts,
     ));
     let rule = |u: &provider_hub_market::reports::Unmet| {
@@ -190,6 +220,7 @@ pub(super) fn unmet(
                 count(t.top_rule_excluded),
             ],
         )),
+        left_out: 0,
     });
 }
 
@@ -200,20 +231,26 @@ pub(super) fn waits(
     name: &dyn Fn(&str) -> String,
 ) {
     let label = |area: &str, category: &str| format!("{area}: {}", page::words(category));
-    let bars: Vec<(String, Vec<Option<i64>>)> = r
-        .rows
-        .iter()
-        .map(|l| {
-            (
-                label(&l.area, &l.category),
-                vec![l.waits.committed_p50_days, l.waits.started_p50_days],
-            )
-        })
-        .collect();
+    let (bars, cut) = top(
+        r.rows
+            .iter()
+            .map(|l| {
+                (
+                    label(&l.area, &l.category),
+                    vec![l.waits.committed_p50_days, l.waits.started_p50_days],
+                )
+            })
+            .collect::<Vec<_>>(),
+        |(_, v)| v[0].unwrap_or(0),
+    );
     *chart_out = Some(chart::bars(
         Labels {
             id: "chart-waiting-times",
-            title: "Median days from plan approval to the start, by area and category",
+            title: if cut {
+                "Median days from plan approval to the start: the 30 longest waits to a committed start"
+            } else {
+                "Median days from plan approval to the start, by area and category"
+            },
             description: "The same figures are in the table below the chart, with the 90th percentiles and averages.",
             value_axis: "Days",
             label_axis: "Area and category",
@@ -266,6 +303,7 @@ pub(super) fn waits(
             &[s("All orders"), String::new()],
             &figures(&r.totals),
         )),
+        left_out: 0,
     });
 }
 
@@ -275,8 +313,8 @@ pub(super) fn providers(
     r: &ProvidersReport,
 ) {
     let pct = |rate: Option<f64>| rate.map(|r| (r * 100.0).round() as i64);
-    let bars: Vec<(String, Vec<Option<i64>>)> = r
-        .rows
+    let (lines, cut) = top(r.rows.iter().collect(), |l| l.performance.offers_made);
+    let bars: Vec<(String, Vec<Option<i64>>)> = lines
         .iter()
         .map(|l| {
             (
@@ -291,7 +329,11 @@ pub(super) fn providers(
     *chart_out = Some(chart::bars(
         Labels {
             id: "chart-providers",
-            title: "Acceptance and completion rates by provider",
+            title: if cut {
+                "Acceptance and completion rates of the 30 providers with the most offers"
+            } else {
+                "Acceptance and completion rates by provider"
+            },
             description: "Rounded to whole percentages; the same figures, to two decimal places, are in the tables below the chart.",
             value_axis: "Per cent",
             label_axis: "Provider",
@@ -358,6 +400,7 @@ pub(super) fn providers(
             &[s("All providers"), String::new()],
             &offers(&r.totals),
         )),
+        left_out: 0,
     });
     tables.push(Table {
         caption: "Orders by provider".into(),
@@ -382,5 +425,21 @@ pub(super) fn providers(
             .map(|l| cells(&[provider(l)], &orders(&l.performance)))
             .collect(),
         totals: Some(cells(&[s("All providers")], &orders(&r.totals))),
+        left_out: 0,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chart_keeps_the_largest_rows_in_their_order() {
+        let rows: Vec<i64> = (0..40).collect();
+        let (kept, cut) = top(rows, |v| *v);
+        assert!(cut);
+        assert_eq!(kept, (10..40).collect::<Vec<_>>());
+        let (kept, cut) = top(vec![3, 1, 2], |v| *v);
+        assert_eq!((kept, cut), (vec![3, 1, 2], false));
+    }
 }
