@@ -2,8 +2,9 @@
 orders awaiting budget approval and an approval, an area's matching policy (a refused
 setting shows the use case's reason), a batch matching run and its saving, the four
 reports — each a chart with a title, the same figures as a table and a CSV download of
-the report's rows — and the outcomes page. No step needs JavaScript; axe runs on every
-page reached."""
+the report's rows — and the outcomes page; and, with the keyboard alone, a report narrowed
+and downloaded and a policy set. No step needs JavaScript; axe runs on every page
+reached."""
 
 import csv
 import io
@@ -150,3 +151,43 @@ def test_commissioner_approves_sets_a_policy_runs_a_batch_and_reads_the_reports(
     hub.click("link", name="Outcomes")
     expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes")
     hub.sign_out()
+
+
+def test_the_commissioner_narrows_a_report_downloads_it_and_sets_a_policy_by_keyboard(hub):
+    """Keyboard alone (Tab, arrow keys, Space, Enter): every stop shows the focus style."""
+    from test_keyboard import Keyboard
+
+    page = hub.page
+    keys = Keyboard(hub)
+    hub.goto("/sign-in")
+    keys.choose_radio("person", COMMISSIONER)
+    keys.tab_to_text("Sign in")
+    keys.activate()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Budgets")
+
+    # A report narrowed to an area with the select's arrow keys, then downloaded.
+    keys.tab_to_text("Reports")
+    keys.activate()
+    keys.tab_to_text("Unmet demand")
+    keys.activate()
+    keys.tab_to_id("area")
+    keys.press("ArrowDown")
+    keys.tab_to_text("Show the report")
+    keys.activate()
+    expect(page).to_have_url(re.compile(r"area=SY-"))
+    expect(page.locator("main svg[role=img]")).to_have_count(1)
+    keys.tab_to(lambda f: f["text"].startswith("Download the unmet demand report"), "the download link")
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert open(download.value.path(), encoding="utf-8").read().startswith("area,category,")
+
+    # A policy set back to best price: a radio chosen with the arrow keys, saved with Space.
+    keys.tab_to_text("Policies")
+    keys.activate()
+    keys.tab_to(lambda f: f["text"].startswith("Change") and "Barnsley" in f["text"], "Barnsley's change link")
+    keys.activate()
+    keys.choose_radio("policy", "Best price")
+    keys.tab_to_text("Save the policy")
+    keys.activate("Space")
+    banner(page, "SY-BAR's matching policy is now Best price")
+    assert keys.stops >= 10
