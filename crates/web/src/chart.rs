@@ -239,8 +239,8 @@ pub fn bars(
 const CELL_WIDTH: u32 = 60;
 const CELL_HEIGHT: u32 = 32;
 const GRID_LEFT: u32 = 250;
-/// Room above the cells for the column labels, drawn at 45°.
-const GRID_TOP: u32 = 200;
+/// An average character's width at the charts' 14px, for the room a label takes.
+const CHAR_WIDTH: u32 = 7;
 
 /// The grid's shades, lightest first; the count is printed on each in `text_on(shade)`.
 pub const SHADES: [&str; 5] = ["#f3f2f1", "#d2e2f1", "#8eb8dc", "#1d70b8", "#003078"];
@@ -369,20 +369,27 @@ pub fn grid(
     counts: &[Vec<i64>],
 ) -> Grid {
     let max = counts.iter().flatten().copied().max().unwrap_or(0);
+    // Room above the cells for the column labels, drawn at 45° (their length × sin 45°).
+    let longest = column_labels
+        .iter()
+        .map(|l| l.chars().count() as u32)
+        .max()
+        .unwrap_or(0);
+    let grid_top = 24 + (longest * CHAR_WIDTH * 71 / 100).max(40);
     let columns = column_labels
         .iter()
         .enumerate()
         .map(|(c, label)| GridColumn {
             label: label.clone(),
             x: GRID_LEFT + c as u32 * CELL_WIDTH + CELL_WIDTH / 2,
-            y: GRID_TOP - 8,
+            y: grid_top - 8,
         })
         .collect();
     let rows: Vec<GridRow> = row_labels
         .iter()
         .enumerate()
         .map(|(r, label)| {
-            let y = GRID_TOP + r as u32 * CELL_HEIGHT;
+            let y = grid_top + r as u32 * CELL_HEIGHT;
             GridRow {
                 label: fit(label),
                 label_y: y + CELL_HEIGHT / 2 + 5,
@@ -409,7 +416,7 @@ pub fn grid(
             }
         })
         .collect();
-    let bottom = GRID_TOP + CELL_HEIGHT * row_labels.len() as u32;
+    let bottom = grid_top + CELL_HEIGHT * row_labels.len() as u32;
     let keys = shade_ranges(max)
         .into_iter()
         .enumerate()
@@ -430,7 +437,7 @@ pub fn grid(
         width: (GRID_LEFT + CELL_WIDTH * column_labels.len() as u32 + 160).max(GRID_LEFT + 520),
         height: bottom + 60,
         left: GRID_LEFT,
-        top: GRID_TOP,
+        top: grid_top,
         cell_width: CELL_WIDTH,
         cell_height: CELL_HEIGHT,
         columns,
@@ -534,5 +541,8 @@ mod tests {
         // The key covers every count once, in order.
         let key: Vec<&str> = g.keys.iter().map(|k| k.label.as_str()).collect();
         assert_eq!(key, ["0", "1–3", "4–6", "7–9", "10–12"]);
+        // The column labels, at 45°, fit above the first row.
+        assert!(g.top >= 24 + 6 * CHAR_WIDTH * 71 / 100, "{}", g.top);
+        assert_eq!(g.rows[0].cells[0].y, g.top);
     }
 }
