@@ -8,10 +8,11 @@
 //! TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //!   cargo run --release -p provider-hub-bench --bin pages-bench -- --backend postgres
 
-use std::time::{Duration, Instant};
+mod web;
 
 use clap::Parser;
 use provider_hub_tests::{Backend, TestApp};
+use web::{ms, percentile, Browser};
 
 #[derive(Parser)]
 struct Args {
@@ -22,25 +23,6 @@ struct Args {
     requests: usize,
 }
 
-struct Browser {
-    http: reqwest::Client,
-    cookie: String,
-}
-
-impl Browser {
-    async fn get(&self, url: &str) -> (u16, String) {
-        let response = self
-            .http
-            .get(url)
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .expect("request");
-        let status = response.status().as_u16();
-        (status, response.text().await.expect("body"))
-    }
-}
-
 /// The first `href="{prefix}…"` of a page.
 fn first_link(body: &str, prefix: &str) -> String {
     let at = body
@@ -48,11 +30,6 @@ fn first_link(body: &str, prefix: &str) -> String {
         .unwrap_or_else(|| panic!("a link to {prefix}"));
     let rest = &body[at + 6..];
     rest[..rest.find('"').expect("closing quote")].to_owned()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
 }
 
 #[actix_web::main]
@@ -70,42 +47,7 @@ async fn main() {
         };
         provider_hub_market::demo::run(&mut conn, settings, chrono::Utc::now()).expect("demo");
     }
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    // Sign in locally: the sign-in page's CSRF token, then the form.
-    let page = http.get(app.url("/sign-in")).send().await.expect("sign-in");
-    let cookie = |r: &reqwest::Response| {
-        r.headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| v.split(';').next())
-            .find(|p| p.starts_with("hub_session="))
-            .map(str::to_owned)
-    };
-    let first = cookie(&page).expect("a session");
-    let body = page.text().await.expect("page");
-    let token = body
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("token")
-        .to_owned();
-    let signed = http
-        .post(app.url("/sign-in"))
-        .header("cookie", &first)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("csrf_token={token}&person=om%3ASY-SHF%3A1"))
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(signed.status().as_u16(), 303);
-    let browser = Browser {
-        http,
-        cookie: cookie(&signed).expect("signed-in session"),
-    };
+    let browser = Browser::sign_in(&app, "om:SY-SHF:1").await;
     // The journey's pages, found as a person would: by following links.
     let (_, caseload) = browser.get(&app.url("/om")).await;
     let case = first_link(&caseload, "/om/cases/S");
@@ -134,20 +76,7 @@ async fn main() {
     println!("| page | p50 | p99 | max |");
     println!("|---|---|---|---|");
     for (name, path) in pages {
-        let url = app.url(&path);
-        for _ in 0..20 {
-            let (status, _) = browser.get(&url).await;
-            assert_eq!(status, 200, "{name}: {path}");
-        }
-        let mut times = Vec::with_capacity(args.requests);
-        for _ in 0..args.requests {
-            let started = Instant::now();
-            let (status, _) = browser.get(&url).await;
-            times.push(started.elapsed());
-            assert_eq!(status, 200, "{name}: {path}");
-        }
-        times.sort();
-        let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+        let (times, _) = browser.time(&app.url(&path), 20, args.requests).await;
         println!(
             "| {name} | {} | {} | {} |",
             ms(percentile(&times, 0.5)),

@@ -1,11 +1,15 @@
 //! Commissioning reports over a large history: seeds N orders (default 100,000) with
 //! their offers, payments and explanations straight into a fresh database with bulk
 //! INSERTs, runs ANALYZE, then times each report through the market functions the API
-//! calls (median and max of several runs), on SQLite or PostgreSQL.
+//! calls (median and max of several runs), on SQLite or PostgreSQL; then serves the same
+//! database and times the commissioner's report pages and CSV downloads (`report_pages`).
 //!
 //! cargo run --release -p provider-hub-bench --bin reports-bench -- --backend sqlite
 //! TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //!   cargo run --release -p provider-hub-bench --bin reports-bench -- --backend postgres
+
+mod report_pages;
+mod web;
 
 use std::time::{Duration, Instant};
 
@@ -647,6 +651,8 @@ fn main() -> Result<(), String> {
             );
         }
     }
+    drop(conn);
+    report_pages::time(backend, &db.url, &args.backend);
     if args.keep {
         std::mem::forget(db);
     }

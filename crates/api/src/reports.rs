@@ -118,18 +118,8 @@ impl ProviderReportQuery {
     }
 }
 
-/// A number, or an empty field for null.
-fn number<T: ToString>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
-}
-
-/// An average of days, to one decimal place, or an empty field for null.
-fn days(value: Option<f64>) -> String {
-    value.map(|v| format!("{v:.1}")).unwrap_or_default()
-}
-
-fn csv(head: &str, rows: impl Iterator<Item = Vec<String>>) -> HttpResponse {
-    csv::ok().body(csv::table(head, rows))
+fn csv(body: String) -> HttpResponse {
+    csv::ok().body(body)
 }
 
 /// Spend: committed (the locked prices of orders accepted, in delivery, completed or
@@ -159,20 +149,7 @@ async fn spend_report(
     if !csv::wants(&req) {
         return Ok(HttpResponse::Ok().json(report));
     }
-    Ok(csv(
-        "area,category,provider_id,provider_name,committed_orders,committed_pence,paid_pence",
-        report.rows.iter().map(|r| {
-            vec![
-                csv::text(&r.area),
-                r.category.clone(),
-                csv::text(&r.provider_id),
-                csv::text(&r.provider_name),
-                r.committed_orders.to_string(),
-                r.committed_pence.to_string(),
-                r.paid_pence.to_string(),
-            ]
-        }),
-    ))
+    Ok(csv(market::csv::spend(&report)))
 }
 
 /// Unmet demand — where provision is patchy: orders unmatched or awaiting budget approval
@@ -202,25 +179,7 @@ async fn unmet_demand_report(
     if !csv::wants(&req) {
         return Ok(HttpResponse::Ok().json(report));
     }
-    Ok(csv(
-        "area,category,unmatched,awaiting_approval,average_days_waiting,longest_days_waiting,top_rule,top_rule_excluded",
-        report.rows.iter().map(|r| {
-            let u = &r.unmet;
-            vec![
-                csv::text(&r.area),
-                r.category.clone(),
-                u.unmatched.to_string(),
-                u.awaiting_approval.to_string(),
-                days(u.average_days_waiting),
-                number(u.longest_days_waiting),
-                u.top_rule
-                    .and_then(|rule| serde_json::to_value(rule).ok())
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                number(u.top_rule_excluded),
-            ]
-        }),
-    ))
+    Ok(csv(market::csv::unmet_demand(&report)))
 }
 
 /// Waiting times: for orders approved in the period, days from plan approval to the
@@ -250,26 +209,7 @@ async fn waiting_times_report(
     if !csv::wants(&req) {
         return Ok(HttpResponse::Ok().json(report));
     }
-    Ok(csv(
-        "area,category,orders_approved,committed_orders,committed_p50_days,committed_p90_days,\
-         committed_average_days,started_orders,started_p50_days,started_p90_days,started_average_days",
-        report.rows.iter().map(|r| {
-            let w = &r.waits;
-            vec![
-                csv::text(&r.area),
-                r.category.clone(),
-                w.orders_approved.to_string(),
-                w.committed_orders.to_string(),
-                number(w.committed_p50_days),
-                number(w.committed_p90_days),
-                days(w.committed_average_days),
-                w.started_orders.to_string(),
-                number(w.started_p50_days),
-                number(w.started_p90_days),
-                days(w.started_average_days),
-            ]
-        }),
-    ))
+    Ok(csv(market::csv::waiting_times(&report)))
 }
 
 /// Providers: per provider, offers made in the period and how they were answered
@@ -300,40 +240,7 @@ async fn providers_report(
     if !csv::wants(&req) {
         return Ok(HttpResponse::Ok().json(report));
     }
-    Ok(csv(
-        "provider_id,provider_name,offers_made,accepted,declined,expired,acceptance_rate,\
-         orders,completed,failed,completion_rate,outcomes_recorded,no_proven_reoffence,\
-         outcome_rate,average_accepted_price_pence,average_price_cap_pence,price_to_cap,\
-         decline_reasons",
-        report.rows.iter().map(|r| {
-            let p = &r.performance;
-            let reasons: Vec<String> = r
-                .decline_reasons
-                .iter()
-                .map(|d| format!("{} ({})", d.reason, d.declines))
-                .collect();
-            vec![
-                csv::text(&r.provider_id),
-                csv::text(&r.provider_name),
-                p.offers_made.to_string(),
-                p.accepted.to_string(),
-                p.declined.to_string(),
-                p.expired.to_string(),
-                number(p.acceptance_rate),
-                p.orders.to_string(),
-                p.completed.to_string(),
-                p.failed.to_string(),
-                number(p.completion_rate),
-                p.outcomes_recorded.to_string(),
-                p.no_proven_reoffence.to_string(),
-                number(p.outcome_rate),
-                number(p.average_accepted_price_pence),
-                number(p.average_price_cap_pence),
-                number(p.price_to_cap),
-                csv::text(&reasons.join("; ")),
-            ]
-        }),
-    ))
+    Ok(csv(market::csv::providers(&report)))
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -341,16 +248,4 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(unmet_demand_report)
         .service(waiting_times_report)
         .service(providers_report);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn empty_fields_for_null_and_days_to_one_decimal() {
-        assert_eq!(number::<i64>(None), "");
-        assert_eq!(number(Some(0.25)), "0.25");
-        assert_eq!(days(Some(12.0)), "12.0");
-    }
 }

@@ -7,6 +7,7 @@ pub mod assessments;
 pub mod awards;
 pub mod budgets;
 pub mod cases;
+pub mod csv;
 pub mod delivery;
 pub mod demo;
 pub mod error;

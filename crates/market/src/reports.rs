@@ -15,6 +15,8 @@ use utoipa::ToSchema;
 
 use crate::Error;
 
+pub mod csv;
+
 /// The earliest and latest days a report's period may name.
 fn supported_days() -> (NaiveDate, NaiveDate) {
     (

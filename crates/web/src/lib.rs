@@ -6,12 +6,15 @@
 //! `form` (CSRF-checked forms, field errors, refusals in the API's words), `all` (whole
 //! lists), `sign_in` (start page, local sign-in, sign out) and `oidc` (OpenID Connect),
 //! then one module per journey: `om` (offender managers), `provider` (providers),
-//! `quality` (the quality team), `admin` (administrators). Templates live in
-//! `templates/`, one folder per journey.
+//! `quality` (the quality team), `commissioner` (commissioners; its charts' geometry is
+//! `chart`), `admin` (administrators). Templates live in `templates/`, one folder per
+//! journey.
 
 pub mod admin;
 pub mod all;
 pub mod assets;
+pub mod chart;
+pub mod commissioner;
 pub mod form;
 pub mod oidc;
 pub mod om;
@@ -162,5 +165,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<WebState>) {
         .service(pages!("/provider", &settings).configure(provider::configure))
         .service(pages!("/quality", &settings).configure(quality::configure))
         .service(pages!("/admin", &settings).configure(admin::configure))
+        .service(pages!("/commissioner", &settings).configure(commissioner::configure))
         .service(pages!("/home", &settings).configure(sign_in::configure_home));
 }

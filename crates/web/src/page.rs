@@ -77,7 +77,7 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Provider => crate::provider::NAV,
         Role::Quality => crate::quality::NAV,
         Role::Admin => crate::admin::NAV,
-        _ => &[("/home", "Home")],
+        Role::Commissioner => crate::commissioner::NAV,
     }
 }
 

@@ -34,7 +34,7 @@ pub fn home_of(role: Role) -> &'static str {
         Role::Provider => "/provider",
         Role::Quality => "/quality",
         Role::Admin => "/admin",
-        _ => "/home",
+        Role::Commissioner => "/commissioner",
     }
 }
 
@@ -261,18 +261,7 @@ async fn sign_out(session: Session, CsrfForm(_): CsrfForm<NoFields>) -> HttpResp
     see_other("/?signed-out=yes")
 }
 
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    layout: Layout,
-}
-
-/// The home of the roles whose journeys come later: who they are signed in as.
-async fn home(person: Person) -> Result<HttpResponse, WebError> {
-    if home_of(person.role) != "/home" {
-        return Ok(see_other(home_of(person.role)));
-    }
-    render(&HomePage {
-        layout: Layout::new(&person, "Home", "/home"),
-    })
+/// `/home`: each role's own start page (an address kept for bookmarks).
+async fn home(person: Person) -> HttpResponse {
+    see_other(home_of(person.role))
 }
