@@ -68,7 +68,7 @@ async fn main() {
         let settings = provider_hub_market::placement::Settings {
             offer_working_days: 2,
         };
-        provider_hub_market::demo::run(&mut conn, settings, chrono::Utc::now()).expect("demo");
+        provider_hub_demo::run(&mut conn, settings, chrono::Utc::now()).expect("demo");
     }
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

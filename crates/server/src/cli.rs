@@ -158,7 +158,7 @@ fn demo(config: &Config) -> Result<(), String> {
     let settings = provider_hub_market::placement::Settings {
         offer_working_days: config.offer_working_days,
     };
-    let report = provider_hub_market::demo::run(&mut conn, settings, chrono::Utc::now())
+    let report = provider_hub_demo::run(&mut conn, settings, chrono::Utc::now())
         .map_err(|e| format!("the demo market could not be seeded: {e}"))?;
     println!(
         "database: {}",

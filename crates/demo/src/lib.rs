@@ -15,6 +15,7 @@ use provider_hub_domain::case::{Crn, NewCase};
 use provider_hub_domain::listing::{
     DeliveryMode, EligibilityNarrowing, ListingFormat, ListingStatus, NewListing,
 };
+use provider_hub_domain::money::pounds;
 use provider_hub_domain::need::{RiskOfHarm, Sex};
 use provider_hub_domain::order::OrderStatus;
 use provider_hub_domain::plan::PlanStatus;
@@ -25,12 +26,13 @@ use provider_hub_domain::specification::{
 };
 use provider_hub_domain::{AreaCode, Category, Need, Role, Scope};
 use provider_hub_store::listings::ListingFilter;
-use provider_hub_store::{audit, DbConn};
+use provider_hub_store::DbConn;
 
-use crate::listings::CapacityUpdate;
-use crate::orders::OrderView;
-use crate::placement::Settings;
-use crate::{Actor, Error};
+use provider_hub_market::listings::CapacityUpdate;
+use provider_hub_market::lookup;
+use provider_hub_market::orders::OrderView;
+use provider_hub_market::placement::Settings;
+use provider_hub_market::{Actor, Error};
 
 mod data;
 
@@ -275,7 +277,7 @@ pub struct Report {
     pub specifications: Vec<(String, i32, Category, i64)>,
     pub providers: Vec<ProviderLine>,
     pub listings: Vec<ListingLine>,
-    pub budget: Option<crate::budgets::BudgetView>,
+    pub budget: Option<provider_hub_market::budgets::BudgetView>,
     pub cases: usize,
     pub orders: Vec<OrderLine>,
 }
@@ -338,21 +340,21 @@ fn score(threshold: u8, margin: i16) -> u8 {
 /// Seeds the demo market into the database and buys what its plans call for; reports
 /// what the market holds. Idempotent: every step is get-or-create by its natural key.
 pub fn run(conn: &mut DbConn, settings: Settings, now: DateTime<Utc>) -> Result<Report, Error> {
-    let audit_before = audit::count(conn)?;
+    let audit_before = lookup::audit_rows(conn)?;
     let today = now.date_naive();
     let mut added = Added::default();
-    let threshold = crate::providers::threshold(conn)?.threshold;
+    let threshold = provider_hub_market::providers::threshold(conn)?.threshold;
 
     let admin = actor("demo-admin", Role::Admin);
     let quality = actor("demo-quality", Role::Quality);
     let commissioner = actor("demo-commissioner", Role::Commissioner);
 
     for area in AREAS {
-        if provider_hub_store::areas::find(conn, area.code)?.is_none() {
-            crate::areas::create(
+        if !lookup::area_exists(conn, area.code)? {
+            provider_hub_market::areas::create(
                 conn,
                 &admin,
-                crate::areas::NewArea {
+                provider_hub_market::areas::NewArea {
                     code: AreaCode::parse(area.code).map_err(|e| corrupt("area code", e))?,
                     name: area.name.to_owned(),
                     region: REGION.to_owned(),
@@ -417,7 +419,7 @@ fn ensure_specification(
     added: &mut Added,
     now: DateTime<Utc>,
 ) -> Result<i32, Error> {
-    let versions = provider_hub_store::specifications::versions(conn, spec.code)?;
+    let versions = lookup::specification_versions(conn, spec.code)?;
     if versions.is_empty() {
         let new = NewSpecification {
             code: SpecCode::parse(spec.code).map_err(|e| corrupt("specification code", e))?,
@@ -450,10 +452,10 @@ fn ensure_specification(
                     .collect(),
             },
         };
-        crate::specifications::create(conn, quality, new, now)?;
+        provider_hub_market::specifications::create(conn, quality, new, now)?;
         added.specifications += 1;
     }
-    let versions = provider_hub_store::specifications::versions(conn, spec.code)?;
+    let versions = lookup::specification_versions(conn, spec.code)?;
     if let Some(published) = versions
         .iter()
         .rev()
@@ -473,7 +475,7 @@ fn ensure_specification(
                 None,
             )
         })?;
-    crate::specifications::publish(conn, quality, spec.code, draft.version, now)?;
+    provider_hub_market::specifications::publish(conn, quality, spec.code, draft.version, now)?;
     Ok(draft.version)
 }
 
@@ -490,10 +492,10 @@ fn ensure_provider(
     now: DateTime<Utc>,
 ) -> Result<String, Error> {
     let today = now.date_naive();
-    let id = match provider_hub_store::providers::find_by_registration(conn, seed.registration)? {
+    let id = match lookup::provider_by_registration(conn, seed.registration)? {
         Some(row) => row.id,
         None => {
-            let created = crate::providers::register(
+            let created = provider_hub_market::providers::register(
                 conn,
                 admin,
                 NewProvider {
@@ -515,8 +517,7 @@ fn ensure_provider(
     // A category's accreditations are recorded in order: the first before the listings,
     // later ones (re-inspections) after them. Each only while fewer are on record.
     let accredit = |conn: &mut DbConn, later: bool, added: &mut Added| -> Result<(), Error> {
-        let held =
-            provider_hub_store::providers::accreditations_of(conn, std::slice::from_ref(&id))?;
+        let held = lookup::accreditations(conn, &id)?;
         let mut seen: HashMap<Category, usize> = HashMap::new();
         for a in seed.accreditations {
             let position = seen.entry(a.category).or_default();
@@ -533,7 +534,7 @@ fn ensure_provider(
                 continue;
             }
             let assessed_on = days_before(today, a.assessed_days_ago);
-            crate::providers::accredit(
+            provider_hub_market::providers::accredit(
                 conn,
                 quality,
                 &id,
@@ -562,11 +563,19 @@ fn ensure_provider(
             code: Some(l.spec.to_owned()),
             ..ListingFilter::default()
         };
-        let existing =
-            crate::listings::search(conn, Role::Provider, &scope, &filter, None, None, 1, now)?
-                .items
-                .into_iter()
-                .next();
+        let existing = provider_hub_market::listings::search(
+            conn,
+            Role::Provider,
+            &scope,
+            &filter,
+            None,
+            None,
+            1,
+            now,
+        )?
+        .items
+        .into_iter()
+        .next();
         let listing = match existing {
             Some(found) => found,
             None => {
@@ -575,7 +584,7 @@ fn ensure_provider(
                     .iter()
                     .map(|a| AreaCode::parse(a).map_err(|e| corrupt("listing area", e)))
                     .collect::<Result<Vec<_>, _>>()?;
-                let created = crate::listings::create(
+                let created = provider_hub_market::listings::create(
                     conn,
                     &staff,
                     &id,
@@ -599,8 +608,8 @@ fn ensure_provider(
                 created.listing
             }
         };
-        if provider_hub_store::listings::capacity(conn, &listing.id)?.is_empty() {
-            crate::listings::set_capacity(
+        if lookup::capacity(conn, &listing.id)?.is_empty() {
+            provider_hub_market::listings::set_capacity(
                 conn,
                 &staff,
                 &id,
@@ -614,7 +623,7 @@ fn ensure_provider(
         if listing.status == ListingStatus::Draft {
             // Refused for a provider below the threshold or a price above the cap:
             // nothing is written, and the reason is reported.
-            match crate::listings::transition(
+            match provider_hub_market::listings::transition(
                 conn,
                 &staff,
                 &id,
@@ -662,25 +671,25 @@ fn ensure_market_settings(
         if years[..i].contains(year) {
             continue;
         }
-        if provider_hub_store::budgets::find(conn, area, *year)?.is_none() {
-            crate::budgets::set(
+        if !lookup::budget_exists(conn, area, *year)? {
+            provider_hub_market::budgets::set(
                 conn,
                 commissioner,
                 area,
                 *year,
-                crate::budgets::SetBudget { allocated_pence },
+                provider_hub_market::budgets::SetBudget { allocated_pence },
                 now,
             )?;
             added.budgets += 1;
         }
     }
     let (area, weights) = VALUE_AREA;
-    if provider_hub_store::matching::policy(conn, area)?.is_none() {
-        crate::policies::set(
+    if !lookup::policy_exists(conn, area)? {
+        provider_hub_market::policies::set(
             conn,
             commissioner,
             area,
-            crate::policies::SetPolicy {
+            provider_hub_market::policies::SetPolicy {
                 policy: PolicyKind::BestValue,
                 weights: Some(weights),
             },
@@ -723,11 +732,11 @@ fn ensure_case(
     let countersigner = actor(area.managers[1], Role::OffenderManager);
     let om = Role::OffenderManager;
 
-    if provider_hub_store::cases::find(conn, case.crn)?.is_none() {
+    if !lookup::case_exists(conn, case.crn)? {
         let (month, day) = case.born;
         let date_of_birth = NaiveDate::from_ymd_opt(today.year() - case.age, month, day)
             .ok_or_else(|| corrupt("date of birth", case.crn))?;
-        crate::cases::register(
+        provider_hub_market::cases::register(
             conn,
             &author,
             &scope,
@@ -744,61 +753,68 @@ fn ensure_case(
 
     // Found by its upstream reference, whatever day it was recorded on.
     let external_ref = format!("OASYS-DEMO-{}", case.crn);
-    let assessment =
-        match provider_hub_store::assessments::find_by_external_ref(conn, &external_ref)? {
-            Some(row) => crate::assessments::get(conn, om, &scope, &row.id)?,
-            None => {
-                let needs = Need::ALL
-                    .iter()
-                    .map(|need| {
-                        let (severity, linked_to_offending) = case
-                            .needs
-                            .iter()
-                            .find(|(n, _, _)| n == need)
-                            .map(|(_, s, l)| (*s, *l))
-                            .unwrap_or((Severity::Low, false));
-                        NeedScore {
-                            need: *need,
-                            severity,
-                            linked_to_offending,
-                        }
-                    })
-                    .collect();
-                let new = provider_hub_domain::assessment::NewAssessment {
-                    external_ref,
-                    crn: Crn::parse(case.crn).map_err(|e| corrupt("crn", e))?,
-                    tier: case.tier,
-                    risk_of_serious_harm: case.risk,
-                    reoffending_probability: case.reoffending,
-                    needs,
-                    requirements: case
-                        .requirements
+    let assessment = match lookup::assessment_by_external_ref(conn, &external_ref)? {
+        Some(row) => provider_hub_market::assessments::get(conn, om, &scope, &row.id)?,
+        None => {
+            let needs = Need::ALL
+                .iter()
+                .map(|need| {
+                    let (severity, linked_to_offending) = case
+                        .needs
                         .iter()
-                        .map(|r| requirement(*r))
-                        .collect::<Result<_, _>>()?,
-                    sentence_date: days_before(today, case.sentenced_days_ago),
-                };
-                let (view, created) =
-                    crate::assessments::record(conn, &author, om, &scope, new, now)?;
-                if created {
-                    added.assessments += 1;
-                }
-                view
+                        .find(|(n, _, _)| n == need)
+                        .map(|(_, s, l)| (*s, *l))
+                        .unwrap_or((Severity::Low, false));
+                    NeedScore {
+                        need: *need,
+                        severity,
+                        linked_to_offending,
+                    }
+                })
+                .collect();
+            let new = provider_hub_domain::assessment::NewAssessment {
+                external_ref,
+                crn: Crn::parse(case.crn).map_err(|e| corrupt("crn", e))?,
+                tier: case.tier,
+                risk_of_serious_harm: case.risk,
+                reoffending_probability: case.reoffending,
+                needs,
+                requirements: case
+                    .requirements
+                    .iter()
+                    .map(|r| requirement(*r))
+                    .collect::<Result<_, _>>()?,
+                sentence_date: days_before(today, case.sentenced_days_ago),
+            };
+            let (view, created) =
+                provider_hub_market::assessments::record(conn, &author, om, &scope, new, now)?;
+            if created {
+                added.assessments += 1;
             }
-        };
+            view
+        }
+    };
     let mut status = assessment.status;
     if status == AssessmentStatus::Draft {
-        status = crate::assessments::submit(conn, &author, om, &scope, &assessment.id, now)?.status;
+        status = provider_hub_market::assessments::submit(
+            conn,
+            &author,
+            om,
+            &scope,
+            &assessment.id,
+            now,
+        )?
+        .status;
     }
     if status == AssessmentStatus::Submitted {
-        status = crate::assessments::decide(
+        status = provider_hub_market::assessments::decide(
             conn,
             &countersigner,
             om,
             &scope,
             &assessment.id,
             true,
-            crate::assessments::Decision::default(),
+            provider_hub_market::assessments::Decision::default(),
             now,
         )?
         .status;
@@ -812,10 +828,11 @@ fn ensure_case(
             Some(status.as_str()),
         ));
     }
-    let plan = crate::plans::for_assessment(conn, om, &scope, &assessment.id, now)?;
+    let plan = provider_hub_market::plans::for_assessment(conn, om, &scope, &assessment.id, now)?;
     let was_proposed = plan.status == PlanStatus::Proposed;
     // Approving an approved plan creates nothing and answers the same orders.
-    let approval = crate::plans::approve(conn, &author, om, &scope, &plan.id, settings, now)?;
+    let approval =
+        provider_hub_market::plans::approve(conn, &author, om, &scope, &plan.id, settings, now)?;
     if was_proposed {
         added.plans_approved += 1;
         added.orders += approval.orders.len();
@@ -838,17 +855,17 @@ fn report(conn: &mut DbConn, inputs: ReportInputs, now: DateTime<Utc>) -> Result
     let mut providers = Vec::new();
     let mut listings = Vec::new();
     for id in &inputs.provider_ids {
-        let p = crate::providers::get(conn, &Scope::Hub, id, now)?;
+        let p = provider_hub_market::providers::get(conn, &Scope::Hub, id, now)?;
         names.insert(p.id.clone(), p.name.clone());
         let scope = Scope::Provider(p.id.clone());
-        let own = crate::listings::search(
+        let own = provider_hub_market::listings::search(
             conn,
             Role::Provider,
             &scope,
             &ListingFilter::default(),
             None,
             None,
-            crate::MAX_PAGE,
+            provider_hub_market::MAX_PAGE,
             now,
         )?;
         for l in own.items {
@@ -898,9 +915,7 @@ fn report(conn: &mut DbConn, inputs: ReportInputs, now: DateTime<Utc>) -> Result
         let provider = match provider_id {
             Some(pid) => Some(match names.get(&pid) {
                 Some(name) => name.clone(),
-                None => provider_hub_store::providers::find(conn, &pid)?
-                    .map(|p| p.name)
-                    .unwrap_or(pid),
+                None => lookup::provider(conn, &pid)?.map(|p| p.name).unwrap_or(pid),
             }),
             None => None,
         };
@@ -949,7 +964,7 @@ fn report(conn: &mut DbConn, inputs: ReportInputs, now: DateTime<Utc>) -> Result
     }
     let mut specifications = Vec::new();
     for spec in SPECS {
-        let detail = crate::specifications::get(conn, spec.code)?;
+        let detail = provider_hub_market::specifications::get(conn, spec.code)?;
         if let Some(v) = detail.latest_published {
             specifications.push((
                 spec.code.to_owned(),
@@ -961,11 +976,16 @@ fn report(conn: &mut DbConn, inputs: ReportInputs, now: DateTime<Utc>) -> Result
     }
     let areas = AREAS
         .iter()
-        .map(|a| Ok((a.code.to_owned(), crate::areas::get(conn, a.code)?.name)))
+        .map(|a| {
+            Ok((
+                a.code.to_owned(),
+                provider_hub_market::areas::get(conn, a.code)?.name,
+            ))
+        })
         .collect::<Result<Vec<_>, Error>>()?;
     let year = provider_hub_domain::payment::financial_year(inputs.today);
-    let budget = crate::budgets::get(conn, BUDGET.0, year).ok();
-    let audit_rows_written = audit::count(conn)? - inputs.audit_before;
+    let budget = provider_hub_market::budgets::get(conn, BUDGET.0, year).ok();
+    let audit_rows_written = lookup::audit_rows(conn)? - inputs.audit_before;
     Ok(Report {
         region: REGION,
         threshold: inputs.threshold,
@@ -979,21 +999,6 @@ fn report(conn: &mut DbConn, inputs: ReportInputs, now: DateTime<Utc>) -> Result
         cases: CASES.len(),
         orders,
     })
-}
-
-/// £1,234.56
-pub fn pounds(pence: i64) -> String {
-    let sign = if pence < 0 { "-" } else { "" };
-    let pence = pence.unsigned_abs();
-    let whole = (pence / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}£{grouped}.{:02}", pence % 100)
 }
 
 impl Report {
@@ -1204,15 +1209,6 @@ impl fmt::Display for Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pounds_group_thousands_and_keep_pence() {
-        assert_eq!(pounds(0), "£0.00");
-        assert_eq!(pounds(49_500), "£495.00");
-        assert_eq!(pounds(215_000), "£2,150.00");
-        assert_eq!(pounds(123_456_789), "£1,234,567.89");
-        assert_eq!(pounds(-5), "-£0.05");
-    }
 
     #[test]
     fn the_tables_name_only_areas_and_specifications_they_define() {
