@@ -7,6 +7,7 @@ pub mod assessments;
 pub mod awards;
 pub mod budgets;
 pub mod cases;
+pub mod clock;
 pub mod delivery;
 pub mod error;
 pub mod events;

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use provider_hub_api::Clock;
 use provider_hub_domain::event::{sign, SIGNATURE_HEADER};
+use provider_hub_market::clock::Clock;
 use provider_hub_market::secrets::SecretKey;
 use provider_hub_market::webhooks::{self, Sent, Settings};
 use provider_hub_market::Error;

@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use actix_web::{web, HttpServer};
 use provider_hub_api::auth::{Authenticator, JwksCache, KeySource};
-use provider_hub_api::{AppState, Clock, SystemClock};
+use provider_hub_api::AppState;
+use provider_hub_market::clock::{Clock, SystemClock};
 use provider_hub_store::{Pool, PoolOptions};
 
 pub use crate::config::Config;

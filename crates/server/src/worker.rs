@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use provider_hub_api::Clock;
+use provider_hub_market::clock::Clock;
 use provider_hub_market::placement::{retry_unmatched, Settings};
 use provider_hub_market::{offers, Error};
 use provider_hub_store::Pool;
