@@ -1,8 +1,14 @@
 //! CSV answers (`Accept: text/csv`) for finance systems and spreadsheets: the rows of a
-//! list or report, a header line first, CRLF line ends.
+//! list or report, each a serde row written by the `csv` crate, a header line first (the
+//! row's field names), CRLF line ends.
+
+use std::fmt::Display;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde::{Serialize, Serializer};
+
+use crate::error::ApiError;
 
 /// Whether the caller asked for CSV.
 pub fn wants(req: &HttpRequest) -> bool {
@@ -12,31 +18,88 @@ pub fn wants(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.contains("text/csv"))
 }
 
-/// One CSV field of free text (names, reasons): quoted when it holds a comma, quote or
-/// line break, and a leading `=`, `+`, `-`, `@` or tab neutralised with `'` so a
-/// spreadsheet shows it rather than running it as a formula.
-pub fn text(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
+/// A field of free text (names, reasons): a leading `=`, `+`, `-`, `@`, tab or carriage
+/// return is neutralised with `'`, so a spreadsheet shows the text rather than running it
+/// as a formula. (Quoting, when it holds a comma, quote or line break, is the writer's.)
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Text<'a>(pub &'a str);
+
+impl Serialize for Text<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            serializer.collect_str(&format_args!("'{}", self.0))
+        } else {
+            serializer.serialize_str(self.0)
+        }
     }
 }
 
-/// The header line and the rows, fields joined by commas.
-pub fn table(head: &str, rows: impl Iterator<Item = Vec<String>>) -> String {
-    let mut body = String::from(head);
-    body.push_str("\r\n");
-    for row in rows {
-        body.push_str(&row.join(","));
-        body.push_str("\r\n");
+/// A value as it prints (`0.5`, `1`, `1.25`), or an empty field for none.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shown<T>(pub Option<T>);
+
+impl<T: Display> Serialize for Shown<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Some(v) => serializer.collect_str(v),
+            None => serializer.serialize_none(),
+        }
     }
-    body
+}
+
+/// An average of days to one decimal place (`12.5`), or an empty field for none.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Days(pub Option<f64>);
+
+impl Serialize for Days {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(v) => serializer.collect_str(&format_args!("{v:.1}")),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new())
+}
+
+/// The header line (the row type's field names) and the rows. With no rows, the header
+/// alone, taken from an empty row.
+pub fn table<R: Serialize + Default>(
+    rows: impl IntoIterator<Item = R>,
+) -> Result<String, ApiError> {
+    let failed = |e: csv::Error| {
+        tracing::error!(error = %e, "cannot write a CSV row");
+        ApiError::internal()
+    };
+    let mut out = writer();
+    let mut written = false;
+    for row in rows {
+        out.serialize(row).map_err(failed)?;
+        written = true;
+    }
+    let bytes = if written {
+        out.into_inner()
+            .map_err(|e| failed(e.into_error().into()))?
+    } else {
+        out.serialize(R::default()).map_err(failed)?;
+        let mut bytes = out
+            .into_inner()
+            .map_err(|e| failed(e.into_error().into()))?;
+        let header = bytes
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .map_or(0, |at| at + 2);
+        bytes.truncate(header);
+        bytes
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        tracing::error!(error = %e, "a CSV table is not UTF-8");
+        ApiError::internal()
+    })
 }
 
 /// A 200 answer of CSV, to add headers (a `Link`) to and give the table.
@@ -50,21 +113,68 @@ pub fn ok() -> HttpResponseBuilder {
 mod tests {
     use super::*;
 
+    #[derive(Serialize, Default)]
+    struct Row<'a> {
+        name: Text<'a>,
+        n: i64,
+    }
+
+    fn one(value: &str) -> String {
+        let table = table([Row {
+            name: Text(value),
+            n: 1,
+        }])
+        .unwrap_or_default();
+        let row = table.strip_prefix("name,n\r\n").unwrap_or_default();
+        row.strip_suffix(",1\r\n").unwrap_or_default().to_owned()
+    }
+
     #[test]
     fn text_is_quoted_and_never_a_formula() {
-        assert_eq!(text("Steel City"), "Steel City");
-        assert_eq!(text("Smith, Jones & Co"), "\"Smith, Jones & Co\"");
-        assert_eq!(text("the \"big\" one"), "\"the \"\"big\"\" one\"");
-        assert_eq!(text("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(text("-1"), "'-1");
+        assert_eq!(one("Steel City"), "Steel City");
+        assert_eq!(one("Smith, Jones & Co"), "\"Smith, Jones & Co\"");
+        assert_eq!(one("the \"big\" one"), "\"the \"\"big\"\" one\"");
+        assert_eq!(one("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(one("-1"), "'-1");
     }
 
     #[test]
     fn a_table_is_a_header_and_crlf_rows() {
-        let rows = vec![vec!["a".into(), "1".into()], vec!["b".into(), "2".into()]];
+        let rows = vec![
+            Row {
+                name: Text("a"),
+                n: 1,
+            },
+            Row {
+                name: Text("b"),
+                n: 2,
+            },
+        ];
         assert_eq!(
-            table("name,n", rows.into_iter()),
-            "name,n\r\na,1\r\nb,2\r\n"
+            table(rows).ok().as_deref(),
+            Some("name,n\r\na,1\r\nb,2\r\n")
+        );
+        assert_eq!(table(Vec::<Row>::new()).ok().as_deref(), Some("name,n\r\n"));
+    }
+
+    #[test]
+    fn numbers_print_as_they_read_and_none_is_empty() {
+        #[derive(Serialize, Default)]
+        struct Numbers {
+            rate: Shown<f64>,
+            whole: Shown<f64>,
+            none: Shown<i64>,
+            days: Days,
+        }
+        let row = Numbers {
+            rate: Shown(Some(0.5)),
+            whole: Shown(Some(1.0)),
+            none: Shown(None),
+            days: Days(Some(12.26)),
+        };
+        assert_eq!(
+            table([row]).ok().as_deref(),
+            Some("rate,whole,none,days\r\n0.5,1,,12.3\r\n")
         );
     }
 }
