@@ -1,5 +1,6 @@
 //! The Provider Hub server: configuration, start-up and the command-line tools.
 
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod dispatcher;
@@ -87,6 +88,8 @@ pub struct Application {
     port: u16,
     worker: worker::Worker,
     dispatcher: dispatcher::Dispatcher,
+    /// Stops the background worker and the dispatcher when the server stops.
+    background: tokio_util::sync::CancellationToken,
 }
 
 impl Application {
@@ -144,13 +147,15 @@ impl Application {
             .listen(listener)
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?
             .run();
-        let worker = worker::spawn(
+        let background = tokio_util::sync::CancellationToken::new();
+        let worker = worker::spawn_until(
             pool.clone(),
             clock.clone(),
             matching,
             std::time::Duration::from_millis(config.worker_interval_ms),
+            &background,
         );
-        let dispatcher = dispatcher::spawn(
+        let dispatcher = dispatcher::spawn_until(
             pool,
             clock,
             dispatcher::DispatchOptions {
@@ -159,12 +164,14 @@ impl Application {
                 timeout: std::time::Duration::from_millis(config.webhook_timeout_ms),
                 every: std::time::Duration::from_millis(config.dispatch_interval_ms),
             },
+            &background,
         );
         Ok(Self {
             server,
             port,
             worker,
             dispatcher,
+            background,
         })
     }
 
@@ -186,10 +193,12 @@ impl Application {
         self.dispatcher.clone()
     }
 
-    /// Serves until stopped; the background worker and the dispatcher stop with the
-    /// server (the dispatcher handing back the deliveries it holds).
+    /// Serves until stopped (SIGTERM or SIGINT: the server finishes the requests in
+    /// flight); then the background worker and the dispatcher are cancelled, finish their
+    /// round (the dispatcher handing back the deliveries it holds) and are waited for.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.background.cancel();
         self.worker.stop_and_join();
         self.dispatcher.stop_and_join();
         result
