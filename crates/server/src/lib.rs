@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod dispatcher;
 pub mod egress;
+pub mod settings;
 pub mod token;
 pub mod worker;
 
