@@ -45,7 +45,7 @@ async fn main() {
         let settings = provider_hub_market::placement::Settings {
             offer_working_days: 2,
         };
-        provider_hub_market::demo::run(&mut conn, settings, chrono::Utc::now()).expect("demo");
+        provider_hub_demo::run(&mut conn, settings, chrono::Utc::now()).expect("demo");
     }
     let browser = Browser::sign_in(&app, "om:SY-SHF:1").await;
     // The journey's pages, found as a person would: by following links.

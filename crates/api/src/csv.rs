@@ -5,6 +5,8 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
+pub use provider_hub_market::csv::{table, Days, Shown, Text};
+
 /// Whether the caller asked for CSV.
 pub fn wants(req: &HttpRequest) -> bool {
     req.headers()
@@ -12,8 +14,6 @@ pub fn wants(req: &HttpRequest) -> bool {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/csv"))
 }
-
-pub use provider_hub_market::csv::{table, text};
 
 /// A 200 answer of CSV, to add headers (a `Link`) to and give the table.
 pub fn ok() -> HttpResponseBuilder {

@@ -41,7 +41,10 @@ use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{ApiError, PROBLEM_JSON};
-pub use crate::state::{AppState, Clock, SystemClock};
+pub use crate::state::AppState;
+/// The clock lives with the use cases (the background worker reads it too); kept here
+/// for callers that build the API.
+pub use provider_hub_market::clock::{Clock, SystemClock};
 
 #[derive(OpenApi)]
 #[openapi(

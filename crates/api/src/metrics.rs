@@ -1,71 +1,101 @@
 //! `GET /metrics`: request counts and latency per route and status, the database pool,
 //! orders by state, pending offers, the webhook outbox, matching time, and the process.
 
-use std::collections::HashMap;
-use std::fmt::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
+use ::metrics::{describe_counter, describe_gauge, describe_histogram, gauge, Label};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{get, web, HttpResponse};
-use provider_hub_market::metrics::{label, Histogram, MATCHING_SECONDS};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use provider_hub_market::metrics::{BUCKETS, MATCHING_SECONDS};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::state::AppState;
 
-/// Requests answered, by method, route template and status.
-#[derive(Default)]
+const REQUESTS: &str = "hub_http_requests_total";
+const REQUEST_SECONDS: &str = "hub_http_request_duration_seconds";
+
+/// Requests observed between two upkeeps of the request histograms (which fold the
+/// samples they hold into their buckets), so a hub nobody scrapes keeps no backlog.
+const UPKEEP_EVERY: u64 = 1024;
+
+/// A recorder that renders Prometheus text, with the hub's latency buckets.
+fn recorder() -> PrometheusRecorder {
+    match PrometheusBuilder::new().set_buckets(&BUCKETS) {
+        Ok(builder) => builder.build_recorder(),
+        // Only an empty bucket list is refused; BUCKETS is not empty.
+        Err(_) => PrometheusBuilder::new().build_recorder(),
+    }
+}
+
+/// The process-wide recorder, installed once: what the use cases record (matching time)
+/// wherever they run in this process. None when another recorder was installed first.
+fn process() -> Option<&'static PrometheusHandle> {
+    static PROCESS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    PROCESS
+        .get_or_init(|| {
+            let recorder = recorder();
+            let handle = recorder.handle();
+            ::metrics::set_global_recorder(recorder).ok()?;
+            describe_histogram!(
+                MATCHING_SECONDS,
+                "Time the matching engine took to place one order, in this process."
+            );
+            // Registered now, so the histogram is shown (empty) before the first match.
+            let _ = ::metrics::histogram!(MATCHING_SECONDS);
+            Some(handle)
+        })
+        .as_ref()
+}
+
+/// Requests answered by this hub, by method, route template and status.
 pub struct Metrics {
-    requests: Mutex<HashMap<(String, String, u16), Arc<Histogram>>>,
+    requests: PrometheusRecorder,
+    observed: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        process();
+        let requests = recorder();
+        ::metrics::with_local_recorder(&requests, || {
+            describe_counter!(
+                REQUESTS,
+                "HTTP requests answered, by method, route and status."
+            );
+            describe_histogram!(
+                REQUEST_SECONDS,
+                "Time to answer HTTP requests, by method, route and status."
+            );
+        });
+        Metrics {
+            requests,
+            observed: AtomicU64::new(0),
+        }
+    }
 }
 
 impl Metrics {
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let series = {
-            let mut map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-            map.entry((method.to_owned(), route.to_owned(), status))
-                .or_default()
-                .clone()
-        };
-        series.observe(seconds);
+        let labels = [
+            Label::new("method", method.to_owned()),
+            Label::new("route", route.to_owned()),
+            Label::new("status", status.to_string()),
+        ];
+        ::metrics::with_local_recorder(&self.requests, || {
+            ::metrics::counter!(REQUESTS, labels.iter()).increment(1);
+            ::metrics::histogram!(REQUEST_SECONDS, labels.iter()).record(seconds);
+        });
+        if self.observed.fetch_add(1, Ordering::Relaxed) % UPKEEP_EVERY == UPKEEP_EVERY - 1 {
+            self.requests.handle().run_upkeep();
+        }
     }
 
     fn render(&self, out: &mut String) {
-        let mut series: Vec<_> = self
-            .requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        series.sort_by(|a, b| a.0.cmp(&b.0));
-        out.push_str(
-            "# HELP hub_http_requests_total HTTP requests answered, by method, route and status.\n",
-        );
-        out.push_str("# TYPE hub_http_requests_total counter\n");
-        for ((method, route, status), h) in &series {
-            let _ = writeln!(
-                out,
-                "hub_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {}",
-                label(method),
-                label(route),
-                h.count()
-            );
-        }
-        out.push_str("# HELP hub_http_request_duration_seconds Time to answer HTTP requests, by method, route and status.\n");
-        out.push_str("# TYPE hub_http_request_duration_seconds histogram\n");
-        for ((method, route, status), h) in &series {
-            h.render(
-                "hub_http_request_duration_seconds",
-                &format!(
-                    "method=\"{}\",route=\"{}\",status=\"{status}\"",
-                    label(method),
-                    label(route)
-                ),
-                out,
-            );
-        }
+        out.push_str(&self.requests.handle().render());
     }
 }
 
@@ -94,15 +124,15 @@ pub async fn middleware(
     Ok(response.map_into_boxed_body().map_into_left_body())
 }
 
-fn gauge(out: &mut String, name: &str, help: &str, values: &[(String, f64)]) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} gauge");
+/// Writes one gauge, its help and its samples (`labels` as name–value pairs).
+fn gauge(name: &'static str, help: &'static str, values: &[(&[(&'static str, &str)], f64)]) {
+    describe_gauge!(name, help);
     for (labels, value) in values {
-        if labels.is_empty() {
-            let _ = writeln!(out, "{name} {value}");
-        } else {
-            let _ = writeln!(out, "{name}{{{labels}}} {value}");
-        }
+        let labels: Vec<Label> = labels
+            .iter()
+            .map(|(k, v)| Label::new(*k, (*v).to_owned()))
+            .collect();
+        gauge!(name, labels).set(*value);
     }
 }
 
@@ -121,88 +151,86 @@ fn resident_bytes() -> Option<f64> {
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let mut out = String::new();
     state.metrics.render(&mut out);
-    let pool = state.pool.state();
-    let size = f64::from(pool.connections);
-    let idle = f64::from(pool.idle_connections);
-    gauge(
-        &mut out,
-        "hub_db_pool_connections",
-        "Database connections of this process, in use and idle.",
-        &[
-            ("state=\"in_use\"".into(), size - idle),
-            ("state=\"idle\"".into(), idle),
-        ],
-    );
-    gauge(
-        &mut out,
-        "hub_db_pool_max_connections",
-        "The most database connections this process opens.",
-        &[(String::new(), f64::from(state.pool.max_size()))],
-    );
     let stats = state
         .db(|conn| Ok(provider_hub_store::stats::read(conn).ok()))
         .await
         .ok()
         .flatten();
-    gauge(
-        &mut out,
-        "hub_database_up",
-        "Whether the database answered this scrape.",
-        &[(String::new(), if stats.is_some() { 1.0 } else { 0.0 })],
-    );
-    if let Some(stats) = stats {
-        let orders: Vec<(String, f64)> = stats
-            .orders_by_status
-            .iter()
-            .map(|(s, n)| (format!("status=\"{}\"", label(s)), *n as f64))
-            .collect();
+    // What this scrape read (the pool, the database, the process) goes into a recorder of
+    // its own, so a series the database no longer answers for is not shown stale.
+    let scrape = recorder();
+    ::metrics::with_local_recorder(&scrape, || {
+        let pool = state.pool.state();
+        let size = f64::from(pool.connections);
+        let idle = f64::from(pool.idle_connections);
         gauge(
-            &mut out,
-            "hub_orders",
-            "Intervention orders, by status.",
-            &orders,
+            "hub_db_pool_connections",
+            "Database connections of this process, in use and idle.",
+            &[
+                (&[("state", "in_use")], size - idle),
+                (&[("state", "idle")], idle),
+            ],
         );
         gauge(
-            &mut out,
-            "hub_offers_pending",
-            "Offers waiting for their provider's answer.",
-            &[(String::new(), stats.offers_pending as f64)],
+            "hub_db_pool_max_connections",
+            "The most database connections this process opens.",
+            &[(&[], f64::from(state.pool.max_size()))],
         );
-        let outbox: Vec<(String, f64)> = ["pending", "delivered", "dead"]
-            .iter()
-            .map(|s| {
-                let n = stats
-                    .deliveries_by_status
-                    .iter()
-                    .find(|(status, _)| status == s)
-                    .map_or(0, |(_, n)| *n);
-                (format!("status=\"{s}\""), n as f64)
-            })
-            .collect();
         gauge(
-            &mut out,
-            "hub_outbox_deliveries",
-            "Webhook deliveries in the outbox, by status (pending is the backlog).",
-            &outbox,
+            "hub_database_up",
+            "Whether the database answered this scrape.",
+            &[(&[], if stats.is_some() { 1.0 } else { 0.0 })],
         );
+        if let Some(stats) = &stats {
+            let orders: Vec<([(&'static str, &str); 1], f64)> = stats
+                .orders_by_status
+                .iter()
+                .map(|(s, n)| ([("status", s.as_str())], *n as f64))
+                .collect();
+            let orders: Vec<(&[(&'static str, &str)], f64)> =
+                orders.iter().map(|(l, n)| (&l[..], *n)).collect();
+            gauge("hub_orders", "Intervention orders, by status.", &orders);
+            gauge(
+                "hub_offers_pending",
+                "Offers waiting for their provider's answer.",
+                &[(&[], stats.offers_pending as f64)],
+            );
+            let outbox: Vec<([(&'static str, &str); 1], f64)> = ["pending", "delivered", "dead"]
+                .iter()
+                .map(|s| {
+                    let n = stats
+                        .deliveries_by_status
+                        .iter()
+                        .find(|(status, _)| status == s)
+                        .map_or(0, |(_, n)| *n);
+                    ([("status", *s)], n as f64)
+                })
+                .collect();
+            let outbox: Vec<(&[(&'static str, &str)], f64)> =
+                outbox.iter().map(|(l, n)| (&l[..], *n)).collect();
+            gauge(
+                "hub_outbox_deliveries",
+                "Webhook deliveries in the outbox, by status (pending is the backlog).",
+                &outbox,
+            );
+        }
+        if let Some(rss) = resident_bytes() {
+            gauge(
+                "process_resident_memory_bytes",
+                "Resident memory of this process.",
+                &[(&[], rss)],
+            );
+        }
+        gauge(
+            "process_start_time_seconds",
+            "When this process started, in seconds since the Unix epoch.",
+            &[(&[], state.started_at.timestamp() as f64)],
+        );
+    });
+    out.push_str(&scrape.handle().render());
+    if let Some(process) = process() {
+        out.push_str(&process.render());
     }
-    out.push_str("# HELP hub_matching_duration_seconds Time the matching engine took to place one order, in this process.\n");
-    out.push_str("# TYPE hub_matching_duration_seconds histogram\n");
-    MATCHING_SECONDS.render("hub_matching_duration_seconds", "", &mut out);
-    if let Some(rss) = resident_bytes() {
-        gauge(
-            &mut out,
-            "process_resident_memory_bytes",
-            "Resident memory of this process.",
-            &[(String::new(), rss)],
-        );
-    }
-    gauge(
-        &mut out,
-        "process_start_time_seconds",
-        "When this process started, in seconds since the Unix epoch.",
-        &[(String::new(), state.started_at.timestamp() as f64)],
-    );
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(out)
@@ -210,4 +238,50 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(metrics);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_histogram_renders_cumulative_buckets_sum_and_count() {
+        let recorder = recorder();
+        ::metrics::with_local_recorder(&recorder, || {
+            let h = ::metrics::histogram!("x_seconds", "route" => "/a");
+            for seconds in [0.002, 0.002, 0.3, 99.0] {
+                h.record(seconds);
+            }
+        });
+        let out = recorder.handle().render();
+        for line in [
+            "x_seconds_bucket{route=\"/a\",le=\"0.001\"} 0\n",
+            "x_seconds_bucket{route=\"/a\",le=\"0.0025\"} 2\n",
+            "x_seconds_bucket{route=\"/a\",le=\"0.5\"} 3\n",
+            "x_seconds_bucket{route=\"/a\",le=\"10\"} 3\n",
+            "x_seconds_bucket{route=\"/a\",le=\"+Inf\"} 4\n",
+            "x_seconds_count{route=\"/a\"} 4\n",
+        ] {
+            assert!(out.contains(line), "{line} in {out}");
+        }
+        let sum: f64 = out
+            .lines()
+            .find_map(|l| l.strip_prefix("x_seconds_sum{route=\"/a\"} "))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default();
+        assert!((sum - 99.304).abs() < 1e-9, "{out}");
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        let recorder = recorder();
+        ::metrics::with_local_recorder(&recorder, || {
+            ::metrics::counter!("x_total", "route" => "a\"b\\c\nd").increment(1);
+        });
+        let out = recorder.handle().render();
+        assert!(
+            out.contains("x_total{route=\"a\\\"b\\\\c\\nd\"} 1\n"),
+            "{out}"
+        );
+    }
 }

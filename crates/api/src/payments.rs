@@ -129,6 +129,19 @@ pub struct PaymentQuery {
     pub after: Option<String>,
 }
 
+/// A payment as a CSV row, for finance systems.
+#[derive(Serialize, Default)]
+struct PaymentRow<'a> {
+    id: &'a str,
+    order_id: &'a str,
+    milestone: String,
+    amount_pence: i64,
+    area: &'a str,
+    provider_id: &'a str,
+    financial_year: i32,
+    created_at: String,
+}
+
 /// Lists payments (a provider: its own; commissioners and the quality team: all), as
 /// JSON, or as CSV for finance systems with `Accept: text/csv` (the next page's cursor
 /// then in a `Link` header).
@@ -169,22 +182,20 @@ async fn list_payments(
             next: body.next,
         }));
     }
-    let table = csv::table(
-        "id,order_id,milestone,amount_pence,area,provider_id,financial_year,created_at",
-        body.items.iter().map(|p| {
-            vec![
-                p.id.clone(),
-                p.order_id.clone(),
-                p.milestone.to_string(),
-                p.amount_pence.to_string(),
-                p.area.clone(),
-                p.provider_id.clone(),
-                p.financial_year.to_string(),
-                p.created_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            ]
-        }),
-    );
+    let table = csv::table(body.items.iter().map(|p| {
+        PaymentRow {
+            id: &p.id,
+            order_id: &p.order_id,
+            milestone: p.milestone.to_string(),
+            amount_pence: p.amount_pence,
+            area: &p.area,
+            provider_id: &p.provider_id,
+            financial_year: p.financial_year,
+            created_at: p
+                .created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }))?;
     let mut response = csv::ok();
     if let Some(next) = &body.next {
         response.insert_header((header::LINK, format!("<?after={next}>; rel=\"next\"")));

@@ -118,8 +118,8 @@ impl ProviderReportQuery {
     }
 }
 
-fn csv(body: String) -> HttpResponse {
-    csv::ok().body(body)
+fn csv(body: Result<String, provider_hub_market::Error>) -> Result<HttpResponse, ApiError> {
+    Ok(csv::ok().body(body?))
 }
 
 /// Spend: committed (the locked prices of orders accepted, in delivery, completed or
@@ -149,7 +149,7 @@ async fn spend_report(
     if !csv::wants(&req) {
         return Ok(HttpResponse::Ok().json(report));
     }
-    Ok(csv(market::csv::spend(&report)))
+    csv(market::csv::spend(&report))
 }
 
 /// Unmet demand — where provision is patchy: orders unmatched or awaiting budget approval
@@ -179,7 +179,7 @@ async fn unmet_demand_report(
     if !csv::wants(&req) {
         return Ok(HttpResponse::Ok().json(report));
     }
-    Ok(csv(market::csv::unmet_demand(&report)))
+    csv(market::csv::unmet_demand(&report))
 }
 
 /// Waiting times: for orders approved in the period, days from plan approval to the
@@ -209,7 +209,7 @@ async fn waiting_times_report(
     if !csv::wants(&req) {
         return Ok(HttpResponse::Ok().json(report));
     }
-    Ok(csv(market::csv::waiting_times(&report)))
+    csv(market::csv::waiting_times(&report))
 }
 
 /// Providers: per provider, offers made in the period and how they were answered
@@ -240,7 +240,7 @@ async fn providers_report(
     if !csv::wants(&req) {
         return Ok(HttpResponse::Ok().json(report));
     }
-    Ok(csv(market::csv::providers(&report)))
+    csv(market::csv::providers(&report))
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

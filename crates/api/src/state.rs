@@ -5,23 +5,11 @@ use std::sync::Arc;
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
+use provider_hub_market::clock::Clock;
 use provider_hub_store::{DbConn, Pool};
 
 use crate::auth::Authenticator;
 use crate::error::ApiError;
-
-/// The time, injectable so tests can move it.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
 
 pub struct AppState {
     pub pool: Pool,

@@ -39,9 +39,33 @@ impl From<Money> for i64 {
     }
 }
 
+/// An amount in pence as pounds, thousands grouped: `£1,234.56`.
+pub fn pounds(pence: i64) -> String {
+    let sign = if pence < 0 { "-" } else { "" };
+    let pence = pence.unsigned_abs();
+    let whole = (pence / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}£{grouped}.{:02}", pence % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pounds_group_thousands_and_keep_pence() {
+        assert_eq!(pounds(0), "£0.00");
+        assert_eq!(pounds(49_500), "£495.00");
+        assert_eq!(pounds(215_000), "£2,150.00");
+        assert_eq!(pounds(123_456_789), "£1,234,567.89");
+        assert_eq!(pounds(-5), "-£0.05");
+    }
 
     #[test]
     fn rejects_negative_and_absurd_amounts() {

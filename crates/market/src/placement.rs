@@ -152,7 +152,7 @@ pub(crate) fn place_order(
 ) -> Result<OrderStatus, Error> {
     let started = std::time::Instant::now();
     let placed = place_order_timed(conn, actor, order, settings, now);
-    crate::metrics::MATCHING_SECONDS.observe(started.elapsed().as_secs_f64());
+    crate::metrics::matching_took(started.elapsed().as_secs_f64());
     placed
 }
 

@@ -4,6 +4,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use crate::settings::{DatabaseSettings, Group, HubSettings, LogSettings, Settings, TokenSettings};
 use crate::token::{local_subject, mint, TokenRequest};
 use crate::{Application, Config};
 use clap::{Parser, Subcommand};
@@ -13,7 +17,9 @@ use provider_hub_domain::Role;
 #[command(
     name = "provider-hub",
     version,
-    about = "Provider Hub: spot-purchasing rehabilitation interventions"
+    about = "Provider Hub: spot-purchasing rehabilitation interventions",
+    after_help = "Each setting is a --flag or its HUB_* environment variable (the flag wins); \
+                  `provider-hub <COMMAND> --help` lists the settings the command reads."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -23,12 +29,29 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP API (migrations are applied first).
-    Serve,
+    Serve {
+        #[command(flatten)]
+        settings: Box<Settings>,
+        #[command(flatten)]
+        log: LogSettings,
+    },
     /// Apply pending database migrations and exit.
-    Migrate,
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        #[command(flatten)]
+        log: LogSettings,
+    },
     /// Seed a demo market (South Yorkshire) and approve its sentence plans, which buys;
     /// print what was bought. A second run adds nothing.
-    Demo,
+    Demo {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        #[command(flatten)]
+        tokens: TokenSettings,
+        #[command(flatten)]
+        hub: HubSettings,
+    },
     /// Print a signed token for local use.
     Token {
         /// offender_manager, provider, quality, commissioner or admin.
@@ -47,6 +70,10 @@ enum Command {
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 8 * 3600)]
         ttl: i64,
+        #[command(flatten)]
+        database: DatabaseSettings,
+        #[command(flatten)]
+        tokens: TokenSettings,
     },
     /// Write the OpenAPI document (default: openapi/openapi.json; `-` for stdout).
     Openapi {
@@ -63,7 +90,20 @@ enum Command {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Check the audit trail's hash chain; name the first row that breaks it (exit 1).
-    Verify,
+    Verify {
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+}
+
+/// The configuration from the settings given (the rest at their defaults).
+fn config(groups: &[&dyn Group]) -> Result<Config, String> {
+    Config::from_env_with(|name| {
+        groups
+            .iter()
+            .find_map(|group| group.get(name))
+            .map(str::to_owned)
+    })
 }
 
 pub fn main() -> ExitCode {
@@ -81,13 +121,13 @@ fn run(command: Command) -> Result<(), String> {
     match command {
         // The document comes from the code alone: no configuration needed.
         Command::Openapi { path } => write_openapi(&path),
-        Command::Serve => {
-            init_tracing();
-            serve(Config::from_env()?)
+        Command::Serve { settings, log } => {
+            init_tracing(&log);
+            serve(config(&[settings.as_ref()])?)
         }
-        Command::Migrate => {
-            init_tracing();
-            let config = Config::from_env()?;
+        Command::Migrate { database, log } => {
+            init_tracing(&log);
+            let config = config(&[&database])?;
             crate::open_database(&config)?;
             println!(
                 "migrations applied to {}",
@@ -95,11 +135,15 @@ fn run(command: Command) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Demo => demo(&Config::from_env()?),
+        Command::Demo {
+            database,
+            tokens,
+            hub,
+        } => demo(&config(&[&database, &tokens, &hub])?),
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { database },
         } => {
-            let config = Config::from_env()?;
+            let config = config(&[&database])?;
             let pool = crate::open_database(&config)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             match provider_hub_store::audit::verify(&mut conn).map_err(|e| e.to_string())? {
@@ -118,10 +162,12 @@ fn run(command: Command) -> Result<(), String> {
             provider_id,
             sub,
             ttl,
+            database,
+            tokens,
         } => {
             let role: Role = role.parse()?;
             let token = mint(
-                &Config::from_env()?,
+                &config(&[&database, &tokens])?,
                 &TokenRequest {
                     role,
                     sub: sub.unwrap_or_else(|| {
@@ -158,38 +204,64 @@ fn demo(config: &Config) -> Result<(), String> {
     let settings = provider_hub_market::placement::Settings {
         offer_working_days: config.offer_working_days,
     };
-    let report = provider_hub_market::demo::run(&mut conn, settings, chrono::Utc::now())
+    let report = provider_hub_demo::run(&mut conn, settings, chrono::Utc::now())
         .map_err(|e| format!("the demo market could not be seeded: {e}"))?;
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "database: {}",
         provider_hub_store::db::redact(&config.database_url)
     );
-    print!("{report}");
+    let _ = write!(out, "{report}");
     let host = &config.listen;
-    println!();
-    println!("Next: start the hub on this database and read what was bought:");
-    println!("  provider-hub serve                      (or: cargo run --release -- serve)");
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Next: start the hub on this database and read what was bought:"
+    );
+    let _ = writeln!(
+        out,
+        "  provider-hub serve                      (or: cargo run --release -- serve)"
+    );
     if config.uses_shared_secret() {
-        println!("  T=$(provider-hub token --role commissioner)");
-        println!("  OM=$(provider-hub token --role offender_manager --area SY-SHF)");
+        let _ = writeln!(out, "  T=$(provider-hub token --role commissioner)");
+        let _ = writeln!(
+            out,
+            "  OM=$(provider-hub token --role offender_manager --area SY-SHF)"
+        );
     } else {
-        println!(
+        let _ = writeln!(
+            out,
             "  T=<a commissioner's token from your identity provider (issuer {}, audience {})>",
             config.jwt_issuer, config.jwt_audience
         );
     }
-    println!(
+    let _ = writeln!(
+        out,
         "  curl -s \"http://{host}/v1/orders?status=offered\" -H \"Authorization: Bearer $T\""
     );
-    println!(
+    let _ = writeln!(
+        out,
         "  curl -s \"http://{host}/v1/orders?status=unmatched\" -H \"Authorization: Bearer $T\""
     );
     if config.uses_shared_secret() {
-        println!(
+        let _ = writeln!(
+            out,
             "  curl -s \"http://{host}/v1/orders?crn=S100001\" -H \"Authorization: Bearer $OM\""
         );
     }
-    Ok(())
+    // A reader that stops early (`provider-hub demo | head`) is no failure: the market
+    // is seeded either way.
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the report: {e}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn serve(config: Config) -> Result<(), String> {
@@ -224,10 +296,13 @@ fn serve(config: Config) -> Result<(), String> {
     })
 }
 
-fn init_tracing() {
+fn init_tracing(log: &LogSettings) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("HUB_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = std::env::var("HUB_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let filter = log
+        .get("HUB_LOG")
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
+    let json = log.get("HUB_LOG_FORMAT") == Some("json");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -5,39 +5,32 @@
 //! Every send goes only to a public address (see [`crate::egress`]) unless the operator
 //! allows internal ones; a refused send is a failed try with its reason.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use provider_hub_api::Clock;
 use provider_hub_domain::event::{sign, SIGNATURE_HEADER};
+use provider_hub_market::clock::Clock;
 use provider_hub_market::secrets::SecretKey;
 use provider_hub_market::webhooks::{self, Sent, Settings};
 use provider_hub_market::Error;
 use provider_hub_store::webhooks::Claimed;
 use provider_hub_store::Pool;
+use tokio_util::sync::CancellationToken;
+
+use crate::background::{blocking, pause, Task};
 
 /// Deliveries claimed per round.
 const BATCH: i64 = 32;
 
-/// A running dispatcher thread. Cloning gives another handle to the same thread.
+/// A running dispatcher. Cloning gives another handle to the same dispatcher.
 #[derive(Clone)]
-pub struct Dispatcher {
-    stop: Arc<AtomicBool>,
-    thread: Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
-}
+pub struct Dispatcher(Task);
 
 impl Dispatcher {
     /// Stops after the round in flight (its sends finish or time out), hands back the
-    /// deliveries still leased to this process, and waits for the thread.
+    /// deliveries still leased to this process, and waits for it.
     pub fn stop_and_join(&self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(handle) = handle {
-            if handle.thread().id() != std::thread::current().id() {
-                let _ = handle.join();
-            }
-        }
+        self.0.stop_and_join();
     }
 }
 
@@ -92,117 +85,117 @@ async fn send(client: &reqwest::Client, claimed: &Claimed, options: &DispatchOpt
 }
 
 /// One round: claim what is due, send it, record every try. Returns how many were sent.
-pub fn run_once(
+pub async fn run_once(
     pool: &Pool,
-    clock: &dyn Clock,
-    runtime: &tokio::runtime::Runtime,
+    clock: &Arc<dyn Clock>,
     client: &reqwest::Client,
     owner: &str,
     options: &DispatchOptions,
 ) -> Result<usize, Error> {
-    let mut conn = pool.get().map_err(|_| Error::Unavailable)?;
-    let claimed = webhooks::claim(&mut conn, owner, options.settings, BATCH, clock.now())?;
+    let claimed = {
+        let (pool, clock, owner, settings) = (
+            pool.clone(),
+            clock.clone(),
+            owner.to_owned(),
+            options.settings,
+        );
+        blocking(move || {
+            let mut conn = pool.get().map_err(|_| Error::Unavailable)?;
+            webhooks::claim(&mut conn, &owner, settings, BATCH, clock.now())
+        })
+        .await?
+    };
     if claimed.is_empty() {
         return Ok(0);
     }
-    // Give the connection back while waiting on receivers.
-    drop(conn);
-    let results = runtime.block_on(futures_util::future::join_all(
-        claimed.iter().map(|c| send(client, c, options)),
-    ));
-    let mut conn = pool.get().map_err(|_| Error::Unavailable)?;
-    for (claimed, sent) in claimed.iter().zip(&results) {
-        let kept = webhooks::record(
-            &mut conn,
-            claimed,
-            owner,
-            sent,
-            options.settings,
-            clock.now(),
-        )?;
-        match sent {
-            Sent::Ok(_) => {
-                tracing::debug!(delivery = %claimed.delivery.id, event = %claimed.event_id, "webhook delivered")
+    // No connection is held while waiting on receivers.
+    let results =
+        futures_util::future::join_all(claimed.iter().map(|c| send(client, c, options))).await;
+    let sent = claimed.len();
+    let (pool, clock, owner, settings) = (
+        pool.clone(),
+        clock.clone(),
+        owner.to_owned(),
+        options.settings,
+    );
+    blocking(move || {
+        let mut conn = pool.get().map_err(|_| Error::Unavailable)?;
+        for (claimed, sent) in claimed.iter().zip(&results) {
+            let kept = webhooks::record(&mut conn, claimed, &owner, sent, settings, clock.now())?;
+            match sent {
+                Sent::Ok(_) => {
+                    tracing::debug!(delivery = %claimed.delivery.id, event = %claimed.event_id, "webhook delivered")
+                }
+                Sent::Failed(status, error) => tracing::info!(
+                    delivery = %claimed.delivery.id,
+                    event = %claimed.event_id,
+                    attempt = claimed.delivery.attempts + 1,
+                    status,
+                    error,
+                    "webhook delivery failed"
+                ),
             }
-            Sent::Failed(status, error) => tracing::info!(
-                delivery = %claimed.delivery.id,
-                event = %claimed.event_id,
-                attempt = claimed.delivery.attempts + 1,
-                status,
-                error,
-                "webhook delivery failed"
-            ),
+            if !kept {
+                tracing::warn!(delivery = %claimed.delivery.id, "lease lost while sending; another dispatcher has the delivery");
+            }
         }
-        if !kept {
-            tracing::warn!(delivery = %claimed.delivery.id, "lease lost while sending; another dispatcher has the delivery");
-        }
-    }
-    Ok(claimed.len())
+        Ok(())
+    })
+    .await?;
+    Ok(sent)
 }
 
-/// Starts the dispatcher on a thread of its own.
+/// Starts the dispatcher; it runs until stopped.
 pub fn spawn(pool: Pool, clock: Arc<dyn Clock>, options: DispatchOptions) -> Dispatcher {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let spawned = std::thread::Builder::new()
-        .name("hub-dispatcher".into())
-        .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot start the webhook dispatcher");
-                    return;
-                }
-            };
-            let client = match crate::egress::client(options.timeout, options.settings.allow_private) {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot build the webhook client");
-                    return;
-                }
-            };
+    spawn_until(pool, clock, options, &CancellationToken::new())
+}
+
+/// Starts the dispatcher, which also stops when `stop` is cancelled.
+pub fn spawn_until(
+    pool: Pool,
+    clock: Arc<dyn Clock>,
+    options: DispatchOptions,
+    stop: &CancellationToken,
+) -> Dispatcher {
+    Dispatcher(Task::spawn(
+        "hub-dispatcher",
+        stop,
+        move |stop| async move {
+            let client =
+                match crate::egress::client(options.timeout, options.settings.allow_private) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot build the webhook client");
+                        return;
+                    }
+                };
             let owner = provider_hub_store::new_id("dispatcher");
-            while !flag.load(Ordering::SeqCst) {
-                let sent = match run_once(&pool, clock.as_ref(), &runtime, &client, &owner, &options) {
+            while !stop.is_cancelled() {
+                let sent = match run_once(&pool, &clock, &client, &owner, &options).await {
                     Ok(n) => n,
                     Err(e) => {
                         tracing::warn!(error = %e, "dispatcher round failed; retrying next round");
                         0
                     }
                 };
-                if sent > 0 {
-                    // More may be due at once: the next events of the orders just sent.
-                    continue;
-                }
-                let mut slept = Duration::ZERO;
-                while slept < options.every && !flag.load(Ordering::SeqCst) {
-                    let step = Duration::from_millis(50).min(options.every - slept);
-                    std::thread::sleep(step);
-                    slept += step;
+                // More may be due at once (the next events of the orders just sent): no pause.
+                if sent == 0 && !pause(&stop, options.every).await {
+                    break;
                 }
             }
             // Hand back what this process still holds, for another to send at once.
-            match pool.get() {
-                Ok(mut conn) => match webhooks::release(&mut conn, &owner) {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(released = n, "dispatcher handed back its deliveries"),
-                    Err(e) => tracing::warn!(error = %e, "could not hand back deliveries; their leases will run out"),
-                },
-                Err(e) => tracing::warn!(error = %e, "could not hand back deliveries; their leases will run out"),
+            let released = blocking(move || {
+                let mut conn = pool.get().map_err(|_| Error::Unavailable)?;
+                webhooks::release(&mut conn, &owner)
+            })
+            .await;
+            match released {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(released = n, "dispatcher handed back its deliveries"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not hand back deliveries; their leases will run out")
+                }
             }
-        });
-    let thread = match spawned {
-        Ok(handle) => Some(handle),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot start the webhook dispatcher");
-            None
-        }
-    };
-    Dispatcher {
-        stop,
-        thread: Arc::new(std::sync::Mutex::new(thread)),
-    }
+        },
+    ))
 }

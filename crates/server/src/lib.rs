@@ -1,9 +1,11 @@
 //! The Provider Hub server: configuration, start-up and the command-line tools.
 
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod dispatcher;
 pub mod egress;
+pub mod settings;
 pub mod token;
 pub mod worker;
 
@@ -12,7 +14,8 @@ use std::sync::Arc;
 
 use actix_web::{web, HttpServer};
 use provider_hub_api::auth::{Authenticator, JwksCache, KeySource};
-use provider_hub_api::{AppState, Clock, SystemClock};
+use provider_hub_api::AppState;
+use provider_hub_market::clock::{Clock, SystemClock};
 use provider_hub_store::{Pool, PoolOptions};
 
 pub use crate::config::Config;
@@ -86,6 +89,8 @@ pub struct Application {
     port: u16,
     worker: worker::Worker,
     dispatcher: dispatcher::Dispatcher,
+    /// Stops the background worker and the dispatcher when the server stops.
+    background: tokio_util::sync::CancellationToken,
 }
 
 impl Application {
@@ -143,13 +148,15 @@ impl Application {
             .listen(listener)
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?
             .run();
-        let worker = worker::spawn(
+        let background = tokio_util::sync::CancellationToken::new();
+        let worker = worker::spawn_until(
             pool.clone(),
             clock.clone(),
             matching,
             std::time::Duration::from_millis(config.worker_interval_ms),
+            &background,
         );
-        let dispatcher = dispatcher::spawn(
+        let dispatcher = dispatcher::spawn_until(
             pool,
             clock,
             dispatcher::DispatchOptions {
@@ -158,12 +165,14 @@ impl Application {
                 timeout: std::time::Duration::from_millis(config.webhook_timeout_ms),
                 every: std::time::Duration::from_millis(config.dispatch_interval_ms),
             },
+            &background,
         );
         Ok(Self {
             server,
             port,
             worker,
             dispatcher,
+            background,
         })
     }
 
@@ -185,10 +194,12 @@ impl Application {
         self.dispatcher.clone()
     }
 
-    /// Serves until stopped; the background worker and the dispatcher stop with the
-    /// server (the dispatcher handing back the deliveries it holds).
+    /// Serves until stopped (SIGTERM or SIGINT: the server finishes the requests in
+    /// flight); then the background worker and the dispatcher are cancelled, finish their
+    /// round (the dispatcher handing back the deliveries it holds) and are waited for.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.background.cancel();
         self.worker.stop_and_join();
         self.dispatcher.stop_and_join();
         result

@@ -2,37 +2,30 @@
 //! after the market changed. Every step is a conditional change in its own transaction,
 //! so any number of server processes may run workers against one database.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use provider_hub_api::Clock;
+use provider_hub_market::clock::Clock;
 use provider_hub_market::placement::{retry_unmatched, Settings};
 use provider_hub_market::{offers, Error};
 use provider_hub_store::Pool;
+use tokio_util::sync::CancellationToken;
 
-/// A running worker thread. Cloning gives another handle to the same thread.
+use crate::background::{blocking, pause, Task};
+
+/// A running worker. Cloning gives another handle to the same worker.
 #[derive(Clone)]
-pub struct Worker {
-    stop: Arc<AtomicBool>,
-    thread: Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
-}
+pub struct Worker(Task);
 
 impl Worker {
     /// Asks the worker to stop after its current round.
     pub fn stop(&self) {
-        self.stop.store(true, Ordering::SeqCst);
+        self.0.stop();
     }
 
     /// Stops the worker and waits for its current round to finish.
     pub fn stop_and_join(&self) {
-        self.stop();
-        let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(handle) = handle {
-            if handle.thread().id() != std::thread::current().id() {
-                let _ = handle.join();
-            }
-        }
+        self.0.stop_and_join();
     }
 }
 
@@ -48,45 +41,36 @@ pub fn run_once(
     Ok((expired, placed))
 }
 
-/// Starts the worker on a thread of its own (the work is synchronous database work).
+/// Starts the worker; it runs a round every `every` until stopped.
 pub fn spawn(pool: Pool, clock: Arc<dyn Clock>, settings: Settings, every: Duration) -> Worker {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let spawned = std::thread::Builder::new()
-        .name("hub-worker".into())
-        .spawn(move || {
-            while !flag.load(Ordering::SeqCst) {
-                match run_once(&pool, clock.as_ref(), settings) {
-                    Ok((0, 0)) => {}
-                    Ok((expired, placed)) => {
-                        tracing::info!(
-                            expired,
-                            placed,
-                            "worker: offers expired, unmatched orders placed"
-                        )
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "worker round failed; retrying next round")
-                    }
+    spawn_until(pool, clock, settings, every, &CancellationToken::new())
+}
+
+/// Starts the worker, which also stops when `stop` is cancelled.
+pub fn spawn_until(
+    pool: Pool,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+    every: Duration,
+    stop: &CancellationToken,
+) -> Worker {
+    Worker(Task::spawn("hub-worker", stop, move |stop| async move {
+        while !stop.is_cancelled() {
+            let (pool, clock) = (pool.clone(), clock.clone());
+            match blocking(move || run_once(&pool, clock.as_ref(), settings)).await {
+                Ok((0, 0)) => {}
+                Ok((expired, placed)) => {
+                    tracing::info!(
+                        expired,
+                        placed,
+                        "worker: offers expired, unmatched orders placed"
+                    )
                 }
-                // Sleep in short steps so a stop is noticed quickly.
-                let mut slept = Duration::ZERO;
-                while slept < every && !flag.load(Ordering::SeqCst) {
-                    let step = Duration::from_millis(50).min(every - slept);
-                    std::thread::sleep(step);
-                    slept += step;
-                }
+                Err(e) => tracing::warn!(error = %e, "worker round failed; retrying next round"),
             }
-        });
-    let thread = match spawned {
-        Ok(handle) => Some(handle),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot start the background worker");
-            None
+            if !pause(&stop, every).await {
+                break;
+            }
         }
-    };
-    Worker {
-        stop,
-        thread: Arc::new(std::sync::Mutex::new(thread)),
-    }
+    }))
 }

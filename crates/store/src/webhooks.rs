@@ -169,7 +169,9 @@ pub fn claim(
     type Row = (DeliveryRow, (String, String, String), (String, String));
     let rows: Vec<Row> = webhook_deliveries::table
         .inner_join(events::table)
-        .inner_join(webhooks::table)
+        // A delivery goes to its provider's webhook: the two meet on the provider, not
+        // through a foreign key of their own, so the join is spelled out.
+        .inner_join(webhooks::table.on(webhooks::provider_id.eq(webhook_deliveries::provider_id)))
         .filter(webhook_deliveries::id.eq_any(&ids))
         .order(webhook_deliveries::event_seq.asc())
         .select((

@@ -236,7 +236,7 @@ pub async fn not_found(_req: HttpRequest) -> Result<HttpResponse, WebError> {
 
 /// `£520`, `£1,234.50`.
 pub fn pounds(pence: i64) -> String {
-    let text = provider_hub_market::demo::pounds(pence);
+    let text = provider_hub_domain::money::pounds(pence);
     match text.strip_suffix(".00") {
         Some(whole) => whole.to_owned(),
         None => text,

@@ -180,7 +180,7 @@ enum Report {
 }
 
 impl Report {
-    fn csv(&self) -> String {
+    fn csv(&self) -> Result<String, provider_hub_market::Error> {
         match self {
             Report::Spend(r) => csv::spend(r),
             Report::Unmet(r) => csv::unmet_demand(r),
@@ -361,7 +361,7 @@ pub async fn csv(
                 .join("; "),
         )
     })?;
-    let body = load(&state, slug, filter).await?.csv();
+    let body = load(&state, slug, filter).await?.csv()?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((

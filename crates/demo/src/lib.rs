@@ -15,6 +15,7 @@ use provider_hub_domain::case::{Crn, NewCase};
 use provider_hub_domain::listing::{
     DeliveryMode, EligibilityNarrowing, ListingFormat, ListingStatus, NewListing,
 };
+use provider_hub_domain::money::pounds;
 use provider_hub_domain::need::{RiskOfHarm, Sex};
 use provider_hub_domain::order::OrderStatus;
 use provider_hub_domain::plan::PlanStatus;
@@ -25,16 +26,20 @@ use provider_hub_domain::specification::{
 };
 use provider_hub_domain::{AreaCode, Category, Need, Role, Scope};
 use provider_hub_store::listings::ListingFilter;
-use provider_hub_store::{audit, DbConn};
+use provider_hub_store::DbConn;
 
-use crate::listings::CapacityUpdate;
-use crate::orders::OrderView;
-use crate::placement::Settings;
-use crate::{Actor, Error};
+use provider_hub_market::listings::CapacityUpdate;
+use provider_hub_market::lookup;
+use provider_hub_market::orders::OrderView;
+use provider_hub_market::placement::Settings;
+use provider_hub_market::{Actor, Error};
 
 mod data;
+mod report;
 
 use data::{AREAS, BUDGET, CASES, PROVIDERS, SPECS, VALUE_AREA};
+use report::{report, ReportInputs};
+pub use report::{Added, ListingLine, OrderLine, ProviderLine, Report};
 
 /// The region the demo market is in.
 pub const REGION: &str = "South Yorkshire";
@@ -205,81 +210,6 @@ struct CaseSeed {
     needs: &'static [(Need, Severity, bool)],
 }
 
-/// What one run added, kind by kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Added {
-    pub areas: usize,
-    pub specifications: usize,
-    pub providers: usize,
-    pub accreditations: usize,
-    pub listings: usize,
-    pub budgets: usize,
-    pub policies: usize,
-    pub cases: usize,
-    pub assessments: usize,
-    pub plans_approved: usize,
-    pub orders: usize,
-}
-
-/// A listing of the demo market, as it stands.
-#[derive(Debug, Clone)]
-pub struct ListingLine {
-    pub provider: String,
-    pub specification_code: String,
-    pub title: String,
-    pub areas: Vec<String>,
-    pub price_pence: i64,
-    pub status: ListingStatus,
-    /// The one sex it serves, for a women-only or men-only listing.
-    pub only: Option<Sex>,
-    /// Why it is not published, when it is not.
-    pub not_published_because: Option<String>,
-}
-
-/// A provider of the demo market and its membership today.
-#[derive(Debug, Clone)]
-pub struct ProviderLine {
-    pub name: String,
-    pub sector: Sector,
-    /// Categories it is a member for today.
-    pub member_of: Vec<Category>,
-    /// Its current accreditation scores, by category.
-    pub scores: Vec<(Category, u8)>,
-}
-
-/// An order the demo's plans bought (or tried to).
-#[derive(Debug, Clone)]
-pub struct OrderLine {
-    pub crn: String,
-    pub area: String,
-    pub category: Category,
-    pub status: OrderStatus,
-    /// Who it is placed with (or, awaiting budget approval, would be).
-    pub provider: Option<String>,
-    pub price_pence: Option<i64>,
-    pub starts_on: Option<NaiveDate>,
-    /// For an order with no place: why, in words, and how many listings each rule excluded.
-    pub reason: Option<String>,
-    pub excluded: Vec<(String, u32)>,
-}
-
-/// What the demo market holds, read back from the database.
-#[derive(Debug, Clone)]
-pub struct Report {
-    pub region: &'static str,
-    pub threshold: u8,
-    pub added: Added,
-    /// Audit rows this run wrote: none on a second run.
-    pub audit_rows_written: i64,
-    pub areas: Vec<(String, String)>,
-    pub specifications: Vec<(String, i32, Category, i64)>,
-    pub providers: Vec<ProviderLine>,
-    pub listings: Vec<ListingLine>,
-    pub budget: Option<crate::budgets::BudgetView>,
-    pub cases: usize,
-    pub orders: Vec<OrderLine>,
-}
-
 fn actor(sub: &str, role: Role) -> Actor {
     Actor {
         sub: sub.to_owned(),
@@ -338,21 +268,21 @@ fn score(threshold: u8, margin: i16) -> u8 {
 /// Seeds the demo market into the database and buys what its plans call for; reports
 /// what the market holds. Idempotent: every step is get-or-create by its natural key.
 pub fn run(conn: &mut DbConn, settings: Settings, now: DateTime<Utc>) -> Result<Report, Error> {
-    let audit_before = audit::count(conn)?;
+    let audit_before = lookup::audit_rows(conn)?;
     let today = now.date_naive();
     let mut added = Added::default();
-    let threshold = crate::providers::threshold(conn)?.threshold;
+    let threshold = provider_hub_market::providers::threshold(conn)?.threshold;
 
     let admin = actor("demo-admin", Role::Admin);
     let quality = actor("demo-quality", Role::Quality);
     let commissioner = actor("demo-commissioner", Role::Commissioner);
 
     for area in AREAS {
-        if provider_hub_store::areas::find(conn, area.code)?.is_none() {
-            crate::areas::create(
+        if !lookup::area_exists(conn, area.code)? {
+            provider_hub_market::areas::create(
                 conn,
                 &admin,
-                crate::areas::NewArea {
+                provider_hub_market::areas::NewArea {
                     code: AreaCode::parse(area.code).map_err(|e| corrupt("area code", e))?,
                     name: area.name.to_owned(),
                     region: REGION.to_owned(),
@@ -417,7 +347,7 @@ fn ensure_specification(
     added: &mut Added,
     now: DateTime<Utc>,
 ) -> Result<i32, Error> {
-    let versions = provider_hub_store::specifications::versions(conn, spec.code)?;
+    let versions = lookup::specification_versions(conn, spec.code)?;
     if versions.is_empty() {
         let new = NewSpecification {
             code: SpecCode::parse(spec.code).map_err(|e| corrupt("specification code", e))?,
@@ -450,10 +380,10 @@ fn ensure_specification(
                     .collect(),
             },
         };
-        crate::specifications::create(conn, quality, new, now)?;
+        provider_hub_market::specifications::create(conn, quality, new, now)?;
         added.specifications += 1;
     }
-    let versions = provider_hub_store::specifications::versions(conn, spec.code)?;
+    let versions = lookup::specification_versions(conn, spec.code)?;
     if let Some(published) = versions
         .iter()
         .rev()
@@ -473,7 +403,7 @@ fn ensure_specification(
                 None,
             )
         })?;
-    crate::specifications::publish(conn, quality, spec.code, draft.version, now)?;
+    provider_hub_market::specifications::publish(conn, quality, spec.code, draft.version, now)?;
     Ok(draft.version)
 }
 
@@ -490,10 +420,10 @@ fn ensure_provider(
     now: DateTime<Utc>,
 ) -> Result<String, Error> {
     let today = now.date_naive();
-    let id = match provider_hub_store::providers::find_by_registration(conn, seed.registration)? {
+    let id = match lookup::provider_by_registration(conn, seed.registration)? {
         Some(row) => row.id,
         None => {
-            let created = crate::providers::register(
+            let created = provider_hub_market::providers::register(
                 conn,
                 admin,
                 NewProvider {
@@ -515,8 +445,7 @@ fn ensure_provider(
     // A category's accreditations are recorded in order: the first before the listings,
     // later ones (re-inspections) after them. Each only while fewer are on record.
     let accredit = |conn: &mut DbConn, later: bool, added: &mut Added| -> Result<(), Error> {
-        let held =
-            provider_hub_store::providers::accreditations_of(conn, std::slice::from_ref(&id))?;
+        let held = lookup::accreditations(conn, &id)?;
         let mut seen: HashMap<Category, usize> = HashMap::new();
         for a in seed.accreditations {
             let position = seen.entry(a.category).or_default();
@@ -533,7 +462,7 @@ fn ensure_provider(
                 continue;
             }
             let assessed_on = days_before(today, a.assessed_days_ago);
-            crate::providers::accredit(
+            provider_hub_market::providers::accredit(
                 conn,
                 quality,
                 &id,
@@ -562,11 +491,19 @@ fn ensure_provider(
             code: Some(l.spec.to_owned()),
             ..ListingFilter::default()
         };
-        let existing =
-            crate::listings::search(conn, Role::Provider, &scope, &filter, None, None, 1, now)?
-                .items
-                .into_iter()
-                .next();
+        let existing = provider_hub_market::listings::search(
+            conn,
+            Role::Provider,
+            &scope,
+            &filter,
+            None,
+            None,
+            1,
+            now,
+        )?
+        .items
+        .into_iter()
+        .next();
         let listing = match existing {
             Some(found) => found,
             None => {
@@ -575,7 +512,7 @@ fn ensure_provider(
                     .iter()
                     .map(|a| AreaCode::parse(a).map_err(|e| corrupt("listing area", e)))
                     .collect::<Result<Vec<_>, _>>()?;
-                let created = crate::listings::create(
+                let created = provider_hub_market::listings::create(
                     conn,
                     &staff,
                     &id,
@@ -599,8 +536,8 @@ fn ensure_provider(
                 created.listing
             }
         };
-        if provider_hub_store::listings::capacity(conn, &listing.id)?.is_empty() {
-            crate::listings::set_capacity(
+        if lookup::capacity(conn, &listing.id)?.is_empty() {
+            provider_hub_market::listings::set_capacity(
                 conn,
                 &staff,
                 &id,
@@ -614,7 +551,7 @@ fn ensure_provider(
         if listing.status == ListingStatus::Draft {
             // Refused for a provider below the threshold or a price above the cap:
             // nothing is written, and the reason is reported.
-            match crate::listings::transition(
+            match provider_hub_market::listings::transition(
                 conn,
                 &staff,
                 &id,
@@ -662,25 +599,25 @@ fn ensure_market_settings(
         if years[..i].contains(year) {
             continue;
         }
-        if provider_hub_store::budgets::find(conn, area, *year)?.is_none() {
-            crate::budgets::set(
+        if !lookup::budget_exists(conn, area, *year)? {
+            provider_hub_market::budgets::set(
                 conn,
                 commissioner,
                 area,
                 *year,
-                crate::budgets::SetBudget { allocated_pence },
+                provider_hub_market::budgets::SetBudget { allocated_pence },
                 now,
             )?;
             added.budgets += 1;
         }
     }
     let (area, weights) = VALUE_AREA;
-    if provider_hub_store::matching::policy(conn, area)?.is_none() {
-        crate::policies::set(
+    if !lookup::policy_exists(conn, area)? {
+        provider_hub_market::policies::set(
             conn,
             commissioner,
             area,
-            crate::policies::SetPolicy {
+            provider_hub_market::policies::SetPolicy {
                 policy: PolicyKind::BestValue,
                 weights: Some(weights),
             },
@@ -723,11 +660,11 @@ fn ensure_case(
     let countersigner = actor(area.managers[1], Role::OffenderManager);
     let om = Role::OffenderManager;
 
-    if provider_hub_store::cases::find(conn, case.crn)?.is_none() {
+    if !lookup::case_exists(conn, case.crn)? {
         let (month, day) = case.born;
         let date_of_birth = NaiveDate::from_ymd_opt(today.year() - case.age, month, day)
             .ok_or_else(|| corrupt("date of birth", case.crn))?;
-        crate::cases::register(
+        provider_hub_market::cases::register(
             conn,
             &author,
             &scope,
@@ -744,61 +681,68 @@ fn ensure_case(
 
     // Found by its upstream reference, whatever day it was recorded on.
     let external_ref = format!("OASYS-DEMO-{}", case.crn);
-    let assessment =
-        match provider_hub_store::assessments::find_by_external_ref(conn, &external_ref)? {
-            Some(row) => crate::assessments::get(conn, om, &scope, &row.id)?,
-            None => {
-                let needs = Need::ALL
-                    .iter()
-                    .map(|need| {
-                        let (severity, linked_to_offending) = case
-                            .needs
-                            .iter()
-                            .find(|(n, _, _)| n == need)
-                            .map(|(_, s, l)| (*s, *l))
-                            .unwrap_or((Severity::Low, false));
-                        NeedScore {
-                            need: *need,
-                            severity,
-                            linked_to_offending,
-                        }
-                    })
-                    .collect();
-                let new = provider_hub_domain::assessment::NewAssessment {
-                    external_ref,
-                    crn: Crn::parse(case.crn).map_err(|e| corrupt("crn", e))?,
-                    tier: case.tier,
-                    risk_of_serious_harm: case.risk,
-                    reoffending_probability: case.reoffending,
-                    needs,
-                    requirements: case
-                        .requirements
+    let assessment = match lookup::assessment_by_external_ref(conn, &external_ref)? {
+        Some(row) => provider_hub_market::assessments::get(conn, om, &scope, &row.id)?,
+        None => {
+            let needs = Need::ALL
+                .iter()
+                .map(|need| {
+                    let (severity, linked_to_offending) = case
+                        .needs
                         .iter()
-                        .map(|r| requirement(*r))
-                        .collect::<Result<_, _>>()?,
-                    sentence_date: days_before(today, case.sentenced_days_ago),
-                };
-                let (view, created) =
-                    crate::assessments::record(conn, &author, om, &scope, new, now)?;
-                if created {
-                    added.assessments += 1;
-                }
-                view
+                        .find(|(n, _, _)| n == need)
+                        .map(|(_, s, l)| (*s, *l))
+                        .unwrap_or((Severity::Low, false));
+                    NeedScore {
+                        need: *need,
+                        severity,
+                        linked_to_offending,
+                    }
+                })
+                .collect();
+            let new = provider_hub_domain::assessment::NewAssessment {
+                external_ref,
+                crn: Crn::parse(case.crn).map_err(|e| corrupt("crn", e))?,
+                tier: case.tier,
+                risk_of_serious_harm: case.risk,
+                reoffending_probability: case.reoffending,
+                needs,
+                requirements: case
+                    .requirements
+                    .iter()
+                    .map(|r| requirement(*r))
+                    .collect::<Result<_, _>>()?,
+                sentence_date: days_before(today, case.sentenced_days_ago),
+            };
+            let (view, created) =
+                provider_hub_market::assessments::record(conn, &author, om, &scope, new, now)?;
+            if created {
+                added.assessments += 1;
             }
-        };
+            view
+        }
+    };
     let mut status = assessment.status;
     if status == AssessmentStatus::Draft {
-        status = crate::assessments::submit(conn, &author, om, &scope, &assessment.id, now)?.status;
+        status = provider_hub_market::assessments::submit(
+            conn,
+            &author,
+            om,
+            &scope,
+            &assessment.id,
+            now,
+        )?
+        .status;
     }
     if status == AssessmentStatus::Submitted {
-        status = crate::assessments::decide(
+        status = provider_hub_market::assessments::decide(
             conn,
             &countersigner,
             om,
             &scope,
             &assessment.id,
             true,
-            crate::assessments::Decision::default(),
+            provider_hub_market::assessments::Decision::default(),
             now,
         )?
         .status;
@@ -812,10 +756,11 @@ fn ensure_case(
             Some(status.as_str()),
         ));
     }
-    let plan = crate::plans::for_assessment(conn, om, &scope, &assessment.id, now)?;
+    let plan = provider_hub_market::plans::for_assessment(conn, om, &scope, &assessment.id, now)?;
     let was_proposed = plan.status == PlanStatus::Proposed;
     // Approving an approved plan creates nothing and answers the same orders.
-    let approval = crate::plans::approve(conn, &author, om, &scope, &plan.id, settings, now)?;
+    let approval =
+        provider_hub_market::plans::approve(conn, &author, om, &scope, &plan.id, settings, now)?;
     if was_proposed {
         added.plans_approved += 1;
         added.orders += approval.orders.len();
@@ -823,396 +768,9 @@ fn ensure_case(
     Ok(approval.orders)
 }
 
-struct ReportInputs {
-    threshold: u8,
-    added: Added,
-    audit_before: i64,
-    provider_ids: Vec<String>,
-    refusals: HashMap<String, String>,
-    orders: Vec<OrderView>,
-    today: NaiveDate,
-}
-
-fn report(conn: &mut DbConn, inputs: ReportInputs, now: DateTime<Utc>) -> Result<Report, Error> {
-    let mut names: HashMap<String, String> = HashMap::new();
-    let mut providers = Vec::new();
-    let mut listings = Vec::new();
-    for id in &inputs.provider_ids {
-        let p = crate::providers::get(conn, &Scope::Hub, id, now)?;
-        names.insert(p.id.clone(), p.name.clone());
-        let scope = Scope::Provider(p.id.clone());
-        let own = crate::listings::search(
-            conn,
-            Role::Provider,
-            &scope,
-            &ListingFilter::default(),
-            None,
-            None,
-            crate::MAX_PAGE,
-            now,
-        )?;
-        for l in own.items {
-            let not_published_because = match l.status {
-                ListingStatus::Published => None,
-                _ => Some(
-                    inputs
-                        .refusals
-                        .get(&l.id)
-                        .cloned()
-                        .unwrap_or_else(|| format!("it is {}", l.status)),
-                ),
-            };
-            listings.push(ListingLine {
-                provider: p.name.clone(),
-                only: match l.eligibility.sexes.as_deref() {
-                    Some([sex]) => Some(*sex),
-                    _ => None,
-                },
-                specification_code: l.specification_code,
-                title: l.title,
-                areas: l.areas,
-                price_pence: l.price_pence,
-                status: l.status,
-                not_published_because,
-            });
-        }
-        providers.push(ProviderLine {
-            name: p.name,
-            sector: p.sector,
-            member_of: p.member_categories,
-            scores: p
-                .accreditations
-                .iter()
-                .filter(|a| a.current)
-                .map(|a| (a.category, a.score))
-                .collect(),
-        });
-    }
-    let mut orders = Vec::new();
-    for o in inputs.orders {
-        let chosen = o.explanation.as_ref().and_then(|e| e.chosen.clone());
-        let provider_id = o
-            .provider_id
-            .clone()
-            .or_else(|| chosen.as_ref().map(|c| c.provider_id.clone()));
-        let provider = match provider_id {
-            Some(pid) => Some(match names.get(&pid) {
-                Some(name) => name.clone(),
-                None => provider_hub_store::providers::find(conn, &pid)?
-                    .map(|p| p.name)
-                    .unwrap_or(pid),
-            }),
-            None => None,
-        };
-        let reason = match o.status {
-            OrderStatus::Unmatched => o
-                .explanation
-                .as_ref()
-                .and_then(|e| e.no_candidate_reason.clone()),
-            OrderStatus::AwaitingApproval => Some(format!(
-                "its price would take {} over its budget for the year: it waits for a commissioner",
-                o.area
-            )),
-            _ => None,
-        };
-        let excluded = match o.status {
-            OrderStatus::Unmatched => o
-                .explanation
-                .as_ref()
-                .map(|e| {
-                    e.excluded
-                        .iter()
-                        .filter(|x| x.excluded > 0)
-                        .map(|x| {
-                            let rule = serde_json::to_value(x.rule)
-                                .ok()
-                                .and_then(|v| v.as_str().map(str::to_owned))
-                                .unwrap_or_else(|| format!("{:?}", x.rule));
-                            (rule, x.excluded)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        orders.push(OrderLine {
-            crn: o.crn,
-            area: o.area,
-            category: o.category,
-            status: o.status,
-            provider,
-            price_pence: o.price_pence.or(chosen.as_ref().map(|c| c.price_pence)),
-            starts_on: o.starts_on.or(chosen.as_ref().map(|c| c.starts_on)),
-            reason,
-            excluded,
-        });
-    }
-    let mut specifications = Vec::new();
-    for spec in SPECS {
-        let detail = crate::specifications::get(conn, spec.code)?;
-        if let Some(v) = detail.latest_published {
-            specifications.push((
-                spec.code.to_owned(),
-                v.version,
-                v.content.category,
-                v.content.price_cap_pence,
-            ));
-        }
-    }
-    let areas = AREAS
-        .iter()
-        .map(|a| Ok((a.code.to_owned(), crate::areas::get(conn, a.code)?.name)))
-        .collect::<Result<Vec<_>, Error>>()?;
-    let year = provider_hub_domain::payment::financial_year(inputs.today);
-    let budget = crate::budgets::get(conn, BUDGET.0, year).ok();
-    let audit_rows_written = audit::count(conn)? - inputs.audit_before;
-    Ok(Report {
-        region: REGION,
-        threshold: inputs.threshold,
-        added: inputs.added,
-        audit_rows_written,
-        areas,
-        specifications,
-        providers,
-        listings,
-        budget,
-        cases: CASES.len(),
-        orders,
-    })
-}
-
-/// £1,234.56
-pub fn pounds(pence: i64) -> String {
-    let sign = if pence < 0 { "-" } else { "" };
-    let pence = pence.unsigned_abs();
-    let whole = (pence / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}£{grouped}.{:02}", pence % 100)
-}
-
-impl Report {
-    /// True when the run wrote nothing: the demo market was already there.
-    pub fn nothing_added(&self) -> bool {
-        self.audit_rows_written == 0 && self.added == Added::default()
-    }
-
-    fn count_orders(&self, status: OrderStatus) -> usize {
-        self.orders.iter().filter(|o| o.status == status).count()
-    }
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "Provider Hub demo market: {} (quality threshold {})",
-            self.region, self.threshold
-        )?;
-        writeln!(f)?;
-        let a = &self.added;
-        if self.nothing_added() {
-            writeln!(
-                f,
-                "Nothing new was added: the demo market is already in this database. As it stands:"
-            )?;
-        } else {
-            writeln!(
-                f,
-                "Added: {} areas, {} specifications, {} providers ({} accreditations), {} listings, \
-                 {} budgets, {} policies, {} cases, {} assessments, {} plans approved ({} orders); \
-                 {} audit rows written.",
-                a.areas,
-                a.specifications,
-                a.providers,
-                a.accreditations,
-                a.listings,
-                a.budgets,
-                a.policies,
-                a.cases,
-                a.assessments,
-                a.plans_approved,
-                a.orders,
-                self.audit_rows_written
-            )?;
-        }
-        writeln!(f)?;
-
-        let areas: Vec<String> = self
-            .areas
-            .iter()
-            .map(|(code, name)| format!("{name} {code}"))
-            .collect();
-        writeln!(f, "Areas ({}): {}", self.areas.len(), areas.join(", "))?;
-        writeln!(f, "Specifications ({}):", self.specifications.len())?;
-        for (code, version, category, cap) in &self.specifications {
-            writeln!(
-                f,
-                "  {code:<14} v{version}  {:<30} cap {}",
-                category.as_str(),
-                pounds(*cap)
-            )?;
-        }
-        let sectors: Vec<String> = Sector::ALL
-            .iter()
-            .map(|s| {
-                let n = self.providers.iter().filter(|p| p.sector == *s).count();
-                format!("{n} {s}")
-            })
-            .collect();
-        let below: Vec<&ProviderLine> = self
-            .providers
-            .iter()
-            .filter(|p| p.scores.iter().any(|(c, _)| !p.member_of.contains(c)))
-            .collect();
-        writeln!(
-            f,
-            "Providers ({}): {}; {} below the threshold for a category they are accredited in:",
-            self.providers.len(),
-            sectors.join(", "),
-            below.len()
-        )?;
-        for p in below {
-            let scores: Vec<String> = p
-                .scores
-                .iter()
-                .filter(|(c, _)| !p.member_of.contains(c))
-                .map(|(c, s)| format!("{c} scored {s}"))
-                .collect();
-            writeln!(f, "  {} ({}): {}", p.name, p.sector, scores.join(", "))?;
-        }
-        let published = self
-            .listings
-            .iter()
-            .filter(|l| l.status == ListingStatus::Published)
-            .count();
-        writeln!(
-            f,
-            "Listings ({}): {published} published, {} not on the market:",
-            self.listings.len(),
-            self.listings.len() - published
-        )?;
-        for l in self
-            .listings
-            .iter()
-            .filter(|l| l.not_published_because.is_some())
-        {
-            writeln!(
-                f,
-                "  {} — {} at {} ({}): {}",
-                l.provider,
-                l.specification_code,
-                pounds(l.price_pence),
-                l.status,
-                l.not_published_because.as_deref().unwrap_or_default()
-            )?;
-        }
-        for sex in Sex::ALL {
-            let only: Vec<String> = self
-                .listings
-                .iter()
-                .filter(|l| l.only == Some(*sex))
-                .map(|l| {
-                    format!(
-                        "{} — {} in {}",
-                        l.provider,
-                        l.specification_code,
-                        l.areas.join(", ")
-                    )
-                })
-                .collect();
-            if !only.is_empty() {
-                let who = match sex {
-                    Sex::Female => "Women only",
-                    Sex::Male => "Men only",
-                };
-                writeln!(f, "{who}: {}", only.join("; "))?;
-            }
-        }
-        if let Some(b) = &self.budget {
-            writeln!(
-                f,
-                "Budget of {} for {}-{:02}: allocated {}, offered {}, committed {}, remaining {}",
-                b.area,
-                b.financial_year,
-                (b.financial_year + 1) % 100,
-                pounds(b.allocated_pence),
-                pounds(b.offered_pence),
-                pounds(b.committed_pence),
-                pounds(b.remaining_pence)
-            )?;
-        }
-        writeln!(
-            f,
-            "Cases: {}; orders: {} ({} offered, {} unmatched, {} awaiting budget approval, {} other)",
-            self.cases,
-            self.orders.len(),
-            self.count_orders(OrderStatus::Offered),
-            self.count_orders(OrderStatus::Unmatched),
-            self.count_orders(OrderStatus::AwaitingApproval),
-            self.orders.len()
-                - self.count_orders(OrderStatus::Offered)
-                - self.count_orders(OrderStatus::Unmatched)
-                - self.count_orders(OrderStatus::AwaitingApproval),
-        )?;
-        writeln!(f)?;
-        writeln!(
-            f,
-            "{:<8} {:<7} {:<30} {:<18} {:<42} {:>10}  starts",
-            "crn", "area", "category", "status", "provider", "price"
-        )?;
-        for o in &self.orders {
-            writeln!(
-                f,
-                "{:<8} {:<7} {:<30} {:<18} {:<42} {:>10}  {}",
-                o.crn,
-                o.area,
-                o.category.as_str(),
-                o.status.as_str(),
-                o.provider.as_deref().unwrap_or("—"),
-                o.price_pence.map(pounds).unwrap_or_else(|| "—".into()),
-                o.starts_on
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "—".into()),
-            )?;
-            if let Some(reason) = &o.reason {
-                let excluded: Vec<String> = o
-                    .excluded
-                    .iter()
-                    .map(|(rule, n)| format!("{rule} {n}"))
-                    .collect();
-                if excluded.is_empty() {
-                    writeln!(f, "         why: {reason}")?;
-                } else {
-                    writeln!(
-                        f,
-                        "         why: {reason} (listings excluded by rule: {})",
-                        excluded.join(", ")
-                    )?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pounds_group_thousands_and_keep_pence() {
-        assert_eq!(pounds(0), "£0.00");
-        assert_eq!(pounds(49_500), "£495.00");
-        assert_eq!(pounds(215_000), "£2,150.00");
-        assert_eq!(pounds(123_456_789), "£1,234,567.89");
-        assert_eq!(pounds(-5), "-£0.05");
-    }
 
     #[test]
     fn the_tables_name_only_areas_and_specifications_they_define() {
