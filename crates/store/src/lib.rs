@@ -21,14 +21,14 @@ pub mod plans;
 pub mod providers;
 pub mod reports;
 pub mod schema;
+pub mod seal;
 pub mod specifications;
 pub mod stats;
+pub mod transaction;
 pub mod webhooks;
 
-pub use db::{
-    connect, run_migrations, unaudited_transaction, write_transaction, DatabaseTarget, DbConn,
-    Pool, PoolOptions, PooledConn,
-};
+pub use db::{connect, run_migrations, DatabaseTarget, DbConn, Pool, PoolOptions, PooledConn};
+pub use transaction::{seal_pending, unaudited_transaction, write_transaction};
 
 /// What can go wrong in storage.
 #[derive(Debug, thiserror::Error)]

@@ -45,6 +45,7 @@ diesel::table! {
         after_state -> Nullable<Text>,
         prev_hash -> Nullable<Text>,
         row_hash -> Nullable<Text>,
+        chain_pos -> Nullable<BigInt>,
     }
 }
 
@@ -350,6 +351,7 @@ diesel::table! {
         provider_id -> Nullable<Text>,
         occurred_at -> Timestamp,
         payload -> Text,
+        position -> Nullable<BigInt>,
     }
 }
 
