@@ -387,7 +387,7 @@ pub fn decline(
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(Error::invalid("reason", "must be 1-2000 characters"));
     }
-    write_transaction(conn, |conn| {
+    crate::retrying_transaction(conn, |conn| {
         let offer = own(conn, provider_id, id)?;
         pending(&offer, now)?;
         withdraw_and_rematch(
@@ -415,7 +415,7 @@ pub fn expire_due(
     let actor = placement::system_actor();
     let mut expired = 0;
     for id in store::due(conn, naive(now), 500)? {
-        let outcome = write_transaction(conn, |conn| {
+        let outcome = crate::retrying_transaction(conn, |conn| {
             let Some(offer) = store::find(conn, &id)? else {
                 return Ok(false);
             };

@@ -140,7 +140,9 @@ pub fn list(
         .order(events::position.asc())
         .limit(limit as i64 + 1)
         .load(conn)?;
-    Ok(Page::from_rows(rows, limit, |e| e.position.unwrap_or_default()))
+    Ok(Page::from_rows(rows, limit, |e| {
+        e.position.unwrap_or_default()
+    }))
 }
 
 pub fn count(conn: &mut DbConn) -> Result<i64, StoreError> {

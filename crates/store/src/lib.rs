@@ -55,6 +55,15 @@ impl StoreError {
         }
     }
 
+    /// True when the transaction was rolled back to break a deadlock with a concurrent one
+    /// (or could not be serialized with it): running it again, whole, is safe.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Db(e) => busy::code_of(e).is_some_and(busy::is_retryable_code),
+            _ => false,
+        }
+    }
+
     /// True when the error is a unique-key violation (a concurrent or repeated insert).
     pub fn is_unique_violation(&self) -> bool {
         matches!(

@@ -111,9 +111,8 @@ pub struct Sealed {
 /// True when some committed audit row or event is not sealed yet (two index probes).
 pub(crate) fn pending(conn: &mut DbConn) -> Result<bool, StoreError> {
     Ok(diesel::select(
-        exists(audit_log::table.filter(audit_log::chain_pos.is_null())).or(exists(
-            events::table.filter(events::position.is_null()),
-        )),
+        exists(audit_log::table.filter(audit_log::chain_pos.is_null()))
+            .or(exists(events::table.filter(events::position.is_null()))),
     )
     .get_result(conn)?)
 }
@@ -156,17 +155,19 @@ pub(crate) fn seal_in(conn: &mut DbConn) -> Result<Sealed, StoreError> {
             .first(conn)
             .optional()?;
         let (mut prev, mut pos) = match last {
-            Some((hash, pos)) => (
-                hash.unwrap_or_else(|| GENESIS.to_owned()),
-                pos.unwrap_or(0),
-            ),
+            Some((hash, pos)) => (hash.unwrap_or_else(|| GENESIS.to_owned()), pos.unwrap_or(0)),
             None => (GENESIS.to_owned(), 0),
         };
         let mut links = Vec::with_capacity(rows.len());
         for row in &rows {
             pos += 1;
             let hash = row.hash(&prev);
-            links.push((row.id, pos, std::mem::replace(&mut prev, hash.clone()), hash));
+            links.push((
+                row.id,
+                pos,
+                std::mem::replace(&mut prev, hash.clone()),
+                hash,
+            ));
         }
         chain(conn, &links)?;
         sealed.audit_rows += rows.len();

@@ -59,7 +59,7 @@ pub fn seal_pending(conn: &mut DbConn) -> Result<Sealed, StoreError> {
 }
 
 /// True when `conn` is inside a transaction.
-pub(crate) fn in_transaction(conn: &mut DbConn) -> Result<bool, StoreError> {
+pub fn in_transaction(conn: &mut DbConn) -> Result<bool, StoreError> {
     Ok(DbConn::transaction_manager_status_mut(conn)
         .transaction_depth()?
         .is_some())
@@ -177,5 +177,4 @@ mod tests {
         assert!(write_transaction(&mut waiter, |_| Ok::<(), StoreError>(())).is_ok());
         let _ = std::fs::remove_dir_all(&dir);
     }
-
 }
