@@ -324,7 +324,6 @@ pub(crate) fn withdraw_and_rematch(
     let order = order_store::find(conn, &offer.order_id)?
         .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
     OrderStatus::Offered.apply(order_event)?;
-    placement::release(conn, &order, &format!("a place freed: offer {to}"), now)?;
     if !order_store::unplace(
         conn,
         &order.id,
@@ -369,7 +368,12 @@ pub(crate) fn withdraw_and_rematch(
         serde_json::json!({ "status": to, "reason": reason, "listing_id": offer.listing_id }),
         now,
     )?;
-    placement::place_open(conn, actor, &order.id, settings, now)?;
+    // The place is freed after the order is matched again (never to the same listing),
+    // with the new place and the old one locked in key order first: two such changes
+    // each freeing the other's next place cannot deadlock.
+    let held = order.listing_id.as_deref().zip(order.starts_on);
+    placement::place_open_holding(conn, actor, &order.id, held, settings, now)?;
+    placement::release(conn, &order, &format!("a place freed: offer {to}"), now)?;
     Ok(())
 }
 
