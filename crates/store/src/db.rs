@@ -1,5 +1,5 @@
-//! Connections: one diesel connection type over SQLite and PostgreSQL, the pool,
-//! embedded migrations per backend, and write transactions that behave the same on both.
+//! Connections: one diesel connection type over SQLite and PostgreSQL, the pool, and
+//! embedded migrations per backend (write transactions: [`crate::transaction`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
