@@ -58,6 +58,23 @@ pub fn seal_pending(conn: &mut DbConn) -> Result<Sealed, StoreError> {
     transaction(conn, false, seal::seal_in)
 }
 
+/// One seal at a time per process: the writers that committed while it ran find their
+/// rows sealed by it and need not queue for the sealer's lock themselves.
+static SEALING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Waits until the rows at or below `mark` (those of a transaction just committed) are
+/// sealed, sealing them (and whatever else is committed) when no seal ahead has.
+fn seal_through(conn: &mut DbConn, mark: seal::Mark) -> Result<(), StoreError> {
+    if !seal::pending_through(conn, mark)? {
+        return Ok(());
+    }
+    let _turn = SEALING.lock().unwrap_or_else(|e| e.into_inner());
+    if !seal::pending_through(conn, mark)? {
+        return Ok(());
+    }
+    transaction(conn, false, seal::seal_in).map(|_| ())
+}
+
 /// True when `conn` is inside a transaction.
 pub fn in_transaction(conn: &mut DbConn) -> Result<bool, StoreError> {
     Ok(DbConn::transaction_manager_status_mut(conn)
@@ -106,6 +123,10 @@ where
         }
     };
     let result = ran.and_then(|value| {
+        if audited && !sqlite {
+            let mark = seal::mark(conn).map_err(|e| E::from(to_diesel(e)))?;
+            return Ok((value, mark));
+        }
         if let Some(before) = changes_before {
             let sealed = seal::changes(conn).and_then(|after| match after == before {
                 true => Ok(Sealed::default()),
@@ -113,17 +134,17 @@ where
             });
             sealed.map_err(|e| E::from(to_diesel(e)))?;
         }
-        Ok(value)
+        Ok((value, seal::Mark::default()))
     });
     match result {
-        Ok(value) => {
+        Ok((value, mark)) => {
             if let Err(commit_error) = DbConn::commit_transaction(conn) {
                 // A failed commit leaves the transaction open on some backends.
                 let _ = DbConn::rollback_transaction(conn);
                 return Err(commit_error.into());
             }
-            if audited && !sqlite {
-                if let Err(e) = seal_pending(conn) {
+            if !mark.is_empty() {
+                if let Err(e) = seal_through(conn, mark) {
                     tracing::warn!(error = %e, "committed, but not sealed yet: the next seal takes it");
                 }
             }
