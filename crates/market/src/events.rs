@@ -125,7 +125,7 @@ pub fn list(
         let event: Event =
             serde_json::from_str(&row.payload).map_err(|e| Error::corrupt("events.payload", e))?;
         Ok(EventItem {
-            cursor: cursor::encode(&row.seq),
+            cursor: cursor::encode(&row.position.unwrap_or_default()),
             event,
         })
     })

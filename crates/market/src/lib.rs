@@ -43,3 +43,24 @@ pub const DEFAULT_PAGE: usize = 50;
 pub(crate) fn naive(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
     now.naive_utc()
 }
+
+/// Runs `f` in a write transaction and, on PostgreSQL, runs it again (up to three times)
+/// when the database rolled it back only to break a deadlock with a concurrent one: a
+/// change that frees one capacity slot and takes another (a decline, an expiry) can meet
+/// another doing the same in the opposite order. Inside another transaction it runs once.
+pub(crate) fn retrying_transaction<T>(
+    conn: &mut provider_hub_store::DbConn,
+    mut f: impl FnMut(&mut provider_hub_store::DbConn) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let nested = provider_hub_store::transaction::in_transaction(conn)?;
+    let mut tries = 1;
+    loop {
+        match provider_hub_store::write_transaction(conn, &mut f) {
+            Err(Error::Store(e)) if e.is_retryable() && !nested && tries < 4 => {
+                tracing::info!(error = %e, tries, "transaction rolled back by a deadlock; running it again");
+                tries += 1;
+            }
+            other => return other,
+        }
+    }
+}

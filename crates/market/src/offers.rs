@@ -324,7 +324,6 @@ pub(crate) fn withdraw_and_rematch(
     let order = order_store::find(conn, &offer.order_id)?
         .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
     OrderStatus::Offered.apply(order_event)?;
-    placement::release(conn, &order, &format!("a place freed: offer {to}"), now)?;
     if !order_store::unplace(
         conn,
         &order.id,
@@ -369,7 +368,12 @@ pub(crate) fn withdraw_and_rematch(
         serde_json::json!({ "status": to, "reason": reason, "listing_id": offer.listing_id }),
         now,
     )?;
-    placement::place_open(conn, actor, &order.id, settings, now)?;
+    // The place is freed after the order is matched again (never to the same listing),
+    // with the new place and the old one locked in key order first: two such changes
+    // each freeing the other's next place cannot deadlock.
+    let held = order.listing_id.as_deref().zip(order.starts_on);
+    placement::place_open_holding(conn, actor, &order.id, held, settings, now)?;
+    placement::release(conn, &order, &format!("a place freed: offer {to}"), now)?;
     Ok(())
 }
 
@@ -387,7 +391,7 @@ pub fn decline(
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(Error::invalid("reason", "must be 1-2000 characters"));
     }
-    write_transaction(conn, |conn| {
+    crate::retrying_transaction(conn, |conn| {
         let offer = own(conn, provider_id, id)?;
         pending(&offer, now)?;
         withdraw_and_rematch(
@@ -415,7 +419,7 @@ pub fn expire_due(
     let actor = placement::system_actor();
     let mut expired = 0;
     for id in store::due(conn, naive(now), 500)? {
-        let outcome = write_transaction(conn, |conn| {
+        let outcome = crate::retrying_transaction(conn, |conn| {
             let Some(offer) = store::find(conn, &id)? else {
                 return Ok(false);
             };

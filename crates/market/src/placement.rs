@@ -150,8 +150,22 @@ pub(crate) fn place_order(
     settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<OrderStatus, Error> {
+    place_order_holding(conn, actor, order, None, settings, now)
+}
+
+/// Like [`place_order`], for an order whose previous place `held` (listing, start date)
+/// the caller frees afterwards: the slot chosen and the held one are locked together, in
+/// key order, before the place is taken (see [`listing_store::lock_slots`]).
+fn place_order_holding(
+    conn: &mut DbConn,
+    actor: &Actor,
+    order: &OrderRow,
+    held: Option<(&str, chrono::NaiveDate)>,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<OrderStatus, Error> {
     let started = std::time::Instant::now();
-    let placed = place_order_timed(conn, actor, order, settings, now);
+    let placed = place_order_timed(conn, actor, order, held, settings, now);
     crate::metrics::matching_took(started.elapsed().as_secs_f64());
     placed
 }
@@ -160,6 +174,7 @@ fn place_order_timed(
     conn: &mut DbConn,
     actor: &Actor,
     order: &OrderRow,
+    held: Option<(&str, chrono::NaiveDate)>,
     settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<OrderStatus, Error> {
@@ -199,6 +214,9 @@ fn place_order_timed(
                 OrderEvent::OverBudget,
                 now,
             );
+        }
+        if let Some(held) = held {
+            listing_store::lock_slots(conn, &[held, (&chosen.listing_id, chosen.starts_on)])?;
         }
         if !listing_store::reserve_place(conn, &chosen.listing_id, chosen.starts_on)? {
             // Sold meanwhile by another transaction: that date is full; choose again.
@@ -377,6 +395,19 @@ pub(crate) fn place_open(
     settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<OrderStatus, Error> {
+    place_open_holding(conn, actor, order_id, None, settings, now)
+}
+
+/// Like [`place_open`], for an order whose previous place `held` the caller frees
+/// afterwards (see [`place_order_holding`]).
+pub(crate) fn place_open_holding(
+    conn: &mut DbConn,
+    actor: &Actor,
+    order_id: &str,
+    held: Option<(&str, chrono::NaiveDate)>,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<OrderStatus, Error> {
     let order = order_store::find(conn, order_id)?
         .ok_or_else(|| Error::NotFound(format!("order {order_id}")))?;
     if order.status != OrderStatus::Open.as_str() {
@@ -385,7 +416,7 @@ pub(crate) fn place_open(
             .parse()
             .map_err(|e| Error::corrupt("orders.status", e));
     }
-    place_order(conn, actor, &order, settings, now)
+    place_order_holding(conn, actor, &order, held, settings, now)
 }
 
 /// Gives back the place an offered or accepted order holds, and asks the worker to offer

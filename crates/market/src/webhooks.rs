@@ -336,6 +336,9 @@ pub fn claim(
     now: DateTime<Utc>,
 ) -> Result<Vec<Claimed>, Error> {
     let lease_until = naive(now) + Duration::milliseconds(settings.lease_ms as i64);
+    // Events committed but not sealed (their writer was killed before sealing them) are
+    // sealed first, so they are listed and delivered.
+    provider_hub_store::seal_pending(conn)?;
     Ok(unaudited_transaction(conn, |conn| {
         store::claim(conn, naive(now), lease_until, owner, limit)
     })?)

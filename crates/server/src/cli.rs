@@ -146,9 +146,20 @@ fn run(command: Command) -> Result<(), String> {
             let config = config(&[&database])?;
             let pool = crate::open_database(&config)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
+            // What is committed and not sealed yet (e.g. left by a process killed between
+            // a commit and its seal) is sealed first, as any hub process would.
+            provider_hub_store::seal_pending(&mut conn).map_err(|e| e.to_string())?;
             match provider_hub_store::audit::verify(&mut conn).map_err(|e| e.to_string())? {
                 (None, checked) => {
-                    println!("audit trail intact: {checked} rows checked");
+                    let unsealed =
+                        provider_hub_store::audit::unsealed(&mut conn).map_err(|e| e.to_string())?;
+                    if unsealed > 0 {
+                        println!(
+                            "audit trail intact: {checked} rows checked; {unsealed} rows committed since are not sealed yet"
+                        );
+                    } else {
+                        println!("audit trail intact: {checked} rows checked");
+                    }
                     Ok(())
                 }
                 (Some(id), checked) => Err(format!(

@@ -1,5 +1,6 @@
 //! The audit trail: who did what to which entity, with its state before and after,
-//! written in the same transaction as the change itself.
+//! written in the same transaction as the change itself, and chained into a
+//! tamper-evident trail once that transaction has committed (see [`crate::seal`]).
 
 use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
@@ -25,8 +26,6 @@ struct NewAuditRow<'a> {
     entity_id: &'a str,
     before_state: Option<String>,
     after_state: Option<String>,
-    prev_hash: Option<String>,
-    row_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -56,280 +55,41 @@ pub struct AuditEntry<'a> {
     pub at: NaiveDateTime,
 }
 
-/// The advisory lock that makes audited writes on PostgreSQL append to the chain one at a
-/// time ("hubaudit" as bytes); held until the transaction ends.
-const CHAIN_LOCK: i64 = 0x6875_6261_7564_6974;
-
-/// The hash of one row: SHA-256 over the previous row's hash and the row's fields, each
-/// on its own line (times to the microsecond, which both backends keep exactly).
-/// What a row's hash covers.
-struct Hashed<'a> {
-    at: NaiveDateTime,
-    actor_sub: &'a str,
-    actor_role: &'a str,
-    action: &'a str,
-    entity_type: &'a str,
-    entity_id: &'a str,
-    before: Option<&'a str>,
-    after: Option<&'a str>,
-}
-
-fn row_hash(prev: &str, row: &Hashed<'_>) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for part in [
-        prev,
-        &row.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
-        row.actor_sub,
-        row.actor_role,
-        row.action,
-        row.entity_type,
-        row.entity_id,
-        row.before.unwrap_or("\u{0}null"),
-        row.after.unwrap_or("\u{0}null"),
-    ] {
-        h.update(part.len().to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    hex::encode(h.finalize())
-}
-
-/// Takes the chain's lock on PostgreSQL, until the transaction ends (taking it again in
-/// the same transaction is harmless). Events are appended under it too, so their sequence
-/// numbers are handed out in commit order. SQLite runs one write transaction at a time.
-pub(crate) fn lock_chain(conn: &mut DbConn) -> Result<(), StoreError> {
-    if let DbConn::Pg(pg) = conn {
-        diesel::connection::SimpleConnection::batch_execute(
-            pg,
-            &format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK})"),
-        )?;
-    }
-    Ok(())
-}
-
-/// The hash a chain starts from.
-const GENESIS: &str = "provider-hub audit chain";
-
-/// The hash of the last row of the chain.
-fn last_hash(conn: &mut DbConn) -> Result<String, StoreError> {
-    let last: Option<Option<String>> = audit_log::table
-        .filter(audit_log::row_hash.is_not_null())
-        .order(audit_log::id.desc())
-        .select(audit_log::row_hash)
-        .first(conn)
-        .optional()?;
-    Ok(last.flatten().unwrap_or_else(|| GENESIS.to_owned()))
-}
-
-/// An audit row to append, owned (kept until its transaction ends).
-pub(crate) struct Row {
-    at: NaiveDateTime,
-    actor_sub: String,
-    actor_role: String,
-    action: String,
-    entity_type: String,
-    entity_id: String,
-    before: Option<String>,
-    after: Option<String>,
-}
-
-/// What a write transaction recorded, appended when it ends.
-pub(crate) enum Pending {
-    Audit(Box<Row>),
-    Event(Box<crate::events::NewEvent>),
-}
-
-thread_local! {
-    /// One frame per outermost write transaction running on this thread (a transaction
-    /// runs on one thread from its start to its end).
-    static FRAMES: std::cell::RefCell<Vec<Vec<Pending>>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// The frame of an outermost write transaction, closed when dropped — also when the
-/// transaction's code panics, so no frame outlives its transaction on a pooled thread.
-pub(crate) struct Frame(usize);
-
-impl Frame {
-    pub(crate) fn open() -> Self {
-        FRAMES.with(|f| {
-            let mut frames = f.borrow_mut();
-            frames.push(Vec::new());
-            Frame(frames.len())
-        })
-    }
-
-    /// Appends what the transaction recorded (see `flush`).
-    pub(crate) fn flush(&self, conn: &mut DbConn) -> Result<(), StoreError> {
-        flush(conn, self.0)
-    }
-}
-
-impl Drop for Frame {
-    fn drop(&mut self) {
-        // Closes this frame and any opened after it, dropping what is left in them.
-        let _ = FRAMES.try_with(|f| f.borrow_mut().truncate(self.0.saturating_sub(1)));
-    }
-}
-
-/// How much the innermost frame holds (a savepoint's mark).
-pub(crate) fn pending_len() -> usize {
-    FRAMES.with(|f| f.borrow().last().map_or(0, Vec::len))
-}
-
-/// Drops what was recorded after `mark` (a savepoint rolled back).
-pub(crate) fn truncate_pending(mark: usize) {
-    FRAMES.with(|f| {
-        if let Some(frame) = f.borrow_mut().last_mut() {
-            frame.truncate(mark);
-        }
-    });
-}
-
-/// Keeps `pending` for the end of the running write transaction; gives it back when no
-/// write transaction is running on this thread.
-pub(crate) fn defer(pending: Pending) -> Result<(), Pending> {
-    FRAMES.with(|f| match f.borrow_mut().last_mut() {
-        Some(frame) => {
-            frame.push(pending);
-            Ok(())
-        }
-        None => Err(pending),
-    })
-}
-
-/// Appends what the transaction of frame `depth` recorded, in order, under the chain's
-/// lock (held until the commit that follows).
-fn flush(conn: &mut DbConn, depth: usize) -> Result<(), StoreError> {
-    let items = FRAMES.with(|f| {
-        f.borrow_mut()
-            .get_mut(depth.saturating_sub(1))
-            .map(std::mem::take)
-            .unwrap_or_default()
-    });
-    if items.is_empty() {
-        return Ok(());
-    }
-    lock_chain(conn)?;
-    let mut prev: Option<String> = None;
-    for item in items {
-        match item {
-            Pending::Audit(row) => {
-                let before = match prev.take() {
-                    Some(hash) => hash,
-                    None => last_hash(conn)?,
-                };
-                prev = Some(append(conn, &row, before)?);
-            }
-            Pending::Event(event) => crate::events::append_now(conn, &event)?,
-        }
-    }
-    Ok(())
-}
-
-/// Inserts one row chained to `prev`; returns its hash.
-fn append(conn: &mut DbConn, row: &Row, prev: String) -> Result<String, StoreError> {
-    let hash = row_hash(
-        &prev,
-        &Hashed {
-            at: row.at,
-            actor_sub: &row.actor_sub,
-            actor_role: &row.actor_role,
-            action: &row.action,
-            entity_type: &row.entity_type,
-            entity_id: &row.entity_id,
-            before: row.before.as_deref(),
-            after: row.after.as_deref(),
-        },
-    );
-    diesel::insert_into(audit_log::table)
-        .values(NewAuditRow {
-            occurred_at: row.at,
-            actor_sub: &row.actor_sub,
-            actor_role: &row.actor_role,
-            action: &row.action,
-            entity_type: &row.entity_type,
-            entity_id: &row.entity_id,
-            before_state: row.before.clone(),
-            after_state: row.after.clone(),
-            prev_hash: Some(prev),
-            row_hash: Some(hash.clone()),
-        })
-        .execute(conn)?;
-    Ok(hash)
-}
-
-/// Records a row of the audit trail, chained to the row before it: appended when the
-/// running write transaction ends (so it commits with the change or not at all), or at
-/// once outside one.
+/// Records a row of the audit trail with the caller's change: inserted unsealed in the
+/// running write transaction (so it commits with the change or not at all), and chained
+/// when that transaction is sealed (see [`crate::seal`]). Outside a transaction it is
+/// written and sealed in one of its own.
 pub fn record(conn: &mut DbConn, entry: AuditEntry<'_>) -> Result<(), StoreError> {
     // Both backends keep microseconds: the hash is of what will be read back.
     let at = entry
         .at
         .with_nanosecond(entry.at.nanosecond() / 1_000 * 1_000)
         .unwrap_or(entry.at);
-    let row = Row {
-        at,
-        actor_sub: entry.actor.sub.clone(),
-        actor_role: entry.actor.role.clone(),
-        action: entry.action.to_owned(),
-        entity_type: entry.entity_type.to_owned(),
-        entity_id: entry.entity_id.to_owned(),
-        before: entry.before.map(|v| v.to_string()),
-        after: entry.after.map(|v| v.to_string()),
+    let row = NewAuditRow {
+        occurred_at: at,
+        actor_sub: &entry.actor.sub,
+        actor_role: &entry.actor.role,
+        action: entry.action,
+        entity_type: entry.entity_type,
+        entity_id: entry.entity_id,
+        before_state: entry.before.map(|v| v.to_string()),
+        after_state: entry.after.map(|v| v.to_string()),
     };
-    match defer(Pending::Audit(Box::new(row))) {
-        Ok(()) => Ok(()),
-        Err(Pending::Audit(row)) => {
-            lock_chain(conn)?;
-            let prev = last_hash(conn)?;
-            append(conn, &row, prev).map(|_| ())
-        }
-        Err(Pending::Event(_)) => Ok(()),
+    let insert = |conn: &mut DbConn| -> Result<(), StoreError> {
+        diesel::insert_into(audit_log::table)
+            .values(&row)
+            .execute(conn)?;
+        Ok(())
+    };
+    if crate::transaction::in_transaction(conn)? {
+        insert(conn)
+    } else {
+        crate::transaction::write_transaction(conn, insert)
     }
 }
 
-/// Checks the whole chain in id order: every row's `prev_hash` is the hash of the row
-/// before it and its `row_hash` is the hash of its own content. The first row that breaks
-/// the chain, if any, and how many rows were checked.
-pub fn verify(conn: &mut DbConn) -> Result<(Option<i64>, u64), StoreError> {
-    let mut expected_prev = GENESIS.to_owned();
-    let mut checked = 0u64;
-    let mut after_id = i64::MIN;
-    loop {
-        let rows: Vec<AuditRow> = audit_log::table
-            .filter(audit_log::id.gt(after_id))
-            .order(audit_log::id.asc())
-            .limit(1_000)
-            .select(AuditRow::as_select())
-            .load(conn)?;
-        if rows.is_empty() {
-            return Ok((None, checked));
-        }
-        for row in rows {
-            after_id = row.id;
-            checked += 1;
-            let recomputed = row_hash(
-                &expected_prev,
-                &Hashed {
-                    at: row.occurred_at,
-                    actor_sub: &row.actor_sub,
-                    actor_role: &row.actor_role,
-                    action: &row.action,
-                    entity_type: &row.entity_type,
-                    entity_id: &row.entity_id,
-                    before: row.before_state.as_deref(),
-                    after: row.after_state.as_deref(),
-                },
-            );
-            if row.prev_hash.as_deref() != Some(expected_prev.as_str())
-                || row.row_hash.as_deref() != Some(recomputed.as_str())
-            {
-                return Ok((Some(row.id), checked));
-            }
-            expected_prev = recomputed;
-        }
-    }
-}
+/// Checks the sealed chain in chain order (see [`crate::seal::verify`]).
+pub use crate::seal::{unsealed, verify};
 
 /// The audit rows of one entity, oldest first.
 pub fn for_entity(

@@ -25,6 +25,17 @@ pub const SQLITE_BUSY: &str = "SQLITE_BUSY";
 /// SQLite: a table or the schema is locked by this connection's other statement.
 pub const SQLITE_LOCKED: &str = "SQLITE_LOCKED";
 
+/// PostgreSQL: the transaction was rolled back to break a deadlock.
+pub const DEADLOCK_DETECTED: &str = "40P01";
+/// PostgreSQL: the transaction could not be serialized with a concurrent one.
+pub const SERIALIZATION_FAILURE: &str = "40001";
+
+/// True for the codes that mean the transaction was rolled back only because of a
+/// concurrent one: running it again, whole, is safe and will in all likelihood succeed.
+pub fn is_retryable_code(code: &str) -> bool {
+    matches!(code, DEADLOCK_DETECTED | SERIALIZATION_FAILURE)
+}
+
 /// True for the codes that mean the database gave up waiting: the request may be retried.
 pub fn is_busy_code(code: &str) -> bool {
     matches!(
@@ -47,6 +58,9 @@ fn learned() -> &'static Mutex<HashMap<String, &'static str>> {
                 "canceling statement due to statement timeout".to_owned(),
                 QUERY_CANCELED,
             ),
+            // Not learned (causing a deadlock costs the server's deadlock_timeout): a
+            // server speaking another language reports it as an error, as before.
+            ("deadlock detected".to_owned(), DEADLOCK_DETECTED),
         ]))
     })
 }
@@ -61,8 +75,12 @@ pub fn learn(message: &str, sqlstate: &'static str) {
 
 /// The code of a database error, when it is one the hub tells apart.
 pub fn code_of(error: &DieselError) -> Option<&'static str> {
-    let DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) = error else {
-        return None;
+    let info = match error {
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+            return Some(SERIALIZATION_FAILURE)
+        }
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) => info,
+        _ => return None,
     };
     let message = info.message();
     // SQLite's fixed texts for SQLITE_BUSY and SQLITE_LOCKED (and its extended codes).

@@ -1,10 +1,10 @@
-//! Connections: one diesel connection type over SQLite and PostgreSQL, the pool,
-//! embedded migrations per backend, and write transactions that behave the same on both.
+//! Connections: one diesel connection type over SQLite and PostgreSQL, the pool, and
+//! embedded migrations per backend (write transactions: [`crate::transaction`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection};
 use diesel::sqlite::SqliteConnection;
@@ -243,105 +243,6 @@ pub fn revert_all_migrations(conn: &mut DbConn) -> Result<Vec<String>, StoreErro
     Ok(reverted.iter().map(|v| v.to_string()).collect())
 }
 
-/// Runs `f` in a transaction that holds the write lock from its start, and appends the
-/// audit rows and events it recorded at its end.
-///
-/// On SQLite a plain `BEGIN` takes the write lock only at the first write, and two
-/// such transactions can deadlock (one gets SQLITE_BUSY at once, whatever the busy
-/// timeout); `BEGIN IMMEDIATE` queues writers behind the busy timeout instead.
-///
-/// Audit rows form one hash chain and events one sequence, so on PostgreSQL a write
-/// transaction takes the chain's lock first and holds it until it commits (SQLite writes
-/// one transaction at a time anyway): audited changes commit one at a time, in the order
-/// of the chain and of the events' sequence. Taking it first, before any row lock, is
-/// what keeps them from deadlocking: changes lock capacity slots, orders and budgets in
-/// no fixed order (a decline releases one place and takes another while a purchase takes
-/// the first), and taking the chain at the end instead let such changes deadlock. The
-/// rows `f` records are kept aside and appended just before the commit, the chain's last
-/// hash read once.
-pub fn write_transaction<T, E>(
-    conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
-    transaction(conn, true, f)
-}
-
-/// A write transaction that records no audit row or event and so does not take the
-/// chain's lock: the webhook outbox's claims and attempts, which only touch outbox rows.
-pub fn unaudited_transaction<T, E>(
-    conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
-    transaction(conn, false, f)
-}
-
-fn transaction<T, E>(
-    conn: &mut DbConn,
-    audited: bool,
-    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
-    // Inside another write transaction this becomes a savepoint of it; what the
-    // savepoint recorded is dropped with it if it rolls back.
-    if DbConn::transaction_manager_status_mut(conn)
-        .transaction_depth()?
-        .is_some()
-    {
-        let mark = crate::audit::pending_len();
-        let result = conn.transaction(f);
-        if result.is_err() {
-            crate::audit::truncate_pending(mark);
-        }
-        return result;
-    }
-    match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
-    }
-    if audited {
-        if let Err(e) = crate::audit::lock_chain(conn) {
-            let _ = DbConn::rollback_transaction(conn);
-            return Err(match e {
-                crate::StoreError::Db(e) => e.into(),
-                other => diesel::result::Error::QueryBuilderError(other.to_string().into()).into(),
-            });
-        }
-    }
-    let frame = crate::audit::Frame::open();
-    let result = f(conn).and_then(|value| {
-        frame.flush(conn).map_err(|e| match e {
-            crate::StoreError::Db(e) => E::from(e),
-            other => E::from(diesel::result::Error::QueryBuilderError(
-                other.to_string().into(),
-            )),
-        })?;
-        Ok(value)
-    });
-    drop(frame);
-    match result {
-        Ok(value) => {
-            if let Err(commit_error) = DbConn::commit_transaction(conn) {
-                // A failed commit leaves the transaction open on some backends.
-                let _ = DbConn::rollback_transaction(conn);
-                return Err(commit_error.into());
-            }
-            Ok(value)
-        }
-        Err(e) => {
-            DbConn::rollback_transaction(conn)?;
-            Err(e)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,32 +264,6 @@ mod tests {
         assert!(DatabaseTarget::parse("mysql://h/db").is_err());
         assert!(DatabaseTarget::parse(":memory:").is_err());
         assert!(DatabaseTarget::parse("").is_err());
-    }
-
-    #[test]
-    fn a_writer_that_cannot_get_the_lock_is_reported_busy() {
-        let dir = std::env::temp_dir().join(format!("hub-busy-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
-        let path = dir.join("busy.sqlite3");
-        let manager =
-            HubConnectionManager::new(DatabaseTarget::Sqlite(path), Duration::from_millis(200));
-        let mut holder = manager.establish().expect("first connection");
-        let mut waiter = manager.establish().expect("second connection");
-        holder
-            .batch_execute("BEGIN IMMEDIATE")
-            .expect("take the write lock");
-        let started = std::time::Instant::now();
-        let refused = write_transaction(&mut waiter, |_| Ok::<(), StoreError>(()));
-        assert!(
-            refused.as_ref().is_err_and(StoreError::is_busy),
-            "{refused:?}"
-        );
-        // It waited for the lock as long as it was told to, not forever.
-        assert!(started.elapsed() >= Duration::from_millis(200));
-        assert!(started.elapsed() < Duration::from_secs(5));
-        holder.batch_execute("ROLLBACK").expect("release");
-        assert!(write_transaction(&mut waiter, |_| Ok::<(), StoreError>(())).is_ok());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

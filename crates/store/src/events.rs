@@ -1,6 +1,9 @@
 //! Events about orders and offers, and the webhook outbox they feed. An event and its
 //! outbox row are written in the transaction of the change they report, so a change is
 //! never acknowledged without its event, and no event survives a change rolled back.
+//! An event is written without a position and numbered when its transaction is sealed
+//! (see [`crate::seal`]); readers and the outbox see only numbered events, in position
+//! order.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -22,6 +25,8 @@ pub struct EventRow {
     pub occurred_at: NaiveDateTime,
     /// The event as delivered: JSON text, signed byte for byte.
     pub payload: String,
+    /// Its place in the order readers see events in (set when it is sealed).
+    pub position: Option<i64>,
 }
 
 /// An event to append.
@@ -52,22 +57,19 @@ struct NewDelivery<'a> {
     updated_at: NaiveDateTime,
 }
 
-/// Appends an event with the caller's change — when its write transaction ends, or at
-/// once outside one — and queues it for the provider's webhook when the event concerns
-/// a provider that has one.
+/// Appends an event with the caller's change — in its write transaction, or in one of
+/// its own outside one — and queues it for the provider's webhook when the event
+/// concerns a provider that has one.
 pub fn append(conn: &mut DbConn, event: &NewEvent) -> Result<(), StoreError> {
-    match crate::audit::defer(crate::audit::Pending::Event(Box::new(event.clone()))) {
-        Ok(()) => Ok(()),
-        Err(_) => {
-            crate::audit::lock_chain(conn)?;
-            append_now(conn, event)
-        }
+    if crate::transaction::in_transaction(conn)? {
+        append_now(conn, event)
+    } else {
+        crate::transaction::write_transaction(conn, |conn| append_now(conn, event))
     }
 }
 
-/// Inserts an event (the chain's lock held: sequence numbers in commit order) and its
-/// outbox row.
-pub(crate) fn append_now(conn: &mut DbConn, event: &NewEvent) -> Result<(), StoreError> {
+/// Inserts an event (unsealed: no position yet) and its outbox row.
+fn append_now(conn: &mut DbConn, event: &NewEvent) -> Result<(), StoreError> {
     diesel::insert_into(events::table)
         .values(event)
         .execute(conn)?;
@@ -110,7 +112,7 @@ pub struct EventFilter {
     pub kind: Option<String>,
 }
 
-/// Events after a sequence number, oldest first; the cursor key is the sequence number.
+/// Sealed events after a position, oldest first; the cursor key is the position.
 pub fn list(
     conn: &mut DbConn,
     filter: &EventFilter,
@@ -130,14 +132,17 @@ pub fn list(
     if let Some(kind) = &filter.kind {
         query = query.filter(events::kind.eq(kind.clone()));
     }
-    if let Some(after) = after {
-        query = query.filter(events::seq.gt(after));
-    }
+    query = match after {
+        Some(after) => query.filter(events::position.gt(after)),
+        None => query.filter(events::position.is_not_null()),
+    };
     let rows = query
-        .order(events::seq.asc())
+        .order(events::position.asc())
         .limit(limit as i64 + 1)
         .load(conn)?;
-    Ok(Page::from_rows(rows, limit, |e| e.seq))
+    Ok(Page::from_rows(rows, limit, |e| {
+        e.position.unwrap_or_default()
+    }))
 }
 
 pub fn count(conn: &mut DbConn) -> Result<i64, StoreError> {

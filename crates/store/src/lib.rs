@@ -21,14 +21,14 @@ pub mod plans;
 pub mod providers;
 pub mod reports;
 pub mod schema;
+pub mod seal;
 pub mod specifications;
 pub mod stats;
+pub mod transaction;
 pub mod webhooks;
 
-pub use db::{
-    connect, run_migrations, unaudited_transaction, write_transaction, DatabaseTarget, DbConn,
-    Pool, PoolOptions, PooledConn,
-};
+pub use db::{connect, run_migrations, DatabaseTarget, DbConn, Pool, PoolOptions, PooledConn};
+pub use transaction::{seal_pending, unaudited_transaction, write_transaction};
 
 /// What can go wrong in storage.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +51,15 @@ impl StoreError {
     pub fn is_busy(&self) -> bool {
         match self {
             StoreError::Db(e) => busy::code_of(e).is_some_and(busy::is_busy_code),
+            _ => false,
+        }
+    }
+
+    /// True when the transaction was rolled back to break a deadlock with a concurrent one
+    /// (or could not be serialized with it): running it again, whole, is safe.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Db(e) => busy::code_of(e).is_some_and(busy::is_retryable_code),
             _ => false,
         }
     }

@@ -512,11 +512,34 @@ pub fn on_market_elsewhere(
 /// Takes one place on a start date if one is free and the listing is still published:
 /// the conditional update that makes a place impossible to sell twice, whatever the
 /// concurrency. False if none was free (or the listing was paused or withdrawn meanwhile).
+///
+/// On PostgreSQL an update that waited for a concurrent one and then found the slot full
+/// would keep the slot locked to the end of the transaction, which then goes on to take
+/// another: a failed try runs in a savepoint rolled back, which lets that lock go.
 pub fn reserve_place(
     conn: &mut DbConn,
     listing_id: &str,
     starts_on: NaiveDate,
 ) -> Result<bool, StoreError> {
+    if matches!(conn, DbConn::Pg(_)) && crate::transaction::in_transaction(conn)? {
+        let reserved = conn.transaction(|conn| match try_reserve(conn, listing_id, starts_on)? {
+            true => Ok(()),
+            false => Err(diesel::result::Error::RollbackTransaction),
+        });
+        return match reserved {
+            Ok(()) => Ok(true),
+            Err(diesel::result::Error::RollbackTransaction) => Ok(false),
+            Err(e) => Err(e.into()),
+        };
+    }
+    Ok(try_reserve(conn, listing_id, starts_on)?)
+}
+
+fn try_reserve(
+    conn: &mut DbConn,
+    listing_id: &str,
+    starts_on: NaiveDate,
+) -> Result<bool, diesel::result::Error> {
     let n = diesel::update(
         capacity_slots::table
             .filter(capacity_slots::listing_id.eq(listing_id))
@@ -531,6 +554,28 @@ pub fn reserve_place(
     .set(capacity_slots::places_taken.eq(capacity_slots::places_taken + 1))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Locks capacity slots (listing, start date) one after another in that order, until the
+/// transaction ends: a change that frees one slot and takes another locks both this way
+/// first, so two such changes never wait for each other in a cycle. SQLite writes one
+/// transaction at a time and needs no row locks.
+pub fn lock_slots(conn: &mut DbConn, slots: &[(&str, NaiveDate)]) -> Result<(), StoreError> {
+    let DbConn::Pg(pg) = conn else {
+        return Ok(());
+    };
+    let mut sorted = slots.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    for (listing_id, starts_on) in sorted {
+        capacity_slots::table
+            .filter(capacity_slots::listing_id.eq(listing_id))
+            .filter(capacity_slots::starts_on.eq(starts_on))
+            .select(capacity_slots::places)
+            .for_no_key_update()
+            .load::<i32>(pg)?;
+    }
+    Ok(())
 }
 
 /// Gives a place back (a declined, expired or cancelled placement).

@@ -73,6 +73,7 @@ diesel::table! {
         after_state -> Nullable<Text>,
         prev_hash -> Nullable<Text>,
         row_hash -> Nullable<Text>,
+        chain_pos -> Nullable<Int8>,
     }
 }
 
@@ -130,6 +131,7 @@ diesel::table! {
         provider_id -> Nullable<Text>,
         occurred_at -> Timestamp,
         payload -> Text,
+        position -> Nullable<Int8>,
     }
 }
 

@@ -117,10 +117,12 @@ struct ClaimedId {
     id: String,
 }
 
-/// The deliveries that may go now: pending, due, not leased, with a webhook to go to,
-/// and the earliest pending one of their order (so at most one per order).
+/// The deliveries that may go now: pending, due, not leased, with a webhook to go to, of
+/// a sealed event (one `/v1/events` lists), and the earliest pending one of their order
+/// (so at most one per order).
 const DUE: &str = "SELECT d.id FROM webhook_deliveries d \
      JOIN webhooks w ON w.provider_id = d.provider_id \
+     JOIN events v ON v.seq = d.event_seq AND v.position IS NOT NULL \
      WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
        AND (d.leased_until IS NULL OR d.leased_until <= $1) \
        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e \

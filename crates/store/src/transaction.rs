@@ -1,0 +1,201 @@
+//! Write transactions that behave the same on both backends, and the sealing that
+//! follows an audited one (see [`crate::seal`]).
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::Connection;
+
+use crate::seal::{self, Sealed};
+use crate::{DbConn, StoreError};
+
+/// Runs `f` in a write transaction; the audit rows and events it records are sealed with
+/// it (SQLite) or right after it commits (PostgreSQL).
+///
+/// On SQLite a plain `BEGIN` takes the write lock only at the first write, and two
+/// such transactions can deadlock (one gets SQLITE_BUSY at once, whatever the busy
+/// timeout); `BEGIN IMMEDIATE` queues writers behind the busy timeout instead. SQLite
+/// writes one transaction at a time, so the rows are sealed just before the commit, in
+/// commit order.
+///
+/// On PostgreSQL the transaction takes no lock for its audit rows and events: they are
+/// inserted unsealed and commit with the change or not at all, and audited writes of
+/// every process commit side by side. Once it has committed, the caller seals what is
+/// committed and unsealed — its own rows and those of every transaction that committed
+/// meanwhile — or finds that another sealer did, so a change is acknowledged with its
+/// events already readable. A seal that fails (its lock not granted in time) leaves the
+/// rows for the next one, and the change stays committed.
+///
+/// Inside another write transaction this is a savepoint of it: what it recorded is
+/// rolled back with it.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    transaction(conn, true, f)
+}
+
+/// A write transaction that records no audit row or event, so has nothing to seal: the
+/// webhook outbox's claims and attempts, which only touch outbox rows.
+pub fn unaudited_transaction<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    transaction(conn, false, f)
+}
+
+/// Seals what is committed and not yet sealed, in a transaction of its own: what a
+/// process killed between a commit and its seal left, or rows written outside a hub.
+/// Costs two index probes when there is nothing to seal.
+pub fn seal_pending(conn: &mut DbConn) -> Result<Sealed, StoreError> {
+    if !seal::pending(conn)? {
+        return Ok(Sealed::default());
+    }
+    transaction(conn, false, seal::seal_in)
+}
+
+/// One seal at a time per process: the writers that committed while it ran find their
+/// rows sealed by it and need not queue for the sealer's lock themselves.
+static SEALING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Waits until the rows at or below `mark` (those of a transaction just committed) are
+/// sealed, sealing them (and whatever else is committed) when no seal ahead has.
+fn seal_through(conn: &mut DbConn, mark: seal::Mark) -> Result<(), StoreError> {
+    if !seal::pending_through(conn, mark)? {
+        return Ok(());
+    }
+    let _turn = SEALING.lock().unwrap_or_else(|e| e.into_inner());
+    if !seal::pending_through(conn, mark)? {
+        return Ok(());
+    }
+    transaction(conn, false, seal::seal_in).map(|_| ())
+}
+
+/// True when `conn` is inside a transaction.
+pub fn in_transaction(conn: &mut DbConn) -> Result<bool, StoreError> {
+    Ok(DbConn::transaction_manager_status_mut(conn)
+        .transaction_depth()?
+        .is_some())
+}
+
+fn transaction<T, E>(
+    conn: &mut DbConn,
+    audited: bool,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    if DbConn::transaction_manager_status_mut(conn)
+        .transaction_depth()?
+        .is_some()
+    {
+        return conn.transaction(f);
+    }
+    let sqlite = matches!(conn, DbConn::Sqlite(_));
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    let changes_before = if audited && sqlite {
+        match seal::changes(conn) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                let _ = DbConn::rollback_transaction(conn);
+                return Err(to_diesel(e).into());
+            }
+        }
+    } else {
+        None
+    };
+    // A transaction whose code panics is rolled back before the panic goes on, so the
+    // pooled connection is not left inside it.
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+    let ran = match ran {
+        Ok(ran) => ran,
+        Err(panic) => {
+            let _ = DbConn::rollback_transaction(conn);
+            std::panic::resume_unwind(panic);
+        }
+    };
+    let result = ran.and_then(|value| {
+        if audited && !sqlite {
+            let mark = seal::mark(conn).map_err(|e| E::from(to_diesel(e)))?;
+            return Ok((value, mark));
+        }
+        if let Some(before) = changes_before {
+            let sealed = seal::changes(conn).and_then(|after| match after == before {
+                true => Ok(Sealed::default()),
+                false => seal::seal_in(conn),
+            });
+            sealed.map_err(|e| E::from(to_diesel(e)))?;
+        }
+        Ok((value, seal::Mark::default()))
+    });
+    match result {
+        Ok((value, mark)) => {
+            if let Err(commit_error) = DbConn::commit_transaction(conn) {
+                // A failed commit leaves the transaction open on some backends.
+                let _ = DbConn::rollback_transaction(conn);
+                return Err(commit_error.into());
+            }
+            if !mark.is_empty() {
+                if let Err(e) = seal_through(conn, mark) {
+                    tracing::warn!(error = %e, "committed, but not sealed yet: the next seal takes it");
+                }
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            DbConn::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+fn to_diesel(e: StoreError) -> diesel::result::Error {
+    match e {
+        StoreError::Db(e) => e,
+        other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use diesel::connection::SimpleConnection;
+
+    use super::*;
+    use crate::db::{DatabaseTarget, HubConnectionManager};
+
+    #[test]
+    fn a_writer_that_cannot_get_the_lock_is_reported_busy() {
+        let dir = std::env::temp_dir().join(format!("hub-busy-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("busy.sqlite3");
+        let manager =
+            HubConnectionManager::new(DatabaseTarget::Sqlite(path), Duration::from_millis(200));
+        let mut holder = manager.establish().expect("first connection");
+        let mut waiter = manager.establish().expect("second connection");
+        holder
+            .batch_execute("BEGIN IMMEDIATE")
+            .expect("take the write lock");
+        let started = std::time::Instant::now();
+        let refused = write_transaction(&mut waiter, |_| Ok::<(), StoreError>(()));
+        assert!(
+            refused.as_ref().is_err_and(StoreError::is_busy),
+            "{refused:?}"
+        );
+        // It waited for the lock as long as it was told to, not forever.
+        assert!(started.elapsed() >= Duration::from_millis(200));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        holder.batch_execute("ROLLBACK").expect("release");
+        assert!(write_transaction(&mut waiter, |_| Ok::<(), StoreError>(())).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
