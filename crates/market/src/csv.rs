@@ -139,7 +139,10 @@ mod tests {
                 n: 2,
             },
         ];
-        assert_eq!(table(rows).ok().as_deref(), Some("name,n\r\na,1\r\nb,2\r\n"));
+        assert_eq!(
+            table(rows).ok().as_deref(),
+            Some("name,n\r\na,1\r\nb,2\r\n")
+        );
         assert_eq!(table(Vec::<Row>::new()).ok().as_deref(), Some("name,n\r\n"));
     }
 

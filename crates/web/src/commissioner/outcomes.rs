@@ -12,9 +12,9 @@ use provider_hub_market::orders::OrderView;
 use serde::Deserialize;
 
 use super::{commissioner, order_of, orders_in};
+use crate::form::refusal;
 use crate::form::{CsrfForm, Errors};
 use crate::page::{self, render, render_status, see_other, Layout, WebError};
-use crate::form::refusal;
 use crate::session::{self, Person};
 use crate::WebState;
 

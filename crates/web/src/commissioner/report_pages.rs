@@ -17,9 +17,9 @@ use serde::Deserialize;
 
 use super::{all_areas, area_names, commissioner};
 use crate::chart::{BarChart, Grid};
+use crate::form::refusal;
 use crate::form::Errors;
 use crate::page::{self, render, render_status, Layout, WebError};
-use crate::form::refusal;
 use crate::session::Person;
 use crate::WebState;
 

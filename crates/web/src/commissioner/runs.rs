@@ -9,9 +9,9 @@ use provider_hub_market::runs::{self, NewRun, RunView};
 use serde::Deserialize;
 
 use super::{all_areas, area_names, commissioner};
+use crate::form::refusal;
 use crate::form::{CsrfForm, Errors};
 use crate::page::{self, render, render_status, see_other, Layout, WebError};
-use crate::form::refusal;
 use crate::session::Person;
 use crate::WebState;
 
