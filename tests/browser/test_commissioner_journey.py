@@ -2,7 +2,7 @@
 orders awaiting budget approval and an approval, an area's matching policy (a refused
 setting shows the use case's reason), a batch matching run and its saving, the four
 reports — each a chart with a title, the same figures as a table and a CSV download of
-the report's rows — and the outcomes page; and, with the keyboard alone, a report narrowed
+the report's rows — and an outcome recorded for an order a provider delivered; and, with the keyboard alone, a report narrowed
 and downloaded and a policy set. No step needs JavaScript; axe runs on every page
 reached."""
 
@@ -104,6 +104,26 @@ def test_commissioner_approves_sets_a_policy_runs_a_batch_and_reads_the_reports(
         page.locator("main table tbody tr").first.get_by_role("link").click()
     hub.submit("Accept the offer")
     expect(page.locator(".govuk-panel")).to_contain_text("Offer accepted")
+    order_id = page.locator(".govuk-panel strong").inner_text().strip()
+    assert order_id.startswith("ord_")
+    # It delivers the order to its specification's standard (started, then attended
+    # sessions until completion is no longer refused), so there is an outcome to record.
+    hub.click("link", name=f"Go to order {order_id}")
+    page.get_by_label(re.compile("^Started")).check()
+    hub.submit("Report")
+    banner(page, "Started reported")
+    for _ in range(40):
+        page.get_by_label(re.compile("^Completed")).check()
+        hub.submit("Report")
+        if page.locator(".govuk-error-summary").count() == 0:
+            break
+        expect(page.locator(".govuk-error-summary")).to_contain_text("still owed")
+        page.get_by_label(re.compile("^Attended")).check()
+        page.get_by_label(re.compile("^Session length in minutes")).fill("600")
+        hub.submit("Report")
+        banner(page, "Attended reported")
+    banner(page, "Completed reported")
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Completed")
     hub.sign_out()
     hub.sign_in(COMMISSIONER)
 
@@ -147,9 +167,22 @@ def test_commissioner_approves_sets_a_policy_runs_a_batch_and_reads_the_reports(
     hub.goto("/commissioner/reports/spend?from=2026-12-01&to=2026-11-01")
     error_summary(page, "The first day must be on or before", "from")
 
-    # Outcomes: completed orders, each to record once.
+    # Outcomes: completed orders, each to record once. The order delivered above is
+    # there; nothing chosen is refused on the field, then the outcome is recorded and the
+    # form is gone.
     hub.click("link", name="Outcomes")
     expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes")
+    hub.click("link", name=re.compile(f"^{order_id}"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Outcome of")
+    hub.submit("Record the outcome")
+    expect(page.locator(".govuk-error-summary a").first).to_have_attribute("href", "#outcome")
+    page.get_by_label("No proven reoffence in 12 months").check()
+    hub.submit("Record the outcome")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes")
+    expect(page.locator("main tr", has_text=order_id)).to_contain_text("No proven reoffence")
+    hub.goto(f"/commissioner/outcomes/{order_id}")
+    expect(page.locator(".govuk-summary-list")).to_contain_text("No proven reoffence")
+    expect(page.get_by_role("button", name="Record the outcome")).to_have_count(0)
     hub.sign_out()
 
 
@@ -171,7 +204,11 @@ def test_the_commissioner_narrows_a_report_downloads_it_and_sets_a_policy_by_key
     keys.tab_to_text("Unmet demand")
     keys.activate()
     keys.tab_to_id("area")
-    keys.press("ArrowDown")
+    # Down the list to the first South Yorkshire area (other journeys may add areas).
+    for _ in range(30):
+        keys.press("ArrowDown")
+        if page.locator("#area").input_value().startswith("SY-"):
+            break
     keys.tab_to_text("Show the report")
     keys.activate()
     expect(page).to_have_url(re.compile(r"area=SY-"))
