@@ -4,51 +4,8 @@
 //! records an outcome; a refused action shows the API's reason; a form without the
 //! session's CSRF token changes nothing; other roles get 403.
 
+use provider_hub_tests::web::{browser, csrf_of, page, post_form};
 use provider_hub_tests::*;
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
-    let end = html[start..].find('"').expect("end of token") + start;
-    html[start..end].to_owned()
-}
-
-async fn page(app: &TestApp, web: &reqwest::Client, path: &str) -> (u16, String) {
-    let r = web.get(app.url(path)).send().await.expect("GET page");
-    let status = r.status().as_u16();
-    (status, r.text().await.expect("page body"))
-}
-
-async fn post_form(
-    app: &TestApp,
-    web: &reqwest::Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String) {
-    let r = web
-        .post(app.url(path))
-        .form(fields)
-        .send()
-        .await
-        .expect("POST form");
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body = r.text().await.expect("body");
-    (status, if status == 303 { location } else { body })
-}
 
 /// Signs in on the local sign-in page as `person`; returns where it lands and the
 /// session's CSRF token.

@@ -3,54 +3,9 @@
 //! names — and a form posted without the session's CSRF token is refused and changes
 //! nothing.
 
+use provider_hub_tests::web::{browser, csrf_of, page, post_form};
 use provider_hub_tests::*;
 use serde_json::Value;
-
-/// A browser: a cookie store, no redirects followed (the tests look at them).
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// The CSRF token of the first form of a page.
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
-    let end = html[start..].find('"').expect("end of token") + start;
-    html[start..end].to_owned()
-}
-
-async fn page(app: &TestApp, web: &reqwest::Client, path: &str) -> (u16, String) {
-    let r = web.get(app.url(path)).send().await.expect("GET page");
-    let status = r.status().as_u16();
-    (status, r.text().await.expect("page body"))
-}
-
-async fn post_form(
-    app: &TestApp,
-    web: &reqwest::Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String) {
-    let r = web
-        .post(app.url(path))
-        .form(fields)
-        .send()
-        .await
-        .expect("POST form");
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body = r.text().await.expect("body");
-    (status, if status == 303 { location } else { body })
-}
 
 /// Signs in on the local sign-in page as the provider's staff; returns the session's
 /// CSRF token.
