@@ -448,39 +448,8 @@ pub async fn update(
     path: web::Path<(String, i32)>,
     CsrfForm(form): CsrfForm<SpecificationForm>,
 ) -> Result<HttpResponse, WebError> {
-    quality(&person)?;
     let (code, version) = path.into_inner();
-    let editing = Editing::Draft(code.clone(), version);
-    let mut errors = Errors::default();
-    let Some(content) = typed(&form, &mut errors) else {
-        return form_page(&person, &editing, form, errors);
-    };
-    let (actor, now, c) = (person.actor(), state.now(), code.clone());
-    let result = state
-        .db(move |conn| {
-            Ok(specifications::update_draft(
-                conn,
-                &actor,
-                &c,
-                version,
-                patch(content),
-                now,
-            ))
-        })
-        .await?;
-    match result {
-        Ok(v) => {
-            session::flash(
-                &session,
-                format!("Draft {} version {} saved", v.code, v.version),
-            );
-            Ok(see_other(&format!("/quality/specifications/{}", v.code)))
-        }
-        Err(e) => {
-            let errors = refusal(e, field_id, LABELS, "title")?;
-            form_page(&person, &editing, form, errors)
-        }
-    }
+    save(state, person, session, Editing::Draft(code, version), form).await
 }
 
 /// The form for a new version, filled in from the latest version.
@@ -510,30 +479,55 @@ pub async fn create_version(
     code: web::Path<String>,
     CsrfForm(form): CsrfForm<SpecificationForm>,
 ) -> Result<HttpResponse, WebError> {
+    save(
+        state,
+        person,
+        session,
+        Editing::NextVersion(code.into_inner()),
+        form,
+    )
+    .await
+}
+
+/// Saves a draft (`update_draft`) or starts the next version (`new_version`): the form's
+/// errors, or the use case's refusal in its words, on the form again.
+async fn save(
+    state: web::Data<WebState>,
+    person: Person,
+    session: Session,
+    editing: Editing,
+    form: SpecificationForm,
+) -> Result<HttpResponse, WebError> {
     quality(&person)?;
-    let code = code.into_inner();
-    let editing = Editing::NextVersion(code.clone());
     let mut errors = Errors::default();
     let Some(content) = typed(&form, &mut errors) else {
         return form_page(&person, &editing, form, errors);
     };
-    let (actor, now, c) = (person.actor(), state.now(), code.clone());
+    let (actor, now, target) = (person.actor(), state.now(), editing.clone());
     let result = state
         .db(move |conn| {
-            Ok(specifications::new_version(
-                conn,
-                &actor,
-                &c,
-                patch(content),
-                now,
-            ))
+            Ok(match &target {
+                Editing::Draft(code, version) => {
+                    specifications::update_draft(conn, &actor, code, *version, patch(content), now)
+                }
+                Editing::NextVersion(code) => {
+                    specifications::new_version(conn, &actor, code, patch(content), now)
+                }
+                Editing::New => Err(provider_hub_market::Error::NotFound(
+                    "specification version".into(),
+                )),
+            })
         })
         .await?;
     match result {
         Ok(v) => {
+            let done = match editing {
+                Editing::NextVersion(_) => "created",
+                _ => "saved",
+            };
             session::flash(
                 &session,
-                format!("Draft {} version {} created", v.code, v.version),
+                format!("Draft {} version {} {done}", v.code, v.version),
             );
             Ok(see_other(&format!("/quality/specifications/{}", v.code)))
         }
