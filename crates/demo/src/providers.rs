@@ -49,10 +49,7 @@ pub(super) fn ensure_provider(
             if (index > 0) != later {
                 continue;
             }
-            let on_record = held
-                .iter()
-                .filter(|h| h.category == a.category.as_str())
-                .count();
+            let on_record = held.iter().filter(|h| h.category == a.category).count();
             if on_record > index {
                 continue;
             }

@@ -1,6 +1,7 @@
 //! The offer's lifecycle (SPEC.md §3): `pending → accepted | declined | expired |
 //! cancelled | withdrawn`, and `accepted → withdrawn` when the provider is revoked before
-//! the order starts. Every change of an offer's status goes through [`OfferStatus::to`].
+//! the order starts. Every change of an offer's status goes through [`OfferStatus::apply`],
+//! so an illegal step is refused in one place.
 
 crate::string_enum! {
     /// Where an offer is: waiting for the provider's answer, or answered one way or another.
@@ -18,24 +19,65 @@ crate::string_enum! {
     }
 }
 
-/// A refused change of an offer's status.
+/// Something that moves an offer on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfferEvent {
+    /// The provider accepts.
+    Accept,
+    /// The provider declines, with a reason.
+    Decline,
+    /// The provider did not answer in time.
+    Expire,
+    /// The order was cancelled while the offer waited.
+    Cancel,
+    /// The provider was suspended (a pending offer) or revoked (a pending offer, or an
+    /// accepted one whose order has not started).
+    Withdraw,
+}
+
+impl OfferEvent {
+    pub const ALL: &'static [OfferEvent] = &[
+        Self::Accept,
+        Self::Decline,
+        Self::Expire,
+        Self::Cancel,
+        Self::Withdraw,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Accept => "accept",
+            Self::Decline => "decline",
+            Self::Expire => "expire",
+            Self::Cancel => "cancel",
+            Self::Withdraw => "withdraw",
+        }
+    }
+}
+
+/// A refused step, with the status the offer is in.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the offer is {current}; it cannot become {to}")]
+#[error("cannot {} an offer that is {current}", event.name())]
 pub struct IllegalOfferTransition {
+    pub event: OfferEvent,
     pub current: OfferStatus,
-    pub to: OfferStatus,
 }
 
 impl OfferStatus {
-    /// Moves the offer to `to`, or says why it cannot.
-    pub fn to(self, to: OfferStatus) -> Result<OfferStatus, IllegalOfferTransition> {
+    /// The status after `event`, or why the step is illegal.
+    pub fn apply(self, event: OfferEvent) -> Result<OfferStatus, IllegalOfferTransition> {
+        use OfferEvent as E;
         use OfferStatus as S;
-        match (self, to) {
-            (S::Pending, S::Accepted | S::Declined | S::Expired | S::Cancelled | S::Withdrawn)
+        let next = match (self, event) {
+            (S::Pending, E::Accept) => S::Accepted,
+            (S::Pending, E::Decline) => S::Declined,
+            (S::Pending, E::Expire) => S::Expired,
+            (S::Pending, E::Cancel) => S::Cancelled,
             // A revoked provider loses the orders it accepted but has not started.
-            | (S::Accepted, S::Withdrawn) => Ok(to),
-            (current, to) => Err(IllegalOfferTransition { current, to }),
-        }
+            (S::Pending | S::Accepted, E::Withdraw) => S::Withdrawn,
+            (current, event) => return Err(IllegalOfferTransition { event, current }),
+        };
+        Ok(next)
     }
 
     /// Is the offer still waiting for the provider's answer?
@@ -47,23 +89,46 @@ impl OfferStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use OfferEvent as E;
     use OfferStatus as S;
 
     #[test]
-    fn a_pending_offer_is_answered_once_and_only_an_accepted_one_is_withdrawn_later() {
+    fn the_lifecycle_of_spec_section_3() {
+        let legal = [
+            (S::Pending, E::Accept, S::Accepted),
+            (S::Pending, E::Decline, S::Declined),
+            (S::Pending, E::Expire, S::Expired),
+            (S::Pending, E::Cancel, S::Cancelled),
+            (S::Pending, E::Withdraw, S::Withdrawn),
+            (S::Accepted, E::Withdraw, S::Withdrawn),
+        ];
         for from in S::ALL {
-            for to in S::ALL {
-                let legal = (*from == S::Pending && *to != S::Pending)
-                    || (*from == S::Accepted && *to == S::Withdrawn);
-                assert_eq!(from.to(*to).is_ok(), legal, "{from} → {to}");
+            for event in E::ALL {
+                let expected = legal
+                    .iter()
+                    .find(|(f, e, _)| f == from && e == event)
+                    .map(|(_, _, to)| *to);
+                match expected {
+                    Some(to) => assert_eq!(from.apply(*event), Ok(to), "{from} {event:?}"),
+                    None => assert_eq!(
+                        from.apply(*event),
+                        Err(IllegalOfferTransition {
+                            event: *event,
+                            current: *from
+                        }),
+                        "{from} {event:?}"
+                    ),
+                }
             }
         }
-        assert_eq!(S::Pending.to(S::Withdrawn), Ok(S::Withdrawn));
-        assert_eq!(S::Accepted.to(S::Withdrawn), Ok(S::Withdrawn));
-        let refused = S::Withdrawn.to(S::Accepted).expect_err("final");
+    }
+
+    #[test]
+    fn a_refusal_says_what_and_where() {
+        let refused = S::Withdrawn.apply(E::Accept).expect_err("final");
         assert_eq!(
             refused.to_string(),
-            "the offer is withdrawn; it cannot become accepted"
+            "cannot accept an offer that is withdrawn"
         );
         assert!(S::Pending.is_pending() && !S::Withdrawn.is_pending());
     }

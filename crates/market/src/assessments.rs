@@ -59,12 +59,9 @@ fn corrupt(field: &str, e: impl std::fmt::Display) -> Error {
 
 fn view(row: AssessmentRow) -> Result<AssessmentView, Error> {
     Ok(AssessmentView {
-        status: row.status.parse().map_err(|e| corrupt("status", e))?,
+        status: row.status,
         tier: u8::try_from(row.tier).map_err(|e| corrupt("tier", e))?,
-        risk_of_serious_harm: row
-            .risk_of_serious_harm
-            .parse()
-            .map_err(|e| corrupt("risk", e))?,
+        risk_of_serious_harm: row.risk_of_serious_harm,
         reoffending_probability: u8::try_from(row.reoffending_probability)
             .map_err(|e| corrupt("probability", e))?,
         needs: serde_json::from_str(&row.needs).map_err(|e| corrupt("needs", e))?,
@@ -132,9 +129,9 @@ pub fn record(
             external_ref: new.external_ref.trim().to_owned(),
             crn: person.crn.clone(),
             area_code: person.area.clone(),
-            status: AssessmentStatus::Draft.as_str().to_owned(),
+            status: AssessmentStatus::Draft,
             tier: i32::from(new.tier),
-            risk_of_serious_harm: new.risk_of_serious_harm.as_str().to_owned(),
+            risk_of_serious_harm: new.risk_of_serious_harm,
             reoffending_probability: i32::from(new.reoffending_probability),
             needs: serde_json::to_string(&new.needs).map_err(|e| corrupt("needs", e))?,
             requirements: serde_json::to_string(&new.requirements)
@@ -246,7 +243,7 @@ pub fn submit(
 ) -> Result<AssessmentView, Error> {
     write_transaction(conn, |conn| {
         let before = visible(conn, role, scope, id)?;
-        let status: AssessmentStatus = before.status.parse().map_err(|e| corrupt("status", e))?;
+        let status = before.status;
         status.submit()?;
         if !store::submit(conn, id, naive(now))? {
             return Err(Error::conflict(
@@ -281,7 +278,7 @@ pub fn decide(
     }
     write_transaction(conn, |conn| {
         let before = visible(conn, role, scope, id)?;
-        let status: AssessmentStatus = before.status.parse().map_err(|e| corrupt("status", e))?;
+        let status = before.status;
         let to = status.decide(approve, &before.author_sub, &actor.sub).map_err(|r| match r {
             DecisionRefusal::OwnAssessment => Error::Forbidden(
                 "an assessment is countersigned by a different offender manager than its author".into(),

@@ -196,11 +196,7 @@ pub fn approve(
     write_transaction(conn, |conn| {
         let order = order_store::find(conn, order_id)?
             .ok_or_else(|| Error::NotFound(format!("order {order_id}")))?;
-        let status: OrderStatus = order
-            .status
-            .parse()
-            .map_err(|e| Error::corrupt("orders.status", e))?;
-        status.apply(OrderEvent::ApproveBudget)?;
+        order.status.apply(OrderEvent::ApproveBudget)?;
         if !order_store::approve_budget(conn, order_id, &actor.sub, naive(now))? {
             return Err(Error::conflict(
                 "the order changed meanwhile; read it again",

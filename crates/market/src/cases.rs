@@ -27,10 +27,7 @@ pub struct CaseView {
 impl CaseView {
     pub fn from_row(row: CaseRow) -> Result<Self, Error> {
         Ok(CaseView {
-            sex: row
-                .sex
-                .parse()
-                .map_err(|e| Error::corrupt("cases.sex", e))?,
+            sex: row.sex,
             crn: row.crn,
             date_of_birth: row.date_of_birth,
             area: row.area_code,
@@ -72,7 +69,7 @@ pub fn register(
         }
         let row = CaseRow {
             crn: new.crn.as_str().to_owned(),
-            sex: new.sex.as_str().to_owned(),
+            sex: new.sex,
             date_of_birth: new.date_of_birth,
             area_code: new.area.as_str().to_owned(),
             created_at: naive(now),

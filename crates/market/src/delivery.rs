@@ -101,10 +101,7 @@ pub struct OutcomeRecorded {
 
 pub(crate) fn event_view(row: DeliveryEventRow) -> Result<DeliveryEventView, Error> {
     Ok(DeliveryEventView {
-        kind: row
-            .kind
-            .parse()
-            .map_err(|e| Error::corrupt("delivery_events.kind", e))?,
+        kind: row.kind,
         id: row.id,
         order_id: row.order_id,
         on: row.occurred_on,
@@ -121,10 +118,7 @@ pub(crate) fn event_view(row: DeliveryEventRow) -> Result<DeliveryEventView, Err
 
 pub(crate) fn payment_view(row: PaymentRow) -> Result<PaymentView, Error> {
     Ok(PaymentView {
-        milestone: row
-            .milestone
-            .parse()
-            .map_err(|e| Error::corrupt("payments.milestone", e))?,
+        milestone: row.milestone,
         id: row.id,
         order_id: row.order_id,
         amount_pence: row.amount_pence,
@@ -167,7 +161,7 @@ fn pay(
     let row = PaymentRow {
         id: provider_hub_store::new_id("pay"),
         order_id: order.id.clone(),
-        milestone: milestone.as_str().to_owned(),
+        milestone: milestone,
         amount_pence: amount,
         area_code: order.area_code.clone(),
         provider_id: provider.clone(),
@@ -308,10 +302,7 @@ pub fn report(
         let order = order_store::find(conn, order_id)?
             .filter(|o| o.provider_id.as_deref() == Some(provider_id))
             .ok_or_else(|| Error::NotFound(format!("order {order_id}")))?;
-        let from: OrderStatus = order
-            .status
-            .parse()
-            .map_err(|e| Error::corrupt("orders.status", e))?;
+        let from = order.status;
         let to = from.apply(report.kind.order_event())?;
         check_date(conn, &order, report.kind, on)?;
         if report.kind == DeliveryEventKind::Completed {
@@ -327,7 +318,7 @@ pub fn report(
         let event = DeliveryEventRow {
             id: provider_hub_store::new_id("dev"),
             order_id: order_id.to_owned(),
-            kind: report.kind.as_str().to_owned(),
+            kind: report.kind,
             occurred_on: on,
             details: details.clone(),
             recorded_by: actor.sub.clone(),
@@ -391,10 +382,7 @@ pub fn record_outcome(
     write_transaction(conn, |conn| {
         let order = order_store::find(conn, order_id)?
             .ok_or_else(|| Error::NotFound(format!("order {order_id}")))?;
-        let status: OrderStatus = order
-            .status
-            .parse()
-            .map_err(|e| Error::corrupt("orders.status", e))?;
+        let status = order.status;
         status.apply(provider_hub_domain::order::OrderEvent::RecordOutcome)?;
         if !order_store::record_outcome(conn, order_id, recorded.outcome.as_str(), naive(now))? {
             return Err(Error::conflict(

@@ -93,18 +93,12 @@ fn corrupt(field: &str, e: impl std::fmt::Display) -> Error {
 
 fn to_view(row: ListingRow, areas: Vec<String>) -> Result<ListingView, Error> {
     Ok(ListingView {
-        category: row.category.parse().map_err(|e| corrupt("category", e))?,
-        delivery_format: row
-            .delivery_format
-            .parse()
-            .map_err(|e| corrupt("delivery_format", e))?,
-        delivery_mode: row
-            .delivery_mode
-            .parse()
-            .map_err(|e| corrupt("delivery_mode", e))?,
+        category: row.category,
+        delivery_format: row.delivery_format,
+        delivery_mode: row.delivery_mode,
         eligibility: serde_json::from_str(&row.eligibility)
             .map_err(|e| corrupt("eligibility", e))?,
-        status: row.status.parse().map_err(|e| corrupt("status", e))?,
+        status: row.status,
         id: row.id,
         provider_id: row.provider_id,
         specification_code: row.specification_code,
@@ -162,7 +156,7 @@ fn provider_is_member(
     let Some(p) = providers::find(conn, provider_id)? else {
         return Ok(false);
     };
-    let standing = p.standing()?;
+    let standing = p.standing;
     let accreditations = providers::accreditations_of(conn, std::slice::from_ref(&p.id))?
         .iter()
         .map(|a| a.to_domain())
@@ -280,13 +274,13 @@ pub fn create(
                 "provider {provider_id} is not registered in the hub"
             ))
         })?;
-        if provider.standing()? != Standing::Active {
+        if provider.standing != Standing::Active {
             return Err(Error::conflict(
                 format!(
                     "provider {provider_id} is {} and cannot list services",
                     provider.standing
                 ),
-                Some(&provider.standing),
+                Some(provider.standing.as_str()),
             ));
         }
         let spec = load_spec(conn, &code, version)?;
@@ -309,14 +303,14 @@ pub fn create(
             specification_id: spec_id,
             specification_code: code.clone(),
             specification_version: version,
-            category: spec.content.category.as_str().to_owned(),
+            category: spec.content.category,
             title: terms.title.trim().to_owned(),
             description: terms.description.clone(),
             price_pence: terms.price_pence,
-            delivery_format: terms.delivery_format.as_str().to_owned(),
-            delivery_mode: terms.delivery_mode.as_str().to_owned(),
+            delivery_format: terms.delivery_format,
+            delivery_mode: terms.delivery_mode,
             eligibility: eligibility_json(&terms.eligibility),
-            status: ListingStatus::Draft.as_str().to_owned(),
+            status: ListingStatus::Draft,
             created_at: naive(now),
             updated_at: naive(now),
             published_at: None,

@@ -4,7 +4,7 @@
 //! its pending offers are withdrawn when it is suspended or revoked.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use provider_hub_domain::offer::OfferStatus;
+use provider_hub_domain::offer::{OfferEvent, OfferStatus};
 use provider_hub_domain::order::{OrderEvent, OrderStatus};
 use provider_hub_domain::provider;
 use provider_hub_domain::{Category, Role, Scope};
@@ -78,10 +78,7 @@ fn view(conn: &mut DbConn, row: OfferRow) -> Result<OfferView, Error> {
     let order = order_store::find(conn, &row.order_id)?
         .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
     Ok(OfferView {
-        category: order
-            .category
-            .parse()
-            .map_err(|e| Error::corrupt("orders.category", e))?,
+        category: order.category,
         crn: order.crn,
         area: order.area_code,
         specification_code: order.specification_code,
@@ -90,7 +87,7 @@ fn view(conn: &mut DbConn, row: OfferRow) -> Result<OfferView, Error> {
         order_id: row.order_id,
         listing_id: row.listing_id,
         provider_id: row.provider_id,
-        status: row.status,
+        status: row.status.as_str().to_owned(),
         starts_on: row.starts_on,
         price_pence: row.price_pence,
         expires_at: to_utc(row.expires_at),
@@ -141,9 +138,9 @@ fn own(conn: &mut DbConn, provider_id: &str, id: &str) -> Result<OfferRow, Error
 }
 
 fn pending(offer: &OfferRow, now: DateTime<Utc>) -> Result<(), Error> {
-    if offer.status != OfferStatus::Pending.as_str() {
-        let why = match (&offer.reason, offer.status.as_str()) {
-            (Some(reason), "withdrawn") => format!(" ({reason})"),
+    if !offer.status.is_pending() {
+        let why = match (&offer.reason, offer.status) {
+            (Some(reason), OfferStatus::Withdrawn) => format!(" ({reason})"),
             _ => String::new(),
         };
         return Err(Error::conflict(
@@ -151,7 +148,7 @@ fn pending(offer: &OfferRow, now: DateTime<Utc>) -> Result<(), Error> {
                 "the offer is {}{why}, not waiting for an answer",
                 offer.status
             ),
-            Some(&offer.status),
+            Some(offer.status.as_str()),
         ));
     }
     if naive(now) >= offer.expires_at {
@@ -176,7 +173,7 @@ fn member_on_start(conn: &mut DbConn, offer: &OfferRow, category: Category) -> R
         .map(provider_store::AccreditationRow::to_domain)
         .collect::<Result<Vec<_>, _>>()?;
     let (threshold, _, _) = provider_store::threshold(conn)?;
-    let standing = row.standing()?;
+    let standing = row.standing;
     match provider::not_member_because(
         standing,
         &accreditations,
@@ -191,7 +188,7 @@ fn member_on_start(conn: &mut DbConn, offer: &OfferRow, category: Category) -> R
                  it cannot accept this offer (the offer is {})",
                 offer.provider_id, offer.starts_on, offer.status
             ),
-            Some(&offer.status),
+            Some(offer.status.as_str()),
         )),
     }
 }
@@ -232,15 +229,11 @@ pub fn accept(
         let offer = own(conn, provider_id, id)?;
         let order = order_store::find(conn, &offer.order_id)?
             .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
-        let category: Category = order
-            .category
-            .parse()
-            .map_err(|e| Error::corrupt("orders.category", e))?;
-        member_on_start(conn, &offer, category)?;
+        member_on_start(conn, &offer, order.category)?;
         pending(&offer, now)?;
-        OfferStatus::Pending.to(OfferStatus::Accepted)?;
+        let to = offer.status.apply(OfferEvent::Accept)?;
         OrderStatus::Offered.apply(OrderEvent::Accept)?;
-        if !store::answer(conn, id, "accepted", None, naive(now))?
+        if !store::answer(conn, id, to.as_str(), None, naive(now))?
             || !order_store::set_status(
                 conn,
                 &offer.order_id,
@@ -303,15 +296,15 @@ pub(crate) fn withdraw_and_rematch(
     conn: &mut DbConn,
     actor: &Actor,
     offer: &OfferRow,
-    to: OfferStatus,
+    event: OfferEvent,
     reason: Option<&str>,
     settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    OfferStatus::Pending.to(to)?;
-    let (order_event, kind) = match to {
-        OfferStatus::Expired => (OrderEvent::Decline, EventKind::OfferExpired),
-        OfferStatus::Withdrawn => (OrderEvent::Withdraw, EventKind::OfferWithdrawn),
+    let to = offer.status.apply(event)?;
+    let (order_event, kind) = match event {
+        OfferEvent::Expire => (OrderEvent::Decline, EventKind::OfferExpired),
+        OfferEvent::Withdraw => (OrderEvent::Withdraw, EventKind::OfferWithdrawn),
         _ => (OrderEvent::Decline, EventKind::OfferDeclined),
     };
     let to = to.as_str();
@@ -398,7 +391,7 @@ pub fn decline(
             conn,
             actor,
             &offer,
-            OfferStatus::Declined,
+            OfferEvent::Decline,
             Some(&reason),
             settings,
             now,
@@ -423,14 +416,14 @@ pub fn expire_due(
             let Some(offer) = store::find(conn, &id)? else {
                 return Ok(false);
             };
-            if offer.status != "pending" {
+            if !offer.status.is_pending() {
                 return Ok(false);
             }
             withdraw_and_rematch(
                 conn,
                 &actor,
                 &offer,
-                OfferStatus::Expired,
+                OfferEvent::Expire,
                 None,
                 settings,
                 now,

@@ -2,6 +2,7 @@
 //! case's area, and by the quality team and commissioners across areas.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::offer::OfferEvent;
 use provider_hub_domain::order::{OrderEvent, OrderStatus, OutcomeKind};
 use provider_hub_domain::{Category, Role, Scope};
 use provider_hub_matching::{Candidate, Explanation};
@@ -146,7 +147,7 @@ fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<O
                     o.order_id,
                     OfferSummary {
                         id: o.id,
-                        status: o.status,
+                        status: o.status.as_str().to_owned(),
                         expires_at: to_utc(o.expires_at),
                     },
                 )
@@ -170,7 +171,7 @@ fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<O
             let corrupt = |what: &str, e: &dyn std::fmt::Display| {
                 Error::corrupt(&format!("orders.{what} of {}", row.id), e)
             };
-            let status: OrderStatus = row.status.parse().map_err(|e| corrupt("status", &e))?;
+            let status = row.status;
             let committed = matches!(
                 status,
                 OrderStatus::Accepted
@@ -201,17 +202,12 @@ fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<O
                 starts_on: row.starts_on,
                 cancel_reason: row.cancel_reason,
                 actual_start: row.actual_start,
-                outcome: row
-                    .outcome
-                    .as_deref()
-                    .map(str::parse)
-                    .transpose()
-                    .map_err(|e| corrupt("outcome", &e))?,
+                outcome: row.outcome,
                 status,
                 plan_item: items
                     .remove(&row.plan_item_id)
                     .ok_or_else(|| corrupt("plan_item_id", &"no such plan item"))?,
-                category: row.category.parse().map_err(|e| corrupt("category", &e))?,
+                category: row.category,
                 id: row.id,
                 plan_id: row.plan_id,
                 crn: row.crn,
@@ -291,15 +287,13 @@ pub fn cancel(
         let order = store::find(conn, id)?
             .filter(|o| may_read(role, scope, o))
             .ok_or_else(|| Error::NotFound(format!("order {id}")))?;
-        let from: OrderStatus = order
-            .status
-            .parse()
-            .map_err(|e| Error::corrupt("orders.status", e))?;
+        let from = order.status;
         from.apply(OrderEvent::Cancel)?;
         let mut offer_id = None;
         if from == OrderStatus::Offered {
             if let Some(offer) = offer_store::pending_of(conn, id)? {
-                if !offer_store::answer(conn, &offer.id, "cancelled", Some(&reason), naive(now))? {
+                let to = offer.status.apply(OfferEvent::Cancel)?;
+                if !offer_store::answer(conn, &offer.id, to.as_str(), Some(&reason), naive(now))? {
                     return Err(Error::conflict(
                         "the offer was answered meanwhile; read the order again",
                         None,

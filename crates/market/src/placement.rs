@@ -5,7 +5,7 @@
 //! ([`crate::rematch`]).
 
 use chrono::{DateTime, Utc};
-use provider_hub_domain::need::RiskOfHarm;
+use provider_hub_domain::offer::OfferStatus;
 use provider_hub_domain::order::{
     offer_expiry, OrderEvent, OrderStatus, DEFAULT_OFFER_WORKING_DAYS,
 };
@@ -75,15 +75,9 @@ pub(crate) fn person_of(
         .ok_or_else(|| Error::corrupt("sentence_plans.assessment_id", "no such assessment"))?;
     let case = cases::find(conn, crn)?.ok_or_else(|| Error::corrupt("crn", "no such case"))?;
     Ok(Person {
-        sex: case
-            .sex
-            .parse()
-            .map_err(|e| Error::corrupt("cases.sex", e))?,
+        sex: case.sex,
         date_of_birth: case.date_of_birth,
-        risk_of_harm: assessment
-            .risk_of_serious_harm
-            .parse::<RiskOfHarm>()
-            .map_err(|e| Error::corrupt("assessments.risk", e))?,
+        risk_of_harm: assessment.risk_of_serious_harm,
         tier: u8::try_from(assessment.tier).map_err(|e| Error::corrupt("assessments.tier", e))?,
     })
 }
@@ -105,10 +99,7 @@ pub(crate) fn request_of(conn: &mut DbConn, order: &OrderRow) -> Result<Request,
     let plan = plans::find(conn, &order.plan_id)?
         .ok_or_else(|| Error::corrupt("orders.plan_id", "no such plan"))?;
     Ok(Request {
-        category: order
-            .category
-            .parse()
-            .map_err(|e| Error::corrupt("orders.category", e))?,
+        category: order.category,
         specification_code: order.specification_code.clone(),
         area: order.area_code.clone(),
         person: person_of(conn, &plan.assessment_id, &order.crn)?,
@@ -270,7 +261,7 @@ pub(crate) fn offer(
         provider_id: placement.provider_id.clone(),
         starts_on: placement.starts_on,
         price_pence: placement.price_pence,
-        status: "pending".into(),
+        status: OfferStatus::Pending,
         expires_at: naive(offer_expiry(now, settings.offer_working_days)),
         created_at: naive(now),
         answered_at: None,
@@ -410,11 +401,8 @@ pub(crate) fn place_open_holding(
 ) -> Result<OrderStatus, Error> {
     let order = order_store::find(conn, order_id)?
         .ok_or_else(|| Error::NotFound(format!("order {order_id}")))?;
-    if order.status != OrderStatus::Open.as_str() {
-        return order
-            .status
-            .parse()
-            .map_err(|e| Error::corrupt("orders.status", e));
+    if order.status != OrderStatus::Open {
+        return Ok(order.status);
     }
     place_order_holding(conn, actor, &order, held, settings, now)
 }
@@ -435,11 +423,7 @@ pub(crate) fn release(
                 format!("no place taken on {starts_on} for listing {listing}"),
             ));
         }
-        let category: Category = order
-            .category
-            .parse()
-            .map_err(|e| Error::corrupt("orders.category", e))?;
-        market_changed(conn, Some(category), because, now)?;
+        market_changed(conn, Some(order.category), because, now)?;
     }
     Ok(())
 }

@@ -146,7 +146,7 @@ pub(crate) fn create_for(
         assessment_id: assessment.id.clone(),
         crn: assessment.crn.clone(),
         area_code: assessment.area_code.clone(),
-        status: PlanStatus::Proposed.as_str().to_owned(),
+        status: PlanStatus::Proposed,
         created_at: naive(now),
         approved_at: None,
         approved_by: None,
@@ -159,7 +159,7 @@ pub(crate) fn create_for(
                 id: provider_hub_store::new_id("item"),
                 plan_id: plan.id.clone(),
                 position: i32::try_from(i + 1).map_err(|e| Error::corrupt("position", e))?,
-                category: item.category.as_str().to_owned(),
+                category: item.category,
                 specification_code: item.specification_code.as_ref().map(|c| c.to_string()),
                 requirement: item
                     .requirement
@@ -221,10 +221,7 @@ impl PlanItem {
         Ok(PlanItem {
             position: u32::try_from(row.position)
                 .map_err(|e| Error::corrupt("plan_items.position", e))?,
-            category: row
-                .category
-                .parse()
-                .map_err(|e| Error::corrupt("plan_items.category", e))?,
+            category: row.category,
             requirement: row
                 .requirement
                 .as_deref()
@@ -385,10 +382,7 @@ fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanVi
         })
         .collect();
     Ok(PlanView {
-        status: plan
-            .status
-            .parse()
-            .map_err(|e| Error::corrupt("sentence_plans.status", e))?,
+        status: plan.status,
         id: plan.id,
         assessment_id: plan.assessment_id,
         crn: plan.crn,
@@ -457,7 +451,7 @@ pub fn approve(
     write_transaction(conn, |conn| {
         let found = store::find(conn, plan_id)?;
         let plan = visible_plan(role, scope, found, &format!("sentence plan {plan_id}"))?;
-        if plan.status == PlanStatus::Proposed.as_str()
+        if plan.status == PlanStatus::Proposed
             && store::approve(conn, plan_id, &actor.sub, naive(now))?
         {
             let items = store::items(conn, plan_id)?;
@@ -471,7 +465,7 @@ pub fn approve(
                     category: item.category.clone(),
                     specification_code: item.specification_code.clone(),
                     required_by: item.required_by,
-                    status: OrderStatus::Open.as_str().to_owned(),
+                    status: OrderStatus::Open,
                     created_by: actor.sub.clone(),
                     created_at: naive(now),
                     updated_at: naive(now),

@@ -88,16 +88,13 @@ fn view(
     threshold: u8,
     today: NaiveDate,
 ) -> Result<ProviderView, Error> {
-    let standing = row.standing()?;
+    let standing = row.standing;
     let domain: Vec<provider::Accreditation> = accreditations
         .iter()
         .map(AccreditationRow::to_domain)
         .collect::<Result<_, _>>()?;
     let member_categories = provider::member_categories(standing, &domain, threshold, today);
-    let sector = row
-        .sector
-        .parse()
-        .map_err(|e| Error::corrupt("providers.sector", e))?;
+    let sector = row.sector;
     let accreditations = accreditations
         .iter()
         .zip(&domain)
@@ -167,12 +164,12 @@ pub fn register(
         let row = ProviderRow {
             id: provider_hub_store::new_id("prv"),
             name: new.name.trim().to_owned(),
-            sector: new.sector.as_str().to_owned(),
+            sector: new.sector,
             registration_number: number,
             contact_name: new.contact.name.trim().to_owned(),
             contact_email: new.contact.email.trim().to_owned(),
             contact_phone: new.contact.phone.map(|p| p.trim().to_owned()),
-            standing: Standing::Active.as_str().to_owned(),
+            standing: Standing::Active,
             standing_reason: None,
             created_at: naive(now),
             updated_at: naive(now),
@@ -245,7 +242,7 @@ pub fn accredit(
     write_transaction(conn, |conn| {
         let provider = store::find(conn, provider_id)?
             .ok_or_else(|| Error::NotFound(format!("provider {provider_id}")))?;
-        if provider.standing()? == Standing::Revoked {
+        if provider.standing == Standing::Revoked {
             return Err(Error::conflict(
                 "a revoked provider cannot be accredited",
                 Some(ProviderStatus::Revoked.as_str()),
@@ -254,7 +251,7 @@ pub fn accredit(
         let row = AccreditationRow {
             id: provider_hub_store::new_id("acc"),
             provider_id: provider_id.to_owned(),
-            category: new.category.as_str().to_owned(),
+            category: new.category,
             score: i32::from(new.score),
             assessed_on: new.assessed_on,
             expires_on: new.expires_on,
@@ -303,7 +300,7 @@ pub fn change_standing(
     write_transaction(conn, |conn| {
         let before = store::find(conn, provider_id)?
             .ok_or_else(|| Error::NotFound(format!("provider {provider_id}")))?;
-        let from = before.standing()?;
+        let from = before.standing;
         let to = rule(from)?;
         if !store::set_standing(conn, provider_id, from, to, &reason, naive(now))? {
             return Err(Error::conflict(

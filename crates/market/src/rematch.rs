@@ -75,19 +75,16 @@ fn retry_categories(
     for category in categories {
         let waiting = order_store::unmatched_by_required_by(conn, category.as_deref(), 10_000)?;
         // The market is read once per category for every waiting order, to pass over
-        // those that cannot match (read only).
-        let mut by_category: BTreeMap<String, Vec<OrderRow>> = BTreeMap::new();
+        // those that cannot match (read only), in the categories' alphabetical order.
+        let mut by_category: BTreeMap<(&str, Category), Vec<OrderRow>> = BTreeMap::new();
         for order in waiting {
             by_category
-                .entry(order.category.clone())
+                .entry((order.category.as_str(), order.category))
                 .or_default()
                 .push(order);
         }
         let mut matchable = Vec::new();
-        for (name, orders) in by_category {
-            let category: Category = name
-                .parse()
-                .map_err(|e| Error::corrupt("orders.category", e))?;
+        for ((_, category), orders) in by_category {
             let until = orders.iter().map(|o| o.required_by).max().unwrap_or(today);
             let listings = supply::load(conn, category, None, today, until)?;
             for order in orders {

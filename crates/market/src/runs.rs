@@ -124,8 +124,8 @@ pub fn run(
             areas::find(conn, area)?.ok_or_else(|| Error::NotFound(format!("area {area}")))?;
         }
         // Open and unmatched orders, by category: a category is one market, shared by
-        // every area (each order is priced by its own area's policy).
-        let mut groups: BTreeMap<String, Vec<OrderRow>> = BTreeMap::new();
+        // every area (each order is priced by its own area's policy), in alphabetical order.
+        let mut groups: BTreeMap<(&str, Category), Vec<OrderRow>> = BTreeMap::new();
         let mut considered = 0u32;
         for status in [OrderStatus::Open, OrderStatus::Unmatched] {
             for id in order_store::ids_in_status(conn, status, None, new.area.as_deref(), 100_000)?
@@ -134,17 +134,14 @@ pub fn run(
                     .ok_or_else(|| Error::corrupt("orders", "vanished inside the transaction"))?;
                 considered += 1;
                 groups
-                    .entry(order.category.clone())
+                    .entry((order.category.as_str(), order.category))
                     .or_default()
                     .push(order);
             }
         }
         let mut solved = Vec::new();
-        for (category, mut orders) in groups {
+        for ((_, category), mut orders) in groups {
             orders.sort_by(|a, b| a.id.cmp(&b.id));
-            let category: Category = category
-                .parse()
-                .map_err(|e| Error::corrupt("orders.category", e))?;
             let until = orders.iter().map(|o| o.required_by).max().unwrap_or(today);
             let listings = supply::load(conn, category, None, today, until)?;
             let market = supply::market(conn, today)?;
@@ -290,7 +287,7 @@ fn place_order(
     settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<String, Error> {
-    if order.status == OrderStatus::Unmatched.as_str()
+    if order.status == OrderStatus::Unmatched
         && !order_store::set_status(
             conn,
             &order.id,
@@ -331,7 +328,7 @@ fn place_order(
     };
     // The order is open again (if it was unmatched): it is offered as a single placement is.
     let order = OrderRow {
-        status: OrderStatus::Open.as_str().to_owned(),
+        status: OrderStatus::Open,
         ..order.clone()
     };
     crate::placement::offer(conn, actor, &order, &placement, &explanation, settings, now)

@@ -13,7 +13,7 @@
 
 use chrono::{DateTime, Utc};
 use provider_hub_domain::event::EventKind;
-use provider_hub_domain::offer::OfferStatus;
+use provider_hub_domain::offer::OfferEvent;
 use provider_hub_domain::order::{OrderEvent, OrderStatus};
 use provider_hub_domain::provider::Standing;
 use provider_hub_store::audit::{self, AuditEntry};
@@ -47,7 +47,7 @@ pub(crate) fn standing_changed(
             conn,
             actor,
             &offer,
-            OfferStatus::Withdrawn,
+            OfferEvent::Withdraw,
             Some(&why),
             settings,
             now,
@@ -58,7 +58,7 @@ pub(crate) fn standing_changed(
         provider_id,
         &[OrderStatus::Accepted, OrderStatus::InDelivery],
     )? {
-        if to == Standing::Revoked && order.status == OrderStatus::Accepted.as_str() {
+        if to == Standing::Revoked && order.status == OrderStatus::Accepted {
             take_back(conn, actor, &order, &why, reason, settings, now)?;
         } else {
             tell(conn, actor, &order, kind, &why, reason, now)?;
@@ -102,7 +102,7 @@ fn tell(
             "status": order.status,
             "listing_id": order.listing_id,
             "starts_on": order.starts_on,
-            "reason": if order.status == OrderStatus::Accepted.as_str() {
+            "reason": if order.status == OrderStatus::Accepted {
                 format!("{why}; the order stays with it: cancel it to buy again")
             } else {
                 format!("{why}; the order stays with it while in delivery")
@@ -129,7 +129,7 @@ fn take_back(
     OrderStatus::Accepted.apply(OrderEvent::Withdraw)?;
     let offer = offer_store::accepted_of(conn, &order.id)?;
     if let Some(offer) = &offer {
-        OfferStatus::Accepted.to(OfferStatus::Withdrawn)?;
+        offer.status.apply(OfferEvent::Withdraw)?;
         if !offer_store::withdraw_accepted(conn, &offer.id, why, now.date_naive())? {
             return Err(Error::conflict(
                 "the offer changed meanwhile; try again",

@@ -30,7 +30,7 @@ pub fn load(
     provider_ids.dedup();
     let mut accreditations: HashMap<String, Vec<_>> = HashMap::new();
     for row in providers::accreditations_of(conn, &provider_ids)? {
-        if row.category == category.as_str() && row.superseded_at.is_none() {
+        if row.category == category && row.superseded_at.is_none() {
             accreditations
                 .entry(row.provider_id.clone())
                 .or_default()
@@ -54,20 +54,12 @@ fn listing(
         .map_err(|e| corrupt("specification eligibility", &e))?;
     let narrowing: EligibilityNarrowing =
         serde_json::from_str(&row.eligibility).map_err(|e| corrupt("eligibility", &e))?;
-    let status: ListingStatus = row.status.parse().map_err(|e| corrupt("status", &e))?;
-    let spec_status: SpecificationStatus = row
-        .specification_status
-        .parse()
-        .map_err(|e| corrupt("specification status", &e))?;
     Ok(Listing {
-        published: status == ListingStatus::Published,
-        specification_published: spec_status == SpecificationStatus::Published,
+        published: row.status == ListingStatus::Published,
+        specification_published: row.specification_status == SpecificationStatus::Published,
         category,
         eligibility: (&narrowing.apply_to(&spec)).into(),
-        provider_standing: row
-            .provider_standing
-            .parse()
-            .map_err(|e| corrupt("provider standing", &e))?,
+        provider_standing: row.provider_standing,
         accreditations: accreditations
             .get(&row.provider_id)
             .cloned()

@@ -112,7 +112,7 @@ pub fn preview(
     let mut categories: BTreeMap<Category, CategoryPreview> = BTreeMap::new();
     let mut leaving_pairs = Vec::new();
     for (row, accreditations) in providers_with_accreditations(conn)? {
-        let standing = row.standing()?;
+        let standing = row.standing;
         let before = provider::member_categories(standing, &accreditations, current, today);
         let after = provider::member_categories(standing, &accreditations, proposed, today);
         for category in Category::ALL.iter().copied() {

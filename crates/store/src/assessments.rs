@@ -3,6 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use provider_hub_domain::assessment::AssessmentStatus;
+use provider_hub_domain::need::RiskOfHarm;
 
 use crate::cursor::Page;
 use crate::schema::assessments;
@@ -15,9 +16,11 @@ pub struct AssessmentRow {
     pub external_ref: String,
     pub crn: String,
     pub area_code: String,
-    pub status: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub status: AssessmentStatus,
     pub tier: i32,
-    pub risk_of_serious_harm: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub risk_of_serious_harm: RiskOfHarm,
     pub reoffending_probability: i32,
     pub needs: String,
     pub requirements: String,

@@ -2,6 +2,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use provider_hub_domain::need::Sex;
 
 use crate::cursor::Page;
 use crate::schema::cases;
@@ -11,7 +12,8 @@ use crate::{DbConn, StoreError};
 #[diesel(table_name = cases)]
 pub struct CaseRow {
     pub crn: String,
-    pub sex: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub sex: Sex,
     pub date_of_birth: NaiveDate,
     pub area_code: String,
     pub created_at: NaiveDateTime,

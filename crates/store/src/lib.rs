@@ -26,6 +26,7 @@ pub mod specifications;
 pub mod stats;
 pub mod transaction;
 pub mod webhooks;
+pub mod words;
 
 pub use db::{connect, run_migrations, DatabaseTarget, DbConn, Pool, PoolOptions, PooledConn};
 pub use transaction::{seal_pending, unaudited_transaction, write_transaction};
@@ -34,7 +35,7 @@ pub use transaction::{seal_pending, unaudited_transaction, write_transaction};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Db(#[from] diesel::result::Error),
+    Db(diesel::result::Error),
     #[error("no database connection available: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("stored data is not readable: {0}")]
@@ -43,6 +44,26 @@ pub enum StoreError {
     Migration(String),
     #[error("{0}")]
     Config(String),
+}
+
+/// A value that does not read back (a stored word the domain does not know, say) is a
+/// corrupt row, named by its column; every other diesel error stays a database error.
+impl From<diesel::result::Error> for StoreError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::DeserializationError(e) => {
+                let mut text = e.to_string();
+                let mut source = e.source();
+                while let Some(inner) = source {
+                    text.push_str(": ");
+                    text.push_str(&inner.to_string());
+                    source = inner.source();
+                }
+                StoreError::Corrupt(text)
+            }
+            other => StoreError::Db(other),
+        }
+    }
 }
 
 impl StoreError {

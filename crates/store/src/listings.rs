@@ -3,9 +3,12 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::exists;
 use diesel::prelude::*;
-use provider_hub_domain::listing::{CapacitySlot, HeldSlot, ListingStatus};
+use provider_hub_domain::listing::{
+    CapacitySlot, DeliveryMode, HeldSlot, ListingFormat, ListingStatus,
+};
 use provider_hub_domain::provider::Standing;
 use provider_hub_domain::specification::SpecificationStatus;
+use provider_hub_domain::Category;
 
 use crate::cursor::Page;
 use crate::schema::{
@@ -22,14 +25,18 @@ pub struct ListingRow {
     pub specification_id: String,
     pub specification_code: String,
     pub specification_version: i32,
-    pub category: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub category: Category,
     pub title: String,
     pub description: String,
     pub price_pence: i64,
-    pub delivery_format: String,
-    pub delivery_mode: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub delivery_format: ListingFormat,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub delivery_mode: DeliveryMode,
     pub eligibility: String,
-    pub status: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub status: ListingStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub published_at: Option<NaiveDateTime>,
@@ -358,17 +365,17 @@ pub fn search(
 pub struct MarketListing {
     pub id: String,
     pub provider_id: String,
-    pub status: String,
-    pub category: String,
+    pub status: ListingStatus,
+    pub category: Category,
     pub specification_code: String,
     /// The listing's narrowing, as stored (JSON).
     pub eligibility: String,
     pub price_pence: i64,
-    pub specification_status: String,
+    pub specification_status: SpecificationStatus,
     /// The specification's eligibility, as stored (JSON).
     pub specification_eligibility: String,
     pub price_cap_pence: i64,
-    pub provider_standing: String,
+    pub provider_standing: Standing,
     /// Area codes served, in code order.
     pub areas: Vec<String>,
     /// Start dates in the window with free places: (date, places free).
@@ -380,15 +387,15 @@ pub struct MarketListing {
 struct MarketRow {
     id: String,
     provider_id: String,
-    status: String,
-    category: String,
+    status: ListingStatus,
+    category: Category,
     specification_code: String,
     eligibility: String,
     price_pence: i64,
-    specification_status: String,
+    specification_status: SpecificationStatus,
     specification_eligibility: String,
     price_cap_pence: i64,
-    provider_standing: String,
+    provider_standing: Standing,
 }
 
 /// The listings matching looks at for one category: those published or paused (on the

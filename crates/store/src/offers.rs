@@ -2,6 +2,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use provider_hub_domain::offer::OfferStatus;
 
 use crate::cursor::Page;
 use crate::schema::offers;
@@ -16,7 +17,8 @@ pub struct OfferRow {
     pub provider_id: String,
     pub starts_on: NaiveDate,
     pub price_pence: i64,
-    pub status: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub status: OfferStatus,
     pub expires_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub answered_at: Option<NaiveDateTime>,

@@ -2,7 +2,8 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use provider_hub_domain::order::OrderStatus;
+use provider_hub_domain::order::{OrderStatus, OutcomeKind};
+use provider_hub_domain::Category;
 
 use crate::cursor::Page;
 use crate::schema::orders;
@@ -16,10 +17,12 @@ pub struct OrderRow {
     pub plan_item_id: String,
     pub crn: String,
     pub area_code: String,
-    pub category: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub category: Category,
     pub specification_code: Option<String>,
     pub required_by: NaiveDate,
-    pub status: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub status: OrderStatus,
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -35,7 +38,8 @@ pub struct OrderRow {
     /// The start date the provider reported.
     pub actual_start: Option<NaiveDate>,
     /// The outcome a commissioner recorded.
-    pub outcome: Option<String>,
+    #[diesel(serialize_as = crate::words::MaybeWord)]
+    pub outcome: Option<OutcomeKind>,
     /// The commissioner who approved its spend over the area's budget.
     pub budget_approved_by: Option<String>,
 }

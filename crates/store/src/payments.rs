@@ -2,6 +2,8 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use provider_hub_domain::order::DeliveryEventKind;
+use provider_hub_domain::specification::Milestone;
 
 use crate::cursor::Page;
 use crate::schema::{delivery_events, listings, offers, payments, specifications};
@@ -12,7 +14,8 @@ use crate::{DbConn, StoreError};
 pub struct DeliveryEventRow {
     pub id: String,
     pub order_id: String,
-    pub kind: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub kind: DeliveryEventKind,
     pub occurred_on: NaiveDate,
     pub details: Option<String>,
     pub recorded_by: String,
@@ -26,7 +29,8 @@ pub struct DeliveryEventRow {
 pub struct PaymentRow {
     pub id: String,
     pub order_id: String,
-    pub milestone: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub milestone: Milestone,
     pub amount_pence: i64,
     pub area_code: String,
     pub provider_id: String,

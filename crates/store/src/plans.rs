@@ -2,6 +2,8 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use provider_hub_domain::plan::PlanStatus;
+use provider_hub_domain::Category;
 
 use crate::schema::{lead_times, plan_items, sentence_plans};
 use crate::{DbConn, StoreError};
@@ -13,7 +15,8 @@ pub struct PlanRow {
     pub assessment_id: String,
     pub crn: String,
     pub area_code: String,
-    pub status: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub status: PlanStatus,
     pub created_at: NaiveDateTime,
     pub approved_at: Option<NaiveDateTime>,
     pub approved_by: Option<String>,
@@ -25,7 +28,8 @@ pub struct PlanItemRow {
     pub id: String,
     pub plan_id: String,
     pub position: i32,
-    pub category: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub category: Category,
     pub specification_code: Option<String>,
     pub requirement: Option<String>,
     pub needs: String,

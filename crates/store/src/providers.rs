@@ -2,7 +2,8 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use provider_hub_domain::provider::{Accreditation, Standing};
+use provider_hub_domain::provider::{Accreditation, Sector, Standing};
+use provider_hub_domain::Category;
 
 use crate::cursor::Page;
 use crate::schema::{accreditations, providers, quality_threshold};
@@ -13,23 +14,17 @@ use crate::{DbConn, StoreError};
 pub struct ProviderRow {
     pub id: String,
     pub name: String,
-    pub sector: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub sector: Sector,
     pub registration_number: String,
     pub contact_name: String,
     pub contact_email: String,
     pub contact_phone: Option<String>,
-    pub standing: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub standing: Standing,
     pub standing_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-impl ProviderRow {
-    pub fn standing(&self) -> Result<Standing, StoreError> {
-        self.standing
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("providers.standing: {e}")))
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -37,7 +32,8 @@ impl ProviderRow {
 pub struct AccreditationRow {
     pub id: String,
     pub provider_id: String,
-    pub category: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub category: Category,
     pub score: i32,
     pub assessed_on: NaiveDate,
     pub expires_on: NaiveDate,
@@ -50,10 +46,7 @@ pub struct AccreditationRow {
 impl AccreditationRow {
     pub fn to_domain(&self) -> Result<Accreditation, StoreError> {
         Ok(Accreditation {
-            category: self
-                .category
-                .parse()
-                .map_err(|e| StoreError::Corrupt(format!("accreditations.category: {e}")))?,
+            category: self.category,
             score: u8::try_from(self.score).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             assessed_on: self.assessed_on,
             expires_on: self.expires_on,
@@ -150,7 +143,7 @@ pub fn insert_accreditation(conn: &mut DbConn, row: &AccreditationRow) -> Result
     diesel::update(
         accreditations::table
             .filter(accreditations::provider_id.eq(&row.provider_id))
-            .filter(accreditations::category.eq(&row.category))
+            .filter(accreditations::category.eq(row.category.as_str()))
             .filter(accreditations::superseded_at.is_null()),
     )
     .set(accreditations::superseded_at.eq(Some(row.recorded_at)))

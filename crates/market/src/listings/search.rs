@@ -93,10 +93,7 @@ pub fn search_eligible(
     })?;
     let assessed = assessments::latest_approved(conn, &case.crn)?
         .map(|a| -> Result<_, Error> {
-            let risk: RiskOfHarm = a
-                .risk_of_serious_harm
-                .parse()
-                .map_err(|e| Error::corrupt("assessments.risk_of_serious_harm", e))?;
+            let risk = a.risk_of_serious_harm;
             let tier = u8::try_from(a.tier).map_err(|e| Error::corrupt("assessments.tier", e))?;
             Ok((a.id, risk, tier))
         })
