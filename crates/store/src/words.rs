@@ -101,3 +101,44 @@ impl AsExpression<Nullable<Text>> for MaybeWord {
         AsExpression::<Nullable<Text>>::as_expression(self.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use diesel::dsl::sql;
+    use diesel::r2d2::ManageConnection;
+    use diesel::RunQueryDsl;
+    use provider_hub_domain::offer::OfferStatus;
+
+    use super::*;
+    use crate::db::{DatabaseTarget, HubConnectionManager};
+    use crate::{DbConn, StoreError};
+
+    fn read(conn: &mut DbConn, literal: &str) -> Result<OfferStatus, StoreError> {
+        Ok(diesel::select(sql::<Text>(&format!("'{literal}' AS status"))).get_result(conn)?)
+    }
+
+    #[test]
+    fn a_stored_word_reads_as_its_type_and_an_unknown_one_is_a_corrupt_row_naming_its_column() {
+        let dir = std::env::temp_dir().join(format!("hub-words-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let manager = HubConnectionManager::new(
+            DatabaseTarget::Sqlite(dir.join("words.sqlite3")),
+            Duration::from_secs(1),
+        );
+        let mut conn = manager.establish().expect("connection");
+        assert_eq!(
+            read(&mut conn, "accepted").ok(),
+            Some(OfferStatus::Accepted)
+        );
+        match read(&mut conn, "maybe") {
+            Err(StoreError::Corrupt(text)) => {
+                assert!(text.contains("'status'"), "{text}");
+                assert!(text.contains("unknown value `maybe`"), "{text}");
+            }
+            other => panic!("expected a corrupt row, got {other:?}"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
