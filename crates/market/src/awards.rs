@@ -14,6 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::order::OrderStatus;
 use provider_hub_matching::{Explanation, RankedCandidate};
 use provider_hub_store::awards::{self as store, AwardFilter, AwardRow};
 use provider_hub_store::{providers, to_utc, DbConn};
@@ -435,8 +436,8 @@ fn release(
         additional_classifications: vec![
             Classification {
                 scheme: "x_category".into(),
-                id: row.category.clone(),
-                description: row.category.replace('_', " "),
+                id: row.category.as_str().to_owned(),
+                description: row.category.as_str().replace('_', " "),
             },
             Classification {
                 scheme: "CPV".into(),
@@ -448,7 +449,7 @@ fn release(
     };
     let (award_criteria, award_criteria_details) = explanation.map(criteria).unzip();
     // Cancelled with its order, or withdrawn from a revoked provider before the start.
-    let cancelled = row.order_status == "cancelled" || row.withdrawn_on.is_some();
+    let cancelled = row.order_status == OrderStatus::Cancelled || row.withdrawn_on.is_some();
     let cancelled_on = row
         .withdrawn_on
         .unwrap_or_else(|| row.order_updated_at.date());

@@ -5,6 +5,7 @@
 //! ([`crate::rematch`]).
 
 use chrono::{DateTime, Utc};
+use provider_hub_domain::area::PolicyKind;
 use provider_hub_domain::offer::OfferStatus;
 use provider_hub_domain::order::{
     offer_expiry, OrderEvent, OrderStatus, DEFAULT_OFFER_WORKING_DAYS,
@@ -51,7 +52,7 @@ pub fn system_actor() -> Actor {
 pub fn policy_of(conn: &mut DbConn, area: &str) -> Result<Policy, Error> {
     Ok(match store::policy(conn, area)? {
         None => Policy::BestPrice,
-        Some(row) if row.policy == "best_price" => Policy::BestPrice,
+        Some(row) if row.policy == PolicyKind::BestPrice => Policy::BestPrice,
         Some(row) => {
             let weight =
                 |w: i32| u32::try_from(w).map_err(|e| Error::corrupt("area_policies weight", e));

@@ -77,10 +77,7 @@ fn view(area: &str, row: Option<PolicyRow>) -> Result<PolicyView, Error> {
             updated_by: None,
         });
     };
-    let policy: PolicyKind = row
-        .policy
-        .parse()
-        .map_err(|e| Error::corrupt("area_policies.policy", e))?;
+    let policy = row.policy;
     let weight = |w: i32| u32::try_from(w).map_err(|e| Error::corrupt("area_policies weight", e));
     Ok(PolicyView {
         area: row.area_code,
@@ -125,7 +122,7 @@ pub fn set(
             |v: u32| i32::try_from(v).map_err(|e| Error::invalid("weights", e.to_string()));
         let row = PolicyRow {
             area_code: area.to_owned(),
-            policy: setting.policy.as_str().to_owned(),
+            policy: setting.policy,
             price_weight: to_i32(w.price)?,
             quality_weight: to_i32(w.quality)?,
             days_weight: to_i32(w.days)?,

@@ -6,6 +6,8 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use provider_hub_domain::order::OrderStatus;
+use provider_hub_domain::Category;
 
 use crate::cursor::Page;
 use crate::schema::{areas, listings, offers, orders, providers, specifications};
@@ -18,7 +20,7 @@ pub struct AwardRow {
     pub award_id: String,
     /// The order's status now (`accepted`, `in_delivery`, `completed`, `failed` or
     /// `cancelled`).
-    pub order_status: String,
+    pub order_status: OrderStatus,
     /// When the order last changed (for a cancelled order: when it was cancelled).
     pub order_updated_at: NaiveDateTime,
     /// The matching engine's explanation (JSON) of the placement.
@@ -38,7 +40,7 @@ pub struct AwardRow {
     pub specification_code: String,
     pub specification_version: i32,
     pub specification_title: String,
-    pub category: String,
+    pub category: Category,
     /// The day the accepted offer was withdrawn (its provider revoked before the start):
     /// the award is then published as its cancellation.
     pub withdrawn_on: Option<NaiveDate>,

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use provider_hub_domain::area::PolicyKind;
 
 use crate::schema::{area_policies, matching_runs, rematch_requests};
 use crate::{DbConn, StoreError};
@@ -10,7 +11,8 @@ use crate::{DbConn, StoreError};
 #[diesel(table_name = area_policies)]
 pub struct PolicyRow {
     pub area_code: String,
-    pub policy: String,
+    #[diesel(serialize_as = crate::words::Word)]
+    pub policy: PolicyKind,
     pub price_weight: i32,
     pub quality_weight: i32,
     pub days_weight: i32,
@@ -29,7 +31,7 @@ pub fn policy(conn: &mut DbConn, area: &str) -> Result<Option<PolicyRow>, StoreE
 pub fn set_policy(conn: &mut DbConn, row: &PolicyRow) -> Result<(), StoreError> {
     let updated = diesel::update(area_policies::table.find(&row.area_code))
         .set((
-            area_policies::policy.eq(&row.policy),
+            area_policies::policy.eq(row.policy.as_str()),
             area_policies::price_weight.eq(row.price_weight),
             area_policies::quality_weight.eq(row.quality_weight),
             area_policies::days_weight.eq(row.days_weight),

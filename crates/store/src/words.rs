@@ -107,7 +107,6 @@ mod tests {
     use std::time::Duration;
 
     use diesel::dsl::sql;
-    use diesel::r2d2::ManageConnection;
     use diesel::RunQueryDsl;
     use provider_hub_domain::offer::OfferStatus;
 
