@@ -161,7 +161,7 @@ fn pay(
     let row = PaymentRow {
         id: provider_hub_store::new_id("pay"),
         order_id: order.id.clone(),
-        milestone: milestone,
+        milestone,
         amount_pence: amount,
         area_code: order.area_code.clone(),
         provider_id: provider.clone(),

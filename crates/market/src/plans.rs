@@ -462,7 +462,7 @@ pub fn approve(
                     plan_item_id: item.id.clone(),
                     crn: plan.crn.clone(),
                     area_code: plan.area_code.clone(),
-                    category: item.category.clone(),
+                    category: item.category,
                     specification_code: item.specification_code.clone(),
                     required_by: item.required_by,
                     status: OrderStatus::Open,
