@@ -28,7 +28,7 @@ pub mod transaction;
 pub mod webhooks;
 
 pub use db::{connect, run_migrations, DatabaseTarget, DbConn, Pool, PoolOptions, PooledConn};
-pub use transaction::{seal_pending, unaudited_transaction, write_transaction};
+pub use transaction::{seal_pending, unaudited_transaction, write_transaction, Change, Tx};
 
 /// What can go wrong in storage.
 #[derive(Debug, thiserror::Error)]
