@@ -246,7 +246,7 @@ pub fn accept(
                 if !store::answer(conn, id, "accepted", None, naive(now))? {
                     return Err(Error::conflict(
                         "the offer or its order changed meanwhile; read it again",
-                        Some(&offer.status),
+                        None,
                     ));
                 }
                 audit_offer(
