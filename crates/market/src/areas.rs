@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use provider_hub_domain::AreaCode;
 use provider_hub_store::areas::{self, AreaRow};
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::cursor::Page;
-use provider_hub_store::{write_transaction, DbConn};
+use provider_hub_store::{write_transaction, DbConn, Tx};
 use serde::Deserialize;
 
 use crate::{naive, Actor, Error};
@@ -35,7 +35,7 @@ pub fn create(
 }
 
 fn create_in(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     new: NewArea,
     now: DateTime<Utc>,
@@ -63,18 +63,15 @@ fn create_in(
         created_at: naive(now),
     };
     areas::insert(conn, &row)?;
-    audit::record(
-        conn,
-        AuditEntry {
-            actor,
-            action: "area.created",
-            entity_type: "area",
-            entity_id: &row.code,
-            before: None,
-            after: serde_json::to_value(&row).ok(),
-            at: naive(now),
-        },
-    )?;
+    conn.audit(AuditEntry {
+        actor,
+        action: "area.created",
+        entity_type: "area",
+        entity_id: &row.code,
+        before: None,
+        after: serde_json::to_value(&row).ok(),
+        at: naive(now),
+    });
     Ok(row)
 }
 

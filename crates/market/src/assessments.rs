@@ -9,9 +9,9 @@ use provider_hub_domain::case;
 use provider_hub_domain::need::RiskOfHarm;
 use provider_hub_domain::{Role, Scope};
 use provider_hub_store::assessments::{self as store, AssessmentFilter, AssessmentRow};
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::cursor::Page;
-use provider_hub_store::{write_transaction, DbConn};
+use provider_hub_store::{write_transaction, DbConn, Tx};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -147,18 +147,15 @@ pub fn record(
             decided_at: None,
         };
         store::insert(conn, &row)?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "assessment.recorded",
-                entity_type: "assessment",
-                entity_id: &row.id,
-                before: None,
-                after: serde_json::to_value(&row).ok(),
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action: "assessment.recorded",
+            entity_type: "assessment",
+            entity_id: &row.id,
+            before: None,
+            after: serde_json::to_value(&row).ok(),
+            at: naive(now),
+        });
         Ok((view(row)?, true))
     });
     match outcome {
@@ -208,27 +205,24 @@ pub fn list(
 }
 
 fn audit_transition(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     action: &str,
     before: &AssessmentRow,
     after: &AssessmentRow,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    audit::record(
-        conn,
-        AuditEntry {
-            actor,
-            action,
-            entity_type: "assessment",
-            entity_id: &after.id,
-            before: Some(serde_json::json!({ "status": before.status })),
-            after: Some(serde_json::json!({
-                "status": after.status, "decided_by": after.decided_by, "reason": after.decision_reason
-            })),
-            at: naive(now),
-        },
-    )?;
+    conn.audit(AuditEntry {
+        actor,
+        action,
+        entity_type: "assessment",
+        entity_id: &after.id,
+        before: Some(serde_json::json!({ "status": before.status })),
+        after: Some(serde_json::json!({
+            "status": after.status, "decided_by": after.decided_by, "reason": after.decision_reason
+        })),
+        at: naive(now),
+    });
     Ok(())
 }
 

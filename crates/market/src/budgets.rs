@@ -6,14 +6,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::order::{OrderEvent, OrderStatus};
 use provider_hub_domain::payment::financial_year;
 use provider_hub_domain::{Role, Scope};
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::budgets::{self as store, BudgetRow};
 use provider_hub_store::orders as order_store;
 use provider_hub_store::{areas, to_utc, write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::events;
+use crate::change::{self, OrderChange};
+use crate::event_data::OrderStatusChanged;
 use crate::orders::{self, OrderView};
 use crate::placement::{self, Settings};
 use crate::{naive, Actor, Error};
@@ -147,18 +148,15 @@ pub fn set(
             updated_by: actor.sub.clone(),
         };
         store::set(conn, &row)?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "budget.set",
-                entity_type: "budget",
-                entity_id: &format!("{area}/{year}"),
-                before: before.map(|b| serde_json::json!({ "allocated_pence": b.allocated_pence })),
-                after: Some(serde_json::json!({ "allocated_pence": row.allocated_pence })),
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action: "budget.set",
+            entity_type: "budget",
+            entity_id: &format!("{area}/{year}"),
+            before: before.map(|b| serde_json::json!({ "allocated_pence": b.allocated_pence })),
+            after: Some(serde_json::json!({ "allocated_pence": row.allocated_pence })),
+            at: naive(now),
+        });
         view(conn, row)
     })
 }
@@ -196,33 +194,33 @@ pub fn approve(
     write_transaction(conn, |conn| {
         let order = order_store::find(conn, order_id)?
             .ok_or_else(|| Error::NotFound(format!("order {order_id}")))?;
-        order.status.apply(OrderEvent::ApproveBudget)?;
-        if !order_store::approve_budget(conn, order_id, &actor.sub, naive(now))? {
-            return Err(Error::conflict(
-                "the order changed meanwhile; read it again",
-                None,
-            ));
-        }
-        audit::record(
+        change::transition(
             conn,
-            AuditEntry {
-                actor,
-                action: "order.budget_approved",
-                entity_type: "order",
-                entity_id: order_id,
-                before: Some(serde_json::json!({ "status": "awaiting_approval" })),
-                after: Some(serde_json::json!({ "status": "open", "approved_by": actor.sub })),
-                at: naive(now),
-            },
-        )?;
-        events::emit(
-            conn,
-            EventKind::OrderBudgetApproved,
             &order,
-            None,
-            None,
-            serde_json::json!({ "status": "open", "previous_status": "awaiting_approval" }),
-            now,
+            OrderEvent::ApproveBudget,
+            |conn, _, _| {
+                Ok(order_store::approve_budget(
+                    conn,
+                    order_id,
+                    &actor.sub,
+                    naive(now),
+                )?)
+            },
+            |from, to| OrderChange {
+                actor,
+                action: "order.budget_approved".into(),
+                before: Some(serde_json::json!({ "status": from })),
+                after: serde_json::json!({ "status": to, "approved_by": actor.sub }),
+                kind: EventKind::OrderBudgetApproved,
+                offer_id: None,
+                provider_id: None,
+                data: OrderStatusChanged {
+                    status: to,
+                    previous_status: from,
+                }
+                .into(),
+                now,
+            },
         )?;
         placement::place_open(conn, actor, order_id, settings, now)?;
         orders::get(conn, Role::Commissioner, &Scope::Hub, order_id)

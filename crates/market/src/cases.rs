@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::case::{self, NewCase};
 use provider_hub_domain::need::Sex;
 use provider_hub_domain::{Role, Scope};
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::cases::{self as store, CaseRow};
 use provider_hub_store::cursor::Page;
 use provider_hub_store::{areas, write_transaction, DbConn};
@@ -76,18 +76,15 @@ pub fn register(
             created_by: actor.sub.clone(),
         };
         store::insert(conn, &row)?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "case.registered",
-                entity_type: "case",
-                entity_id: &row.crn,
-                before: None,
-                after: serde_json::to_value(&row).ok(),
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action: "case.registered",
+            entity_type: "case",
+            entity_id: &row.crn,
+            before: None,
+            after: serde_json::to_value(&row).ok(),
+            at: naive(now),
+        });
         CaseView::from_row(row)
     })
 }

@@ -6,19 +6,20 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::delivery::{hours_in_words, owed, Attendance, MAX_SESSION_MINUTES};
-use provider_hub_domain::order::{DeliveryEventKind, OrderStatus, OutcomeKind};
+use provider_hub_domain::order::{DeliveryEventKind, OrderEvent, OrderStatus, OutcomeKind};
 use provider_hub_domain::payment::{financial_year, split};
 use provider_hub_domain::specification::{DeliveryStandard, Milestone, PaymentModel};
 use provider_hub_domain::{Role, Scope};
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::cursor::Page;
 use provider_hub_store::orders::{self as order_store, OrderRow};
 use provider_hub_store::payments::{self as store, DeliveryEventRow, PaymentFilter, PaymentRow};
-use provider_hub_store::{to_utc, write_transaction, DbConn};
+use provider_hub_store::{to_utc, write_transaction, DbConn, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::events;
+use crate::change::{self, OrderChange};
+use crate::event_data::{DeliveryReported, OutcomeRecordedData};
 use crate::orders::{self, OrderView};
 use crate::{naive, Actor, Error};
 use provider_hub_domain::event::EventKind;
@@ -133,7 +134,7 @@ pub(crate) fn payment_view(row: PaymentRow) -> Result<PaymentView, Error> {
 /// locked price by the specification's payment model. Nothing when the model has no such
 /// milestone, or it is paid already (the database would refuse a second payment anyway).
 fn pay(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     order: &OrderRow,
     milestone: Milestone,
@@ -169,18 +170,15 @@ fn pay(
         created_at: naive(now),
     };
     store::insert_payment(conn, &row)?;
-    audit::record(
-        conn,
-        AuditEntry {
-            actor,
-            action: "payment.created",
-            entity_type: "payment",
-            entity_id: &row.id,
-            before: None,
-            after: serde_json::to_value(&row).ok(),
-            at: naive(now),
-        },
-    )?;
+    conn.audit(AuditEntry {
+        actor,
+        action: "payment.created",
+        entity_type: "payment",
+        entity_id: &row.id,
+        before: None,
+        after: serde_json::to_value(&row).ok(),
+        at: naive(now),
+    });
     payment_view(row).map(Some)
 }
 
@@ -302,19 +300,6 @@ pub fn report(
         let order = order_store::find(conn, order_id)?
             .filter(|o| o.provider_id.as_deref() == Some(provider_id))
             .ok_or_else(|| Error::NotFound(format!("order {order_id}")))?;
-        let from = order.status;
-        let to = from.apply(report.kind.order_event())?;
-        check_date(conn, &order, report.kind, on)?;
-        if report.kind == DeliveryEventKind::Completed {
-            check_standard_met(conn, &order)?;
-        }
-        let start = (report.kind == DeliveryEventKind::Started).then_some(on);
-        if !order_store::deliver(conn, order_id, from, to, start, naive(now))? {
-            return Err(Error::conflict(
-                "the order changed meanwhile; read it again",
-                None,
-            ));
-        }
         let event = DeliveryEventRow {
             id: provider_hub_store::new_id("dev"),
             order_id: order_id.to_owned(),
@@ -325,33 +310,44 @@ pub fn report(
             recorded_at: naive(now),
             minutes,
         };
-        store::insert_event(conn, &event)?;
-        audit::record(
+        change::transition(
             conn,
-            AuditEntry {
+            &order,
+            report.kind.order_event(),
+            |conn, from, to| {
+                check_date(conn, &order, report.kind, on)?;
+                if report.kind == DeliveryEventKind::Completed {
+                    check_standard_met(conn, &order)?;
+                }
+                let start = (report.kind == DeliveryEventKind::Started).then_some(on);
+                if !order_store::deliver(conn, order_id, from, to, start, naive(now))? {
+                    return Ok(false);
+                }
+                store::insert_event(conn, &event)?;
+                Ok(true)
+            },
+            |from, to| OrderChange {
                 actor,
-                action: &format!("order.delivery.{}", report.kind.as_str()),
-                entity_type: "order",
-                entity_id: order_id,
+                action: format!("order.delivery.{}", report.kind.as_str()),
                 before: Some(serde_json::json!({ "status": from })),
-                after: Some(serde_json::json!({
+                after: serde_json::json!({
                     "status": to, "on": on, "details": details, "minutes": minutes,
                     "event_id": event.id
-                })),
-                at: naive(now),
+                }),
+                kind: EventKind::of_delivery(report.kind),
+                offer_id: None,
+                provider_id: Some(provider_id),
+                data: DeliveryReported {
+                    status: to,
+                    previous_status: from,
+                    occurred_on: on,
+                    details: details.clone(),
+                    minutes,
+                    delivery_event_id: event.id.clone(),
+                }
+                .into(),
+                now,
             },
-        )?;
-        events::emit(
-            conn,
-            EventKind::of_delivery(report.kind),
-            &order,
-            None,
-            Some(provider_id),
-            serde_json::json!({
-                "status": to, "previous_status": from, "occurred_on": on,
-                "details": details, "minutes": minutes, "delivery_event_id": event.id
-            }),
-            now,
         )?;
         let payment = match report.kind.milestone() {
             Some(milestone) => pay(conn, actor, &order, milestone, now)?,
@@ -382,34 +378,39 @@ pub fn record_outcome(
     write_transaction(conn, |conn| {
         let order = order_store::find(conn, order_id)?
             .ok_or_else(|| Error::NotFound(format!("order {order_id}")))?;
-        let status = order.status;
-        status.apply(provider_hub_domain::order::OrderEvent::RecordOutcome)?;
-        if !order_store::record_outcome(conn, order_id, recorded.outcome.as_str(), naive(now))? {
-            return Err(Error::conflict(
-                "the order's outcome is recorded already",
-                Some(status.as_str()),
-            ));
-        }
-        audit::record(
+        change::transition(
             conn,
-            AuditEntry {
-                actor,
-                action: "order.outcome_recorded",
-                entity_type: "order",
-                entity_id: order_id,
-                before: None,
-                after: Some(serde_json::json!({ "outcome": recorded.outcome })),
-                at: naive(now),
-            },
-        )?;
-        events::emit(
-            conn,
-            EventKind::OrderOutcomeRecorded,
             &order,
-            None,
-            order.provider_id.as_deref(),
-            serde_json::json!({ "status": status, "outcome": recorded.outcome }),
-            now,
+            OrderEvent::RecordOutcome,
+            |conn, from, _| {
+                if !order_store::record_outcome(
+                    conn,
+                    order_id,
+                    recorded.outcome.as_str(),
+                    naive(now),
+                )? {
+                    return Err(Error::conflict(
+                        "the order's outcome is recorded already",
+                        Some(from.as_str()),
+                    ));
+                }
+                Ok(true)
+            },
+            |_, to| OrderChange {
+                actor,
+                action: "order.outcome_recorded".into(),
+                before: None,
+                after: serde_json::json!({ "outcome": recorded.outcome }),
+                kind: EventKind::OrderOutcomeRecorded,
+                offer_id: None,
+                provider_id: order.provider_id.as_deref(),
+                data: OutcomeRecordedData {
+                    status: to,
+                    outcome: recorded.outcome,
+                }
+                .into(),
+                now,
+            },
         )?;
         let payment = if recorded.outcome.pays() {
             pay(conn, actor, &order, Milestone::Outcome, now)?

@@ -1,5 +1,5 @@
-//! Events about orders and offers: emitted in the transaction of the change they report
-//! (with its audit row), pushed to providers' webhooks by the dispatcher, and read by
+//! Events about orders and offers: recorded in the transaction of the change they report,
+//! with its audit row (see [`crate::change`]), pushed to providers' webhooks by the dispatcher, and read by
 //! `GET /v1/events` — a provider its own, an offender manager its area's.
 
 use chrono::{DateTime, Timelike, Utc};
@@ -12,6 +12,7 @@ use provider_hub_store::{to_utc, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use crate::event_data::EventData;
 use crate::{naive, Error};
 
 /// One event, as a webhook receives it (the body of the POST) and as `/v1/events` lists it.
@@ -31,8 +32,8 @@ pub struct Event {
     /// The provider the event concerns (its offer, or the order placed with it), if any.
     pub provider_id: Option<String>,
     /// What changed: the order's status and, by type, the offer's terms, the reason, the
-    /// delivery report or the outcome.
-    #[schema(value_type = Object)]
+    /// delivery report or the outcome (one shape per event type).
+    #[schema(value_type = EventData)]
     pub data: serde_json::Value,
 }
 
@@ -45,17 +46,16 @@ pub struct EventItem {
     pub event: Event,
 }
 
-/// Emits an event about `order`, in the caller's transaction. `provider_id` names the
-/// provider it concerns (its webhook then receives it), if any.
-pub(crate) fn emit(
-    conn: &mut DbConn,
+/// The event about `order` a change records (see [`crate::change`]): `provider_id`
+/// names the provider it concerns (its webhook then receives it), if any.
+pub(crate) fn new_event(
     kind: EventKind,
     order: &OrderRow,
     offer_id: Option<&str>,
     provider_id: Option<&str>,
-    data: serde_json::Value,
+    data: EventData,
     now: DateTime<Utc>,
-) -> Result<(), Error> {
+) -> Result<NewEvent, Error> {
     // Stored to the microsecond on both backends: the payload says what is stored.
     let at = naive(now);
     let at = at
@@ -69,23 +69,20 @@ pub(crate) fn emit(
         offer_id: offer_id.map(str::to_owned),
         area: order.area_code.clone(),
         provider_id: provider_id.map(str::to_owned),
-        data,
+        // As a JSON value: its keys in alphabetical order, as the hub has always sent them.
+        data: serde_json::to_value(&data).map_err(|e| Error::corrupt("event", e))?,
     };
     let payload = serde_json::to_string(&event).map_err(|e| Error::corrupt("event", e))?;
-    store::append(
-        conn,
-        &NewEvent {
-            id: event.id,
-            kind: kind.as_str().to_owned(),
-            order_id: order.id.clone(),
-            offer_id: event.offer_id,
-            area_code: order.area_code.clone(),
-            provider_id: event.provider_id,
-            occurred_at: at,
-            payload,
-        },
-    )?;
-    Ok(())
+    Ok(NewEvent {
+        id: event.id,
+        kind: kind.as_str().to_owned(),
+        order_id: order.id.clone(),
+        offer_id: event.offer_id,
+        area_code: order.area_code.clone(),
+        provider_id: event.provider_id,
+        occurred_at: at,
+        payload,
+    })
 }
 
 /// What a reader asks for, besides the page.

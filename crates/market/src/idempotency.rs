@@ -76,7 +76,7 @@ pub fn run(
     work: impl FnOnce(&mut DbConn) -> Result<(u16, serde_json::Value), Error>,
 ) -> Result<Answer, Error> {
     let Some(request) = request else {
-        let (status, body) = write_transaction(conn, work)?;
+        let (status, body) = write_transaction(conn, |tx| work(tx))?;
         return Ok(Answer {
             status,
             body,

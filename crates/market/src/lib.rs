@@ -7,10 +7,12 @@ pub mod assessments;
 pub mod awards;
 pub mod budgets;
 pub mod cases;
+mod change;
 pub mod clock;
 pub mod csv;
 pub mod delivery;
 pub mod error;
+pub mod event_data;
 pub mod events;
 pub mod idempotency;
 pub mod listings;
@@ -50,7 +52,7 @@ pub(crate) fn naive(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime
 /// another doing the same in the opposite order. Inside another transaction it runs once.
 pub(crate) fn retrying_transaction<T>(
     conn: &mut provider_hub_store::DbConn,
-    mut f: impl FnMut(&mut provider_hub_store::DbConn) -> Result<T, Error>,
+    mut f: impl FnMut(&mut provider_hub_store::Tx<'_>) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let nested = provider_hub_store::transaction::in_transaction(conn)?;
     let mut tries = 1;

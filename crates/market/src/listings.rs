@@ -11,11 +11,11 @@ use provider_hub_domain::listing::{
 use provider_hub_domain::provider::{self, Standing};
 use provider_hub_domain::specification::SpecificationVersion;
 use provider_hub_domain::{AreaCode, Role, Scope};
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::listings::{
     self as store, ListingChangeset, ListingFilter, ListingRow, Visibility,
 };
-use provider_hub_store::{areas, providers, specifications, write_transaction, DbConn};
+use provider_hub_store::{areas, providers, specifications, write_transaction, DbConn, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -236,7 +236,7 @@ fn eligibility_json(e: &EligibilityNarrowing) -> String {
 }
 
 fn record(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     action: &str,
     id: &str,
@@ -244,18 +244,15 @@ fn record(
     after: &ListingView,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    audit::record(
-        conn,
-        AuditEntry {
-            actor,
-            action,
-            entity_type: "listing",
-            entity_id: id,
-            before: before.and_then(|b| serde_json::to_value(b).ok()),
-            after: serde_json::to_value(after).ok(),
-            at: naive(now),
-        },
-    )?;
+    conn.audit(AuditEntry {
+        actor,
+        action,
+        entity_type: "listing",
+        entity_id: id,
+        before: before.and_then(|b| serde_json::to_value(b).ok()),
+        after: serde_json::to_value(after).ok(),
+        at: naive(now),
+    });
     Ok(())
 }
 
@@ -530,18 +527,15 @@ pub fn set_capacity(
             .map(|s| serde_json::json!({"starts_on": s.starts_on, "places": s.places, "taken": s.taken}))
             .collect();
         let result = detail(conn, view)?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "listing.capacity_set",
-                entity_type: "listing",
-                entity_id: id,
-                before: Some(serde_json::Value::Array(before)),
-                after: serde_json::to_value(&result.capacity).ok(),
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action: "listing.capacity_set",
+            entity_type: "listing",
+            entity_id: id,
+            before: Some(serde_json::Value::Array(before)),
+            after: serde_json::to_value(&result.capacity).ok(),
+            at: naive(now),
+        });
         crate::placement::market_changed(conn, Some(category), "capacity set", now)?;
         Ok(result)
     })

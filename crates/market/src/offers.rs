@@ -5,19 +5,20 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::offer::{OfferEvent, OfferStatus};
-use provider_hub_domain::order::{OrderEvent, OrderStatus};
+use provider_hub_domain::order::OrderEvent;
 use provider_hub_domain::provider;
 use provider_hub_domain::{Category, Role, Scope};
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::cursor::Page;
 use provider_hub_store::offers::{self as store, OfferFilter, OfferRow};
 use provider_hub_store::orders as order_store;
 use provider_hub_store::providers as provider_store;
-use provider_hub_store::{to_utc, write_transaction, DbConn};
+use provider_hub_store::{to_utc, write_transaction, DbConn, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::events;
+use crate::change::{self, OrderChange};
+use crate::event_data::{OfferAccepted, OfferAnswered};
 use crate::placement::{self, Settings};
 use crate::{naive, Actor, Error};
 use provider_hub_domain::event::EventKind;
@@ -193,27 +194,25 @@ fn member_on_start(conn: &mut DbConn, offer: &OfferRow, category: Category) -> R
     }
 }
 
+/// Records the audit row of a pending offer's answer (the event reporting it is recorded
+/// with its order's change).
 fn audit_offer(
-    conn: &mut DbConn,
+    tx: &mut Tx<'_>,
     actor: &Actor,
     action: &str,
     offer_id: &str,
     after: serde_json::Value,
     now: DateTime<Utc>,
-) -> Result<(), Error> {
-    audit::record(
-        conn,
-        AuditEntry {
-            actor,
-            action,
-            entity_type: "offer",
-            entity_id: offer_id,
-            before: Some(serde_json::json!({ "status": "pending" })),
-            after: Some(after),
-            at: naive(now),
-        },
-    )?;
-    Ok(())
+) {
+    tx.audit(AuditEntry {
+        actor,
+        action,
+        entity_type: "offer",
+        entity_id: offer_id,
+        before: Some(serde_json::json!({ "status": "pending" })),
+        after: Some(after),
+        at: naive(now),
+    });
 }
 
 /// The provider accepts: the order is `accepted` and its start date committed. A provider
@@ -231,57 +230,53 @@ pub fn accept(
             .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
         member_on_start(conn, &offer, order.category)?;
         pending(&offer, now)?;
-        let to = offer.status.apply(OfferEvent::Accept)?;
-        OrderStatus::Offered.apply(OrderEvent::Accept)?;
-        if !store::answer(conn, id, to.as_str(), None, naive(now))?
-            || !order_store::set_status(
-                conn,
-                &offer.order_id,
-                OrderStatus::Offered,
-                OrderStatus::Accepted,
-                naive(now),
-            )?
-        {
-            return Err(Error::conflict(
-                "the offer or its order changed meanwhile; read it again",
-                None,
-            ));
-        }
-        audit_offer(
+        let accepted = offer.status.apply(OfferEvent::Accept)?;
+        change::transition(
             conn,
-            actor,
-            "offer.accepted",
-            id,
-            serde_json::json!({ "status": "accepted" }),
-            now,
-        )?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "order.accepted",
-                entity_type: "order",
-                entity_id: &offer.order_id,
-                before: Some(serde_json::json!({ "status": "offered" })),
-                after: Some(serde_json::json!({
-                    "status": "accepted", "committed_start_date": offer.starts_on
-                })),
-                at: naive(now),
-            },
-        )?;
-        let order = order_store::find(conn, &offer.order_id)?
-            .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
-        events::emit(
-            conn,
-            EventKind::OfferAccepted,
             &order,
-            Some(&offer.id),
-            Some(&offer.provider_id),
-            serde_json::json!({
-                "status": "accepted", "listing_id": offer.listing_id,
-                "price_pence": offer.price_pence, "committed_start_date": offer.starts_on
-            }),
-            now,
+            OrderEvent::Accept,
+            |conn, from, to| {
+                if !store::answer(conn, id, accepted.as_str(), None, naive(now))? {
+                    return Err(Error::conflict(
+                        "the offer or its order changed meanwhile; read it again",
+                        None,
+                    ));
+                }
+                audit_offer(
+                    conn,
+                    actor,
+                    "offer.accepted",
+                    id,
+                    serde_json::json!({ "status": "accepted" }),
+                    now,
+                );
+                Ok(order_store::set_status(
+                    conn,
+                    &offer.order_id,
+                    from,
+                    to,
+                    naive(now),
+                )?)
+            },
+            |from, to| OrderChange {
+                actor,
+                action: "order.accepted".into(),
+                before: Some(serde_json::json!({ "status": from })),
+                after: serde_json::json!({
+                    "status": to, "committed_start_date": offer.starts_on
+                }),
+                kind: EventKind::OfferAccepted,
+                offer_id: Some(&offer.id),
+                provider_id: Some(&offer.provider_id),
+                data: OfferAccepted {
+                    status: to,
+                    listing_id: offer.listing_id.clone(),
+                    price_pence: offer.price_pence,
+                    committed_start_date: offer.starts_on,
+                }
+                .into(),
+                now,
+            },
         )?;
         let row = own(conn, provider_id, id)?;
         view(conn, row)
@@ -293,7 +288,7 @@ pub fn accept(
 /// is matched at once — never to this listing after a decline or expiry, never to a
 /// provider that is not a member.
 pub(crate) fn withdraw_and_rematch(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     offer: &OfferRow,
     event: OfferEvent,
@@ -307,6 +302,7 @@ pub(crate) fn withdraw_and_rematch(
         OfferEvent::Withdraw => (OrderEvent::Withdraw, EventKind::OfferWithdrawn),
         _ => (OrderEvent::Decline, EventKind::OfferDeclined),
     };
+    let answer = to;
     let to = to.as_str();
     if !store::answer(conn, &offer.id, to, reason, naive(now))? {
         return Err(Error::conflict(
@@ -316,50 +312,42 @@ pub(crate) fn withdraw_and_rematch(
     }
     let order = order_store::find(conn, &offer.order_id)?
         .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
-    OrderStatus::Offered.apply(order_event)?;
-    if !order_store::unplace(
+    change::transition(
         conn,
-        &order.id,
-        OrderStatus::Offered,
-        OrderStatus::Open,
-        None,
-        naive(now),
-    )? {
-        return Err(Error::conflict(
-            "the order changed meanwhile; read it again",
-            None,
-        ));
-    }
-    audit_offer(
-        conn,
-        actor,
-        &format!("offer.{to}"),
-        &offer.id,
-        serde_json::json!({ "status": to, "reason": reason }),
-        now,
-    )?;
-    audit::record(
-        conn,
-        AuditEntry {
-            actor,
-            action: "order.reopened",
-            entity_type: "order",
-            entity_id: &order.id,
-            before: Some(serde_json::json!({
-                "status": "offered", "listing_id": order.listing_id, "starts_on": order.starts_on
-            })),
-            after: Some(serde_json::json!({ "status": "open", "because": format!("offer {to}") })),
-            at: naive(now),
-        },
-    )?;
-    events::emit(
-        conn,
-        kind,
         &order,
-        Some(&offer.id),
-        Some(&offer.provider_id),
-        serde_json::json!({ "status": to, "reason": reason, "listing_id": offer.listing_id }),
-        now,
+        order_event,
+        |conn, from, reopened| {
+            if !order_store::unplace(conn, &order.id, from, reopened, None, naive(now))? {
+                return Ok(false);
+            }
+            audit_offer(
+                conn,
+                actor,
+                &format!("offer.{to}"),
+                &offer.id,
+                serde_json::json!({ "status": to, "reason": reason }),
+                now,
+            );
+            Ok(true)
+        },
+        |from, reopened| OrderChange {
+            actor,
+            action: "order.reopened".into(),
+            before: Some(serde_json::json!({
+                "status": from, "listing_id": order.listing_id, "starts_on": order.starts_on
+            })),
+            after: serde_json::json!({ "status": reopened, "because": format!("offer {to}") }),
+            kind,
+            offer_id: Some(&offer.id),
+            provider_id: Some(&offer.provider_id),
+            data: OfferAnswered {
+                status: answer,
+                reason: reason.map(str::to_owned),
+                listing_id: offer.listing_id.clone(),
+            }
+            .into(),
+            now,
+        },
     )?;
     // The place is freed after the order is matched again (never to the same listing),
     // with the new place and the old one locked in key order first: two such changes

@@ -2,11 +2,10 @@
 //! case's area, and by the quality team and commissioners across areas.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use provider_hub_domain::offer::OfferEvent;
+use provider_hub_domain::offer::OfferStatus;
 use provider_hub_domain::order::{OrderEvent, OrderStatus, OutcomeKind};
 use provider_hub_domain::{Category, Role, Scope};
 use provider_hub_matching::{Candidate, Explanation};
-use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::cursor::Page;
 use provider_hub_store::offers as offer_store;
 use provider_hub_store::orders::{self as store, OrderFilter, OrderRow};
@@ -15,7 +14,8 @@ use provider_hub_store::{to_utc, write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::events;
+use crate::change::{self, OrderChange};
+use crate::event_data::{OfferCancelled, OrderParked};
 use crate::plans::PlanItem;
 use crate::{naive, Actor, Error};
 use provider_hub_domain::event::EventKind;
@@ -287,93 +287,86 @@ pub fn cancel(
         let order = store::find(conn, id)?
             .filter(|o| may_read(role, scope, o))
             .ok_or_else(|| Error::NotFound(format!("order {id}")))?;
-        let from = order.status;
-        from.apply(OrderEvent::Cancel)?;
-        let mut offer_id = None;
-        if from == OrderStatus::Offered {
-            if let Some(offer) = offer_store::pending_of(conn, id)? {
-                let to = offer.status.apply(OfferEvent::Cancel)?;
-                if !offer_store::answer(conn, &offer.id, to.as_str(), Some(&reason), naive(now))? {
-                    return Err(Error::conflict(
-                        "the offer was answered meanwhile; read the order again",
-                        None,
-                    ));
-                }
-                offer_id = Some(offer.id);
-            }
-        }
-        let changed = if matches!(from, OrderStatus::Offered | OrderStatus::Accepted) {
-            crate::placement::release(conn, &order, "a place freed: order cancelled", now)?;
-            store::unplace(
-                conn,
-                id,
-                from,
-                OrderStatus::Cancelled,
-                Some(&reason),
-                naive(now),
-            )?
-        } else {
-            store::cancel_unplaced(conn, id, from, &reason, naive(now))?
+        let pending = offer_store::pending_of(conn, id)?;
+        // The offer withdrawn with the order: its pending one, while it is offered.
+        let withdrawn = |from: OrderStatus| {
+            pending
+                .as_ref()
+                .filter(|_| from == OrderStatus::Offered)
+                .map(|offer| offer.id.as_str())
         };
-        if !changed {
-            return Err(Error::conflict(
-                "the order changed meanwhile; read it again",
-                None,
-            ));
-        }
-        if let Some(offer_id) = &offer_id {
-            audit::record(
-                conn,
-                AuditEntry {
-                    actor,
-                    action: "offer.cancelled",
-                    entity_type: "offer",
-                    entity_id: offer_id,
-                    before: Some(serde_json::json!({ "status": "pending" })),
-                    after: Some(serde_json::json!({ "status": "cancelled", "reason": reason })),
-                    at: naive(now),
-                },
-            )?;
-        }
-        audit::record(
+        // The provider holding the order's place hears of it; so does the area.
+        let placed_with = |from: OrderStatus| {
+            matches!(from, OrderStatus::Offered | OrderStatus::Accepted)
+                .then_some(order.provider_id.as_deref())
+                .flatten()
+        };
+        change::transition(
             conn,
-            AuditEntry {
+            &order,
+            OrderEvent::Cancel,
+            |conn, from, to| {
+                if let Some(offer_id) = withdrawn(from) {
+                    if !offer_store::answer(conn, offer_id, "cancelled", Some(&reason), naive(now))?
+                    {
+                        return Err(Error::conflict(
+                            "the offer was answered meanwhile; read the order again",
+                            None,
+                        ));
+                    }
+                    change::record_about(
+                        conn,
+                        &order,
+                        ("offer", offer_id),
+                        OrderChange {
+                            actor,
+                            action: "offer.cancelled".into(),
+                            before: Some(serde_json::json!({ "status": "pending" })),
+                            after: serde_json::json!({ "status": "cancelled", "reason": reason }),
+                            kind: EventKind::OfferWithdrawn,
+                            offer_id: Some(offer_id),
+                            provider_id: placed_with(from),
+                            data: OfferCancelled {
+                                status: OfferStatus::Cancelled,
+                                reason: reason.clone(),
+                            }
+                            .into(),
+                            now,
+                        },
+                    )?;
+                }
+                if matches!(from, OrderStatus::Offered | OrderStatus::Accepted) {
+                    crate::placement::release(conn, &order, "a place freed: order cancelled", now)?;
+                    Ok(store::unplace(
+                        conn,
+                        id,
+                        from,
+                        to,
+                        Some(&reason),
+                        naive(now),
+                    )?)
+                } else {
+                    Ok(store::cancel_unplaced(conn, id, from, &reason, naive(now))?)
+                }
+            },
+            |from, to| OrderChange {
                 actor,
-                action: "order.cancelled",
-                entity_type: "order",
-                entity_id: id,
+                action: "order.cancelled".into(),
                 before: Some(serde_json::json!({
                     "status": from, "listing_id": order.listing_id, "starts_on": order.starts_on
                 })),
-                after: Some(serde_json::json!({ "status": "cancelled", "reason": reason })),
-                at: naive(now),
-            },
-        )?;
-        // The provider holding the order's place hears of it; so does the area.
-        let placed_with = matches!(from, OrderStatus::Offered | OrderStatus::Accepted)
-            .then_some(order.provider_id.as_deref())
-            .flatten();
-        if let Some(offer_id) = &offer_id {
-            events::emit(
-                conn,
-                EventKind::OfferWithdrawn,
-                &order,
-                Some(offer_id),
-                placed_with,
-                serde_json::json!({ "status": "cancelled", "reason": reason }),
+                after: serde_json::json!({ "status": to, "reason": reason }),
+                kind: EventKind::OrderCancelled,
+                offer_id: withdrawn(from),
+                provider_id: placed_with(from),
+                data: OrderParked {
+                    status: to,
+                    previous_status: from,
+                    reason: Some(reason.clone()),
+                }
+                .into(),
                 now,
-            )?;
-        }
-        events::emit(
-            conn,
-            EventKind::OrderCancelled,
-            &order,
-            offer_id.as_deref(),
-            placed_with,
-            serde_json::json!({
-                "status": "cancelled", "previous_status": from, "reason": reason
-            }),
-            now,
+            },
         )?;
         get(conn, role, scope, id)
     })

@@ -12,16 +12,17 @@ use provider_hub_domain::order::{
 };
 use provider_hub_domain::Category;
 use provider_hub_matching::{place, Explanation, Person, Policy, Request, Weights};
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::listings as listing_store;
 use provider_hub_store::matching as store;
 use provider_hub_store::offers::{self as offer_store, OfferRow};
 use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
-use provider_hub_store::{assessments, cases, plans, DbConn};
+use provider_hub_store::{assessments, cases, plans, DbConn, Tx};
 
 pub use crate::rematch::retry_unmatched;
 
-use crate::events;
+use crate::change::{self, OrderChange};
+use crate::event_data::{OfferCreated, OrderParked};
 use crate::{naive, supply, Actor, Error};
 use provider_hub_domain::event::EventKind;
 
@@ -136,7 +137,7 @@ pub(crate) fn prepare(
 /// Places one open order in the caller's transaction — an offer with a reserved place, or
 /// parked with the explanation — and records how long matching took for `/metrics`.
 pub(crate) fn place_order(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     order: &OrderRow,
     settings: Settings,
@@ -149,7 +150,7 @@ pub(crate) fn place_order(
 /// the caller frees afterwards: the slot chosen and the held one are locked together, in
 /// key order, before the place is taken (see [`listing_store::lock_slots`]).
 fn place_order_holding(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     order: &OrderRow,
     held: Option<(&str, chrono::NaiveDate)>,
@@ -163,7 +164,7 @@ fn place_order_holding(
 }
 
 fn place_order_timed(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     order: &OrderRow,
     held: Option<(&str, chrono::NaiveDate)>,
@@ -238,7 +239,7 @@ fn place_order_timed(
 /// its placement and explanation, the offer waits for the provider's answer until it
 /// expires, and both are audited. Returns the offer's id.
 pub(crate) fn offer(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     order: &OrderRow,
     placement: &Placement,
@@ -248,13 +249,6 @@ pub(crate) fn offer(
 ) -> Result<String, Error> {
     let explained =
         serde_json::to_string(explanation).map_err(|e| Error::corrupt("explanation", e))?;
-    OrderStatus::Open.apply(OrderEvent::Offer)?;
-    if !order_store::place(conn, &order.id, placement, &explained, naive(now))? {
-        return Err(Error::conflict(
-            "the order changed while it was being placed; read it again",
-            None,
-        ));
-    }
     let offer = OfferRow {
         id: provider_hub_store::new_id("offer"),
         order_id: order.id.clone(),
@@ -268,55 +262,55 @@ pub(crate) fn offer(
         answered_at: None,
         reason: None,
     };
-    offer_store::insert(conn, &offer)?;
-    audit::record(
+    let category = order.category;
+    change::transition(
         conn,
-        AuditEntry {
-            actor,
-            action: "offer.created",
-            entity_type: "offer",
-            entity_id: &offer.id,
-            before: None,
-            after: serde_json::to_value(&offer).ok(),
-            at: naive(now),
+        order,
+        OrderEvent::Offer,
+        |conn, _, _| {
+            if !order_store::place(conn, &order.id, placement, &explained, naive(now))? {
+                return Ok(false);
+            }
+            offer_store::insert(conn, &offer)?;
+            conn.audit(AuditEntry {
+                actor,
+                action: "offer.created",
+                entity_type: "offer",
+                entity_id: &offer.id,
+                before: None,
+                after: serde_json::to_value(&offer).ok(),
+                at: naive(now),
+            });
+            Ok(true)
         },
-    )?;
-    audit::record(
-        conn,
-        AuditEntry {
+        |from, to| OrderChange {
             actor,
-            action: "order.offered",
-            entity_type: "order",
-            entity_id: &order.id,
-            before: Some(serde_json::json!({ "status": order.status })),
-            after: Some(serde_json::json!({
-                "status": OrderStatus::Offered.as_str(),
+            action: "order.offered".into(),
+            before: Some(serde_json::json!({ "status": from })),
+            after: serde_json::json!({
+                "status": to,
                 "offer_id": offer.id,
                 "listing_id": placement.listing_id,
                 "price_pence": placement.price_pence,
                 "starts_on": placement.starts_on,
                 "explanation": explanation,
-            })),
-            at: naive(now),
+            }),
+            kind: EventKind::OfferCreated,
+            offer_id: Some(&offer.id),
+            provider_id: Some(&offer.provider_id),
+            data: OfferCreated {
+                status: to,
+                listing_id: offer.listing_id.clone(),
+                category,
+                specification_code: order.specification_code.clone(),
+                price_pence: offer.price_pence,
+                starts_on: offer.starts_on,
+                required_by: order.required_by,
+                expires_at: provider_hub_store::to_utc(offer.expires_at),
+            }
+            .into(),
+            now,
         },
-    )?;
-    events::emit(
-        conn,
-        EventKind::OfferCreated,
-        order,
-        Some(&offer.id),
-        Some(&offer.provider_id),
-        serde_json::json!({
-            "status": "offered",
-            "listing_id": offer.listing_id,
-            "category": order.category,
-            "specification_code": order.specification_code,
-            "price_pence": offer.price_pence,
-            "starts_on": offer.starts_on,
-            "required_by": order.required_by,
-            "expires_at": provider_hub_store::to_utc(offer.expires_at),
-        }),
-        now,
     )?;
     Ok(offer.id)
 }
@@ -324,64 +318,64 @@ pub(crate) fn offer(
 /// Leaves an open order without a place, with the explanation: `unmatched` (no
 /// candidate) or `awaiting_approval` (its price would take its area over budget).
 fn park(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     order: &OrderRow,
     explanation: &Explanation,
     event: OrderEvent,
     now: DateTime<Utc>,
 ) -> Result<OrderStatus, Error> {
-    let to = OrderStatus::Open.apply(event)?;
     let explained =
         serde_json::to_string(explanation).map_err(|e| Error::corrupt("explanation", e))?;
-    let action = match to {
-        OrderStatus::AwaitingApproval => "order.awaiting_budget_approval",
-        _ => "order.unmatched",
-    };
-    let changed = order_store::park(conn, &order.id, to, &explained, naive(now))?;
-    if !changed {
-        return Err(Error::conflict(
-            "the order changed while it was being placed; read it again",
-            None,
-        ));
-    }
-    audit::record(
+    change::transition(
         conn,
-        AuditEntry {
-            actor,
-            action,
-            entity_type: "order",
-            entity_id: &order.id,
-            before: Some(serde_json::json!({ "status": order.status })),
-            after: Some(serde_json::json!({ "status": to, "explanation": explanation })),
-            at: naive(now),
-        },
-    )?;
-    let (kind, reason) = match to {
-        OrderStatus::AwaitingApproval => (
-            EventKind::OrderAwaitingBudgetApproval,
-            Some("its price would take the area over its budget for the year".to_owned()),
-        ),
-        _ => (
-            EventKind::OrderUnmatched,
-            explanation.no_candidate_reason.clone(),
-        ),
-    };
-    events::emit(
-        conn,
-        kind,
         order,
-        None,
-        None,
-        serde_json::json!({ "status": to, "previous_status": order.status, "reason": reason }),
-        now,
-    )?;
-    Ok(to)
+        event,
+        |conn, _, to| {
+            Ok(order_store::park(
+                conn,
+                &order.id,
+                to,
+                &explained,
+                naive(now),
+            )?)
+        },
+        |from, to| {
+            let (action, kind, reason) = match to {
+                OrderStatus::AwaitingApproval => (
+                    "order.awaiting_budget_approval",
+                    EventKind::OrderAwaitingBudgetApproval,
+                    Some("its price would take the area over its budget for the year".to_owned()),
+                ),
+                _ => (
+                    "order.unmatched",
+                    EventKind::OrderUnmatched,
+                    explanation.no_candidate_reason.clone(),
+                ),
+            };
+            OrderChange {
+                actor,
+                action: action.into(),
+                before: Some(serde_json::json!({ "status": from })),
+                after: serde_json::json!({ "status": to, "explanation": explanation }),
+                kind,
+                offer_id: None,
+                provider_id: None,
+                data: OrderParked {
+                    status: to,
+                    previous_status: from,
+                    reason,
+                }
+                .into(),
+                now,
+            }
+        },
+    )
 }
 
 /// Places an order that is open now (read inside the caller's transaction).
 pub(crate) fn place_open(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     order_id: &str,
     settings: Settings,
@@ -393,7 +387,7 @@ pub(crate) fn place_open(
 /// Like [`place_open`], for an order whose previous place `held` the caller frees
 /// afterwards (see [`place_order_holding`]).
 pub(crate) fn place_open_holding(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     order_id: &str,
     held: Option<(&str, chrono::NaiveDate)>,

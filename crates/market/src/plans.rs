@@ -13,10 +13,10 @@ use provider_hub_domain::plan::{self as rules, LeadTimes, PlanStatus, LEAD_TIME_
 use provider_hub_domain::{Category, Role, Scope};
 use provider_hub_matching::{quote, Policy, Request};
 use provider_hub_store::assessments::AssessmentRow;
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::orders::{self as order_store, OrderRow};
 use provider_hub_store::plans::{self as store, PlanItemRow, PlanRow};
-use provider_hub_store::{to_utc, write_transaction, DbConn};
+use provider_hub_store::{to_utc, write_transaction, DbConn, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -104,18 +104,15 @@ pub fn set_lead_time(
             .map(|l| l.days);
         let days = i32::try_from(setting.days).map_err(|e| Error::corrupt("days", e))?;
         store::set_lead_time(conn, category.as_str(), days, &actor.sub, naive(now))?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "lead_time.set",
-                entity_type: "lead_time",
-                entity_id: category.as_str(),
-                before: before.map(|d| serde_json::json!({ "days": d })),
-                after: Some(serde_json::json!({ "days": setting.days })),
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action: "lead_time.set",
+            entity_type: "lead_time",
+            entity_id: category.as_str(),
+            before: before.map(|d| serde_json::json!({ "days": d })),
+            after: Some(serde_json::json!({ "days": setting.days })),
+            at: naive(now),
+        });
         lead_times(conn)?
             .into_iter()
             .find(|l| l.category == category)
@@ -125,7 +122,7 @@ pub fn set_lead_time(
 
 /// Makes the plan of a just-approved assessment, in the caller's transaction.
 pub(crate) fn create_for(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     assessment: &AssessmentRow,
     now: DateTime<Utc>,
@@ -178,18 +175,15 @@ pub(crate) fn create_for(
         })
         .collect::<Result<Vec<_>, Error>>()?;
     store::insert(conn, &plan, &rows)?;
-    audit::record(
-        conn,
-        AuditEntry {
-            actor,
-            action: "sentence_plan.created",
-            entity_type: "sentence_plan",
-            entity_id: &plan.id,
-            before: None,
-            after: Some(serde_json::json!({ "plan": plan, "items": rows })),
-            at: naive(now),
-        },
-    )?;
+    conn.audit(AuditEntry {
+        actor,
+        action: "sentence_plan.created",
+        entity_type: "sentence_plan",
+        entity_id: &plan.id,
+        before: None,
+        after: Some(serde_json::json!({ "plan": plan, "items": rows })),
+        at: naive(now),
+    });
     Ok(())
 }
 
@@ -480,38 +474,32 @@ pub fn approve(
                     budget_approved_by: None,
                 };
                 order_store::insert(conn, &order)?;
-                audit::record(
-                    conn,
-                    AuditEntry {
-                        actor,
-                        action: "order.created",
-                        entity_type: "order",
-                        entity_id: &order.id,
-                        before: None,
-                        after: serde_json::to_value(&order).ok(),
-                        at: naive(now),
-                    },
-                )?;
+                conn.audit(AuditEntry {
+                    actor,
+                    action: "order.created",
+                    entity_type: "order",
+                    entity_id: &order.id,
+                    before: None,
+                    after: serde_json::to_value(&order).ok(),
+                    at: naive(now),
+                });
             }
             // Each order is matched at once, in this transaction: offered with a place
             // reserved, or unmatched with the reason.
             for order in order_store::of_plan(conn, plan_id)? {
                 crate::placement::place_order(conn, actor, &order, settings, now)?;
             }
-            audit::record(
-                conn,
-                AuditEntry {
-                    actor,
-                    action: "sentence_plan.approved",
-                    entity_type: "sentence_plan",
-                    entity_id: plan_id,
-                    before: Some(serde_json::json!({ "status": plan.status })),
-                    after: Some(serde_json::json!({
-                        "status": PlanStatus::Approved.as_str(), "orders": items.len()
-                    })),
-                    at: naive(now),
-                },
-            )?;
+            conn.audit(AuditEntry {
+                actor,
+                action: "sentence_plan.approved",
+                entity_type: "sentence_plan",
+                entity_id: plan_id,
+                before: Some(serde_json::json!({ "status": plan.status })),
+                after: Some(serde_json::json!({
+                    "status": PlanStatus::Approved.as_str(), "orders": items.len()
+                })),
+                at: naive(now),
+            });
         }
         let plan = store::find(conn, plan_id)?
             .ok_or_else(|| Error::corrupt("sentence_plans", "the plan did not read back"))?;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use provider_hub_domain::area::PolicyKind;
 use provider_hub_domain::ValidationErrors;
 use provider_hub_matching::Weights;
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::matching::{self as store, PolicyRow};
 use provider_hub_store::{areas, to_utc, write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
@@ -130,18 +130,15 @@ pub fn set(
             updated_by: actor.sub.clone(),
         };
         store::set_policy(conn, &row)?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "area.policy_set",
-                entity_type: "area",
-                entity_id: area,
-                before: before.and_then(|b| serde_json::to_value(b).ok()),
-                after: serde_json::to_value(&row).ok(),
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action: "area.policy_set",
+            entity_type: "area",
+            entity_id: area,
+            before: before.and_then(|b| serde_json::to_value(b).ok()),
+            after: serde_json::to_value(&row).ok(),
+            at: naive(now),
+        });
         view(area, Some(row))
     })
 }

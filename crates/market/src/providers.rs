@@ -10,7 +10,7 @@ use provider_hub_domain::provider::{
     Standing,
 };
 use provider_hub_domain::Scope;
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::cursor::Page;
 use provider_hub_store::providers::{self as store, AccreditationRow, ProviderRow};
 use provider_hub_store::{write_transaction, DbConn};
@@ -175,18 +175,15 @@ pub fn register(
             updated_at: naive(now),
         };
         store::insert(conn, &row)?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "provider.registered",
-                entity_type: "provider",
-                entity_id: &row.id,
-                before: None,
-                after: serde_json::to_value(&row).ok(),
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action: "provider.registered",
+            entity_type: "provider",
+            entity_id: &row.id,
+            before: None,
+            after: serde_json::to_value(&row).ok(),
+            at: naive(now),
+        });
         load(conn, &Scope::Hub, &row.id, now.date_naive())
     })
 }
@@ -261,18 +258,15 @@ pub fn accredit(
             superseded_at: None,
         };
         store::insert_accreditation(conn, &row)?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "provider.accredited",
-                entity_type: "provider",
-                entity_id: provider_id,
-                before: None,
-                after: serde_json::to_value(&row).ok(),
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action: "provider.accredited",
+            entity_type: "provider",
+            entity_id: provider_id,
+            before: None,
+            after: serde_json::to_value(&row).ok(),
+            at: naive(now),
+        });
         crate::placement::market_changed(conn, Some(new.category), "provider accredited", now)?;
         load(conn, &Scope::Hub, provider_id, now.date_naive())
     })
@@ -308,20 +302,15 @@ pub fn change_standing(
                 None,
             ));
         }
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action,
-                entity_type: "provider",
-                entity_id: provider_id,
-                before: Some(
-                    serde_json::json!({ "standing": from, "reason": before.standing_reason }),
-                ),
-                after: Some(serde_json::json!({ "standing": to, "reason": reason })),
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action,
+            entity_type: "provider",
+            entity_id: provider_id,
+            before: Some(serde_json::json!({ "standing": from, "reason": before.standing_reason })),
+            after: Some(serde_json::json!({ "standing": to, "reason": reason })),
+            at: naive(now),
+        });
         if to == Standing::Active {
             crate::placement::market_changed(conn, None, "provider reinstated", now)?;
         }
@@ -350,18 +339,15 @@ pub fn set_threshold(
     write_transaction(conn, |conn| {
         let (before, _, _) = store::threshold(conn)?;
         store::set_threshold(conn, value, &actor.sub, naive(now))?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "quality_threshold.set",
-                entity_type: "quality_threshold",
-                entity_id: "1",
-                before: Some(serde_json::json!({ "threshold": before })),
-                after: Some(serde_json::json!({ "threshold": value })),
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action: "quality_threshold.set",
+            entity_type: "quality_threshold",
+            entity_id: "1",
+            before: Some(serde_json::json!({ "threshold": before })),
+            after: Some(serde_json::json!({ "threshold": value })),
+            at: naive(now),
+        });
         if value < before {
             crate::placement::market_changed(conn, None, "quality threshold lowered", now)?;
         }

@@ -8,15 +8,15 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use provider_hub_domain::event::EventKind;
-use provider_hub_domain::order::OrderStatus;
+use provider_hub_domain::order::{OrderEvent, OrderStatus};
 use provider_hub_domain::Category;
 use provider_hub_matching::{quote, Policy};
-use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::matching as store;
 use provider_hub_store::orders::{self as order_store, OrderRow};
 use provider_hub_store::{write_transaction, DbConn};
 
-use crate::events;
+use crate::change::{self, OrderChange};
+use crate::event_data::OrderReopened;
 use crate::placement::{place_open, prepare, request_of, system_actor, Prepared, Settings};
 use crate::{naive, supply, Actor, Error};
 
@@ -148,41 +148,33 @@ fn retry_one(
     }
     let id = &order.id;
     let outcome = write_transaction(conn, |conn| {
-        if !order_store::set_status(
-            conn,
-            id,
-            OrderStatus::Unmatched,
-            OrderStatus::Open,
-            naive(now),
-        )? {
+        // Read again in the transaction: reopened or cancelled meanwhile, it is not
+        // unmatched any more, and the transition is refused (a conflict, left alone).
+        let Some(order) = order_store::find(conn, id)? else {
             return Ok(OrderStatus::Unmatched);
-        }
-        audit::record(
+        };
+        change::transition(
             conn,
-            AuditEntry {
+            &order,
+            OrderEvent::Reopen,
+            |conn, from, to| Ok(order_store::set_status(conn, id, from, to, naive(now))?),
+            |from, to| OrderChange {
                 actor,
-                action: "order.reopened",
-                entity_type: "order",
-                entity_id: id,
-                before: Some(serde_json::json!({ "status": "unmatched" })),
-                after: Some(serde_json::json!({ "status": "open" })),
-                at: naive(now),
+                action: "order.reopened".into(),
+                before: Some(serde_json::json!({ "status": from })),
+                after: serde_json::json!({ "status": to }),
+                kind: EventKind::OrderReopened,
+                offer_id: None,
+                provider_id: None,
+                data: OrderReopened {
+                    status: to,
+                    previous_status: from,
+                    because: "the market changed".into(),
+                }
+                .into(),
+                now,
             },
         )?;
-        if let Some(order) = order_store::find(conn, id)? {
-            events::emit(
-                conn,
-                EventKind::OrderReopened,
-                &order,
-                None,
-                None,
-                serde_json::json!({
-                    "status": "open", "previous_status": "unmatched",
-                    "because": "the market changed"
-                }),
-                now,
-            )?;
-        }
         place_open(conn, actor, id, settings, now)
     })?;
     Ok(outcome == OrderStatus::Offered)

@@ -9,12 +9,12 @@ use provider_hub_domain::order::OrderStatus;
 use provider_hub_domain::Category;
 use provider_hub_matching::batch::{self, Instance};
 use provider_hub_matching::{place, Candidate, Request};
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::listings as listing_store;
 use provider_hub_store::matching::{self as store, RunRow};
 use provider_hub_store::offers as offer_store;
 use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
-use provider_hub_store::{areas, plans, to_utc, write_transaction, DbConn};
+use provider_hub_store::{areas, plans, to_utc, write_transaction, DbConn, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -254,21 +254,18 @@ pub fn run(
             created_at: naive(now),
         };
         store::insert_run(conn, &row)?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "matching_run.completed",
-                entity_type: "matching_run",
-                entity_id: &run_id,
-                before: None,
-                after: Some(serde_json::json!({
-                    "area": new.area, "orders_considered": considered, "placed": placed,
-                    "total_cost": cost, "one_by_one": {"placed": base_placed, "cost": base_cost}
-                })),
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action: "matching_run.completed",
+            entity_type: "matching_run",
+            entity_id: &run_id,
+            before: None,
+            after: Some(serde_json::json!({
+                "area": new.area, "orders_considered": considered, "placed": placed,
+                "total_cost": cost, "one_by_one": {"placed": base_placed, "cost": base_cost}
+            })),
+            at: naive(now),
+        });
         view(row)
     })
 }
@@ -276,7 +273,7 @@ pub fn run(
 /// Offers one order the place the run chose, as a single placement would.
 #[allow(clippy::too_many_arguments)]
 fn place_order(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     order: &OrderRow,
     s: &Solved,

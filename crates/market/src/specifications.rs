@@ -6,10 +6,10 @@ use provider_hub_domain::specification::{
     IllegalTransition, NewSpecification, SpecCode, SpecificationPatch, SpecificationStatus,
     SpecificationVersion,
 };
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::cursor::Page;
 use provider_hub_store::specifications::{self as store, SpecificationFilter, SpecificationRow};
-use provider_hub_store::{write_transaction, DbConn};
+use provider_hub_store::{write_transaction, DbConn, Tx};
 
 use crate::{naive, Actor, Error};
 
@@ -28,7 +28,7 @@ impl From<IllegalTransition> for Error {
 }
 
 fn audit_change(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     action: &str,
     before: Option<&SpecificationVersion>,
@@ -36,18 +36,15 @@ fn audit_change(
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     let entity_id = format!("{}/{}", after.code, after.version);
-    audit::record(
-        conn,
-        AuditEntry {
-            actor,
-            action,
-            entity_type: "specification",
-            entity_id: &entity_id,
-            before: before.map(snapshot),
-            after: Some(snapshot(after)),
-            at: naive(now),
-        },
-    )?;
+    conn.audit(AuditEntry {
+        actor,
+        action,
+        entity_type: "specification",
+        entity_id: &entity_id,
+        before: before.map(snapshot),
+        after: Some(snapshot(after)),
+        at: naive(now),
+    });
     Ok(())
 }
 

@@ -16,19 +16,20 @@ use provider_hub_domain::event::EventKind;
 use provider_hub_domain::offer::OfferEvent;
 use provider_hub_domain::order::{OrderEvent, OrderStatus};
 use provider_hub_domain::provider::Standing;
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::offers as offer_store;
 use provider_hub_store::orders::{self as order_store, OrderRow};
-use provider_hub_store::DbConn;
+use provider_hub_store::Tx;
 
-use crate::events;
+use crate::change::{self, OrderChange};
+use crate::event_data::ProviderStandingChanged;
 use crate::offers::withdraw_and_rematch;
 use crate::placement::{self, Settings};
 use crate::{naive, Actor, Error};
 
 /// Carries out what the provider's new standing means for its offers and orders.
 pub(crate) fn standing_changed(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     provider_id: &str,
     to: Standing,
@@ -70,7 +71,7 @@ pub(crate) fn standing_changed(
 /// Tells the offender managers (and the provider) that the provider holding an order it
 /// keeps was suspended or revoked.
 fn tell(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     order: &OrderRow,
     kind: EventKind,
@@ -78,47 +79,43 @@ fn tell(
     standing_reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    audit::record(
+    let status = order.status;
+    change::record(
         conn,
-        AuditEntry {
-            actor,
-            action: kind.as_str(),
-            entity_type: "order",
-            entity_id: &order.id,
-            before: None,
-            after: Some(serde_json::json!({
-                "status": order.status, "provider_id": order.provider_id, "because": why
-            })),
-            at: naive(now),
-        },
-    )?;
-    events::emit(
-        conn,
-        kind,
         order,
-        None,
-        order.provider_id.as_deref(),
-        serde_json::json!({
-            "status": order.status,
-            "listing_id": order.listing_id,
-            "starts_on": order.starts_on,
-            "reason": if order.status == OrderStatus::Accepted {
-                format!("{why}; the order stays with it: cancel it to buy again")
-            } else {
-                format!("{why}; the order stays with it while in delivery")
-            },
-            "standing_reason": standing_reason,
-        }),
-        now,
-    )?;
-    Ok(())
+        OrderChange {
+            actor,
+            action: kind.as_str().into(),
+            before: None,
+            after: serde_json::json!({
+                "status": order.status, "provider_id": order.provider_id, "because": why
+            }),
+            kind,
+            offer_id: None,
+            provider_id: order.provider_id.as_deref(),
+            data: ProviderStandingChanged {
+                status,
+                previous_status: None,
+                listing_id: order.listing_id.clone(),
+                starts_on: order.starts_on,
+                reason: if status == OrderStatus::Accepted {
+                    format!("{why}; the order stays with it: cancel it to buy again")
+                } else {
+                    format!("{why}; the order stays with it while in delivery")
+                },
+                standing_reason: standing_reason.to_owned(),
+            }
+            .into(),
+            now,
+        },
+    )
 }
 
 /// Takes an accepted order from a revoked provider before it starts: its accepted offer is
 /// withdrawn, the place released, and the order is open and matched again at once. The
 /// budget counts the order once: it is committed no more until it is accepted again.
 fn take_back(
-    conn: &mut DbConn,
+    conn: &mut Tx<'_>,
     actor: &Actor,
     order: &OrderRow,
     why: &str,
@@ -126,73 +123,62 @@ fn take_back(
     settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    OrderStatus::Accepted.apply(OrderEvent::Withdraw)?;
     let offer = offer_store::accepted_of(conn, &order.id)?;
-    if let Some(offer) = &offer {
-        offer.status.apply(OfferEvent::Withdraw)?;
-        if !offer_store::withdraw_accepted(conn, &offer.id, why, now.date_naive())? {
-            return Err(Error::conflict(
-                "the offer changed meanwhile; try again",
+    change::transition(
+        conn,
+        order,
+        OrderEvent::Withdraw,
+        |conn, from, to| {
+            if let Some(offer) = &offer {
+                offer.status.apply(OfferEvent::Withdraw)?;
+                if !offer_store::withdraw_accepted(conn, &offer.id, why, now.date_naive())? {
+                    return Err(Error::conflict(
+                        "the offer changed meanwhile; try again",
+                        None,
+                    ));
+                }
+                conn.audit(AuditEntry {
+                    actor,
+                    action: "offer.withdrawn",
+                    entity_type: "offer",
+                    entity_id: &offer.id,
+                    before: Some(serde_json::json!({ "status": "accepted" })),
+                    after: Some(serde_json::json!({ "status": "withdrawn", "reason": why })),
+                    at: naive(now),
+                });
+            }
+            placement::release(conn, order, "a place freed: provider revoked", now)?;
+            Ok(order_store::unplace(
+                conn,
+                &order.id,
+                from,
+                to,
                 None,
-            ));
-        }
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "offer.withdrawn",
-                entity_type: "offer",
-                entity_id: &offer.id,
-                before: Some(serde_json::json!({ "status": "accepted" })),
-                after: Some(serde_json::json!({ "status": "withdrawn", "reason": why })),
-                at: naive(now),
-            },
-        )?;
-    }
-    placement::release(conn, order, "a place freed: provider revoked", now)?;
-    if !order_store::unplace(
-        conn,
-        &order.id,
-        OrderStatus::Accepted,
-        OrderStatus::Open,
-        None,
-        naive(now),
-    )? {
-        return Err(Error::conflict(
-            "an order of the provider changed meanwhile; try again",
-            None,
-        ));
-    }
-    audit::record(
-        conn,
-        AuditEntry {
+                naive(now),
+            )?)
+        },
+        |from, to| OrderChange {
             actor,
-            action: "order.reopened",
-            entity_type: "order",
-            entity_id: &order.id,
+            action: "order.reopened".into(),
             before: Some(serde_json::json!({
-                "status": "accepted", "provider_id": order.provider_id,
+                "status": from, "provider_id": order.provider_id,
                 "listing_id": order.listing_id, "starts_on": order.starts_on
             })),
-            after: Some(serde_json::json!({ "status": "open", "because": why })),
-            at: naive(now),
+            after: serde_json::json!({ "status": to, "because": why }),
+            kind: EventKind::OrderProviderRevoked,
+            offer_id: offer.as_ref().map(|o| o.id.as_str()),
+            provider_id: order.provider_id.as_deref(),
+            data: ProviderStandingChanged {
+                status: to,
+                previous_status: Some(from),
+                listing_id: order.listing_id.clone(),
+                starts_on: order.starts_on,
+                reason: format!("{why}; the order is being matched again"),
+                standing_reason: standing_reason.to_owned(),
+            }
+            .into(),
+            now,
         },
-    )?;
-    events::emit(
-        conn,
-        EventKind::OrderProviderRevoked,
-        order,
-        offer.as_ref().map(|o| o.id.as_str()),
-        order.provider_id.as_deref(),
-        serde_json::json!({
-            "status": "open",
-            "previous_status": "accepted",
-            "listing_id": order.listing_id,
-            "starts_on": order.starts_on,
-            "reason": format!("{why}; the order is being matched again"),
-            "standing_reason": standing_reason,
-        }),
-        now,
     )?;
     placement::place_open(conn, actor, &order.id, settings, now)?;
     Ok(())

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use provider_hub_domain::event::{check_webhook_url, retry_delay_ms};
 use provider_hub_domain::{Role, Scope};
-use provider_hub_store::audit::{self, AuditEntry};
+use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::cursor::Page;
 use provider_hub_store::webhooks::{self as store, Attempt, Claimed, DeliveryFilter, WebhookRow};
 use provider_hub_store::{
@@ -173,19 +173,16 @@ pub fn put(
             updated_by: actor.sub.clone(),
         };
         store::put(conn, &row)?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "provider.webhook_set",
-                entity_type: "provider",
-                entity_id: provider_id,
-                // The secret is never written to the audit trail.
-                before: before.map(|b| serde_json::json!({ "webhook_url": b.url })),
-                after: Some(serde_json::json!({ "webhook_url": row.url, "secret": "rotated" })),
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action: "provider.webhook_set",
+            entity_type: "provider",
+            entity_id: provider_id,
+            // The secret is never written to the audit trail.
+            before: before.map(|b| serde_json::json!({ "webhook_url": b.url })),
+            after: Some(serde_json::json!({ "webhook_url": row.url, "secret": "rotated" })),
+            at: naive(now),
+        });
         Ok(WebhookRegistered {
             provider_id: row.provider_id,
             url: row.url,
@@ -231,18 +228,15 @@ pub fn remove(
         let before = store::find(conn, provider_id)?
             .ok_or_else(|| Error::NotFound(format!("webhook of provider {provider_id}")))?;
         store::remove(conn, provider_id)?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "provider.webhook_removed",
-                entity_type: "provider",
-                entity_id: provider_id,
-                before: Some(serde_json::json!({ "webhook_url": before.url })),
-                after: None,
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action: "provider.webhook_removed",
+            entity_type: "provider",
+            entity_id: provider_id,
+            before: Some(serde_json::json!({ "webhook_url": before.url })),
+            after: None,
+            at: naive(now),
+        });
         Ok(())
     })
 }
@@ -309,18 +303,15 @@ pub fn redrive(
                 Some(&row.status),
             ));
         }
-        audit::record(
-            conn,
-            AuditEntry {
-                actor,
-                action: "webhook_delivery.redriven",
-                entity_type: "webhook_delivery",
-                entity_id: id,
-                before: Some(serde_json::json!({ "status": "dead", "attempts": row.attempts })),
-                after: Some(serde_json::json!({ "status": "pending", "attempts": 0 })),
-                at: naive(now),
-            },
-        )?;
+        conn.audit(AuditEntry {
+            actor,
+            action: "webhook_delivery.redriven",
+            entity_type: "webhook_delivery",
+            entity_id: id,
+            before: Some(serde_json::json!({ "status": "dead", "attempts": row.attempts })),
+            after: Some(serde_json::json!({ "status": "pending", "attempts": 0 })),
+            at: naive(now),
+        });
         let (row, event_id, kind) = store::find_delivery(conn, id)?
             .ok_or_else(|| Error::corrupt("webhook_deliveries", "re-driven delivery vanished"))?;
         Ok(delivery_view(row, event_id, kind))

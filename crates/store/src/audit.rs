@@ -15,15 +15,16 @@ pub struct Actor {
     pub role: String,
 }
 
-#[derive(Debug, Insertable)]
+/// An audit row to insert: an [`AuditEntry`] as it will be stored.
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_log)]
-struct NewAuditRow<'a> {
+pub struct NewAuditRow {
     occurred_at: NaiveDateTime,
-    actor_sub: &'a str,
-    actor_role: &'a str,
-    action: &'a str,
-    entity_type: &'a str,
-    entity_id: &'a str,
+    actor_sub: String,
+    actor_role: String,
+    action: String,
+    entity_type: String,
+    entity_id: String,
     before_state: Option<String>,
     after_state: Option<String>,
 }
@@ -55,37 +56,45 @@ pub struct AuditEntry<'a> {
     pub at: NaiveDateTime,
 }
 
-/// Records a row of the audit trail with the caller's change: inserted unsealed in the
-/// running write transaction (so it commits with the change or not at all), and chained
-/// when that transaction is sealed (see [`crate::seal`]). Outside a transaction it is
-/// written and sealed in one of its own.
-pub fn record(conn: &mut DbConn, entry: AuditEntry<'_>) -> Result<(), StoreError> {
-    // Both backends keep microseconds: the hash is of what will be read back.
-    let at = entry
-        .at
-        .with_nanosecond(entry.at.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(entry.at);
-    let row = NewAuditRow {
-        occurred_at: at,
-        actor_sub: &entry.actor.sub,
-        actor_role: &entry.actor.role,
-        action: entry.action,
-        entity_type: entry.entity_type,
-        entity_id: entry.entity_id,
-        before_state: entry.before.map(|v| v.to_string()),
-        after_state: entry.after.map(|v| v.to_string()),
-    };
-    let insert = |conn: &mut DbConn| -> Result<(), StoreError> {
-        diesel::insert_into(audit_log::table)
-            .values(&row)
-            .execute(conn)?;
-        Ok(())
-    };
-    if crate::transaction::in_transaction(conn)? {
-        insert(conn)
-    } else {
-        crate::transaction::write_transaction(conn, insert)
+impl From<AuditEntry<'_>> for NewAuditRow {
+    fn from(entry: AuditEntry<'_>) -> Self {
+        // Both backends keep microseconds: the hash is of what will be read back.
+        let at = entry
+            .at
+            .with_nanosecond(entry.at.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(entry.at);
+        NewAuditRow {
+            occurred_at: at,
+            actor_sub: entry.actor.sub.clone(),
+            actor_role: entry.actor.role.clone(),
+            action: entry.action.to_owned(),
+            entity_type: entry.entity_type.to_owned(),
+            entity_id: entry.entity_id.to_owned(),
+            before_state: entry.before.map(|v| v.to_string()),
+            after_state: entry.after.map(|v| v.to_string()),
+        }
     }
+}
+
+/// Inserts rows of the audit trail, unsealed, in the caller's transaction (so they commit
+/// with the change or not at all); they are chained when it is sealed (see
+/// [`crate::seal`]). Use cases record through their [`crate::transaction::Tx`], which
+/// inserts what they recorded just before the transaction ends; this is the insert it
+/// runs.
+pub fn insert(conn: &mut DbConn, rows: &[NewAuditRow]) -> Result<(), StoreError> {
+    // One statement a row, in order: the chain follows insertion order.
+    for row in rows {
+        diesel::insert_into(audit_log::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Inserts one row of the audit trail, unsealed, in the caller's transaction (see
+/// [`insert`]).
+pub fn record(conn: &mut DbConn, entry: AuditEntry<'_>) -> Result<(), StoreError> {
+    insert(conn, &[NewAuditRow::from(entry)])
 }
 
 /// Checks the sealed chain in chain order (see [`crate::seal::verify`]).
@@ -156,39 +165,45 @@ mod tests {
             role: "admin".into(),
         };
         // Committed: both rows, in order.
-        write_transaction(&mut conn, |conn| {
-            record(conn, entry(&actor, "a"))?;
-            record(conn, entry(&actor, "b"))
+        write_transaction(&mut conn, |tx| {
+            tx.audit(entry(&actor, "a"));
+            tx.audit(entry(&actor, "b"));
+            Ok::<_, StoreError>(())
         })
         .expect("commit");
         // Rolled back: none.
-        let failed: Result<(), StoreError> = write_transaction(&mut conn, |conn| {
-            record(conn, entry(&actor, "lost"))?;
+        let failed: Result<(), StoreError> = write_transaction(&mut conn, |tx| {
+            tx.audit(entry(&actor, "lost"));
             Err(StoreError::Corrupt("the change failed".into()))
         });
         assert!(failed.is_err());
         // A savepoint that rolls back drops only its own rows.
-        write_transaction(&mut conn, |conn| {
-            record(conn, entry(&actor, "c"))?;
-            let inner: Result<(), StoreError> = write_transaction(conn, |conn| {
-                record(conn, entry(&actor, "inner-lost"))?;
+        write_transaction(&mut conn, |tx| {
+            tx.audit(entry(&actor, "c"));
+            let inner: Result<(), StoreError> = write_transaction(tx, |tx| {
+                tx.audit(entry(&actor, "inner-lost"));
                 Err(StoreError::Corrupt("the inner step failed".into()))
             });
             assert!(inner.is_err());
-            record(conn, entry(&actor, "d"))
+            tx.audit(entry(&actor, "d"));
+            Ok::<_, StoreError>(())
         })
         .expect("commit");
-        // A transaction whose code panics leaves nothing behind on this thread: a row
-        // recorded afterwards outside any transaction is written at once.
+        // A transaction whose code panics leaves nothing behind: a row recorded
+        // afterwards in a transaction of its own is written at once.
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let _: Result<(), StoreError> = write_transaction(&mut conn, |conn| {
-                record(conn, entry(&actor, "panicked"))?;
+            let _: Result<(), StoreError> = write_transaction(&mut conn, |tx| {
+                tx.audit(entry(&actor, "panicked"));
                 panic!("the change's code panicked");
             });
         }));
         assert!(panicked.is_err());
         let _ = diesel::connection::SimpleConnection::batch_execute(&mut conn, "ROLLBACK");
-        record(&mut conn, entry(&actor, "e")).expect("record outside a transaction");
+        write_transaction(&mut conn, |tx| {
+            tx.audit(entry(&actor, "e"));
+            Ok::<_, StoreError>(())
+        })
+        .expect("record in a transaction of its own");
         assert_eq!(ids(&mut conn), ["a", "b", "c", "d", "e"]);
         assert_eq!(verify(&mut conn).expect("verify"), (None, 5));
         let _ = std::fs::remove_dir_all(&dir);

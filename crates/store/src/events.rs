@@ -57,15 +57,12 @@ struct NewDelivery<'a> {
     updated_at: NaiveDateTime,
 }
 
-/// Appends an event with the caller's change — in its write transaction, or in one of
-/// its own outside one — and queues it for the provider's webhook when the event
-/// concerns a provider that has one.
+/// Appends an event, unsealed, in the caller's transaction, and queues it for the
+/// provider's webhook when the event concerns a provider that has one. Use cases emit
+/// events through their [`crate::transaction::Tx`], with the change's audit row; this is
+/// the insert it runs.
 pub fn append(conn: &mut DbConn, event: &NewEvent) -> Result<(), StoreError> {
-    if crate::transaction::in_transaction(conn)? {
-        append_now(conn, event)
-    } else {
-        crate::transaction::write_transaction(conn, |conn| append_now(conn, event))
-    }
+    append_now(conn, event)
 }
 
 /// Inserts an event (unsealed: no position yet) and its outbox row.

@@ -29,7 +29,7 @@ pub mod webhooks;
 pub mod words;
 
 pub use db::{connect, run_migrations, DatabaseTarget, DbConn, Pool, PoolOptions, PooledConn};
-pub use transaction::{seal_pending, unaudited_transaction, write_transaction};
+pub use transaction::{seal_pending, unaudited_transaction, write_transaction, Change, Tx};
 
 /// What can go wrong in storage.
 #[derive(Debug, thiserror::Error)]

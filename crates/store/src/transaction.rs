@@ -1,11 +1,92 @@
-//! Write transactions that behave the same on both backends, and the sealing that
-//! follows an audited one (see [`crate::seal`]).
+//! Write transactions that behave the same on both backends, the unit of work a use case
+//! writes through ([`Tx`]: its change, the audit rows and the events, committed
+//! together), and the sealing that follows an audited transaction (see [`crate::seal`]).
+//!
+//! The audit trail and the events are plain tables to [`crate::audit`] and
+//! [`crate::events`]; only this module writes them for a change, so neither depends on
+//! how transactions run.
+
+use std::ops::{Deref, DerefMut};
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::Connection;
 
+use crate::audit::{self, AuditEntry, NewAuditRow};
+use crate::events::{self, NewEvent};
 use crate::seal::{self, Sealed};
 use crate::{DbConn, StoreError};
+
+/// One change to record: its audit row and, when the change is one providers and
+/// offender managers hear of, its event. Built whole, so neither is written without the
+/// other where both are due.
+pub struct Change<'a> {
+    pub audit: AuditEntry<'a>,
+    pub event: Option<NewEvent>,
+}
+
+/// A write transaction in progress: the connection it runs on, and the audit rows and
+/// events recorded with its change so far, written just before it ends — with the change
+/// or not at all. Derefs to the connection, so store functions take it as they take a
+/// connection. Only [`write_transaction`] makes one.
+pub struct Tx<'c> {
+    conn: &'c mut DbConn,
+    audit: Vec<NewAuditRow>,
+    events: Vec<NewEvent>,
+}
+
+impl Tx<'_> {
+    /// Records a change: its audit row, and its event when it has one.
+    pub fn record(&mut self, change: Change<'_>) {
+        self.audit(change.audit);
+        if let Some(event) = change.event {
+            self.events.push(event);
+        }
+    }
+
+    /// Records an audit row of a change no event reports (a budget set, a listing
+    /// published, a webhook registered…).
+    pub fn audit(&mut self, entry: AuditEntry<'_>) {
+        self.audit.push(NewAuditRow::from(entry));
+    }
+
+    /// Writes what was recorded, in the order it was recorded, into the transaction.
+    fn write_recorded(&mut self) -> Result<(), StoreError> {
+        audit::insert(self.conn, &std::mem::take(&mut self.audit))?;
+        for event in std::mem::take(&mut self.events) {
+            events::append(self.conn, &event)?;
+        }
+        Ok(())
+    }
+}
+
+impl Deref for Tx<'_> {
+    type Target = DbConn;
+
+    fn deref(&self) -> &DbConn {
+        self.conn
+    }
+}
+
+impl DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        self.conn
+    }
+}
+
+/// Runs `f` with a [`Tx`] on `conn`, and writes what it recorded when it succeeds.
+fn in_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    let mut tx = Tx {
+        conn,
+        audit: Vec::new(),
+        events: Vec::new(),
+    };
+    let value = f(&mut tx)?;
+    tx.write_recorded().map_err(|e| E::from(to_diesel(e)))?;
+    Ok(value)
+}
 
 /// Runs `f` in a write transaction; the audit rows and events it records are sealed with
 /// it (SQLite) or right after it commits (PostgreSQL).
@@ -24,16 +105,19 @@ use crate::{DbConn, StoreError};
 /// events already readable. A seal that fails (its lock not granted in time) leaves the
 /// rows for the next one, and the change stays committed.
 ///
+/// `f` records the change's audit rows and events on its [`Tx`]; they are written in
+/// the transaction once `f` has succeeded.
+///
 /// Inside another write transaction this is a savepoint of it: what it recorded is
 /// rolled back with it.
 pub fn write_transaction<T, E>(
     conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
-    transaction(conn, true, f)
+    transaction(conn, true, |conn| in_tx(conn, f))
 }
 
 /// A write transaction that records no audit row or event, so has nothing to seal: the
