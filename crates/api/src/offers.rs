@@ -48,9 +48,9 @@ async fn list_offers(
 ) -> Result<web::Json<OfferPage>, ApiError> {
     caller.require(&[Role::Provider, Role::Quality])?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
-    let (role, scope, status) = (caller.role, caller.scope.clone(), query.status.clone());
+    let (status, caller) = (query.status.clone(), caller.at(state.now()));
     let page = state
-        .db(move |conn| Ok(market::list(conn, role, &scope, status, after, limit)?))
+        .db(move |conn| Ok(market::list(conn, &caller, status, after, limit)?))
         .await?;
     let body = PageBody::from_page(page, |o| o);
     Ok(web::Json(OfferPage {

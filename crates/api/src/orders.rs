@@ -71,9 +71,9 @@ async fn list_orders(
         status,
         ..OrderFilter::default()
     };
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let caller = caller.at(state.now());
     let page = state
-        .db(move |conn| Ok(market::list(conn, role, &scope, filter, after, limit)?))
+        .db(move |conn| Ok(market::list(conn, &caller, filter, after, limit)?))
         .await?;
     let body = PageBody::from_page(page, |o| o);
     Ok(web::Json(OrderPage {
@@ -97,10 +97,10 @@ async fn get_order(
     id: web::Path<String>,
 ) -> Result<web::Json<OrderView>, ApiError> {
     caller.require(READERS)?;
-    let (id, role, scope) = (id.into_inner(), caller.role, caller.scope.clone());
+    let (id, caller) = (id.into_inner(), caller.at(state.now()));
     Ok(web::Json(
         state
-            .db(move |conn| Ok(market::get(conn, role, &scope, &id)?))
+            .db(move |conn| Ok(market::get(conn, &caller, &id)?))
             .await?,
     ))
 }
@@ -126,26 +126,10 @@ async fn cancel_order(
 ) -> Result<web::Json<OrderView>, ApiError> {
     caller.require(&[Role::OffenderManager])?;
     let cancellation = body.json::<Cancellation>()?.value;
-    let (id, actor, role, scope, now) = (
-        id.into_inner(),
-        caller.actor(),
-        caller.role,
-        caller.scope.clone(),
-        state.now(),
-    );
+    let (id, caller) = (id.into_inner(), caller.at(state.now()));
     Ok(web::Json(
         state
-            .db(move |conn| {
-                Ok(market::cancel(
-                    conn,
-                    &actor,
-                    role,
-                    &scope,
-                    &id,
-                    cancellation,
-                    now,
-                )?)
-            })
+            .db(move |conn| Ok(market::cancel(conn, &caller, &id, cancellation)?))
             .await?,
     ))
 }

@@ -50,14 +50,15 @@ async fn report_delivery(
     let provider_id = caller.provider_id()?.to_owned();
     let body = body.json::<DeliveryReport>()?;
     let (id, report) = (id.into_inner(), body.value);
-    let (seen_scope, seen_id) = (caller.scope.clone(), id.clone());
+    let seen_id = id.clone();
     crate::idempotency::answer(
         &state,
         &caller,
         &req,
         &body.raw,
-        move |conn| orders::get(conn, Role::Provider, &seen_scope, &seen_id).map(|_| ()),
-        move |conn, actor, now| {
+        move |conn, caller| orders::get(conn, caller, &seen_id).map(|_| ()),
+        move |conn, caller| {
+            let (actor, now) = (&caller.actor, caller.now);
             market::report(conn, actor, &provider_id, &id, report, now)
                 .map(|delivered| (StatusCode::CREATED, delivered))
         },
@@ -171,9 +172,9 @@ async fn list_payments(
         from: from.and_then(|d| d.and_hms_opt(0, 0, 0)),
         to: to.and_then(|d| (d + Duration::days(1)).and_hms_opt(0, 0, 0)),
     };
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let caller = caller.at(state.now());
     let page = state
-        .db(move |conn| Ok(market::list(conn, role, &scope, filter, after, limit)?))
+        .db(move |conn| Ok(market::list(conn, &caller, filter, after, limit)?))
         .await?;
     let body = PageBody::from_page(page, |p| p);
     if !csv::wants(&req) {

@@ -37,15 +37,11 @@ async fn put_webhook(
 ) -> Result<web::Json<WebhookRegistered>, ApiError> {
     caller.require(&[Role::Provider])?;
     let request = body.json::<WebhookRequest>()?.value;
-    let (id, actor, now, settings) = (id.into_inner(), caller.actor(), state.now(), state.webhooks);
-    let (role, scope, key) = (caller.role, caller.scope.clone(), state.secret_key.clone());
+    let (id, settings, key) = (id.into_inner(), state.webhooks, state.secret_key.clone());
+    let caller = caller.at(state.now());
     Ok(web::Json(
         state
-            .db(move |conn| {
-                Ok(market::put(
-                    conn, &actor, role, &scope, &id, request, settings, &key, now,
-                )?)
-            })
+            .db(move |conn| Ok(market::put(conn, &caller, &id, request, settings, &key)?))
             .await?,
     ))
 }
@@ -66,10 +62,10 @@ async fn get_webhook(
     id: web::Path<String>,
 ) -> Result<web::Json<WebhookView>, ApiError> {
     caller.require(&[Role::Provider, Role::Admin])?;
-    let (id, role, scope) = (id.into_inner(), caller.role, caller.scope.clone());
+    let (id, caller) = (id.into_inner(), caller.at(state.now()));
     Ok(web::Json(
         state
-            .db(move |conn| Ok(market::get(conn, role, &scope, &id)?))
+            .db(move |conn| Ok(market::get(conn, &caller, &id)?))
             .await?,
     ))
 }
@@ -90,10 +86,9 @@ async fn delete_webhook(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Provider])?;
-    let (id, actor, now) = (id.into_inner(), caller.actor(), state.now());
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let (id, caller) = (id.into_inner(), caller.at(state.now()));
     state
-        .db(move |conn| Ok(market::remove(conn, &actor, role, &scope, &id, now)?))
+        .db(move |conn| Ok(market::remove(conn, &caller, &id)?))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -141,13 +136,9 @@ async fn list_deliveries(
         status: query.status.clone(),
         order_id: query.order_id.clone(),
     };
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let caller = caller.at(state.now());
     let page = state
-        .db(move |conn| {
-            Ok(market::deliveries(
-                conn, role, &scope, filter, after, limit,
-            )?)
-        })
+        .db(move |conn| Ok(market::deliveries(conn, &caller, filter, after, limit)?))
         .await?;
     let body = PageBody::from_page(page, |d| d);
     Ok(web::Json(DeliveryPage {

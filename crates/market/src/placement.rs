@@ -18,8 +18,6 @@ use provider_hub_store::offers::{self as offer_store, OfferRow};
 use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
 use provider_hub_store::{assessments, cases, plans, DbConn};
 
-pub use crate::rematch::retry_unmatched;
-
 use crate::events;
 use crate::{naive, supply, Actor, Error};
 use provider_hub_domain::event::EventKind;
@@ -199,7 +197,7 @@ fn place_order_timed(
             );
         };
         if order.budget_approved_by.is_none()
-            && crate::budgets::over_budget(
+            && crate::read_model::budgets::over_budget(
                 conn,
                 &order.area_code,
                 chosen.starts_on,

@@ -17,6 +17,7 @@ use provider_hub_store::{write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::access::Caller;
 use crate::placement::Settings;
 use crate::{naive, Actor, Error};
 use provider_hub_store::to_utc;
@@ -285,17 +286,16 @@ pub fn accredit(
 /// withdraw its pending offers (and revocation takes back the orders it accepted but has
 /// not started), matching each order again at once, in the same transaction
 /// ([`crate::standing`]).
-#[allow(clippy::too_many_arguments)]
 pub fn change_standing(
     conn: &mut DbConn,
-    actor: &Actor,
+    caller: &Caller,
     provider_id: &str,
     change: StandingChange,
     rule: fn(Standing) -> Result<Standing, IllegalStandingChange>,
     action: &str,
     settings: Settings,
-    now: DateTime<Utc>,
 ) -> Result<ProviderView, Error> {
+    let (actor, now) = (&caller.actor, caller.now);
     let reason = change.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(Error::invalid("reason", "must be 1-2000 characters"));
