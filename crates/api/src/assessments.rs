@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use provider_hub_domain::assessment::{AssessmentStatus, NewAssessment};
 use provider_hub_domain::Role;
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::assessments::{self as market, AssessmentView, Decision};
 use provider_hub_store::assessments::AssessmentFilter;
 use serde::{Deserialize, Serialize};
@@ -37,8 +38,6 @@ pub struct AssessmentListQuery {
     pub after: Option<String>,
 }
 
-const MANAGERS_AND_QUALITY: &[Role] = &[Role::OffenderManager, Role::Quality];
-
 /// Lists assessments: an offender manager's area, or all for the quality team.
 #[utoipa::path(tag = "assessments", params(AssessmentListQuery), security(("bearer" = [])), responses(
     (status = 200, description = "A page of assessments", body = AssessmentPage),
@@ -52,7 +51,7 @@ async fn list_assessments(
     state: web::Data<AppState>,
     query: web::Query<AssessmentListQuery>,
 ) -> Result<web::Json<AssessmentPage>, ApiError> {
-    caller.require(MANAGERS_AND_QUALITY)?;
+    caller.require(access::readers(Objects::Assessments))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let status = query
         .status
@@ -134,7 +133,7 @@ async fn get_assessment(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<web::Json<AssessmentView>, ApiError> {
-    caller.require(MANAGERS_AND_QUALITY)?;
+    caller.require(access::readers(Objects::Assessments))?;
     let (id, caller) = (id.into_inner(), caller.at(state.now()));
     Ok(web::Json(
         state

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use provider_hub_domain::case::NewCase;
 use provider_hub_domain::Role;
-use provider_hub_market::access;
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::cases::{self as market, CaseView};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -37,7 +37,7 @@ async fn list_cases(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<CasePage>, ApiError> {
-    caller.require(&[Role::OffenderManager, Role::Quality])?;
+    caller.require(access::readers(Objects::Cases))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let caller = caller.at(state.now());
     let page = state
@@ -104,7 +104,7 @@ async fn get_case(
     state: web::Data<AppState>,
     crn: web::Path<String>,
 ) -> Result<web::Json<CaseView>, ApiError> {
-    caller.require(&[Role::OffenderManager, Role::Quality])?;
+    caller.require(access::readers(Objects::Cases))?;
     let crn = crn.into_inner();
     let caller = caller.at(state.now());
     Ok(web::Json(

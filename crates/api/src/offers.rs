@@ -1,7 +1,7 @@
 //! `/v1/offers`: a provider's offers, accepted or declined.
 
 use actix_web::{get, post, web};
-use provider_hub_domain::Role;
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::offers::{self as market, OfferView, Refusal};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -46,7 +46,7 @@ async fn list_offers(
     state: web::Data<AppState>,
     query: web::Query<OfferListQuery>,
 ) -> Result<web::Json<OfferPage>, ApiError> {
-    caller.require(&[Role::Provider, Role::Quality])?;
+    caller.require(access::readers(Objects::Offers))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let (status, caller) = (query.status.clone(), caller.at(state.now()));
     let page = state

@@ -3,6 +3,7 @@
 use actix_web::{get, post, web};
 use provider_hub_domain::order::OrderStatus;
 use provider_hub_domain::Role;
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::orders::{self as market, Cancellation, OrderView};
 use provider_hub_store::orders::OrderFilter;
 use serde::{Deserialize, Serialize};
@@ -36,13 +37,6 @@ pub struct OrderListQuery {
     pub after: Option<String>,
 }
 
-const READERS: &[Role] = &[
-    Role::OffenderManager,
-    Role::Provider,
-    Role::Quality,
-    Role::Commissioner,
-];
-
 /// Lists orders: an offender manager's area; every area for the quality team and commissioners.
 #[utoipa::path(tag = "orders", params(OrderListQuery), security(("bearer" = [])), responses(
     (status = 200, description = "A page of orders", body = OrderPage),
@@ -56,7 +50,7 @@ async fn list_orders(
     state: web::Data<AppState>,
     query: web::Query<OrderListQuery>,
 ) -> Result<web::Json<OrderPage>, ApiError> {
-    caller.require(READERS)?;
+    caller.require(access::readers(Objects::Orders))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let status = query
         .status
@@ -96,7 +90,7 @@ async fn get_order(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<web::Json<OrderView>, ApiError> {
-    caller.require(READERS)?;
+    caller.require(access::readers(Objects::Orders))?;
     let (id, caller) = (id.into_inner(), caller.at(state.now()));
     Ok(web::Json(
         state

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Duration;
 use provider_hub_domain::Role;
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::delivery::{
     self as market, Delivered, DeliveryReport, OutcomeRecorded, PaymentView, RecordedOutcome,
 };
@@ -162,7 +163,7 @@ async fn list_payments(
     req: HttpRequest,
     query: web::Query<PaymentQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Provider, Role::Commissioner, Role::Quality])?;
+    caller.require(access::readers(Objects::Payments))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let from = day("from", query.from.as_deref())?;
     let to = day("to", query.to.as_deref())?;

@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use provider_hub_domain::{Category, Role};
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::plans::{
     self as market, LeadTimeView, PlanApproval, PlanView, SetLeadTime,
 };
@@ -29,7 +30,7 @@ async fn get_sentence_plan(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<web::Json<PlanView>, ApiError> {
-    caller.require(&[Role::OffenderManager, Role::Quality])?;
+    caller.require(access::readers(Objects::Cases))?;
     let (id, caller) = (id.into_inner(), caller.at(state.now()));
     Ok(web::Json(
         state

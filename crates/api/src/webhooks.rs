@@ -3,6 +3,7 @@
 
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use provider_hub_domain::Role;
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::webhooks::{
     self as market, DeliveryView, WebhookRegistered, WebhookRequest, WebhookView,
 };
@@ -129,7 +130,7 @@ async fn list_deliveries(
     state: web::Data<AppState>,
     query: web::Query<DeliveryListQuery>,
 ) -> Result<web::Json<DeliveryPage>, ApiError> {
-    caller.require(&[Role::Provider, Role::Admin])?;
+    caller.require(access::readers(Objects::WebhookDeliveries))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let filter = DeliveryFilter {
         provider_id: query.provider_id.clone(),

@@ -55,6 +55,21 @@ pub fn own_provider(role: Role, scope: &Scope) -> Result<&str, Error> {
     }
 }
 
+/// Whether a caller acting in `scope` acts for `area`: an offender manager registers
+/// cases of its own area only.
+pub fn acts_for_area(scope: &Scope, area: &str) -> bool {
+    matches!(scope, Scope::Area(own) if own.as_str() == area)
+}
+
+/// The one provider a caller acting in `scope` sees of the providers, when it is limited
+/// to one (a provider sees only itself).
+pub fn only_provider(scope: &Scope) -> Option<&str> {
+    match scope {
+        Scope::Provider(own) => Some(own),
+        _ => None,
+    }
+}
+
 /// The kinds of tenant-owned objects whose reading is limited by role and scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Objects {
@@ -129,6 +144,20 @@ pub fn reach(role: Role, scope: &Scope, objects: Objects) -> Option<Reach> {
     }
 }
 
+/// The roles that read `objects` at all (each only within its [`reach`]): whom the API
+/// and the web let call their list and read routes.
+pub fn readers(objects: Objects) -> &'static [Role] {
+    use Role::*;
+    match objects {
+        Objects::Cases | Objects::Assessments => &[OffenderManager, Quality],
+        Objects::Orders => &[OffenderManager, Provider, Quality, Commissioner],
+        Objects::Offers => &[Provider, Quality],
+        Objects::Payments => &[Provider, Commissioner, Quality],
+        Objects::Events => &[OffenderManager, Provider, Quality, Commissioner, Admin],
+        Objects::WebhookDeliveries => &[Provider, Admin],
+    }
+}
+
 /// Whether `role` in `scope` may read an object of `objects` of `area`, placed with
 /// `provider` (if any).
 pub fn may_read(
@@ -179,18 +208,20 @@ mod tests {
         let shf = || Some(Reach::Area("SY-SHF".into()));
         let own = || Some(Reach::Provider("prv_1".into()));
         let all = || Some(Reach::All);
+        // What each role reaches acting in its own scope.
+        type Row = (Objects, [Option<Reach>; 5]);
         #[rustfmt::skip]
-        let table: &[(Objects, Option<Reach>, Option<Reach>, Option<Reach>, Option<Reach>, Option<Reach>)] = &[
+        let table: &[Row] = &[
             //                  offender manager, provider, quality, commissioner, admin
-            (Cases,             shf(), None,  all(), None,  None),
-            (Assessments,       shf(), None,  all(), None,  None),
-            (Orders,            shf(), own(), all(), all(), None),
-            (Offers,            None,  own(), all(), None,  None),
-            (Payments,          None,  own(), all(), all(), None),
-            (Events,            shf(), own(), all(), all(), all()),
-            (WebhookDeliveries, None,  own(), None,  None,  all()),
+            (Cases,             [shf(), None,  all(), None,  None]),
+            (Assessments,       [shf(), None,  all(), None,  None]),
+            (Orders,            [shf(), own(), all(), all(), None]),
+            (Offers,            [None,  own(), all(), None,  None]),
+            (Payments,          [None,  own(), all(), all(), None]),
+            (Events,            [shf(), own(), all(), all(), all()]),
+            (WebhookDeliveries, [None,  own(), None,  None,  all()]),
         ];
-        for (objects, om, prv, quality, commissioner, admin) in table {
+        for (objects, [om, prv, quality, commissioner, admin]) in table {
             let o = *objects;
             assert_eq!(&reach(Role::OffenderManager, &area(), o), om, "{o:?}");
             assert_eq!(&reach(Role::Provider, &provider(), o), prv, "{o:?}");
@@ -201,6 +232,34 @@ mod tests {
                 "{o:?}"
             );
             assert_eq!(&reach(Role::Admin, &Scope::Hub, o), admin, "{o:?}");
+        }
+    }
+
+    #[test]
+    fn the_readers_are_the_roles_that_reach_some() {
+        use Objects::*;
+        for objects in [
+            Cases,
+            Assessments,
+            Orders,
+            Offers,
+            Payments,
+            Events,
+            WebhookDeliveries,
+        ] {
+            for (role, scope) in [
+                (Role::OffenderManager, area()),
+                (Role::Provider, provider()),
+                (Role::Quality, Scope::Hub),
+                (Role::Commissioner, Scope::Hub),
+                (Role::Admin, Scope::Hub),
+            ] {
+                assert_eq!(
+                    readers(objects).contains(&role),
+                    reach(role, &scope, objects).is_some(),
+                    "{role} reading {objects:?}"
+                );
+            }
         }
     }
 
@@ -249,6 +308,16 @@ mod tests {
             Some("prv_1")
         );
         assert!(own_provider(Role::Admin, &Scope::Hub).is_err());
+    }
+
+    #[test]
+    fn tenants_of_areas_and_providers() {
+        assert!(acts_for_area(&area(), "SY-SHF"));
+        assert!(!acts_for_area(&area(), "SY-ROT"));
+        assert!(!acts_for_area(&Scope::Hub, "SY-SHF"));
+        assert_eq!(only_provider(&provider()), Some("prv_1"));
+        assert_eq!(only_provider(&Scope::Hub), None);
+        assert_eq!(only_provider(&area()), None);
     }
 
     #[test]

@@ -3,7 +3,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::case::NewCase;
 use provider_hub_domain::need::Sex;
-use provider_hub_domain::Scope;
 use provider_hub_store::audit::{self, AuditEntry};
 use provider_hub_store::cases::{self as store, CaseRow};
 use provider_hub_store::cursor::Page;
@@ -43,14 +42,11 @@ impl CaseView {
 /// An offender manager registers a case in their own area.
 pub fn register(conn: &mut DbConn, caller: &Caller, new: NewCase) -> Result<CaseView, Error> {
     let (actor, scope, now) = (&caller.actor, &caller.scope, caller.now);
-    match scope {
-        Scope::Area(area) if *area == new.area => {}
-        _ => {
-            return Err(Error::Forbidden(format!(
-                "an offender manager registers cases of their own area, not {}",
-                new.area
-            )))
-        }
+    if !access::acts_for_area(scope, new.area.as_str()) {
+        return Err(Error::Forbidden(format!(
+            "an offender manager registers cases of their own area, not {}",
+            new.area
+        )));
     }
     new.validate(now.date_naive())?;
     write_transaction(conn, |conn| {

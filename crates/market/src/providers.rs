@@ -17,7 +17,7 @@ use provider_hub_store::{write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::Caller;
+use crate::access::{self, Caller};
 use crate::placement::Settings;
 use crate::{naive, Actor, Error};
 use provider_hub_store::to_utc;
@@ -140,7 +140,7 @@ fn load(
     id: &str,
     today: NaiveDate,
 ) -> Result<ProviderView, Error> {
-    if matches!(scope, Scope::Provider(own) if own != id) {
+    if access::only_provider(scope).is_some_and(|own| own != id) {
         return Err(Error::NotFound(format!("provider {id}")));
     }
     let row = store::find(conn, id)?.ok_or_else(|| Error::NotFound(format!("provider {id}")))?;
@@ -212,10 +212,7 @@ pub fn list(
     limit: usize,
     now: DateTime<Utc>,
 ) -> Result<Page<ProviderView>, Error> {
-    let only = match scope {
-        Scope::Provider(own) => Some(own.as_str()),
-        _ => None,
-    };
+    let only = access::only_provider(scope);
     let page = store::list(conn, only, after, limit)?;
     let ids: Vec<String> = page.items.iter().map(|p| p.id.clone()).collect();
     let mut by_provider: HashMap<String, Vec<AccreditationRow>> = HashMap::new();
