@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use provider_hub_domain::assessment::{AssessmentStatus, NewAssessment};
 use provider_hub_domain::Role;
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::assessments::{self as market, AssessmentView, Decision};
 use provider_hub_store::assessments::AssessmentFilter;
 use serde::{Deserialize, Serialize};
@@ -37,8 +38,6 @@ pub struct AssessmentListQuery {
     pub after: Option<String>,
 }
 
-const MANAGERS_AND_QUALITY: &[Role] = &[Role::OffenderManager, Role::Quality];
-
 /// Lists assessments: an offender manager's area, or all for the quality team.
 #[utoipa::path(tag = "assessments", params(AssessmentListQuery), security(("bearer" = [])), responses(
     (status = 200, description = "A page of assessments", body = AssessmentPage),
@@ -52,7 +51,7 @@ async fn list_assessments(
     state: web::Data<AppState>,
     query: web::Query<AssessmentListQuery>,
 ) -> Result<web::Json<AssessmentPage>, ApiError> {
-    caller.require(MANAGERS_AND_QUALITY)?;
+    caller.require(access::readers(Objects::Assessments))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let status = query
         .status
@@ -67,9 +66,9 @@ async fn list_assessments(
         crn: query.crn.clone(),
         status,
     };
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let caller = caller.at(state.now());
     let page = state
-        .db(move |conn| Ok(market::list(conn, role, &scope, filter, after, limit)?))
+        .db(move |conn| Ok(market::list(conn, &caller, filter, after, limit)?))
         .await?;
     let body = PageBody::from_page(page, |a| a);
     Ok(web::Json(AssessmentPage {
@@ -101,15 +100,15 @@ async fn record_assessment(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::OffenderManager])?;
     let parsed = body.json::<NewAssessment>()?;
-    let (new, role, scope) = (parsed.value, caller.role, caller.scope.clone());
+    let new = parsed.value;
     crate::idempotency::answer(
         &state,
         &caller,
         &req,
         &parsed.raw,
-        |_| Ok(()),
-        move |conn, actor, now| {
-            let (view, created) = market::record(conn, actor, role, &scope, new, now)?;
+        |_, _| Ok(()),
+        move |conn, caller| {
+            let (view, created) = market::record(conn, caller, new)?;
             let status = if created {
                 StatusCode::CREATED
             } else {
@@ -134,11 +133,11 @@ async fn get_assessment(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<web::Json<AssessmentView>, ApiError> {
-    caller.require(MANAGERS_AND_QUALITY)?;
-    let (id, role, scope) = (id.into_inner(), caller.role, caller.scope.clone());
+    caller.require(access::readers(Objects::Assessments))?;
+    let (id, caller) = (id.into_inner(), caller.at(state.now()));
     Ok(web::Json(
         state
-            .db(move |conn| Ok(market::get(conn, role, &scope, &id)?))
+            .db(move |conn| Ok(market::get(conn, &caller, &id)?))
             .await?,
     ))
 }
@@ -158,16 +157,10 @@ async fn submit_assessment(
     id: web::Path<String>,
 ) -> Result<web::Json<AssessmentView>, ApiError> {
     caller.require(&[Role::OffenderManager])?;
-    let (id, actor, role, scope, now) = (
-        id.into_inner(),
-        caller.actor(),
-        caller.role,
-        caller.scope.clone(),
-        state.now(),
-    );
+    let (id, caller) = (id.into_inner(), caller.at(state.now()));
     Ok(web::Json(
         state
-            .db(move |conn| Ok(market::submit(conn, &actor, role, &scope, &id, now)?))
+            .db(move |conn| Ok(market::submit(conn, &caller, &id)?))
             .await?,
     ))
 }
@@ -179,19 +172,10 @@ async fn decide(
     approve: bool,
     decision: Decision,
 ) -> Result<web::Json<AssessmentView>, ApiError> {
-    let (actor, role, scope, now) = (
-        caller.actor(),
-        caller.role,
-        caller.scope.clone(),
-        state.now(),
-    );
+    let caller = caller.at(state.now());
     Ok(web::Json(
         state
-            .db(move |conn| {
-                Ok(market::decide(
-                    conn, &actor, role, &scope, &id, approve, decision, now,
-                )?)
-            })
+            .db(move |conn| Ok(market::decide(conn, &caller, &id, approve, decision)?))
             .await?,
     ))
 }

@@ -11,6 +11,7 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use provider_hub_domain::auth::scope_for;
 use provider_hub_domain::{Role, Scope};
+use provider_hub_market::access;
 use provider_hub_market::Actor;
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
@@ -252,27 +253,19 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// 403 unless the caller has one of `roles`.
+    /// 403 unless the caller has one of `roles` ([`access::require`]).
     pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(format!(
-                "the {} role may not do this",
-                self.role
-            )))
-        }
+        Ok(access::require(self.role, roles)?)
     }
 
     /// The provider a provider's token acts for; 403 for every other role.
     pub fn provider_id(&self) -> Result<&str, ApiError> {
-        match &self.scope {
-            Scope::Provider(id) if self.role == Role::Provider => Ok(id),
-            _ => Err(ApiError::forbidden(format!(
-                "the {} role may not do this",
-                self.role
-            ))),
-        }
+        Ok(access::own_provider(self.role, &self.scope)?)
+    }
+
+    /// The context of a use case the caller calls at `now` (the request's time).
+    pub fn at(&self, now: chrono::DateTime<chrono::Utc>) -> access::Caller {
+        access::Caller::new(&self.sub, self.role, self.scope.clone(), now)
     }
 
     /// The role and the area or provider the caller acts for, e.g. `provider:prv_…`;

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use provider_hub_domain::case::NewCase;
 use provider_hub_domain::Role;
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::cases::{self as market, CaseView};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -36,11 +37,11 @@ async fn list_cases(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<CasePage>, ApiError> {
-    caller.require(&[Role::OffenderManager, Role::Quality])?;
+    caller.require(access::readers(Objects::Cases))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let caller = caller.at(state.now());
     let page = state
-        .db(move |conn| Ok(market::list(conn, role, &scope, after, limit)?))
+        .db(move |conn| Ok(market::list(conn, &caller, after, limit)?))
         .await?;
     let body = PageBody::from_page(page, |c| c);
     Ok(web::Json(CasePage {
@@ -70,14 +71,22 @@ async fn register_case(
     caller.require(&[Role::OffenderManager])?;
     let body = body.json::<NewCase>()?;
     let new = body.value;
-    let scope = caller.scope.clone();
+    let (role, scope) = (caller.role, caller.scope.clone());
     crate::idempotency::create(
         &state,
         &caller,
         &req,
         &body.raw,
         StatusCode::CREATED,
-        move |conn, actor, now| market::register(conn, actor, &scope, new, now),
+        move |conn, actor, now| {
+            let caller = access::Caller {
+                actor: actor.clone(),
+                role,
+                scope,
+                now,
+            };
+            market::register(conn, &caller, new)
+        },
     )
     .await
 }
@@ -95,12 +104,12 @@ async fn get_case(
     state: web::Data<AppState>,
     crn: web::Path<String>,
 ) -> Result<web::Json<CaseView>, ApiError> {
-    caller.require(&[Role::OffenderManager, Role::Quality])?;
+    caller.require(access::readers(Objects::Cases))?;
     let crn = crn.into_inner();
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let caller = caller.at(state.now());
     Ok(web::Json(
         state
-            .db(move |conn| Ok(market::get(conn, role, &scope, &crn)?))
+            .db(move |conn| Ok(market::get(conn, &caller, &crn)?))
             .await?,
     ))
 }

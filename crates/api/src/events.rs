@@ -64,9 +64,9 @@ async fn list_events(
         order_id: query.order_id.clone(),
         kind,
     };
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let caller = caller.at(state.now());
     let page = state
-        .db(move |conn| Ok(market::list(conn, role, &scope, filter, after, limit)?))
+        .db(move |conn| Ok(market::list(conn, &caller, filter, after, limit)?))
         .await?;
     let body = PageBody::from_page(page, |e| e);
     Ok(web::Json(EventPage {

@@ -6,6 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use provider_hub_market::access;
 use provider_hub_market::idempotency::{self, IdempotentRequest};
 use provider_hub_market::{Actor, Error as MarketError};
 use provider_hub_store::DbConn;
@@ -36,8 +37,8 @@ where
         caller,
         req,
         body,
-        |_| Ok(()),
-        move |conn, actor, now| work(conn, actor, now).map(|created| (status, created)),
+        |_, _| Ok(()),
+        move |conn, caller| work(conn, &caller.actor, caller.now).map(|created| (status, created)),
     )
     .await
 }
@@ -56,8 +57,8 @@ pub async fn answer<T, V, F>(
 ) -> Result<HttpResponse, ApiError>
 where
     T: Serialize,
-    V: FnOnce(&mut DbConn) -> Result<(), MarketError> + Send + 'static,
-    F: FnOnce(&mut DbConn, &Actor, DateTime<Utc>) -> Result<(StatusCode, T), MarketError>
+    V: FnOnce(&mut DbConn, &access::Caller) -> Result<(), MarketError> + Send + 'static,
+    F: FnOnce(&mut DbConn, &access::Caller) -> Result<(StatusCode, T), MarketError>
         + Send
         + 'static,
 {
@@ -76,12 +77,13 @@ where
             )?)
         }
     };
-    let actor = caller.actor();
-    let now = state.now();
+    let caller = caller.at(state.now());
     let answer = state
         .db(move |conn| {
-            idempotency::run(conn, &actor, request.as_ref(), now, visible, |conn| {
-                let (status, created) = work(conn, &actor, now)?;
+            let (actor, now) = (&caller.actor, caller.now);
+            let visible = |conn: &mut DbConn| visible(conn, &caller);
+            idempotency::run(conn, actor, request.as_ref(), now, visible, |conn| {
+                let (status, created) = work(conn, &caller)?;
                 let body = serde_json::to_value(created).map_err(|e| {
                     MarketError::Store(provider_hub_store::StoreError::Corrupt(e.to_string()))
                 })?;

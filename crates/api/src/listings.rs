@@ -99,19 +99,18 @@ async fn search_listings(
         provider_id: query.provider_id.clone(),
         status,
     };
-    let (role, scope, now) = (caller.role, caller.scope.clone(), state.now());
+    let caller = caller.at(state.now());
     let crn = query.eligible_for_crn.clone();
     let (page, eligibility) = state
         .db(move |conn| {
             Ok(match crn {
                 None => (
-                    market::search(conn, role, &scope, &filter, None, after, limit, now)?,
+                    market::search(conn, &caller, &filter, None, after, limit)?,
                     None,
                 ),
                 Some(crn) => {
-                    let found = market::search_eligible(
-                        conn, role, &scope, &filter, &crn, after, limit, now,
-                    )?;
+                    let found =
+                        market::search_eligible(conn, &caller, &filter, &crn, after, limit)?;
                     (found.page, Some(found.basis))
                 }
             })
@@ -170,10 +169,10 @@ async fn get_listing(
     id: web::Path<String>,
 ) -> Result<web::Json<ListingDetail>, ApiError> {
     let id = id.into_inner();
-    let (role, scope, now) = (caller.role, caller.scope.clone(), state.now());
+    let caller = caller.at(state.now());
     Ok(web::Json(
         state
-            .db(move |conn| Ok(market::get(conn, role, &scope, &id, now)?))
+            .db(move |conn| Ok(market::get(conn, &caller, &id)?))
             .await?,
     ))
 }

@@ -1,7 +1,7 @@
 //! `/v1/offers`: a provider's offers, accepted or declined.
 
 use actix_web::{get, post, web};
-use provider_hub_domain::Role;
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::offers::{self as market, OfferView, Refusal};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -46,11 +46,11 @@ async fn list_offers(
     state: web::Data<AppState>,
     query: web::Query<OfferListQuery>,
 ) -> Result<web::Json<OfferPage>, ApiError> {
-    caller.require(&[Role::Provider, Role::Quality])?;
+    caller.require(access::readers(Objects::Offers))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
-    let (role, scope, status) = (caller.role, caller.scope.clone(), query.status.clone());
+    let (status, caller) = (query.status.clone(), caller.at(state.now()));
     let page = state
-        .db(move |conn| Ok(market::list(conn, role, &scope, status, after, limit)?))
+        .db(move |conn| Ok(market::list(conn, &caller, status, after, limit)?))
         .await?;
     let body = PageBody::from_page(page, |o| o);
     Ok(web::Json(OfferPage {

@@ -3,6 +3,7 @@
 use actix_web::{get, post, web};
 use provider_hub_domain::order::OrderStatus;
 use provider_hub_domain::Role;
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::orders::{self as market, Cancellation, OrderView};
 use provider_hub_store::orders::OrderFilter;
 use serde::{Deserialize, Serialize};
@@ -36,13 +37,6 @@ pub struct OrderListQuery {
     pub after: Option<String>,
 }
 
-const READERS: &[Role] = &[
-    Role::OffenderManager,
-    Role::Provider,
-    Role::Quality,
-    Role::Commissioner,
-];
-
 /// Lists orders: an offender manager's area; every area for the quality team and commissioners.
 #[utoipa::path(tag = "orders", params(OrderListQuery), security(("bearer" = [])), responses(
     (status = 200, description = "A page of orders", body = OrderPage),
@@ -56,7 +50,7 @@ async fn list_orders(
     state: web::Data<AppState>,
     query: web::Query<OrderListQuery>,
 ) -> Result<web::Json<OrderPage>, ApiError> {
-    caller.require(READERS)?;
+    caller.require(access::readers(Objects::Orders))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let status = query
         .status
@@ -71,9 +65,9 @@ async fn list_orders(
         status,
         ..OrderFilter::default()
     };
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let caller = caller.at(state.now());
     let page = state
-        .db(move |conn| Ok(market::list(conn, role, &scope, filter, after, limit)?))
+        .db(move |conn| Ok(market::list(conn, &caller, filter, after, limit)?))
         .await?;
     let body = PageBody::from_page(page, |o| o);
     Ok(web::Json(OrderPage {
@@ -96,11 +90,11 @@ async fn get_order(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<web::Json<OrderView>, ApiError> {
-    caller.require(READERS)?;
-    let (id, role, scope) = (id.into_inner(), caller.role, caller.scope.clone());
+    caller.require(access::readers(Objects::Orders))?;
+    let (id, caller) = (id.into_inner(), caller.at(state.now()));
     Ok(web::Json(
         state
-            .db(move |conn| Ok(market::get(conn, role, &scope, &id)?))
+            .db(move |conn| Ok(market::get(conn, &caller, &id)?))
             .await?,
     ))
 }
@@ -126,26 +120,10 @@ async fn cancel_order(
 ) -> Result<web::Json<OrderView>, ApiError> {
     caller.require(&[Role::OffenderManager])?;
     let cancellation = body.json::<Cancellation>()?.value;
-    let (id, actor, role, scope, now) = (
-        id.into_inner(),
-        caller.actor(),
-        caller.role,
-        caller.scope.clone(),
-        state.now(),
-    );
+    let (id, caller) = (id.into_inner(), caller.at(state.now()));
     Ok(web::Json(
         state
-            .db(move |conn| {
-                Ok(market::cancel(
-                    conn,
-                    &actor,
-                    role,
-                    &scope,
-                    &id,
-                    cancellation,
-                    now,
-                )?)
-            })
+            .db(move |conn| Ok(market::cancel(conn, &caller, &id, cancellation)?))
             .await?,
     ))
 }

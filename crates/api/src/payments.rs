@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Duration;
 use provider_hub_domain::Role;
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::delivery::{
     self as market, Delivered, DeliveryReport, OutcomeRecorded, PaymentView, RecordedOutcome,
 };
@@ -50,14 +51,15 @@ async fn report_delivery(
     let provider_id = caller.provider_id()?.to_owned();
     let body = body.json::<DeliveryReport>()?;
     let (id, report) = (id.into_inner(), body.value);
-    let (seen_scope, seen_id) = (caller.scope.clone(), id.clone());
+    let seen_id = id.clone();
     crate::idempotency::answer(
         &state,
         &caller,
         &req,
         &body.raw,
-        move |conn| orders::get(conn, Role::Provider, &seen_scope, &seen_id).map(|_| ()),
-        move |conn, actor, now| {
+        move |conn, caller| orders::get(conn, caller, &seen_id).map(|_| ()),
+        move |conn, caller| {
+            let (actor, now) = (&caller.actor, caller.now);
             market::report(conn, actor, &provider_id, &id, report, now)
                 .map(|delivered| (StatusCode::CREATED, delivered))
         },
@@ -161,7 +163,7 @@ async fn list_payments(
     req: HttpRequest,
     query: web::Query<PaymentQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Provider, Role::Commissioner, Role::Quality])?;
+    caller.require(access::readers(Objects::Payments))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let from = day("from", query.from.as_deref())?;
     let to = day("to", query.to.as_deref())?;
@@ -171,9 +173,9 @@ async fn list_payments(
         from: from.and_then(|d| d.and_hms_opt(0, 0, 0)),
         to: to.and_then(|d| (d + Duration::days(1)).and_hms_opt(0, 0, 0)),
     };
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let caller = caller.at(state.now());
     let page = state
-        .db(move |conn| Ok(market::list(conn, role, &scope, filter, after, limit)?))
+        .db(move |conn| Ok(market::list(conn, &caller, filter, after, limit)?))
         .await?;
     let body = PageBody::from_page(page, |p| p);
     if !csv::wants(&req) {

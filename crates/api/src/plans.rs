@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use provider_hub_domain::{Category, Role};
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::plans::{
     self as market, LeadTimeView, PlanApproval, PlanView, SetLeadTime,
 };
@@ -29,16 +30,11 @@ async fn get_sentence_plan(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<web::Json<PlanView>, ApiError> {
-    caller.require(&[Role::OffenderManager, Role::Quality])?;
-    let (id, role, scope, now) = (
-        id.into_inner(),
-        caller.role,
-        caller.scope.clone(),
-        state.now(),
-    );
+    caller.require(access::readers(Objects::Cases))?;
+    let (id, caller) = (id.into_inner(), caller.at(state.now()));
     Ok(web::Json(
         state
-            .db(move |conn| Ok(market::for_assessment(conn, role, &scope, &id, now)?))
+            .db(move |conn| Ok(market::for_assessment(conn, &caller, &id)?))
             .await?,
     ))
 }
@@ -68,17 +64,16 @@ async fn approve_sentence_plan(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::OffenderManager])?;
     let id = id.into_inner();
-    let (role, scope, settings) = (caller.role, caller.scope.clone(), state.matching);
-    let (seen_scope, seen_id) = (scope.clone(), id.clone());
+    let settings = state.matching;
+    let seen_id = id.clone();
     crate::idempotency::answer(
         &state,
         &caller,
         &req,
         &serde_json::Value::Null,
-        move |conn| market::ensure_visible(conn, role, &seen_scope, &seen_id),
-        move |conn, actor, now| {
-            market::approve(conn, actor, role, &scope, &id, settings, now)
-                .map(|approval| (StatusCode::OK, approval))
+        move |conn, caller| market::ensure_visible(conn, caller, &seen_id),
+        move |conn, caller| {
+            market::approve(conn, caller, &id, settings).map(|approval| (StatusCode::OK, approval))
         },
     )
     .await

@@ -153,12 +153,11 @@ async fn change_standing(
 ) -> Result<web::Json<ProviderView>, ApiError> {
     caller.require(&[Role::Quality])?;
     let change = body.json::<StandingChange>()?.value;
-    let actor = caller.actor();
-    let (now, settings) = (state.now(), state.matching);
+    let (caller, settings) = (caller.at(state.now()), state.matching);
     let view = state
         .db(move |conn| {
             Ok(market::change_standing(
-                conn, &actor, &id, change, rule, action, settings, now,
+                conn, &caller, &id, change, rule, action, settings,
             )?)
         })
         .await?;

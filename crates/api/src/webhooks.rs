@@ -3,6 +3,7 @@
 
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use provider_hub_domain::Role;
+use provider_hub_market::access::{self, Objects};
 use provider_hub_market::webhooks::{
     self as market, DeliveryView, WebhookRegistered, WebhookRequest, WebhookView,
 };
@@ -37,15 +38,11 @@ async fn put_webhook(
 ) -> Result<web::Json<WebhookRegistered>, ApiError> {
     caller.require(&[Role::Provider])?;
     let request = body.json::<WebhookRequest>()?.value;
-    let (id, actor, now, settings) = (id.into_inner(), caller.actor(), state.now(), state.webhooks);
-    let (role, scope, key) = (caller.role, caller.scope.clone(), state.secret_key.clone());
+    let (id, settings, key) = (id.into_inner(), state.webhooks, state.secret_key.clone());
+    let caller = caller.at(state.now());
     Ok(web::Json(
         state
-            .db(move |conn| {
-                Ok(market::put(
-                    conn, &actor, role, &scope, &id, request, settings, &key, now,
-                )?)
-            })
+            .db(move |conn| Ok(market::put(conn, &caller, &id, request, settings, &key)?))
             .await?,
     ))
 }
@@ -66,10 +63,10 @@ async fn get_webhook(
     id: web::Path<String>,
 ) -> Result<web::Json<WebhookView>, ApiError> {
     caller.require(&[Role::Provider, Role::Admin])?;
-    let (id, role, scope) = (id.into_inner(), caller.role, caller.scope.clone());
+    let (id, caller) = (id.into_inner(), caller.at(state.now()));
     Ok(web::Json(
         state
-            .db(move |conn| Ok(market::get(conn, role, &scope, &id)?))
+            .db(move |conn| Ok(market::get(conn, &caller, &id)?))
             .await?,
     ))
 }
@@ -90,10 +87,9 @@ async fn delete_webhook(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Provider])?;
-    let (id, actor, now) = (id.into_inner(), caller.actor(), state.now());
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let (id, caller) = (id.into_inner(), caller.at(state.now()));
     state
-        .db(move |conn| Ok(market::remove(conn, &actor, role, &scope, &id, now)?))
+        .db(move |conn| Ok(market::remove(conn, &caller, &id)?))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -134,20 +130,16 @@ async fn list_deliveries(
     state: web::Data<AppState>,
     query: web::Query<DeliveryListQuery>,
 ) -> Result<web::Json<DeliveryPage>, ApiError> {
-    caller.require(&[Role::Provider, Role::Admin])?;
+    caller.require(access::readers(Objects::WebhookDeliveries))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let filter = DeliveryFilter {
         provider_id: query.provider_id.clone(),
         status: query.status.clone(),
         order_id: query.order_id.clone(),
     };
-    let (role, scope) = (caller.role, caller.scope.clone());
+    let caller = caller.at(state.now());
     let page = state
-        .db(move |conn| {
-            Ok(market::deliveries(
-                conn, role, &scope, filter, after, limit,
-            )?)
-        })
+        .db(move |conn| Ok(market::deliveries(conn, &caller, filter, after, limit)?))
         .await?;
     let body = PageBody::from_page(page, |d| d);
     Ok(web::Json(DeliveryPage {

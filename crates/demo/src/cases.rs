@@ -30,9 +30,9 @@ pub(super) fn ensure_case(
         .ok_or_else(|| corrupt("case area", case.area))?;
     let code = AreaCode::parse(area.code).map_err(|e| corrupt("area code", e))?;
     let scope = Scope::Area(code.clone());
-    let author = actor(area.managers[0], Role::OffenderManager);
-    let countersigner = actor(area.managers[1], Role::OffenderManager);
     let om = Role::OffenderManager;
+    let author = Caller::new(area.managers[0], om, scope.clone(), now);
+    let countersigner = Caller::new(area.managers[1], om, scope.clone(), now);
 
     if !lookup::case_exists(conn, case.crn)? {
         let (month, day) = case.born;
@@ -41,14 +41,12 @@ pub(super) fn ensure_case(
         provider_hub_market::cases::register(
             conn,
             &author,
-            &scope,
             NewCase {
                 crn: Crn::parse(case.crn).map_err(|e| corrupt("crn", e))?,
                 sex: case.sex,
                 date_of_birth,
                 area: code.clone(),
             },
-            now,
         )?;
         added.cases += 1;
     }
@@ -56,7 +54,7 @@ pub(super) fn ensure_case(
     // Found by its upstream reference, whatever day it was recorded on.
     let external_ref = format!("OASYS-DEMO-{}", case.crn);
     let assessment = match lookup::assessment_by_external_ref(conn, &external_ref)? {
-        Some(row) => provider_hub_market::assessments::get(conn, om, &scope, &row.id)?,
+        Some(row) => provider_hub_market::assessments::get(conn, &author, &row.id)?,
         None => {
             let needs = Need::ALL
                 .iter()
@@ -88,8 +86,7 @@ pub(super) fn ensure_case(
                     .collect::<Result<_, _>>()?,
                 sentence_date: days_before(today, case.sentenced_days_ago),
             };
-            let (view, created) =
-                provider_hub_market::assessments::record(conn, &author, om, &scope, new, now)?;
+            let (view, created) = provider_hub_market::assessments::record(conn, &author, new)?;
             if created {
                 added.assessments += 1;
             }
@@ -98,26 +95,15 @@ pub(super) fn ensure_case(
     };
     let mut status = assessment.status;
     if status == AssessmentStatus::Draft {
-        status = provider_hub_market::assessments::submit(
-            conn,
-            &author,
-            om,
-            &scope,
-            &assessment.id,
-            now,
-        )?
-        .status;
+        status = provider_hub_market::assessments::submit(conn, &author, &assessment.id)?.status;
     }
     if status == AssessmentStatus::Submitted {
         status = provider_hub_market::assessments::decide(
             conn,
             &countersigner,
-            om,
-            &scope,
             &assessment.id,
             true,
             provider_hub_market::assessments::Decision::default(),
-            now,
         )?
         .status;
     }
@@ -130,11 +116,10 @@ pub(super) fn ensure_case(
             Some(status.as_str()),
         ));
     }
-    let plan = provider_hub_market::plans::for_assessment(conn, om, &scope, &assessment.id, now)?;
+    let plan = provider_hub_market::plans::for_assessment(conn, &author, &assessment.id)?;
     let was_proposed = plan.status == PlanStatus::Proposed;
     // Approving an approved plan creates nothing and answers the same orders.
-    let approval =
-        provider_hub_market::plans::approve(conn, &author, om, &scope, &plan.id, settings, now)?;
+    let approval = provider_hub_market::plans::approve(conn, &author, &plan.id, settings)?;
     if was_proposed {
         added.plans_approved += 1;
         added.orders += approval.orders.len();

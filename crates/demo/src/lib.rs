@@ -28,6 +28,7 @@ use provider_hub_domain::{AreaCode, Category, Need, Role, Scope};
 use provider_hub_store::listings::ListingFilter;
 use provider_hub_store::DbConn;
 
+use provider_hub_market::access::Caller;
 use provider_hub_market::listings::CapacityUpdate;
 use provider_hub_market::lookup;
 use provider_hub_market::orders::OrderView;
@@ -41,7 +42,7 @@ mod report;
 
 use cases::ensure_case;
 use data::{AREAS, BUDGET, CASES, PROVIDERS, SPECS, VALUE_AREA};
-use providers::ensure_provider;
+use providers::{ensure_provider, Seeding};
 use report::{report, ReportInputs};
 pub use report::{Added, ListingLine, OrderLine, ProviderLine, Report};
 
@@ -160,7 +161,6 @@ const fn daily(places: u32) -> Capacity {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 const fn listing(
     spec: &'static str,
     title: &'static str,
@@ -306,17 +306,14 @@ pub fn run(conn: &mut DbConn, settings: Settings, now: DateTime<Utc>) -> Result<
     let mut provider_ids: Vec<String> = Vec::new();
     let mut refusals: HashMap<String, String> = HashMap::new();
     for seed in PROVIDERS {
-        let id = ensure_provider(
-            conn,
-            &admin,
-            &quality,
-            seed,
+        let seeding = Seeding {
+            admin: &admin,
+            quality: &quality,
             threshold,
-            &spec_versions,
-            &mut refusals,
-            &mut added,
+            spec_versions: &spec_versions,
             now,
-        )?;
+        };
+        let id = ensure_provider(conn, seed, &seeding, &mut refusals, &mut added)?;
         provider_ids.push(id);
     }
 

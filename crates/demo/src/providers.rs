@@ -2,18 +2,31 @@
 
 use super::*;
 
-#[allow(clippy::too_many_arguments)]
+/// What every provider's seeding works with: who registers and accredits, the quality
+/// threshold, the specifications' versions and the time of the run.
+#[derive(Clone, Copy)]
+pub(super) struct Seeding<'a> {
+    pub admin: &'a Actor,
+    pub quality: &'a Actor,
+    pub threshold: u8,
+    pub spec_versions: &'a HashMap<&'a str, i32>,
+    pub now: DateTime<Utc>,
+}
+
 pub(super) fn ensure_provider(
     conn: &mut DbConn,
-    admin: &Actor,
-    quality: &Actor,
     seed: &ProviderSeed,
-    threshold: u8,
-    spec_versions: &HashMap<&str, i32>,
+    seeding: &Seeding,
     refusals: &mut HashMap<String, String>,
     added: &mut Added,
-    now: DateTime<Utc>,
 ) -> Result<String, Error> {
+    let Seeding {
+        admin,
+        quality,
+        threshold,
+        spec_versions,
+        now,
+    } = *seeding;
     let today = now.date_naive();
     let id = match lookup::provider_by_registration(conn, seed.registration)? {
         Some(row) => row.id,
@@ -83,19 +96,12 @@ pub(super) fn ensure_provider(
             code: Some(l.spec.to_owned()),
             ..ListingFilter::default()
         };
-        let existing = provider_hub_market::listings::search(
-            conn,
-            Role::Provider,
-            &scope,
-            &filter,
-            None,
-            None,
-            1,
-            now,
-        )?
-        .items
-        .into_iter()
-        .next();
+        let caller = Caller::new("demo-provider", Role::Provider, scope.clone(), now);
+        let existing =
+            provider_hub_market::listings::search(conn, &caller, &filter, None, None, 1)?
+                .items
+                .into_iter()
+                .next();
         let listing = match existing {
             Some(found) => found,
             None => {

@@ -100,15 +100,14 @@ pub(super) fn report(
         let p = provider_hub_market::providers::get(conn, &Scope::Hub, id, now)?;
         names.insert(p.id.clone(), p.name.clone());
         let scope = Scope::Provider(p.id.clone());
+        let caller = Caller::new("demo-report", Role::Provider, scope, now);
         let own = provider_hub_market::listings::search(
             conn,
-            Role::Provider,
-            &scope,
+            &caller,
             &ListingFilter::default(),
             None,
             None,
             provider_hub_market::MAX_PAGE,
-            now,
         )?;
         for l in own.items {
             let not_published_because = match l.status {

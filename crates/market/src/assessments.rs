@@ -1,48 +1,19 @@
 //! The single assessment: an offender manager submits it; a different offender manager
 //! of the same area countersigns (approves) or rejects it.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use provider_hub_domain::assessment::{
-    AssessmentStatus, DecisionRefusal, NeedScore, NewAssessment, Requirement,
-};
-use provider_hub_domain::case;
-use provider_hub_domain::need::RiskOfHarm;
-use provider_hub_domain::{Role, Scope};
-use provider_hub_store::assessments::{self as store, AssessmentFilter, AssessmentRow};
+use chrono::{DateTime, Utc};
+use provider_hub_domain::assessment::{AssessmentStatus, DecisionRefusal, NewAssessment};
+use provider_hub_store::assessments::{self as store, AssessmentRow};
 use provider_hub_store::audit::AuditEntry;
-use provider_hub_store::cursor::Page;
 use provider_hub_store::{write_transaction, DbConn, Tx};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::access::Caller;
+use crate::read_model::assessments::{corrupt, view, visible};
+pub use crate::read_model::assessments::{get, list, AssessmentView};
 use crate::{cases, naive, Actor, Error};
-use provider_hub_store::to_utc;
-
-/// An assessment as read back.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AssessmentView {
-    pub id: String,
-    pub external_ref: String,
-    #[schema(example = "X123456")]
-    pub crn: String,
-    pub area: String,
-    pub status: AssessmentStatus,
-    pub tier: u8,
-    pub risk_of_serious_harm: RiskOfHarm,
-    pub reoffending_probability: u8,
-    pub needs: Vec<NeedScore>,
-    pub requirements: Vec<Requirement>,
-    pub sentence_date: NaiveDate,
-    /// The offender manager who wrote it.
-    pub author: String,
-    /// The offender manager who countersigned or rejected it.
-    pub decided_by: Option<String>,
-    pub decision_reason: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub submitted_at: Option<DateTime<Utc>>,
-    pub decided_at: Option<DateTime<Utc>>,
-}
 
 /// A countersignature's refusal, with its reason.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -51,34 +22,6 @@ pub struct Decision {
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub reason: Option<String>,
-}
-
-fn corrupt(field: &str, e: impl std::fmt::Display) -> Error {
-    Error::corrupt(&format!("assessments.{field}"), e)
-}
-
-fn view(row: AssessmentRow) -> Result<AssessmentView, Error> {
-    Ok(AssessmentView {
-        status: row.status,
-        tier: u8::try_from(row.tier).map_err(|e| corrupt("tier", e))?,
-        risk_of_serious_harm: row.risk_of_serious_harm,
-        reoffending_probability: u8::try_from(row.reoffending_probability)
-            .map_err(|e| corrupt("probability", e))?,
-        needs: serde_json::from_str(&row.needs).map_err(|e| corrupt("needs", e))?,
-        requirements: serde_json::from_str(&row.requirements)
-            .map_err(|e| corrupt("requirements", e))?,
-        id: row.id,
-        external_ref: row.external_ref,
-        crn: row.crn,
-        area: row.area_code,
-        sentence_date: row.sentence_date,
-        author: row.author_sub,
-        decided_by: row.decided_by,
-        decision_reason: row.decision_reason,
-        created_at: to_utc(row.created_at),
-        submitted_at: row.submitted_at.map(to_utc),
-        decided_at: row.decided_at.map(to_utc),
-    })
 }
 
 /// The same content hashes the same whatever the order of keys it arrived in.
@@ -93,13 +36,11 @@ fn content_hash(new: &NewAssessment) -> String {
 /// the existing assessment (`false`: nothing created); with other content it is refused.
 pub fn record(
     conn: &mut DbConn,
-    actor: &Actor,
-    role: Role,
-    scope: &Scope,
+    caller: &Caller,
     new: NewAssessment,
-    now: DateTime<Utc>,
 ) -> Result<(AssessmentView, bool), Error> {
-    let person = cases::get(conn, role, scope, new.crn.as_str()).map_err(|e| match e {
+    let (actor, now) = (&caller.actor, caller.now);
+    let person = cases::get(conn, caller, new.crn.as_str()).map_err(|e| match e {
         Error::NotFound(_) => Error::invalid("crn", "there is no case with this crn in your area"),
         other => other,
     })?;
@@ -168,42 +109,6 @@ pub fn record(
     }
 }
 
-fn visible(conn: &mut DbConn, role: Role, scope: &Scope, id: &str) -> Result<AssessmentRow, Error> {
-    store::find(conn, id)?
-        .filter(|a| case::may_read(role, scope, &a.area_code))
-        .ok_or_else(|| Error::NotFound(format!("assessment {id}")))
-}
-
-pub fn get(
-    conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
-    id: &str,
-) -> Result<AssessmentView, Error> {
-    view(visible(conn, role, scope, id)?)
-}
-
-/// Assessments the caller may read: an offender manager's area, or all for the quality team.
-pub fn list(
-    conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
-    mut filter: AssessmentFilter,
-    after: Option<String>,
-    limit: usize,
-) -> Result<Page<AssessmentView>, Error> {
-    match (role, scope) {
-        (Role::OffenderManager, Scope::Area(area)) => filter.area = Some(area.as_str().to_owned()),
-        (Role::Quality, _) => {}
-        _ => {
-            return Err(Error::Forbidden(format!(
-                "the {role} role does not see assessments"
-            )))
-        }
-    }
-    store::list(conn, &filter, after, limit)?.try_map(view)
-}
-
 fn audit_transition(
     conn: &mut Tx<'_>,
     actor: &Actor,
@@ -227,14 +132,8 @@ fn audit_transition(
 }
 
 /// Submits a draft for countersignature.
-pub fn submit(
-    conn: &mut DbConn,
-    actor: &Actor,
-    role: Role,
-    scope: &Scope,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<AssessmentView, Error> {
+pub fn submit(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<AssessmentView, Error> {
+    let (actor, role, scope, now) = (&caller.actor, caller.role, &caller.scope, caller.now);
     write_transaction(conn, |conn| {
         let before = visible(conn, role, scope, id)?;
         let status = before.status;
@@ -252,17 +151,14 @@ pub fn submit(
 }
 
 /// Countersigns (approves) or rejects a submitted assessment; never its author's own.
-#[allow(clippy::too_many_arguments)]
 pub fn decide(
     conn: &mut DbConn,
-    actor: &Actor,
-    role: Role,
-    scope: &Scope,
+    caller: &Caller,
     id: &str,
     approve: bool,
     decision: Decision,
-    now: DateTime<Utc>,
 ) -> Result<AssessmentView, Error> {
+    let (actor, role, scope, now) = (&caller.actor, caller.role, &caller.scope, caller.now);
     let reason = decision
         .reason
         .map(|r| r.trim().to_owned())

@@ -1,9 +1,8 @@
 //! Cases: an offender manager registers the people on probation in their area.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use provider_hub_domain::case::{self, NewCase};
+use provider_hub_domain::case::NewCase;
 use provider_hub_domain::need::Sex;
-use provider_hub_domain::{Role, Scope};
 use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::cases::{self as store, CaseRow};
 use provider_hub_store::cursor::Page;
@@ -11,7 +10,8 @@ use provider_hub_store::{areas, write_transaction, DbConn};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{naive, Actor, Error};
+use crate::access::{self, Caller, Objects};
+use crate::{naive, Error};
 
 /// A case: no names, only what delivery needs.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -37,21 +37,13 @@ impl CaseView {
 }
 
 /// An offender manager registers a case in their own area.
-pub fn register(
-    conn: &mut DbConn,
-    actor: &Actor,
-    scope: &Scope,
-    new: NewCase,
-    now: DateTime<Utc>,
-) -> Result<CaseView, Error> {
-    match scope {
-        Scope::Area(area) if *area == new.area => {}
-        _ => {
-            return Err(Error::Forbidden(format!(
-                "an offender manager registers cases of their own area, not {}",
-                new.area
-            )))
-        }
+pub fn register(conn: &mut DbConn, caller: &Caller, new: NewCase) -> Result<CaseView, Error> {
+    let (actor, scope, now) = (&caller.actor, &caller.scope, caller.now);
+    if !access::acts_for_area(scope, new.area.as_str()) {
+        return Err(Error::Forbidden(format!(
+            "an offender manager registers cases of their own area, not {}",
+            new.area
+        )));
     }
     new.validate(now.date_naive())?;
     write_transaction(conn, |conn| {
@@ -90,9 +82,10 @@ pub fn register(
 }
 
 /// A case the caller may read, or 404 — another area's case does not exist for them.
-pub fn get(conn: &mut DbConn, role: Role, scope: &Scope, crn: &str) -> Result<CaseView, Error> {
+pub fn get(conn: &mut DbConn, caller: &Caller, crn: &str) -> Result<CaseView, Error> {
+    let Caller { role, scope, .. } = caller;
     store::find(conn, crn)?
-        .filter(|c| case::may_read(role, scope, &c.area_code))
+        .filter(|c| access::may_read(*role, scope, Objects::Cases, &c.area_code, None))
         .ok_or_else(|| Error::NotFound(format!("case {crn}")))
         .and_then(CaseView::from_row)
 }
@@ -100,19 +93,14 @@ pub fn get(conn: &mut DbConn, role: Role, scope: &Scope, crn: &str) -> Result<Ca
 /// Cases the caller may read: an offender manager's area, or every area for the quality team.
 pub fn list(
     conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
+    caller: &Caller,
     after: Option<String>,
     limit: usize,
 ) -> Result<Page<CaseView>, Error> {
-    let area = match (role, scope) {
-        (Role::OffenderManager, Scope::Area(area)) => Some(area.as_str()),
-        (Role::Quality, _) => None,
-        _ => {
-            return Err(Error::Forbidden(format!(
-                "the {role} role does not see cases"
-            )))
-        }
-    };
+    let (role, scope) = (caller.role, &caller.scope);
+    let reach = access::reach(role, scope, Objects::Cases)
+        .ok_or_else(|| Error::Forbidden(format!("the {role} role does not see cases")))?;
+    let area = reach.area();
+    let area = area.as_deref();
     store::list(conn, area, after, limit)?.try_map(CaseView::from_row)
 }

@@ -14,13 +14,16 @@ use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::cursor::Page;
 use provider_hub_store::orders::{self as order_store, OrderRow};
 use provider_hub_store::payments::{self as store, DeliveryEventRow, PaymentFilter, PaymentRow};
-use provider_hub_store::{to_utc, write_transaction, DbConn, Tx};
+use provider_hub_store::{write_transaction, DbConn, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::access::{self, Caller, Objects};
 use crate::change::{self, OrderChange};
 use crate::event_data::{DeliveryReported, OutcomeRecordedData};
-use crate::orders::{self, OrderView};
+use crate::read_model::delivery::{event_view, payment_view};
+pub use crate::read_model::delivery::{DeliveryEventView, PaymentView};
+use crate::read_model::orders::{self, OrderView};
 use crate::{naive, Actor, Error};
 use provider_hub_domain::event::EventKind;
 
@@ -49,35 +52,6 @@ pub struct DeliveryReport {
     pub details: Option<String>,
 }
 
-/// A recorded delivery event.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DeliveryEventView {
-    pub id: String,
-    pub order_id: String,
-    #[serde(rename = "type")]
-    pub kind: DeliveryEventKind,
-    pub on: NaiveDate,
-    pub details: Option<String>,
-    /// The contact time of an attended session, in minutes.
-    pub minutes: Option<u32>,
-    pub recorded_by: String,
-    pub recorded_at: DateTime<Utc>,
-}
-
-/// A milestone payment.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PaymentView {
-    pub id: String,
-    pub order_id: String,
-    pub milestone: Milestone,
-    pub amount_pence: i64,
-    pub area: String,
-    pub provider_id: String,
-    /// The financial year (April–March) it falls in, named by the year it starts.
-    pub financial_year: i32,
-    pub created_at: DateTime<Utc>,
-}
-
 /// What a report did: the order now, the event, and the payment it released, if any.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Delivered {
@@ -98,36 +72,6 @@ pub struct RecordedOutcome {
 pub struct OutcomeRecorded {
     pub order: OrderView,
     pub payment: Option<PaymentView>,
-}
-
-pub(crate) fn event_view(row: DeliveryEventRow) -> Result<DeliveryEventView, Error> {
-    Ok(DeliveryEventView {
-        kind: row.kind,
-        id: row.id,
-        order_id: row.order_id,
-        on: row.occurred_on,
-        details: row.details,
-        minutes: row
-            .minutes
-            .map(u32::try_from)
-            .transpose()
-            .map_err(|e| Error::corrupt("delivery_events.minutes", e))?,
-        recorded_by: row.recorded_by,
-        recorded_at: to_utc(row.recorded_at),
-    })
-}
-
-pub(crate) fn payment_view(row: PaymentRow) -> Result<PaymentView, Error> {
-    Ok(PaymentView {
-        milestone: row.milestone,
-        id: row.id,
-        order_id: row.order_id,
-        amount_pence: row.amount_pence,
-        area: row.area_code,
-        provider_id: row.provider_id,
-        financial_year: row.financial_year,
-        created_at: to_utc(row.created_at),
-    })
 }
 
 /// Pays a milestone an order has reached, in the caller's transaction: its share of the
@@ -354,7 +298,7 @@ pub fn report(
             None => None,
         };
         Ok(Delivered {
-            order: orders::get(
+            order: orders::get_as(
                 conn,
                 Role::Provider,
                 &Scope::Provider(provider_id.to_owned()),
@@ -418,7 +362,7 @@ pub fn record_outcome(
             None
         };
         Ok(OutcomeRecorded {
-            order: orders::get(conn, Role::Commissioner, &Scope::Hub, order_id)?,
+            order: orders::get_as(conn, Role::Commissioner, &Scope::Hub, order_id)?,
             payment,
         })
     })
@@ -427,20 +371,16 @@ pub fn record_outcome(
 /// Payments the caller may see: a provider its own; commissioners and the quality team all.
 pub fn list(
     conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
+    caller: &Caller,
     mut filter: PaymentFilter,
     after: Option<String>,
     limit: usize,
 ) -> Result<Page<PaymentView>, Error> {
-    match (role, scope) {
-        (Role::Provider, Scope::Provider(id)) => filter.provider_id = Some(id.clone()),
-        (Role::Commissioner | Role::Quality, _) => {}
-        _ => {
-            return Err(Error::Forbidden(format!(
-                "the {role} role does not see payments"
-            )))
-        }
+    let (role, scope) = (caller.role, &caller.scope);
+    let reach = access::reach(role, scope, Objects::Payments)
+        .ok_or_else(|| Error::Forbidden(format!("the {role} role does not see payments")))?;
+    if let Some(provider) = reach.provider() {
+        filter.provider_id = Some(provider);
     }
     store::list(conn, &filter, after, limit)?.try_map(payment_view)
 }

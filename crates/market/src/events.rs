@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, Timelike, Utc};
 use provider_hub_domain::event::EventKind;
-use provider_hub_domain::{Role, Scope};
 use provider_hub_store::cursor::{self, Page};
 use provider_hub_store::events::{self as store, EventFilter, NewEvent};
 use provider_hub_store::orders::OrderRow;
@@ -12,6 +11,7 @@ use provider_hub_store::{to_utc, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::access::{self, Caller, Objects};
 pub use crate::event_data::EventData;
 use crate::{naive, Error};
 
@@ -97,27 +97,24 @@ pub struct EventQuery {
 /// sequence number of the last event read.
 pub fn list(
     conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
+    caller: &Caller,
     query: EventQuery,
     after: Option<i64>,
     limit: usize,
 ) -> Result<Page<EventItem>, Error> {
+    let (role, scope) = (caller.role, &caller.scope);
     let mut filter = EventFilter {
         order_id: query.order_id,
         kind: query.kind.map(|k| k.as_str().to_owned()),
         ..EventFilter::default()
     };
-    match (role, scope) {
-        (Role::Provider, Scope::Provider(id)) => filter.provider_id = Some(id.clone()),
-        (Role::OffenderManager, Scope::Area(area)) => filter.area = Some(area.as_str().to_owned()),
-        (Role::Provider | Role::OffenderManager, _) => {
-            return Err(Error::Forbidden(format!(
-                "the {role} token carries no scope to read events for"
-            )))
-        }
-        _ => {}
-    }
+    let reach = access::reach(role, scope, Objects::Events).ok_or_else(|| {
+        Error::Forbidden(format!(
+            "the {role} token carries no scope to read events for"
+        ))
+    })?;
+    filter.provider_id = reach.provider();
+    filter.area = reach.area();
     store::list(conn, &filter, after, limit)?.try_map(|row| {
         let event: Event =
             serde_json::from_str(&row.payload).map_err(|e| Error::corrupt("events.payload", e))?;

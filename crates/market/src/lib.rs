@@ -1,7 +1,36 @@
 //! Provider Hub's use cases. Each public function is one transaction: it checks the
 //! domain rules, writes the change and its audit row together, and returns plain data.
 //! The API, background workers and the CLI all call these; no workflow lives elsewhere.
+//!
+//! A use case takes the [`access::Caller`] (actor, role, scope, time) of whoever calls
+//! it; who may call and which tenant's objects a role reaches are [`access`]'s rules.
+//!
+//! The modules depend on one another one way only, from the use cases down to the read
+//! model and the shared services (leaf modules, which use no other, are left out):
+//!
+//! ```text
+//! assessments  -> access, cases, plans, read_model::assessments
+//! plans        -> access, placement, supply, read_model::{assessments, orders, plans}
+//! budgets      -> events, placement, read_model::{budgets, orders}
+//! orders       -> access, events, placement, read_model::orders
+//! delivery     -> access, events, read_model::{delivery, orders}
+//! payments     -> access, read_model::{delivery, orders}
+//! providers    -> access, placement, standing
+//! standing     -> events, offers, placement
+//! offers       -> access, events, placement
+//! listings     -> access, cases, placement
+//! runs         -> placement, supply, read_model::budgets
+//! rematch      -> events, placement, supply
+//! placement    -> events, metrics, supply, read_model::budgets
+//! webhooks     -> access, secrets
+//! reports      -> csv
+//! cases        -> access
+//! events       -> access
+//! read_model::orders      -> access, read_model::{delivery, plans}
+//! read_model::assessments -> access
+//! ```
 
+pub mod access;
 pub mod areas;
 pub mod assessments;
 pub mod awards;
@@ -25,6 +54,7 @@ pub mod placement;
 pub mod plans;
 pub mod policies;
 pub mod providers;
+pub mod read_model;
 pub mod rematch;
 pub mod reports;
 pub mod runs;

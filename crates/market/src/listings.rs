@@ -10,7 +10,7 @@ use provider_hub_domain::listing::{
 };
 use provider_hub_domain::provider::{self, Standing};
 use provider_hub_domain::specification::SpecificationVersion;
-use provider_hub_domain::{AreaCode, Role, Scope};
+use provider_hub_domain::AreaCode;
 use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::listings::{
     self as store, ListingChangeset, ListingFilter, ListingRow, Visibility,
@@ -19,6 +19,7 @@ use provider_hub_store::{areas, providers, specifications, write_transaction, Db
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::access::Caller;
 use crate::{naive, Actor, Error};
 
 mod search;
@@ -349,13 +350,8 @@ fn detail(conn: &mut DbConn, listing: ListingView) -> Result<ListingDetail, Erro
 }
 
 /// Reads one listing as the caller may see it.
-pub fn get(
-    conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<ListingDetail, Error> {
+pub fn get(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<ListingDetail, Error> {
+    let (role, scope, now) = (caller.role, &caller.scope, caller.now);
     let audience = listing::audience(role, scope);
     let row = visible_listing(conn, &audience, id, now.date_naive())?;
     let view = load_view(conn, row)?;

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::offer::{OfferEvent, OfferStatus};
 use provider_hub_domain::order::OrderEvent;
 use provider_hub_domain::provider;
-use provider_hub_domain::{Category, Role, Scope};
+use provider_hub_domain::Category;
 use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::cursor::Page;
 use provider_hub_store::offers::{self as store, OfferFilter, OfferRow};
@@ -17,6 +17,7 @@ use provider_hub_store::{to_utc, write_transaction, DbConn, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::access::{self, Caller, Objects};
 use crate::change::{self, OrderChange};
 use crate::event_data::{OfferAccepted, OfferAnswered};
 use crate::placement::{self, Settings};
@@ -101,12 +102,12 @@ fn view(conn: &mut DbConn, row: OfferRow) -> Result<OfferView, Error> {
 /// Offers the caller may see: a provider its own; the quality team all.
 pub fn list(
     conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
+    caller: &Caller,
     status: Option<String>,
     after: Option<String>,
     limit: usize,
 ) -> Result<Page<OfferView>, Error> {
+    let (role, scope) = (caller.role, &caller.scope);
     if let Some(s) = &status {
         if !STATUSES.contains(&s.as_str()) {
             return Err(Error::invalid(
@@ -115,15 +116,9 @@ pub fn list(
             ));
         }
     }
-    let provider_id = match (role, scope) {
-        (Role::Provider, Scope::Provider(id)) => Some(id.clone()),
-        (Role::Quality, _) => None,
-        _ => {
-            return Err(Error::Forbidden(format!(
-                "the {role} role does not see offers"
-            )))
-        }
-    };
+    let provider_id = access::reach(role, scope, Objects::Offers)
+        .ok_or_else(|| Error::Forbidden(format!("the {role} role does not see offers")))?
+        .provider();
     let filter = OfferFilter {
         provider_id,
         status,

@@ -192,7 +192,7 @@ fn place_order_timed(
             );
         };
         if order.budget_approved_by.is_none()
-            && crate::budgets::over_budget(
+            && crate::read_model::budgets::over_budget(
                 conn,
                 &order.area_code,
                 chosen.starts_on,

@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::assessment::{NeedScore, Requirement};
-use provider_hub_domain::case;
-use provider_hub_domain::need::Need;
 use provider_hub_domain::order::OrderStatus;
 use provider_hub_domain::plan::{self as rules, LeadTimes, PlanStatus, LEAD_TIME_DAYS};
 use provider_hub_domain::{Category, Role, Scope};
@@ -20,7 +18,10 @@ use provider_hub_store::{to_utc, write_transaction, DbConn, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::orders::{self, OrderView};
+use crate::access::{self, Caller, Objects};
+use crate::read_model::assessments;
+use crate::read_model::orders::{self, OrderView};
+pub use crate::read_model::plans::PlanItem;
 use crate::{naive, supply, Actor, Error};
 
 /// One category's lead time: days from the sentence date to the latest start.
@@ -187,55 +188,6 @@ pub(crate) fn create_for(
     Ok(())
 }
 
-/// One item of a plan, as the plan rules made it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PlanItem {
-    pub id: String,
-    /// 1-based place in the plan.
-    pub position: u32,
-    pub category: Category,
-    /// The specification a court named, if any.
-    pub specification_code: Option<String>,
-    /// The court requirement it delivers, if it is one.
-    pub requirement: Option<Requirement>,
-    /// The linked medium or high needs it addresses.
-    pub needs: Vec<Need>,
-    /// 1: court-ordered; 2: a high need; 3: a medium need.
-    pub priority: u8,
-    /// The last day on which the intervention may start.
-    pub required_by: NaiveDate,
-    pub lead_time_days: u32,
-    /// The sentence date plus the lead time had passed when the plan was made, so the
-    /// lead time was counted from the day the plan was made.
-    pub late: bool,
-}
-
-impl PlanItem {
-    pub(crate) fn from_row(row: PlanItemRow) -> Result<Self, Error> {
-        Ok(PlanItem {
-            position: u32::try_from(row.position)
-                .map_err(|e| Error::corrupt("plan_items.position", e))?,
-            category: row.category,
-            requirement: row
-                .requirement
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()
-                .map_err(|e| Error::corrupt("plan_items.requirement", e))?,
-            needs: serde_json::from_str(&row.needs)
-                .map_err(|e| Error::corrupt("plan_items.needs", e))?,
-            priority: u8::try_from(row.priority)
-                .map_err(|e| Error::corrupt("plan_items.priority", e))?,
-            lead_time_days: u32::try_from(row.lead_time_days)
-                .map_err(|e| Error::corrupt("plan_items.lead_time_days", e))?,
-            id: row.id,
-            specification_code: row.specification_code,
-            required_by: row.required_by,
-            late: row.late,
-        })
-    }
-}
-
 /// The best current match for an item: a quote only, no place is held.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Quote {
@@ -291,17 +243,13 @@ fn visible_plan(
     plan: Option<PlanRow>,
     what: &str,
 ) -> Result<PlanRow, Error> {
-    plan.filter(|p| case::may_read(role, scope, &p.area_code))
+    plan.filter(|p| access::may_read(role, scope, Objects::Cases, &p.area_code, None))
         .ok_or_else(|| Error::NotFound(what.to_owned()))
 }
 
 /// Not found unless the caller may see the plan (before an answer about it is replayed).
-pub fn ensure_visible(
-    conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
-    plan_id: &str,
-) -> Result<(), Error> {
+pub fn ensure_visible(conn: &mut DbConn, caller: &Caller, plan_id: &str) -> Result<(), Error> {
+    let (role, scope) = (caller.role, &caller.scope);
     let found = store::find(conn, plan_id)?;
     visible_plan(role, scope, found, &format!("sentence plan {plan_id}")).map(|_| ())
 }
@@ -402,12 +350,11 @@ fn policy_name(policy: Policy) -> &'static str {
 /// The costed sentence plan of an approved assessment the caller may read.
 pub fn for_assessment(
     conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
+    caller: &Caller,
     assessment_id: &str,
-    now: DateTime<Utc>,
 ) -> Result<PlanView, Error> {
-    let assessment = crate::assessments::get(conn, role, scope, assessment_id)?;
+    let (role, scope, now) = (caller.role, &caller.scope, caller.now);
+    let assessment = assessments::get(conn, caller, assessment_id)?;
     let found = store::find_by_assessment(conn, assessment_id)?;
     let what = format!(
         "sentence plan of assessment {assessment_id} (an assessment has one once it is approved; this one is {})",
@@ -430,13 +377,11 @@ pub struct PlanApproval {
 /// answers the same orders.
 pub fn approve(
     conn: &mut DbConn,
-    actor: &Actor,
-    role: Role,
-    scope: &Scope,
+    caller: &Caller,
     plan_id: &str,
     settings: crate::placement::Settings,
-    now: DateTime<Utc>,
 ) -> Result<PlanApproval, Error> {
+    let (actor, role, scope, now) = (&caller.actor, caller.role, &caller.scope, caller.now);
     if role != Role::OffenderManager {
         return Err(Error::Forbidden(
             "only an offender manager of the case's area approves a sentence plan".into(),

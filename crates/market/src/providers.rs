@@ -17,6 +17,7 @@ use provider_hub_store::{write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::access::{self, Caller};
 use crate::placement::Settings;
 use crate::{naive, Actor, Error};
 use provider_hub_store::to_utc;
@@ -136,7 +137,7 @@ fn load(
     id: &str,
     today: NaiveDate,
 ) -> Result<ProviderView, Error> {
-    if matches!(scope, Scope::Provider(own) if own != id) {
+    if access::only_provider(scope).is_some_and(|own| own != id) {
         return Err(Error::NotFound(format!("provider {id}")));
     }
     let row = store::find(conn, id)?.ok_or_else(|| Error::NotFound(format!("provider {id}")))?;
@@ -205,10 +206,7 @@ pub fn list(
     limit: usize,
     now: DateTime<Utc>,
 ) -> Result<Page<ProviderView>, Error> {
-    let only = match scope {
-        Scope::Provider(own) => Some(own.as_str()),
-        _ => None,
-    };
+    let only = access::only_provider(scope);
     let page = store::list(conn, only, after, limit)?;
     let ids: Vec<String> = page.items.iter().map(|p| p.id.clone()).collect();
     let mut by_provider: HashMap<String, Vec<AccreditationRow>> = HashMap::new();
@@ -276,17 +274,16 @@ pub fn accredit(
 /// withdraw its pending offers (and revocation takes back the orders it accepted but has
 /// not started), matching each order again at once, in the same transaction
 /// ([`crate::standing`]).
-#[allow(clippy::too_many_arguments)]
 pub fn change_standing(
     conn: &mut DbConn,
-    actor: &Actor,
+    caller: &Caller,
     provider_id: &str,
     change: StandingChange,
     rule: fn(Standing) -> Result<Standing, IllegalStandingChange>,
     action: &str,
     settings: Settings,
-    now: DateTime<Utc>,
 ) -> Result<ProviderView, Error> {
+    let (actor, now) = (&caller.actor, caller.now);
     let reason = change.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(Error::invalid("reason", "must be 1-2000 characters"));

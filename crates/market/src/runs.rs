@@ -205,7 +205,7 @@ pub fn run(
                 // An order its area's budget cannot cover stays where it is: a single
                 // placement would hold it for a commissioner's approval.
                 if order.budget_approved_by.is_none()
-                    && crate::budgets::over_budget(
+                    && crate::read_model::budgets::over_budget(
                         conn,
                         &order.area_code,
                         place_info.starts_on,
@@ -224,9 +224,13 @@ pub fn run(
                         None,
                     ));
                 }
-                let offer_id = place_order(
-                    conn, actor, order, s, o, place_info, choice, &run_id, settings, now,
-                )?;
+                let run = ThisRun {
+                    actor,
+                    run_id: &run_id,
+                    settings,
+                    now,
+                };
+                let offer_id = place_order(conn, &run, order, s, o, place_info, choice)?;
                 placed += 1;
                 cost += choice.cost;
                 placements.push(RunPlacement {
@@ -270,20 +274,31 @@ pub fn run(
     })
 }
 
+/// The run placing an order: who runs it, its id, the matching settings and its time.
+#[derive(Clone, Copy)]
+struct ThisRun<'a> {
+    actor: &'a Actor,
+    run_id: &'a str,
+    settings: Settings,
+    now: DateTime<Utc>,
+}
+
 /// Offers one order the place the run chose, as a single placement would.
-#[allow(clippy::too_many_arguments)]
 fn place_order(
     conn: &mut Tx<'_>,
-    actor: &Actor,
+    run: &ThisRun,
     order: &OrderRow,
     s: &Solved,
     o: usize,
     place_info: &batch::Place,
     choice: &batch::Choice,
-    run_id: &str,
-    settings: Settings,
-    now: DateTime<Utc>,
 ) -> Result<String, Error> {
+    let ThisRun {
+        actor,
+        run_id,
+        settings,
+        now,
+    } = *run;
     if order.status == OrderStatus::Unmatched
         && !order_store::set_status(
             conn,

@@ -16,6 +16,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::access::{self, Caller, Objects};
 use crate::secrets::{self, OpenError, SecretKey};
 use crate::{naive, Actor, Error};
 
@@ -119,16 +120,7 @@ fn own_provider(
     provider_id: &str,
     reading: bool,
 ) -> Result<(), Error> {
-    match (role, scope) {
-        (Role::Provider, Scope::Provider(own)) if own == provider_id => {}
-        (Role::Provider, _) => return Err(Error::NotFound(format!("provider {provider_id}"))),
-        (Role::Admin, _) if reading => {}
-        _ => {
-            return Err(Error::Forbidden(
-                "only the provider itself manages its webhook".into(),
-            ))
-        }
-    }
+    access::webhook_of(role, scope, provider_id, reading)?;
     provider_store::find(conn, provider_id)?
         .ok_or_else(|| Error::NotFound(format!("provider {provider_id}")))?;
     Ok(())
@@ -141,18 +133,15 @@ fn new_secret() -> String {
 
 /// Registers (or replaces) the provider's webhook with a new secret, stored sealed with
 /// `key`.
-#[allow(clippy::too_many_arguments)]
 pub fn put(
     conn: &mut DbConn,
-    actor: &Actor,
-    role: Role,
-    scope: &Scope,
+    caller: &Caller,
     provider_id: &str,
     request: WebhookRequest,
     settings: Settings,
     key: &SecretKey,
-    now: DateTime<Utc>,
 ) -> Result<WebhookRegistered, Error> {
+    let (actor, role, scope, now) = (&caller.actor, caller.role, &caller.scope, caller.now);
     let url = check_webhook_url(
         request.url.trim(),
         settings.allow_http,
@@ -193,12 +182,8 @@ pub fn put(
 }
 
 /// The provider's webhook, without its secret (the provider itself, or an admin).
-pub fn get(
-    conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
-    provider_id: &str,
-) -> Result<WebhookView, Error> {
+pub fn get(conn: &mut DbConn, caller: &Caller, provider_id: &str) -> Result<WebhookView, Error> {
+    let (role, scope) = (caller.role, &caller.scope);
     own_provider(conn, role, scope, provider_id, true)?;
     let row = store::find(conn, provider_id)?
         .ok_or_else(|| Error::NotFound(format!("webhook of provider {provider_id}")))?;
@@ -215,14 +200,8 @@ pub fn get(
 
 /// Removes the provider's webhook. Events keep being queued for it only while one is
 /// registered; what is pending waits for the next registration.
-pub fn remove(
-    conn: &mut DbConn,
-    actor: &Actor,
-    role: Role,
-    scope: &Scope,
-    provider_id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), Error> {
+pub fn remove(conn: &mut DbConn, caller: &Caller, provider_id: &str) -> Result<(), Error> {
+    let (actor, role, scope, now) = (&caller.actor, caller.role, &caller.scope, caller.now);
     write_transaction(conn, |conn| {
         own_provider(conn, role, scope, provider_id, false)?;
         let before = store::find(conn, provider_id)?
@@ -261,12 +240,12 @@ fn delivery_view(row: store::DeliveryRow, event_id: String, kind: String) -> Del
 /// Deliveries the caller may see: a provider its own, an admin all.
 pub fn deliveries(
     conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
+    caller: &Caller,
     mut filter: DeliveryFilter,
     after: Option<String>,
     limit: usize,
 ) -> Result<Page<DeliveryView>, Error> {
+    let (role, scope) = (caller.role, &caller.scope);
     if let Some(s) = &filter.status {
         if !DELIVERY_STATUSES.contains(&s.as_str()) {
             return Err(Error::invalid(
@@ -275,14 +254,11 @@ pub fn deliveries(
             ));
         }
     }
-    match (role, scope) {
-        (Role::Provider, Scope::Provider(own)) => filter.provider_id = Some(own.clone()),
-        (Role::Admin, _) => {}
-        _ => {
-            return Err(Error::Forbidden(format!(
-                "the {role} role does not see webhook deliveries"
-            )))
-        }
+    let reach = access::reach(role, scope, Objects::WebhookDeliveries).ok_or_else(|| {
+        Error::Forbidden(format!("the {role} role does not see webhook deliveries"))
+    })?;
+    if let Some(provider) = reach.provider() {
+        filter.provider_id = Some(provider);
     }
     Ok(store::list(conn, &filter, after, limit)?.map(|(d, e, k)| delivery_view(d, e, k)))
 }

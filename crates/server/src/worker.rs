@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use provider_hub_market::clock::Clock;
-use provider_hub_market::placement::{retry_unmatched, Settings};
+use provider_hub_market::placement::Settings;
+use provider_hub_market::rematch::retry_unmatched;
 use provider_hub_market::{offers, Error};
 use provider_hub_store::Pool;
 use tokio_util::sync::CancellationToken;

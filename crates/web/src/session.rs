@@ -8,6 +8,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::{ready, Ready};
 use provider_hub_domain::auth::scope_for;
 use provider_hub_domain::{Role, Scope};
+use provider_hub_market::access::Caller;
 use provider_hub_market::Actor;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,11 @@ impl Person {
             sub: self.sub.clone(),
             role: self.role.as_str().to_owned(),
         }
+    }
+
+    /// The context of a use case the person calls at `now`.
+    pub fn caller(&self, now: chrono::DateTime<chrono::Utc>) -> Caller {
+        Caller::new(&self.sub, self.role, self.scope.clone(), now)
     }
 
     /// 403 unless the person has `role`.

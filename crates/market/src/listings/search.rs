@@ -3,11 +3,10 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use provider_hub_domain::listing::{self, EligibilityNarrowing};
 use provider_hub_domain::need::{RiskOfHarm, Sex};
 use provider_hub_domain::specification::{Admission, Eligibility};
-use provider_hub_domain::{Role, Scope};
 use provider_hub_matching::Person;
 use provider_hub_store::cursor::Page;
 use provider_hub_store::listings::{self as store, ListingFilter, ListingRow, Visibility};
@@ -16,6 +15,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{corrupt, to_view, visibility, ListingView};
+use crate::access::Caller;
 use crate::{cases, Error};
 
 /// What a search for a person's eligible listings judged them on.
@@ -45,19 +45,17 @@ pub struct EligibleListings {
 
 /// Searches listings the caller may see; with `eligible_for_crn`, only those a person is
 /// eligible for (see [`search_eligible`]).
-#[allow(clippy::too_many_arguments)]
 pub fn search(
     conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
+    caller: &Caller,
     filter: &ListingFilter,
     eligible_for_crn: Option<&str>,
     after: Option<String>,
     limit: usize,
-    now: DateTime<Utc>,
 ) -> Result<Page<ListingView>, Error> {
+    let (role, scope, now) = (caller.role, &caller.scope, caller.now);
     if let Some(crn) = eligible_for_crn {
-        return Ok(search_eligible(conn, role, scope, filter, crn, after, limit, now)?.page);
+        return Ok(search_eligible(conn, caller, filter, crn, after, limit)?.page);
     }
     let audience = listing::audience(role, scope);
     let vis = visibility(&audience, now.date_naive());
@@ -70,21 +68,19 @@ pub fn search(
 /// from the case's latest approved assessment — risk of serious harm and tier, by the
 /// matching engine's own rule. A case without an approved assessment is judged on sex
 /// and age only, and the answer's basis says so.
-#[allow(clippy::too_many_arguments)]
 pub fn search_eligible(
     conn: &mut DbConn,
-    role: Role,
-    scope: &Scope,
+    caller: &Caller,
     filter: &ListingFilter,
     crn: &str,
     after: Option<String>,
     limit: usize,
-    now: DateTime<Utc>,
 ) -> Result<EligibleListings, Error> {
+    let (role, scope, now) = (caller.role, &caller.scope, caller.now);
     let audience = listing::audience(role, scope);
     let today = now.date_naive();
     let vis = visibility(&audience, today);
-    let case = cases::get(conn, role, scope, crn).map_err(|e| match e {
+    let case = cases::get(conn, caller, crn).map_err(|e| match e {
         Error::NotFound(_) => Error::invalid(
             "eligible_for_crn",
             "there is no case with this crn that you may see",

@@ -66,7 +66,7 @@ pub(super) async fn orders_in(
     status: provider_hub_domain::order::OrderStatus,
     limit: usize,
 ) -> Result<Vec<OrderView>, WebError> {
-    let (role, scope) = (person.role, person.scope.clone());
+    let caller = person.caller(state.now());
     state
         .db(move |conn| {
             let filter = OrderFilter {
@@ -76,7 +76,7 @@ pub(super) async fn orders_in(
             let mut found = Vec::new();
             let mut after = None;
             loop {
-                let page = orders::list(conn, role, &scope, filter.clone(), after, MAX_PAGE)?;
+                let page = orders::list(conn, &caller, filter.clone(), after, MAX_PAGE)?;
                 found.extend(page.items);
                 if found.len() >= limit {
                     found.truncate(limit);
@@ -100,10 +100,8 @@ pub(super) async fn order_of(
     person: &Person,
     id: String,
 ) -> Result<OrderView, WebError> {
-    let (role, scope) = (person.role, person.scope.clone());
-    state
-        .db(move |conn| orders::get(conn, role, &scope, &id))
-        .await
+    let caller = person.caller(state.now());
+    state.db(move |conn| orders::get(conn, &caller, &id)).await
 }
 
 /// An area's name beside its code: `Sheffield (SY-SHF)`.

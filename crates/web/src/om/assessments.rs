@@ -139,9 +139,9 @@ pub async fn new_assessment(
 ) -> Result<HttpResponse, WebError> {
     area_of(&person)?;
     let crn = crn.into_inner();
-    let (role, scope) = (person.role, person.scope.clone());
+    let caller = person.caller(state.now());
     let case = state
-        .db(move |conn| cases::get(conn, role, &scope, &crn))
+        .db(move |conn| cases::get(conn, &caller, &crn))
         .await?;
     render(&form_page(
         &person,
@@ -281,14 +281,9 @@ pub async fn record(
     let Some(new) = new else {
         return again(&person, crn, values, errors);
     };
-    let (actor, role, scope, now) = (
-        person.actor(),
-        person.role,
-        person.scope.clone(),
-        state.now(),
-    );
+    let caller = person.caller(state.now());
     let result = state
-        .db(move |conn| Ok(assessments::record(conn, &actor, role, &scope, new, now)))
+        .db(move |conn| Ok(assessments::record(conn, &caller, new)))
         .await?;
     match result {
         Ok((view, _)) => {
@@ -415,9 +410,9 @@ fn assessment_page(
 }
 
 async fn load(state: &WebState, person: &Person, id: String) -> Result<AssessmentView, WebError> {
-    let (role, scope) = (person.role, person.scope.clone());
+    let caller = person.caller(state.now());
     state
-        .db(move |conn| assessments::get(conn, role, &scope, &id))
+        .db(move |conn| assessments::get(conn, &caller, &id))
         .await
 }
 
@@ -510,15 +505,9 @@ pub async fn submit(
 ) -> Result<HttpResponse, WebError> {
     area_of(&person)?;
     let id = id.into_inner();
-    let (actor, role, scope, now, aid) = (
-        person.actor(),
-        person.role,
-        person.scope.clone(),
-        state.now(),
-        id.clone(),
-    );
+    let (aid, caller) = (id.clone(), person.caller(state.now()));
     let result = state
-        .db(move |conn| Ok(assessments::submit(conn, &actor, role, &scope, &aid, now)))
+        .db(move |conn| Ok(assessments::submit(conn, &caller, &aid)))
         .await?;
     let action = Action {
         id,
@@ -538,22 +527,12 @@ async fn decide(
     reason: String,
 ) -> Result<HttpResponse, WebError> {
     area_of(&person)?;
-    let (actor, role, scope, now, aid) = (
-        person.actor(),
-        person.role,
-        person.scope.clone(),
-        state.now(),
-        id.clone(),
-    );
+    let (aid, caller) = (id.clone(), person.caller(state.now()));
     let decision = Decision {
         reason: (!reason.trim().is_empty()).then(|| reason.trim().to_owned()),
     };
     let result = state
-        .db(move |conn| {
-            Ok(assessments::decide(
-                conn, &actor, role, &scope, &aid, approve, decision, now,
-            ))
-        })
+        .db(move |conn| Ok(assessments::decide(conn, &caller, &aid, approve, decision)))
         .await?;
     let (done, field) = if approve {
         (

@@ -82,7 +82,7 @@ pub async fn caseload(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     let area = area_of(&person)?;
-    let (role, scope, me) = (person.role, person.scope.clone(), person.sub.clone());
+    let (me, caller) = (person.sub.clone(), person.caller(state.now()));
     let after = query
         .after
         .as_deref()
@@ -91,7 +91,7 @@ pub async fn caseload(
         .transpose()?;
     let (cases, assessments, orders) = state
         .db(move |conn| {
-            let cases = cases::list(conn, role, &scope, after, 50)?;
+            let cases = cases::list(conn, &caller, after, 50)?;
             let crns: Vec<String> = cases.items.iter().map(|c| c.crn.clone()).collect();
             let mut all_assessments = Vec::new();
             let mut all_orders = Vec::new();
@@ -101,17 +101,16 @@ pub async fn caseload(
                     ..AssessmentFilter::default()
                 };
                 all_assessments
-                    .extend(assessments::list(conn, role, &scope, filter, None, MAX_PAGE)?.items);
+                    .extend(assessments::list(conn, &caller, filter, None, MAX_PAGE)?.items);
                 let filter = OrderFilter {
                     crn: Some(crn),
                     ..OrderFilter::default()
                 };
-                all_orders.extend(orders::list(conn, role, &scope, filter, None, MAX_PAGE)?.items);
+                all_orders.extend(orders::list(conn, &caller, filter, None, MAX_PAGE)?.items);
             }
             let waiting = assessments::list(
                 conn,
-                role,
-                &scope,
+                &caller,
                 AssessmentFilter {
                     status: Some(provider_hub_domain::assessment::AssessmentStatus::Submitted),
                     ..AssessmentFilter::default()
@@ -235,10 +234,10 @@ pub async fn register(
         },
         _ => return case_form_again(&person, form, errors),
     };
-    let (actor, scope, now) = (person.actor(), person.scope.clone(), state.now());
+    let caller = person.caller(state.now());
     let crn = new.crn.as_str().to_owned();
     let result = state
-        .db(move |conn| Ok(cases::register(conn, &actor, &scope, new, now)))
+        .db(move |conn| Ok(cases::register(conn, &caller, new)))
         .await?;
     match result {
         Ok(case) => {
@@ -351,22 +350,23 @@ pub async fn case(
 ) -> Result<HttpResponse, WebError> {
     area_of(&person)?;
     let crn = crn.into_inner();
-    let (role, scope, now) = (person.role, person.scope.clone(), state.now());
+    let caller = person.caller(state.now());
     let (case, assessments, orders, names) = state
         .db(move |conn| {
-            let case = cases::get(conn, role, &scope, &crn)?;
+            let case = cases::get(conn, &caller, &crn)?;
             let filter = AssessmentFilter {
                 crn: Some(crn.clone()),
                 ..AssessmentFilter::default()
             };
-            let assessments = assessments::list(conn, role, &scope, filter, None, MAX_PAGE)?.items;
+            let assessments = assessments::list(conn, &caller, filter, None, MAX_PAGE)?.items;
             let filter = OrderFilter {
                 crn: Some(crn.clone()),
                 ..OrderFilter::default()
             };
-            let orders = orders::list(conn, role, &scope, filter, None, MAX_PAGE)?.items;
+            let orders = orders::list(conn, &caller, filter, None, MAX_PAGE)?.items;
             let ids = orders.iter().filter_map(|o| o.provider_id.clone());
-            let names = super::provider_names(conn, &scope, ids.collect::<Vec<_>>(), now)?;
+            let names =
+                super::provider_names(conn, &caller.scope, ids.collect::<Vec<_>>(), caller.now)?;
             Ok((case, assessments, orders, names))
         })
         .await?;

@@ -31,14 +31,14 @@ struct WaitingPage {
 /// their own.
 pub async fn waiting(state: web::Data<WebState>, person: Person) -> Result<HttpResponse, WebError> {
     area_of(&person)?;
-    let (role, scope) = (person.role, person.scope.clone());
+    let caller = person.caller(state.now());
     let submitted = state
         .db(move |conn| {
             let filter = AssessmentFilter {
                 status: Some(AssessmentStatus::Submitted),
                 ..AssessmentFilter::default()
             };
-            Ok(assessments::list(conn, role, &scope, filter, None, MAX_PAGE)?.items)
+            Ok(assessments::list(conn, &caller, filter, None, MAX_PAGE)?.items)
         })
         .await?;
     let rows = submitted

@@ -136,17 +136,17 @@ async fn load(
     ),
     WebError,
 > {
-    let (role, scope, now) = (person.role, person.scope.clone(), state.now());
+    let caller = person.caller(state.now());
     state
         .db(move |conn| {
-            let order = orders::get(conn, role, &scope, &id)?;
-            let paid = payments::of_order(conn, role, &scope, &id)?;
+            let order = orders::get(conn, &caller, &id)?;
+            let paid = payments::of_order(conn, &caller, &id)?;
             let mut ids: Vec<String> = order.provider_id.iter().cloned().collect();
             if let Some(e) = &order.explanation {
                 ids.extend(e.chosen.iter().map(|c| c.provider_id.clone()));
                 ids.extend(e.runner_up.iter().map(|c| c.provider_id.clone()));
             }
-            let names = super::provider_names(conn, &scope, ids, now)?;
+            let names = super::provider_names(conn, &caller.scope, ids, caller.now)?;
             Ok((order, names, paid))
         })
         .await
@@ -267,28 +267,12 @@ pub async fn cancel(
 ) -> Result<HttpResponse, WebError> {
     area_of(&person)?;
     let id = id.into_inner();
-    let (actor, role, scope, now, oid) = (
-        person.actor(),
-        person.role,
-        person.scope.clone(),
-        state.now(),
-        id.clone(),
-    );
+    let (oid, caller) = (id.clone(), person.caller(state.now()));
     let cancellation = Cancellation {
         reason: form.reason.clone(),
     };
     let result = state
-        .db(move |conn| {
-            Ok(orders::cancel(
-                conn,
-                &actor,
-                role,
-                &scope,
-                &oid,
-                cancellation,
-                now,
-            ))
-        })
+        .db(move |conn| Ok(orders::cancel(conn, &caller, &oid, cancellation)))
         .await?;
     let message = match result {
         Ok(_) => {

@@ -91,16 +91,16 @@ async fn load(
     person: &Person,
     assessment_id: String,
 ) -> Result<(PlanView, std::collections::HashMap<String, String>), WebError> {
-    let (role, scope, now) = (person.role, person.scope.clone(), state.now());
+    let caller = person.caller(state.now());
     state
         .db(move |conn| {
-            let plan = plans::for_assessment(conn, role, &scope, &assessment_id, now)?;
+            let plan = plans::for_assessment(conn, &caller, &assessment_id)?;
             let ids: Vec<String> = plan
                 .items
                 .iter()
                 .filter_map(|i| i.quote.as_ref().map(|q| q.provider_id.clone()))
                 .collect();
-            let names = super::provider_names(conn, &scope, ids, now)?;
+            let names = super::provider_names(conn, &caller.scope, ids, caller.now)?;
             Ok((plan, names))
         })
         .await
@@ -142,25 +142,9 @@ pub async fn approve(
 ) -> Result<HttpResponse, WebError> {
     area_of(&person)?;
     let assessment_id = id.into_inner();
-    let (actor, role, scope, settings, now) = (
-        person.actor(),
-        person.role,
-        person.scope.clone(),
-        state.matching,
-        state.now(),
-    );
+    let (settings, caller) = (state.matching, person.caller(state.now()));
     let result = state
-        .db(move |conn| {
-            Ok(plans::approve(
-                conn,
-                &actor,
-                role,
-                &scope,
-                &form.plan_id,
-                settings,
-                now,
-            ))
-        })
+        .db(move |conn| Ok(plans::approve(conn, &caller, &form.plan_id, settings)))
         .await?;
     match result {
         Ok(approval) => {
@@ -195,21 +179,21 @@ pub async fn bought(
 ) -> Result<HttpResponse, WebError> {
     area_of(&person)?;
     let assessment_id = id.into_inner();
-    let (role, scope, now) = (person.role, person.scope.clone(), state.now());
+    let caller = person.caller(state.now());
     let (plan, bought, names) = state
         .db(move |conn| {
-            let plan = plans::for_assessment(conn, role, &scope, &assessment_id, now)?;
+            let plan = plans::for_assessment(conn, &caller, &assessment_id)?;
             let mut bought = Vec::new();
             for item in &plan.items {
                 if let Some(order_id) = &item.order_id {
-                    bought.push(orders::get(conn, role, &scope, order_id)?);
+                    bought.push(orders::get(conn, &caller, order_id)?);
                 }
             }
             let ids: Vec<String> = bought
                 .iter()
                 .filter_map(|o| o.provider_id.clone())
                 .collect();
-            let names = super::provider_names(conn, &scope, ids, now)?;
+            let names = super::provider_names(conn, &caller.scope, ids, caller.now)?;
             Ok((plan, bought, names))
         })
         .await?;

@@ -57,14 +57,14 @@ pub(super) async fn own_listings(
     after: Option<String>,
     limit: usize,
 ) -> Result<provider_hub_store::cursor::Page<ListingView>, WebError> {
-    let (role, scope, now) = (person.role, person.scope.clone(), state.now());
+    let caller = person.caller(state.now());
     state
         .db(move |conn| {
             let filter = ListingFilter {
                 provider_id: Some(provider_id),
                 ..ListingFilter::default()
             };
-            listings::search(conn, role, &scope, &filter, None, after, limit, now)
+            listings::search(conn, &caller, &filter, None, after, limit)
         })
         .await
 }
@@ -91,9 +91,9 @@ pub(super) async fn own_listing(
     id: String,
 ) -> Result<ListingDetail, WebError> {
     let provider_id = provider_of(person)?;
-    let (role, scope, now) = (person.role, person.scope.clone(), state.now());
+    let caller = person.caller(state.now());
     let detail = state
-        .db(move |conn| listings::get(conn, role, &scope, &id, now))
+        .db(move |conn| listings::get(conn, &caller, &id))
         .await?;
     if detail.listing.provider_id != provider_id {
         return Err(WebError::NotFound);

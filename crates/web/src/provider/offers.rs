@@ -94,9 +94,10 @@ pub async fn inbox(
         return Err(WebError::NotFound);
     };
     let after = query.cursor()?;
-    let (role, scope, now) = (person.role, person.scope.clone(), state.now());
+    let caller = person.caller(state.now());
+    let now = caller.now;
     let page = state
-        .db(move |conn| offers::list(conn, role, &scope, Some(status.to_owned()), after, 50))
+        .db(move |conn| offers::list(conn, &caller, Some(status.to_owned()), after, 50))
         .await?;
     render(&InboxPage {
         layout: Layout::new(&person, "Offers", "/provider"),
@@ -119,12 +120,12 @@ pub async fn inbox(
 
 /// One of the provider's offers, found through the same list the inbox reads.
 async fn find(state: &WebState, person: &Person, id: String) -> Result<OfferView, WebError> {
-    let (role, scope) = (person.role, person.scope.clone());
+    let caller = person.caller(state.now());
     state
         .db(move |conn| {
             let mut after = None;
             loop {
-                let page = offers::list(conn, role, &scope, None, after, MAX_PAGE)?;
+                let page = offers::list(conn, &caller, None, after, MAX_PAGE)?;
                 if let Some(o) = page.items.into_iter().find(|o| o.id == id) {
                     return Ok(Some(o));
                 }

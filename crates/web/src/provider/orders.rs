@@ -64,9 +64,9 @@ pub async fn list(
 ) -> Result<HttpResponse, WebError> {
     provider_of(&person)?;
     let after = query.cursor()?;
-    let (role, scope) = (person.role, person.scope.clone());
+    let caller = person.caller(state.now());
     let page = state
-        .db(move |conn| orders::list(conn, role, &scope, OrderFilter::default(), after, 50))
+        .db(move |conn| orders::list(conn, &caller, OrderFilter::default(), after, 50))
         .await?;
     render(&OrdersPage {
         layout: Layout::new(&person, "Orders", "/provider/orders"),
@@ -153,11 +153,11 @@ async fn order_page(
     errors: Errors,
 ) -> Result<HttpResponse, WebError> {
     provider_of(person)?;
-    let (role, scope) = (person.role, person.scope.clone());
+    let caller = person.caller(state.now());
     let (order, paid) = state
         .db(move |conn| {
-            let order = orders::get(conn, role, &scope, &id)?;
-            let paid = payments::of_order(conn, role, &scope, &id)?;
+            let order = orders::get(conn, &caller, &id)?;
+            let paid = payments::of_order(conn, &caller, &id)?;
             Ok((order, paid))
         })
         .await?;

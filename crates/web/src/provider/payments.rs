@@ -36,9 +36,9 @@ pub async fn list(
 ) -> Result<HttpResponse, WebError> {
     provider_of(&person)?;
     let after = query.cursor()?;
-    let (role, scope) = (person.role, person.scope.clone());
+    let caller = person.caller(state.now());
     let page = state
-        .db(move |conn| delivery::list(conn, role, &scope, PaymentFilter::default(), after, 50))
+        .db(move |conn| delivery::list(conn, &caller, PaymentFilter::default(), after, 50))
         .await?;
     let total: i64 = page.items.iter().map(|p| p.amount_pence).sum();
     render(&PaymentsPage {

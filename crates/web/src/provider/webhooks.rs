@@ -45,10 +45,10 @@ struct WebhookPage {
 
 async fn current(state: &WebState, person: &Person) -> Result<Option<WebhookView>, WebError> {
     let provider_id = provider_of(person)?;
-    let (role, scope) = (person.role, person.scope.clone());
+    let caller = person.caller(state.now());
     state
         .db(
-            move |conn| match webhooks::get(conn, role, &scope, &provider_id) {
+            move |conn| match webhooks::get(conn, &caller, &provider_id) {
                 Ok(w) => Ok(Some(w)),
                 Err(MarketError::NotFound(_)) => Ok(None),
                 Err(e) => Err(e),
@@ -122,26 +122,18 @@ pub async fn register(
     } else {
         form.url.trim().to_owned()
     };
-    let (actor, role, scope, now) = (
-        person.actor(),
-        person.role,
-        person.scope.clone(),
-        state.now(),
-    );
+    let caller = person.caller(state.now());
     let settings = state.settings.webhooks;
     let key = state.secret_key.clone();
     let result = state
         .db(move |conn| {
             Ok(webhooks::put(
                 conn,
-                &actor,
-                role,
-                &scope,
+                &caller,
                 &provider_id,
                 WebhookRequest { url },
                 settings,
                 &key,
-                now,
             ))
         })
         .await?;
@@ -181,14 +173,9 @@ pub async fn delete(
     CsrfForm(_): CsrfForm<super::offers::NoFields>,
 ) -> Result<HttpResponse, WebError> {
     let provider_id = provider_of(&person)?;
-    let (actor, role, scope, now) = (
-        person.actor(),
-        person.role,
-        person.scope.clone(),
-        state.now(),
-    );
+    let caller = person.caller(state.now());
     state
-        .db(move |conn| webhooks::remove(conn, &actor, role, &scope, &provider_id, now))
+        .db(move |conn| webhooks::remove(conn, &caller, &provider_id))
         .await?;
     session::flash(
         &session,
@@ -223,7 +210,7 @@ pub async fn deliveries(
 ) -> Result<HttpResponse, WebError> {
     let provider_id = provider_of(&person)?;
     let after = query.cursor()?;
-    let (role, scope) = (person.role, person.scope.clone());
+    let caller = person.caller(state.now());
     let page = state
         .db(move |conn| {
             let filter = DeliveryFilter {
@@ -231,7 +218,7 @@ pub async fn deliveries(
                 status: None,
                 order_id: None,
             };
-            webhooks::deliveries(conn, role, &scope, filter, after, 50)
+            webhooks::deliveries(conn, &caller, filter, after, 50)
         })
         .await?;
     let status_tag = |s: &str| match s {

@@ -484,8 +484,8 @@ pub async fn change_standing(
     let (id, action) = path.into_inner();
     let (action, button, rule, audit_action, done) = *change_of(&action)?;
     let p = one(&state, id).await?;
-    let (actor, now, settings, provider_id) =
-        (person.actor(), state.now(), state.matching, p.id.clone());
+    let (caller, settings, provider_id) =
+        (person.caller(state.now()), state.matching, p.id.clone());
     let change = StandingChange {
         reason: form.reason.clone(),
     };
@@ -493,13 +493,12 @@ pub async fn change_standing(
         .db(move |conn| {
             Ok(providers::change_standing(
                 conn,
-                &actor,
+                &caller,
                 &provider_id,
                 change,
                 rule,
                 audit_action,
                 settings,
-                now,
             ))
         })
         .await?;

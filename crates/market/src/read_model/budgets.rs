@@ -1,0 +1,122 @@
+//! Areas' budgets as read back: the allocation and what is held against it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::order::OrderStatus;
+use provider_hub_domain::payment::financial_year;
+use provider_hub_store::budgets::{self as store, BudgetRow};
+use provider_hub_store::{to_utc, DbConn};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::Error;
+
+/// An area's budget for a financial year, and what is held against it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BudgetView {
+    pub area: String,
+    /// April to March, named by the year it starts.
+    pub financial_year: i32,
+    pub allocated_pence: i64,
+    /// The locked prices of accepted and in-delivery orders starting in the year.
+    pub committed_pence: i64,
+    /// Locked prices of orders offered and waiting for the provider's answer.
+    pub offered_pence: i64,
+    /// Payments made in the year.
+    pub spent_pence: i64,
+    /// `allocated − committed − offered −` the year's payments on orders no longer
+    /// committed (completed, failed, cancelled): payments on committed orders are part of
+    /// their locked price already. Negative when a commissioner approved spend over budget.
+    pub remaining_pence: i64,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+/// The first and last day of a financial year.
+fn year_days(year: i32) -> Option<(NaiveDate, NaiveDate)> {
+    Some((
+        NaiveDate::from_ymd_opt(year, 4, 1)?,
+        NaiveDate::from_ymd_opt(year + 1, 3, 31)?,
+    ))
+}
+
+pub(crate) fn check_year(year: i32) -> Result<(NaiveDate, NaiveDate), Error> {
+    if !(2000..=2100).contains(&year) {
+        return Err(Error::NotFound(format!("financial year {year}")));
+    }
+    year_days(year).ok_or_else(|| Error::NotFound(format!("financial year {year}")))
+}
+
+pub(crate) fn view(conn: &mut DbConn, row: BudgetRow) -> Result<BudgetView, Error> {
+    let (from, to) = check_year(row.financial_year)?;
+    let committed_orders = store::held(
+        conn,
+        &row.area_code,
+        &[
+            OrderStatus::Accepted.as_str(),
+            OrderStatus::InDelivery.as_str(),
+        ],
+        from,
+        to,
+    )?;
+    let committed: i64 = committed_orders.iter().map(|(price, _)| price).sum();
+    let paid_on_committed: i64 = committed_orders.iter().map(|(_, paid)| paid).sum();
+    let offered: i64 = store::held(
+        conn,
+        &row.area_code,
+        &[OrderStatus::Offered.as_str()],
+        from,
+        to,
+    )?
+    .iter()
+    .map(|(price, _)| price)
+    .sum();
+    let spent = store::spent(conn, &row.area_code, row.financial_year)?;
+    // Payments on orders still committed are part of their locked price already.
+    let spent_elsewhere = spent - paid_on_committed.min(spent);
+    Ok(BudgetView {
+        remaining_pence: row.allocated_pence - committed - offered - spent_elsewhere,
+        area: row.area_code,
+        financial_year: row.financial_year,
+        allocated_pence: row.allocated_pence,
+        committed_pence: committed,
+        offered_pence: offered,
+        spent_pence: spent,
+        updated_at: to_utc(row.updated_at),
+        updated_by: row.updated_by,
+    })
+}
+
+pub fn get(conn: &mut DbConn, area: &str, year: i32) -> Result<BudgetView, Error> {
+    check_year(year)?;
+    let row = store::find(conn, area, year)?
+        .ok_or_else(|| Error::NotFound(format!("budget of {area} for financial year {year}")))?;
+    view(conn, row)
+}
+
+pub fn list(conn: &mut DbConn) -> Result<Vec<BudgetView>, Error> {
+    store::all(conn)?
+        .into_iter()
+        .map(|row| view(conn, row))
+        .collect()
+}
+
+/// Would an order of `area` at `price_pence` starting on `starts_on` take the area's
+/// spending in that financial year over its allocation? Takes the budget's lock, so the
+/// checks of concurrent placements come one after another and never overcommit. An area
+/// with no budget for the year is not limited.
+pub(crate) fn over_budget(
+    conn: &mut DbConn,
+    area: &str,
+    starts_on: NaiveDate,
+    price_pence: i64,
+) -> Result<bool, Error> {
+    let year = financial_year(starts_on);
+    if !store::lock(conn, area, year)? {
+        return Ok(false);
+    }
+    let Some(row) = store::find(conn, area, year)? else {
+        return Ok(false);
+    };
+    let budget = view(conn, row)?;
+    Ok(price_pence > budget.remaining_pence)
+}

@@ -1,0 +1,70 @@
+//! Delivery events and milestone payments as read back.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::order::DeliveryEventKind;
+use provider_hub_domain::specification::Milestone;
+use provider_hub_store::payments::{DeliveryEventRow, PaymentRow};
+use provider_hub_store::to_utc;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::Error;
+
+/// A recorded delivery event.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliveryEventView {
+    pub id: String,
+    pub order_id: String,
+    #[serde(rename = "type")]
+    pub kind: DeliveryEventKind,
+    pub on: NaiveDate,
+    pub details: Option<String>,
+    /// The contact time of an attended session, in minutes.
+    pub minutes: Option<u32>,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A milestone payment.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PaymentView {
+    pub id: String,
+    pub order_id: String,
+    pub milestone: Milestone,
+    pub amount_pence: i64,
+    pub area: String,
+    pub provider_id: String,
+    /// The financial year (April–March) it falls in, named by the year it starts.
+    pub financial_year: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+pub(crate) fn event_view(row: DeliveryEventRow) -> Result<DeliveryEventView, Error> {
+    Ok(DeliveryEventView {
+        kind: row.kind,
+        id: row.id,
+        order_id: row.order_id,
+        on: row.occurred_on,
+        details: row.details,
+        minutes: row
+            .minutes
+            .map(u32::try_from)
+            .transpose()
+            .map_err(|e| Error::corrupt("delivery_events.minutes", e))?,
+        recorded_by: row.recorded_by,
+        recorded_at: to_utc(row.recorded_at),
+    })
+}
+
+pub(crate) fn payment_view(row: PaymentRow) -> Result<PaymentView, Error> {
+    Ok(PaymentView {
+        milestone: row.milestone,
+        id: row.id,
+        order_id: row.order_id,
+        amount_pence: row.amount_pence,
+        area: row.area_code,
+        provider_id: row.provider_id,
+        financial_year: row.financial_year,
+        created_at: to_utc(row.created_at),
+    })
+}
