@@ -18,10 +18,12 @@ pub mod order;
 pub mod payment;
 pub mod plan;
 pub mod provider;
+pub mod referral;
 pub mod revision;
 pub mod sequence;
 pub mod specification;
 pub mod string_enum;
+pub mod transfer;
 pub mod validation;
 
 pub use area::AreaCode;
