@@ -5,6 +5,7 @@
 //! ([`crate::rematch`]).
 
 use chrono::{DateTime, Utc};
+use diesel::Connection;
 use provider_hub_domain::area::PolicyKind;
 use provider_hub_domain::offer::OfferStatus;
 use provider_hub_domain::order::{
@@ -17,7 +18,7 @@ use provider_hub_store::listings as listing_store;
 use provider_hub_store::matching as store;
 use provider_hub_store::offers::{self as offer_store, OfferRow};
 use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
-use provider_hub_store::{assessments, cases, plans, DbConn, Tx};
+use provider_hub_store::{assessments, cases, plans, write_transaction, DbConn, Tx};
 
 pub use crate::rematch::retry_unmatched;
 
@@ -135,18 +136,7 @@ pub(crate) fn prepare(
 }
 
 /// Places one open order in the caller's transaction — an offer with a reserved place, or
-/// parked with the explanation — and records how long matching took for `/metrics`.
-pub(crate) fn place_order(
-    conn: &mut Tx<'_>,
-    actor: &Actor,
-    order: &OrderRow,
-    settings: Settings,
-    now: DateTime<Utc>,
-) -> Result<OrderStatus, Error> {
-    place_order_holding(conn, actor, order, None, settings, now)
-}
-
-/// Like [`place_order`], for an order whose previous place `held` (listing, start date)
+/// parked with the explanation — for an order whose previous place `held` (listing, start date)
 /// the caller frees afterwards: the slot chosen and the held one are locked together, in
 /// key order, before the place is taken (see [`listing_store::lock_slots`]).
 fn place_order_holding(
@@ -163,10 +153,40 @@ fn place_order_holding(
     placed
 }
 
+/// Places one open order in the caller's transaction, with what the engine needs read
+/// beforehand: a plan's orders are all prepared before the first takes a place, so no
+/// place is held while they are read.
+pub(crate) fn place_order_prepared(
+    conn: &mut Tx<'_>,
+    actor: &Actor,
+    order: &OrderRow,
+    prepared: Prepared,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<OrderStatus, Error> {
+    let started = std::time::Instant::now();
+    let placed = place_prepared(conn, actor, order, prepared, None, settings, now);
+    crate::metrics::matching_took(started.elapsed().as_secs_f64());
+    placed
+}
+
 fn place_order_timed(
     conn: &mut Tx<'_>,
     actor: &Actor,
     order: &OrderRow,
+    held: Option<(&str, chrono::NaiveDate)>,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> Result<OrderStatus, Error> {
+    let prepared = prepare(conn, order, now)?;
+    place_prepared(conn, actor, order, prepared, held, settings, now)
+}
+
+fn place_prepared(
+    conn: &mut Tx<'_>,
+    actor: &Actor,
+    order: &OrderRow,
+    prepared: Prepared,
     held: Option<(&str, chrono::NaiveDate)>,
     settings: Settings,
     now: DateTime<Utc>,
@@ -177,7 +197,7 @@ fn place_order_timed(
         market,
         policy,
         mut listings,
-    } = prepare(conn, order, now)?;
+    } = prepared;
     loop {
         let explanation =
             place(&request, &listings, &market, policy).with_elsewhere(elsewhere, &request);
@@ -208,30 +228,61 @@ fn place_order_timed(
                 now,
             );
         }
-        if let Some(held) = held {
-            listing_store::lock_slots(conn, &[held, (&chosen.listing_id, chosen.starts_on)])?;
-        }
-        if !listing_store::reserve_place(conn, &chosen.listing_id, chosen.starts_on)? {
-            // Sold meanwhile by another transaction: that date is full; choose again.
-            if let Some(listing) = listings.iter_mut().find(|l| l.id == chosen.listing_id) {
-                for slot in listing
-                    .slots
-                    .iter_mut()
-                    .filter(|s| s.starts_on == chosen.starts_on)
-                {
-                    slot.free = 0;
-                }
-            }
-            continue;
-        }
         let placement = Placement {
             listing_id: chosen.listing_id.clone(),
             provider_id: chosen.provider_id.clone(),
             price_pence: chosen.price_pence,
             starts_on: chosen.starts_on,
         };
-        offer(conn, actor, order, &placement, &explanation, settings, now)?;
-        return Ok(OrderStatus::Offered);
+        // The offer (with its audit rows and event) is written first and the place taken
+        // last, in a savepoint: the slot's row stays locked from its reservation to the
+        // commit, so nothing that can be done before it is done while others queue for
+        // the same place.
+        let attempt = conn.transaction(|conn| {
+            write_transaction(conn, |tx| {
+                offer(tx, actor, order, &placement, &explanation, settings, now)
+            })
+            .map_err(Attempt::Failed)?;
+            if let Some(held) = held {
+                listing_store::lock_slots(conn, &[held, (&chosen.listing_id, chosen.starts_on)])
+                    .map_err(|e| Attempt::Failed(e.into()))?;
+            }
+            match listing_store::reserve_place(conn, &chosen.listing_id, chosen.starts_on) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(Attempt::Full),
+                Err(e) => Err(Attempt::Failed(e.into())),
+            }
+        });
+        match attempt {
+            Ok(()) => return Ok(OrderStatus::Offered),
+            Err(Attempt::Failed(e)) => return Err(e),
+            Err(Attempt::Full) => {
+                // Sold meanwhile by another transaction: that date is full; the offer
+                // is rolled back with the savepoint, and the engine chooses again.
+                if let Some(listing) = listings.iter_mut().find(|l| l.id == chosen.listing_id) {
+                    for slot in listing
+                        .slots
+                        .iter_mut()
+                        .filter(|s| s.starts_on == chosen.starts_on)
+                    {
+                        slot.free = 0;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How one attempt to place an order on its chosen date ended, when not placed.
+enum Attempt {
+    /// The date was full by the time its place was taken.
+    Full,
+    Failed(Error),
+}
+
+impl From<diesel::result::Error> for Attempt {
+    fn from(e: diesel::result::Error) -> Self {
+        Attempt::Failed(e.into())
     }
 }
 

@@ -430,9 +430,17 @@ pub fn approve(
                 });
             }
             // Each order is matched at once, in this transaction: offered with a place
-            // reserved, or unmatched with the reason.
-            for order in order_store::of_plan(conn, plan_id)? {
-                crate::placement::place_order(conn, actor, &order, settings, now)?;
+            // reserved, or unmatched with the reason. Everything matching reads is read
+            // for every order first, so no order holds its place while the next is read.
+            let orders = order_store::of_plan(conn, plan_id)?;
+            let prepared = orders
+                .iter()
+                .map(|order| crate::placement::prepare(conn, order, now))
+                .collect::<Result<Vec<_>, _>>()?;
+            for (order, prepared) in orders.iter().zip(prepared) {
+                crate::placement::place_order_prepared(
+                    conn, actor, order, prepared, settings, now,
+                )?;
             }
             conn.audit(AuditEntry {
                 actor,
@@ -446,12 +454,15 @@ pub fn approve(
                 at: naive(now),
             });
         }
-        let plan = store::find(conn, plan_id)?
-            .ok_or_else(|| Error::corrupt("sentence_plans", "the plan did not read back"))?;
-        let orders = orders::of_plan(conn, plan_id)?;
-        Ok(PlanApproval {
-            plan: costed(conn, plan, now)?,
-            orders,
-        })
+        Ok::<(), Error>(())
+    })?;
+    // Read after the commit, so that the places taken are not held while the answer is
+    // made (costing the plan matches every item again).
+    let plan = store::find(conn, plan_id)?
+        .ok_or_else(|| Error::corrupt("sentence_plans", "the plan did not read back"))?;
+    let orders = orders::of_plan(conn, plan_id)?;
+    Ok(PlanApproval {
+        plan: costed(conn, plan, now)?,
+        orders,
     })
 }
