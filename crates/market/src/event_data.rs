@@ -11,22 +11,6 @@ use provider_hub_domain::Category;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// What changed, by event type.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum EventData {
-    OfferCreated(OfferCreated),
-    OfferAccepted(OfferAccepted),
-    OfferAnswered(OfferAnswered),
-    OfferCancelled(OfferCancelled),
-    OrderStatusChanged(OrderStatusChanged),
-    OrderParked(OrderParked),
-    OrderReopened(OrderReopened),
-    ProviderStandingChanged(ProviderStandingChanged),
-    DeliveryReported(DeliveryReported),
-    OutcomeRecorded(OutcomeRecordedData),
-}
-
 /// `offer.created`: the order was offered to the provider, waiting for its answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -162,17 +146,26 @@ pub struct OutcomeRecordedData {
     pub outcome: OutcomeKind,
 }
 
-macro_rules! into_event_data {
-    ($($variant:ident($t:ty)),+) => {$(
-        impl From<$t> for EventData {
+/// Declares [`EventData`], one variant per payload type, and the conversion of each
+/// payload into it.
+macro_rules! event_data {
+    ($($variant:ident($t:ty)),+ $(,)?) => {
+        /// What changed, by event type.
+        #[derive(Debug, Clone, Serialize, ToSchema)]
+        #[serde(untagged)]
+        pub enum EventData {
+            $($variant($t)),+
+        }
+
+        $(impl From<$t> for EventData {
             fn from(data: $t) -> Self {
                 EventData::$variant(data)
             }
-        }
-    )+};
+        })+
+    };
 }
 
-into_event_data!(
+event_data!(
     OfferCreated(OfferCreated),
     OfferAccepted(OfferAccepted),
     OfferAnswered(OfferAnswered),
@@ -182,7 +175,7 @@ into_event_data!(
     OrderReopened(OrderReopened),
     ProviderStandingChanged(ProviderStandingChanged),
     DeliveryReported(DeliveryReported),
-    OutcomeRecorded(OutcomeRecordedData)
+    OutcomeRecorded(OutcomeRecordedData),
 );
 
 #[cfg(test)]
