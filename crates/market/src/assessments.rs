@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::access::Caller;
+use crate::change::{transition_of, Audit, Subject};
 use crate::read_model::assessments::{corrupt, view, visible};
 pub use crate::read_model::assessments::{get, list, AssessmentView};
 use crate::{cases, naive, Actor, Error};
@@ -109,26 +110,24 @@ pub fn record(
     }
 }
 
-fn audit_transition(
-    conn: &mut Tx<'_>,
-    actor: &Actor,
-    action: &str,
+/// The audit row of an assessment's transition: its status before, and after its status,
+/// who decided it and why.
+fn audited<'a>(
+    actor: &'a Actor,
+    action: &'a str,
     before: &AssessmentRow,
     after: &AssessmentRow,
     now: DateTime<Utc>,
-) -> Result<(), Error> {
-    conn.audit(AuditEntry {
+) -> Audit<'a> {
+    Audit {
         actor,
         action,
-        entity_type: "assessment",
-        entity_id: &after.id,
         before: Some(serde_json::json!({ "status": before.status })),
         after: Some(serde_json::json!({
             "status": after.status, "decided_by": after.decided_by, "reason": after.decision_reason
         })),
-        at: naive(now),
-    });
-    Ok(())
+        now,
+    }
 }
 
 /// Submits a draft for countersignature.
@@ -136,18 +135,35 @@ pub fn submit(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<Assessment
     let (actor, role, scope, now) = (&caller.actor, caller.role, &caller.scope, caller.now);
     write_transaction(conn, |conn| {
         let before = visible(conn, role, scope, id)?;
-        let status = before.status;
-        status.submit()?;
-        if !store::submit(conn, id, naive(now))? {
-            return Err(Error::conflict(
-                "the assessment changed concurrently; read it again",
-                None,
-            ));
-        }
-        let after = visible(conn, role, scope, id)?;
-        audit_transition(conn, actor, "assessment.submitted", &before, &after, now)?;
+        let after = transition_of(
+            conn,
+            subject(&before),
+            |status| Ok(status.submit()?),
+            |conn, _, _| Ok(store::submit(conn, id, naive(now))?),
+            |conn| current(conn, caller, id),
+            |conn, _, _| {
+                let after = visible(conn, role, scope, id)?;
+                let entry = audited(actor, "assessment.submitted", &before, &after, now);
+                Ok((entry, after))
+            },
+        )?;
         view(after)
     })
+}
+
+fn subject(row: &AssessmentRow) -> Subject<'_, AssessmentStatus> {
+    Subject {
+        entity_type: "assessment",
+        id: &row.id,
+        status: row.status,
+    }
+}
+
+/// The assessment's status now, for the conflict of a transition it lost.
+fn current(conn: &mut Tx<'_>, caller: &Caller, id: &str) -> Option<AssessmentStatus> {
+    visible(conn, caller.role, &caller.scope, id)
+        .ok()
+        .map(|a| a.status)
 }
 
 /// Countersigns (approves) or rejects a submitted assessment; never its author's own.
@@ -166,35 +182,47 @@ pub fn decide(
     if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
         return Err(Error::invalid("reason", "must be at most 2000 characters"));
     }
+    let action = if approve {
+        "assessment.approved"
+    } else {
+        "assessment.rejected"
+    };
     write_transaction(conn, |conn| {
         let before = visible(conn, role, scope, id)?;
-        let status = before.status;
-        let to = status.decide(approve, &before.author_sub, &actor.sub).map_err(|r| match r {
-            DecisionRefusal::OwnAssessment => Error::Forbidden(
-                "an assessment is countersigned by a different offender manager than its author".into(),
-            ),
-            DecisionRefusal::NotSubmitted(current) => Error::conflict(
-                format!("only a submitted assessment can be decided; this one is {current}"),
-                Some(current.as_str()),
-            ),
-        })?;
-        if !store::decide(conn, id, to, &actor.sub, reason.as_deref(), naive(now))? {
-            return Err(Error::conflict(
-                "the assessment was decided concurrently; read it again",
-                None,
-            ));
-        }
-        let after = visible(conn, role, scope, id)?;
+        let after = transition_of(
+            conn,
+            subject(&before),
+            |status| {
+                status.decide(approve, &before.author_sub, &actor.sub).map_err(|r| match r {
+                    DecisionRefusal::OwnAssessment => Error::Forbidden(
+                        "an assessment is countersigned by a different offender manager than its author".into(),
+                    ),
+                    DecisionRefusal::NotSubmitted(current) => Error::conflict(
+                        format!("only a submitted assessment can be decided; this one is {current}"),
+                        Some(current.as_str()),
+                    ),
+                })
+            },
+            |conn, _, to| {
+                Ok(store::decide(
+                    conn,
+                    id,
+                    to,
+                    &actor.sub,
+                    reason.as_deref(),
+                    naive(now),
+                )?)
+            },
+            |conn| current(conn, caller, id),
+            |conn, _, _| {
+                let after = visible(conn, role, scope, id)?;
+                Ok((audited(actor, action, &before, &after, now), after))
+            },
+        )?;
         if approve {
             // The countersigned assessment yields its sentence plan in the same transaction.
             crate::plans::create_for(conn, actor, &after, now)?;
         }
-        let action = if approve {
-            "assessment.approved"
-        } else {
-            "assessment.rejected"
-        };
-        audit_transition(conn, actor, action, &before, &after, now)?;
         view(after)
     })
 }

@@ -1,10 +1,16 @@
 //! A change to an order as one step of a use case's unit of work ([`Tx`]): its status
 //! moved by the domain's state machine, the conditional update that writes it, and its
 //! audit row and event, recorded together — a change is never written without either.
+//! And the same for any entity with a status of its own ([`transition_of`]): an
+//! assessment, a listing, a provider's standing, a specification version.
 
 use chrono::{DateTime, Utc};
+use provider_hub_domain::assessment::AssessmentStatus;
 use provider_hub_domain::event::EventKind;
+use provider_hub_domain::listing::ListingStatus;
 use provider_hub_domain::order::{OrderEvent, OrderStatus};
+use provider_hub_domain::provider::Standing;
+use provider_hub_domain::specification::SpecificationStatus;
 use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::orders::{self as order_store, OrderRow};
 use provider_hub_store::{Change, Tx};
@@ -97,8 +103,87 @@ fn changed_meanwhile(tx: &mut Tx<'_>, order_id: &str) -> Error {
         .ok()
         .flatten()
         .map(|o| o.status);
+    conflict_meanwhile("order", current)
+}
+
+/// A status a [`transition_of`] moves: its wire name, which a conflict reports.
+pub(crate) trait Status: Copy {
+    fn name(self) -> &'static str;
+}
+
+macro_rules! status {
+    ($($ty:ty),+) => {
+        $(impl Status for $ty {
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+        })+
+    };
+}
+
+status!(
+    AssessmentStatus,
+    ListingStatus,
+    OrderStatus,
+    SpecificationStatus,
+    Standing
+);
+
+/// The entity a [`transition_of`] moves: its audit type (also what a conflict calls it),
+/// its audit id, and its status as read.
+pub(crate) struct Subject<'s, S> {
+    pub entity_type: &'static str,
+    pub id: &'s str,
+    pub status: S,
+}
+
+/// The audit row of a transition, but for the entity it is about.
+pub(crate) struct Audit<'a> {
+    pub actor: &'a Actor,
+    /// The audit action, e.g. `listing.published`.
+    pub action: &'a str,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub now: DateTime<Utc>,
+}
+
+/// Moves `subject` from its status as read: `check` is the domain's state machine (the
+/// status it moves to, or the refusal), `update` the conditional write from and to —
+/// false when the entity changed meanwhile, a 409 naming the status `current` re-reads —
+/// and `audit` reads what the change left and builds its audit row, which is recorded;
+/// what else it read is returned.
+pub(crate) fn transition_of<'a, S: Status, T>(
+    tx: &mut Tx<'_>,
+    subject: Subject<'_, S>,
+    check: impl FnOnce(S) -> Result<S, Error>,
+    update: impl FnOnce(&mut Tx<'_>, S, S) -> Result<bool, Error>,
+    current: impl FnOnce(&mut Tx<'_>) -> Option<S>,
+    audit: impl FnOnce(&mut Tx<'_>, S, S) -> Result<(Audit<'a>, T), Error>,
+) -> Result<T, Error> {
+    let from = subject.status;
+    let to = check(from)?;
+    if !update(tx, from, to)? {
+        let now = current(tx);
+        return Err(conflict_meanwhile(subject.entity_type, now));
+    }
+    let (entry, read) = audit(tx, from, to)?;
+    tx.audit(AuditEntry {
+        actor: entry.actor,
+        action: entry.action,
+        entity_type: subject.entity_type,
+        entity_id: subject.id,
+        before: entry.before,
+        after: entry.after,
+        at: naive(entry.now),
+    });
+    Ok(read)
+}
+
+/// The conflict of a conditional update that found the entity changed: with its status
+/// now, when it could be read.
+fn conflict_meanwhile<S: Status>(entity_type: &str, current: Option<S>) -> Error {
     Error::conflict(
-        "the order changed meanwhile; read it again",
-        current.map(OrderStatus::as_str),
+        format!("the {entity_type} changed meanwhile; read it again"),
+        current.map(S::name),
     )
 }

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::access::Caller;
+use crate::change::{transition_of, Audit, Subject};
 use crate::{naive, Actor, Error};
 
 mod search;
@@ -456,31 +457,35 @@ pub fn transition(
 ) -> Result<ListingDetail, Error> {
     write_transaction(conn, |conn| {
         let before = own_listing(conn, provider_id, id)?;
-        let to = rule(before.status)?;
-        if to == ListingStatus::Published {
-            let spec = load_spec(
-                conn,
-                &before.specification_code,
-                before.specification_version,
-            )?;
-            let member = provider_is_member(conn, provider_id, before.category, now.date_naive())?;
-            check_publishable(
-                spec.status,
-                before.price_pence,
-                spec.content.price_cap_pence,
-                member,
-            )
-            .map_err(|r| refusal(r, before.category.as_str()))?;
-        }
-        if !store::set_status(conn, id, before.status, to, naive(now))? {
-            return Err(Error::conflict(
-                "the listing changed concurrently; try again",
-                None,
-            ));
-        }
-        let after = own_listing(conn, provider_id, id)?;
-        record(conn, actor, action, id, Some(&before), &after, now)?;
-        if to == ListingStatus::Published {
+        let subject = Subject {
+            entity_type: "listing",
+            id,
+            status: before.status,
+        };
+        let after = transition_of(
+            conn,
+            subject,
+            |status| Ok(rule(status)?),
+            |conn, from, to| {
+                if to == ListingStatus::Published {
+                    publishable(conn, provider_id, &before, now)?;
+                }
+                Ok(store::set_status(conn, id, from, to, naive(now))?)
+            },
+            |conn| own_listing(conn, provider_id, id).ok().map(|l| l.status),
+            |conn, _, _| {
+                let after = own_listing(conn, provider_id, id)?;
+                let entry = Audit {
+                    actor,
+                    action,
+                    before: serde_json::to_value(&before).ok(),
+                    after: serde_json::to_value(&after).ok(),
+                    now,
+                };
+                Ok((entry, after))
+            },
+        )?;
+        if after.status == ListingStatus::Published {
             crate::placement::market_changed(
                 conn,
                 Some(before.category),
@@ -490,6 +495,29 @@ pub fn transition(
         }
         detail(conn, after)
     })
+}
+
+/// Whether a listing may be published now: its specification version published, its
+/// price within the cap, its provider a member of the category's framework.
+fn publishable(
+    conn: &mut DbConn,
+    provider_id: &str,
+    listing: &ListingView,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let spec = load_spec(
+        conn,
+        &listing.specification_code,
+        listing.specification_version,
+    )?;
+    let member = provider_is_member(conn, provider_id, listing.category, now.date_naive())?;
+    check_publishable(
+        spec.status,
+        listing.price_pence,
+        spec.content.price_cap_pence,
+        member,
+    )
+    .map_err(|r| refusal(r, listing.category.as_str()))
 }
 
 /// Replaces a listing's capacity; places already sold are never lost.

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::access::{self, Caller};
+use crate::change::{transition_of, Audit, Subject};
 use crate::placement::Settings;
 use crate::{naive, Actor, Error};
 use provider_hub_store::to_utc;
@@ -291,23 +292,44 @@ pub fn change_standing(
     write_transaction(conn, |conn| {
         let before = store::find(conn, provider_id)?
             .ok_or_else(|| Error::NotFound(format!("provider {provider_id}")))?;
-        let from = before.standing;
-        let to = rule(from)?;
-        if !store::set_standing(conn, provider_id, from, to, &reason, naive(now))? {
-            return Err(Error::conflict(
-                "the provider changed concurrently; try again",
-                None,
-            ));
-        }
-        conn.audit(AuditEntry {
-            actor,
-            action,
+        let subject = Subject {
             entity_type: "provider",
-            entity_id: provider_id,
-            before: Some(serde_json::json!({ "standing": from, "reason": before.standing_reason })),
-            after: Some(serde_json::json!({ "standing": to, "reason": reason })),
-            at: naive(now),
-        });
+            id: provider_id,
+            status: before.standing,
+        };
+        let to = transition_of(
+            conn,
+            subject,
+            |standing| Ok(rule(standing)?),
+            |conn, from, to| {
+                Ok(store::set_standing(
+                    conn,
+                    provider_id,
+                    from,
+                    to,
+                    &reason,
+                    naive(now),
+                )?)
+            },
+            |conn| {
+                store::find(conn, provider_id)
+                    .ok()
+                    .flatten()
+                    .map(|p| p.standing)
+            },
+            |_, from, to| {
+                let entry = Audit {
+                    actor,
+                    action,
+                    before: Some(
+                        serde_json::json!({ "standing": from, "reason": before.standing_reason }),
+                    ),
+                    after: Some(serde_json::json!({ "standing": to, "reason": reason })),
+                    now,
+                };
+                Ok((entry, to))
+            },
+        )?;
         if to == Standing::Active {
             crate::placement::market_changed(conn, None, "provider reinstated", now)?;
         }

@@ -11,6 +11,7 @@ use provider_hub_store::cursor::Page;
 use provider_hub_store::specifications::{self as store, SpecificationFilter, SpecificationRow};
 use provider_hub_store::{write_transaction, DbConn, Tx};
 
+use crate::change::{transition_of, Audit, Subject};
 use crate::{naive, Actor, Error};
 
 /// One specification: its latest published version (if any) and every version.
@@ -210,17 +211,39 @@ fn transition(
 ) -> Result<SpecificationVersion, Error> {
     write_transaction(conn, |conn| {
         let before = load(conn, code, version)?;
-        let to = rule(before.status)?;
-        if !store::set_status(conn, code, version, before.status, to, naive(now))? {
-            let current = load(conn, code, version)?;
-            return Err(Error::conflict(
-                format!("specification {code} version {version} changed concurrently"),
-                Some(current.status.as_str()),
-            ));
-        }
-        let after = load(conn, code, version)?;
-        audit_change(conn, actor, action, Some(&before), &after, now)?;
-        Ok(after)
+        let entity_id = format!("{}/{}", before.code, before.version);
+        let subject = Subject {
+            entity_type: "specification",
+            id: &entity_id,
+            status: before.status,
+        };
+        transition_of(
+            conn,
+            subject,
+            |status| Ok(rule(status)?),
+            |conn, from, to| {
+                Ok(store::set_status(
+                    conn,
+                    code,
+                    version,
+                    from,
+                    to,
+                    naive(now),
+                )?)
+            },
+            |conn| load(conn, code, version).ok().map(|v| v.status),
+            |conn, _, _| {
+                let after = load(conn, code, version)?;
+                let entry = Audit {
+                    actor,
+                    action,
+                    before: Some(snapshot(&before)),
+                    after: Some(snapshot(&after)),
+                    now,
+                };
+                Ok((entry, after))
+            },
+        )
     })
 }
 
