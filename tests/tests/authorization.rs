@@ -55,7 +55,8 @@ struct Rule {
     /// `{order2}` that other offer's order (accepted by its row), `{completed}` an order
     /// delivered to completion; `{awaiting}` an order over its area's (nil) budget for
     /// financial year `{year}`; `{run}` a batch matching run; `{dead}` a webhook delivery
-    /// to the seeded provider given up on.
+    /// to the seeded provider given up on; `{delivering}` an order in delivery with a
+    /// warning already given and `{failure}` a missed session of it waiting for a decision.
     /// Rows run in order.
     path: &'static str,
     access: Access,
@@ -603,6 +604,47 @@ const MATRIX: &[Rule] = &[
         body: || Some(json!({"reason": "sentence varied on appeal"})),
     },
     Rule {
+        method: "GET",
+        template: "/v1/enforcement/failures",
+        path: "/v1/enforcement/failures",
+        access: Access::Only(&["offender_manager", "quality"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/orders/{id}/failures/{failure_id}/decision",
+        path: "/v1/orders/{delivering}/failures/{failure}/decision",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        // The second warning: the order is flagged for breach.
+        body: || Some(json!({"decision": "warning"})),
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/orders/{id}/breach/proceedings",
+        path: "/v1/orders/{delivering}/breach/proceedings",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/orders/{id}/breach/outcome",
+        path: "/v1/orders/{delivering}/breach/outcome",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: || Some(json!({"outcome": "continue"})),
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/orders/{id}/end",
+        path: "/v1/orders/{delivering}/end",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: || Some(json!({"reason": "custody"})),
+    },
+    Rule {
         method: "POST",
         template: "/v1/matching/runs",
         path: "/v1/matching/runs",
@@ -732,6 +774,8 @@ struct Seeded {
     year: String,
     run: String,
     dead: String,
+    delivering: String,
+    failure: String,
 }
 
 impl Seeded {
@@ -754,6 +798,8 @@ impl Seeded {
             .replace("{offer}", &self.offer)
             .replace("{run}", &self.run)
             .replace("{dead}", &self.dead)
+            .replace("{delivering}", &self.delivering)
+            .replace("{failure}", &self.failure)
     }
 
     /// A token for a role; a provider's acts for the seeded provider.
@@ -849,7 +895,7 @@ async fn seed(app: &TestApp) -> Seeded {
     // offers (unpaid work, placed with the seeded listing) to read and answer.
     let approver = provider_hub_tests::manager_token("SY-SHF", "om-approver");
     let mut approved = Vec::new();
-    for external_ref in ["MATRIX-3", "MATRIX-4", "MATRIX-5"] {
+    for external_ref in ["MATRIX-3", "MATRIX-4", "MATRIX-5", "MATRIX-7"] {
         let body = provider_hub_tests::assessment_body(external_ref, CASE);
         let (_, made) = app.post("/v1/assessments", &author, &body).await;
         let made = made["id"].as_str().expect("id").to_owned();
@@ -886,6 +932,44 @@ async fn seed(app: &TestApp) -> Seeded {
         .await;
     assert_eq!(s, 201, "{run}");
     let run = run["id"].as_str().expect("run").to_owned();
+    // The seventh's order is in delivery: one missed session judged a warning, and a second
+    // waiting for the offender manager's decision.
+    let (_, delivering, offer7) = approved.pop().unwrap_or_default();
+    let (s, _) = app
+        .post_empty(&format!("/v1/offers/{offer7}/accept"), &pt)
+        .await;
+    assert_eq!(s, 200);
+    let mut failures = Vec::new();
+    for step in ["started", "missed", "missed"] {
+        let (s, body) = app
+            .post(
+                &format!("/v1/orders/{delivering}/delivery-events"),
+                &pt,
+                &json!({ "type": step }),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+        if step == "missed" {
+            let (_, o) = app
+                .get(
+                    &format!("/v1/orders/{delivering}"),
+                    &app.token("offender_manager"),
+                )
+                .await;
+            let last = o["failures"].as_array().and_then(|f| f.last()).cloned();
+            failures.push(last.and_then(|f| f["id"].as_str().map(str::to_owned)));
+        }
+    }
+    let warned = failures[0].clone().expect("a failure");
+    let failure = failures[1].clone().expect("a failure");
+    let (s, body) = app
+        .post(
+            &format!("/v1/orders/{delivering}/failures/{warned}/decision"),
+            &app.token("offender_manager"),
+            &json!({"decision": "warning"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
     // The fifth's order is delivered to completion, for its outcome.
     let (_, completed, offer5) = approved.pop().unwrap_or_default();
     let (s, _) = app
@@ -979,6 +1063,8 @@ async fn seed(app: &TestApp) -> Seeded {
         year,
         run,
         dead,
+        delivering,
+        failure,
     }
 }
 
