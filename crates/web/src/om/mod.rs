@@ -1,11 +1,13 @@
 //! The offender manager's journey: caseload → register a case → record the single
 //! assessment → submit → countersign another's → the costed sentence plan → approve
-//! (buy) → the person's orders → cancel → each order's delivery and payments.
+//! (buy) → the person's orders → cancel → each order's delivery and payments →
+//! enforcement (decisions, breach proceedings and their outcome) and ending an order.
 //! Routes under `/om`, templates under `templates/om/`.
 
 mod assessments;
 mod cases;
 mod countersign;
+mod enforcement;
 mod orders;
 mod plans;
 
@@ -61,7 +63,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/orders/{id}", web::get().to(orders::order))
         .route("/orders/{id}/cancel", web::get().to(orders::cancel_form))
-        .route("/orders/{id}/cancel", web::post().to(orders::cancel));
+        .route("/orders/{id}/cancel", web::post().to(orders::cancel))
+        .route(
+            "/orders/{id}/failures/{failure}/decision",
+            web::get().to(enforcement::decision_form),
+        )
+        .route(
+            "/orders/{id}/failures/{failure}/decision",
+            web::post().to(enforcement::decide),
+        )
+        .route(
+            "/orders/{id}/breach/proceedings",
+            web::post().to(enforcement::start_proceedings),
+        )
+        .route(
+            "/orders/{id}/breach/outcome",
+            web::get().to(enforcement::outcome_form),
+        )
+        .route(
+            "/orders/{id}/breach/outcome",
+            web::post().to(enforcement::record_outcome),
+        )
+        .route("/orders/{id}/end", web::get().to(enforcement::end_form))
+        .route("/orders/{id}/end", web::post().to(enforcement::end));
 }
 
 /// How an order was placed, in words: its provider by name, its price and its start.

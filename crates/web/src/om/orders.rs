@@ -89,6 +89,15 @@ pub(super) struct TimelineEntry {
     pub details: Option<String>,
 }
 
+/// A missed session or non-compliance, with the decision on it (if made).
+pub(super) struct FailureEntry {
+    pub id: String,
+    pub when: String,
+    pub what: String,
+    pub details: Option<String>,
+    pub decision: Option<String>,
+}
+
 pub(super) struct PaymentRow {
     pub milestone: String,
     pub amount: String,
@@ -111,6 +120,11 @@ struct OrderPage {
     payments: Vec<PaymentRow>,
     paid: String,
     cancellable: bool,
+    failures: Vec<FailureEntry>,
+    /// The latest breach's status (`flagged`, `in_proceedings`, `decided`) and its words.
+    breach: Option<(String, String)>,
+    /// In delivery or paused: the offender manager may end it.
+    endable: bool,
 }
 
 fn cancellable(status: OrderStatus) -> bool {
@@ -181,6 +195,34 @@ pub async fn order(
             details: page::delivery_details(d),
         });
     }
+    if let Some(b) = &o.breach {
+        timeline.push(TimelineEntry {
+            when: page::date(b.flagged_at.date_naive()),
+            what: "Flagged for breach".into(),
+            details: None,
+        });
+        if let Some(at) = b.proceedings_started_at {
+            timeline.push(TimelineEntry {
+                when: page::date(at.date_naive()),
+                what: "Breach proceedings started: the order is paused".into(),
+                details: None,
+            });
+        }
+        if let (Some(at), Some(outcome)) = (b.decided_at, b.outcome) {
+            timeline.push(TimelineEntry {
+                when: page::date(at.date_naive()),
+                what: format!("Breach proceedings decided: {}", page::words(outcome.as_str()).to_lowercase()),
+                details: b.variation.clone(),
+            });
+        }
+    }
+    if let Some(e) = &o.ending {
+        timeline.push(TimelineEntry {
+            when: page::date(e.ended_at.date_naive()),
+            what: format!("Ended: {}", page::words(e.reason.as_str()).to_lowercase()),
+            details: e.detail.clone(),
+        });
+    }
     if let Some(reason) = &o.cancel_reason {
         timeline.push(TimelineEntry {
             when: page::date(o.updated_at.date_naive()),
@@ -222,6 +264,34 @@ pub async fn order(
             .collect(),
         paid: page::pounds(total_paid),
         cancellable: cancellable(o.status),
+        failures: o
+            .failures
+            .iter()
+            .map(|f| FailureEntry {
+                id: f.id.clone(),
+                when: page::date(f.occurred_on),
+                what: page::words(f.kind.as_str()),
+                details: f.details.clone(),
+                decision: f.decision.map(|d| match d {
+                    provider_hub_domain::enforcement::FailureDecision::Acceptable => {
+                        "Acceptable absence".to_owned()
+                    }
+                    provider_hub_domain::enforcement::FailureDecision::Warning => {
+                        "Warning".to_owned()
+                    }
+                }),
+            })
+            .collect(),
+        breach: o.breach.as_ref().map(|b| {
+            let words = match (b.status.as_str(), b.outcome) {
+                ("flagged", _) => "Flagged for breach: start proceedings when the case goes back to court".to_owned(),
+                ("in_proceedings", _) => "In breach proceedings: the order is paused until the outcome is recorded".to_owned(),
+                (_, Some(outcome)) => format!("Breach decided: {}", page::words(outcome.as_str()).to_lowercase()),
+                (other, None) => page::words(other),
+            };
+            (b.status.as_str().to_owned(), words)
+        }),
+        endable: matches!(o.status, OrderStatus::InDelivery | OrderStatus::Paused),
         o,
     })
 }
