@@ -91,9 +91,16 @@ both_backends!(
         assert_eq!(page["items"][0]["id"], first.as_str(), "{page}");
         assert_eq!(page["items"][0]["type"], "missed");
         let (_, other) = app
-            .get("/v1/enforcement/failures", &manager_token("SY-ROT", "om-rob"))
+            .get(
+                "/v1/enforcement/failures",
+                &manager_token("SY-ROT", "om-rob"),
+            )
             .await;
-        assert_eq!(other["items"], json!([]), "another area's failures are not seen");
+        assert_eq!(
+            other["items"],
+            json!([]),
+            "another area's failures are not seen"
+        );
         let (s, _) = app
             .get("/v1/enforcement/failures", &app.provider_token(&p))
             .await;
@@ -101,7 +108,11 @@ both_backends!(
         let (_, seen) = app
             .get(&format!("/v1/orders/{id}"), &app.provider_token(&p))
             .await;
-        assert_eq!(seen["failures"], json!([]), "decisions are not the provider's");
+        assert_eq!(
+            seen["failures"],
+            json!([]),
+            "decisions are not the provider's"
+        );
 
         // An acceptable absence counts for nothing; a decision is made once.
         let (s, problem) = decide(&app, &id, &first, json!({"decision": "maybe"})).await;
@@ -233,13 +244,25 @@ both_backends!(
         // The provider hears of the pause and the resumption; the decisions stay with the
         // offender manager.
         let provider_saw = event_types(&app, &app.provider_token(&p), &id).await;
-        assert!(provider_saw.contains(&"order.paused".to_owned()), "{provider_saw:?}");
-        assert!(provider_saw.contains(&"order.resumed".to_owned()), "{provider_saw:?}");
+        assert!(
+            provider_saw.contains(&"order.paused".to_owned()),
+            "{provider_saw:?}"
+        );
+        assert!(
+            provider_saw.contains(&"order.resumed".to_owned()),
+            "{provider_saw:?}"
+        );
         assert!(!provider_saw.contains(&"order.failure_decided".to_owned()));
         let area_saw = event_types(&app, &ann, &id).await;
-        assert!(area_saw.contains(&"order.breach_flagged".to_owned()), "{area_saw:?}");
+        assert!(
+            area_saw.contains(&"order.breach_flagged".to_owned()),
+            "{area_saw:?}"
+        );
         assert_eq!(
-            area_saw.iter().filter(|t| *t == "order.failure_decided").count(),
+            area_saw
+                .iter()
+                .filter(|t| *t == "order.failure_decided")
+                .count(),
             3
         );
 
@@ -278,7 +301,10 @@ both_backends!(
             .collect();
         assert_eq!(paid, vec!["start"], "the start stays paid, nothing more");
         let provider_saw = event_types(&app, &app.provider_token(&p), &id).await;
-        assert_eq!(provider_saw.last().map(String::as_str), Some("order.terminated"));
+        assert_eq!(
+            provider_saw.last().map(String::as_str),
+            Some("order.terminated")
+        );
     }
 );
 
@@ -293,6 +319,9 @@ both_backends!(
         let first = missed(&app, &p, &id).await;
         let (s, o) = decide(&app, &id, &first, json!({"decision": "warning"})).await;
         assert_eq!(s, 200, "{o}");
-        assert_eq!(o["breach"]["status"], "flagged", "one warning is a breach: {o}");
+        assert_eq!(
+            o["breach"]["status"], "flagged",
+            "one warning is a breach: {o}"
+        );
     }
 );

@@ -397,29 +397,38 @@ pub fn end(
     Ok(n == 1)
 }
 
+/// The ending columns as stored: all null until the order is ended.
+#[derive(Queryable)]
+struct EndingColumns {
+    order_id: String,
+    reason: Option<EndReason>,
+    detail: Option<String>,
+    ended_by: Option<String>,
+    ended_at: Option<NaiveDateTime>,
+}
+
 /// How the orders among `ids` that were ended came to end.
 pub fn endings_of(conn: &mut DbConn, ids: &[String]) -> Result<Vec<Ending>, StoreError> {
-    let rows: Vec<(String, Option<EndReason>, Option<String>, Option<String>, Option<NaiveDateTime>)> =
-        orders::table
-            .filter(orders::id.eq_any(ids))
-            .filter(orders::end_reason.is_not_null())
-            .select((
-                orders::id,
-                orders::end_reason,
-                orders::end_detail,
-                orders::ended_by,
-                orders::ended_at,
-            ))
-            .load(conn)?;
+    let rows: Vec<EndingColumns> = orders::table
+        .filter(orders::id.eq_any(ids))
+        .filter(orders::end_reason.is_not_null())
+        .select((
+            orders::id,
+            orders::end_reason,
+            orders::end_detail,
+            orders::ended_by,
+            orders::ended_at,
+        ))
+        .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(order_id, reason, detail, by, at)| {
+        .filter_map(|row| {
             Some(Ending {
-                order_id,
-                reason: reason?,
-                detail,
-                ended_by: by?,
-                ended_at: at?,
+                order_id: row.order_id,
+                reason: row.reason?,
+                detail: row.detail,
+                ended_by: row.ended_by?,
+                ended_at: row.ended_at?,
             })
         })
         .collect())

@@ -75,8 +75,16 @@ const DECISION: Form = Form {
     legend: "Was it acceptable?",
     choice_name: "decision",
     choices: &[
-        ("acceptable", "Acceptable absence", "For example illness with evidence, or a court date: it counts for nothing"),
-        ("warning", "Warning", "An unacceptable failure: the person is warned and it counts toward breach"),
+        (
+            "acceptable",
+            "Acceptable absence",
+            "For example illness with evidence, or a court date: it counts for nothing",
+        ),
+        (
+            "warning",
+            "Warning",
+            "An unacceptable failure: the person is warned and it counts toward breach",
+        ),
     ],
     text_name: "note",
     text_label: "Why (optional)",
@@ -93,8 +101,16 @@ const OUTCOME: Form = Form {
     choice_name: "outcome",
     choices: &[
         ("continue", "Continue", "The order goes on as it was"),
-        ("varied", "Varied", "The requirement was varied: say what was varied below"),
-        ("revoked", "Revoked", "The order ends for breach: nothing further is paid"),
+        (
+            "varied",
+            "Varied",
+            "The requirement was varied: say what was varied below",
+        ),
+        (
+            "revoked",
+            "Revoked",
+            "The order ends for breach: nothing further is paid",
+        ),
     ],
     text_name: "variation",
     text_label: "What was varied (only for a varied requirement)",
@@ -162,7 +178,7 @@ impl Posted {
 
 async fn load(state: &WebState, person: &Person, id: String) -> Result<OrderView, WebError> {
     let caller = person.caller(state.now());
-    state.db(move |conn| Ok(orders::get(conn, &caller, &id)?)).await
+    state.db(move |conn| orders::get(conn, &caller, &id)).await
 }
 
 fn page_of(
@@ -171,8 +187,7 @@ fn page_of(
     o: OrderView,
     action: String,
     about: Option<String>,
-    chosen: Option<&str>,
-    text: String,
+    (chosen, text): (Option<&str>, String),
     errors: Errors,
 ) -> ChoicePage {
     ChoicePage {
@@ -215,8 +230,16 @@ fn failure_words(o: &OrderView, failure_id: &str) -> Result<String, WebError> {
         .failures
         .iter()
         .find(|f| f.id == failure_id)
-        .ok_or_else(|| WebError::from(provider_hub_market::Error::NotFound(format!("failure {failure_id}"))))?;
-    let mut words = format!("{} on {}", page::words(f.kind.as_str()), page::date(f.occurred_on));
+        .ok_or_else(|| {
+            WebError::from(provider_hub_market::Error::NotFound(format!(
+                "failure {failure_id}"
+            )))
+        })?;
+    let mut words = format!(
+        "{} on {}",
+        page::words(f.kind.as_str()),
+        page::date(f.occurred_on)
+    );
     if let Some(d) = &f.details {
         words.push_str(&format!(": {d}"));
     }
@@ -233,7 +256,15 @@ pub async fn decision_form(
     let o = load(&state, &person, id.clone()).await?;
     let about = failure_words(&o, &failure)?;
     let action = format!("/om/orders/{id}/failures/{failure}/decision");
-    render(&page_of(&person, &DECISION, o, action, Some(about), None, String::new(), Errors::default()))
+    render(&page_of(
+        &person,
+        &DECISION,
+        o,
+        action,
+        Some(about),
+        (None, String::new()),
+        Errors::default(),
+    ))
 }
 
 pub async fn outcome_form(
@@ -245,7 +276,15 @@ pub async fn outcome_form(
     let id = id.into_inner();
     let o = load(&state, &person, id.clone()).await?;
     let action = format!("/om/orders/{id}/breach/outcome");
-    render(&page_of(&person, &OUTCOME, o, action, None, None, String::new(), Errors::default()))
+    render(&page_of(
+        &person,
+        &OUTCOME,
+        o,
+        action,
+        None,
+        (None, String::new()),
+        Errors::default(),
+    ))
 }
 
 pub async fn end_form(
@@ -257,12 +296,19 @@ pub async fn end_form(
     let id = id.into_inner();
     let o = load(&state, &person, id.clone()).await?;
     let action = format!("/om/orders/{id}/end");
-    render(&page_of(&person, &END, o, action, None, None, String::new(), Errors::default()))
+    render(&page_of(
+        &person,
+        &END,
+        o,
+        action,
+        None,
+        (None, String::new()),
+        Errors::default(),
+    ))
 }
 
 /// Runs the form's use case on the posted choice; back to the order when done, the form
 /// with its errors (422) when refused.
-#[allow(clippy::too_many_arguments)]
 async fn submit(
     state: &WebState,
     person: &Person,
@@ -297,19 +343,41 @@ async fn submit(
                         .parse::<FailureDecision>()
                         .map_err(|e| provider_hub_market::Error::invalid("decision", e))
                         .and_then(|decision| {
-                            enforcement::decide(conn, &caller, rule, &oid, &f, Decision { decision, note })
+                            enforcement::decide(
+                                conn,
+                                &caller,
+                                rule,
+                                &oid,
+                                &f,
+                                Decision { decision, note },
+                            )
                         }),
                     ("outcome", _) => choice
                         .parse::<BreachOutcome>()
                         .map_err(|e| provider_hub_market::Error::invalid("outcome", e))
                         .and_then(|outcome| {
                             let variation = note.filter(|v| !v.trim().is_empty());
-                            enforcement::record_breach_outcome(conn, &caller, &oid, BreachDecision { outcome, variation })
+                            enforcement::record_breach_outcome(
+                                conn,
+                                &caller,
+                                &oid,
+                                BreachDecision { outcome, variation },
+                            )
                         }),
                     _ => choice
                         .parse::<EndReason>()
                         .map_err(|e| provider_hub_market::Error::invalid("reason", e))
-                        .and_then(|reason| ending::end(conn, &caller, &oid, Ending { reason, detail: note })),
+                        .and_then(|reason| {
+                            ending::end(
+                                conn,
+                                &caller,
+                                &oid,
+                                Ending {
+                                    reason,
+                                    detail: note,
+                                },
+                            )
+                        }),
                 };
                 Ok(done)
             })
@@ -325,7 +393,13 @@ async fn submit(
                 let choice_name = form.choice_name;
                 errors = refusal(
                     e,
-                    |field| if field == name { name.to_owned() } else { choice_name.to_owned() },
+                    |field| {
+                        if field == name {
+                            name.to_owned()
+                        } else {
+                            choice_name.to_owned()
+                        }
+                    },
                     &labels,
                     choice_name,
                 )?;
@@ -338,7 +412,15 @@ async fn submit(
         None => None,
     };
     render_status(
-        &page_of(person, form, o, action, about, chosen.as_deref(), text, errors),
+        &page_of(
+            person,
+            form,
+            o,
+            action,
+            about,
+            (chosen.as_deref(), text),
+            errors,
+        ),
         StatusCode::UNPROCESSABLE_ENTITY,
     )
 }
@@ -352,7 +434,16 @@ pub async fn decide(
 ) -> Result<HttpResponse, WebError> {
     area_of(&person)?;
     let (id, failure) = path.into_inner();
-    submit(&state, &person, &session, &DECISION, id, Some(failure), posted).await
+    submit(
+        &state,
+        &person,
+        &session,
+        &DECISION,
+        id,
+        Some(failure),
+        posted,
+    )
+    .await
 }
 
 pub async fn record_outcome(
@@ -363,7 +454,16 @@ pub async fn record_outcome(
     CsrfForm(posted): CsrfForm<Posted>,
 ) -> Result<HttpResponse, WebError> {
     area_of(&person)?;
-    submit(&state, &person, &session, &OUTCOME, id.into_inner(), None, posted).await
+    submit(
+        &state,
+        &person,
+        &session,
+        &OUTCOME,
+        id.into_inner(),
+        None,
+        posted,
+    )
+    .await
 }
 
 pub async fn end(
@@ -374,7 +474,16 @@ pub async fn end(
     CsrfForm(posted): CsrfForm<Posted>,
 ) -> Result<HttpResponse, WebError> {
     area_of(&person)?;
-    submit(&state, &person, &session, &END, id.into_inner(), None, posted).await
+    submit(
+        &state,
+        &person,
+        &session,
+        &END,
+        id.into_inner(),
+        None,
+        posted,
+    )
+    .await
 }
 
 /// The form of a button alone (starting proceedings): only its CSRF token.

@@ -211,7 +211,10 @@ pub async fn order(
         if let (Some(at), Some(outcome)) = (b.decided_at, b.outcome) {
             timeline.push(TimelineEntry {
                 when: page::date(at.date_naive()),
-                what: format!("Breach proceedings decided: {}", page::words(outcome.as_str()).to_lowercase()),
+                what: format!(
+                    "Breach proceedings decided: {}",
+                    page::words(outcome.as_str()).to_lowercase()
+                ),
                 details: b.variation.clone(),
             });
         }
@@ -284,9 +287,18 @@ pub async fn order(
             .collect(),
         breach: o.breach.as_ref().map(|b| {
             let words = match (b.status.as_str(), b.outcome) {
-                ("flagged", _) => "Flagged for breach: start proceedings when the case goes back to court".to_owned(),
-                ("in_proceedings", _) => "In breach proceedings: the order is paused until the outcome is recorded".to_owned(),
-                (_, Some(outcome)) => format!("Breach decided: {}", page::words(outcome.as_str()).to_lowercase()),
+                ("flagged", _) => {
+                    "Flagged for breach: start proceedings when the case goes back to court"
+                        .to_owned()
+                }
+                ("in_proceedings", _) => {
+                    "In breach proceedings: the order is paused until the outcome is recorded"
+                        .to_owned()
+                }
+                (_, Some(outcome)) => format!(
+                    "Breach decided: {}",
+                    page::words(outcome.as_str()).to_lowercase()
+                ),
                 (other, None) => page::words(other),
             };
             (b.status.as_str().to_owned(), words)
