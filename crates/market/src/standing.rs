@@ -57,7 +57,12 @@ pub(crate) fn standing_changed(
     for order in order_store::held_by_provider(
         conn,
         provider_id,
-        &[OrderStatus::Accepted, OrderStatus::InDelivery],
+        // A paused order (in breach proceedings) is still in delivery with the provider.
+        &[
+            OrderStatus::Accepted,
+            OrderStatus::InDelivery,
+            OrderStatus::Paused,
+        ],
     )? {
         if to == Standing::Revoked && order.status == OrderStatus::Accepted {
             take_back(conn, actor, &order, &why, reason, settings, now)?;
