@@ -7,6 +7,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::offer::OfferStatus;
 use provider_hub_domain::order::{OrderStatus, OutcomeKind};
+use provider_hub_domain::transfer::TransferAction;
 use provider_hub_domain::Category;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -146,6 +147,19 @@ pub struct OutcomeRecordedData {
     pub outcome: OutcomeKind,
 }
 
+/// `order.transferred`: the order's case moved to another area, and what that does to
+/// the order (it continues, is matched again there, or is ended and bought anew).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderTransferred {
+    /// The order's status as it moved (it changes afterwards when matched again).
+    pub status: OrderStatus,
+    pub action: TransferAction,
+    pub from_area: String,
+    pub to_area: String,
+    pub transfer_id: String,
+}
+
 /// Declares [`EventData`], one variant per payload type, and the conversion of each
 /// payload into it.
 macro_rules! event_data {
@@ -176,6 +190,7 @@ event_data!(
     ProviderStandingChanged(ProviderStandingChanged),
     DeliveryReported(DeliveryReported),
     OutcomeRecorded(OutcomeRecordedData),
+    OrderTransferred(OrderTransferred),
 );
 
 #[cfg(test)]
@@ -252,6 +267,13 @@ mod tests {
             keys(OutcomeRecordedData {
                 status: OrderStatus::Completed,
                 outcome: OutcomeKind::ALL[0],
+            }),
+            keys(OrderTransferred {
+                status: OrderStatus::Accepted,
+                action: TransferAction::Continue,
+                from_area: "SY-SHF".into(),
+                to_area: "SY-ROT".into(),
+                transfer_id: "trf".into(),
             }),
         ];
         for (i, a) in shapes.iter().enumerate() {
