@@ -120,11 +120,11 @@ pub fn transfer(
         return Err(Error::Validation(errors));
     };
     crate::retrying_transaction(conn, |tx| {
-        let case = cases::find(tx, crn)?
-            .filter(|c| {
-                access::may_read(caller.role, &caller.scope, Objects::Cases, &c.area_code, None)
-            })
-            .ok_or_else(|| Error::NotFound(format!("case {crn}")))?;
+        let Some(case) = cases::find(tx, crn)?.filter(|c| {
+            access::may_read(caller.role, &caller.scope, Objects::Cases, &c.area_code, None)
+        }) else {
+            return Err(moved_away(tx, caller, crn)?);
+        };
         let from = case.area_code.clone();
         if from == to.as_str() {
             return Err(Error::invalid(
@@ -182,6 +182,27 @@ pub fn transfer(
             at: naive(caller.now),
         });
         TransferView::from_row(row)
+    })
+}
+
+/// Why a case the caller cannot read is not transferred: moved away from the caller's area
+/// by a transfer (a conflict: it was there, as a second transfer racing the first read
+/// it), or not there at all.
+fn moved_away(tx: &mut Tx<'_>, caller: &Caller, crn: &str) -> Result<Error, Error> {
+    let own = access::reach(caller.role, &caller.scope, Objects::Transfers).and_then(|r| r.area());
+    let moved = match own {
+        Some(own) => store::list(tx, Some(&own), Some(crn), None, crate::MAX_PAGE)?
+            .items
+            .into_iter()
+            .find(|t| t.from_area == own),
+        None => None,
+    };
+    Ok(match moved {
+        Some(t) => Error::conflict(
+            format!("case {crn} was transferred from {} to {}", t.from_area, t.to_area),
+            None,
+        ),
+        None => Error::NotFound(format!("case {crn}")),
     })
 }
 
