@@ -102,7 +102,10 @@ async fn accept(app: &TestApp, order: &Value) {
     let p = order["provider_id"].as_str().expect("placed");
     let offer = order["offer"]["id"].as_str().expect("offer");
     let (s, body) = app
-        .post_empty(&format!("/v1/offers/{offer}/accept"), &app.provider_token(p))
+        .post_empty(
+            &format!("/v1/offers/{offer}/accept"),
+            &app.provider_token(p),
+        )
         .await;
     assert_eq!(s, 200, "{body}");
 }
@@ -146,7 +149,10 @@ both_backends!(
 
         let (s, t) = transfer(&app, "X910001", "SY-ROT").await;
         assert_eq!(s, 201, "{t}");
-        assert_eq!((t["from_area"].as_str(), t["to_area"].as_str()), (Some("SY-SHF"), Some("SY-ROT")));
+        assert_eq!(
+            (t["from_area"].as_str(), t["to_area"].as_str()),
+            (Some("SY-SHF"), Some("SY-ROT"))
+        );
         assert_eq!(t["orders"][0]["action"], "continue", "{t}");
         assert_eq!(t["orders"][0]["status_after"], "in_delivery", "{t}");
         assert_eq!(t["orders"][0]["area"], "SY-ROT", "{t}");
@@ -166,7 +172,10 @@ both_backends!(
         assert_eq!(sheffield["committed_pence"], 0, "{sheffield}");
         assert_eq!(rotherham["committed_pence"], 41_600, "{rotherham}");
         assert_eq!(rotherham["spent_pence"], 0, "{rotherham}");
-        assert_eq!(counted(&app, "SY-SHF").await + counted(&app, "SY-ROT").await, 52_000);
+        assert_eq!(
+            counted(&app, "SY-SHF").await + counted(&app, "SY-ROT").await,
+            52_000
+        );
 
         // Completed in Rotherham: Rotherham pays the completion milestone; still once.
         provider_hub_tests::attend_in_full(&app, &p, &id(&order)).await;
@@ -177,21 +186,38 @@ both_backends!(
         assert_eq!(budget(&app, "SY-SHF").await["spent_pence"], 10_400);
 
         // The spend report attributes each payment to the area that paid it.
-        let (s, report) = app.get("/v1/reports/spend", &app.token("commissioner")).await;
+        let (s, report) = app
+            .get("/v1/reports/spend", &app.token("commissioner"))
+            .await;
         assert_eq!(s, 200, "{report}");
-        let rows = report["rows"].as_array().or(report["items"].as_array()).cloned().unwrap_or_default();
+        let rows = report["rows"]
+            .as_array()
+            .or(report["items"].as_array())
+            .cloned()
+            .unwrap_or_default();
         let of = |area: &str, field: &str| -> i64 {
             rows.iter()
                 .filter(|r| r["area"] == area)
                 .filter_map(|r| r[field].as_i64())
                 .sum()
         };
-        assert_eq!((of("SY-SHF", "paid_pence"), of("SY-ROT", "paid_pence")), (10_400, 26_000), "{report}");
-        assert_eq!(of("SY-SHF", "committed_pence") + of("SY-ROT", "committed_pence"), 52_000, "{report}");
+        assert_eq!(
+            (of("SY-SHF", "paid_pence"), of("SY-ROT", "paid_pence")),
+            (10_400, 26_000),
+            "{report}"
+        );
+        assert_eq!(
+            of("SY-SHF", "committed_pence") + of("SY-ROT", "committed_pence"),
+            52_000,
+            "{report}"
+        );
 
         // The provider heard that its order moved area.
         let (s, events) = app
-            .get(&format!("/v1/events?order_id={}&type=order.transferred", id(&order)), &app.provider_token(&p))
+            .get(
+                &format!("/v1/events?order_id={}&type=order.transferred", id(&order)),
+                &app.provider_token(&p),
+            )
             .await;
         assert_eq!(s, 200, "{events}");
         assert_eq!(events["items"][0]["data"]["to_area"], "SY-ROT", "{events}");
@@ -218,17 +244,34 @@ both_backends!(
         assert_eq!(t["orders"][0]["status_after"], "offered", "{t}");
         let (s, o) = read_order(&app, &rot(), &id(&accepted)).await;
         assert_eq!(s, 200, "{o}");
-        assert_eq!((o["status"].as_str(), o["listing_id"].as_str()), (Some("offered"), Some(l2.as_str())), "{o}");
+        assert_eq!(
+            (o["status"].as_str(), o["listing_id"].as_str()),
+            (Some("offered"), Some(l2.as_str())),
+            "{o}"
+        );
         // Sheffield's provider got its place back and heard the order was withdrawn.
         assert_eq!(free_places(&app, &p1, &l1).await, vec![1]);
         let (s, events) = app
-            .get(&format!("/v1/events?order_id={}&type=offer.withdrawn", id(&accepted)), &app.provider_token(&p1))
+            .get(
+                &format!("/v1/events?order_id={}&type=offer.withdrawn", id(&accepted)),
+                &app.provider_token(&p1),
+            )
             .await;
         assert_eq!(s, 200, "{events}");
-        assert_eq!(events["items"].as_array().map(Vec::len), Some(1), "{events}");
+        assert_eq!(
+            events["items"].as_array().map(Vec::len),
+            Some(1),
+            "{events}"
+        );
         // Nothing is held in Sheffield any more; Rotherham holds the new offer.
         let (sheffield, rotherham) = (budget(&app, "SY-SHF").await, budget(&app, "SY-ROT").await);
-        assert_eq!((sheffield["committed_pence"].as_i64(), sheffield["offered_pence"].as_i64()), (Some(0), Some(0)));
+        assert_eq!(
+            (
+                sheffield["committed_pence"].as_i64(),
+                sheffield["offered_pence"].as_i64()
+            ),
+            (Some(0), Some(0))
+        );
         assert_eq!(rotherham["offered_pence"], 35_000, "{rotherham}");
     }
 );
@@ -241,7 +284,12 @@ both_backends!(
         purchase(&app, "SY-SHF", "X910021").await;
         let (s, t) = transfer(&app, "X910021", "SY-ROT").await;
         assert_eq!(s, 201, "{t}");
-        for token in [shf(), rot(), app.token("quality"), app.token("commissioner")] {
+        for token in [
+            shf(),
+            rot(),
+            app.token("quality"),
+            app.token("commissioner"),
+        ] {
             let (s, page) = app.get("/v1/transfers", &token).await;
             assert_eq!(s, 200, "{page}");
             assert_eq!(page["items"][0]["id"], t["id"], "{page}");
@@ -249,13 +297,29 @@ both_backends!(
             assert_eq!((s, one["crn"].as_str()), (200, Some("X910021")), "{one}");
         }
         let (s, page) = app.get("/v1/transfers?crn=X910021", &rot()).await;
-        assert_eq!((s, page["items"].as_array().map(Vec::len)), (200, Some(1)), "{page}");
+        assert_eq!(
+            (s, page["items"].as_array().map(Vec::len)),
+            (200, Some(1)),
+            "{page}"
+        );
         // A third area's offender manager sees none of it; a provider may not list them.
         let don = manager_token("SY-DON", "om-don");
         let (s, page) = app.get("/v1/transfers", &don).await;
-        assert_eq!((s, page["items"].as_array().map(Vec::len)), (200, Some(0)), "{page}");
-        assert_eq!(app.get(&format!("/v1/transfers/{}", id(&t)), &don).await.0, 404);
-        assert_eq!(app.get("/v1/transfers", &app.provider_token("prv_x")).await.0, 403);
+        assert_eq!(
+            (s, page["items"].as_array().map(Vec::len)),
+            (200, Some(0)),
+            "{page}"
+        );
+        assert_eq!(
+            app.get(&format!("/v1/transfers/{}", id(&t)), &don).await.0,
+            404
+        );
+        assert_eq!(
+            app.get("/v1/transfers", &app.provider_token("prv_x"))
+                .await
+                .0,
+            403
+        );
     }
 );
 
@@ -269,16 +333,42 @@ both_backends!(
         for (body, field) in [
             (json!({"to_area": "SY-SHF", "reason": "moved"}), "to_area"),
             (json!({"to_area": "SY-XXX", "reason": "moved"}), "to_area"),
-            (json!({"to_area": "sheffield", "reason": "moved"}), "to_area"),
+            (
+                json!({"to_area": "sheffield", "reason": "moved"}),
+                "to_area",
+            ),
             (json!({"to_area": "SY-ROT", "reason": "  "}), "reason"),
         ] {
             let (s, problem) = app.post("/v1/cases/X910031/transfers", &shf(), &body).await;
-            assert_eq!((s, problem["errors"][0]["field"].as_str()), (422, Some(field)), "{body} {problem}");
+            assert_eq!(
+                (s, problem["errors"][0]["field"].as_str()),
+                (422, Some(field)),
+                "{body} {problem}"
+            );
         }
         let body = json!({"to_area": "SY-ROT", "reason": "moved"});
-        assert_eq!(app.post("/v1/cases/X910031/transfers", &rot(), &body).await.0, 404);
-        assert_eq!(app.post("/v1/cases/X999999/transfers", &shf(), &body).await.0, 404);
-        assert_eq!(app.post("/v1/cases/X910031/transfers", &app.token("commissioner"), &body).await.0, 403);
+        assert_eq!(
+            app.post("/v1/cases/X910031/transfers", &rot(), &body)
+                .await
+                .0,
+            404
+        );
+        assert_eq!(
+            app.post("/v1/cases/X999999/transfers", &shf(), &body)
+                .await
+                .0,
+            404
+        );
+        assert_eq!(
+            app.post(
+                "/v1/cases/X910031/transfers",
+                &app.token("commissioner"),
+                &body
+            )
+            .await
+            .0,
+            403
+        );
         assert_eq!(app.audit_count(), audit, "nothing was written");
         let (s, o) = read_order(&app, &shf(), &id(&order)).await;
         assert_eq!((s, o["status"].as_str()), (200, Some("offered")), "{o}");
@@ -313,10 +403,18 @@ both_backends!(
         assert_eq!(codes, [201, 409], "{a:?} {b:?}");
         let won = if a.0 == 201 { &a.1 } else { &b.1 };
         let to = won["to_area"].as_str().expect("to");
-        let (s, case) = app.get("/v1/cases/X910041", &manager_token(to, "om-x")).await;
+        let (s, case) = app
+            .get("/v1/cases/X910041", &manager_token(to, "om-x"))
+            .await;
         assert_eq!((s, case["area"].as_str()), (200, Some(to)), "{case}");
-        let (s, page) = app.get("/v1/transfers?crn=X910041", &app.token("quality")).await;
-        assert_eq!((s, page["items"].as_array().map(Vec::len)), (200, Some(1)), "{page}");
+        let (s, page) = app
+            .get("/v1/transfers?crn=X910041", &app.token("quality"))
+            .await;
+        assert_eq!(
+            (s, page["items"].as_array().map(Vec::len)),
+            (200, Some(1)),
+            "{page}"
+        );
         // The old place went back once, whichever won.
         assert_eq!(free_places(&app, &p, &l).await, vec![1]);
         let (s, o) = read_order(&app, &manager_token(to, "om-x"), &id(&order)).await;
@@ -346,11 +444,17 @@ async fn race_with_delivery(app: &TestApp, areas: &[&str], kind_after_start: Opt
             futures_util::future::join(transfer(app, &crn, "SY-ROT"), deliver(app, &p, &oid, kind))
                 .await
         } else {
-            futures_util::future::join(transfer(app, &crn, "SY-ROT"), deliver(app, &p, &oid, "started"))
-                .await
+            futures_util::future::join(
+                transfer(app, &crn, "SY-ROT"),
+                deliver(app, &p, &oid, "started"),
+            )
+            .await
         };
         // The delivery report loses only to an order taken from its provider (404 or 409).
-        assert!(matches!(t, 201 | 409) && matches!(d, 201 | 404 | 409), "{tb} {db}");
+        assert!(
+            matches!(t, 201 | 409) && matches!(d, 201 | 404 | 409),
+            "{tb} {db}"
+        );
         assert!(t == 201 || d == 201, "one of them goes through: {tb} {db}");
         orders.push(oid);
     }
@@ -375,7 +479,10 @@ async fn race_with_delivery(app: &TestApp, areas: &[&str], kind_after_start: Opt
             other => panic!("unexpected status {other:?}: {o}"),
         };
     }
-    assert_eq!(counted(app, "SY-SHF").await + counted(app, "SY-ROT").await, expected);
+    assert_eq!(
+        counted(app, "SY-SHF").await + counted(app, "SY-ROT").await,
+        expected
+    );
 }
 
 both_backends!(

@@ -121,7 +121,13 @@ pub fn transfer(
     };
     crate::retrying_transaction(conn, |tx| {
         let Some(case) = cases::find(tx, crn)?.filter(|c| {
-            access::may_read(caller.role, &caller.scope, Objects::Cases, &c.area_code, None)
+            access::may_read(
+                caller.role,
+                &caller.scope,
+                Objects::Cases,
+                &c.area_code,
+                None,
+            )
         }) else {
             return Err(moved_away(tx, caller, crn)?);
         };
@@ -199,7 +205,10 @@ fn moved_away(tx: &mut Tx<'_>, caller: &Caller, crn: &str) -> Result<Error, Erro
     };
     Ok(match moved {
         Some(t) => Error::conflict(
-            format!("case {crn} was transferred from {} to {}", t.from_area, t.to_area),
+            format!(
+                "case {crn} was transferred from {} to {}",
+                t.from_area, t.to_area
+            ),
             None,
         ),
         None => Error::NotFound(format!("case {crn}")),
@@ -380,7 +389,14 @@ impl Move<'_> {
                         at: naive(now),
                     });
                 }
-                Ok(order_store::unplace(tx, &order.id, from, to, None, naive(now))?)
+                Ok(order_store::unplace(
+                    tx,
+                    &order.id,
+                    from,
+                    to,
+                    None,
+                    naive(now),
+                )?)
             },
             |from, to| OrderChange {
                 actor,
@@ -414,7 +430,15 @@ impl Move<'_> {
             tx,
             order,
             OrderEvent::Reopen,
-            |tx, from, to| Ok(order_store::set_status(tx, &order.id, from, to, naive(now))?),
+            |tx, from, to| {
+                Ok(order_store::set_status(
+                    tx,
+                    &order.id,
+                    from,
+                    to,
+                    naive(now),
+                )?)
+            },
             |from, to| OrderChange {
                 actor,
                 action: "order.reopened".into(),

@@ -77,7 +77,11 @@ pub fn held(
     let ids: Vec<&String> = rows.iter().map(|(id, _)| id).collect();
     let paid: Vec<(String, i64, String)> = payments::table
         .filter(payments::order_id.eq_any(ids))
-        .select((payments::order_id, payments::amount_pence, payments::area_code))
+        .select((
+            payments::order_id,
+            payments::amount_pence,
+            payments::area_code,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()

@@ -63,7 +63,7 @@ pub async fn transfer_form(
     let caller = person.caller(state.now());
     let crn = crn.into_inner();
     let case = state
-        .db(move |conn| Ok(cases::get(conn, &caller, &crn)?))
+        .db(move |conn| cases::get(conn, &caller, &crn))
         .await?;
     render(&TransferFormPage {
         layout: Layout::new(&person, "Transfer this case", "/om"),
@@ -118,7 +118,11 @@ pub async fn transfer(
             }
             Err(MarketError::Validation(v)) => {
                 for f in &v.0 {
-                    let label = if f.field == "to_area" { "Area" } else { "Reason" };
+                    let label = if f.field == "to_area" {
+                        "Area"
+                    } else {
+                        "Reason"
+                    };
                     errors.add(&f.field, format!("{label} {}", f.message));
                 }
             }
@@ -164,7 +168,7 @@ pub async fn list(state: web::Data<WebState>, person: Person) -> Result<HttpResp
     let area = area_of(&person)?;
     let caller = person.caller(state.now());
     let page = state
-        .db(move |conn| Ok(transfers::list(conn, &caller, None, None, MAX_PAGE)?))
+        .db(move |conn| transfers::list(conn, &caller, None, None, MAX_PAGE))
         .await?;
     let rows = page
         .items
@@ -227,7 +231,7 @@ pub async fn transfer_page(
     let area = area_of(&person)?;
     let caller = person.caller(state.now());
     let t = state
-        .db(move |conn| Ok(transfers::get(conn, &caller, &id)?))
+        .db(move |conn| transfers::get(conn, &caller, &id))
         .await?;
     let orders = t
         .orders
@@ -242,7 +246,11 @@ pub async fn transfer_page(
         })
         .collect();
     render(&TransferPage {
-        layout: Layout::new(&person, format!("Transfer of case {}", t.crn), "/om/transfers"),
+        layout: Layout::new(
+            &person,
+            format!("Transfer of case {}", t.crn),
+            "/om/transfers",
+        ),
         on: page::date(t.created_at.date_naive()),
         case_is_ours: t.to_area == area,
         orders,
