@@ -40,6 +40,18 @@ crate::string_enum! {
         /// Its case moved to another area: the order goes on there, or is matched again
         /// there (its place freed, a pending offer withdrawn), or is ended and bought anew.
         OrderTransferred => "order.transferred",
+        /// The offender manager ended the order in delivery, with a reason: the place is
+        /// freed and nothing further is paid.
+        OrderTerminated => "order.terminated",
+        /// The offender manager decided on a missed appointment or non-compliance: an
+        /// acceptable absence or a warning.
+        OrderFailureDecided => "order.failure_decided",
+        /// By the breach rule the order is flagged for breach.
+        OrderBreachFlagged => "order.breach_flagged",
+        /// Breach proceedings started: delivery is held.
+        OrderPaused => "order.paused",
+        /// Breach proceedings ended with the order going on (as it was, or varied).
+        OrderResumed => "order.resumed",
     }
 }
 

@@ -13,7 +13,9 @@
 //! plans        -> access, placement, supply, read_model::{assessments, orders, plans}
 //! budgets      -> events, placement, read_model::{budgets, orders}
 //! orders       -> access, events, placement, read_model::orders
-//! delivery     -> access, events, read_model::{delivery, orders}
+//! delivery     -> access, enforcement, events, read_model::{delivery, orders}
+//! ending       -> access, events, placement, read_model::orders
+//! enforcement  -> access, ending, events, read_model::{enforcement, orders}
 //! payments     -> access, read_model::{delivery, orders}
 //! providers    -> access, placement, standing
 //! standing     -> events, offers, placement
@@ -41,6 +43,8 @@ mod change;
 pub mod clock;
 pub mod csv;
 pub mod delivery;
+pub mod ending;
+pub mod enforcement;
 pub mod error;
 pub mod event_data;
 pub mod events;

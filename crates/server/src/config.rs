@@ -27,6 +27,9 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Working days an offer waits for the provider's answer (HUB_OFFER_WORKING_DAYS, 1-20).
     pub offer_working_days: u32,
+    /// When an order is flagged for breach: HUB_BREACH_FAILURES warnings within
+    /// HUB_BREACH_MONTHS months.
+    pub breach_rule: provider_hub_domain::enforcement::BreachRule,
     /// How often the background worker expires offers and retries unmatched orders
     /// (HUB_WORKER_INTERVAL_MS, 50-3600000; default 5000).
     pub worker_interval_ms: u64,
@@ -104,6 +107,24 @@ impl Config {
                 .ok()
                 .filter(|n| (1..=20).contains(n))
                 .ok_or("HUB_OFFER_WORKING_DAYS must be a number from 1 to 20")?,
+        };
+        let breach_rule = {
+            use provider_hub_domain::enforcement::{BreachRule, MAX_RULE_FAILURES, MAX_RULE_MONTHS};
+            let defaults = BreachRule::default();
+            let read = |name: &str, default: u32, max: u32| -> Result<u32, String> {
+                match non_empty(name) {
+                    None => Ok(default),
+                    Some(v) => v
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=max).contains(n))
+                        .ok_or(format!("{name} must be a number from 1 to {max}")),
+                }
+            };
+            BreachRule::new(
+                read("HUB_BREACH_FAILURES", defaults.failures, MAX_RULE_FAILURES)?,
+                read("HUB_BREACH_MONTHS", defaults.months, MAX_RULE_MONTHS)?,
+            )?
         };
         let worker_interval_ms = match non_empty("HUB_WORKER_INTERVAL_MS") {
             None => 5_000,
@@ -234,6 +255,7 @@ impl Config {
             pool_size,
             workers,
             offer_working_days,
+            breach_rule,
             worker_interval_ms,
             secret_key,
             webhooks,
@@ -493,6 +515,17 @@ mod tests {
             config(&[("HUB_OFFER_WORKING_DAYS", "5")]).map(|c| c.offer_working_days),
             Ok(5)
         );
+        assert_eq!(
+            config(&[]).map(|c| c.breach_rule),
+            Ok(provider_hub_domain::enforcement::BreachRule::default())
+        );
+        assert_eq!(
+            config(&[("HUB_BREACH_FAILURES", "3"), ("HUB_BREACH_MONTHS", "6")])
+                .map(|c| (c.breach_rule.failures, c.breach_rule.months)),
+            Ok((3, 6))
+        );
+        assert!(config(&[("HUB_BREACH_FAILURES", "0")]).is_err());
+        assert!(config(&[("HUB_BREACH_MONTHS", "37")]).is_err());
         assert!(config(&[("HUB_OCID_PREFIX", "ocds 213czf")]).is_err());
         assert!(config(&[("HUB_OCID_PREFIX", "ocds-213czf-")]).is_err());
         assert_eq!(

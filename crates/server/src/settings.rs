@@ -86,6 +86,11 @@ settings! {
         /// Working days (Monday–Friday) an offer waits for the provider's answer, 1–20
         /// [default: 2]
         offer_working_days: "HUB_OFFER_WORKING_DAYS", "DAYS";
+        /// Warnings (unacceptable failures) within HUB_BREACH_MONTHS that flag an order
+        /// for breach, 1–10 [default: 2]
+        breach_failures: "HUB_BREACH_FAILURES", "N";
+        /// The breach rule's window in months, 1–36 [default: 12]
+        breach_months: "HUB_BREACH_MONTHS", "MONTHS";
     }
 }
 
