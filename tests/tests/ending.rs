@@ -100,12 +100,21 @@ both_backends!(
         let (id, p, l) = in_delivery(&app, "X810001").await;
         let free_before: u64 = free_places(&app, &p, &l).await.iter().sum();
         let paid_before = milestones(&app, &p, &id).await;
-        assert!(paid_before.contains(&("start".into(), 10_400)), "{paid_before:?}");
+        assert!(
+            paid_before.contains(&("start".into(), 10_400)),
+            "{paid_before:?}"
+        );
         let (_, before) = app.get(&budget, &commissioner).await;
         assert_eq!(before["committed_pence"], 52_000, "{before}");
 
         // Only an offender manager of the case's area ends it, with a known reason.
-        let (s, _) = end(&app, &app.provider_token(&p), &id, json!({"reason": "custody"})).await;
+        let (s, _) = end(
+            &app,
+            &app.provider_token(&p),
+            &id,
+            json!({"reason": "custody"}),
+        )
+        .await;
         assert_eq!(s, 403);
         let (s, _) = end(&app, &commissioner, &id, json!({"reason": "custody"})).await;
         assert_eq!(s, 403);
@@ -126,7 +135,11 @@ both_backends!(
             (422, Some("detail")),
             "{problem}"
         );
-        assert_eq!(order(&app, &id).await["status"], "in_delivery", "nothing changed");
+        assert_eq!(
+            order(&app, &id).await["status"],
+            "in_delivery",
+            "nothing changed"
+        );
 
         let (s, ended) = end(
             &app,
@@ -138,7 +151,10 @@ both_backends!(
         assert_eq!(s, 200, "{ended}");
         assert_eq!(ended["status"], "terminated");
         assert_eq!(ended["ending"]["reason"], "custody");
-        assert_eq!(ended["ending"]["detail"], "remanded at Sheffield Crown Court");
+        assert_eq!(
+            ended["ending"]["detail"],
+            "remanded at Sheffield Crown Court"
+        );
         assert_eq!(ended["ending"]["ended_by"], "om-ann");
 
         // The place is free again.

@@ -277,6 +277,72 @@ both_backends!(
 );
 
 both_backends!(
+    an_order_in_delivery_whose_provider_does_not_serve_the_new_area_is_ended_and_bought_anew,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        budgets(&app).await;
+        let (p1, l1) = provider_serving(&app, "TR-END-SHF", 40_000, 1, &["SY-SHF"]).await;
+        let (p2, l2) = provider_serving(&app, "TR-END-ROT", 45_000, 1, &["SY-ROT"]).await;
+        let order = purchase(&app, "SY-SHF", "X910051").await;
+        assert_eq!(order["listing_id"], l1.as_str(), "{order}");
+        accept(&app, &order).await;
+        assert_eq!(deliver(&app, &p1, &id(&order), "started").await.0, 201);
+
+        let (s, t) = transfer(&app, "X910051", "SY-ROT").await;
+        assert_eq!(s, 201, "{t}");
+        let moved = &t["orders"][0];
+        assert_eq!(moved["action"], "end_and_replace", "{t}");
+        assert_eq!(
+            (moved["status_after"].as_str(), moved["area"].as_str()),
+            (Some("terminated"), Some("SY-SHF")),
+            "{t}"
+        );
+        let replacement = moved["replaced_by"]
+            .as_str()
+            .expect("bought anew")
+            .to_owned();
+
+        // The ended order stays Sheffield's history, with the start it paid; its provider
+        // was told and has its place back.
+        let (s, ended) = read_order(&app, &shf(), &id(&order)).await;
+        assert_eq!(
+            (s, ended["status"].as_str()),
+            (200, Some("terminated")),
+            "{ended}"
+        );
+        assert_eq!(free_places(&app, &p1, &l1).await, vec![1]);
+        let (s, events) = app
+            .get(
+                &format!("/v1/events?order_id={}&type=order.terminated", id(&order)),
+                &app.provider_token(&p1),
+            )
+            .await;
+        assert_eq!(
+            (s, events["items"].as_array().map(Vec::len)),
+            (200, Some(1)),
+            "{events}"
+        );
+        // The intervention is bought anew in Rotherham, from Rotherham's provider.
+        let (s, new) = read_order(&app, &rot(), &replacement).await;
+        assert_eq!(s, 200, "{new}");
+        assert_eq!(
+            (new["status"].as_str(), new["listing_id"].as_str()),
+            (Some("offered"), Some(l2.as_str())),
+            "{new}"
+        );
+        assert_eq!(new["category"], order["category"]);
+        assert_eq!(read_order(&app, &shf(), &replacement).await.0, 404);
+        assert_eq!(free_places(&app, &p2, &l2).await, vec![0]);
+        // Sheffield spent the start (20 % of £400); nothing else is held there. Rotherham
+        // holds the new offer; the ended order's price is not counted anywhere.
+        let (sheffield, rotherham) = (budget(&app, "SY-SHF").await, budget(&app, "SY-ROT").await);
+        assert_eq!(counted(&app, "SY-SHF").await, 8_000, "{sheffield}");
+        assert_eq!(rotherham["offered_pence"], 45_000, "{rotherham}");
+        assert_eq!(counted(&app, "SY-ROT").await, 45_000, "{rotherham}");
+    }
+);
+
+both_backends!(
     both_areas_see_the_transfer_and_other_areas_do_not,
     |app: TestApp| async move {
         seed_market(&app).await;
@@ -457,10 +523,19 @@ async fn race_with_delivery(app: &TestApp, areas: &[&str], kind_after_start: Opt
         );
         assert!(t == 201 || d == 201, "one of them goes through: {tb} {db}");
         orders.push(oid);
+        // An order ended by the transfer is bought anew in Rotherham.
+        if let Some(moved) = tb["orders"].as_array() {
+            orders.extend(
+                moved
+                    .iter()
+                    .filter_map(|o| o["replaced_by"].as_str().map(str::to_owned)),
+            );
+        }
     }
     // Every order is read by exactly one area, and what the two areas count against their
     // budgets adds up to each order once: the price of one held (offered, accepted, in
-    // delivery), the milestones paid (20 % on start, 50 % on completion) of one finished.
+    // delivery), the milestones paid (20 % on start, 50 % on completion) of one finished
+    // or ended.
     let mut expected = 0;
     for oid in &orders {
         let mut seen = Vec::new();
@@ -476,6 +551,9 @@ async fn race_with_delivery(app: &TestApp, areas: &[&str], kind_after_start: Opt
         expected += match o["status"].as_str() {
             Some("offered" | "accepted" | "in_delivery") => price,
             Some("completed") => price * 70 / 100,
+            // Ended in delivery by the transfer: only its start milestone was paid.
+            Some("terminated") => price * 20 / 100,
+            Some("unmatched" | "awaiting_approval") => 0,
             other => panic!("unexpected status {other:?}: {o}"),
         };
     }

@@ -322,7 +322,9 @@ mod tests {
             .expect_err("completed is final");
         assert_eq!(e.to_string(), "cannot cancel an order that is completed");
         assert!(S::Completed.is_final() && S::Cancelled.is_final() && !S::Offered.is_final());
-        let e = S::Terminated.apply(E::Complete).expect_err("terminated is final");
+        let e = S::Terminated
+            .apply(E::Complete)
+            .expect_err("terminated is final");
         assert_eq!(e.to_string(), "cannot complete an order that is terminated");
         assert!(S::Terminated.is_final() && !S::Paused.is_final());
     }
@@ -331,7 +333,10 @@ mod tests {
     fn a_paused_or_terminated_order_takes_no_delivery_report() {
         for kind in DeliveryEventKind::ALL {
             for status in [S::Paused, S::Terminated] {
-                assert!(status.apply(kind.order_event()).is_err(), "{kind} on {status}");
+                assert!(
+                    status.apply(kind.order_event()).is_err(),
+                    "{kind} on {status}"
+                );
             }
         }
         assert!(S::Terminated.apply(E::RecordOutcome).is_err());

@@ -102,15 +102,7 @@ pub(crate) fn end_in(
         order,
         OrderEvent::End,
         |tx, from, _| {
-            if !store::end(
-                tx,
-                &order.id,
-                from,
-                reason,
-                detail,
-                &actor.sub,
-                naive(now),
-            )? {
+            if !store::end(tx, &order.id, from, reason, detail, &actor.sub, naive(now))? {
                 return Ok(false);
             }
             if let Some(offer) = &pending {

@@ -7,9 +7,7 @@
 //! `breach`). Milestones already paid stay paid whatever the outcome.
 
 use chrono::{DateTime, Utc};
-use provider_hub_domain::enforcement::{
-    BreachOutcome, BreachRule, BreachStatus, FailureDecision,
-};
+use provider_hub_domain::enforcement::{BreachOutcome, BreachRule, BreachStatus, FailureDecision};
 use provider_hub_domain::event::EventKind;
 use provider_hub_domain::order::{DeliveryEventKind, EndReason, OrderEvent, OrderStatus};
 use provider_hub_domain::{Role, Scope};
@@ -356,7 +354,10 @@ pub fn record_breach_outcome(
         (BreachOutcome::Continue | BreachOutcome::Revoked, Some(_)) => {
             return Err(Error::invalid(
                 "variation",
-                format!("only a varied requirement says what was varied, not {}", decision.outcome),
+                format!(
+                    "only a varied requirement says what was varied, not {}",
+                    decision.outcome
+                ),
             ))
         }
         _ => {}
@@ -407,7 +408,15 @@ pub fn record_breach_outcome(
                 now,
             )?;
         } else {
-            resume(tx, actor, &order, &breach.id, decision.outcome, variation.as_deref(), now)?;
+            resume(
+                tx,
+                actor,
+                &order,
+                &breach.id,
+                decision.outcome,
+                variation.as_deref(),
+                now,
+            )?;
         }
         read::get_as(tx, caller.role, &caller.scope, order_id)
     })
@@ -427,7 +436,15 @@ fn resume(
         tx,
         order,
         OrderEvent::Resume,
-        |tx, from, to| Ok(order_store::set_status(tx, &order.id, from, to, naive(now))?),
+        |tx, from, to| {
+            Ok(order_store::set_status(
+                tx,
+                &order.id,
+                from,
+                to,
+                naive(now),
+            )?)
+        },
         |from, to| OrderChange {
             actor,
             action: "order.resumed".into(),

@@ -25,7 +25,7 @@
 //! rematch      -> events, placement, supply
 //! placement    -> events, metrics, supply, read_model::budgets
 //! webhooks     -> access, secrets
-//! transfers    -> access, offers, placement
+//! transfers    -> access, ending, offers, placement
 //! reports      -> csv
 //! cases        -> access
 //! events       -> access

@@ -4,7 +4,8 @@
 //! ([`provider_hub_domain::transfer::transfer_action`]): it continues with its provider
 //! (its listing serves the new area), or it is matched again in the new area (its place
 //! freed, a pending or accepted offer withdrawn), or — in delivery with a provider that
-//! does not serve the new area — it is ended and bought anew there.
+//! does not serve the new area — it is ended (reason `transfer`, milestones paid stay paid)
+//! and bought anew there: a new order for a copy of its plan item, matched in the new area.
 //!
 //! Where money is counted: an order's area (`orders.area_code`) is the area whose budget
 //! holds its commitment, and a payment's area (`payments.area_code`) is the area that paid
@@ -16,13 +17,14 @@ use chrono::{DateTime, Utc};
 use provider_hub_domain::area::AreaCode;
 use provider_hub_domain::event::EventKind;
 use provider_hub_domain::offer::OfferEvent;
-use provider_hub_domain::order::{OrderEvent, OrderStatus};
+use provider_hub_domain::order::{EndReason, OrderEvent, OrderStatus};
 use provider_hub_domain::transfer::{transfer_action, Moving, TransferAction};
 use provider_hub_domain::Role;
 use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::cursor::Page;
 use provider_hub_store::offers as offer_store;
 use provider_hub_store::orders::{self as order_store, OrderRow};
+use provider_hub_store::plans::{self, PlanItemRow};
 use provider_hub_store::transfers::{self as store, TransferRow};
 use provider_hub_store::{areas, cases, listings, to_utc, DbConn, Tx};
 use serde::{Deserialize, Serialize};
@@ -30,6 +32,7 @@ use utoipa::ToSchema;
 
 use crate::access::{self, Caller, Objects};
 use crate::change::{self, OrderChange};
+use crate::ending::end_in;
 use crate::event_data::{OrderReopened, OrderTransferred};
 use crate::offers::withdraw_and_rematch;
 use crate::placement::{self, Settings};
@@ -247,10 +250,21 @@ impl Move<'_> {
             },
             &to,
         );
-        // Until an order in delivery can be ended (its `terminated` state), it stays with
-        // its provider and the sending area: recorded as such, moved by nothing.
         if action == TransferAction::EndAndReplace {
-            return Ok(self.outcome(&order, TransferAction::EndAndReplace, status_before, None));
+            // Ended where it was delivered: it stays the sending area's, with what it paid.
+            let detail = format!("the case moved to {}: {}", self.to, self.reason);
+            end_in(
+                tx,
+                self.actor,
+                &order,
+                EndReason::Transfer,
+                Some(&detail),
+                self.now,
+            )?;
+            let replacement = self.replace(tx, &order)?;
+            let ended = order_store::find(tx, &order.id)?
+                .ok_or_else(|| Error::corrupt("orders", format!("no order {order_id}")))?;
+            return Ok(self.outcome(&ended, action, status_before, Some(replacement)));
         }
         if status_before.is_final() {
             // Finished where it was: it stays the sending area's history.
@@ -311,6 +325,92 @@ impl Move<'_> {
         let after = order_store::find(tx, &order.id)?
             .ok_or_else(|| Error::corrupt("orders", format!("no order {order_id}")))?;
         Ok(self.outcome(&after, action, status_before, None))
+    }
+
+    /// Buys anew in the receiving area the intervention of an order the transfer ended:
+    /// a new order for a copy of its plan item (one order per plan item, ever), required
+    /// by the item's date or, when that is too soon, its lead time from today; matched at
+    /// once there. Returns the new order's id.
+    fn replace(&self, tx: &mut Tx<'_>, ended: &OrderRow) -> Result<String, Error> {
+        let item = plans::items_by_id(tx, std::slice::from_ref(&ended.plan_item_id))?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::corrupt("orders.plan_item_id", "no such plan item"))?;
+        let position = plans::items(tx, &ended.plan_id)?
+            .iter()
+            .map(|i| i.position)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let today = self.now.date_naive();
+        let soonest = today + chrono::Duration::days(i64::from(item.lead_time_days));
+        let required_by = item.required_by.max(soonest);
+        let copy = PlanItemRow {
+            id: provider_hub_store::new_id("item"),
+            position,
+            required_by,
+            late: item.late || required_by > item.required_by,
+            ..item
+        };
+        store::insert_plan_item(tx, &copy)?;
+        let at = naive(self.now);
+        let order = OrderRow {
+            id: provider_hub_store::new_id("ord"),
+            plan_item_id: copy.id.clone(),
+            area_code: self.to.to_owned(),
+            required_by,
+            status: OrderStatus::Open,
+            created_by: self.actor.sub.clone(),
+            created_at: at,
+            updated_at: at,
+            listing_id: None,
+            provider_id: None,
+            price_pence: None,
+            starts_on: None,
+            explanation: None,
+            cancel_reason: None,
+            actual_start: None,
+            outcome: None,
+            budget_approved_by: None,
+            ..ended.clone()
+        };
+        order_store::insert(tx, &order)?;
+        tx.audit(AuditEntry {
+            actor: self.actor,
+            action: "order.created",
+            entity_type: "order",
+            entity_id: &order.id,
+            before: None,
+            after: serde_json::to_value(&order).ok(),
+            at,
+        });
+        change::record(
+            tx,
+            &order,
+            OrderChange {
+                actor: self.actor,
+                action: "order.transferred".into(),
+                before: None,
+                after: serde_json::json!({
+                    "status": order.status, "area": self.to, "replaces": ended.id,
+                    "transfer_id": self.transfer_id
+                }),
+                kind: EventKind::OrderTransferred,
+                offer_id: None,
+                provider_id: None,
+                data: OrderTransferred {
+                    status: order.status,
+                    action: TransferAction::EndAndReplace,
+                    from_area: self.from.to_owned(),
+                    to_area: self.to.to_owned(),
+                    transfer_id: self.transfer_id.to_owned(),
+                }
+                .into(),
+                now: self.now,
+            },
+        )?;
+        placement::place_open(tx, self.actor, &order.id, self.settings, self.now)?;
+        Ok(order.id)
     }
 
     fn outcome(

@@ -109,7 +109,9 @@ impl Config {
                 .ok_or("HUB_OFFER_WORKING_DAYS must be a number from 1 to 20")?,
         };
         let breach_rule = {
-            use provider_hub_domain::enforcement::{BreachRule, MAX_RULE_FAILURES, MAX_RULE_MONTHS};
+            use provider_hub_domain::enforcement::{
+                BreachRule, MAX_RULE_FAILURES, MAX_RULE_MONTHS,
+            };
             let defaults = BreachRule::default();
             let read = |name: &str, default: u32, max: u32| -> Result<u32, String> {
                 match non_empty(name) {

@@ -399,18 +399,23 @@ pub fn end(
 
 /// How the orders among `ids` that were ended came to end.
 pub fn endings_of(conn: &mut DbConn, ids: &[String]) -> Result<Vec<Ending>, StoreError> {
-    let rows: Vec<(String, Option<EndReason>, Option<String>, Option<String>, Option<NaiveDateTime>)> =
-        orders::table
-            .filter(orders::id.eq_any(ids))
-            .filter(orders::end_reason.is_not_null())
-            .select((
-                orders::id,
-                orders::end_reason,
-                orders::end_detail,
-                orders::ended_by,
-                orders::ended_at,
-            ))
-            .load(conn)?;
+    let rows: Vec<(
+        String,
+        Option<EndReason>,
+        Option<String>,
+        Option<String>,
+        Option<NaiveDateTime>,
+    )> = orders::table
+        .filter(orders::id.eq_any(ids))
+        .filter(orders::end_reason.is_not_null())
+        .select((
+            orders::id,
+            orders::end_reason,
+            orders::end_detail,
+            orders::ended_by,
+            orders::ended_at,
+        ))
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .filter_map(|(order_id, reason, detail, by, at)| {

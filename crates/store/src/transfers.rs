@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::cursor::Page;
-use crate::schema::{assessments, cases, orders, sentence_plans, transfers};
+use crate::plans::PlanItemRow;
+use crate::schema::{assessments, cases, orders, plan_items, sentence_plans, transfers};
 use crate::{DbConn, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -130,4 +131,13 @@ pub fn orders_of_case(conn: &mut DbConn, crn: &str, area: &str) -> Result<Vec<St
         .order(orders::id.asc())
         .select(orders::id)
         .load(conn)?)
+}
+
+/// Adds an item to a plan: the copy of an item whose order a transfer ended, which the
+/// order bought anew in the receiving area is for (each plan item has at most one order).
+pub fn insert_plan_item(conn: &mut DbConn, item: &PlanItemRow) -> Result<(), StoreError> {
+    diesel::insert_into(plan_items::table)
+        .values(item.clone())
+        .execute(conn)?;
+    Ok(())
 }
