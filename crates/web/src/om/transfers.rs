@@ -201,6 +201,8 @@ struct OrderLine {
     area: String,
     /// Whether the reader's area holds it now (its link then opens).
     ours: bool,
+    /// The order bought anew in the receiving area, if it was ended.
+    replaced_by: Option<String>,
 }
 
 #[derive(Template)]
@@ -243,6 +245,7 @@ pub async fn transfer_page(
             after: Tag::of(o.status_after.as_str()),
             ours: o.area == area,
             area: o.area.clone(),
+            replaced_by: o.replaced_by.clone(),
         })
         .collect();
     render(&TransferPage {
