@@ -56,7 +56,9 @@ struct Rule {
     /// delivered to completion; `{awaiting}` an order over its area's (nil) budget for
     /// financial year `{year}`; `{run}` a batch matching run; `{dead}` a webhook delivery
     /// to the seeded provider given up on; `{delivering}` an order in delivery with a
-    /// warning already given and `{failure}` a missed session of it waiting for a decision.
+    /// warning already given and `{failure}` a missed session of it waiting for a decision;
+    /// `{moving}` a case of SY-SHF with nothing bought, to transfer, and `{transfer}`
+    /// another's transfer from SY-SHF to SY-BAR.
     /// Rows run in order.
     path: &'static str,
     access: Access,
@@ -372,6 +374,30 @@ const MATRIX: &[Rule] = &[
         template: "/v1/cases/{crn}",
         path: "/v1/cases/{case}",
         access: Access::Only(&["offender_manager", "quality"]),
+        owner: Owner::Area,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/cases/{crn}/transfers",
+        path: "/v1/cases/{moving}/transfers",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: || Some(json!({"to_area": "SY-DON", "reason": "moved in with family"})),
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/transfers",
+        path: "/v1/transfers",
+        access: Access::Only(&["offender_manager", "quality", "commissioner"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/transfers/{id}",
+        path: "/v1/transfers/{transfer}",
+        access: Access::Only(&["offender_manager", "quality", "commissioner"]),
         owner: Owner::Area,
         body: no_body,
     },
@@ -755,6 +781,9 @@ fn every_documented_route_is_in_the_matrix() {
 /// The seeded case, of SY-SHF.
 const CASE: &str = "X123456";
 
+/// A case of SY-SHF the matrix transfers.
+const MOVING: &str = "X654321";
+
 /// Ids made by the seed, substituted into the rows' paths.
 struct Seeded {
     provider: String,
@@ -776,6 +805,7 @@ struct Seeded {
     dead: String,
     delivering: String,
     failure: String,
+    transfer: String,
 }
 
 impl Seeded {
@@ -800,6 +830,8 @@ impl Seeded {
             .replace("{dead}", &self.dead)
             .replace("{delivering}", &self.delivering)
             .replace("{failure}", &self.failure)
+            .replace("{moving}", MOVING)
+            .replace("{transfer}", &self.transfer)
     }
 
     /// A token for a role; a provider's acts for the seeded provider.
@@ -1045,7 +1077,33 @@ async fn seed(app: &TestApp) -> Seeded {
             .expect("mark it dead");
         id
     };
+    // A case to transfer, and another already transferred to a third area.
+    let (s, _) = app
+        .post(
+            "/v1/areas",
+            &app.token("admin"),
+            &json!({"code": "SY-BAR", "name": "Barnsley", "region": "Yorkshire and the Humber"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let manager = app.token("offender_manager");
+    for crn in [MOVING, "X654322"] {
+        let case =
+            json!({"crn": crn, "sex": "male", "date_of_birth": "1988-01-02", "area": "SY-SHF"});
+        let (s, _) = app.post("/v1/cases", &manager, &case).await;
+        assert_eq!(s, 201);
+    }
+    let (s, moved) = app
+        .post(
+            "/v1/cases/X654322/transfers",
+            &manager,
+            &json!({"to_area": "SY-BAR", "reason": "moved"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{moved}");
+    let transfer = moved["id"].as_str().expect("transfer").to_owned();
     Seeded {
+        transfer,
         provider,
         other_provider,
         standing,

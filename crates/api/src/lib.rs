@@ -28,6 +28,7 @@ pub mod request_id;
 pub mod runs;
 pub mod specifications;
 pub mod state;
+pub mod transfers;
 pub mod webhooks;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
@@ -65,6 +66,7 @@ pub use provider_hub_market::clock::{Clock, SystemClock};
         (name = "quality", description = "The quality threshold"),
         (name = "listings", description = "Providers' listings: prices, areas, eligibility and capacity"),
         (name = "cases", description = "People on probation, by case reference number"),
+        (name = "transfers", description = "Cases moved between areas, and what each move did to their orders"),
         (name = "assessments", description = "The single assessment and its countersignature"),
         (name = "sentence plans", description = "Costed sentence plans, whose approval purchases, and the lead times behind their dates"),
         (name = "orders", description = "Intervention orders, one per approved plan item, with where they are placed and why"),
@@ -176,6 +178,7 @@ where
                 .configure(providers::configure)
                 .configure(listings::configure)
                 .configure(cases::configure)
+                .configure(transfers::configure)
                 .configure(assessments::configure)
                 .configure(plans::configure)
                 .configure(orders::configure)

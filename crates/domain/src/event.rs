@@ -37,6 +37,9 @@ crate::string_enum! {
         OrderCompleted => "order.completed",
         OrderFailed => "order.failed",
         OrderOutcomeRecorded => "order.outcome_recorded",
+        /// Its case moved to another area: the order goes on there, or is matched again
+        /// there (its place freed, a pending offer withdrawn), or is ended and bought anew.
+        OrderTransferred => "order.transferred",
         /// The offender manager ended the order in delivery, with a reason: the place is
         /// freed and nothing further is paid.
         OrderTerminated => "order.terminated",

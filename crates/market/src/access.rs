@@ -80,6 +80,9 @@ pub enum Objects {
     Payments,
     Events,
     WebhookDeliveries,
+    /// Transfers of cases between areas: an offender manager reaches those from or to its
+    /// area.
+    Transfers,
 }
 
 /// Which objects of a kind a caller reaches.
@@ -134,10 +137,11 @@ pub fn reach(role: Role, scope: &Scope, objects: Objects) -> Option<Reach> {
         _ => None,
     };
     match (objects, role) {
-        (Cases | Assessments | Orders | Events, Role::OffenderManager) => area(),
+        (Cases | Assessments | Orders | Events | Transfers, Role::OffenderManager) => area(),
         (Orders | Offers | Payments | Events | WebhookDeliveries, Role::Provider) => provider(),
         (Cases | Assessments | Orders | Offers | Payments, Role::Quality) => Some(Reach::All),
-        (Orders | Payments, Role::Commissioner) => Some(Reach::All),
+        (Orders | Payments | Transfers, Role::Commissioner) => Some(Reach::All),
+        (Transfers, Role::Quality) => Some(Reach::All),
         (WebhookDeliveries, Role::Admin) => Some(Reach::All),
         (Events, Role::Quality | Role::Commissioner | Role::Admin) => Some(Reach::All),
         _ => None,
@@ -155,6 +159,7 @@ pub fn readers(objects: Objects) -> &'static [Role] {
         Objects::Payments => &[Provider, Commissioner, Quality],
         Objects::Events => &[OffenderManager, Provider, Quality, Commissioner, Admin],
         Objects::WebhookDeliveries => &[Provider, Admin],
+        Objects::Transfers => &[OffenderManager, Quality, Commissioner],
     }
 }
 

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::enforcement::{BreachOutcome, FailureDecision};
 use provider_hub_domain::offer::OfferStatus;
 use provider_hub_domain::order::{EndReason, OrderStatus, OutcomeKind};
+use provider_hub_domain::transfer::TransferAction;
 use provider_hub_domain::Category;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -147,6 +148,19 @@ pub struct OutcomeRecordedData {
     pub outcome: OutcomeKind,
 }
 
+/// `order.transferred`: the order's case moved to another area, and what that does to
+/// the order (it continues, is matched again there, or is ended and bought anew).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderTransferred {
+    /// The order's status as it moved (it changes afterwards when matched again).
+    pub status: OrderStatus,
+    pub action: TransferAction,
+    pub from_area: String,
+    pub to_area: String,
+    pub transfer_id: String,
+}
+
 /// `order.terminated`: the offender manager ended the order in delivery (or in breach
 /// proceedings). Milestones already paid stay paid; nothing further is paid.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -238,6 +252,7 @@ event_data!(
     ProviderStandingChanged(ProviderStandingChanged),
     DeliveryReported(DeliveryReported),
     OutcomeRecorded(OutcomeRecordedData),
+    OrderTransferred(OrderTransferred),
     OrderEnded(OrderEnded),
     FailureDecided(FailureDecided),
     BreachFlagged(BreachFlagged),
@@ -318,6 +333,13 @@ mod tests {
             keys(OutcomeRecordedData {
                 status: OrderStatus::Completed,
                 outcome: OutcomeKind::ALL[0],
+            }),
+            keys(OrderTransferred {
+                status: OrderStatus::Accepted,
+                action: TransferAction::Continue,
+                from_area: "SY-SHF".into(),
+                to_area: "SY-ROT".into(),
+                transfer_id: "trf".into(),
             }),
             keys(OrderEnded {
                 status: OrderStatus::Terminated,

@@ -25,6 +25,7 @@
 //! rematch      -> events, placement, supply
 //! placement    -> events, metrics, supply, read_model::budgets
 //! webhooks     -> access, secrets
+//! transfers    -> access, ending, offers, placement
 //! reports      -> csv
 //! cases        -> access
 //! events       -> access
@@ -67,6 +68,7 @@ pub mod specifications;
 mod standing;
 pub mod supply;
 pub mod threshold;
+pub mod transfers;
 pub mod webhooks;
 
 pub use error::Error;

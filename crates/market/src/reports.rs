@@ -99,7 +99,8 @@ pub struct SpendLine {
     /// Orders accepted, in delivery, completed or failed whose committed start is in the
     /// period.
     pub committed_orders: i64,
-    /// Their locked prices.
+    /// Their locked prices, less what another area paid of them before their case moved
+    /// here; that part is committed (and paid) in the area that paid it.
     pub committed_pence: i64,
     /// Payments made in the period.
     pub paid_pence: i64,

@@ -59,14 +59,15 @@ pub fn lock(conn: &mut DbConn, area: &str, year: i32) -> Result<bool, StoreError
 }
 
 /// The locked prices of the area's orders in `statuses` starting within `[from, to]`,
-/// with what each has been paid so far: (order id, price, paid).
+/// with what each has been paid so far, split by who paid it: (price, paid by this area,
+/// paid by other areas — before the order's case moved here).
 pub fn held(
     conn: &mut DbConn,
     area: &str,
     statuses: &[&str],
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<(i64, i64)>, StoreError> {
+) -> Result<Vec<Held>, StoreError> {
     let rows: Vec<(String, Option<i64>)> = orders::table
         .filter(orders::area_code.eq(area))
         .filter(orders::status.eq_any(statuses))
@@ -74,17 +75,42 @@ pub fn held(
         .select((orders::id, orders::price_pence))
         .load(conn)?;
     let ids: Vec<&String> = rows.iter().map(|(id, _)| id).collect();
-    let paid: Vec<(String, i64)> = payments::table
+    let paid: Vec<(String, i64, String)> = payments::table
         .filter(payments::order_id.eq_any(ids))
-        .select((payments::order_id, payments::amount_pence))
+        .select((
+            payments::order_id,
+            payments::amount_pence,
+            payments::area_code,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(id, price)| {
-            let so_far = paid.iter().filter(|(o, _)| *o == id).map(|(_, a)| a).sum();
-            (price.unwrap_or(0), so_far)
+            let mut held = Held {
+                price_pence: price.unwrap_or(0),
+                paid_here_pence: 0,
+                paid_elsewhere_pence: 0,
+            };
+            for (_, amount, by) in paid.iter().filter(|(o, _, _)| *o == id) {
+                if by == area {
+                    held.paid_here_pence += amount;
+                } else {
+                    held.paid_elsewhere_pence += amount;
+                }
+            }
+            held
         })
         .collect())
+}
+
+/// One order held against an area's budget: its locked price and what has been paid of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    pub price_pence: i64,
+    /// Paid by the area holding it.
+    pub paid_here_pence: i64,
+    /// Paid by another area before the case moved: that area's spend, not this one's.
+    pub paid_elsewhere_pence: i64,
 }
 
 /// What the area has paid in a financial year.

@@ -26,6 +26,7 @@ pub mod seal;
 pub mod specifications;
 pub mod stats;
 pub mod transaction;
+pub mod transfers;
 pub mod webhooks;
 pub mod words;
 

@@ -205,7 +205,10 @@ pub struct SpendRow {
 
 /// Committed: the locked prices of orders accepted, in delivery, completed or failed
 /// whose committed start is in the period. Paid: payments made in the period. By area,
-/// category and provider.
+/// category and provider. An order is committed in its area (`orders.area_code`) except
+/// what another area paid of it before its case moved (a transfer): that part stays
+/// committed, and paid, in the area that paid it (`payments.area_code`), so no pound is
+/// counted in two areas.
 pub fn spend(conn: &mut DbConn, filter: &ReportFilter) -> Result<Vec<SpendRow>, StoreError> {
     let mut s = Statement::default();
     s.push(
@@ -218,7 +221,9 @@ pub fn spend(conn: &mut DbConn, filter: &ReportFilter) -> Result<Vec<SpendRow>, 
          CAST(SUM(x.committed_pence) AS BIGINT) AS committed_pence, \
          CAST(SUM(x.paid_pence) AS BIGINT) AS paid_pence \
          FROM (SELECT o.area_code, o.category, o.provider_id, 1 AS committed_orders, \
-         o.price_pence AS committed_pence, 0 AS paid_pence FROM orders o \
+         o.price_pence - CAST(COALESCE((SELECT SUM(q.amount_pence) FROM payments q \
+         WHERE q.order_id = o.id AND q.area_code <> o.area_code), 0) AS BIGINT) \
+         AS committed_pence, 0 AS paid_pence FROM orders o \
          WHERE o.provider_id IS NOT NULL AND o.price_pence IS NOT NULL AND o.status IN ",
     )
     .push(COMMITTED)
@@ -226,11 +231,23 @@ pub fn spend(conn: &mut DbConn, filter: &ReportFilter) -> Result<Vec<SpendRow>, 
     .area_and_category("o", filter)
     .equals("o.provider_id", &filter.provider_id)
     .push(
-        " UNION ALL SELECT o.area_code, o.category, pay.provider_id, 0, 0, pay.amount_pence \
+        " UNION ALL SELECT q.area_code, o.category, o.provider_id, 0, q.amount_pence, 0 \
+         FROM payments q JOIN orders o ON o.id = q.order_id \
+         WHERE q.area_code <> o.area_code AND o.provider_id IS NOT NULL \
+         AND o.price_pence IS NOT NULL AND o.status IN ",
+    )
+    .push(COMMITTED)
+    .on_days("o.starts_on", filter)
+    .equals("q.area_code", &filter.area)
+    .equals("o.category", &filter.category)
+    .equals("o.provider_id", &filter.provider_id)
+    .push(
+        " UNION ALL SELECT pay.area_code, o.category, pay.provider_id, 0, 0, pay.amount_pence \
          FROM payments pay JOIN orders o ON o.id = pay.order_id WHERE 1 = 1",
     )
     .at_times("pay.created_at", filter)
-    .area_and_category("o", filter)
+    .equals("pay.area_code", &filter.area)
+    .equals("o.category", &filter.category)
     .equals("pay.provider_id", &filter.provider_id)
     .push(
         ") x GROUP BY x.area_code, x.category, x.provider_id) g \

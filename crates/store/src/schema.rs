@@ -392,6 +392,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    transfers (id) {
+        id -> Text,
+        crn -> Text,
+        from_area -> Text,
+        to_area -> Text,
+        reason -> Text,
+        orders -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     webhook_deliveries (id) {
         id -> Text,
         event_seq -> Int8,
@@ -459,6 +472,7 @@ diesel::joinable!(plan_items -> sentence_plans (plan_id));
 diesel::joinable!(sentence_plans -> areas (area_code));
 diesel::joinable!(sentence_plans -> assessments (assessment_id));
 diesel::joinable!(sentence_plans -> cases (crn));
+diesel::joinable!(transfers -> cases (crn));
 diesel::joinable!(webhook_deliveries -> events (event_seq));
 diesel::joinable!(webhook_deliveries -> orders (order_id));
 diesel::joinable!(webhook_deliveries -> providers (provider_id));
@@ -492,6 +506,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rematch_requests,
     sentence_plans,
     specifications,
+    transfers,
     webhook_deliveries,
     webhooks,
 );

@@ -17,8 +17,9 @@ pub struct BudgetView {
     /// April to March, named by the year it starts.
     pub financial_year: i32,
     pub allocated_pence: i64,
-    /// The locked prices of accepted, in-delivery and paused orders starting in the year
-    /// (an order ended in delivery counts only what was paid, in `spent_pence`).
+    /// The locked prices of accepted, in-delivery and paused orders starting in the year,
+    /// less what another area paid of them before their case moved here (that area's
+    /// spend); an order ended in delivery counts only what was paid, in `spent_pence`.
     pub committed_pence: i64,
     /// Locked prices of orders offered and waiting for the provider's answer.
     pub offered_pence: i64,
@@ -60,8 +61,13 @@ pub(crate) fn view(conn: &mut DbConn, row: BudgetRow) -> Result<BudgetView, Erro
         from,
         to,
     )?;
-    let committed: i64 = committed_orders.iter().map(|(price, _)| price).sum();
-    let paid_on_committed: i64 = committed_orders.iter().map(|(_, paid)| paid).sum();
+    // What another area paid of an order before its case moved here is that area's spend:
+    // this area is committed to the rest.
+    let committed: i64 = committed_orders
+        .iter()
+        .map(|h| h.price_pence - h.paid_elsewhere_pence)
+        .sum();
+    let paid_on_committed: i64 = committed_orders.iter().map(|h| h.paid_here_pence).sum();
     let offered: i64 = store::held(
         conn,
         &row.area_code,
@@ -70,7 +76,7 @@ pub(crate) fn view(conn: &mut DbConn, row: BudgetRow) -> Result<BudgetView, Erro
         to,
     )?
     .iter()
-    .map(|(price, _)| price)
+    .map(|h| h.price_pence)
     .sum();
     let spent = store::spent(conn, &row.area_code, row.financial_year)?;
     // Payments on orders still committed are part of their locked price already.

@@ -1,7 +1,8 @@
 //! The offender manager's journey: caseload → register a case → record the single
 //! assessment → submit → countersign another's → the costed sentence plan → approve
 //! (buy) → the person's orders → cancel → each order's delivery and payments →
-//! enforcement (decisions, breach proceedings and their outcome) and ending an order.
+//! enforcement (decisions, breach proceedings and their outcome) and ending an order; a
+//! case's transfer to another area and the area's transfers.
 //! Routes under `/om`, templates under `templates/om/`.
 
 mod assessments;
@@ -10,6 +11,7 @@ mod countersign;
 mod enforcement;
 mod orders;
 mod plans;
+mod transfers;
 
 use std::collections::HashMap;
 
@@ -23,6 +25,7 @@ pub const NAV: &[(&str, &str)] = &[
     ("/om", "Caseload"),
     ("/om/cases/new", "Register a case"),
     ("/om/countersign", "Countersign"),
+    ("/om/transfers", "Transfers"),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,6 +33,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/new", web::get().to(cases::new_case))
         .route("/cases/new", web::post().to(cases::register))
         .route("/cases/{crn}", web::get().to(cases::case))
+        .route(
+            "/cases/{crn}/transfer",
+            web::get().to(transfers::transfer_form),
+        )
+        .route("/cases/{crn}/transfer", web::post().to(transfers::transfer))
+        .route("/transfers", web::get().to(transfers::list))
+        .route("/transfers/{id}", web::get().to(transfers::transfer_page))
         .route(
             "/cases/{crn}/assessments/new",
             web::get().to(assessments::new_assessment),
