@@ -12,12 +12,13 @@ use provider_hub_tests::{
 };
 use serde_json::Value;
 
-const ROLES: [&str; 5] = [
+const ROLES: [&str; 6] = [
     "offender_manager",
     "provider",
     "quality",
     "commissioner",
     "admin",
+    "court",
 ];
 
 /// Who may call a route.
@@ -436,6 +437,14 @@ const MATRIX: &[Rule] = &[
         path: "/v1/sentence-plans/{plan}/approve",
         access: Access::Only(&["offender_manager"]),
         owner: Owner::Area,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/court/orders",
+        path: "/v1/court/orders",
+        access: Access::Only(&["court"]),
+        owner: Owner::Hub,
         body: no_body,
     },
     Rule {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod awards;
 pub mod budgets;
 pub mod cases;
+pub mod court;
 pub mod csv;
 pub mod error;
 pub mod events;
@@ -73,6 +74,7 @@ pub use provider_hub_market::clock::{Clock, SystemClock};
         (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
         (name = "events", description = "Events about orders and offers: polled, or pushed to providers' signed webhooks"),
         (name = "awards", description = "Published awards: an Open Contracting Data Standard 1.1 release package, public"),
+        (name = "courts", description = "The court's view of its sentences' orders and start dates, and pre-sentence availability quotes"),
         (name = "reports", description = "Commissioning reports: spend, unmet demand, waiting times and providers, as JSON or CSV"),
     )
 )]
@@ -177,6 +179,7 @@ where
                 .configure(assessments::configure)
                 .configure(plans::configure)
                 .configure(orders::configure)
+                .configure(court::configure)
                 .configure(offers::configure)
                 .configure(runs::configure)
                 .configure(payments::configure)

@@ -5,6 +5,7 @@ pub mod area;
 pub mod assessment;
 pub mod auth;
 pub mod case;
+pub mod court;
 pub mod category;
 pub mod delivery;
 pub mod enforcement;

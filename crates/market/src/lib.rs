@@ -25,6 +25,7 @@
 //! webhooks     -> access, secrets
 //! reports      -> csv
 //! cases        -> access
+//! court        -> access
 //! events       -> access
 //! read_model::orders      -> access, read_model::{delivery, plans}
 //! read_model::assessments -> access
@@ -38,6 +39,7 @@ pub mod budgets;
 pub mod cases;
 mod change;
 pub mod clock;
+pub mod court;
 pub mod csv;
 pub mod delivery;
 pub mod error;

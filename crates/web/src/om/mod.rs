@@ -3,7 +3,7 @@
 //! (buy) → the person's orders → cancel → each order's delivery and payments.
 //! Routes under `/om`, templates under `templates/om/`.
 
-mod assessments;
+pub(crate) mod assessments;
 mod cases;
 mod countersign;
 mod orders;
