@@ -448,6 +448,19 @@ const MATRIX: &[Rule] = &[
         body: no_body,
     },
     Rule {
+        method: "POST",
+        template: "/v1/availability-quotes",
+        path: "/v1/availability-quotes",
+        access: Access::Only(&["offender_manager", "court"]),
+        owner: Owner::Hub,
+        body: || {
+            Some(json!({
+                "area": "SY-SHF", "sex": "female", "age": 30, "risk_of_serious_harm": "low",
+                "tier": 1, "requirements": [{"category": "unpaid_work"}]
+            }))
+        },
+    },
+    Rule {
         method: "GET",
         template: "/v1/orders",
         path: "/v1/orders",

@@ -22,6 +22,7 @@ pub mod pagination;
 pub mod payments;
 pub mod plans;
 pub mod providers;
+pub mod quotes;
 pub mod rate_limit;
 pub mod reports;
 pub mod request_id;
@@ -180,6 +181,7 @@ where
                 .configure(plans::configure)
                 .configure(orders::configure)
                 .configure(court::configure)
+                .configure(quotes::configure)
                 .configure(offers::configure)
                 .configure(runs::configure)
                 .configure(payments::configure)

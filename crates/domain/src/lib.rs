@@ -19,6 +19,7 @@ pub mod order;
 pub mod payment;
 pub mod plan;
 pub mod provider;
+pub mod quote;
 pub mod referral;
 pub mod revision;
 pub mod sequence;

@@ -26,6 +26,7 @@
 //! reports      -> csv
 //! cases        -> access
 //! court        -> access
+//! quote        -> access, placement, plans, supply
 //! events       -> access
 //! read_model::orders      -> access, read_model::{delivery, plans}
 //! read_model::assessments -> access
@@ -56,6 +57,7 @@ pub mod placement;
 pub mod plans;
 pub mod policies;
 pub mod providers;
+pub mod quote;
 pub mod read_model;
 pub mod rematch;
 pub mod reports;
