@@ -24,6 +24,7 @@ pub mod plans;
 pub mod providers;
 pub mod quotes;
 pub mod rate_limit;
+pub mod referral;
 pub mod reports;
 pub mod request_id;
 pub mod runs;
@@ -182,6 +183,7 @@ where
                 .configure(orders::configure)
                 .configure(court::configure)
                 .configure(quotes::configure)
+                .configure(referral::configure)
                 .configure(offers::configure)
                 .configure(runs::configure)
                 .configure(payments::configure)

@@ -27,6 +27,7 @@
 //! cases        -> access
 //! court        -> access
 //! quote        -> access, placement, plans, supply
+//! referral     -> access
 //! events       -> access
 //! read_model::orders      -> access, read_model::{delivery, plans}
 //! read_model::assessments -> access
@@ -59,6 +60,7 @@ pub mod policies;
 pub mod providers;
 pub mod quote;
 pub mod read_model;
+pub mod referral;
 pub mod rematch;
 pub mod reports;
 pub mod runs;

@@ -20,6 +20,7 @@ pub mod orders;
 pub mod payments;
 pub mod plans;
 pub mod providers;
+pub mod referral;
 pub mod reports;
 pub mod schema;
 pub mod seal;
