@@ -33,3 +33,55 @@ def test_a_court_sees_its_own_sentences_start_dates(hub):
     table = page.locator("main table")
     expect(table).to_contain_text("R200001")
     expect(table).not_to_contain_text("S100001")
+
+
+def test_the_provider_reads_the_referral_pack_and_the_court_sees_the_date_committed(hub):
+    page = hub.page
+    # The offender manager adds notes for delivery and their contact on S100001's
+    # accommodation order (offered to Fresh Start Lettings CIC in the demo).
+    hub.sign_in("Offender manager 1 in Sheffield")
+    hub.goto("/om/cases/S100001")
+    hub.click("link", name="Accommodation")
+    page.get_by_label("Notes for delivery").fill("Ground-floor room; Polish interpreter")
+    hub.submit("Save notes for delivery")
+    expect(page.locator("main")).to_contain_text("Notes for delivery saved")
+    page.get_by_label("Name", exact=True).fill("Ann Hughes")
+    page.get_by_label("Email address (optional)").fill("ann.hughes@probation.example")
+    hub.submit("Save your contact")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Ann Hughes")
+    expect(page.locator("main")).to_contain_text("Nobody has read it yet")
+    order_url = page.url
+    hub.sign_out()
+
+    # The provider accepts, then reads the pack: the need, the contact, the notes.
+    hub.sign_in("Fresh Start Lettings CIC")
+    with page.expect_navigation():
+        page.locator("main table tbody tr").first.get_by_role("link").click()
+    hub.axe()
+    hub.submit("Accept the offer")
+    expect(page.locator(".govuk-panel")).to_contain_text("Offer accepted")
+    order_id = page.locator(".govuk-panel strong").inner_text().strip()
+    hub.click("link", name=f"Go to order {order_id}")
+    hub.click("link", name="Read the referral pack")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Referral pack")
+    pack = page.locator("main")
+    expect(pack).to_contain_text("Ground-floor room; Polish interpreter")
+    expect(pack).to_contain_text("Ann Hughes")
+    expect(pack).to_contain_text("Accommodation")
+    expect(pack).not_to_contain_text("S100001")
+    hub.screenshot("provider-referral-pack")
+    hub.sign_out()
+
+    # The offender manager sees the read.
+    hub.sign_in("Offender manager 1 in Sheffield")
+    page.goto(order_url)
+    hub.axe()
+    expect(page.locator("main")).to_contain_text("Who read the referral pack")
+    expect(page.locator("main ul.govuk-list")).to_contain_text("local-provider-")
+    hub.sign_out()
+
+    # The court sees the start date the provider committed to.
+    hub.sign_in("A court: SHF-MC")
+    row = page.locator("main table tbody tr", has_text="S100001").filter(has_text="Accommodation")
+    expect(row).not_to_contain_text("Not yet committed")
+    expect(row).to_contain_text("Accepted")

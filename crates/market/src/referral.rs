@@ -217,3 +217,9 @@ pub fn reads(conn: &mut DbConn, caller: &Caller, order_id: &str) -> Result<Vec<P
         })
         .collect())
 }
+
+/// The notes for delivery set on an order of the caller's area, if any.
+pub fn notes(conn: &mut DbConn, caller: &Caller, order_id: &str) -> Result<Option<String>, Error> {
+    let order = managed_order(conn, caller, order_id)?;
+    Ok(store::notes(conn, &order.id)?.map(|n| n.notes))
+}

@@ -61,7 +61,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/orders/{id}", web::get().to(orders::order))
         .route("/orders/{id}/cancel", web::get().to(orders::cancel_form))
-        .route("/orders/{id}/cancel", web::post().to(orders::cancel));
+        .route("/orders/{id}/cancel", web::post().to(orders::cancel))
+        .route(
+            "/orders/{id}/referral-notes",
+            web::post().to(orders::set_notes),
+        )
+        .route("/orders/{id}/contact", web::post().to(orders::set_contact));
 }
 
 /// How an order was placed, in words: its provider by name, its price and its start.
