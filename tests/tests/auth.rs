@@ -122,19 +122,31 @@ both_backends!(
             ),
             (
                 "court without court",
-                Some(format!("Bearer {}", sign_hs256(&court_without_court, TEST_SECRET))),
+                Some(format!(
+                    "Bearer {}",
+                    sign_hs256(&court_without_court, TEST_SECRET)
+                )),
             ),
             (
                 "court with an area",
-                Some(format!("Bearer {}", sign_hs256(&court_with_area, TEST_SECRET))),
+                Some(format!(
+                    "Bearer {}",
+                    sign_hs256(&court_with_area, TEST_SECRET)
+                )),
             ),
             (
                 "manager claiming a court",
-                Some(format!("Bearer {}", sign_hs256(&manager_with_court, TEST_SECRET))),
+                Some(format!(
+                    "Bearer {}",
+                    sign_hs256(&manager_with_court, TEST_SECRET)
+                )),
             ),
             (
                 "court code malformed",
-                Some(format!("Bearer {}", sign_hs256(&court_badly_coded, TEST_SECRET))),
+                Some(format!(
+                    "Bearer {}",
+                    sign_hs256(&court_badly_coded, TEST_SECRET)
+                )),
             ),
         ];
         let before = app.snapshot().await;

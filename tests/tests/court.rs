@@ -94,7 +94,14 @@ both_backends!(
         assert_eq!(seen[0]["sentence_date"], app.today().to_string());
         // Only what the view needs: no price, provider, needs or risk.
         let text = seen[0].to_string();
-        for absent in ["price", "provider", "needs", "risk", "listing", "1990-04-01"] {
+        for absent in [
+            "price",
+            "provider",
+            "needs",
+            "risk",
+            "listing",
+            "1990-04-01",
+        ] {
             assert!(!text.contains(absent), "{absent} in {text}");
         }
         // No event yet tells the court anything: an offer is not a commitment.
@@ -244,7 +251,11 @@ both_backends!(
         assert_eq!(app.snapshot().await, before);
         let order = sentence(&app, "Q000001", None).await;
         assert_eq!(order["status"], "offered", "{order}");
-        assert_eq!(order["listing_id"], json!(cheap_listing), "the quoted place is still free");
+        assert_eq!(
+            order["listing_id"],
+            json!(cheap_listing),
+            "the quoted place is still free"
+        );
 
         // Bad requests change nothing and say which field is wrong.
         let mut both = quote_body("SY-SHF");

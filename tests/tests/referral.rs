@@ -38,7 +38,9 @@ async fn alcohol_provider(app: &TestApp) -> String {
         )
         .await;
     assert_eq!(s, 200, "{body}");
-    let (s, body) = app.post_empty(&format!("/v1/listings/{l}/publish"), &pt).await;
+    let (s, body) = app
+        .post_empty(&format!("/v1/listings/{l}/publish"), &pt)
+        .await;
     assert_eq!(s, 200, "{body}");
     provider
 }
@@ -188,7 +190,10 @@ both_backends!(
         assert!(reads[0]["reader"].is_string() && reads[0]["read_at"].is_string());
         let rotherham = manager_token("SY-ROT", "om-rot");
         let (s, _) = app
-            .get(&format!("/v1/orders/{order}/referral-pack/reads"), &rotherham)
+            .get(
+                &format!("/v1/orders/{order}/referral-pack/reads"),
+                &rotherham,
+            )
             .await;
         assert_eq!(s, 404);
         let (s, _) = app

@@ -244,7 +244,7 @@ impl Authenticator {
                 court: claims.court.as_deref(),
             },
         )
-            .map_err(Refusal::Invalid)?;
+        .map_err(Refusal::Invalid)?;
         Ok(Caller {
             sub: claims.sub,
             role,

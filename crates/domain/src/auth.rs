@@ -104,7 +104,11 @@ mod tests {
         }
     }
 
-    fn scope_for(role: Role, area: Option<&str>, provider_id: Option<&str>) -> Result<Scope, String> {
+    fn scope_for(
+        role: Role,
+        area: Option<&str>,
+        provider_id: Option<&str>,
+    ) -> Result<Scope, String> {
         super::scope_for(role, claims(area, provider_id, None))
     }
 
@@ -116,13 +120,18 @@ mod tests {
         );
         assert!(super::scope_for(Role::Court, claims(None, None, None)).is_err());
         assert!(super::scope_for(Role::Court, claims(None, None, Some("shf mc"))).is_err());
-        assert!(super::scope_for(Role::Court, claims(Some("SY-SHF"), None, Some("SHF-MC"))).is_err());
-        assert!(super::scope_for(Role::Court, claims(None, Some("prv_1"), Some("SHF-MC"))).is_err());
-        // No other role may carry a court claim.
         assert!(
-            super::scope_for(Role::OffenderManager, claims(Some("SY-SHF"), None, Some("SHF-MC")))
-                .is_err()
+            super::scope_for(Role::Court, claims(Some("SY-SHF"), None, Some("SHF-MC"))).is_err()
         );
+        assert!(
+            super::scope_for(Role::Court, claims(None, Some("prv_1"), Some("SHF-MC"))).is_err()
+        );
+        // No other role may carry a court claim.
+        assert!(super::scope_for(
+            Role::OffenderManager,
+            claims(Some("SY-SHF"), None, Some("SHF-MC"))
+        )
+        .is_err());
         assert!(super::scope_for(Role::Quality, claims(None, None, Some("SHF-MC"))).is_err());
     }
 

@@ -115,7 +115,15 @@ mod tests {
         for ok in ["SHF-MC", "B20BL", "LDN-CC-1"] {
             assert!(CourtCode::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "S", "shf-mc", "SHF--MC", "-SHF", "SHF MC", "A23456789-1234567"] {
+        for bad in [
+            "",
+            "S",
+            "shf-mc",
+            "SHF--MC",
+            "-SHF",
+            "SHF MC",
+            "A23456789-1234567",
+        ] {
             assert!(CourtCode::parse(bad).is_err(), "{bad}");
         }
     }

@@ -75,7 +75,10 @@ impl QuoteRequest {
             (Some(dob), None) => {
                 let age = crate::case::age_on(dob, today);
                 if dob > today || !(10..=120).contains(&age) {
-                    errors.add("date_of_birth", "must make the person 10-120 years old today");
+                    errors.add(
+                        "date_of_birth",
+                        "must make the person 10-120 years old today",
+                    );
                 }
                 Some(dob)
             }

@@ -57,7 +57,10 @@ impl Contact {
                     .chars()
                     .all(|c| c.is_ascii_digit() || " +-()".contains(c));
             if !ok {
-                errors.add("phone", "must be a phone number of digits, spaces, +, - and ()");
+                errors.add(
+                    "phone",
+                    "must be a phone number of digits, spaces, +, - and ()",
+                );
             }
         }
         errors.into_result()

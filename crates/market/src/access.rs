@@ -171,7 +171,14 @@ pub fn readers(objects: Objects) -> &'static [Role] {
         Objects::Orders => &[OffenderManager, Provider, Quality, Commissioner],
         Objects::Offers => &[Provider, Quality],
         Objects::Payments => &[Provider, Commissioner, Quality],
-        Objects::Events => &[OffenderManager, Provider, Quality, Commissioner, Admin, Court],
+        Objects::Events => &[
+            OffenderManager,
+            Provider,
+            Quality,
+            Commissioner,
+            Admin,
+            Court,
+        ],
         Objects::WebhookDeliveries => &[Provider, Admin],
     }
 }
@@ -256,9 +263,20 @@ mod tests {
     #[test]
     fn a_court_reaches_its_own_sentences_events_and_nothing_else() {
         use Objects::*;
-        let shf = Scope::Court(provider_hub_domain::court::CourtCode::parse("SHF-MC").expect("valid"));
-        assert_eq!(reach(Role::Court, &shf, Events), Some(Reach::Court("SHF-MC".into())));
-        for objects in [Cases, Assessments, Orders, Offers, Payments, WebhookDeliveries] {
+        let shf =
+            Scope::Court(provider_hub_domain::court::CourtCode::parse("SHF-MC").expect("valid"));
+        assert_eq!(
+            reach(Role::Court, &shf, Events),
+            Some(Reach::Court("SHF-MC".into()))
+        );
+        for objects in [
+            Cases,
+            Assessments,
+            Orders,
+            Offers,
+            Payments,
+            WebhookDeliveries,
+        ] {
             assert_eq!(reach(Role::Court, &shf, objects), None, "{objects:?}");
         }
         assert_eq!(reach(Role::Court, &Scope::Hub, Events), None);

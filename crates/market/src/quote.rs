@@ -84,8 +84,8 @@ pub fn quote(
     let policy = placement::policy_of(conn, &area)?;
     let mut answers = Vec::with_capacity(asked.requirements.len());
     for proposed in &asked.requirements {
-        let required_by = today
-            + chrono::Duration::days(i64::from(lead_times.days(proposed.category)));
+        let required_by =
+            today + chrono::Duration::days(i64::from(lead_times.days(proposed.category)));
         let request = Request {
             category: proposed.category,
             specification_code: proposed

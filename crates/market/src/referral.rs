@@ -23,7 +23,10 @@ use crate::{naive, Error};
 #[serde(deny_unknown_fields)]
 pub struct ReferralNotes {
     /// Accessibility, an interpreter, anything delivery needs; empty clears them.
-    #[schema(max_length = 2000, example = "Needs a ground-floor room; Polish interpreter")]
+    #[schema(
+        max_length = 2000,
+        example = "Needs a ground-floor room; Polish interpreter"
+    )]
     pub notes: String,
 }
 
@@ -115,7 +118,9 @@ pub fn read(conn: &mut DbConn, caller: &Caller, order_id: &str) -> Result<Referr
         reader_sub: caller.actor.sub.clone(),
         read_at: naive(caller.now),
     };
-    write_transaction(conn, |conn| Ok::<_, Error>(store::record_read(conn, &read)?))?;
+    write_transaction(conn, |conn| {
+        Ok::<_, Error>(store::record_read(conn, &read)?)
+    })?;
     Ok(pack)
 }
 
@@ -160,7 +165,15 @@ pub fn set_contact(
 ) -> Result<Contact, Error> {
     caller.require(&[Role::OffenderManager])?;
     let case = cases::find(conn, crn)?
-        .filter(|c| access::may_read(caller.role, &caller.scope, Objects::Cases, &c.area_code, None))
+        .filter(|c| {
+            access::may_read(
+                caller.role,
+                &caller.scope,
+                Objects::Cases,
+                &c.area_code,
+                None,
+            )
+        })
         .ok_or_else(|| Error::NotFound(format!("case {crn}")))?;
     contact.check()?;
     let contact = Contact {
@@ -196,7 +209,15 @@ pub fn set_contact(
 pub fn contact(conn: &mut DbConn, caller: &Caller, crn: &str) -> Result<Option<Contact>, Error> {
     caller.require(&[Role::OffenderManager])?;
     cases::find(conn, crn)?
-        .filter(|c| access::may_read(caller.role, &caller.scope, Objects::Cases, &c.area_code, None))
+        .filter(|c| {
+            access::may_read(
+                caller.role,
+                &caller.scope,
+                Objects::Cases,
+                &c.area_code,
+                None,
+            )
+        })
         .ok_or_else(|| Error::NotFound(format!("case {crn}")))?;
     Ok(store::contact(conn, crn)?.map(|c| Contact {
         name: c.name,

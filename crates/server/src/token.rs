@@ -89,7 +89,10 @@ mod tests {
             local_subject(Role::OffenderManager, Some("SY-SHF"), None, None),
             "local-offender_manager-SY-SHF"
         );
-        assert_eq!(local_subject(Role::Quality, None, None, None), "local-quality");
+        assert_eq!(
+            local_subject(Role::Quality, None, None, None),
+            "local-quality"
+        );
         assert_ne!(
             local_subject(Role::Provider, None, Some("prv_1"), None),
             local_subject(Role::Provider, None, Some("prv_2"), None)

@@ -132,16 +132,14 @@ pub fn list(
         query = query.filter(events::kind.eq(kind.clone()));
     }
     if let Some((court, kinds)) = &filter.court {
-        query = query
-            .filter(events::kind.eq_any(kinds.clone()))
-            .filter(
-                events::order_id.eq_any(
-                    orders::table
-                        .inner_join(sentence_plans::table.inner_join(assessments::table))
-                        .filter(assessments::court_code.eq(court.clone()))
-                        .select(orders::id),
-                ),
-            );
+        query = query.filter(events::kind.eq_any(kinds.clone())).filter(
+            events::order_id.eq_any(
+                orders::table
+                    .inner_join(sentence_plans::table.inner_join(assessments::table))
+                    .filter(assessments::court_code.eq(court.clone()))
+                    .select(orders::id),
+            ),
+        );
     }
     query = match after {
         Some(after) => query.filter(events::position.gt(after)),

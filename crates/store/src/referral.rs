@@ -95,7 +95,10 @@ pub fn reads(
 ) -> Result<Vec<PackReadRow>, StoreError> {
     Ok(referral_pack_reads::table
         .filter(referral_pack_reads::order_id.eq(order_id))
-        .order((referral_pack_reads::read_at.asc(), referral_pack_reads::id.asc()))
+        .order((
+            referral_pack_reads::read_at.asc(),
+            referral_pack_reads::id.asc(),
+        ))
         .limit(limit as i64)
         .select(PackReadRow::as_select())
         .load(conn)?)

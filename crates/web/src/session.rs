@@ -107,8 +107,7 @@ fn parse_person(p: &StoredPerson) -> Result<(Role, Scope), WebError> {
         provider_id: p.provider_id.as_deref(),
         court: p.court.as_deref(),
     };
-    let scope = scope_for(role, claims)
-        .map_err(WebError::Forbidden)?;
+    let scope = scope_for(role, claims).map_err(WebError::Forbidden)?;
     Ok((role, scope))
 }
 

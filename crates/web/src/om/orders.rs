@@ -191,7 +191,14 @@ pub async fn order(
                     .unwrap_or_default(),
                 reads: reads
                     .iter()
-                    .map(|r| format!("{} ({}) on {}", r.reader, r.provider_id, page::instant(r.read_at)))
+                    .map(|r| {
+                        format!(
+                            "{} ({}) on {}",
+                            r.reader,
+                            r.provider_id,
+                            page::instant(r.read_at)
+                        )
+                    })
                     .collect(),
             })
         })
@@ -284,7 +291,12 @@ pub async fn set_notes(
     let order = id.clone();
     state
         .db(move |conn| {
-            referral::set_notes(conn, &caller, &order, referral::ReferralNotes { notes: form.notes })
+            referral::set_notes(
+                conn,
+                &caller,
+                &order,
+                referral::ReferralNotes { notes: form.notes },
+            )
         })
         .await?;
     session::flash(&session, "Notes for delivery saved");
