@@ -85,3 +85,42 @@ def test_the_provider_reads_the_referral_pack_and_the_court_sees_the_date_commit
     row = page.locator("main table tbody tr", has_text="S100001").filter(has_text="Accommodation")
     expect(row).not_to_contain_text("Not yet committed")
     expect(row).to_contain_text("Accepted")
+
+
+def test_a_court_and_an_offender_manager_ask_for_an_availability_quote(hub):
+    page = hub.page
+    hub.sign_in("A court: SHF-MC")
+    hub.click("link", name="Availability quote")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Availability quote")
+    # Nothing filled in: each field says what is missing, and links to it.
+    hub.submit("Get the quote")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Enter the area's code")
+    expect(summary).to_contain_text("Select at least one requirement")
+    page.get_by_label("Area").fill("SY-SHF")
+    page.get_by_label("Sex").select_option("male")
+    page.get_by_label("Age").fill("34")
+    page.get_by_label("Risk of serious harm").select_option("medium")
+    page.get_by_label("Risk tier").select_option("2")
+    page.get_by_label("Unpaid work").check()
+    page.get_by_label("Alcohol treatment").check()
+    hub.submit("Get the quote")
+    answers = page.locator("main table")
+    expect(answers).to_contain_text("What the market offers now")
+    upw = answers.locator("tbody tr", has_text="Unpaid work")
+    expect(upw).to_contain_text("£")
+    expect(upw).not_to_contain_text("No availability")
+    hub.screenshot("court-availability-quote")
+    hub.sign_out()
+
+    # An offender manager asks too; an unknown area is refused next to the field.
+    hub.sign_in("Offender manager 1 in Sheffield")
+    hub.goto("/om/availability-quote")
+    page.get_by_label("Area").fill("SY-XXX")
+    page.get_by_label("Sex").select_option("female")
+    page.get_by_label("Age").fill("29")
+    page.get_by_label("Risk of serious harm").select_option("low")
+    page.get_by_label("Risk tier").select_option("1")
+    page.get_by_label("Accommodation").check()
+    hub.submit("Get the quote")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("no area with this code")

@@ -22,6 +22,7 @@ pub mod om;
 pub mod page;
 pub mod provider;
 pub mod quality;
+pub mod quote;
 pub mod security;
 pub mod session;
 pub mod sign_in;

@@ -13,10 +13,15 @@ use crate::session::Person;
 use crate::WebState;
 
 /// The court's service navigation.
-pub const NAV: &[(&str, &str)] = &[("/court", "Start dates")];
+pub const NAV: &[(&str, &str)] = &[
+    ("/court", "Start dates"),
+    ("/court/availability-quote", "Availability quote"),
+];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("", web::get().to(list_orders));
+    cfg.route("", web::get().to(list_orders))
+        .route("/availability-quote", web::get().to(crate::quote::form))
+        .route("/availability-quote", web::post().to(crate::quote::ask));
 }
 
 struct OrderRow {

@@ -21,6 +21,7 @@ pub const NAV: &[(&str, &str)] = &[
     ("/om", "Caseload"),
     ("/om/cases/new", "Register a case"),
     ("/om/countersign", "Countersign"),
+    ("/om/availability-quote", "Availability quote"),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -66,7 +67,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/orders/{id}/referral-notes",
             web::post().to(orders::set_notes),
         )
-        .route("/orders/{id}/contact", web::post().to(orders::set_contact));
+        .route("/orders/{id}/contact", web::post().to(orders::set_contact))
+        .route("/availability-quote", web::get().to(crate::quote::form))
+        .route("/availability-quote", web::post().to(crate::quote::ask));
 }
 
 /// How an order was placed, in words: its provider by name, its price and its start.
