@@ -263,6 +263,7 @@ impl TestApp {
         let claims = match role {
             "offender_manager" => claims(role, Some("SY-SHF"), None),
             "provider" => claims(role, None, Some("prv_test")),
+            "court" => court_claims("SHF-MC"),
             _ => claims(role, None, None),
         };
         sign_hs256(&claims, TEST_SECRET)
@@ -389,6 +390,16 @@ pub fn claims(role: &str, area: Option<&str>, provider_id: Option<&str>) -> Clai
         nbf: None,
         area: area.map(str::to_owned),
         provider_id: provider_id.map(str::to_owned),
+        court: None,
+    }
+}
+
+/// Claims of a court's staff at `court` (e.g. `SHF-MC`).
+pub fn court_claims(court: &str) -> Claims {
+    Claims {
+        sub: format!("test-court-{court}"),
+        court: Some(court.to_owned()),
+        ..claims("court", None, None)
     }
 }
 

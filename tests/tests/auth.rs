@@ -44,6 +44,16 @@ both_backends!(
         let manager_without_area = claims("offender_manager", None, None);
         let mut empty_sub = good.clone();
         empty_sub.sub = " ".into();
+        let court_without_court = claims("court", None, None);
+        let court_with_area = provider_hub_api::auth::Claims {
+            area: Some("SY-SHF".into()),
+            ..provider_hub_tests::court_claims("SHF-MC")
+        };
+        let manager_with_court = provider_hub_api::auth::Claims {
+            court: Some("SHF-MC".into()),
+            ..claims("offender_manager", Some("SY-SHF"), None)
+        };
+        let court_badly_coded = provider_hub_tests::court_claims("shf mc");
 
         let cases: Vec<(&str, Option<String>)> = vec![
             ("missing", None),
@@ -109,6 +119,34 @@ both_backends!(
             (
                 "empty subject",
                 Some(format!("Bearer {}", sign_hs256(&empty_sub, TEST_SECRET))),
+            ),
+            (
+                "court without court",
+                Some(format!(
+                    "Bearer {}",
+                    sign_hs256(&court_without_court, TEST_SECRET)
+                )),
+            ),
+            (
+                "court with an area",
+                Some(format!(
+                    "Bearer {}",
+                    sign_hs256(&court_with_area, TEST_SECRET)
+                )),
+            ),
+            (
+                "manager claiming a court",
+                Some(format!(
+                    "Bearer {}",
+                    sign_hs256(&manager_with_court, TEST_SECRET)
+                )),
+            ),
+            (
+                "court code malformed",
+                Some(format!(
+                    "Bearer {}",
+                    sign_hs256(&court_badly_coded, TEST_SECRET)
+                )),
             ),
         ];
         let before = app.snapshot().await;

@@ -12,12 +12,13 @@ use provider_hub_tests::{
 };
 use serde_json::Value;
 
-const ROLES: [&str; 5] = [
+const ROLES: [&str; 6] = [
     "offender_manager",
     "provider",
     "quality",
     "commissioner",
     "admin",
+    "court",
 ];
 
 /// Who may call a route.
@@ -467,6 +468,27 @@ const MATRIX: &[Rule] = &[
     },
     Rule {
         method: "GET",
+        template: "/v1/court/orders",
+        path: "/v1/court/orders",
+        access: Access::Only(&["court"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/availability-quotes",
+        path: "/v1/availability-quotes",
+        access: Access::Only(&["offender_manager", "court"]),
+        owner: Owner::Hub,
+        body: || {
+            Some(json!({
+                "area": "SY-SHF", "sex": "female", "age": 30, "risk_of_serious_harm": "low",
+                "tier": 1, "requirements": [{"category": "unpaid_work"}]
+            }))
+        },
+    },
+    Rule {
+        method: "GET",
         template: "/v1/orders",
         path: "/v1/orders",
         access: Access::Only(&["offender_manager", "provider", "quality", "commissioner"]),
@@ -532,6 +554,46 @@ const MATRIX: &[Rule] = &[
         access: Access::Only(&["provider"]),
         owner: Owner::Provider,
         body: || Some(json!({"type": "started"})),
+    },
+    Rule {
+        method: "PUT",
+        template: "/v1/orders/{id}/referral-notes",
+        path: "/v1/orders/{order2}/referral-notes",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: || Some(json!({"notes": "Needs a ground-floor room"})),
+    },
+    Rule {
+        method: "PUT",
+        template: "/v1/cases/{crn}/contact",
+        path: "/v1/cases/{case}/contact",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: || Some(json!({"name": "Ann Hughes", "email": "ann.hughes@probation.example"})),
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/cases/{crn}/contact",
+        path: "/v1/cases/{case}/contact",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/orders/{id}/referral-pack",
+        path: "/v1/orders/{order2}/referral-pack",
+        access: Access::Only(&["provider"]),
+        owner: Owner::Provider,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/orders/{id}/referral-pack/reads",
+        path: "/v1/orders/{order2}/referral-pack/reads",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: no_body,
     },
     Rule {
         method: "POST",

@@ -9,7 +9,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use provider_hub_domain::auth::scope_for;
+use provider_hub_domain::auth::{scope_for, ScopeClaims};
 use provider_hub_domain::{Role, Scope};
 use provider_hub_market::access;
 use provider_hub_market::Actor;
@@ -34,6 +34,8 @@ pub struct Claims {
     pub area: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub court: Option<String>,
 }
 
 /// Where verification keys come from.
@@ -234,8 +236,15 @@ impl Authenticator {
             .role
             .parse()
             .map_err(|e| format!("claim `role`: {e}"))?;
-        let scope = scope_for(role, claims.area.as_deref(), claims.provider_id.as_deref())
-            .map_err(Refusal::Invalid)?;
+        let scope = scope_for(
+            role,
+            ScopeClaims {
+                area: claims.area.as_deref(),
+                provider_id: claims.provider_id.as_deref(),
+                court: claims.court.as_deref(),
+            },
+        )
+        .map_err(Refusal::Invalid)?;
         Ok(Caller {
             sub: claims.sub,
             role,
@@ -274,6 +283,7 @@ impl Caller {
         match &self.scope {
             Scope::Area(area) => format!("{}:area:{area}", self.role),
             Scope::Provider(id) => format!("{}:provider:{id}", self.role),
+            Scope::Court(court) => format!("{}:court:{court}", self.role),
             Scope::Hub => format!("{}:hub", self.role),
         }
     }

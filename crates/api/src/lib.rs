@@ -7,6 +7,7 @@ pub mod auth;
 pub mod awards;
 pub mod budgets;
 pub mod cases;
+pub mod court;
 pub mod csv;
 pub mod enforcement;
 pub mod error;
@@ -22,7 +23,9 @@ pub mod pagination;
 pub mod payments;
 pub mod plans;
 pub mod providers;
+pub mod quotes;
 pub mod rate_limit;
+pub mod referral;
 pub mod reports;
 pub mod request_id;
 pub mod runs;
@@ -77,6 +80,7 @@ pub use provider_hub_market::clock::{Clock, SystemClock};
         (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
         (name = "events", description = "Events about orders and offers: polled, or pushed to providers' signed webhooks"),
         (name = "awards", description = "Published awards: an Open Contracting Data Standard 1.1 release package, public"),
+        (name = "courts", description = "The court's view of its sentences' orders and start dates, and pre-sentence availability quotes"),
         (name = "reports", description = "Commissioning reports: spend, unmet demand, waiting times and providers, as JSON or CSV"),
     )
 )]
@@ -183,6 +187,9 @@ where
                 .configure(plans::configure)
                 .configure(orders::configure)
                 .configure(enforcement::configure)
+                .configure(court::configure)
+                .configure(quotes::configure)
+                .configure(referral::configure)
                 .configure(offers::configure)
                 .configure(runs::configure)
                 .configure(payments::configure)

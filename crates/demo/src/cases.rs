@@ -85,6 +85,10 @@ pub(super) fn ensure_case(
                     .map(|r| requirement(*r))
                     .collect::<Result<_, _>>()?,
                 sentence_date: days_before(today, case.sentenced_days_ago),
+                court: Some(
+                    provider_hub_domain::court::CourtCode::parse(area.court)
+                        .map_err(|e| corrupt("court code", e))?,
+                ),
             };
             let (view, created) = provider_hub_market::assessments::record(conn, &author, new)?;
             if created {

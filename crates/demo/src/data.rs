@@ -26,21 +26,25 @@ pub(super) const AREAS: &[AreaSeed] = &[
         code: "SY-SHF",
         name: "Sheffield",
         managers: ["om-ann.hughes", "om-bilal.khan"],
+        court: "SHF-MC",
     },
     AreaSeed {
         code: "SY-ROT",
         name: "Rotherham",
         managers: ["om-claire.dobson", "om-dev.patel"],
+        court: "ROT-MC",
     },
     AreaSeed {
         code: "SY-DON",
         name: "Doncaster",
         managers: ["om-emma.walsh", "om-frank.osei"],
+        court: "DON-MC",
     },
     AreaSeed {
         code: "SY-BAR",
         name: "Barnsley",
         managers: ["om-grace.lee", "om-harry.moss"],
+        court: "BAR-MC",
     },
 ];
 

@@ -55,6 +55,8 @@ struct AreaSeed {
     /// Two offender managers: the first writes assessments and approves plans, the
     /// second countersigns.
     managers: [&'static str; 2],
+    /// The magistrates' court that sentences the area's cases: it sees their start dates.
+    court: &'static str,
 }
 
 struct SpecSeed {

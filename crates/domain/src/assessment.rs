@@ -118,6 +118,11 @@ pub struct NewAssessment {
     #[schema(max_items = 20)]
     pub requirements: Vec<Requirement>,
     pub sentence_date: NaiveDate,
+    /// The code of the court that passed the sentence: that court sees the orders bought
+    /// for its requirements and their start dates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "SHF-MC")]
+    pub court: Option<crate::court::CourtCode>,
 }
 
 impl NewAssessment {
@@ -237,6 +242,7 @@ mod tests {
                 .collect(),
             requirements: vec![Requirement::UnpaidWork { hours: 120 }],
             sentence_date: d("2026-11-01"),
+            court: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Who is calling (SPEC.md §1): a role and, for some roles, the scope it acts in.
 
 use crate::area::AreaCode;
+use crate::court::CourtCode;
 
 crate::string_enum! {
     /// The `role` claim of a hub token.
@@ -10,6 +11,7 @@ crate::string_enum! {
         Quality => "quality",
         Commissioner => "commissioner",
         Admin => "admin",
+        Court => "court",
     }
 }
 
@@ -20,21 +22,44 @@ pub enum Scope {
     Area(AreaCode),
     /// A provider's staff or system acts for one provider.
     Provider(String),
+    /// A court's staff act for one court: the sentences passed there.
+    Court(CourtCode),
     /// Quality, commissioners and admins act across the hub.
     Hub,
 }
 
-/// Derives the scope a role acts in from the token's `area` and `provider_id` claims.
+/// The scope claims a token carries: `area`, `provider_id` and `court`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScopeClaims<'a> {
+    pub area: Option<&'a str>,
+    pub provider_id: Option<&'a str>,
+    pub court: Option<&'a str>,
+}
+
+/// Derives the scope a role acts in from the token's `area`, `provider_id` and `court`
+/// claims.
 ///
 /// A role gets exactly the scope claim it needs and no other: a token that carries a
 /// claim its role does not use is refused rather than silently ignored, so a token
 /// minted for one kind of caller cannot be replayed as another.
-pub fn scope_for(
-    role: Role,
-    area: Option<&str>,
-    provider_id: Option<&str>,
-) -> Result<Scope, String> {
+pub fn scope_for(role: Role, claims: ScopeClaims<'_>) -> Result<Scope, String> {
+    let ScopeClaims {
+        area,
+        provider_id,
+        court,
+    } = claims;
+    if court.is_some() && role != Role::Court {
+        return Err(format!(
+            "a {role} token must not carry both or other scope claims than its role needs"
+        ));
+    }
     match (role, area, provider_id) {
+        (Role::Court, None, None) => match court {
+            Some(c) => CourtCode::parse(c)
+                .map(Scope::Court)
+                .map_err(|e| format!("claim `court` {e}")),
+            None => Err("a court token needs a `court` claim".into()),
+        },
         (Role::OffenderManager, Some(a), None) => AreaCode::parse(a)
             .map(Scope::Area)
             .map_err(|e| format!("claim `area` {e}")),
@@ -66,6 +91,49 @@ pub fn is_valid_provider_id(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn claims<'a>(
+        area: Option<&'a str>,
+        provider_id: Option<&'a str>,
+        court: Option<&'a str>,
+    ) -> ScopeClaims<'a> {
+        ScopeClaims {
+            area,
+            provider_id,
+            court,
+        }
+    }
+
+    fn scope_for(
+        role: Role,
+        area: Option<&str>,
+        provider_id: Option<&str>,
+    ) -> Result<Scope, String> {
+        super::scope_for(role, claims(area, provider_id, None))
+    }
+
+    #[test]
+    fn a_court_acts_for_its_court_and_only_with_a_court_claim() {
+        assert_eq!(
+            super::scope_for(Role::Court, claims(None, None, Some("SHF-MC"))),
+            Ok(Scope::Court(CourtCode::parse("SHF-MC").expect("valid")))
+        );
+        assert!(super::scope_for(Role::Court, claims(None, None, None)).is_err());
+        assert!(super::scope_for(Role::Court, claims(None, None, Some("shf mc"))).is_err());
+        assert!(
+            super::scope_for(Role::Court, claims(Some("SY-SHF"), None, Some("SHF-MC"))).is_err()
+        );
+        assert!(
+            super::scope_for(Role::Court, claims(None, Some("prv_1"), Some("SHF-MC"))).is_err()
+        );
+        // No other role may carry a court claim.
+        assert!(super::scope_for(
+            Role::OffenderManager,
+            claims(Some("SY-SHF"), None, Some("SHF-MC"))
+        )
+        .is_err());
+        assert!(super::scope_for(Role::Quality, claims(None, None, Some("SHF-MC"))).is_err());
+    }
 
     #[test]
     fn each_role_gets_exactly_its_scope() {

@@ -29,6 +29,50 @@ pub struct Contact {
     pub phone: Option<String>,
 }
 
+impl Contact {
+    /// A name of 1-200 characters; an email address and a phone number when given.
+    pub fn check(&self) -> Result<(), crate::ValidationErrors> {
+        let mut errors = crate::ValidationErrors::new();
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            errors.add("name", "must be 1-200 printable characters");
+        }
+        if let Some(email) = &self.email {
+            let email = email.trim();
+            let plausible = email.len() <= 254
+                && email.split_once('@').is_some_and(|(local, domain)| {
+                    !local.is_empty()
+                        && domain.contains('.')
+                        && !domain.starts_with('.')
+                        && !domain.ends_with('.')
+                })
+                && !email.chars().any(char::is_whitespace);
+            if !plausible {
+                errors.add("email", "must be an email address");
+            }
+        }
+        if let Some(phone) = &self.phone {
+            let ok = (5..=40).contains(&phone.len())
+                && phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " +-()".contains(c));
+            if !ok {
+                errors.add(
+                    "phone",
+                    "must be a phone number of digits, spaces, +, - and ()",
+                );
+            }
+        }
+        errors.into_result()
+    }
+}
+
+/// Whether an order's payments are settled: its outcome, the last milestone any payment
+/// model has, has been recorded, so nothing more can be earned or paid on it.
+pub fn settled(outcome_recorded: bool) -> bool {
+    outcome_recorded
+}
+
 /// What the provider may read for one accepted order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ReferralPack {
@@ -150,6 +194,29 @@ mod tests {
         ] {
             assert!(!json.contains(absent), "{absent} in {json}");
         }
+    }
+
+    #[test]
+    fn a_contact_needs_a_name_and_plausible_email_and_phone() {
+        assert!(contact().check().is_ok());
+        let fields = |c: Contact| -> Vec<String> {
+            c.check()
+                .err()
+                .map(|e| e.0.iter().map(|f| f.field.clone()).collect())
+                .unwrap_or_default()
+        };
+        let bad = Contact {
+            name: " ".into(),
+            email: Some("not an email".into()),
+            phone: Some("call me".into()),
+        };
+        assert_eq!(fields(bad), ["name", "email", "phone"]);
+        let minimal = Contact {
+            name: "Sam".into(),
+            email: None,
+            phone: Some("0114 000 0000".into()),
+        };
+        assert!(minimal.check().is_ok());
     }
 
     #[test]

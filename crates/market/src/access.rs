@@ -94,6 +94,9 @@ pub enum Reach {
     Area(String),
     /// Those concerning one provider.
     Provider(String),
+    /// Those of the sentences one court passed, and only what it follows of them (see
+    /// [`provider_hub_domain::court`]).
+    Court(String),
 }
 
 impl Reach {
@@ -103,6 +106,8 @@ impl Reach {
             Reach::All => true,
             Reach::Area(own) => own == area,
             Reach::Provider(own) => provider == Some(own.as_str()),
+            // A court's objects are found through the sentence, never by area or provider.
+            Reach::Court(_) => false,
         }
     }
 
@@ -110,6 +115,14 @@ impl Reach {
     pub fn area(&self) -> Option<String> {
         match self {
             Reach::Area(own) => Some(own.clone()),
+            _ => None,
+        }
+    }
+
+    /// The court whose sentences to narrow a list to, if any.
+    pub fn court(&self) -> Option<String> {
+        match self {
+            Reach::Court(own) => Some(own.clone()),
             _ => None,
         }
     }
@@ -136,7 +149,12 @@ pub fn reach(role: Role, scope: &Scope, objects: Objects) -> Option<Reach> {
         Scope::Provider(id) => Some(Reach::Provider(id.clone())),
         _ => None,
     };
+    let court = || match scope {
+        Scope::Court(code) => Some(Reach::Court(code.as_str().to_owned())),
+        _ => None,
+    };
     match (objects, role) {
+        (Events, Role::Court) => court(),
         (Cases | Assessments | Orders | Events | Transfers, Role::OffenderManager) => area(),
         (Orders | Offers | Payments | Events | WebhookDeliveries, Role::Provider) => provider(),
         (Cases | Assessments | Orders | Offers | Payments, Role::Quality) => Some(Reach::All),
@@ -157,7 +175,14 @@ pub fn readers(objects: Objects) -> &'static [Role] {
         Objects::Orders => &[OffenderManager, Provider, Quality, Commissioner],
         Objects::Offers => &[Provider, Quality],
         Objects::Payments => &[Provider, Commissioner, Quality],
-        Objects::Events => &[OffenderManager, Provider, Quality, Commissioner, Admin],
+        Objects::Events => &[
+            OffenderManager,
+            Provider,
+            Quality,
+            Commissioner,
+            Admin,
+            Court,
+        ],
         Objects::WebhookDeliveries => &[Provider, Admin],
         Objects::Transfers => &[OffenderManager, Quality, Commissioner],
     }
@@ -238,6 +263,29 @@ mod tests {
             );
             assert_eq!(&reach(Role::Admin, &Scope::Hub, o), admin, "{o:?}");
         }
+    }
+
+    #[test]
+    fn a_court_reaches_its_own_sentences_events_and_nothing_else() {
+        use Objects::*;
+        let shf =
+            Scope::Court(provider_hub_domain::court::CourtCode::parse("SHF-MC").expect("valid"));
+        assert_eq!(
+            reach(Role::Court, &shf, Events),
+            Some(Reach::Court("SHF-MC".into()))
+        );
+        for objects in [
+            Cases,
+            Assessments,
+            Orders,
+            Offers,
+            Payments,
+            WebhookDeliveries,
+        ] {
+            assert_eq!(reach(Role::Court, &shf, objects), None, "{objects:?}");
+        }
+        assert_eq!(reach(Role::Court, &Scope::Hub, Events), None);
+        assert!(!Reach::Court("SHF-MC".into()).admits("SY-SHF", Some("prv_1")));
     }
 
     #[test]

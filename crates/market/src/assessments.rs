@@ -87,6 +87,7 @@ pub fn record(
             updated_at: naive(now),
             submitted_at: None,
             decided_at: None,
+            court_code: new.court.as_ref().map(|c| c.as_str().to_owned()),
         };
         store::insert(conn, &row)?;
         conn.audit(AuditEntry {

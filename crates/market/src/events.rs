@@ -115,6 +115,10 @@ pub fn list(
     })?;
     filter.provider_id = reach.provider();
     filter.area = reach.area();
+    filter.court = reach.court().map(|court| {
+        let kinds = provider_hub_domain::court::court_event_kinds();
+        (court, kinds.iter().map(|k| k.as_str().to_owned()).collect())
+    });
     store::list(conn, &filter, after, limit)?.try_map(|row| {
         let event: Event =
             serde_json::from_str(&row.payload).map_err(|e| Error::corrupt("events.payload", e))?;

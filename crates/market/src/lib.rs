@@ -28,6 +28,9 @@
 //! transfers    -> access, ending, offers, placement
 //! reports      -> csv
 //! cases        -> access
+//! court        -> access
+//! quote        -> access, placement, plans, supply
+//! referral     -> access
 //! events       -> access
 //! read_model::orders      -> access, read_model::{delivery, plans}
 //! read_model::assessments -> access
@@ -41,6 +44,7 @@ pub mod budgets;
 pub mod cases;
 mod change;
 pub mod clock;
+pub mod court;
 pub mod csv;
 pub mod delivery;
 pub mod ending;
@@ -59,7 +63,9 @@ pub mod placement;
 pub mod plans;
 pub mod policies;
 pub mod providers;
+pub mod quote;
 pub mod read_model;
+pub mod referral;
 pub mod rematch;
 pub mod reports;
 pub mod runs;

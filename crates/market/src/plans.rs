@@ -74,7 +74,7 @@ pub fn lead_times(conn: &mut DbConn) -> Result<Vec<LeadTimeView>, Error> {
         .collect()
 }
 
-fn current_lead_times(conn: &mut DbConn) -> Result<LeadTimes, Error> {
+pub(crate) fn current_lead_times(conn: &mut DbConn) -> Result<LeadTimes, Error> {
     Ok(LeadTimes::with(
         lead_times(conn)?.into_iter().map(|l| (l.category, l.days)),
     ))
@@ -340,7 +340,7 @@ fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanVi
     })
 }
 
-fn policy_name(policy: Policy) -> &'static str {
+pub(crate) fn policy_name(policy: Policy) -> &'static str {
     match policy {
         Policy::BestPrice => "best_price",
         Policy::BestValue(_) => "best_value",

@@ -54,7 +54,7 @@ enum Command {
     },
     /// Print a signed token for local use.
     Token {
-        /// offender_manager, provider, quality, commissioner or admin.
+        /// offender_manager, provider, quality, commissioner, admin or court.
         #[arg(long)]
         role: String,
         /// The area, for an offender_manager (e.g. SY-SHF).
@@ -63,6 +63,9 @@ enum Command {
         /// The provider id, for a provider.
         #[arg(long = "provider-id")]
         provider_id: Option<String>,
+        /// The court's code, for a court (e.g. SHF-MC).
+        #[arg(long)]
+        court: Option<String>,
         /// The subject (who the token names); defaults to one naming the role and its
         /// area or provider, e.g. `local-provider-prv_…`, `local-offender_manager-SY-SHF`.
         #[arg(long)]
@@ -171,6 +174,7 @@ fn run(command: Command) -> Result<(), String> {
             role,
             area,
             provider_id,
+            court,
             sub,
             ttl,
             database,
@@ -182,10 +186,16 @@ fn run(command: Command) -> Result<(), String> {
                 &TokenRequest {
                     role,
                     sub: sub.unwrap_or_else(|| {
-                        local_subject(role, area.as_deref(), provider_id.as_deref())
+                        local_subject(
+                            role,
+                            area.as_deref(),
+                            provider_id.as_deref(),
+                            court.as_deref(),
+                        )
                     }),
                     area,
                     provider_id,
+                    court,
                     ttl_seconds: ttl,
                 },
             )?;

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use jsonwebtoken::{EncodingKey, Header};
 use provider_hub_api::auth::Claims;
-use provider_hub_domain::auth::scope_for;
+use provider_hub_domain::auth::{scope_for, ScopeClaims};
 use provider_hub_domain::Role;
 
 use crate::config::Config;
@@ -15,13 +15,19 @@ pub struct TokenRequest {
     pub sub: String,
     pub area: Option<String>,
     pub provider_id: Option<String>,
+    pub court: Option<String>,
     pub ttl_seconds: i64,
 }
 
 /// The subject of a local token minted without `--sub`: it names the role and the area or
 /// provider, so tokens for different scopes never share a subject.
-pub fn local_subject(role: Role, area: Option<&str>, provider_id: Option<&str>) -> String {
-    match area.or(provider_id) {
+pub fn local_subject(
+    role: Role,
+    area: Option<&str>,
+    provider_id: Option<&str>,
+    court: Option<&str>,
+) -> String {
+    match area.or(provider_id).or(court) {
         Some(scope) => format!("local-{role}-{scope}"),
         None => format!("local-{role}"),
     }
@@ -37,8 +43,11 @@ pub fn mint(config: &Config, request: &TokenRequest) -> Result<String, String> {
     }
     scope_for(
         request.role,
-        request.area.as_deref(),
-        request.provider_id.as_deref(),
+        ScopeClaims {
+            area: request.area.as_deref(),
+            provider_id: request.provider_id.as_deref(),
+            court: request.court.as_deref(),
+        },
     )?;
     if !(1..=31 * 24 * 3600).contains(&request.ttl_seconds) {
         return Err("the lifetime must be from 1 second to 31 days".into());
@@ -55,6 +64,7 @@ pub fn mint(config: &Config, request: &TokenRequest) -> Result<String, String> {
         nbf: None,
         area: request.area.clone(),
         provider_id: request.provider_id.clone(),
+        court: request.court.clone(),
     };
     let secret = config.shared_secret()?;
     jsonwebtoken::encode(
@@ -72,17 +82,20 @@ mod tests {
     #[test]
     fn a_local_subject_names_the_scope() {
         assert_eq!(
-            local_subject(Role::Provider, None, Some("prv_1")),
+            local_subject(Role::Provider, None, Some("prv_1"), None),
             "local-provider-prv_1"
         );
         assert_eq!(
-            local_subject(Role::OffenderManager, Some("SY-SHF"), None),
+            local_subject(Role::OffenderManager, Some("SY-SHF"), None, None),
             "local-offender_manager-SY-SHF"
         );
-        assert_eq!(local_subject(Role::Quality, None, None), "local-quality");
+        assert_eq!(
+            local_subject(Role::Quality, None, None, None),
+            "local-quality"
+        );
         assert_ne!(
-            local_subject(Role::Provider, None, Some("prv_1")),
-            local_subject(Role::Provider, None, Some("prv_2"))
+            local_subject(Role::Provider, None, Some("prv_1"), None),
+            local_subject(Role::Provider, None, Some("prv_2"), None)
         );
     }
 }

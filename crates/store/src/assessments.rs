@@ -33,6 +33,8 @@ pub struct AssessmentRow {
     pub updated_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
     pub decided_at: Option<NaiveDateTime>,
+    /// The sentencing court's code.
+    pub court_code: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &AssessmentRow) -> Result<(), StoreError> {

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::cursor::Page;
-use crate::schema::{events, webhook_deliveries, webhooks};
+use crate::schema::{assessments, events, orders, sentence_plans, webhook_deliveries, webhooks};
 use crate::{DbConn, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -107,6 +107,8 @@ pub struct EventFilter {
     pub area: Option<String>,
     pub order_id: Option<String>,
     pub kind: Option<String>,
+    /// Only events of the sentences this court passed, of these kinds.
+    pub court: Option<(String, Vec<String>)>,
 }
 
 /// Sealed events after a position, oldest first; the cursor key is the position.
@@ -128,6 +130,16 @@ pub fn list(
     }
     if let Some(kind) = &filter.kind {
         query = query.filter(events::kind.eq(kind.clone()));
+    }
+    if let Some((court, kinds)) = &filter.court {
+        query = query.filter(events::kind.eq_any(kinds.clone())).filter(
+            events::order_id.eq_any(
+                orders::table
+                    .inner_join(sentence_plans::table.inner_join(assessments::table))
+                    .filter(assessments::court_code.eq(court.clone()))
+                    .select(orders::id),
+            ),
+        );
     }
     query = match after {
         Some(after) => query.filter(events::position.gt(after)),

@@ -57,6 +57,7 @@ diesel::table! {
         updated_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
         decided_at -> Nullable<Timestamp>,
+        court_code -> Nullable<Text>,
     }
 }
 
@@ -109,6 +110,17 @@ diesel::table! {
         starts_on -> Date,
         places -> Int4,
         places_taken -> Int4,
+    }
+}
+
+diesel::table! {
+    case_contacts (crn) {
+        crn -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        updated_at -> Timestamp,
+        updated_by -> Text,
     }
 }
 
@@ -348,6 +360,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    referral_notes (order_id) {
+        order_id -> Text,
+        notes -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    referral_pack_reads (id) {
+        id -> Text,
+        order_id -> Text,
+        provider_id -> Text,
+        reader_sub -> Text,
+        read_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     rematch_requests (id) {
         id -> Text,
         category -> Nullable<Text>,
@@ -442,6 +473,7 @@ diesel::joinable!(breaches -> areas (area_code));
 diesel::joinable!(breaches -> orders (order_id));
 diesel::joinable!(budgets -> areas (area_code));
 diesel::joinable!(capacity_slots -> listings (listing_id));
+diesel::joinable!(case_contacts -> cases (crn));
 diesel::joinable!(cases -> areas (area_code));
 diesel::joinable!(delivery_events -> orders (order_id));
 diesel::joinable!(events -> areas (area_code));
@@ -469,6 +501,9 @@ diesel::joinable!(payments -> areas (area_code));
 diesel::joinable!(payments -> orders (order_id));
 diesel::joinable!(payments -> providers (provider_id));
 diesel::joinable!(plan_items -> sentence_plans (plan_id));
+diesel::joinable!(referral_notes -> orders (order_id));
+diesel::joinable!(referral_pack_reads -> orders (order_id));
+diesel::joinable!(referral_pack_reads -> providers (provider_id));
 diesel::joinable!(sentence_plans -> areas (area_code));
 diesel::joinable!(sentence_plans -> assessments (assessment_id));
 diesel::joinable!(sentence_plans -> cases (crn));
@@ -487,6 +522,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     breaches,
     budgets,
     capacity_slots,
+    case_contacts,
     cases,
     delivery_events,
     events,
@@ -503,6 +539,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     plan_items,
     providers,
     quality_threshold,
+    referral_notes,
+    referral_pack_reads,
     rematch_requests,
     sentence_plans,
     specifications,

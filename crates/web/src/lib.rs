@@ -15,12 +15,14 @@ pub mod all;
 pub mod assets;
 pub mod chart;
 pub mod commissioner;
+pub mod court;
 pub mod form;
 pub mod oidc;
 pub mod om;
 pub mod page;
 pub mod provider;
 pub mod quality;
+pub mod quote;
 pub mod security;
 pub mod session;
 pub mod sign_in;
@@ -166,5 +168,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<WebState>) {
         .service(pages!("/quality", &settings).configure(quality::configure))
         .service(pages!("/admin", &settings).configure(admin::configure))
         .service(pages!("/commissioner", &settings).configure(commissioner::configure))
+        .service(pages!("/court", &settings).configure(court::configure))
         .service(pages!("/home", &settings).configure(sign_in::configure_home));
 }

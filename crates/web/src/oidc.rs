@@ -313,6 +313,7 @@ pub async fn callback(
         role,
         area: text_claim(&claims, &settings.area_claim),
         provider_id: text_claim(&claims, &settings.provider_claim),
+        court: text_claim(&claims, "court"),
         name,
     };
     match session::sign_in(&session, &person, state.now().timestamp()) {

@@ -78,6 +78,7 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Quality => crate::quality::NAV,
         Role::Admin => crate::admin::NAV,
         Role::Commissioner => crate::commissioner::NAV,
+        Role::Court => crate::court::NAV,
     }
 }
 
@@ -88,6 +89,7 @@ pub fn role_label(role: Role) -> &'static str {
         Role::Quality => "Quality team",
         Role::Commissioner => "Commissioner",
         Role::Admin => "Administrator",
+        Role::Court => "Court",
     }
 }
 

@@ -6,7 +6,7 @@ use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::{ready, Ready};
-use provider_hub_domain::auth::scope_for;
+use provider_hub_domain::auth::{scope_for, ScopeClaims};
 use provider_hub_domain::{Role, Scope};
 use provider_hub_market::access::Caller;
 use provider_hub_market::Actor;
@@ -29,6 +29,9 @@ pub struct StoredPerson {
     pub role: String,
     pub area: Option<String>,
     pub provider_id: Option<String>,
+    /// The court's code, for a court's staff.
+    #[serde(default)]
+    pub court: Option<String>,
     /// How the header names them.
     pub name: String,
 }
@@ -99,8 +102,12 @@ fn parse_person(p: &StoredPerson) -> Result<(Role, Scope), WebError> {
         .role
         .parse()
         .map_err(|e| WebError::Forbidden(format!("role: {e}")))?;
-    let scope = scope_for(role, p.area.as_deref(), p.provider_id.as_deref())
-        .map_err(WebError::Forbidden)?;
+    let claims = ScopeClaims {
+        area: p.area.as_deref(),
+        provider_id: p.provider_id.as_deref(),
+        court: p.court.as_deref(),
+    };
+    let scope = scope_for(role, claims).map_err(WebError::Forbidden)?;
     Ok((role, scope))
 }
 

@@ -35,6 +35,7 @@ pub fn home_of(role: Role) -> &'static str {
         Role::Quality => "/quality",
         Role::Admin => "/admin",
         Role::Commissioner => "/commissioner",
+        Role::Court => "/court",
     }
 }
 
@@ -91,11 +92,12 @@ pub struct LocalGroup {
 /// (one countersigns the other's assessments), one user per provider, the hub's teams.
 async fn local_people(state: &WebState) -> Result<Vec<LocalGroup>, WebError> {
     let now = state.now();
-    let (areas, providers) = state
+    let (areas, providers, courts) = state
         .db(move |conn| {
             let areas = areas::list(conn, None, MAX_PAGE)?.items;
             let providers = providers::list(conn, &Scope::Hub, None, MAX_PAGE, now)?.items;
-            Ok((areas, providers))
+            let courts = provider_hub_market::court::known_courts(conn, MAX_PAGE)?;
+            Ok((areas, providers, courts))
         })
         .await?;
     let mut managers = Vec::new();
@@ -110,6 +112,7 @@ async fn local_people(state: &WebState) -> Result<Vec<LocalGroup>, WebError> {
                     role: Role::OffenderManager.as_str().into(),
                     area: Some(area.code.clone()),
                     provider_id: None,
+                    court: None,
                     name: format!("Offender manager {n} ({})", area.name),
                 },
             });
@@ -130,6 +133,7 @@ async fn local_people(state: &WebState) -> Result<Vec<LocalGroup>, WebError> {
                 role: Role::Provider.as_str().into(),
                 area: None,
                 provider_id: Some(p.id.clone()),
+                court: None,
                 name: format!("{} staff", p.name),
             },
         })
@@ -161,10 +165,27 @@ async fn local_people(state: &WebState) -> Result<Vec<LocalGroup>, WebError> {
             role: role.as_str().into(),
             area: None,
             provider_id: None,
+            court: None,
             name: page::role_label(role).to_owned(),
         },
     })
     .collect();
+    let court_staff = courts
+        .into_iter()
+        .map(|code| LocalPerson {
+            key: format!("court:{code}"),
+            label: format!("A court: {code}"),
+            hint: "Start dates of the sentences passed there".into(),
+            stored: StoredPerson {
+                sub: format!("local-court-{code}"),
+                role: Role::Court.as_str().into(),
+                area: None,
+                provider_id: None,
+                court: Some(code.clone()),
+                name: format!("Court staff ({code})"),
+            },
+        })
+        .collect();
     Ok(vec![
         LocalGroup {
             legend: "Offender managers",
@@ -175,6 +196,11 @@ async fn local_people(state: &WebState) -> Result<Vec<LocalGroup>, WebError> {
             legend: "Providers",
             id: "person-provider",
             people: staff,
+        },
+        LocalGroup {
+            legend: "Courts",
+            id: "person-court",
+            people: court_staff,
         },
         LocalGroup {
             legend: "The hub's teams",

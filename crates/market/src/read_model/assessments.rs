@@ -29,6 +29,10 @@ pub struct AssessmentView {
     pub needs: Vec<NeedScore>,
     pub requirements: Vec<Requirement>,
     pub sentence_date: NaiveDate,
+    /// The code of the court that passed the sentence, if recorded: that court sees the
+    /// orders bought for it.
+    #[schema(example = "SHF-MC")]
+    pub court: Option<String>,
     /// The offender manager who wrote it.
     pub author: String,
     /// The offender manager who countersigned or rejected it.
@@ -58,6 +62,7 @@ pub(crate) fn view(row: AssessmentRow) -> Result<AssessmentView, Error> {
         crn: row.crn,
         area: row.area_code,
         sentence_date: row.sentence_date,
+        court: row.court_code,
         author: row.author_sub,
         decided_by: row.decided_by,
         decision_reason: row.decision_reason,

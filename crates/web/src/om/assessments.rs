@@ -163,6 +163,16 @@ fn parse(
     if external_ref.is_empty() {
         errors.add("external_ref", "Enter the assessment's reference");
     }
+    let court = match get("court") {
+        "" => None,
+        text => match provider_hub_domain::court::CourtCode::parse(text) {
+            Ok(code) => Some(code),
+            Err(e) => {
+                errors.add("court", format!("Sentencing court code {e}"));
+                None
+            }
+        },
+    };
     let tier = get("tier").parse::<u8>().ok();
     if tier.is_none() {
         errors.add("tier", "Select the risk tier");
@@ -262,6 +272,7 @@ fn parse(
             needs,
             requirements,
             sentence_date,
+            court,
         }),
         _ => None,
     };
@@ -343,7 +354,7 @@ fn again(
 }
 
 /// A requirement in words: `Unpaid work: 120 hours`.
-pub(super) fn requirement_words(r: &Requirement) -> String {
+pub(crate) fn requirement_words(r: &Requirement) -> String {
     match r {
         Requirement::UnpaidWork { hours } => format!("Unpaid work: {hours} hours"),
         Requirement::AccreditedProgramme { code } => {

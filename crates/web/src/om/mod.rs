@@ -5,7 +5,7 @@
 //! case's transfer to another area and the area's transfers.
 //! Routes under `/om`, templates under `templates/om/`.
 
-mod assessments;
+pub(crate) mod assessments;
 mod cases;
 mod countersign;
 mod enforcement;
@@ -26,6 +26,7 @@ pub const NAV: &[(&str, &str)] = &[
     ("/om/cases/new", "Register a case"),
     ("/om/countersign", "Countersign"),
     ("/om/transfers", "Transfers"),
+    ("/om/availability-quote", "Availability quote"),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -95,7 +96,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(enforcement::record_outcome),
         )
         .route("/orders/{id}/end", web::get().to(enforcement::end_form))
-        .route("/orders/{id}/end", web::post().to(enforcement::end));
+        .route("/orders/{id}/end", web::post().to(enforcement::end))
+        .route(
+            "/orders/{id}/referral-notes",
+            web::post().to(orders::set_notes),
+        )
+        .route("/orders/{id}/contact", web::post().to(orders::set_contact))
+        .route("/availability-quote", web::get().to(crate::quote::form))
+        .route("/availability-quote", web::post().to(crate::quote::ask));
 }
 
 /// How an order was placed, in words: its provider by name, its price and its start.

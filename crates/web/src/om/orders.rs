@@ -9,7 +9,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use provider_hub_domain::order::OrderStatus;
 use provider_hub_market::orders::{self, Cancellation, OrderView};
-use provider_hub_market::{payments, Error as MarketError};
+use provider_hub_market::{payments, referral, Error as MarketError};
 use provider_hub_matching::{Candidate, Rule};
 use serde::Deserialize;
 
@@ -125,6 +125,17 @@ struct OrderPage {
     breach: Option<(String, String)>,
     /// In delivery or paused: the offender manager may end it.
     endable: bool,
+    referral: Referral,
+}
+
+/// The referral pack's side for the offender manager: the notes for delivery, the contact
+/// providers see, and who read the pack.
+struct Referral {
+    notes: String,
+    contact_name: String,
+    contact_email: String,
+    contact_phone: String,
+    reads: Vec<String>,
 }
 
 fn cancellable(status: OrderStatus) -> bool {
@@ -172,7 +183,40 @@ pub async fn order(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     area_of(&person)?;
-    let (o, names, paid) = load(&state, &person, id.into_inner()).await?;
+    let id = id.into_inner();
+    let (o, names, paid) = load(&state, &person, id.clone()).await?;
+    let caller = person.caller(state.now());
+    let crn = o.crn.clone();
+    let referral = state
+        .db(move |conn| {
+            let notes = referral::notes(conn, &caller, &id)?;
+            let contact = referral::contact(conn, &caller, &crn)?;
+            let reads = referral::reads(conn, &caller, &id)?;
+            Ok(Referral {
+                notes: notes.unwrap_or_default(),
+                contact_name: contact.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+                contact_email: contact
+                    .as_ref()
+                    .and_then(|c| c.email.clone())
+                    .unwrap_or_default(),
+                contact_phone: contact
+                    .as_ref()
+                    .and_then(|c| c.phone.clone())
+                    .unwrap_or_default(),
+                reads: reads
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{} ({}) on {}",
+                            r.reader,
+                            r.provider_id,
+                            page::instant(r.read_at)
+                        )
+                    })
+                    .collect(),
+            })
+        })
+        .await?;
     let mut timeline = vec![TimelineEntry {
         when: page::date(o.created_at.date_naive()),
         what: "Ordered when the sentence plan was approved".into(),
@@ -304,8 +348,77 @@ pub async fn order(
             (b.status.as_str().to_owned(), words)
         }),
         endable: matches!(o.status, OrderStatus::InDelivery | OrderStatus::Paused),
+        referral,
         o,
     })
+}
+
+#[derive(Deserialize)]
+pub struct NotesForm {
+    #[serde(default)]
+    notes: String,
+}
+
+/// Sets the notes for delivery the provider reads in the referral pack.
+pub async fn set_notes(
+    state: web::Data<WebState>,
+    person: Person,
+    session: Session,
+    id: web::Path<String>,
+    CsrfForm(form): CsrfForm<NotesForm>,
+) -> Result<HttpResponse, WebError> {
+    area_of(&person)?;
+    let id = id.into_inner();
+    let caller = person.caller(state.now());
+    let order = id.clone();
+    state
+        .db(move |conn| {
+            referral::set_notes(
+                conn,
+                &caller,
+                &order,
+                referral::ReferralNotes { notes: form.notes },
+            )
+        })
+        .await?;
+    session::flash(&session, "Notes for delivery saved");
+    Ok(see_other(&format!("/om/orders/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// Sets the contact providers see in the referral packs of the case's orders; back to
+/// the order it was set from.
+pub async fn set_contact(
+    state: web::Data<WebState>,
+    person: Person,
+    session: Session,
+    id: web::Path<String>,
+    CsrfForm(form): CsrfForm<ContactForm>,
+) -> Result<HttpResponse, WebError> {
+    area_of(&person)?;
+    let id = id.into_inner();
+    let (o, _, _) = load(&state, &person, id.clone()).await?;
+    let caller = person.caller(state.now());
+    let optional = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let contact = provider_hub_domain::referral::Contact {
+        name: form.name,
+        email: optional(form.email),
+        phone: optional(form.phone),
+    };
+    state
+        .db(move |conn| referral::set_contact(conn, &caller, &o.crn, contact))
+        .await?;
+    session::flash(&session, "Your contact for providers saved");
+    Ok(see_other(&format!("/om/orders/{id}")))
 }
 
 #[derive(Template)]

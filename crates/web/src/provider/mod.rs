@@ -10,6 +10,7 @@ mod listings;
 mod offers;
 mod orders;
 mod payments;
+mod referral;
 mod webhooks;
 
 use actix_web::web;
@@ -57,6 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/orders", web::get().to(orders::list))
         .route("/orders/{id}", web::get().to(orders::order))
         .route("/orders/{id}/delivery", web::post().to(orders::report))
+        .route("/orders/{id}/referral-pack", web::get().to(referral::pack))
         .route("/webhook", web::get().to(webhooks::settings))
         .route("/webhook", web::post().to(webhooks::register))
         .route("/webhook/delete", web::get().to(webhooks::confirm_delete))
