@@ -44,6 +44,7 @@ async fn main() {
         let mut conn = app.db.connect();
         let settings = provider_hub_market::placement::Settings {
             offer_working_days: 2,
+            ..Default::default()
         };
         provider_hub_demo::run(&mut conn, settings, chrono::Utc::now()).expect("demo");
     }

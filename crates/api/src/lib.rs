@@ -20,6 +20,7 @@ pub mod orders;
 pub mod pagination;
 pub mod payments;
 pub mod plans;
+pub mod revisions;
 pub mod providers;
 pub mod rate_limit;
 pub mod reports;
@@ -176,6 +177,7 @@ where
                 .configure(cases::configure)
                 .configure(assessments::configure)
                 .configure(plans::configure)
+                .configure(revisions::configure)
                 .configure(orders::configure)
                 .configure(offers::configure)
                 .configure(runs::configure)

@@ -1,6 +1,6 @@
 //! The offender manager's journey: caseload → register a case → record the single
 //! assessment → submit → countersign another's → the costed sentence plan → approve
-//! (buy) → the person's orders → cancel → each order's delivery and payments.
+//! (buy; a revision keeps, buys and ends) → the person's orders → cancel → each order's delivery and payments.
 //! Routes under `/om`, templates under `templates/om/`.
 
 mod assessments;
@@ -8,6 +8,7 @@ mod cases;
 mod countersign;
 mod orders;
 mod plans;
+mod shaping;
 
 use std::collections::HashMap;
 
@@ -21,6 +22,7 @@ pub const NAV: &[(&str, &str)] = &[
     ("/om", "Caseload"),
     ("/om/cases/new", "Register a case"),
     ("/om/countersign", "Countersign"),
+    ("/om/reviews", "Plans due for review"),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -59,6 +61,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/assessments/{id}/plan/bought",
             web::get().to(plans::bought),
         )
+        .route(
+            "/assessments/{id}/plan/items/{item}",
+            web::get().to(shaping::item),
+        )
+        .route(
+            "/assessments/{id}/plan/items/{item}",
+            web::post().to(shaping::set_aside),
+        )
+        .route(
+            "/assessments/{id}/plan/items/{item}/restore",
+            web::post().to(shaping::restore),
+        )
+        .route(
+            "/assessments/{id}/plan/sequence",
+            web::post().to(shaping::sequence),
+        )
+        .route("/reviews", web::get().to(shaping::reviews))
         .route("/orders/{id}", web::get().to(orders::order))
         .route("/orders/{id}/cancel", web::get().to(orders::cancel_form))
         .route("/orders/{id}/cancel", web::post().to(orders::cancel));
