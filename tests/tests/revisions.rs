@@ -293,7 +293,7 @@ both_backends!(
                 .json(&json!({"end_orders": []}))
                 .send()
         };
-        let (a, b) = futures_util::join!(send("om-ann"), send("om-bob"));
+        let (a, b) = futures_util::future::join(send("om-ann"), send("om-bob")).await;
         let a: Value = a.expect("POST").json().await.expect("json");
         let b: Value = b.expect("POST").json().await.expect("json");
         assert_eq!(a["plan"]["status"], "approved", "{a}");
