@@ -16,7 +16,7 @@ const AREA: &str = "SY-SHF";
 
 /// An unpaid-work provider with a published listing and places on each of `days` from
 /// today.
-async fn upw_listing(app: &TestApp, registration: &str, days: &[i64]) -> String {
+async fn upw_listing(app: &TestApp, registration: &str, days: &[i64]) -> (String, String) {
     let p = register_provider(app, registration).await;
     accredit(app, &p, "unpaid_work", 80).await;
     let l = create_listing(app, &p, &listing_body(45_000)).await;
@@ -37,7 +37,7 @@ async fn upw_listing(app: &TestApp, registration: &str, days: &[i64]) -> String 
         .post_empty(&format!("/v1/listings/{l}/publish"), &pt)
         .await;
     assert_eq!(s, 200, "{body}");
-    l
+    (p, l)
 }
 
 /// An assessment of `crn` (registered first when `register`), with `requirements` and
@@ -570,5 +570,88 @@ both_backends!(
         assert_eq!(problem["errors"][0]["field"], "due_for_review");
         let (s, _) = app.get(&due(review_on), &app.token("admin")).await;
         assert_eq!(s, 403);
+    }
+);
+
+both_backends!(
+    an_order_in_delivery_no_longer_needed_is_ended_as_revised,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (provider, _) = upw_listing(&app, "UPW-1", &[3]).await;
+        let sentence = app.today() - Duration::days(2);
+        let first = assessed(
+            &app,
+            "X200007",
+            "X200007-1",
+            true,
+            json!([{"type": "unpaid_work", "hours": 120}]),
+            &[],
+            sentence,
+        )
+        .await;
+        let ann = manager_token(AREA, "om-ann");
+        let (s, approval) = app
+            .post_empty(&format!("/v1/sentence-plans/{}/approve", id(&first)), &ann)
+            .await;
+        assert_eq!(s, 200, "{approval}");
+        let upw = id(&approval["orders"][0]);
+        let offer = approval["orders"][0]["offer"]["id"].as_str().expect("offer").to_owned();
+        let pt = app.provider_token(&provider);
+        let (s, body) = app.post_empty(&format!("/v1/offers/{offer}/accept"), &pt).await;
+        assert_eq!(s, 200, "{body}");
+        let (s, body) = app
+            .post(
+                &format!("/v1/orders/{upw}/delivery-events"),
+                &pt,
+                &json!({"type": "started"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+
+        // Assessed again: unpaid work no longer ordered, accommodation now a need.
+        let plan = assessed(
+            &app,
+            "X200007",
+            "X200007-2",
+            false,
+            json!([]),
+            &["accommodation"],
+            sentence,
+        )
+        .await;
+        let end_line = plan["revision"]
+            .as_array()
+            .expect("revision")
+            .iter()
+            .find(|l| l["proposal"] == "end")
+            .expect("an end line")
+            .clone();
+        assert_eq!(end_line["order_id"], upw.as_str());
+        assert_eq!(end_line["order_status"], "in_delivery");
+        let (s, approval) = app
+            .post(
+                &format!("/v1/sentence-plans/{}/approve", id(&plan)),
+                &ann,
+                &json!({"end_orders": [upw]}),
+            )
+            .await;
+        assert_eq!(s, 200, "{approval}");
+        assert_eq!(approval["ended_orders"], json!([upw]));
+        let (_, ended) = app.get(&format!("/v1/orders/{upw}"), &ann).await;
+        assert_eq!(ended["status"], "terminated", "{ended}");
+        assert_eq!(ended["ending"]["reason"], "revised", "{ended}");
+        // The provider is told.
+        let (s, events) = app
+            .get(&format!("/v1/events?order_id={upw}"), &pt)
+            .await;
+        assert_eq!(s, 200, "{events}");
+        assert!(
+            events["items"]
+                .as_array()
+                .expect("events")
+                .iter()
+                .any(|e| e["type"] == "order.terminated"),
+            "{events}"
+        );
     }
 );

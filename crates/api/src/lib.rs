@@ -8,6 +8,7 @@ pub mod awards;
 pub mod budgets;
 pub mod cases;
 pub mod csv;
+pub mod enforcement;
 pub mod error;
 pub mod events;
 pub mod health;
@@ -70,6 +71,7 @@ pub use provider_hub_market::clock::{Clock, SystemClock};
         (name = "orders", description = "Intervention orders, one per approved plan item, with where they are placed and why"),
         (name = "offers", description = "Orders offered to providers, waiting for their answer"),
         (name = "budgets", description = "Areas' pooled budgets and approvals over budget"),
+        (name = "enforcement", description = "Enforcement: decisions on missed appointments and non-compliance, breach proceedings and their outcome"),
         (name = "delivery", description = "Delivery reports, outcomes and milestone payments"),
         (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
         (name = "events", description = "Events about orders and offers: polled, or pushed to providers' signed webhooks"),
@@ -179,6 +181,7 @@ where
                 .configure(plans::configure)
                 .configure(revisions::configure)
                 .configure(orders::configure)
+                .configure(enforcement::configure)
                 .configure(offers::configure)
                 .configure(runs::configure)
                 .configure(payments::configure)

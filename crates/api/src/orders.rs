@@ -4,6 +4,7 @@ use actix_web::{get, post, web};
 use provider_hub_domain::order::OrderStatus;
 use provider_hub_domain::Role;
 use provider_hub_market::access::{self, Objects};
+use provider_hub_market::ending::{self, Ending};
 use provider_hub_market::orders::{self as market, Cancellation, OrderView};
 use provider_hub_store::orders::OrderFilter;
 use serde::{Deserialize, Serialize};
@@ -128,8 +129,40 @@ async fn cancel_order(
     ))
 }
 
+/// Ends an order in delivery or in breach proceedings (an offender manager of the case's
+/// area), with a reason: custody, breach, transfer, death, moved away, or revised (a plan
+/// revision no longer needs it). The place is freed, the provider told
+/// (`order.terminated`); milestones already paid stay paid and nothing further is paid.
+#[utoipa::path(tag = "orders", security(("bearer" = [])), request_body = Ending,
+    params(("id" = String, Path, description = "Order id")), responses(
+    (status = 200, description = "Ended: the order is terminated", body = OrderView),
+    BodyRejected,
+    Unauthenticated,
+    (status = 403, description = "Not an offender manager", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such order in the caller's area", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Not in delivery nor paused (the problem names its status)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "No such reason, or the detail is too long", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/orders/{id}/end")]
+async fn end_order(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: RawBody,
+) -> Result<web::Json<OrderView>, ApiError> {
+    caller.require(&[Role::OffenderManager])?;
+    let request = body.json::<Ending>()?.value;
+    let (id, caller) = (id.into_inner(), caller.at(state.now()));
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(ending::end(conn, &caller, &id, request)?))
+            .await?,
+    ))
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_orders)
         .service(get_order)
-        .service(cancel_order);
+        .service(cancel_order)
+        .service(end_order);
 }

@@ -44,7 +44,7 @@ async fn get_sentence_plan(
 /// not already ordered or delivered and not removed or deferred (`offered`, a place
 /// reserved and an offer sent, or `unmatched` with the explanation), in the plan's
 /// sequence; the orders on the revision's `end` lines that the body lists are ended
-/// (cancelled); the person's earlier plan is superseded and this one gets its review
+/// (cancelled before delivery, terminated `revised` in delivery); the person's earlier plan is superseded and this one gets its review
 /// date. All in one transaction. The body is optional. Approving an approved plan
 /// creates nothing and answers its orders again.
 #[utoipa::path(tag = "sentence plans", security(("bearer" = [])), request_body(content = Option<Confirmation>, description = "The proposed endings confirmed (optional)"),
@@ -57,7 +57,7 @@ async fn get_sentence_plan(
     Unauthenticated,
     (status = 403, description = "Not an offender manager", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such plan in the caller's area", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Idempotency-Key malformed or reused, or an ending confirmed that the revision does not propose (or of an order in delivery)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Idempotency-Key malformed or reused, or an ending confirmed that the revision does not propose", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/sentence-plans/{id}/approve")]
 async fn approve_sentence_plan(

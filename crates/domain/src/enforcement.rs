@@ -34,6 +34,30 @@ crate::string_enum! {
     }
 }
 
+crate::string_enum! {
+    /// Where a breach of an order is.
+    pub enum BreachStatus {
+        /// The breach rule was met: the offender manager is to start proceedings.
+        Flagged => "flagged",
+        /// Proceedings started: the order is paused until the outcome.
+        InProceedings => "in_proceedings",
+        /// The outcome is recorded.
+        Decided => "decided",
+    }
+}
+
+impl BreachStatus {
+    /// The status after proceedings start (`outcome` None) or their outcome is recorded,
+    /// or the status it is in when that step is illegal.
+    pub fn next(self, outcome: Option<BreachOutcome>) -> Result<Self, Self> {
+        match (self, outcome) {
+            (Self::Flagged, None) => Ok(Self::InProceedings),
+            (Self::InProceedings, Some(_)) => Ok(Self::Decided),
+            (current, _) => Err(current),
+        }
+    }
+}
+
 impl BreachOutcome {
     /// Does the outcome end the intervention?
     pub fn ends_order(self) -> bool {
@@ -190,6 +214,35 @@ mod tests {
         assert!(BreachRule::new(11, 12).is_err());
         assert!(BreachRule::new(2, 37).is_err());
         assert_eq!(BreachRule::new(2, 12), Ok(BreachRule::default()));
+    }
+
+    #[test]
+    fn proceedings_start_on_a_flag_and_end_with_an_outcome() {
+        use BreachStatus as B;
+        for status in B::ALL {
+            let start = status.next(None);
+            assert_eq!(
+                start,
+                if *status == B::Flagged {
+                    Ok(B::InProceedings)
+                } else {
+                    Err(*status)
+                },
+                "start on {status}"
+            );
+            for outcome in BreachOutcome::ALL {
+                let decided = status.next(Some(*outcome));
+                assert_eq!(
+                    decided,
+                    if *status == B::InProceedings {
+                        Ok(B::Decided)
+                    } else {
+                        Err(*status)
+                    },
+                    "{outcome} on {status}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -37,6 +37,18 @@ crate::string_enum! {
         OrderCompleted => "order.completed",
         OrderFailed => "order.failed",
         OrderOutcomeRecorded => "order.outcome_recorded",
+        /// The offender manager ended the order in delivery, with a reason: the place is
+        /// freed and nothing further is paid.
+        OrderTerminated => "order.terminated",
+        /// The offender manager decided on a missed appointment or non-compliance: an
+        /// acceptable absence or a warning.
+        OrderFailureDecided => "order.failure_decided",
+        /// By the breach rule the order is flagged for breach.
+        OrderBreachFlagged => "order.breach_flagged",
+        /// Breach proceedings started: delivery is held.
+        OrderPaused => "order.paused",
+        /// Breach proceedings ended with the order going on (as it was, or varied).
+        OrderResumed => "order.resumed",
     }
 }
 

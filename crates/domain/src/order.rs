@@ -13,6 +13,28 @@ crate::string_enum! {
         Unmatched => "unmatched",
         AwaitingApproval => "awaiting_approval",
         Cancelled => "cancelled",
+        /// In breach proceedings: delivery is held until the outcome is recorded.
+        Paused => "paused",
+        /// Ended in delivery by the offender manager (custody, breach, transfer, death,
+        /// moved away, or a plan revision no longer needs it): nothing further is paid.
+        Terminated => "terminated",
+    }
+}
+
+crate::string_enum! {
+    /// Why an order in delivery was ended (SPEC.md §3).
+    pub enum EndReason {
+        /// The person was sent to custody.
+        Custody => "custody",
+        /// The order was revoked in breach proceedings.
+        Breach => "breach",
+        /// The case moved to an area the order cannot continue in.
+        Transfer => "transfer",
+        Death => "death",
+        /// The person moved away.
+        MovedAway => "moved_away",
+        /// A plan revision no longer needs it.
+        Revised => "revised",
     }
 }
 
@@ -43,6 +65,12 @@ pub enum OrderEvent {
     /// The commissioner records the outcome of a completed order.
     RecordOutcome,
     Cancel,
+    /// Breach proceedings start: delivery is held.
+    Pause,
+    /// Breach proceedings ended with the order continuing (as it was, or varied).
+    Resume,
+    /// The offender manager ends the order in delivery (or in proceedings), with a reason.
+    End,
 }
 
 impl OrderEvent {
@@ -62,6 +90,9 @@ impl OrderEvent {
             Self::Fail => "fail",
             Self::RecordOutcome => "record the outcome of",
             Self::Cancel => "cancel",
+            Self::Pause => "pause",
+            Self::Resume => "resume",
+            Self::End => "end",
         }
     }
 }
@@ -97,6 +128,9 @@ impl OrderStatus {
                 S::Open | S::Offered | S::Accepted | S::Unmatched | S::AwaitingApproval,
                 E::Cancel,
             ) => S::Cancelled,
+            (S::InDelivery, E::Pause) => S::Paused,
+            (S::Paused, E::Resume) => S::InDelivery,
+            (S::InDelivery | S::Paused, E::End) => S::Terminated,
             (current, event) => return Err(IllegalOrderTransition { event, current }),
         };
         Ok(next)
@@ -104,7 +138,10 @@ impl OrderStatus {
 
     /// Has the order finished, one way or another?
     pub fn is_final(self) -> bool {
-        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
+        matches!(
+            self,
+            Self::Completed | Self::Failed | Self::Cancelled | Self::Terminated
+        )
     }
 }
 
@@ -200,6 +237,10 @@ mod tests {
             (S::InDelivery, E::Complete, S::Completed),
             (S::Completed, E::RecordOutcome, S::Completed),
             (S::InDelivery, E::Fail, S::Failed),
+            (S::InDelivery, E::Pause, S::Paused),
+            (S::Paused, E::Resume, S::InDelivery),
+            (S::InDelivery, E::End, S::Terminated),
+            (S::Paused, E::End, S::Terminated),
         ];
         let events = [
             E::Offer,
@@ -216,6 +257,9 @@ mod tests {
             E::Fail,
             E::RecordOutcome,
             E::Cancel,
+            E::Pause,
+            E::Resume,
+            E::End,
         ];
         let cancellable = [
             S::Open,
@@ -278,5 +322,19 @@ mod tests {
             .expect_err("completed is final");
         assert_eq!(e.to_string(), "cannot cancel an order that is completed");
         assert!(S::Completed.is_final() && S::Cancelled.is_final() && !S::Offered.is_final());
+        let e = S::Terminated.apply(E::Complete).expect_err("terminated is final");
+        assert_eq!(e.to_string(), "cannot complete an order that is terminated");
+        assert!(S::Terminated.is_final() && !S::Paused.is_final());
+    }
+
+    #[test]
+    fn a_paused_or_terminated_order_takes_no_delivery_report() {
+        for kind in DeliveryEventKind::ALL {
+            for status in [S::Paused, S::Terminated] {
+                assert!(status.apply(kind.order_event()).is_err(), "{kind} on {status}");
+            }
+        }
+        assert!(S::Terminated.apply(E::RecordOutcome).is_err());
+        assert_eq!(S::Paused.apply(E::End), Ok(S::Terminated));
     }
 }

@@ -87,8 +87,8 @@ pub fn check_notes(notes: &str) -> Result<(), String> {
 pub fn readable(status: OrderStatus, settled: bool) -> bool {
     use OrderStatus as S;
     match status {
-        S::Accepted | S::InDelivery => true,
-        S::Completed | S::Failed => !settled,
+        S::Accepted | S::InDelivery | S::Paused => true,
+        S::Completed | S::Failed | S::Terminated => !settled,
         S::Open | S::Offered | S::Unmatched | S::AwaitingApproval | S::Cancelled => false,
     }
 }
@@ -188,5 +188,8 @@ mod tests {
         // Ended: readable while its payments are not settled, not after.
         assert!(readable(S::Completed, false) && !readable(S::Completed, true));
         assert!(readable(S::Failed, false) && !readable(S::Failed, true));
+        assert!(readable(S::Terminated, false) && !readable(S::Terminated, true));
+        // In breach proceedings the provider still delivers when it resumes.
+        assert!(readable(S::Paused, false));
     }
 }

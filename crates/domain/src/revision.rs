@@ -37,10 +37,13 @@ pub struct Bought {
 }
 
 impl Bought {
-    /// Did (or will) this order deliver its intervention? Failed and cancelled orders
-    /// did not: their need is still open.
+    /// Did (or will) this order deliver its intervention? Failed, cancelled and
+    /// terminated orders did not: their need is still open.
     pub fn answers_need(&self) -> bool {
-        !matches!(self.status, OrderStatus::Failed | OrderStatus::Cancelled)
+        !matches!(
+            self.status,
+            OrderStatus::Failed | OrderStatus::Cancelled | OrderStatus::Terminated
+        )
     }
 
     /// Is it still running, so that ending it is a decision to make?

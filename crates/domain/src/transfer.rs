@@ -34,9 +34,10 @@ pub fn transfer_action(order: &Moving<'_>, to: &AreaCode) -> TransferAction {
     use OrderStatus as S;
     let served = order.listing_areas.contains(to);
     match order.status {
-        S::Completed | S::Failed | S::Cancelled => TransferAction::Continue,
+        S::Completed | S::Failed | S::Cancelled | S::Terminated => TransferAction::Continue,
         _ if served => TransferAction::Continue,
-        S::InDelivery => TransferAction::EndAndReplace,
+        // In breach proceedings it is still in delivery: ended there, bought anew here.
+        S::InDelivery | S::Paused => TransferAction::EndAndReplace,
         S::Open | S::Offered | S::Accepted | S::Unmatched | S::AwaitingApproval => {
             TransferAction::Rematch
         }
@@ -58,7 +59,7 @@ mod tests {
         let to = area("SY-ROT");
         let both = [area("SY-SHF"), area("SY-ROT")];
         let old_only = [area("SY-SHF")];
-        let cases: [(OrderStatus, &[AreaCode], TransferAction); 13] = [
+        let cases: [(OrderStatus, &[AreaCode], TransferAction); 16] = [
             (S::Accepted, &both, A::Continue),
             (S::InDelivery, &both, A::Continue),
             (S::Offered, &both, A::Continue),
@@ -73,6 +74,9 @@ mod tests {
             (S::Failed, &old_only, A::Continue),
             (S::Cancelled, &[], A::Continue),
             (S::Completed, &both, A::Continue),
+            (S::Terminated, &old_only, A::Continue),
+            (S::Paused, &old_only, A::EndAndReplace),
+            (S::Paused, &both, A::Continue),
         ];
         for (status, areas, expected) in cases {
             let order = Moving {

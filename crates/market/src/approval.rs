@@ -3,13 +3,14 @@
 //! is created and matched for each item to buy (not one already ordered or delivered,
 //! not one removed or deferred), in the plan's sequence — an item that starts after
 //! another gets the window the earlier one's start leaves it — and the orders no longer
-//! needed that the offender manager confirms are ended. The person's earlier plan is
+//! needed that the offender manager confirms are ended (cancelled before delivery,
+//! terminated `revised` in delivery). The person's earlier plan is
 //! superseded and the approved one is given its review date.
 
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use provider_hub_domain::order::OrderStatus;
+use provider_hub_domain::order::{EndReason, OrderStatus};
 use provider_hub_domain::plan::PlanStatus;
 use provider_hub_domain::revision;
 use provider_hub_domain::sequence::{self, After};
@@ -100,7 +101,12 @@ pub fn approve(
         )?;
         let reason = ending_reason(&plan);
         for order in &to_end {
-            crate::orders::cancel_in(conn, actor, order, &reason, now)?;
+            // Not started yet: cancelled. In delivery (or paused): ended, `revised`.
+            if matches!(order.status, OrderStatus::InDelivery | OrderStatus::Paused) {
+                crate::ending::end_in(conn, actor, order, EndReason::Revised, Some(&reason), now)?;
+            } else {
+                crate::orders::cancel_in(conn, actor, order, &reason, now)?;
+            }
         }
         store::supersede(conn, &plan.crn, plan_id)?;
         let review_on = revision::review_date(now.date_naive(), settings.plan_review_months);
@@ -138,9 +144,8 @@ pub fn approve(
     })
 }
 
-/// The orders to end: each one confirmed must be on an `end` line, and may be ended
-/// (not yet in delivery: ending an order in delivery needs its termination, which this
-/// hub does not have yet); otherwise 422 naming it, and nothing changes.
+/// The orders to end: each one confirmed must be on an `end` line; otherwise 422 naming
+/// it, and nothing changes.
 fn confirmed_endings(ends: &[OrderRow], confirmation: &Confirmation) -> Result<Vec<OrderRow>, Error> {
     let mut errors = ValidationErrors::new();
     let mut seen = BTreeSet::new();
@@ -151,10 +156,6 @@ fn confirmed_endings(ends: &[OrderRow], confirmation: &Confirmation) -> Result<V
             None => errors.add(
                 field,
                 format!("{id} is not an order this revision proposes for ending"),
-            ),
-            Some(order) if order.status == OrderStatus::InDelivery => errors.add(
-                field,
-                format!("{id} is in delivery; ending an order in delivery is not possible yet"),
             ),
             Some(order) => {
                 if seen.insert(id.clone()) {
@@ -343,10 +344,12 @@ mod tests {
         let ask = |ids: &[&str]| Confirmation {
             end_orders: ids.iter().map(|s| (*s).to_owned()).collect(),
         };
+        let both = confirmed_endings(&ends, &ask(&["o2", "o1"])).expect("both may end");
+        assert_eq!(both.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["o2", "o1"]);
         let ok = confirmed_endings(&ends, &ask(&["o1", "o1"])).expect("o1 may end");
         assert_eq!(ok.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["o1"]);
         assert!(confirmed_endings(&ends, &ask(&[])).expect("none").is_empty());
-        for bad in [&["o3"][..], &["o2"], &["o1", "o9"]] {
+        for bad in [&["o3"][..], &["o1", "o9"]] {
             assert!(confirmed_endings(&ends, &ask(bad)).is_err(), "{bad:?}");
         }
     }

@@ -293,6 +293,8 @@ pub fn report(
                 now,
             },
         )?;
+        // A missed appointment or non-compliance waits for the offender manager's decision.
+        crate::enforcement::record_failure(conn, &order, &event, now)?;
         let payment = match report.kind.milestone() {
             Some(milestone) => pay(conn, actor, &order, milestone, now)?,
             None => None,

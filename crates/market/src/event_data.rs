@@ -5,8 +5,9 @@
 //! the keys of another, so exactly one matches.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use provider_hub_domain::enforcement::{BreachOutcome, FailureDecision};
 use provider_hub_domain::offer::OfferStatus;
-use provider_hub_domain::order::{OrderStatus, OutcomeKind};
+use provider_hub_domain::order::{EndReason, OrderStatus, OutcomeKind};
 use provider_hub_domain::Category;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -146,6 +147,67 @@ pub struct OutcomeRecordedData {
     pub outcome: OutcomeKind,
 }
 
+/// `order.terminated`: the offender manager ended the order in delivery (or in breach
+/// proceedings). Milestones already paid stay paid; nothing further is paid.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderEnded {
+    /// `terminated`.
+    pub status: OrderStatus,
+    /// `in_delivery` or `paused`.
+    pub previous_status: OrderStatus,
+    pub end_reason: EndReason,
+    /// What the offender manager added, if anything.
+    #[schema(required = true)]
+    pub detail: Option<String>,
+}
+
+/// `order.failure_decided`: the offender manager decided on a missed appointment or
+/// non-compliance. Not sent to the provider.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FailureDecided {
+    /// The order's status (unchanged).
+    pub status: OrderStatus,
+    pub failure_id: String,
+    pub decision: FailureDecision,
+    /// The day of the failure.
+    pub occurred_on: NaiveDate,
+    #[schema(required = true)]
+    pub note: Option<String>,
+}
+
+/// `order.breach_flagged`: by the breach rule the order is flagged for breach; the
+/// offender manager is to start proceedings. Not sent to the provider.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BreachFlagged {
+    /// The order's status (unchanged): `in_delivery`.
+    pub status: OrderStatus,
+    pub breach_id: String,
+    /// The warnings counted.
+    pub warnings: u32,
+    /// The rule's window.
+    pub within_months: u32,
+}
+
+/// `order.paused` (breach proceedings started: delivery is held) or `order.resumed` (the
+/// proceedings decided it goes on, as it was or varied).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BreachProceedings {
+    /// `paused`, or `in_delivery` once resumed.
+    pub status: OrderStatus,
+    pub previous_status: OrderStatus,
+    pub breach_id: String,
+    /// `continue` or `varied` once resumed; null while paused.
+    #[schema(required = true)]
+    pub outcome: Option<BreachOutcome>,
+    /// What was varied; null unless varied.
+    #[schema(required = true)]
+    pub variation: Option<String>,
+}
+
 /// Declares [`EventData`], one variant per payload type, and the conversion of each
 /// payload into it.
 macro_rules! event_data {
@@ -176,6 +238,10 @@ event_data!(
     ProviderStandingChanged(ProviderStandingChanged),
     DeliveryReported(DeliveryReported),
     OutcomeRecorded(OutcomeRecordedData),
+    OrderEnded(OrderEnded),
+    FailureDecided(FailureDecided),
+    BreachFlagged(BreachFlagged),
+    BreachProceedings(BreachProceedings),
 );
 
 #[cfg(test)]
@@ -252,6 +318,32 @@ mod tests {
             keys(OutcomeRecordedData {
                 status: OrderStatus::Completed,
                 outcome: OutcomeKind::ALL[0],
+            }),
+            keys(OrderEnded {
+                status: OrderStatus::Terminated,
+                previous_status: OrderStatus::InDelivery,
+                end_reason: EndReason::Custody,
+                detail: None,
+            }),
+            keys(FailureDecided {
+                status: OrderStatus::InDelivery,
+                failure_id: "flr".into(),
+                decision: FailureDecision::Warning,
+                occurred_on: day,
+                note: None,
+            }),
+            keys(BreachFlagged {
+                status: OrderStatus::InDelivery,
+                breach_id: "brc".into(),
+                warnings: 2,
+                within_months: 12,
+            }),
+            keys(BreachProceedings {
+                status: OrderStatus::Paused,
+                previous_status: OrderStatus::InDelivery,
+                breach_id: "brc".into(),
+                outcome: None,
+                variation: None,
             }),
         ];
         for (i, a) in shapes.iter().enumerate() {

@@ -16,7 +16,9 @@
 //! revisions    -> access
 //! budgets      -> events, placement, read_model::{budgets, orders}
 //! orders       -> access, events, placement, read_model::orders
-//! delivery     -> access, events, read_model::{delivery, orders}
+//! delivery     -> access, enforcement, events, read_model::{delivery, orders}
+//! ending       -> access, events, placement, read_model::orders
+//! enforcement  -> access, ending, events, read_model::{enforcement, orders}
 //! payments     -> access, read_model::{delivery, orders}
 //! providers    -> access, placement, standing
 //! standing     -> events, offers, placement
@@ -44,6 +46,8 @@ mod change;
 pub mod clock;
 pub mod csv;
 pub mod delivery;
+pub mod ending;
+pub mod enforcement;
 pub mod error;
 pub mod event_data;
 pub mod events;

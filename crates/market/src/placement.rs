@@ -27,13 +27,15 @@ use crate::event_data::{OfferCreated, OrderParked};
 use crate::{naive, supply, Actor, Error};
 use provider_hub_domain::event::EventKind;
 
-/// How the hub runs matching; set by the operator.
+/// How the hub runs matching and enforcement; set by the operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     /// Working days an offer waits for the provider's answer.
     pub offer_working_days: u32,
     /// Months from a plan's approval to its review.
     pub plan_review_months: u32,
+    /// When an order is flagged for breach (HUB_BREACH_FAILURES within HUB_BREACH_MONTHS).
+    pub breach_rule: provider_hub_domain::enforcement::BreachRule,
 }
 
 impl Default for Settings {
@@ -41,6 +43,7 @@ impl Default for Settings {
         Self {
             offer_working_days: DEFAULT_OFFER_WORKING_DAYS,
             plan_review_months: provider_hub_domain::revision::DEFAULT_REVIEW_MONTHS,
+            breach_rule: Default::default(),
         }
     }
 }

@@ -215,6 +215,7 @@ fn demo(config: &Config) -> Result<(), String> {
     let settings = provider_hub_market::placement::Settings {
         offer_working_days: config.offer_working_days,
         plan_review_months: config.plan_review_months,
+        breach_rule: config.breach_rule,
     };
     let report = provider_hub_demo::run(&mut conn, settings, chrono::Utc::now())
         .map_err(|e| format!("the demo market could not be seeded: {e}"))?;

@@ -29,6 +29,9 @@ pub struct Config {
     pub offer_working_days: u32,
     /// Months from a sentence plan's approval to its review (HUB_PLAN_REVIEW_MONTHS, 1-36).
     pub plan_review_months: u32,
+    /// When an order is flagged for breach: HUB_BREACH_FAILURES warnings within
+    /// HUB_BREACH_MONTHS months.
+    pub breach_rule: provider_hub_domain::enforcement::BreachRule,
     /// How often the background worker expires offers and retries unmatched orders
     /// (HUB_WORKER_INTERVAL_MS, 50-3600000; default 5000).
     pub worker_interval_ms: u64,
@@ -114,6 +117,24 @@ impl Config {
                 .ok()
                 .filter(|n| provider_hub_domain::revision::REVIEW_MONTHS.contains(n))
                 .ok_or("HUB_PLAN_REVIEW_MONTHS must be a number from 1 to 36")?,
+        };
+        let breach_rule = {
+            use provider_hub_domain::enforcement::{BreachRule, MAX_RULE_FAILURES, MAX_RULE_MONTHS};
+            let defaults = BreachRule::default();
+            let read = |name: &str, default: u32, max: u32| -> Result<u32, String> {
+                match non_empty(name) {
+                    None => Ok(default),
+                    Some(v) => v
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=max).contains(n))
+                        .ok_or(format!("{name} must be a number from 1 to {max}")),
+                }
+            };
+            BreachRule::new(
+                read("HUB_BREACH_FAILURES", defaults.failures, MAX_RULE_FAILURES)?,
+                read("HUB_BREACH_MONTHS", defaults.months, MAX_RULE_MONTHS)?,
+            )?
         };
         let worker_interval_ms = match non_empty("HUB_WORKER_INTERVAL_MS") {
             None => 5_000,
@@ -245,6 +266,7 @@ impl Config {
             workers,
             offer_working_days,
             plan_review_months,
+            breach_rule,
             worker_interval_ms,
             secret_key,
             webhooks,
@@ -511,6 +533,17 @@ mod tests {
             config(&[("HUB_PLAN_REVIEW_MONTHS", "12")]).map(|c| c.plan_review_months),
             Ok(12)
         );
+        assert_eq!(
+            config(&[]).map(|c| c.breach_rule),
+            Ok(provider_hub_domain::enforcement::BreachRule::default())
+        );
+        assert_eq!(
+            config(&[("HUB_BREACH_FAILURES", "3"), ("HUB_BREACH_MONTHS", "6")])
+                .map(|c| (c.breach_rule.failures, c.breach_rule.months)),
+            Ok((3, 6))
+        );
+        assert!(config(&[("HUB_BREACH_FAILURES", "0")]).is_err());
+        assert!(config(&[("HUB_BREACH_MONTHS", "37")]).is_err());
         assert!(config(&[("HUB_OCID_PREFIX", "ocds 213czf")]).is_err());
         assert!(config(&[("HUB_OCID_PREFIX", "ocds-213czf-")]).is_err());
         assert_eq!(

@@ -10,6 +10,7 @@ pub mod busy;
 pub mod cases;
 pub mod cursor;
 pub mod db;
+pub mod enforcement;
 pub mod events;
 pub mod idempotency;
 pub mod listings;

@@ -2,7 +2,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use provider_hub_domain::order::{OrderStatus, OutcomeKind};
+use provider_hub_domain::order::{EndReason, OrderStatus, OutcomeKind};
 use provider_hub_domain::Category;
 
 use crate::cursor::Page;
@@ -356,4 +356,71 @@ pub fn approve_budget(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Why, by whom and when an order was ended in delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Ending {
+    pub order_id: String,
+    pub reason: EndReason,
+    pub detail: Option<String>,
+    pub ended_by: String,
+    pub ended_at: NaiveDateTime,
+}
+
+/// Ends an order in delivery or in breach proceedings (`from` → terminated) with its
+/// reason; false if it was no longer in `from`. The placement stays: it is what was
+/// bought and paid for.
+pub fn end(
+    conn: &mut DbConn,
+    id: &str,
+    from: OrderStatus,
+    reason: EndReason,
+    detail: Option<&str>,
+    by: &str,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(id))
+            .filter(orders::status.eq(from.as_str())),
+    )
+    .set((
+        orders::status.eq(OrderStatus::Terminated.as_str()),
+        orders::end_reason.eq(Some(reason.as_str())),
+        orders::end_detail.eq(detail),
+        orders::ended_by.eq(Some(by)),
+        orders::ended_at.eq(Some(at)),
+        orders::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// How the orders among `ids` that were ended came to end.
+pub fn endings_of(conn: &mut DbConn, ids: &[String]) -> Result<Vec<Ending>, StoreError> {
+    let rows: Vec<(String, Option<EndReason>, Option<String>, Option<String>, Option<NaiveDateTime>)> =
+        orders::table
+            .filter(orders::id.eq_any(ids))
+            .filter(orders::end_reason.is_not_null())
+            .select((
+                orders::id,
+                orders::end_reason,
+                orders::end_detail,
+                orders::ended_by,
+                orders::ended_at,
+            ))
+            .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(order_id, reason, detail, by, at)| {
+            Some(Ending {
+                order_id,
+                reason: reason?,
+                detail,
+                ended_by: by?,
+                ended_at: at?,
+            })
+        })
+        .collect())
 }

@@ -26,8 +26,8 @@ pub struct ReportFilter {
 }
 
 /// Order statuses whose locked price is committed: accepted by the provider and not
-/// cancelled.
-const COMMITTED: &str = "('accepted', 'in_delivery', 'completed', 'failed')";
+/// cancelled nor ended in delivery (a terminated order counts only what was paid).
+const COMMITTED: &str = "('accepted', 'in_delivery', 'paused', 'completed', 'failed')";
 
 /// A value bound to a placeholder.
 #[derive(Debug, Clone)]

@@ -78,6 +78,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    breaches (id) {
+        id -> Text,
+        order_id -> Text,
+        area_code -> Text,
+        status -> Text,
+        flagged_at -> Timestamp,
+        proceedings_started_by -> Nullable<Text>,
+        proceedings_started_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        variation -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     budgets (area_code, financial_year) {
         area_code -> Text,
         financial_year -> Int4,
@@ -231,6 +247,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    order_failures (id) {
+        id -> Text,
+        order_id -> Text,
+        delivery_event_id -> Text,
+        area_code -> Text,
+        kind -> Text,
+        occurred_on -> Date,
+        details -> Nullable<Text>,
+        decision -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     orders (id) {
         id -> Text,
         plan_id -> Text,
@@ -253,6 +286,10 @@ diesel::table! {
         actual_start -> Nullable<Date>,
         outcome -> Nullable<Text>,
         budget_approved_by -> Nullable<Text>,
+        end_reason -> Nullable<Text>,
+        end_detail -> Nullable<Text>,
+        ended_by -> Nullable<Text>,
+        ended_at -> Nullable<Timestamp>,
     }
 }
 
@@ -395,6 +432,8 @@ diesel::joinable!(accreditations -> providers (provider_id));
 diesel::joinable!(area_policies -> areas (area_code));
 diesel::joinable!(assessments -> areas (area_code));
 diesel::joinable!(assessments -> cases (crn));
+diesel::joinable!(breaches -> areas (area_code));
+diesel::joinable!(breaches -> orders (order_id));
 diesel::joinable!(budgets -> areas (area_code));
 diesel::joinable!(capacity_slots -> listings (listing_id));
 diesel::joinable!(cases -> areas (area_code));
@@ -411,6 +450,9 @@ diesel::joinable!(matching_runs -> areas (area_code));
 diesel::joinable!(offers -> listings (listing_id));
 diesel::joinable!(offers -> orders (order_id));
 diesel::joinable!(offers -> providers (provider_id));
+diesel::joinable!(order_failures -> areas (area_code));
+diesel::joinable!(order_failures -> delivery_events (delivery_event_id));
+diesel::joinable!(order_failures -> orders (order_id));
 diesel::joinable!(orders -> areas (area_code));
 diesel::joinable!(orders -> cases (crn));
 diesel::joinable!(orders -> listings (listing_id));
@@ -435,6 +477,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     areas,
     assessments,
     audit_log,
+    breaches,
     budgets,
     capacity_slots,
     cases,
@@ -447,6 +490,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     listings,
     matching_runs,
     offers,
+    order_failures,
     orders,
     payments,
     plan_items,

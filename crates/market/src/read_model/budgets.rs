@@ -17,14 +17,15 @@ pub struct BudgetView {
     /// April to March, named by the year it starts.
     pub financial_year: i32,
     pub allocated_pence: i64,
-    /// The locked prices of accepted and in-delivery orders starting in the year.
+    /// The locked prices of accepted, in-delivery and paused orders starting in the year
+    /// (an order ended in delivery counts only what was paid, in `spent_pence`).
     pub committed_pence: i64,
     /// Locked prices of orders offered and waiting for the provider's answer.
     pub offered_pence: i64,
     /// Payments made in the year.
     pub spent_pence: i64,
     /// `allocated − committed − offered −` the year's payments on orders no longer
-    /// committed (completed, failed, cancelled): payments on committed orders are part of
+    /// committed (completed, failed, cancelled, terminated): payments on committed orders are part of
     /// their locked price already. Negative when a commissioner approved spend over budget.
     pub remaining_pence: i64,
     pub updated_at: DateTime<Utc>,
@@ -54,6 +55,7 @@ pub(crate) fn view(conn: &mut DbConn, row: BudgetRow) -> Result<BudgetView, Erro
         &[
             OrderStatus::Accepted.as_str(),
             OrderStatus::InDelivery.as_str(),
+            OrderStatus::Paused.as_str(),
         ],
         from,
         to,

@@ -6,5 +6,6 @@
 pub mod assessments;
 pub mod budgets;
 pub mod delivery;
+pub mod enforcement;
 pub mod orders;
 pub mod plans;

@@ -2,7 +2,7 @@
 //! placed, its latest offer, its delivery and how it was placed, as the reader may see it.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use provider_hub_domain::order::{OrderStatus, OutcomeKind};
+use provider_hub_domain::order::{EndReason, OrderStatus, OutcomeKind};
 use provider_hub_domain::{Category, Role, Scope};
 use provider_hub_matching::{Candidate, Explanation};
 use provider_hub_store::cursor::Page;
@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use crate::access::{self, Caller, Objects};
 use crate::read_model::delivery::{self, DeliveryEventView};
+use crate::read_model::enforcement::{breach_view, failure_view, BreachView, FailureView};
 use crate::read_model::plans::PlanItem;
 use crate::Error;
 
@@ -60,6 +61,15 @@ pub struct OrderView {
     pub actual_start: Option<NaiveDate>,
     /// The outcome a commissioner recorded.
     pub outcome: Option<OutcomeKind>,
+    /// Why, by whom and when it was ended in delivery; null unless terminated.
+    pub ending: Option<EndingView>,
+    /// Enforcement: the missed appointments and non-compliance reported, each with the
+    /// offender manager's decision (null while it waits for one), oldest first. Empty for
+    /// a provider, whose own reports are in `delivery`.
+    pub failures: Vec<FailureView>,
+    /// The order's latest breach: flagged by the breach rule, in proceedings (the order
+    /// paused), or decided with its outcome. Null when never flagged, and for a provider.
+    pub breach: Option<BreachView>,
     /// What the provider reported, oldest first (non-compliance included, for the
     /// offender manager to decide on enforcement).
     pub delivery: Vec<DeliveryEventView>,
@@ -67,6 +77,16 @@ pub struct OrderView {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// How an order in delivery came to end.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EndingView {
+    pub reason: EndReason,
+    pub detail: Option<String>,
+    /// The offender manager who ended it.
+    pub ended_by: String,
+    pub ended_at: DateTime<Utc>,
 }
 
 /// What a provider learns of how its order was placed: the counts, the policy and its own
@@ -149,6 +169,27 @@ fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<O
             .or_default()
             .push(delivery::event_view(row)?);
     }
+    let mut endings: std::collections::HashMap<String, EndingView> =
+        store::endings_of(conn, &order_ids)?
+            .into_iter()
+            .map(|e| {
+                (
+                    e.order_id,
+                    EndingView {
+                        reason: e.reason,
+                        detail: e.detail,
+                        ended_by: e.ended_by,
+                        ended_at: to_utc(e.ended_at),
+                    },
+                )
+            })
+            .collect();
+    // Enforcement is the offender manager's business: a provider reads only its reports.
+    let (mut failures, mut breaches) = if matches!(reader, Scope::Provider(_)) {
+        Default::default()
+    } else {
+        enforcement_of(conn, &order_ids)?
+    };
     let ids: Vec<String> = rows.iter().map(|o| o.plan_item_id.clone()).collect();
     let mut items: std::collections::HashMap<String, PlanItem> = plans::items_by_id(conn, &ids)?
         .into_iter()
@@ -164,8 +205,10 @@ fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<O
                 status,
                 OrderStatus::Accepted
                     | OrderStatus::InDelivery
+                    | OrderStatus::Paused
                     | OrderStatus::Completed
                     | OrderStatus::Failed
+                    | OrderStatus::Terminated
             );
             let explanation: Option<Explanation> = row
                 .explanation
@@ -191,6 +234,9 @@ fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<O
                 cancel_reason: row.cancel_reason,
                 actual_start: row.actual_start,
                 outcome: row.outcome,
+                ending: endings.remove(&row.id),
+                failures: failures.remove(&row.id).unwrap_or_default(),
+                breach: breaches.remove(&row.id),
                 status,
                 plan_item: items
                     .remove(&row.plan_item_id)
@@ -208,6 +254,29 @@ fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<O
             })
         })
         .collect()
+}
+
+type ByOrder<T> = std::collections::HashMap<String, T>;
+
+/// The failures (oldest first) and the latest breach of each order among `ids`.
+fn enforcement_of(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<(ByOrder<Vec<FailureView>>, ByOrder<BreachView>), Error> {
+    use provider_hub_store::enforcement as store;
+    let mut failures: ByOrder<Vec<FailureView>> = ByOrder::new();
+    for row in store::failures_of(conn, ids)? {
+        failures
+            .entry(row.order_id.clone())
+            .or_default()
+            .push(failure_view(row));
+    }
+    // Oldest first: the latest of each order is the one kept.
+    let breaches = store::breaches_of(conn, ids)?
+        .into_iter()
+        .map(|row| (row.order_id.clone(), breach_view(row)))
+        .collect();
+    Ok((failures, breaches))
 }
 
 /// The orders a plan created, in creation order.
