@@ -905,9 +905,7 @@ async fn seed(app: &TestApp) -> Seeded {
     let mut approved = Vec::new();
     // Each of a person of its own: a person's second plan revises the first and buys
     // nothing already bought.
-    let person = |crn: &str| {
-        json!({"crn": crn, "sex": "female", "date_of_birth": "1990-04-01", "area": "SY-SHF"})
-    };
+    let person = |crn: &str| json!({"crn": crn, "sex": "female", "date_of_birth": "1990-04-01", "area": "SY-SHF"});
     for (external_ref, crn) in [
         ("MATRIX-3", "X123463"),
         ("MATRIX-4", "X123464"),
@@ -1026,7 +1024,10 @@ async fn seed(app: &TestApp) -> Seeded {
         .get(&format!("/v1/assessments/{made}/sentence-plan"), &approver)
         .await;
     assert_eq!(s, 200, "{proposed}");
-    let item = proposed["items"][0]["id"].as_str().expect("item").to_owned();
+    let item = proposed["items"][0]["id"]
+        .as_str()
+        .expect("item")
+        .to_owned();
     let proposed = proposed["id"].as_str().expect("plan").to_owned();
     // One delivery given up on, as if its last try had failed.
     let dead = {

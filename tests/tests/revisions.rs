@@ -7,8 +7,8 @@
 
 use chrono::{Duration, Months, NaiveDate};
 use provider_hub_tests::{
-    accredit, both_backends, create_listing, json, listing_body, manager_token,
-    register_provider, seed_market, TestApp,
+    accredit, both_backends, create_listing, json, listing_body, manager_token, register_provider,
+    seed_market, TestApp,
 };
 use serde_json::Value;
 
@@ -169,7 +169,13 @@ both_backends!(
             .as_array()
             .expect("revision")
             .iter()
-            .map(|l| (l["proposal"].clone(), l["category"].clone(), l["order_id"].clone()))
+            .map(|l| {
+                (
+                    l["proposal"].clone(),
+                    l["category"].clone(),
+                    l["order_id"].clone(),
+                )
+            })
             .collect();
         assert_eq!(
             lines,
@@ -216,7 +222,10 @@ both_backends!(
         assert_eq!(bought[0]["plan_item"]["id"], accommodation.as_str());
         assert_eq!(approval["kept_orders"], json!([upw]));
         assert_eq!(approval["ended_orders"], json!([alcohol]));
-        let review_on = app.today().checked_add_months(Months::new(6)).expect("date");
+        let review_on = app
+            .today()
+            .checked_add_months(Months::new(6))
+            .expect("date");
         assert_eq!(approval["plan"]["review_on"], review_on.to_string());
 
         let orders = orders_of(&app, "X200001").await;
@@ -240,7 +249,10 @@ both_backends!(
         // The earlier plan is superseded by the revision.
         let (_, earlier) = app
             .get(
-                &format!("/v1/sentence-plans/{}", first["plan"]["id"].as_str().expect("id")),
+                &format!(
+                    "/v1/sentence-plans/{}",
+                    first["plan"]["id"].as_str().expect("id")
+                ),
                 &ann,
             )
             .await;
@@ -276,7 +288,10 @@ both_backends!(
         assert_eq!(approval["ended_orders"], json!([]));
         let orders = orders_of(&app, "X200002").await;
         assert_eq!(orders.len(), 3);
-        let still = orders.iter().find(|o| o["id"] == alcohol.as_str()).expect("order");
+        let still = orders
+            .iter()
+            .find(|o| o["id"] == alcohol.as_str())
+            .expect("order");
         assert_eq!(still["status"], "unmatched");
     }
 );
@@ -328,17 +343,29 @@ both_backends!(
 
         // A reason is needed, and only the plan's own items are shaped.
         let (s, problem) = app
-            .post(&format!("{base}/{finance}/remove"), &ann, &json!({"reason": "  "}))
+            .post(
+                &format!("{base}/{finance}/remove"),
+                &ann,
+                &json!({"reason": "  "}),
+            )
             .await;
         assert_eq!(s, 422, "{problem}");
         assert_eq!(problem["errors"][0]["field"], "reason");
         let (s, _) = app
-            .post(&format!("{base}/item_nope/remove"), &ann, &json!({"reason": "x"}))
+            .post(
+                &format!("{base}/item_nope/remove"),
+                &ann,
+                &json!({"reason": "x"}),
+            )
             .await;
         assert_eq!(s, 404);
         let other = manager_token("SY-ROT", "om-rot");
         let (s, _) = app
-            .post(&format!("{base}/{finance}/remove"), &other, &json!({"reason": "x"}))
+            .post(
+                &format!("{base}/{finance}/remove"),
+                &other,
+                &json!({"reason": "x"}),
+            )
             .await;
         assert_eq!(s, 404, "another area's plan does not exist for them");
 
@@ -358,7 +385,10 @@ both_backends!(
             )
             .await;
         assert_eq!(s, 200, "{shaped}");
-        assert_eq!(item_of(&shaped, "finance_benefit_debt")["set_aside"], "removed");
+        assert_eq!(
+            item_of(&shaped, "finance_benefit_debt")["set_aside"],
+            "removed"
+        );
         assert_eq!(
             item_of(&shaped, "finance_benefit_debt")["set_aside_reason"],
             "benefits already sorted by the job centre"
@@ -379,7 +409,9 @@ both_backends!(
             .await;
         assert_eq!(s, 200);
         // Only unpaid work is costed now.
-        let (_, shaped) = app.get(&format!("/v1/sentence-plans/{plan_id}"), &ann).await;
+        let (_, shaped) = app
+            .get(&format!("/v1/sentence-plans/{plan_id}"), &ann)
+            .await;
         assert_eq!(shaped["total_pence"], 45_000, "{shaped}");
         assert_eq!(shaped["unpriced_items"], 0, "{shaped}");
 
@@ -401,12 +433,9 @@ both_backends!(
             .await;
         assert_eq!(s, 409, "{problem}");
         // Every change is in the audit trail.
-        let trail = provider_hub_store::audit::for_entity(
-            &mut app.db.connect(),
-            "sentence_plan",
-            &plan_id,
-        )
-        .expect("audit");
+        let trail =
+            provider_hub_store::audit::for_entity(&mut app.db.connect(), "sentence_plan", &plan_id)
+                .expect("audit");
         let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions,
@@ -454,12 +483,20 @@ both_backends!(
 
         // Unknown items, an item after itself and a circle are refused in words.
         let (s, problem) = app
-            .post(&url, &ann, &json!({"sequence": [{"item": "item_nope", "after": upw}]}))
+            .post(
+                &url,
+                &ann,
+                &json!({"sequence": [{"item": "item_nope", "after": upw}]}),
+            )
             .await;
         assert_eq!(s, 422, "{problem}");
         assert_eq!(problem["errors"][0]["field"], "sequence[0].item");
         let (s, problem) = app
-            .post(&url, &ann, &json!({"sequence": [{"item": upw, "after": upw}]}))
+            .post(
+                &url,
+                &ann,
+                &json!({"sequence": [{"item": upw, "after": upw}]}),
+            )
             .await;
         assert_eq!(s, 422, "{problem}");
         assert_eq!(problem["errors"][0]["field"], "sequence[0]");
@@ -481,7 +518,9 @@ both_backends!(
                 .is_some_and(|m| m.contains("circle")),
             "{problem}"
         );
-        let (_, unchanged) = app.get(&format!("/v1/sentence-plans/{plan_id}"), &ann).await;
+        let (_, unchanged) = app
+            .get(&format!("/v1/sentence-plans/{plan_id}"), &ann)
+            .await;
         assert_eq!(unchanged["sequence"], json!([]));
 
         // Unpaid work after accommodation: accommodation has no provider, so it waits on
@@ -531,7 +570,10 @@ both_backends!(
     |app: TestApp| async move {
         let (first, plan) = revised(&app, "X200006").await;
         let ann = manager_token(AREA, "om-ann");
-        let review_on = app.today().checked_add_months(Months::new(6)).expect("date");
+        let review_on = app
+            .today()
+            .checked_add_months(Months::new(6))
+            .expect("date");
         let due = |on: NaiveDate| format!("/v1/sentence-plans?due_for_review={on}");
         // Only the active plan: the first is listed until the revision is approved.
         let (s, page) = app.get(&due(review_on), &ann).await;
@@ -595,9 +637,14 @@ both_backends!(
             .await;
         assert_eq!(s, 200, "{approval}");
         let upw = id(&approval["orders"][0]);
-        let offer = approval["orders"][0]["offer"]["id"].as_str().expect("offer").to_owned();
+        let offer = approval["orders"][0]["offer"]["id"]
+            .as_str()
+            .expect("offer")
+            .to_owned();
         let pt = app.provider_token(&provider);
-        let (s, body) = app.post_empty(&format!("/v1/offers/{offer}/accept"), &pt).await;
+        let (s, body) = app
+            .post_empty(&format!("/v1/offers/{offer}/accept"), &pt)
+            .await;
         assert_eq!(s, 200, "{body}");
         let (s, body) = app
             .post(
@@ -641,9 +688,7 @@ both_backends!(
         assert_eq!(ended["status"], "terminated", "{ended}");
         assert_eq!(ended["ending"]["reason"], "revised", "{ended}");
         // The provider is told.
-        let (s, events) = app
-            .get(&format!("/v1/events?order_id={upw}"), &pt)
-            .await;
+        let (s, events) = app.get(&format!("/v1/events?order_id={upw}"), &pt).await;
         assert_eq!(s, 200, "{events}");
         assert!(
             events["items"]

@@ -113,7 +113,11 @@ async fn set_aside(
     let ((plan, item), caller) = (path.into_inner(), caller.at(state.now()));
     Ok(web::Json(
         state
-            .db(move |conn| Ok(shaping::set_aside(conn, &caller, &plan, &item, kind, reason)?))
+            .db(move |conn| {
+                Ok(shaping::set_aside(
+                    conn, &caller, &plan, &item, kind, reason,
+                )?)
+            })
             .await?,
     ))
 }

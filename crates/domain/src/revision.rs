@@ -388,14 +388,21 @@ mod tests {
             ("2026-12-04", 36, "2029-12-04"),
         ];
         for (approved, months, due) in cases {
-            assert_eq!(review_date(d(approved), months), d(due), "{approved} + {months}");
+            assert_eq!(
+                review_date(d(approved), months),
+                d(due),
+                "{approved} + {months}"
+            );
         }
         assert!(REVIEW_MONTHS.contains(&DEFAULT_REVIEW_MONTHS));
     }
 
     #[test]
     fn a_reason_is_needed_to_set_an_item_aside() {
-        assert_eq!(set_aside_reason("  housing first "), Ok("housing first".into()));
+        assert_eq!(
+            set_aside_reason("  housing first "),
+            Ok("housing first".into())
+        );
         for bad in ["", "   ", &"x".repeat(2001)] {
             assert!(set_aside_reason(bad).is_err(), "{bad:?}");
         }

@@ -150,7 +150,10 @@ mod tests {
     #[test]
     fn the_earlier_start_is_the_committed_date_else_the_latest_allowed() {
         let d = |s: &str| s.parse::<NaiveDate>().expect("date");
-        assert_eq!(earlier_start(Some(d("2027-01-04")), d("2027-02-01")), d("2027-01-04"));
+        assert_eq!(
+            earlier_start(Some(d("2027-01-04")), d("2027-02-01")),
+            d("2027-01-04")
+        );
         assert_eq!(earlier_start(None, d("2027-02-01")), d("2027-02-01"));
     }
 

@@ -111,7 +111,12 @@ pub fn approve(
         store::supersede(conn, &plan.crn, plan_id)?;
         let review_on = revision::review_date(now.date_naive(), settings.plan_review_months);
         store::set_review_on(conn, plan_id, review_on)?;
-        let kept: Vec<String> = comparison.kept.iter().flatten().map(|o| o.id.clone()).collect();
+        let kept: Vec<String> = comparison
+            .kept
+            .iter()
+            .flatten()
+            .map(|o| o.id.clone())
+            .collect();
         let ended: Vec<String> = to_end.iter().map(|o| o.id.clone()).collect();
         conn.audit(AuditEntry {
             actor,
@@ -146,7 +151,10 @@ pub fn approve(
 
 /// The orders to end: each one confirmed must be on an `end` line; otherwise 422 naming
 /// it, and nothing changes.
-fn confirmed_endings(ends: &[OrderRow], confirmation: &Confirmation) -> Result<Vec<OrderRow>, Error> {
+fn confirmed_endings(
+    ends: &[OrderRow],
+    confirmation: &Confirmation,
+) -> Result<Vec<OrderRow>, Error> {
     let mut errors = ValidationErrors::new();
     let mut seen = BTreeSet::new();
     let mut to_end = Vec::new();
@@ -345,10 +353,15 @@ mod tests {
             end_orders: ids.iter().map(|s| (*s).to_owned()).collect(),
         };
         let both = confirmed_endings(&ends, &ask(&["o2", "o1"])).expect("both may end");
-        assert_eq!(both.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["o2", "o1"]);
+        assert_eq!(
+            both.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
+            ["o2", "o1"]
+        );
         let ok = confirmed_endings(&ends, &ask(&["o1", "o1"])).expect("o1 may end");
         assert_eq!(ok.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["o1"]);
-        assert!(confirmed_endings(&ends, &ask(&[])).expect("none").is_empty());
+        assert!(confirmed_endings(&ends, &ask(&[]))
+            .expect("none")
+            .is_empty());
         for bad in [&["o3"][..], &["o1", "o9"]] {
             assert!(confirmed_endings(&ends, &ask(bad)).is_err(), "{bad:?}");
         }

@@ -2,15 +2,15 @@
 //! case's area, and by the quality team and commissioners across areas; how an order reads
 //! back is the read model's ([`crate::read_model::orders`]).
 
+use chrono::{DateTime, Utc};
 use provider_hub_domain::offer::OfferStatus;
 use provider_hub_domain::order::{OrderEvent, OrderStatus};
 use provider_hub_domain::Role;
 use provider_hub_store::offers as offer_store;
 use provider_hub_store::orders as store;
 use provider_hub_store::orders::OrderRow;
-use provider_hub_store::{write_transaction, Tx};
-use chrono::{DateTime, Utc};
 use provider_hub_store::DbConn;
+use provider_hub_store::{write_transaction, Tx};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -86,8 +86,7 @@ pub(crate) fn cancel_in(
         OrderEvent::Cancel,
         |conn, from, to| {
             if let Some(offer_id) = withdrawn(from) {
-                if !offer_store::answer(conn, offer_id, "cancelled", Some(reason), naive(now))?
-                {
+                if !offer_store::answer(conn, offer_id, "cancelled", Some(reason), naive(now))? {
                     return Err(Error::conflict(
                         "the offer was answered meanwhile; read the order again",
                         None,
@@ -125,7 +124,13 @@ pub(crate) fn cancel_in(
                     naive(now),
                 )?)
             } else {
-                Ok(store::cancel_unplaced(conn, &order.id, from, reason, naive(now))?)
+                Ok(store::cancel_unplaced(
+                    conn,
+                    &order.id,
+                    from,
+                    reason,
+                    naive(now),
+                )?)
             }
         },
         |from, to| OrderChange {

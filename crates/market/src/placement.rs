@@ -104,7 +104,10 @@ pub(crate) struct Prepared {
 }
 
 /// The first day an order may start, where its plan sequences its item after another.
-pub(crate) fn not_before_of(conn: &mut DbConn, order: &OrderRow) -> Result<Option<NaiveDate>, Error> {
+pub(crate) fn not_before_of(
+    conn: &mut DbConn,
+    order: &OrderRow,
+) -> Result<Option<NaiveDate>, Error> {
     Ok(plans::item(conn, &order.plan_item_id)?.and_then(|item| item.not_before))
 }
 

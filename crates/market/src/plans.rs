@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::assessment::{NeedScore, Requirement};
-use provider_hub_domain::revision::Proposal;
 use provider_hub_domain::plan::{self as rules, LeadTimes, PlanStatus, LEAD_TIME_DAYS};
+use provider_hub_domain::revision::Proposal;
 use provider_hub_domain::{Category, Role, Scope};
 use provider_hub_matching::{quote, Policy, Request};
 use provider_hub_store::assessments::AssessmentRow;
@@ -277,7 +277,12 @@ fn visible_plan(
 /// The plan `plan_id` if the caller may see it; not found otherwise.
 pub(crate) fn visible(conn: &mut DbConn, caller: &Caller, plan_id: &str) -> Result<PlanRow, Error> {
     let found = store::find(conn, plan_id)?;
-    visible_plan(caller.role, &caller.scope, found, &format!("sentence plan {plan_id}"))
+    visible_plan(
+        caller.role,
+        &caller.scope,
+        found,
+        &format!("sentence plan {plan_id}"),
+    )
 }
 
 /// The costed sentence plan `plan_id`, if the caller may read it.
@@ -361,9 +366,9 @@ pub(crate) fn costed(
             // The total is what approving buys (or bought): not what is kept or set aside.
             let buys = if plan.status == PlanStatus::Proposed {
                 item.set_aside.is_none()
-                    && revision
-                        .iter()
-                        .any(|l| l.item_id.as_ref() == Some(&item.id) && l.proposal == Proposal::Buy)
+                    && revision.iter().any(|l| {
+                        l.item_id.as_ref() == Some(&item.id) && l.proposal == Proposal::Buy
+                    })
             } else {
                 order_of.contains_key(&item.id)
             };
@@ -429,7 +434,6 @@ pub fn for_assessment(
     let plan = visible_plan(role, scope, found, &what)?;
     costed(conn, plan, now)
 }
-
 
 pub use crate::approval::{Confirmation, PlanApproval};
 

@@ -178,20 +178,19 @@ pub(crate) fn by_position(
     items: &[PlanItemRow],
 ) -> Vec<(Option<usize>, Option<usize>)> {
     let at = |id: &str| items.iter().position(|i| i.id == id);
-    steps
-        .iter()
-        .map(|s| (at(&s.item), at(&s.after)))
-        .collect()
+    steps.iter().map(|s| (at(&s.item), at(&s.after))).collect()
 }
 
 /// The sequence as the domain's constraints (ids not among the items left out).
 pub(crate) fn constraints(steps: &[SequenceStep], items: &[PlanItemRow]) -> Vec<After> {
     by_position(steps, items)
         .into_iter()
-        .filter_map(|(item, after)| Some(After {
-            item: item?,
-            after: after?,
-        }))
+        .filter_map(|(item, after)| {
+            Some(After {
+                item: item?,
+                after: after?,
+            })
+        })
         .collect()
 }
 

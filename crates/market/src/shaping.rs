@@ -166,8 +166,8 @@ pub fn set_sequence(
             });
         }
         let before = revisions::sequence_of(&plan)?;
-        let text = serde_json::to_string(&asked.sequence)
-            .map_err(|e| Error::corrupt("sequence", e))?;
+        let text =
+            serde_json::to_string(&asked.sequence).map_err(|e| Error::corrupt("sequence", e))?;
         if !store::set_sequence(conn, plan_id, &text)? {
             return Err(not_proposed_meanwhile());
         }

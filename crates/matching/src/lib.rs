@@ -46,7 +46,8 @@ pub struct Request {
 impl Request {
     /// The first start date it may take: today, or later where the plan sequences it.
     pub fn earliest(&self, market: &Market) -> NaiveDate {
-        self.not_before.map_or(market.today, |d| d.max(market.today))
+        self.not_before
+            .map_or(market.today, |d| d.max(market.today))
     }
 }
 
@@ -575,7 +576,9 @@ pub(crate) fn usable_slot(
     window: &Window,
     slot: &Slot,
 ) -> Option<u8> {
-    if slot.free == 0 || slot.starts_on < request.earliest(market) || slot.starts_on > request.required_by
+    if slot.free == 0
+        || slot.starts_on < request.earliest(market)
+        || slot.starts_on > request.required_by
     {
         return None;
     }

@@ -119,7 +119,9 @@ impl Config {
                 .ok_or("HUB_PLAN_REVIEW_MONTHS must be a number from 1 to 36")?,
         };
         let breach_rule = {
-            use provider_hub_domain::enforcement::{BreachRule, MAX_RULE_FAILURES, MAX_RULE_MONTHS};
+            use provider_hub_domain::enforcement::{
+                BreachRule, MAX_RULE_FAILURES, MAX_RULE_MONTHS,
+            };
             let defaults = BreachRule::default();
             let read = |name: &str, default: u32, max: u32| -> Result<u32, String> {
                 match non_empty(name) {

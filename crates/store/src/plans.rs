@@ -247,9 +247,11 @@ pub fn due_for_review(
     }
     if let Some((date, id)) = after {
         query = query.filter(
-            sentence_plans::review_on.gt(date).or(sentence_plans::review_on
-                .eq(date)
-                .and(sentence_plans::id.gt(id))),
+            sentence_plans::review_on
+                .gt(date)
+                .or(sentence_plans::review_on
+                    .eq(date)
+                    .and(sentence_plans::id.gt(id))),
         );
     }
     Ok(query

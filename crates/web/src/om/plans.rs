@@ -96,13 +96,16 @@ fn sequence_rows(plan: &PlanView) -> Vec<SequenceRow> {
                 label: "No other item".into(),
                 checked: after.is_none(),
             }];
-            options.extend(plan.items.iter().filter(|o| o.item.id != item.item.id).map(|o| {
-                Choice {
-                    value: o.item.id.clone(),
-                    label: what(o),
-                    checked: after == Some(o.item.id.as_str()),
-                }
-            }));
+            options.extend(
+                plan.items
+                    .iter()
+                    .filter(|o| o.item.id != item.item.id)
+                    .map(|o| Choice {
+                        value: o.item.id.clone(),
+                        label: what(o),
+                        checked: after == Some(o.item.id.as_str()),
+                    }),
+            );
             SequenceRow {
                 item_id: item.item.id.clone(),
                 what: what(item),
@@ -238,7 +241,11 @@ pub(super) fn plan_page(
     names: &std::collections::HashMap<String, String>,
     errors: Errors,
 ) -> Result<HttpResponse, WebError> {
-    let rows = plan.items.iter().map(|i| item_row(i, &plan, names)).collect();
+    let rows = plan
+        .items
+        .iter()
+        .map(|i| item_row(i, &plan, names))
+        .collect();
     let lines: Vec<LineRow> = plan.revision.iter().map(line_row).collect();
     let buying = plan
         .revision

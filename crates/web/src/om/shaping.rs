@@ -52,7 +52,10 @@ fn item_page(
     let chosen = chosen.or(item.item.set_aside);
     let choices = [
         (SetAside::Removed, "Remove it: it is not needed"),
-        (SetAside::Deferred, "Defer it: it is needed, but not bought now"),
+        (
+            SetAside::Deferred,
+            "Defer it: it is needed, but not bought now",
+        ),
     ]
     .into_iter()
     .map(|(value, label)| Choice {
@@ -129,7 +132,15 @@ pub async fn set_aside(
     let Some(kind) = kind else {
         let mut errors = Errors::default();
         errors.add("action", "Select whether to remove or defer the item");
-        return item_page(&person, assessment_id, &plan, &item_id, None, form.reason, errors);
+        return item_page(
+            &person,
+            assessment_id,
+            &plan,
+            &item_id,
+            None,
+            form.reason,
+            errors,
+        );
     };
     let (caller, plan_id, item) = (person.caller(state.now()), plan.id.clone(), item_id.clone());
     let reason = SetAsideReason {
@@ -161,7 +172,15 @@ pub async fn set_aside(
         Err(MarketError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = refusal(e, |f| f.to_owned(), &[("reason", "The reason")], "action")?;
-            item_page(&person, assessment_id, &plan, &item_id, Some(kind), form.reason, errors)
+            item_page(
+                &person,
+                assessment_id,
+                &plan,
+                &item_id,
+                Some(kind),
+                form.reason,
+                errors,
+            )
         }
     }
 }
@@ -182,11 +201,7 @@ pub async fn restore(
     let (plan, _) = load(&state, &person, assessment_id.clone()).await?;
     let caller = person.caller(state.now());
     state
-        .db(move |conn| {
-            Ok(shaping::set_aside(
-                conn, &caller, &plan.id, &item_id, None, None,
-            )?)
-        })
+        .db(move |conn| shaping::set_aside(conn, &caller, &plan.id, &item_id, None, None))
         .await?;
     session::flash(&session, "Item put back in the plan");
     Ok(see_other(&format!("/om/assessments/{assessment_id}/plan")))
@@ -284,14 +299,7 @@ pub async fn reviews(
     let caller = person.caller(state.now());
     let page = state
         .db(move |conn| {
-            Ok(revisions::due_for_review(
-                conn,
-                &caller,
-                None,
-                on,
-                None,
-                provider_hub_market::MAX_PAGE,
-            )?)
+            revisions::due_for_review(conn, &caller, None, on, None, provider_hub_market::MAX_PAGE)
         })
         .await?;
     let rows = page
