@@ -121,6 +121,7 @@ fn main() -> Result<(), String> {
                         tier: rng.random_range(1..=4),
                     },
                     required_by: today + Duration::days([14, 21, 28][rng.random_range(0..3)]),
+                    not_before: None,
                     excluded_listings: BTreeSet::new(),
                 },
             )

@@ -45,6 +45,7 @@ async fn main() {
         let settings = provider_hub_market::placement::Settings {
             offer_working_days: 2,
             breach_rule: Default::default(),
+            ..Default::default()
         };
         provider_hub_demo::run(&mut conn, settings, chrono::Utc::now()).expect("demo");
     }

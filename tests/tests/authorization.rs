@@ -51,7 +51,8 @@ struct Rule {
     /// `{standing}` a provider whose standing the rows change, `{listing}` its published
     /// listing, `{draft}` its draft listing, `{case}` a case of SY-SHF, `{assessment}` a draft
     /// assessment of it and `{submitted}` a submitted one (both by another manager), `{plan}`
-    /// the sentence plan of a third, approved, `{order}` an order its approval created and
+    /// the sentence plan of a third, approved, `{proposed}` a proposed plan and `{item}` its
+    /// first item, `{order}` an order its approval created and
     /// `{offer}` that order's offer to the seeded provider; `{offer2}` another such offer;
     /// `{order2}` that other offer's order (accepted by its row), `{completed}` an order
     /// delivered to completion; `{awaiting}` an order over its area's (nil) budget for
@@ -475,6 +476,14 @@ const MATRIX: &[Rule] = &[
         body: no_body,
     },
     Rule {
+        method: "GET",
+        template: "/v1/sentence-plans",
+        path: "/v1/sentence-plans?due_for_review=2099-12-31",
+        access: Access::Only(&["offender_manager", "quality", "commissioner"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
         method: "POST",
         template: "/v1/availability-quotes",
         path: "/v1/availability-quotes",
@@ -486,6 +495,46 @@ const MATRIX: &[Rule] = &[
                 "tier": 1, "requirements": [{"category": "unpaid_work"}]
             }))
         },
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/sentence-plans/{id}",
+        path: "/v1/sentence-plans/{plan}",
+        access: Access::Only(&["offender_manager", "quality"]),
+        owner: Owner::Area,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/sentence-plans/{id}/items/{item}/remove",
+        path: "/v1/sentence-plans/{proposed}/items/{item}/remove",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: || Some(json!({"reason": "not needed"})),
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/sentence-plans/{id}/items/{item}/defer",
+        path: "/v1/sentence-plans/{proposed}/items/{item}/defer",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: || Some(json!({"reason": "later"})),
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/sentence-plans/{id}/items/{item}/restore",
+        path: "/v1/sentence-plans/{proposed}/items/{item}/restore",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/sentence-plans/{id}/sequence",
+        path: "/v1/sentence-plans/{proposed}/sequence",
+        access: Access::Only(&["offender_manager"]),
+        owner: Owner::Area,
+        body: || Some(json!({"sequence": []})),
     },
     Rule {
         method: "GET",
@@ -856,6 +905,9 @@ struct Seeded {
     assessment: String,
     submitted: String,
     plan: String,
+    /// A proposed plan (of another person) and its first item.
+    proposed: String,
+    item: String,
     order: String,
     offer: String,
     offer2: String,
@@ -881,6 +933,8 @@ impl Seeded {
             .replace("{assessment}", &self.assessment)
             .replace("{submitted}", &self.submitted)
             .replace("{plan}", &self.plan)
+            .replace("{proposed}", &self.proposed)
+            .replace("{item}", &self.item)
             .replace("{order}", &self.order)
             .replace("{offer2}", &self.offer2)
             .replace("{order2}", &self.order2)
@@ -989,8 +1043,18 @@ async fn seed(app: &TestApp) -> Seeded {
     // offers (unpaid work, placed with the seeded listing) to read and answer.
     let approver = provider_hub_tests::manager_token("SY-SHF", "om-approver");
     let mut approved = Vec::new();
-    for external_ref in ["MATRIX-3", "MATRIX-4", "MATRIX-5", "MATRIX-7"] {
-        let body = provider_hub_tests::assessment_body(external_ref, CASE);
+    // Each of a person of its own: a person's second plan revises the first and buys
+    // nothing already bought.
+    let person = |crn: &str| json!({"crn": crn, "sex": "female", "date_of_birth": "1990-04-01", "area": "SY-SHF"});
+    for (external_ref, crn) in [
+        ("MATRIX-3", "X123463"),
+        ("MATRIX-4", "X123464"),
+        ("MATRIX-5", "X123465"),
+        ("MATRIX-7", "X123467"),
+    ] {
+        let (s, _) = app.post("/v1/cases", &author, &person(crn)).await;
+        assert_eq!(s, 201);
+        let body = provider_hub_tests::assessment_body(external_ref, crn);
         let (_, made) = app.post("/v1/assessments", &author, &body).await;
         let made = made["id"].as_str().expect("id").to_owned();
         let (s, _) = app
@@ -1100,7 +1164,9 @@ async fn seed(app: &TestApp) -> Seeded {
         )
         .await;
     assert_eq!(s, 200);
-    let body = provider_hub_tests::assessment_body("MATRIX-6", CASE);
+    let (s, _) = app.post("/v1/cases", &author, &person("X123466")).await;
+    assert_eq!(s, 201);
+    let body = provider_hub_tests::assessment_body("MATRIX-6", "X123466");
     let (_, made) = app.post("/v1/assessments", &author, &body).await;
     let made = made["id"].as_str().expect("id").to_owned();
     app.post_empty(&format!("/v1/assessments/{made}/submit"), &author)
@@ -1123,6 +1189,25 @@ async fn seed(app: &TestApp) -> Seeded {
         .expect("order")
         .to_owned();
     let (plan, order, offer) = approved.pop().unwrap_or_default();
+    // A seventh, of a person of its own, whose plan stays proposed, to shape.
+    let (s, _) = app.post("/v1/cases", &author, &person("X123467")).await;
+    assert_eq!(s, 201);
+    let body = provider_hub_tests::assessment_body("MATRIX-7", "X123467");
+    let (_, made) = app.post("/v1/assessments", &author, &body).await;
+    let made = made["id"].as_str().expect("id").to_owned();
+    app.post_empty(&format!("/v1/assessments/{made}/submit"), &author)
+        .await;
+    app.post_empty(&format!("/v1/assessments/{made}/approve"), &approver)
+        .await;
+    let (s, proposed) = app
+        .get(&format!("/v1/assessments/{made}/sentence-plan"), &approver)
+        .await;
+    assert_eq!(s, 200, "{proposed}");
+    let item = proposed["items"][0]["id"]
+        .as_str()
+        .expect("item")
+        .to_owned();
+    let proposed = proposed["id"].as_str().expect("plan").to_owned();
     // One delivery given up on, as if its last try had failed.
     let dead = {
         use diesel::prelude::*;
@@ -1174,6 +1259,8 @@ async fn seed(app: &TestApp) -> Seeded {
         assessment,
         submitted,
         plan,
+        proposed,
+        item,
         order,
         offer,
         offer2,

@@ -27,6 +27,11 @@ pub struct JsonBody<T> {
 }
 
 impl RawBody {
+    /// True when no body was sent: a route whose body is optional reads its defaults.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.iter().all(u8::is_ascii_whitespace)
+    }
+
     pub fn json<T: DeserializeOwned>(&self) -> Result<JsonBody<T>, ApiError> {
         match self.content_type.as_deref() {
             Some("application/json") => {}

@@ -28,6 +28,7 @@ pub mod rate_limit;
 pub mod referral;
 pub mod reports;
 pub mod request_id;
+pub mod revisions;
 pub mod runs;
 pub mod specifications;
 pub mod state;
@@ -185,6 +186,7 @@ where
                 .configure(transfers::configure)
                 .configure(assessments::configure)
                 .configure(plans::configure)
+                .configure(revisions::configure)
                 .configure(orders::configure)
                 .configure(enforcement::configure)
                 .configure(court::configure)

@@ -6,7 +6,7 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use provider_hub_domain::{Category, Role};
 use provider_hub_market::access::{self, Objects};
 use provider_hub_market::plans::{
-    self as market, LeadTimeView, PlanApproval, PlanView, SetLeadTime,
+    self as market, Confirmation, LeadTimeView, PlanApproval, PlanView, SetLeadTime,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -39,11 +39,15 @@ async fn get_sentence_plan(
     ))
 }
 
-/// Approves a sentence plan: the purchase trigger. Creates one intervention order per
-/// item and matches each at once, in one transaction: an order is `offered` (a place
-/// reserved and an offer sent to the provider) or `unmatched` with the explanation.
-/// Approving an approved plan creates nothing and answers its orders again.
-#[utoipa::path(tag = "sentence plans", security(("bearer" = [])),
+/// Approves a sentence plan: the purchase trigger. The plan is compared with what is
+/// already bought for the person: an order is created and matched at once for each item
+/// not already ordered or delivered and not removed or deferred (`offered`, a place
+/// reserved and an offer sent, or `unmatched` with the explanation), in the plan's
+/// sequence; the orders on the revision's `end` lines that the body lists are ended
+/// (cancelled before delivery, terminated `revised` in delivery); the person's earlier plan is superseded and this one gets its review
+/// date. All in one transaction. The body is optional. Approving an approved plan
+/// creates nothing and answers its orders again.
+#[utoipa::path(tag = "sentence plans", security(("bearer" = [])), request_body(content = Option<Confirmation>, description = "The proposed endings confirmed (optional)"),
     params(
         ("id" = String, Path, description = "Sentence plan id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key"),
@@ -53,7 +57,7 @@ async fn get_sentence_plan(
     Unauthenticated,
     (status = 403, description = "Not an offender manager", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such plan in the caller's area", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Idempotency-Key malformed or reused", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Idempotency-Key malformed or reused, or an ending confirmed that the revision does not propose", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/sentence-plans/{id}/approve")]
 async fn approve_sentence_plan(
@@ -61,19 +65,27 @@ async fn approve_sentence_plan(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<String>,
+    body: RawBody,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::OffenderManager])?;
     let id = id.into_inner();
     let settings = state.matching;
     let seen_id = id.clone();
+    let (confirmation, raw) = if body.is_empty() {
+        (Confirmation::default(), serde_json::Value::Null)
+    } else {
+        let parsed = body.json::<Confirmation>()?;
+        (parsed.value, parsed.raw)
+    };
     crate::idempotency::answer(
         &state,
         &caller,
         &req,
-        &serde_json::Value::Null,
+        &raw,
         move |conn, caller| market::ensure_visible(conn, caller, &seen_id),
         move |conn, caller| {
-            market::approve(conn, caller, &id, settings).map(|approval| (StatusCode::OK, approval))
+            provider_hub_market::approval::approve(conn, caller, &id, confirmation, settings)
+                .map(|approval| (StatusCode::OK, approval))
         },
     )
     .await

@@ -16,6 +16,9 @@
 //! live order before a delivered one, then the first given; items are served in plan
 //! order (court-ordered first).
 
+use std::ops::RangeInclusive;
+
+use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -69,6 +72,40 @@ crate::string_enum! {
         /// manager confirms.
         End => "end",
     }
+}
+
+crate::string_enum! {
+    /// An item the offender manager set aside before approving the plan.
+    pub enum SetAside {
+        /// Not needed: never bought by this plan (an order that answered it may be ended).
+        Removed => "removed",
+        /// Needed, but not bought now: an order already answering it is kept.
+        Deferred => "deferred",
+    }
+}
+
+/// Months from a plan's approval to its review, unless the operator sets otherwise.
+pub const DEFAULT_REVIEW_MONTHS: u32 = 6;
+
+/// Months a review interval may be set to.
+pub const REVIEW_MONTHS: RangeInclusive<u32> = 1..=36;
+
+/// The day a plan approved on `approved_on` is due for review: `months` later (the last
+/// day of the month when that month is shorter).
+pub fn review_date(approved_on: NaiveDate, months: u32) -> NaiveDate {
+    approved_on
+        .checked_add_months(Months::new(months))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// Checks the reason given for removing or deferring an item: 1-2000 characters once
+/// trimmed. The trimmed reason, or what is wrong with it.
+pub fn set_aside_reason(reason: &str) -> Result<String, &'static str> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err("must be 1-2000 characters");
+    }
+    Ok(reason.to_owned())
 }
 
 /// One line of a revision: a needed item, an order, or both.
@@ -338,6 +375,38 @@ mod tests {
                 assert_eq!(line.order_id.is_some(), line.proposal != Buy, "{name}");
             }
         }
+    }
+
+    #[test]
+    fn a_plan_is_due_for_review_months_after_approval() {
+        let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let cases = [
+            ("2026-12-04", 6, "2027-06-04"),
+            ("2026-08-31", 6, "2027-02-28"),
+            ("2027-08-31", 6, "2028-02-29"),
+            ("2026-12-04", 1, "2027-01-04"),
+            ("2026-12-04", 36, "2029-12-04"),
+        ];
+        for (approved, months, due) in cases {
+            assert_eq!(
+                review_date(d(approved), months),
+                d(due),
+                "{approved} + {months}"
+            );
+        }
+        assert!(REVIEW_MONTHS.contains(&DEFAULT_REVIEW_MONTHS));
+    }
+
+    #[test]
+    fn a_reason_is_needed_to_set_an_item_aside() {
+        assert_eq!(
+            set_aside_reason("  housing first "),
+            Ok("housing first".into())
+        );
+        for bad in ["", "   ", &"x".repeat(2001)] {
+            assert!(set_aside_reason(bad).is_err(), "{bad:?}");
+        }
+        assert!(set_aside_reason(&"é".repeat(2000)).is_ok());
     }
 
     #[test]

@@ -63,6 +63,12 @@ pub fn start_order(items: usize, constraints: &[After]) -> Result<Vec<usize>, Se
     Ok(order)
 }
 
+/// The start a later item waits for: the earlier item's committed start date once it is
+/// placed, otherwise the latest it may start (its required-by date).
+pub fn earlier_start(committed: Option<NaiveDate>, required_by: NaiveDate) -> NaiveDate {
+    committed.unwrap_or(required_by)
+}
+
 /// When an item may start: not before `not_before` (if any), and by `required_by`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Window {
@@ -139,6 +145,16 @@ mod tests {
             start_order(2, &[after(0, 2)]),
             Err(SequenceError::NoSuchItem(2))
         );
+    }
+
+    #[test]
+    fn the_earlier_start_is_the_committed_date_else_the_latest_allowed() {
+        let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+        assert_eq!(
+            earlier_start(Some(d("2027-01-04")), d("2027-02-01")),
+            d("2027-01-04")
+        );
+        assert_eq!(earlier_start(None, d("2027-02-01")), d("2027-02-01"));
     }
 
     #[test]

@@ -10,7 +10,10 @@
 //!
 //! ```text
 //! assessments  -> access, cases, plans, read_model::assessments
-//! plans        -> access, placement, supply, read_model::{assessments, orders, plans}
+//! plans        -> access, revisions, supply, read_model::{assessments, plans}
+//! approval     -> access, orders, placement, plans, revisions, read_model::orders
+//! shaping      -> access, plans, revisions
+//! revisions    -> access
 //! budgets      -> events, placement, read_model::{budgets, orders}
 //! orders       -> access, events, placement, read_model::orders
 //! delivery     -> access, enforcement, events, read_model::{delivery, orders}
@@ -37,6 +40,7 @@
 //! ```
 
 pub mod access;
+pub mod approval;
 pub mod areas;
 pub mod assessments;
 pub mod awards;
@@ -68,8 +72,10 @@ pub mod read_model;
 pub mod referral;
 pub mod rematch;
 pub mod reports;
+pub mod revisions;
 pub mod runs;
 pub mod secrets;
+pub mod shaping;
 pub mod specifications;
 mod standing;
 pub mod supply;

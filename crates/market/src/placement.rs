@@ -4,7 +4,7 @@
 //! candidate the order is `unmatched`, and is retried when the market changes
 //! ([`crate::rematch`]).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::Connection;
 use provider_hub_domain::area::PolicyKind;
 use provider_hub_domain::offer::OfferStatus;
@@ -32,6 +32,8 @@ use provider_hub_domain::event::EventKind;
 pub struct Settings {
     /// Working days an offer waits for the provider's answer.
     pub offer_working_days: u32,
+    /// Months from a plan's approval to its review.
+    pub plan_review_months: u32,
     /// When an order is flagged for breach (HUB_BREACH_FAILURES within HUB_BREACH_MONTHS).
     pub breach_rule: provider_hub_domain::enforcement::BreachRule,
 }
@@ -40,6 +42,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             offer_working_days: DEFAULT_OFFER_WORKING_DAYS,
+            plan_review_months: provider_hub_domain::revision::DEFAULT_REVIEW_MONTHS,
             breach_rule: Default::default(),
         }
     }
@@ -100,6 +103,14 @@ pub(crate) struct Prepared {
     pub(crate) listings: Vec<provider_hub_matching::Listing>,
 }
 
+/// The first day an order may start, where its plan sequences its item after another.
+pub(crate) fn not_before_of(
+    conn: &mut DbConn,
+    order: &OrderRow,
+) -> Result<Option<NaiveDate>, Error> {
+    Ok(plans::item(conn, &order.plan_item_id)?.and_then(|item| item.not_before))
+}
+
 /// The order as the engine sees it.
 pub(crate) fn request_of(conn: &mut DbConn, order: &OrderRow) -> Result<Request, Error> {
     let plan = plans::find(conn, &order.plan_id)?
@@ -110,6 +121,7 @@ pub(crate) fn request_of(conn: &mut DbConn, order: &OrderRow) -> Result<Request,
         area: order.area_code.clone(),
         person: person_of(conn, &plan.assessment_id, &order.crn)?,
         required_by: order.required_by,
+        not_before: not_before_of(conn, order)?,
         excluded_listings: offer_store::refused_listings(conn, &order.id)?
             .into_iter()
             .collect(),

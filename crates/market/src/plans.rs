@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::assessment::{NeedScore, Requirement};
-use provider_hub_domain::order::OrderStatus;
 use provider_hub_domain::plan::{self as rules, LeadTimes, PlanStatus, LEAD_TIME_DAYS};
+use provider_hub_domain::revision::Proposal;
 use provider_hub_domain::{Category, Role, Scope};
 use provider_hub_matching::{quote, Policy, Request};
 use provider_hub_store::assessments::AssessmentRow;
 use provider_hub_store::audit::AuditEntry;
-use provider_hub_store::orders::{self as order_store, OrderRow};
+use provider_hub_store::orders as order_store;
 use provider_hub_store::plans::{self as store, PlanItemRow, PlanRow};
 use provider_hub_store::{to_utc, write_transaction, DbConn, Tx};
 use serde::{Deserialize, Serialize};
@@ -20,8 +20,8 @@ use utoipa::ToSchema;
 
 use crate::access::{self, Caller, Objects};
 use crate::read_model::assessments;
-use crate::read_model::orders::{self, OrderView};
 pub use crate::read_model::plans::PlanItem;
+use crate::revisions::{self, RevisionLineView, SequenceStep};
 use crate::{naive, supply, Actor, Error};
 
 /// One category's lead time: days from the sentence date to the latest start.
@@ -139,6 +139,12 @@ pub(crate) fn create_for(
         now.date_naive(),
         &current_lead_times(conn)?,
     );
+    // A person with a plan already gets a revision of their latest one.
+    let revises_plan_id = store::of_person(conn, &assessment.crn)?
+        .into_iter()
+        .rev()
+        .find(|p| p.superseded_by.is_none() && p.status == PlanStatus::Approved)
+        .map(|p| p.id);
     let plan = PlanRow {
         id: provider_hub_store::new_id("plan"),
         assessment_id: assessment.id.clone(),
@@ -148,6 +154,10 @@ pub(crate) fn create_for(
         created_at: naive(now),
         approved_at: None,
         approved_by: None,
+        revises_plan_id,
+        superseded_by: None,
+        review_on: None,
+        sequence: "[]".into(),
     };
     let rows = items
         .iter()
@@ -172,6 +182,9 @@ pub(crate) fn create_for(
                 lead_time_days: i32::try_from(item.lead_time_days)
                     .map_err(|e| Error::corrupt("lead_time_days", e))?,
                 late: item.late,
+                set_aside: None,
+                set_aside_reason: None,
+                not_before: None,
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
@@ -223,9 +236,10 @@ pub struct PlanView {
     pub area: String,
     pub status: PlanStatus,
     pub items: Vec<CostedItem>,
-    /// The sum of the items' quoted prices.
+    /// The sum of the quoted prices of the items approving buys (or bought): kept and
+    /// set-aside items are not in it.
     pub total_pence: i64,
-    /// How many items have no provider today (not in the total).
+    /// How many items to buy have no provider today (not in the total).
     pub unpriced_items: u32,
     /// The day the quotes are for.
     pub costed_on: NaiveDate,
@@ -234,6 +248,19 @@ pub struct PlanView {
     pub created_at: DateTime<Utc>,
     pub approved_at: Option<DateTime<Utc>>,
     pub approved_by: Option<String>,
+    /// The person's earlier plan this one revises, if they had one when it was made.
+    pub revises_plan_id: Option<String>,
+    /// The later plan of the person approved since, if any: this one is no longer active.
+    pub superseded_by: Option<String>,
+    /// When the approved plan is due for review.
+    pub review_on: Option<NaiveDate>,
+    /// The offender manager's sequence: each step's item starts after the other.
+    pub sequence: Vec<SequenceStep>,
+    /// While the plan is proposed: each item compared with what is already bought for
+    /// the person (`keep` or `buy`), then the running orders no item needs (`end`).
+    /// Approving buys only the `buy` lines not set aside, and ends the `end` lines the
+    /// approval confirms. Empty once approved.
+    pub revision: Vec<RevisionLineView>,
 }
 
 /// A plan is seen by whoever may read its case's area; to anyone else it does not exist.
@@ -247,6 +274,23 @@ fn visible_plan(
         .ok_or_else(|| Error::NotFound(what.to_owned()))
 }
 
+/// The plan `plan_id` if the caller may see it; not found otherwise.
+pub(crate) fn visible(conn: &mut DbConn, caller: &Caller, plan_id: &str) -> Result<PlanRow, Error> {
+    let found = store::find(conn, plan_id)?;
+    visible_plan(
+        caller.role,
+        &caller.scope,
+        found,
+        &format!("sentence plan {plan_id}"),
+    )
+}
+
+/// The costed sentence plan `plan_id`, if the caller may read it.
+pub fn view(conn: &mut DbConn, caller: &Caller, plan_id: &str) -> Result<PlanView, Error> {
+    let plan = visible(conn, caller, plan_id)?;
+    costed(conn, plan, caller.now)
+}
+
 /// Not found unless the caller may see the plan (before an answer about it is replayed).
 pub fn ensure_visible(conn: &mut DbConn, caller: &Caller, plan_id: &str) -> Result<(), Error> {
     let (role, scope) = (caller.role, &caller.scope);
@@ -255,10 +299,21 @@ pub fn ensure_visible(conn: &mut DbConn, caller: &Caller, plan_id: &str) -> Resu
 }
 
 /// Costs a plan against today's market and shows it.
-fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanView, Error> {
+pub(crate) fn costed(
+    conn: &mut DbConn,
+    plan: PlanRow,
+    now: DateTime<Utc>,
+) -> Result<PlanView, Error> {
     let today = now.date_naive();
     let person = crate::placement::person_of(conn, &plan.assessment_id, &plan.crn)?;
-    let items = store::items(conn, &plan.id)?
+    let rows = store::items(conn, &plan.id)?;
+    let revision = if plan.status == PlanStatus::Proposed {
+        revisions::lines(conn, &plan, &rows)?
+    } else {
+        Vec::new()
+    };
+    let sequence = revisions::sequence_of(&plan)?;
+    let items = rows
         .into_iter()
         .map(PlanItem::from_row)
         .collect::<Result<Vec<_>, Error>>()?;
@@ -292,6 +347,7 @@ fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanVi
                 area: plan.area_code.clone(),
                 person: person.clone(),
                 required_by: item.required_by,
+                not_before: item.not_before,
                 excluded_listings: Default::default(),
             };
             let (listings, elsewhere) = loaded
@@ -307,9 +363,19 @@ fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanVi
                 quality_score: c.quality_score,
                 starts_on: c.starts_on,
             });
+            // The total is what approving buys (or bought): not what is kept or set aside.
+            let buys = if plan.status == PlanStatus::Proposed {
+                item.set_aside.is_none()
+                    && revision.iter().any(|l| {
+                        l.item_id.as_ref() == Some(&item.id) && l.proposal == Proposal::Buy
+                    })
+            } else {
+                order_of.contains_key(&item.id)
+            };
             match &quote {
-                Some(q) => total_pence += q.price_pence,
-                None => unpriced_items += 1,
+                Some(q) if buys => total_pence += q.price_pence,
+                None if buys => unpriced_items += 1,
+                _ => {}
             }
             CostedItem {
                 order_id: order_of.get(&item.id).cloned(),
@@ -337,6 +403,11 @@ fn costed(conn: &mut DbConn, plan: PlanRow, now: DateTime<Utc>) -> Result<PlanVi
         created_at: to_utc(plan.created_at),
         approved_at: plan.approved_at.map(to_utc),
         approved_by: plan.approved_by,
+        revises_plan_id: plan.revises_plan_id,
+        superseded_by: plan.superseded_by,
+        review_on: plan.review_on,
+        sequence,
+        revision,
     })
 }
 
@@ -364,105 +435,14 @@ pub fn for_assessment(
     costed(conn, plan, now)
 }
 
-/// A plan's approval: the plan as it now stands and the orders it created.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PlanApproval {
-    pub plan: PlanView,
-    /// One order per item, in plan order.
-    pub orders: Vec<OrderView>,
-}
+pub use crate::approval::{Confirmation, PlanApproval};
 
-/// Approves a proposed plan: one intervention order per item, created `open` and matched
-/// at once, all in one transaction. Approving an approved plan creates nothing and
-/// answers the same orders.
+/// Approves a proposed plan, confirming no ending (see [`crate::approval::approve`]).
 pub fn approve(
     conn: &mut DbConn,
     caller: &Caller,
     plan_id: &str,
     settings: crate::placement::Settings,
 ) -> Result<PlanApproval, Error> {
-    let (actor, role, scope, now) = (&caller.actor, caller.role, &caller.scope, caller.now);
-    if role != Role::OffenderManager {
-        return Err(Error::Forbidden(
-            "only an offender manager of the case's area approves a sentence plan".into(),
-        ));
-    }
-    write_transaction(conn, |conn| {
-        let found = store::find(conn, plan_id)?;
-        let plan = visible_plan(role, scope, found, &format!("sentence plan {plan_id}"))?;
-        if plan.status == PlanStatus::Proposed
-            && store::approve(conn, plan_id, &actor.sub, naive(now))?
-        {
-            let items = store::items(conn, plan_id)?;
-            for item in &items {
-                let order = OrderRow {
-                    id: provider_hub_store::new_id("ord"),
-                    plan_id: plan.id.clone(),
-                    plan_item_id: item.id.clone(),
-                    crn: plan.crn.clone(),
-                    area_code: plan.area_code.clone(),
-                    category: item.category,
-                    specification_code: item.specification_code.clone(),
-                    required_by: item.required_by,
-                    status: OrderStatus::Open,
-                    created_by: actor.sub.clone(),
-                    created_at: naive(now),
-                    updated_at: naive(now),
-                    listing_id: None,
-                    provider_id: None,
-                    price_pence: None,
-                    starts_on: None,
-                    explanation: None,
-                    cancel_reason: None,
-                    actual_start: None,
-                    outcome: None,
-                    budget_approved_by: None,
-                };
-                order_store::insert(conn, &order)?;
-                conn.audit(AuditEntry {
-                    actor,
-                    action: "order.created",
-                    entity_type: "order",
-                    entity_id: &order.id,
-                    before: None,
-                    after: serde_json::to_value(&order).ok(),
-                    at: naive(now),
-                });
-            }
-            // Each order is matched at once, in this transaction: offered with a place
-            // reserved, or unmatched with the reason. Everything matching reads is read
-            // for every order first, so no order holds its place while the next is read.
-            let orders = order_store::of_plan(conn, plan_id)?;
-            let prepared = orders
-                .iter()
-                .map(|order| crate::placement::prepare(conn, order, now))
-                .collect::<Result<Vec<_>, _>>()?;
-            for (order, prepared) in orders.iter().zip(prepared) {
-                crate::placement::place_order_prepared(
-                    conn, actor, order, prepared, settings, now,
-                )?;
-            }
-            conn.audit(AuditEntry {
-                actor,
-                action: "sentence_plan.approved",
-                entity_type: "sentence_plan",
-                entity_id: plan_id,
-                before: Some(serde_json::json!({ "status": plan.status })),
-                after: Some(serde_json::json!({
-                    "status": PlanStatus::Approved.as_str(), "orders": items.len()
-                })),
-                at: naive(now),
-            });
-        }
-        Ok::<(), Error>(())
-    })?;
-    // Read after the commit, so that the places taken are not held while the answer is
-    // made (costing the plan matches every item again).
-    let plan = store::find(conn, plan_id)?
-        .ok_or_else(|| Error::corrupt("sentence_plans", "the plan did not read back"))?;
-    let orders = orders::of_plan(conn, plan_id)?;
-    Ok(PlanApproval {
-        plan: costed(conn, plan, now)?,
-        orders,
-    })
+    crate::approval::approve(conn, caller, plan_id, Confirmation::default(), settings)
 }

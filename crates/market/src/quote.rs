@@ -96,6 +96,7 @@ pub fn quote(
             person: person.clone(),
             required_by,
             excluded_listings: Default::default(),
+            not_before: None,
         };
         let listings = supply::load(conn, proposed.category, Some(&area), today, required_by)?;
         let elsewhere = supply::elsewhere(conn, proposed.category, &area)?;

@@ -164,6 +164,7 @@ pub fn run(
                         area: order.area_code.clone(),
                         person: person_of(conn, &plan.assessment_id, &order.crn)?,
                         required_by: order.required_by,
+                        not_before: crate::placement::not_before_of(conn, order)?,
                         excluded_listings: offer_store::refused_listings(conn, &order.id)?
                             .into_iter()
                             .collect(),

@@ -73,6 +73,7 @@ fn bench(c: &mut Criterion) {
             tier: 2,
         },
         required_by: d("2026-12-21"),
+        not_before: None,
         excluded_listings: BTreeSet::from(["lst_00042".to_owned()]),
     };
     let today = Market {

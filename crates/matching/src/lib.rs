@@ -36,8 +36,19 @@ pub struct Request {
     pub person: Person,
     /// The last day on which the intervention may start.
     pub required_by: NaiveDate,
+    /// The first day on which it may start, when the plan sequences it after another
+    /// item (it may not start before that one).
+    pub not_before: Option<NaiveDate>,
     /// Listings that already declined or let expire an offer for this order (rule 8).
     pub excluded_listings: BTreeSet<String>,
+}
+
+impl Request {
+    /// The first start date it may take: today, or later where the plan sequences it.
+    pub fn earliest(&self, market: &Market) -> NaiveDate {
+        self.not_before
+            .map_or(market.today, |d| d.max(market.today))
+    }
 }
 
 /// An area code packed into one integer (codes are at most 16 ASCII bytes), so checking
@@ -160,7 +171,13 @@ impl Rule {
             Rule::Eligibility => {
                 "the person is outside the eligibility (sex, age, risk of harm or tier) of every listing serving the area".to_owned()
             }
-            Rule::FreePlace => format!("no free place starts on or before {}", request.required_by),
+            Rule::FreePlace => match request.not_before {
+                Some(from) => format!(
+                    "no free place starts between {from} and {}",
+                    request.required_by
+                ),
+                None => format!("no free place starts on or before {}", request.required_by),
+            },
             Rule::PriceCap => "every remaining listing is priced above its specification's cap".to_owned(),
             Rule::NotDeclined => {
                 "every remaining listing has already declined or let expire an offer for this order".to_owned()
@@ -559,7 +576,10 @@ pub(crate) fn usable_slot(
     window: &Window,
     slot: &Slot,
 ) -> Option<u8> {
-    if slot.free == 0 || slot.starts_on < market.today || slot.starts_on > request.required_by {
+    if slot.free == 0
+        || slot.starts_on < request.earliest(market)
+        || slot.starts_on > request.required_by
+    {
         return None;
     }
     let person = &request.person;
@@ -675,7 +695,9 @@ fn score<'a>(
             .slots
             .iter()
             .filter(|s| {
-                s.free > 0 && s.starts_on >= market.today && s.starts_on <= request.required_by
+                s.free > 0
+                    && s.starts_on >= request.earliest(market)
+                    && s.starts_on <= request.required_by
             })
             .map(|s| s.starts_on)
             .min()

@@ -24,6 +24,7 @@ fn request() -> Request {
             tier: 2,
         },
         required_by: d("2026-12-07"),
+        not_before: None,
         excluded_listings: BTreeSet::new(),
     }
 }
@@ -247,6 +248,34 @@ fn the_earliest_free_place_is_taken() {
         rule_of(&request(), &l).map(|c| c.starts_on),
         Ok(d("2026-12-02"))
     );
+}
+
+#[test]
+fn a_sequenced_order_takes_no_place_before_its_earlier_item_starts() {
+    let mut l = listing("lst_a", 100);
+    l.slots = vec![
+        Slot {
+            starts_on: d("2026-11-25"),
+            free: 1,
+        },
+        Slot {
+            starts_on: d("2026-12-02"),
+            free: 2,
+        },
+    ];
+    let mut r = request();
+    r.not_before = Some(d("2026-11-26"));
+    assert_eq!(rule_of(&r, &l).map(|c| c.starts_on), Ok(d("2026-12-02")));
+    // Its age judged day by day (a birthday in the window) honours it too.
+    r.person.date_of_birth = d("2008-11-30");
+    assert_eq!(rule_of(&r, &l).map(|c| c.starts_on), Ok(d("2026-12-02")));
+    // With no place from then on, none is free.
+    r.not_before = Some(d("2026-12-03"));
+    assert_eq!(rule_of(&r, &l).map(|c| c.starts_on), Err(Rule::FreePlace));
+    // A day already passed changes nothing.
+    let mut r = request();
+    r.not_before = Some(d("2026-01-01"));
+    assert_eq!(rule_of(&r, &l).map(|c| c.starts_on), Ok(d("2026-11-25")));
 }
 
 #[test]

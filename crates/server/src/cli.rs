@@ -224,6 +224,7 @@ fn demo(config: &Config) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let settings = provider_hub_market::placement::Settings {
         offer_working_days: config.offer_working_days,
+        plan_review_months: config.plan_review_months,
         breach_rule: config.breach_rule,
     };
     let report = provider_hub_demo::run(&mut conn, settings, chrono::Utc::now())

@@ -27,6 +27,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Working days an offer waits for the provider's answer (HUB_OFFER_WORKING_DAYS, 1-20).
     pub offer_working_days: u32,
+    /// Months from a sentence plan's approval to its review (HUB_PLAN_REVIEW_MONTHS, 1-36).
+    pub plan_review_months: u32,
     /// When an order is flagged for breach: HUB_BREACH_FAILURES warnings within
     /// HUB_BREACH_MONTHS months.
     pub breach_rule: provider_hub_domain::enforcement::BreachRule,
@@ -107,6 +109,14 @@ impl Config {
                 .ok()
                 .filter(|n| (1..=20).contains(n))
                 .ok_or("HUB_OFFER_WORKING_DAYS must be a number from 1 to 20")?,
+        };
+        let plan_review_months = match non_empty("HUB_PLAN_REVIEW_MONTHS") {
+            None => provider_hub_domain::revision::DEFAULT_REVIEW_MONTHS,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| provider_hub_domain::revision::REVIEW_MONTHS.contains(n))
+                .ok_or("HUB_PLAN_REVIEW_MONTHS must be a number from 1 to 36")?,
         };
         let breach_rule = {
             use provider_hub_domain::enforcement::{
@@ -257,6 +267,7 @@ impl Config {
             pool_size,
             workers,
             offer_working_days,
+            plan_review_months,
             breach_rule,
             worker_interval_ms,
             secret_key,
@@ -516,6 +527,13 @@ mod tests {
         assert_eq!(
             config(&[("HUB_OFFER_WORKING_DAYS", "5")]).map(|c| c.offer_working_days),
             Ok(5)
+        );
+        assert!(config(&[("HUB_PLAN_REVIEW_MONTHS", "0")]).is_err());
+        assert!(config(&[("HUB_PLAN_REVIEW_MONTHS", "37")]).is_err());
+        assert_eq!(config(&[]).map(|c| c.plan_review_months), Ok(6));
+        assert_eq!(
+            config(&[("HUB_PLAN_REVIEW_MONTHS", "12")]).map(|c| c.plan_review_months),
+            Ok(12)
         );
         assert_eq!(
             config(&[]).map(|c| c.breach_rule),

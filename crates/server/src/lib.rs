@@ -105,6 +105,7 @@ impl Application {
         let auth = Arc::new(authenticator(config)?);
         let matching = provider_hub_market::placement::Settings {
             offer_working_days: config.offer_working_days,
+            plan_review_months: config.plan_review_months,
             breach_rule: config.breach_rule,
         };
         let state = web::Data::new(AppState {

@@ -86,6 +86,8 @@ settings! {
         /// Working days (Monday–Friday) an offer waits for the provider's answer, 1–20
         /// [default: 2]
         offer_working_days: "HUB_OFFER_WORKING_DAYS", "DAYS";
+        /// Months from a sentence plan's approval to its review, 1–36 [default: 6]
+        plan_review_months: "HUB_PLAN_REVIEW_MONTHS", "MONTHS";
         /// Warnings (unacceptable failures) within HUB_BREACH_MONTHS that flag an order
         /// for breach, 1–10 [default: 2]
         breach_failures: "HUB_BREACH_FAILURES", "N";

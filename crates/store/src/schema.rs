@@ -331,6 +331,9 @@ diesel::table! {
         required_by -> Date,
         lead_time_days -> Int4,
         late -> Bool,
+        set_aside -> Nullable<Text>,
+        set_aside_reason -> Nullable<Text>,
+        not_before -> Nullable<Date>,
     }
 }
 
@@ -397,6 +400,10 @@ diesel::table! {
         created_at -> Timestamp,
         approved_at -> Nullable<Timestamp>,
         approved_by -> Nullable<Text>,
+        revises_plan_id -> Nullable<Text>,
+        superseded_by -> Nullable<Text>,
+        review_on -> Nullable<Date>,
+        sequence -> Text,
     }
 }
 

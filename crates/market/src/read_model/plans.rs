@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use provider_hub_domain::assessment::Requirement;
 use provider_hub_domain::need::Need;
+use provider_hub_domain::revision::SetAside;
 use provider_hub_domain::Category;
 use provider_hub_store::plans::PlanItemRow;
 use serde::Serialize;
@@ -31,6 +32,13 @@ pub struct PlanItem {
     /// The sentence date plus the lead time had passed when the plan was made, so the
     /// lead time was counted from the day the plan was made.
     pub late: bool,
+    /// Removed or deferred by the offender manager before approval.
+    pub set_aside: Option<SetAside>,
+    /// Why it was removed or deferred.
+    pub set_aside_reason: Option<String>,
+    /// The first day it may start, where the plan sequences it after another item (set
+    /// when the plan is approved).
+    pub not_before: Option<NaiveDate>,
 }
 
 impl PlanItem {
@@ -51,6 +59,14 @@ impl PlanItem {
                 .map_err(|e| Error::corrupt("plan_items.priority", e))?,
             lead_time_days: u32::try_from(row.lead_time_days)
                 .map_err(|e| Error::corrupt("plan_items.lead_time_days", e))?,
+            set_aside: row
+                .set_aside
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(|e| Error::corrupt("plan_items.set_aside", e))?,
+            set_aside_reason: row.set_aside_reason,
+            not_before: row.not_before,
             id: row.id,
             specification_code: row.specification_code,
             required_by: row.required_by,

@@ -240,6 +240,7 @@ fn arb_request(i: usize) -> impl Strategy<Value = (String, Request)> {
                         tier,
                     },
                     required_by: d("2026-11-23") + chrono::Duration::days(days),
+                    not_before: None,
                     excluded_listings: BTreeSet::from([format!("lst_{declined:03}")]),
                 },
             )

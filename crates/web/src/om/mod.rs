@@ -1,8 +1,9 @@
 //! The offender manager's journey: caseload → register a case → record the single
-//! assessment → submit → countersign another's → the costed sentence plan → approve
-//! (buy) → the person's orders → cancel → each order's delivery and payments →
-//! enforcement (decisions, breach proceedings and their outcome) and ending an order; a
-//! case's transfer to another area and the area's transfers.
+//! assessment → submit → countersign another's → the costed sentence plan, shaped and,
+//! for a person already bought for, revised → approve (buy) → the person's orders →
+//! cancel → each order's delivery and payments → enforcement (decisions, breach
+//! proceedings and their outcome) and ending an order; a case's transfer to another area
+//! and the area's transfers; plans due for review.
 //! Routes under `/om`, templates under `templates/om/`.
 
 pub(crate) mod assessments;
@@ -11,6 +12,7 @@ mod countersign;
 mod enforcement;
 mod orders;
 mod plans;
+mod shaping;
 mod transfers;
 
 use std::collections::HashMap;
@@ -25,6 +27,7 @@ pub const NAV: &[(&str, &str)] = &[
     ("/om", "Caseload"),
     ("/om/cases/new", "Register a case"),
     ("/om/countersign", "Countersign"),
+    ("/om/reviews", "Plans due for review"),
     ("/om/transfers", "Transfers"),
     ("/om/availability-quote", "Availability quote"),
 ];
@@ -72,6 +75,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/assessments/{id}/plan/bought",
             web::get().to(plans::bought),
         )
+        .route(
+            "/assessments/{id}/plan/items/{item}",
+            web::get().to(shaping::item),
+        )
+        .route(
+            "/assessments/{id}/plan/items/{item}",
+            web::post().to(shaping::set_aside),
+        )
+        .route(
+            "/assessments/{id}/plan/items/{item}/restore",
+            web::post().to(shaping::restore),
+        )
+        .route(
+            "/assessments/{id}/plan/sequence",
+            web::post().to(shaping::sequence),
+        )
+        .route("/reviews", web::get().to(shaping::reviews))
         .route("/orders/{id}", web::get().to(orders::order))
         .route("/orders/{id}/cancel", web::get().to(orders::cancel_form))
         .route("/orders/{id}/cancel", web::post().to(orders::cancel))

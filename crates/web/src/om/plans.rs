@@ -1,22 +1,30 @@
-//! The costed sentence plan, its approval (which buys), and the confirmation of what
-//! was bought.
+//! The costed sentence plan — with its revision lines (kept, new, ending) when the person
+//! had a plan, its items set aside and its sequence — its approval (which buys, and ends
+//! the orders confirmed), and the confirmation of what was bought.
+
+use std::collections::HashMap;
 
 use actix_session::Session;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use provider_hub_domain::plan::PlanStatus;
+use provider_hub_domain::revision::{Proposal, SetAside};
+use provider_hub_market::approval::{self, Confirmation};
 use provider_hub_market::plans::{self, CostedItem, PlanView};
+use provider_hub_market::revisions::RevisionLineView;
 use provider_hub_market::{orders, Error as MarketError};
 use serde::Deserialize;
 
 use super::assessments::requirement_words;
 use super::cases::{area_of, order_rows, OrderRow};
-use crate::form::CsrfForm;
-use crate::page::{self, render, see_other, Layout, WebError};
+use crate::form::{refusal, Choice, CsrfForm, Errors};
+use crate::page::{self, render, render_status, see_other, Layout, WebError};
 use crate::session::{self, Person};
 use crate::WebState;
 
 pub(super) struct ItemRow {
+    pub id: String,
     pub what: String,
     pub why: String,
     pub required_by: String,
@@ -25,9 +33,107 @@ pub(super) struct ItemRow {
     pub starts: String,
     /// Why no provider can take it today, in words, for an unpriced item.
     pub no_provider: Option<String>,
+    /// `Removed` or `Deferred`, with the reason, when set aside.
+    pub set_aside: Option<(String, String)>,
+    /// The item it starts after, in words.
+    pub starts_after: Option<String>,
 }
 
-fn item_row(item: &CostedItem, names: &std::collections::HashMap<String, String>) -> ItemRow {
+/// One line of a revision: kept, new or ending.
+pub(super) struct LineRow {
+    pub proposal: &'static str,
+    pub what: String,
+    pub order_id: Option<String>,
+    pub status: String,
+    pub ending: bool,
+}
+
+/// One item's "starts after" choice.
+pub(super) struct SequenceRow {
+    pub item_id: String,
+    pub what: String,
+    pub options: Vec<Choice>,
+}
+
+fn what(item: &CostedItem) -> String {
+    format!(
+        "{} (item {})",
+        page::words(item.item.category.as_str()),
+        item.item.position
+    )
+}
+
+fn line_row(line: &RevisionLineView) -> LineRow {
+    LineRow {
+        proposal: match (line.proposal, line.set_aside) {
+            (_, Some(SetAside::Removed)) => "Removed",
+            (_, Some(SetAside::Deferred)) => "Deferred",
+            (Proposal::Keep, _) => "Kept",
+            (Proposal::Buy, _) => "New",
+            (Proposal::End, _) => "Ending proposed",
+        },
+        what: page::words(line.category.as_str()),
+        order_id: line.order_id.clone(),
+        status: line
+            .order_status
+            .map(|s| page::words(s.as_str()))
+            .unwrap_or_else(|| "To buy".into()),
+        ending: line.proposal == Proposal::End,
+    }
+}
+
+fn sequence_rows(plan: &PlanView) -> Vec<SequenceRow> {
+    plan.items
+        .iter()
+        .map(|item| {
+            let after = plan
+                .sequence
+                .iter()
+                .find(|s| s.item == item.item.id)
+                .map(|s| s.after.as_str());
+            let mut options = vec![Choice {
+                value: String::new(),
+                label: "No other item".into(),
+                checked: after.is_none(),
+            }];
+            options.extend(
+                plan.items
+                    .iter()
+                    .filter(|o| o.item.id != item.item.id)
+                    .map(|o| Choice {
+                        value: o.item.id.clone(),
+                        label: what(o),
+                        checked: after == Some(o.item.id.as_str()),
+                    }),
+            );
+            SequenceRow {
+                item_id: item.item.id.clone(),
+                what: what(item),
+                options,
+            }
+        })
+        .collect()
+}
+
+fn item_row(
+    item: &CostedItem,
+    plan: &PlanView,
+    names: &std::collections::HashMap<String, String>,
+) -> ItemRow {
+    let set_aside = item.item.set_aside.map(|s| {
+        (
+            page::capitalise(s.as_str()),
+            item.item.set_aside_reason.clone().unwrap_or_default(),
+        )
+    });
+    let starts_after = plan
+        .sequence
+        .iter()
+        .filter(|s| s.item == item.item.id)
+        .filter_map(|s| plan.items.iter().find(|o| o.item.id == s.after))
+        .map(what)
+        .next();
+    let id = item.item.id.clone();
     let why = match &item.item.requirement {
         Some(r) => format!("Court requirement: {}", requirement_words(r)),
         None => format!(
@@ -46,6 +152,9 @@ fn item_row(item: &CostedItem, names: &std::collections::HashMap<String, String>
     }
     match &item.quote {
         Some(q) => ItemRow {
+            id,
+            set_aside,
+            starts_after,
             what: page::words(item.item.category.as_str()),
             why,
             required_by,
@@ -58,6 +167,9 @@ fn item_row(item: &CostedItem, names: &std::collections::HashMap<String, String>
             no_provider: None,
         },
         None => ItemRow {
+            id,
+            set_aside,
+            starts_after,
             what: page::words(item.item.category.as_str()),
             why,
             required_by,
@@ -82,11 +194,15 @@ struct PlanPage {
     plan: PlanView,
     rows: Vec<ItemRow>,
     total: String,
-    priced: usize,
+    /// Items approving buys.
+    buying: usize,
     approved: bool,
+    lines: Vec<LineRow>,
+    sequence: Vec<SequenceRow>,
+    errors: Errors,
 }
 
-async fn load(
+pub(super) async fn load(
     state: &WebState,
     person: &Person,
     assessment_id: String,
@@ -114,22 +230,58 @@ pub async fn plan(
     area_of(&person)?;
     let assessment_id = id.into_inner();
     let (plan, names) = load(&state, &person, assessment_id.clone()).await?;
-    let rows = plan.items.iter().map(|i| item_row(i, &names)).collect();
-    render(&PlanPage {
-        layout: Layout::new(&person, format!("Sentence plan of {}", plan.crn), "/om"),
-        assessment_id,
-        total: page::pounds(plan.total_pence),
-        priced: plan.items.iter().filter(|i| i.quote.is_some()).count(),
-        approved: plan.status == PlanStatus::Approved,
-        rows,
-        plan,
-    })
+    plan_page(&person, assessment_id, plan, &names, Errors::default())
 }
 
+/// The plan page, with the errors of a refused approval or sequence, if any.
+pub(super) fn plan_page(
+    person: &Person,
+    assessment_id: String,
+    plan: PlanView,
+    names: &std::collections::HashMap<String, String>,
+    errors: Errors,
+) -> Result<HttpResponse, WebError> {
+    let rows = plan
+        .items
+        .iter()
+        .map(|i| item_row(i, &plan, names))
+        .collect();
+    let lines: Vec<LineRow> = plan.revision.iter().map(line_row).collect();
+    let buying = plan
+        .revision
+        .iter()
+        .filter(|l| l.proposal == Proposal::Buy && l.set_aside.is_none())
+        .count();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        &PlanPage {
+            layout: Layout::new(person, format!("Sentence plan of {}", plan.crn), "/om")
+                .with_errors(!errors.is_empty()),
+            assessment_id,
+            total: page::pounds(plan.total_pence),
+            buying,
+            approved: plan.status == PlanStatus::Approved,
+            sequence: sequence_rows(&plan),
+            lines,
+            rows,
+            plan,
+            errors,
+        },
+        status,
+    )
+}
+
+/// The approval: the plan, and a field `end_<order id>` for each proposed ending confirmed.
 #[derive(Deserialize)]
 pub struct ApproveForm {
     #[serde(default)]
     plan_id: String,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
 }
 
 /// Approving the plan is the purchase: one order per item, each matched at once.
@@ -143,21 +295,48 @@ pub async fn approve(
     area_of(&person)?;
     let assessment_id = id.into_inner();
     let (settings, caller) = (state.matching, person.caller(state.now()));
+    let confirmation = Confirmation {
+        end_orders: form
+            .rest
+            .keys()
+            .filter_map(|k| k.strip_prefix("end_"))
+            .map(str::to_owned)
+            .collect(),
+    };
     let result = state
-        .db(move |conn| Ok(plans::approve(conn, &caller, &form.plan_id, settings)))
+        .db(move |conn| {
+            Ok(approval::approve(
+                conn,
+                &caller,
+                &form.plan_id,
+                confirmation,
+                settings,
+            ))
+        })
         .await?;
     match result {
         Ok(approval) => {
-            session::flash(
-                &session,
-                format!("{} interventions ordered", approval.orders.len()),
-            );
+            let mut said = format!("{} interventions ordered", approval.orders.len());
+            if !approval.kept_orders.is_empty() {
+                said.push_str(&format!(
+                    ", {} kept from the earlier plan",
+                    approval.kept_orders.len()
+                ));
+            }
+            if !approval.ended_orders.is_empty() {
+                said.push_str(&format!(", {} ended", approval.ended_orders.len()));
+            }
+            session::flash(&session, said);
             Ok(see_other(&format!(
                 "/om/assessments/{assessment_id}/plan/bought"
             )))
         }
         Err(MarketError::NotFound(_)) => Err(WebError::NotFound),
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            let errors = refusal(e, |_| "approve".into(), &[], "approve")?;
+            let (plan, names) = load(&state, &person, assessment_id.clone()).await?;
+            plan_page(&person, assessment_id, plan, &names, errors)
+        }
     }
 }
 
