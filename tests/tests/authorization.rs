@@ -1050,7 +1050,7 @@ async fn seed(app: &TestApp) -> Seeded {
         ("MATRIX-3", "X123463"),
         ("MATRIX-4", "X123464"),
         ("MATRIX-5", "X123465"),
-        ("MATRIX-7", "X123467"),
+        ("MATRIX-8", "X123468"),
     ] {
         let (s, _) = app.post("/v1/cases", &author, &person(crn)).await;
         assert_eq!(s, 201);
@@ -1090,7 +1090,7 @@ async fn seed(app: &TestApp) -> Seeded {
         .await;
     assert_eq!(s, 201, "{run}");
     let run = run["id"].as_str().expect("run").to_owned();
-    // The seventh's order is in delivery: one missed session judged a warning, and a second
+    // The eighth's order is in delivery: one missed session judged a warning, and a second
     // waiting for the offender manager's decision.
     let (_, delivering, offer7) = approved.pop().unwrap_or_default();
     let (s, _) = app
