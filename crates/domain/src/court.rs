@@ -3,61 +3,14 @@
 //! and is told when a date is committed or changes.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 
 use crate::event::EventKind;
 use crate::order::OrderStatus;
 
-/// A court's code: 2–16 characters, upper-case letters and digits in groups joined by
-/// `-`, e.g. `SHF-MC` (Sheffield Magistrates' Court).
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
-)]
-#[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "SHF-MC")]
-pub struct CourtCode(String);
-
-impl CourtCode {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let ok_len = (2..=16).contains(&s.len());
-        let ok_chars = s.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        });
-        if ok_len && ok_chars {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(
-                "must be 2-16 upper-case letters or digits in groups joined by '-', e.g. SHF-MC"
-                    .into(),
-            )
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for CourtCode {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<CourtCode> for String {
-    fn from(c: CourtCode) -> String {
-        c.0
-    }
-}
-
-impl std::fmt::Display for CourtCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::grouped_code! {
+    /// A court's code: 2–16 characters, upper-case letters and digits in groups joined by
+    /// `-`, e.g. `SHF-MC` (Sheffield Magistrates' Court).
+    pub struct CourtCode, example "SHF-MC"
 }
 
 /// The start date a court may rely on: the reserved place's date once a provider has
