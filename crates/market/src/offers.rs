@@ -423,3 +423,32 @@ pub fn expire_due(
     }
     Ok(expired)
 }
+
+/// Withdraws an order's accepted offer, inside the change that takes the order back (its
+/// provider hears of it by that change's event): refused by the offer's state machine
+/// unless accepted, written only if it is still accepted (else 409), audited.
+pub(crate) fn withdraw_accepted(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    offer: &OfferRow,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    offer.status.apply(OfferEvent::Withdraw)?;
+    if !store::withdraw_accepted(tx, &offer.id, why, now.date_naive())? {
+        return Err(Error::conflict(
+            "the offer changed meanwhile; try again",
+            None,
+        ));
+    }
+    tx.audit(AuditEntry {
+        actor,
+        action: "offer.withdrawn",
+        entity_type: "offer",
+        entity_id: &offer.id,
+        before: Some(serde_json::json!({ "status": "accepted" })),
+        after: Some(serde_json::json!({ "status": "withdrawn", "reason": why })),
+        at: naive(now),
+    });
+    Ok(())
+}

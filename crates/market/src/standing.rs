@@ -16,7 +16,6 @@ use provider_hub_domain::event::EventKind;
 use provider_hub_domain::offer::OfferEvent;
 use provider_hub_domain::order::{OrderEvent, OrderStatus};
 use provider_hub_domain::provider::Standing;
-use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::offers as offer_store;
 use provider_hub_store::orders::{self as order_store, OrderRow};
 use provider_hub_store::Tx;
@@ -135,22 +134,7 @@ fn take_back(
         OrderEvent::Withdraw,
         |conn, from, to| {
             if let Some(offer) = &offer {
-                offer.status.apply(OfferEvent::Withdraw)?;
-                if !offer_store::withdraw_accepted(conn, &offer.id, why, now.date_naive())? {
-                    return Err(Error::conflict(
-                        "the offer changed meanwhile; try again",
-                        None,
-                    ));
-                }
-                conn.audit(AuditEntry {
-                    actor,
-                    action: "offer.withdrawn",
-                    entity_type: "offer",
-                    entity_id: &offer.id,
-                    before: Some(serde_json::json!({ "status": "accepted" })),
-                    after: Some(serde_json::json!({ "status": "withdrawn", "reason": why })),
-                    at: naive(now),
-                });
+                crate::offers::withdraw_accepted(conn, actor, offer, why, now)?;
             }
             placement::release(conn, order, "a place freed: provider revoked", now)?;
             Ok(order_store::unplace(

@@ -472,22 +472,7 @@ impl Move<'_> {
             OrderEvent::Withdraw,
             |tx, from, to| {
                 if let Some(offer) = &offer {
-                    offer.status.apply(OfferEvent::Withdraw)?;
-                    if !offer_store::withdraw_accepted(tx, &offer.id, why, now.date_naive())? {
-                        return Err(Error::conflict(
-                            "the offer changed meanwhile; try again",
-                            None,
-                        ));
-                    }
-                    tx.audit(AuditEntry {
-                        actor,
-                        action: "offer.withdrawn",
-                        entity_type: "offer",
-                        entity_id: &offer.id,
-                        before: Some(serde_json::json!({ "status": "accepted" })),
-                        after: Some(serde_json::json!({ "status": "withdrawn", "reason": why })),
-                        at: naive(now),
-                    });
+                    crate::offers::withdraw_accepted(tx, actor, offer, why, now)?;
                 }
                 Ok(order_store::unplace(
                     tx,
