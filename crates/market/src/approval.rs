@@ -80,6 +80,9 @@ pub fn approve(
         if plan.status != PlanStatus::Proposed {
             return Ok((Vec::new(), Vec::new()));
         }
+        // Approvals of two plans of one person take turns: the later compares its items
+        // with what the earlier bought, so no need is bought twice.
+        provider_hub_store::cases::hold(conn, &plan.crn)?;
         let items = store::items(conn, plan_id)?;
         let comparison = revisions::compare(conn, &plan, &items)?;
         let to_end = confirmed_endings(&comparison.ends, &confirmation)?;

@@ -35,6 +35,16 @@ pub fn find(conn: &mut DbConn, crn: &str) -> Result<Option<CaseRow>, StoreError>
         .optional()?)
 }
 
+/// Holds the case's row until the transaction ends (an update that changes nothing), so
+/// that writes about one person — the approvals of two of their plans, a transfer — take
+/// turns, each seeing what the one before it committed. False if there is no such case.
+pub fn hold(conn: &mut DbConn, crn: &str) -> Result<bool, StoreError> {
+    let n = diesel::update(cases::table.find(crn))
+        .set(cases::crn.eq(cases::crn))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Cases in crn order, optionally of one area; the cursor key is the last crn seen.
 pub fn list(
     conn: &mut DbConn,

@@ -322,6 +322,45 @@ both_backends!(
 );
 
 both_backends!(
+    two_plans_of_one_person_approved_at_once_buy_each_need_once,
+    |app: TestApp| async move {
+        // Two assessments of one person, both countersigned before either plan is
+        // approved: each plan proposes unpaid work; approved together, one buys it.
+        seed_market(&app).await;
+        upw_listing(&app, "UPW-1", &[3]).await;
+        let sentence = app.today() - Duration::days(2);
+        let upw = json!([{"type": "unpaid_work", "hours": 120}]);
+        let first = assessed(
+            &app,
+            "X200009",
+            "X200009-1",
+            true,
+            upw.clone(),
+            &[],
+            sentence,
+        )
+        .await;
+        let second = assessed(&app, "X200009", "X200009-2", false, upw, &[], sentence).await;
+        let send = |plan: &Value, who: &str| {
+            app.client
+                .post(app.url(&format!("/v1/sentence-plans/{}/approve", id(plan))))
+                .bearer_auth(manager_token(AREA, who))
+                .send()
+        };
+        let (a, b) =
+            futures_util::future::join(send(&first, "om-ann"), send(&second, "om-bob")).await;
+        let a: Value = a.expect("POST").json().await.expect("json");
+        let b: Value = b.expect("POST").json().await.expect("json");
+        assert_eq!(a["plan"]["status"], "approved", "{a}");
+        assert_eq!(b["plan"]["status"], "approved", "{b}");
+        let orders = orders_of(&app, "X200009").await;
+        assert_eq!(orders.len(), 1, "unpaid work bought once: {orders:?}");
+        let bought = |x: &Value| x["orders"].as_array().map(Vec::len).unwrap_or(0);
+        assert_eq!(bought(&a) + bought(&b), 1, "{a} {b}");
+    }
+);
+
+both_backends!(
     plans_due_for_review_are_listed_for_their_area,
     |app: TestApp| async move {
         let (first, plan) = revised(&app, "X200006").await;
