@@ -325,3 +325,46 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    an_order_ended_in_breach_proceedings_leaves_no_breach_open,
+    adjust = |c: &mut provider_hub_tests::Config| {
+        c.breach_rule = BreachRule::new(1, 6).expect("rule");
+    },
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let (id, p) = in_delivery(&app, "X820003").await;
+        let ann = manager_token("SY-SHF", "om-ann");
+        let first = missed(&app, &p, &id).await;
+        let (_, o) = decide(&app, &id, &first, json!({"decision": "warning"})).await;
+        assert_eq!(o["breach"]["status"], "flagged", "{o}");
+        let (s, o) = app
+            .post_empty(&format!("/v1/orders/{id}/breach/proceedings"), &ann)
+            .await;
+        assert_eq!((s, o["status"].as_str()), (200, Some("paused")));
+        // Remanded in custody before the court decides: the order ends, and with it the
+        // proceedings — no outcome can be recorded on an order that is over.
+        let (s, o) = app
+            .post(
+                &format!("/v1/orders/{id}/end"),
+                &ann,
+                &json!({"reason": "custody"}),
+            )
+            .await;
+        assert_eq!(s, 200, "{o}");
+        assert_eq!(o["status"], "terminated");
+        assert_eq!(o["breach"]["status"], "closed", "{o}");
+        let (s, problem) = app
+            .post(
+                &format!("/v1/orders/{id}/breach/outcome"),
+                &ann,
+                &json!({"outcome": "continue"}),
+            )
+            .await;
+        assert_eq!(s, 409, "{problem}");
+        let (s, o) = app
+            .post_empty(&format!("/v1/orders/{id}/breach/proceedings"), &ann)
+            .await;
+        assert_eq!(s, 409, "{o}");
+    }
+);

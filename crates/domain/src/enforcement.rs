@@ -43,10 +43,27 @@ crate::string_enum! {
         InProceedings => "in_proceedings",
         /// The outcome is recorded.
         Decided => "decided",
+        /// The order ended another way (custody, death, a transfer…) before an outcome.
+        Closed => "closed",
     }
 }
 
 impl BreachStatus {
+    /// Is the breach still to be dealt with (flagged, or in proceedings)?
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Flagged | Self::InProceedings)
+    }
+
+    /// The status once the order ends another way: an open breach is closed; a decided
+    /// or closed one cannot be (the status it is in).
+    pub fn close(self) -> Result<Self, Self> {
+        if self.is_open() {
+            Ok(Self::Closed)
+        } else {
+            Err(self)
+        }
+    }
+
     /// The status after proceedings start (`outcome` None) or their outcome is recorded,
     /// or the status it is in when that step is illegal.
     pub fn next(self, outcome: Option<BreachOutcome>) -> Result<Self, Self> {
@@ -214,6 +231,22 @@ mod tests {
         assert!(BreachRule::new(11, 12).is_err());
         assert!(BreachRule::new(2, 37).is_err());
         assert_eq!(BreachRule::new(2, 12), Ok(BreachRule::default()));
+    }
+
+    #[test]
+    fn only_an_open_breach_is_closed_when_its_order_ends_another_way() {
+        use BreachStatus as B;
+        let table = [
+            (B::Flagged, Ok(B::Closed)),
+            (B::InProceedings, Ok(B::Closed)),
+            (B::Decided, Err(B::Decided)),
+            (B::Closed, Err(B::Closed)),
+        ];
+        assert_eq!(table.len(), B::ALL.len());
+        for (status, expected) in table {
+            assert_eq!(status.close(), expected, "{status}");
+            assert_eq!(status.is_open(), expected.is_ok(), "{status}");
+        }
     }
 
     #[test]

@@ -11,6 +11,8 @@ use provider_hub_domain::event::EventKind;
 use provider_hub_domain::offer::OfferStatus;
 use provider_hub_domain::order::{EndReason, OrderEvent};
 use provider_hub_domain::Role;
+use provider_hub_store::audit::AuditEntry;
+use provider_hub_store::enforcement as enforcement_store;
 use provider_hub_store::offers as offer_store;
 use provider_hub_store::orders::{self as store, OrderRow};
 use provider_hub_store::{DbConn, Tx};
@@ -108,6 +110,7 @@ pub(crate) fn end_in(
             if let Some(offer) = &pending {
                 withdraw(tx, actor, order, &offer.id, &offer.listing_id, reason, now)?;
             }
+            close_breach(tx, actor, &order.id, now)?;
             crate::placement::release(tx, order, "a place freed: order ended", now)?;
             Ok(true)
         },
@@ -131,6 +134,40 @@ pub(crate) fn end_in(
             now,
         },
     )?;
+    Ok(())
+}
+
+/// Closes the order's open breach, if it has one, as the order ends another way (a
+/// revocation records its outcome first), audited on the breach: nothing is left for
+/// proceedings on an order that is over.
+fn close_breach(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    order_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let Some(breach) = enforcement_store::open_breach(tx, order_id)? else {
+        return Ok(());
+    };
+    let to = breach
+        .status
+        .close()
+        .map_err(|current| Error::conflict("the breach is over", Some(current.as_str())))?;
+    if !enforcement_store::close_breach(tx, &breach.id, breach.status, &actor.sub, naive(now))? {
+        return Err(Error::conflict(
+            "the breach changed meanwhile; read the order again",
+            None,
+        ));
+    }
+    tx.audit(AuditEntry {
+        actor,
+        action: "breach.closed",
+        entity_type: "breach",
+        entity_id: &breach.id,
+        before: Some(serde_json::json!({ "status": breach.status })),
+        after: Some(serde_json::json!({ "status": to, "because": "the order ended" })),
+        at: naive(now),
+    });
     Ok(())
 }
 

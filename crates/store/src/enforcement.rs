@@ -157,7 +157,10 @@ pub fn breaches_of(conn: &mut DbConn, ids: &[String]) -> Result<Vec<BreachRow>, 
 pub fn open_breach(conn: &mut DbConn, order_id: &str) -> Result<Option<BreachRow>, StoreError> {
     Ok(breaches::table
         .filter(breaches::order_id.eq(order_id))
-        .filter(breaches::status.ne(BreachStatus::Decided.as_str()))
+        .filter(breaches::status.eq_any([
+            BreachStatus::Flagged.as_str(),
+            BreachStatus::InProceedings.as_str(),
+        ]))
         .select(BreachRow::as_select())
         .first(conn)
         .optional()?)
@@ -191,6 +194,28 @@ pub fn start_proceedings(
         breaches::status.eq(BreachStatus::InProceedings.as_str()),
         breaches::proceedings_started_by.eq(Some(by)),
         breaches::proceedings_started_at.eq(Some(at)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Closes the order's open breach as the order ends another way; false if none was open.
+pub fn close_breach(
+    conn: &mut DbConn,
+    id: &str,
+    from: BreachStatus,
+    by: &str,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        breaches::table
+            .filter(breaches::id.eq(id))
+            .filter(breaches::status.eq(from.as_str())),
+    )
+    .set((
+        breaches::status.eq(BreachStatus::Closed.as_str()),
+        breaches::decided_by.eq(Some(by)),
+        breaches::decided_at.eq(Some(at)),
     ))
     .execute(conn)?;
     Ok(n == 1)

@@ -35,7 +35,7 @@ CREATE TABLE breaches (
     id TEXT PRIMARY KEY,
     order_id TEXT NOT NULL REFERENCES orders (id),
     area_code TEXT NOT NULL REFERENCES areas (code),
-    status TEXT NOT NULL CHECK (status IN ('flagged', 'in_proceedings', 'decided')),
+    status TEXT NOT NULL CHECK (status IN ('flagged', 'in_proceedings', 'decided', 'closed')),
     flagged_at TIMESTAMP NOT NULL,
     proceedings_started_by TEXT,
     proceedings_started_at TIMESTAMP,
@@ -44,5 +44,5 @@ CREATE TABLE breaches (
     decided_by TEXT,
     decided_at TIMESTAMP
 );
-CREATE UNIQUE INDEX breaches_one_open ON breaches (order_id) WHERE status <> 'decided';
+CREATE UNIQUE INDEX breaches_one_open ON breaches (order_id) WHERE status IN ('flagged', 'in_proceedings');
 CREATE INDEX breaches_area ON breaches (area_code, status, id);

@@ -343,6 +343,7 @@ pub async fn order(
                     "Breach decided: {}",
                     page::words(outcome.as_str()).to_lowercase()
                 ),
+                ("closed", _) => "Breach closed without an outcome: the order ended".to_owned(),
                 (other, None) => page::words(other),
             };
             (b.status.as_str().to_owned(), words)
