@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::{manager_token, TestApp};
+use crate::{json, manager_token, register_provider, TestApp};
 
 /// The order as the Sheffield offender manager who bought it reads it.
 pub async fn order(app: &TestApp, id: &str) -> Value {
@@ -50,4 +50,81 @@ pub async fn free_places(app: &TestApp, provider: &str, listing: &str) -> Vec<u6
         .iter()
         .filter_map(|c| c["free"].as_u64())
         .collect()
+}
+
+/// An alcohol treatment specification and a provider with a listing of it in Sheffield.
+pub async fn alcohol_provider(app: &TestApp, registration: &str) -> String {
+    let q = app.token("quality");
+    let mut spec = crate::specification_body("ALC-TRT");
+    spec["category"] = json!("alcohol_treatment");
+    spec["needs"] = json!(["alcohol"]);
+    let (s, body) = app.post("/v1/specifications", &q, &spec).await;
+    assert_eq!(s, 201, "{body}");
+    let (s, body) = app
+        .post_empty("/v1/specifications/ALC-TRT/versions/1/publish", &q)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let provider = register_provider(app, registration).await;
+    crate::accredit(app, &provider, "alcohol_treatment", 80).await;
+    let pt = app.provider_token(&provider);
+    let mut listing = crate::listing_body(40_000);
+    listing["specification_code"] = json!("ALC-TRT");
+    let l = crate::create_listing(app, &provider, &listing).await;
+    let start = app.today() + chrono::Duration::days(5);
+    let (s, body) = app
+        .put(
+            &format!("/v1/listings/{l}/capacity"),
+            &pt,
+            &json!({"slots": [{"starts_on": start.to_string(), "places": 3}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = app
+        .post_empty(&format!("/v1/listings/{l}/publish"), &pt)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    provider
+}
+
+/// A Sheffield case sentenced today to unpaid work and alcohol treatment (alcohol a high
+/// need linked to offending); its plan approved. Returns the orders by category.
+pub async fn sentenced_to_both(app: &TestApp, crn: &str) -> (Value, Value) {
+    let ann = manager_token("SY-SHF", "om-ann");
+    let bob = manager_token("SY-SHF", "om-bob");
+    let (s, body) = app
+        .post(
+            "/v1/cases",
+            &ann,
+            &json!({"crn": crn, "sex": "male", "date_of_birth": "1990-04-01", "area": "SY-SHF"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let mut assessment = crate::assessment_body(&format!("OASYS-{crn}"), crn);
+    assessment["sentence_date"] = json!(app.today().to_string());
+    let (s, a) = app.post("/v1/assessments", &ann, &assessment).await;
+    assert_eq!(s, 201, "{a}");
+    let id = a["id"].as_str().expect("id");
+    app.post_empty(&format!("/v1/assessments/{id}/submit"), &ann)
+        .await;
+    let (s, body) = app
+        .post_empty(&format!("/v1/assessments/{id}/approve"), &bob)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (_, plan) = app
+        .get(&format!("/v1/assessments/{id}/sentence-plan"), &ann)
+        .await;
+    let plan = plan["id"].as_str().expect("plan");
+    let (s, approval) = app
+        .post_empty(&format!("/v1/sentence-plans/{plan}/approve"), &ann)
+        .await;
+    assert_eq!(s, 200, "{approval}");
+    let orders = approval["orders"].as_array().expect("orders");
+    let of = |category: &str| {
+        orders
+            .iter()
+            .find(|o| o["category"] == category)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {category} order in {approval}"))
+    };
+    (of("unpaid_work"), of("alcohol_treatment"))
 }

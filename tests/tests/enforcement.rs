@@ -6,7 +6,7 @@
 //! payments already earned stay paid.
 
 use provider_hub_domain::enforcement::BreachRule;
-use provider_hub_tests::orders::order;
+use provider_hub_tests::orders::{alcohol_provider, order, sentenced_to_both};
 use provider_hub_tests::{
     both_backends, json, manager_token, purchase, seed_market, upw_provider, TestApp,
 };
@@ -366,5 +366,48 @@ both_backends!(
             .post_empty(&format!("/v1/orders/{id}/breach/proceedings"), &ann)
             .await;
         assert_eq!(s, 409, "{o}");
+    }
+);
+
+both_backends!(
+    warnings_on_two_orders_of_one_person_flag_the_case_for_breach,
+    |app: TestApp| async move {
+        // The rule counts the person's failures: one warning on their unpaid work and one
+        // on their alcohol treatment make the second unacceptable failure within 12 months.
+        seed_market(&app).await;
+        upw_provider(&app, "CH-X820004", 52_000, 3, 3, 80).await;
+        let alcohol_provider = alcohol_provider(&app, "ALC-X820004").await;
+        let (upw, alcohol) = sentenced_to_both(&app, "X820004").await;
+        let mut started = Vec::new();
+        for o in [&upw, &alcohol] {
+            let p = o["provider_id"].as_str().expect("placed").to_owned();
+            let offer = o["offer"]["id"].as_str().expect("offer");
+            let pt = app.provider_token(&p);
+            let (s, body) = app
+                .post_empty(&format!("/v1/offers/{offer}/accept"), &pt)
+                .await;
+            assert_eq!(s, 200, "{body}");
+            let id = o["id"].as_str().expect("order").to_owned();
+            let (s, body) = report(&app, &p, &id, json!({"type": "started"})).await;
+            assert_eq!(s, 201, "{body}");
+            started.push((id, p));
+        }
+        assert_eq!(started[1].1, alcohol_provider);
+        let (first, p1) = &started[0];
+        let (second, p2) = &started[1];
+        let missed_first = missed(&app, p1, first).await;
+        let (_, o) = decide(&app, first, &missed_first, json!({"decision": "warning"})).await;
+        assert_eq!(o["breach"], Value::Null, "one warning is no breach: {o}");
+        let missed_second = missed(&app, p2, second).await;
+        let (s, o) = decide(&app, second, &missed_second, json!({"decision": "warning"})).await;
+        assert_eq!(s, 200, "{o}");
+        assert_eq!(
+            o["breach"]["status"], "flagged",
+            "the person's second warning: {o}"
+        );
+        // The person is flagged once: a further warning on the other order adds no breach.
+        let again = missed(&app, p1, first).await;
+        let (_, o) = decide(&app, first, &again, json!({"decision": "warning"})).await;
+        assert_eq!(o["breach"], Value::Null, "{o}");
     }
 );

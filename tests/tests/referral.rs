@@ -5,98 +5,20 @@
 //! provider whose offer is pending, finds nothing; once the order has ended and is
 //! settled the pack is closed.
 
+use provider_hub_tests::orders::{alcohol_provider, sentenced_to_both};
 use provider_hub_tests::{
-    accredit, assessment_body, attend_in_full, both_backends, json, manager_token,
-    register_provider, seed_market, specification_body, TestApp,
+    attend_in_full, both_backends, json, manager_token, register_provider, seed_market, TestApp,
 };
-use serde_json::Value;
-
-/// An alcohol treatment specification and a provider with a listing of it in Sheffield.
-async fn alcohol_provider(app: &TestApp) -> String {
-    let q = app.token("quality");
-    let mut spec = specification_body("ALC-TRT");
-    spec["category"] = json!("alcohol_treatment");
-    spec["needs"] = json!(["alcohol"]);
-    let (s, body) = app.post("/v1/specifications", &q, &spec).await;
-    assert_eq!(s, 201, "{body}");
-    let (s, body) = app
-        .post_empty("/v1/specifications/ALC-TRT/versions/1/publish", &q)
-        .await;
-    assert_eq!(s, 200, "{body}");
-    let provider = register_provider(app, "REF-1").await;
-    accredit(app, &provider, "alcohol_treatment", 80).await;
-    let pt = app.provider_token(&provider);
-    let mut listing = provider_hub_tests::listing_body(40_000);
-    listing["specification_code"] = json!("ALC-TRT");
-    let l = provider_hub_tests::create_listing(app, &provider, &listing).await;
-    let start = app.today() + chrono::Duration::days(5);
-    let (s, body) = app
-        .put(
-            &format!("/v1/listings/{l}/capacity"),
-            &pt,
-            &json!({"slots": [{"starts_on": start.to_string(), "places": 3}]}),
-        )
-        .await;
-    assert_eq!(s, 200, "{body}");
-    let (s, body) = app
-        .post_empty(&format!("/v1/listings/{l}/publish"), &pt)
-        .await;
-    assert_eq!(s, 200, "{body}");
-    provider
-}
-
-/// A Sheffield case sentenced today to unpaid work and alcohol treatment (alcohol a high
-/// need linked to offending); its plan approved. Returns the orders by category.
-async fn sentence(app: &TestApp, crn: &str) -> (Value, Value) {
-    let ann = manager_token("SY-SHF", "om-ann");
-    let bob = manager_token("SY-SHF", "om-bob");
-    let (s, body) = app
-        .post(
-            "/v1/cases",
-            &ann,
-            &json!({"crn": crn, "sex": "male", "date_of_birth": "1990-04-01", "area": "SY-SHF"}),
-        )
-        .await;
-    assert_eq!(s, 201, "{body}");
-    let mut assessment = assessment_body(&format!("OASYS-{crn}"), crn);
-    assessment["sentence_date"] = json!(app.today().to_string());
-    let (s, a) = app.post("/v1/assessments", &ann, &assessment).await;
-    assert_eq!(s, 201, "{a}");
-    let id = a["id"].as_str().expect("id");
-    app.post_empty(&format!("/v1/assessments/{id}/submit"), &ann)
-        .await;
-    let (s, body) = app
-        .post_empty(&format!("/v1/assessments/{id}/approve"), &bob)
-        .await;
-    assert_eq!(s, 200, "{body}");
-    let (_, plan) = app
-        .get(&format!("/v1/assessments/{id}/sentence-plan"), &ann)
-        .await;
-    let plan = plan["id"].as_str().expect("plan");
-    let (s, approval) = app
-        .post_empty(&format!("/v1/sentence-plans/{plan}/approve"), &ann)
-        .await;
-    assert_eq!(s, 200, "{approval}");
-    let orders = approval["orders"].as_array().expect("orders");
-    let of = |category: &str| {
-        orders
-            .iter()
-            .find(|o| o["category"] == category)
-            .cloned()
-            .unwrap_or_else(|| panic!("no {category} order in {approval}"))
-    };
-    (of("unpaid_work"), of("alcohol_treatment"))
-}
 
 both_backends!(
     a_provider_reads_the_pack_of_its_accepted_order_only_and_each_read_is_recorded,
     |app: TestApp| async move {
         seed_market(&app).await;
-        let provider = alcohol_provider(&app).await;
+        let provider = alcohol_provider(&app, "REF-1").await;
         let other = register_provider(&app, "REF-2").await;
         let pt = app.provider_token(&provider);
         let ann = manager_token("SY-SHF", "om-ann");
-        let (upw, alcohol) = sentence(&app, "F000001").await;
+        let (upw, alcohol) = sentenced_to_both(&app, "F000001").await;
         assert_eq!(alcohol["status"], "offered", "{alcohol}");
         assert_eq!(alcohol["provider_id"], json!(provider));
         let order = alcohol["id"].as_str().expect("id").to_owned();

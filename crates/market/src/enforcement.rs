@@ -195,8 +195,9 @@ pub fn decide(
     })
 }
 
-/// Flags the order for breach when its warnings meet the rule: only an order in delivery
-/// with no breach open; warnings on or before the last decided breach do not count.
+/// Flags the order for breach when the person's warnings (on any of their orders) meet the
+/// rule: only an order in delivery, and only while none of the person's orders has a
+/// breach open; warnings on or before their last decided breach do not count.
 fn flag_if_due(
     tx: &mut Tx<'_>,
     actor: &Actor,
@@ -204,11 +205,17 @@ fn flag_if_due(
     rule: BreachRule,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    if order.status != OrderStatus::InDelivery || store::open_breach(tx, &order.id)?.is_some() {
+    if order.status != OrderStatus::InDelivery {
         return Ok(());
     }
-    let warnings = store::warning_days(tx, &order.id)?;
-    let last = store::last_decided(tx, &order.id)?.map(|at| at.date());
+    // Decisions about one person take turns, so two warnings decided at once on two of
+    // their orders both count.
+    provider_hub_store::cases::hold(tx, &order.crn)?;
+    if store::person_in_breach(tx, &order.crn)? {
+        return Ok(());
+    }
+    let warnings = store::warning_days(tx, &order.crn)?;
+    let last = store::last_decided(tx, &order.crn)?.map(|at| at.date());
     if !rule.breach_due(&warnings, last, now.date_naive()) {
         return Ok(());
     }

@@ -128,10 +128,14 @@ pub fn decide_failure(
     Ok(n == 1)
 }
 
-/// The days of the order's failures judged warnings.
-pub fn warning_days(conn: &mut DbConn, order_id: &str) -> Result<Vec<NaiveDate>, StoreError> {
+/// The days of the person's failures judged warnings, on any of their orders: the breach
+/// rule counts a case's failures, not one order's.
+pub fn warning_days(conn: &mut DbConn, crn: &str) -> Result<Vec<NaiveDate>, StoreError> {
     Ok(order_failures::table
-        .filter(order_failures::order_id.eq(order_id))
+        .filter(
+            order_failures::order_id
+                .eq_any(orders::table.filter(orders::crn.eq(crn)).select(orders::id)),
+        )
         .filter(order_failures::decision.eq(FailureDecision::Warning.as_str()))
         .select(order_failures::occurred_on)
         .load(conn)?)
@@ -166,16 +170,30 @@ pub fn open_breach(conn: &mut DbConn, order_id: &str) -> Result<Option<BreachRow
         .optional()?)
 }
 
-/// When the order's last breach was decided, if ever.
-pub fn last_decided(
-    conn: &mut DbConn,
-    order_id: &str,
-) -> Result<Option<NaiveDateTime>, StoreError> {
+/// When the person's last breach (on any of their orders) was decided, if ever.
+pub fn last_decided(conn: &mut DbConn, crn: &str) -> Result<Option<NaiveDateTime>, StoreError> {
     Ok(breaches::table
-        .filter(breaches::order_id.eq(order_id))
+        .filter(
+            breaches::order_id.eq_any(orders::table.filter(orders::crn.eq(crn)).select(orders::id)),
+        )
         .filter(breaches::status.eq(BreachStatus::Decided.as_str()))
         .select(diesel::dsl::max(breaches::decided_at))
         .first::<Option<NaiveDateTime>>(conn)?)
+}
+
+/// Has the person a breach open (flagged, or in proceedings) on any of their orders?
+pub fn person_in_breach(conn: &mut DbConn, crn: &str) -> Result<bool, StoreError> {
+    let open: i64 = breaches::table
+        .filter(
+            breaches::order_id.eq_any(orders::table.filter(orders::crn.eq(crn)).select(orders::id)),
+        )
+        .filter(breaches::status.eq_any([
+            BreachStatus::Flagged.as_str(),
+            BreachStatus::InProceedings.as_str(),
+        ]))
+        .count()
+        .get_result(conn)?;
+    Ok(open > 0)
 }
 
 /// Starts proceedings on a flagged breach; false if it was no longer flagged.
