@@ -88,8 +88,8 @@ settings! {
         offer_working_days: "HUB_OFFER_WORKING_DAYS", "DAYS";
         /// Months from a sentence plan's approval to its review, 1–36 [default: 6]
         plan_review_months: "HUB_PLAN_REVIEW_MONTHS", "MONTHS";
-        /// Warnings (unacceptable failures) within HUB_BREACH_MONTHS that flag an order
-        /// for breach, 1–10 [default: 2]
+        /// A person's warnings (unacceptable failures) within HUB_BREACH_MONTHS that flag
+        /// the case for breach, 1–10 [default: 2]
         breach_failures: "HUB_BREACH_FAILURES", "N";
         /// The breach rule's window in months, 1–36 [default: 12]
         breach_months: "HUB_BREACH_MONTHS", "MONTHS";
