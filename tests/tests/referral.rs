@@ -184,3 +184,46 @@ both_backends!(
         assert_eq!(reads["items"].as_array().expect("items").len(), 2);
     }
 );
+
+both_backends!(
+    a_terminated_order_closes_its_pack_at_once,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let provider = alcohol_provider(&app, "REF-2").await;
+        let (_, alcohol) = sentenced_to_both(&app, "F000002").await;
+        let order = alcohol["id"].as_str().expect("id").to_owned();
+        let offer = alcohol["offer"]["id"].as_str().expect("offer");
+        let pt = app.provider_token(&provider);
+        let (s, body) = app
+            .post_empty(&format!("/v1/offers/{offer}/accept"), &pt)
+            .await;
+        assert_eq!(s, 200, "{body}");
+        let (s, body) = app
+            .post(
+                &format!("/v1/orders/{order}/delivery-events"),
+                &pt,
+                &json!({"type": "started"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+        let pack = format!("/v1/orders/{order}/referral-pack");
+        let (s, body) = app.get(&pack, &pt).await;
+        assert_eq!(s, 200, "in delivery: {body}");
+        // Remanded in custody: the order ends, nothing more is paid on it, and the pack
+        // is closed to the provider at once.
+        let (s, body) = app
+            .post(
+                &format!("/v1/orders/{order}/end"),
+                &manager_token("SY-SHF", "om-ann"),
+                &json!({"reason": "custody"}),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+        let (s, problem) = app.get(&pack, &pt).await;
+        assert_eq!(
+            (s, problem["current_state"].as_str()),
+            (409, Some("terminated")),
+            "{problem}"
+        );
+    }
+);

@@ -67,10 +67,24 @@ impl Contact {
     }
 }
 
-/// Whether an order's payments are settled: its outcome, the last milestone any payment
-/// model has, has been recorded, so nothing more can be earned or paid on it.
-pub fn settled(outcome_recorded: bool) -> bool {
-    outcome_recorded
+/// Whether an order's payments are settled, so nothing more can be earned or paid on it:
+/// a completed order once its outcome (the last milestone any payment model has) is
+/// recorded; a failed or terminated order at once (no milestone follows either); an
+/// order not yet ended never.
+pub fn settled(status: OrderStatus, outcome_recorded: bool) -> bool {
+    use OrderStatus as S;
+    match status {
+        S::Completed => outcome_recorded,
+        S::Failed | S::Terminated => true,
+        S::Open
+        | S::Offered
+        | S::Accepted
+        | S::InDelivery
+        | S::Paused
+        | S::Unmatched
+        | S::AwaitingApproval
+        | S::Cancelled => false,
+    }
 }
 
 /// What the provider may read for one accepted order.
@@ -258,5 +272,25 @@ mod tests {
         assert!(readable(S::Terminated, false) && !readable(S::Terminated, true));
         // In breach proceedings the provider still delivers when it resumes.
         assert!(readable(S::Paused, false));
+    }
+
+    #[test]
+    fn an_order_is_settled_once_nothing_more_can_be_paid_on_it() {
+        use OrderStatus as S;
+        let table = [
+            (S::Completed, false, false),
+            (S::Completed, true, true),
+            (S::Failed, false, true),
+            (S::Terminated, false, true),
+            (S::InDelivery, false, false),
+            (S::Paused, false, false),
+            (S::Accepted, false, false),
+        ];
+        for (status, outcome, expected) in table {
+            assert_eq!(settled(status, outcome), expected, "{status} {outcome}");
+        }
+        // So a terminated order's pack closes as it ends; a completed one's with its outcome.
+        assert!(!readable(S::Terminated, settled(S::Terminated, false)));
+        assert!(readable(S::Completed, settled(S::Completed, false)));
     }
 }

@@ -65,7 +65,10 @@ pub fn read(conn: &mut DbConn, caller: &Caller, order_id: &str) -> Result<Referr
         // Offered, or taken back: not (or no longer) this provider's to deliver.
         return Err(not_found());
     }
-    if !referral::readable(order.status, referral::settled(order.outcome.is_some())) {
+    if !referral::readable(
+        order.status,
+        referral::settled(order.status, order.outcome.is_some()),
+    ) {
         return Err(Error::conflict(
             "the order has ended and its payments are settled: its referral pack is closed",
             Some(order.status.as_str()),
