@@ -54,6 +54,7 @@ both_backends!(
             ..claims("offender_manager", Some("SY-SHF"), None)
         };
         let court_badly_coded = provider_hub_tests::court_claims("shf mc");
+        let analyst_with_area = claims("analyst", Some("SY-SHF"), None);
 
         let cases: Vec<(&str, Option<String>)> = vec![
             ("missing", None),
@@ -148,6 +149,13 @@ both_backends!(
                     sign_hs256(&court_badly_coded, TEST_SECRET)
                 )),
             ),
+            (
+                "analyst claiming an area",
+                Some(format!(
+                    "Bearer {}",
+                    sign_hs256(&analyst_with_area, TEST_SECRET)
+                )),
+            ),
         ];
         let before = app.snapshot().await;
         for (name, header) in cases {
@@ -177,7 +185,13 @@ both_backends!(
     a_valid_token_with_the_wrong_role_is_403,
     |app: TestApp| async move {
         let before = app.snapshot().await;
-        for role in ["offender_manager", "provider", "commissioner", "admin"] {
+        for role in [
+            "offender_manager",
+            "provider",
+            "commissioner",
+            "admin",
+            "analyst",
+        ] {
             assert_eq!(try_create(&app, &app.token(role)).await, 403, "{role}");
         }
         let (status, _) = app

@@ -12,13 +12,14 @@ use provider_hub_tests::{
 };
 use serde_json::Value;
 
-const ROLES: [&str; 6] = [
+const ROLES: [&str; 7] = [
     "offender_manager",
     "provider",
     "quality",
     "commissioner",
     "admin",
     "court",
+    "analyst",
 ];
 
 /// Who may call a route.
@@ -664,7 +665,7 @@ const MATRIX: &[Rule] = &[
         method: "GET",
         template: "/v1/reports/spend",
         path: "/v1/reports/spend",
-        access: Access::Only(&["commissioner", "quality"]),
+        access: Access::Only(&["commissioner", "quality", "analyst"]),
         owner: Owner::Hub,
         body: no_body,
     },
@@ -672,7 +673,7 @@ const MATRIX: &[Rule] = &[
         method: "GET",
         template: "/v1/reports/unmet-demand",
         path: "/v1/reports/unmet-demand",
-        access: Access::Only(&["commissioner", "quality"]),
+        access: Access::Only(&["commissioner", "quality", "analyst"]),
         owner: Owner::Hub,
         body: no_body,
     },
@@ -680,7 +681,7 @@ const MATRIX: &[Rule] = &[
         method: "GET",
         template: "/v1/reports/waiting-times",
         path: "/v1/reports/waiting-times",
-        access: Access::Only(&["commissioner", "quality"]),
+        access: Access::Only(&["commissioner", "quality", "analyst"]),
         owner: Owner::Hub,
         body: no_body,
     },
@@ -688,7 +689,7 @@ const MATRIX: &[Rule] = &[
         method: "GET",
         template: "/v1/reports/providers",
         path: "/v1/reports/providers",
-        access: Access::Only(&["commissioner", "quality"]),
+        access: Access::Only(&["commissioner", "quality", "analyst"]),
         owner: Owner::Hub,
         body: no_body,
     },
@@ -801,7 +802,15 @@ const MATRIX: &[Rule] = &[
         method: "GET",
         template: "/v1/events",
         path: "/v1/events",
-        access: Access::AnyRole,
+        // Everyone but the analysts, who read reports and nothing of people or orders.
+        access: Access::Only(&[
+            "offender_manager",
+            "provider",
+            "quality",
+            "commissioner",
+            "admin",
+            "court",
+        ]),
         owner: Owner::Hub,
         body: no_body,
     },

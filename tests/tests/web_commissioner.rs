@@ -462,3 +462,46 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    an_analyst_reads_the_report_pages_and_nothing_else_of_the_commissioners,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let web = browser();
+        let (home, token) = sign_in(&app, &web, "analyst").await;
+        assert_eq!(home, "/analyst");
+        let (s, html) = page(&app, &web, "/analyst").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("/commissioner/reports/spend"), "{html}");
+        for path in [
+            "/commissioner/reports",
+            "/commissioner/reports/spend",
+            "/commissioner/reports/waiting-times",
+            "/commissioner/reports/spend/csv",
+        ] {
+            let (s, _) = page(&app, &web, path).await;
+            assert_eq!(s, 200, "analyst {path}");
+        }
+        for path in [
+            "/commissioner",
+            "/commissioner/approvals",
+            "/commissioner/areas/SY-SHF/policy",
+            "/commissioner/outcomes",
+            "/om",
+            "/quality",
+        ] {
+            let (s, _) = page(&app, &web, path).await;
+            assert_eq!(s, 403, "analyst {path}");
+        }
+        let before = app.snapshot().await;
+        let (s, _) = post_form(
+            &app,
+            &web,
+            "/commissioner/runs",
+            &[("csrf_token", &token), ("area", "")],
+        )
+        .await;
+        assert_eq!(s, 403, "an analyst runs a batch");
+        assert_eq!(app.snapshot().await, before);
+    }
+);

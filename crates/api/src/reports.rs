@@ -1,6 +1,7 @@
 //! `/v1/reports/…`: the commissioning reports — spend, unmet demand, waiting times and
 //! providers — as JSON, or as CSV (the rows, with a header line) with `Accept: text/csv`.
-//! Commissioners read them; the quality team sees them read-only.
+//! Commissioners and the analysts (the commissioners' data team) read them; the quality
+//! team sees them read-only.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
@@ -19,7 +20,9 @@ use crate::csv;
 use crate::error::{ApiError, Problem, Unauthenticated};
 use crate::state::AppState;
 
-const READERS: &[Role] = &[Role::Commissioner, Role::Quality];
+/// Commissioners, the quality team and the analysts: the readers of the reports
+/// (`access::readers(Objects::Reports)`; a test keeps the two the same).
+const READERS: &[Role] = &[Role::Commissioner, Role::Quality, Role::Analyst];
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ReportQuery {
@@ -131,7 +134,7 @@ fn csv(body: Result<String, provider_hub_market::Error>) -> Result<HttpResponse,
         (String = "text/csv"),
     )),
     Unauthenticated,
-    (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Neither a commissioner, the quality team nor an analyst", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/spend")]
@@ -161,7 +164,7 @@ async fn spend_report(
         (String = "text/csv"),
     )),
     Unauthenticated,
-    (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Neither a commissioner, the quality team nor an analyst", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/unmet-demand")]
@@ -191,7 +194,7 @@ async fn unmet_demand_report(
         (String = "text/csv"),
     )),
     Unauthenticated,
-    (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Neither a commissioner, the quality team nor an analyst", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/waiting-times")]
@@ -222,7 +225,7 @@ async fn waiting_times_report(
         (String = "text/csv"),
     )),
     Unauthenticated,
-    (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Neither a commissioner, the quality team nor an analyst", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/providers")]
@@ -248,4 +251,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(unmet_demand_report)
         .service(waiting_times_report)
         .service(providers_report);
+}
+
+#[cfg(test)]
+mod tests {
+    use provider_hub_market::access::{readers, Objects};
+
+    #[test]
+    fn the_readers_are_those_of_the_reports() {
+        assert_eq!(super::READERS, readers(Objects::Reports));
+    }
 }

@@ -12,6 +12,7 @@ crate::string_enum! {
         Commissioner => "commissioner",
         Admin => "admin",
         Court => "court",
+        Analyst => "analyst",
     }
 }
 
@@ -24,7 +25,7 @@ pub enum Scope {
     Provider(String),
     /// A court's staff act for one court: the sentences passed there.
     Court(CourtCode),
-    /// Quality, commissioners and admins act across the hub.
+    /// Quality, commissioners, analysts and admins act across the hub.
     Hub,
 }
 
@@ -74,7 +75,9 @@ pub fn scope_for(role: Role, claims: ScopeClaims<'_>) -> Result<Scope, String> {
             }
         }
         (Role::Provider, _, None) => Err("a provider token needs a `provider_id` claim".into()),
-        (Role::Quality | Role::Commissioner | Role::Admin, None, None) => Ok(Scope::Hub),
+        (Role::Quality | Role::Commissioner | Role::Admin | Role::Analyst, None, None) => {
+            Ok(Scope::Hub)
+        }
         (role, _, _) => Err(format!(
             "a {role} token must not carry both or other scope claims than its role needs"
         )),
@@ -145,7 +148,12 @@ mod tests {
             scope_for(Role::Provider, None, Some("prv_1")),
             Ok(Scope::Provider("prv_1".into()))
         );
-        for role in [Role::Quality, Role::Commissioner, Role::Admin] {
+        for role in [
+            Role::Quality,
+            Role::Commissioner,
+            Role::Admin,
+            Role::Analyst,
+        ] {
             assert_eq!(scope_for(role, None, None), Ok(Scope::Hub));
         }
     }
@@ -158,6 +166,9 @@ mod tests {
         assert!(scope_for(Role::Provider, Some("SY-SHF"), Some("prv_1")).is_err());
         assert!(scope_for(Role::Quality, None, Some("prv_1")).is_err());
         assert!(scope_for(Role::Admin, Some("SY-SHF"), None).is_err());
+        assert!(scope_for(Role::Analyst, Some("SY-SHF"), None).is_err());
+        assert!(scope_for(Role::Analyst, None, Some("prv_1")).is_err());
+        assert!(super::scope_for(Role::Analyst, claims(None, None, Some("SHF-MC"))).is_err());
         assert!(scope_for(Role::OffenderManager, Some("not an area"), None).is_err());
         assert!(scope_for(Role::Provider, None, Some("bad id!")).is_err());
     }

@@ -83,6 +83,10 @@ pub enum Objects {
     /// Transfers of cases between areas: an offender manager reaches those from or to its
     /// area.
     Transfers,
+    /// The commissioning reports (`/v1/reports/…`): figures across areas and providers,
+    /// never a person's details. Commissioners, the quality team and the analysts read
+    /// them, all of them.
+    Reports,
 }
 
 /// Which objects of a kind a caller reaches.
@@ -162,6 +166,8 @@ pub fn reach(role: Role, scope: &Scope, objects: Objects) -> Option<Reach> {
         (Transfers, Role::Quality) => Some(Reach::All),
         (WebhookDeliveries, Role::Admin) => Some(Reach::All),
         (Events, Role::Quality | Role::Commissioner | Role::Admin) => Some(Reach::All),
+        // An analyst reads the reports and nothing of people, orders, offers or webhooks.
+        (Reports, Role::Commissioner | Role::Quality | Role::Analyst) => Some(Reach::All),
         _ => None,
     }
 }
@@ -185,6 +191,7 @@ pub fn readers(objects: Objects) -> &'static [Role] {
         ],
         Objects::WebhookDeliveries => &[Provider, Admin],
         Objects::Transfers => &[OffenderManager, Quality, Commissioner],
+        Objects::Reports => &[Commissioner, Quality, Analyst],
     }
 }
 
@@ -239,19 +246,21 @@ mod tests {
         let own = || Some(Reach::Provider("prv_1".into()));
         let all = || Some(Reach::All);
         // What each role reaches acting in its own scope.
-        type Row = (Objects, [Option<Reach>; 5]);
+        type Row = (Objects, [Option<Reach>; 6]);
         #[rustfmt::skip]
         let table: &[Row] = &[
-            //                  offender manager, provider, quality, commissioner, admin
-            (Cases,             [shf(), None,  all(), None,  None]),
-            (Assessments,       [shf(), None,  all(), None,  None]),
-            (Orders,            [shf(), own(), all(), all(), None]),
-            (Offers,            [None,  own(), all(), None,  None]),
-            (Payments,          [None,  own(), all(), all(), None]),
-            (Events,            [shf(), own(), all(), all(), all()]),
-            (WebhookDeliveries, [None,  own(), None,  None,  all()]),
+            //                  offender manager, provider, quality, commissioner, admin, analyst
+            (Cases,             [shf(), None,  all(), None,  None,  None]),
+            (Assessments,       [shf(), None,  all(), None,  None,  None]),
+            (Orders,            [shf(), own(), all(), all(), None,  None]),
+            (Offers,            [None,  own(), all(), None,  None,  None]),
+            (Payments,          [None,  own(), all(), all(), None,  None]),
+            (Events,            [shf(), own(), all(), all(), all(), None]),
+            (WebhookDeliveries, [None,  own(), None,  None,  all(), None]),
+            (Transfers,         [shf(), None,  all(), all(), None,  None]),
+            (Reports,           [None,  None,  all(), all(), None,  all()]),
         ];
-        for (objects, [om, prv, quality, commissioner, admin]) in table {
+        for (objects, [om, prv, quality, commissioner, admin, analyst]) in table {
             let o = *objects;
             assert_eq!(&reach(Role::OffenderManager, &area(), o), om, "{o:?}");
             assert_eq!(&reach(Role::Provider, &provider(), o), prv, "{o:?}");
@@ -262,6 +271,7 @@ mod tests {
                 "{o:?}"
             );
             assert_eq!(&reach(Role::Admin, &Scope::Hub, o), admin, "{o:?}");
+            assert_eq!(&reach(Role::Analyst, &Scope::Hub, o), analyst, "{o:?}");
         }
     }
 
@@ -299,6 +309,8 @@ mod tests {
             Payments,
             Events,
             WebhookDeliveries,
+            Transfers,
+            Reports,
         ] {
             for (role, scope) in [
                 (Role::OffenderManager, area()),
@@ -306,6 +318,7 @@ mod tests {
                 (Role::Quality, Scope::Hub),
                 (Role::Commissioner, Scope::Hub),
                 (Role::Admin, Scope::Hub),
+                (Role::Analyst, Scope::Hub),
             ] {
                 assert_eq!(
                     readers(objects).contains(&role),

@@ -54,7 +54,7 @@ enum Command {
     },
     /// Print a signed token for local use.
     Token {
-        /// offender_manager, provider, quality, commissioner, admin or court.
+        /// offender_manager, provider, quality, commissioner, admin, court or analyst.
         #[arg(long)]
         role: String,
         /// The area, for an offender_manager (e.g. SY-SHF).

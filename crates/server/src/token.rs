@@ -93,6 +93,10 @@ mod tests {
             local_subject(Role::Quality, None, None, None),
             "local-quality"
         );
+        assert_eq!(
+            local_subject(Role::Analyst, None, None, None),
+            "local-analyst"
+        );
         assert_ne!(
             local_subject(Role::Provider, None, Some("prv_1"), None),
             local_subject(Role::Provider, None, Some("prv_2"), None)

@@ -7,11 +7,13 @@
 //! lists), `sign_in` (start page, local sign-in, sign out) and `oidc` (OpenID Connect),
 //! then one module per journey: `om` (offender managers), `provider` (providers),
 //! `quality` (the quality team), `commissioner` (commissioners; its charts' geometry is
-//! `chart`), `admin` (administrators). Templates live in `templates/`, one folder per
+//! `chart`), `admin` (administrators), `court` (courts), `analyst` (the commissioners' data
+//! team, who read the commissioner's report pages). Templates live in `templates/`, one folder per
 //! journey.
 
 pub mod admin;
 pub mod all;
+pub mod analyst;
 pub mod assets;
 pub mod chart;
 pub mod commissioner;
@@ -169,5 +171,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<WebState>) {
         .service(pages!("/admin", &settings).configure(admin::configure))
         .service(pages!("/commissioner", &settings).configure(commissioner::configure))
         .service(pages!("/court", &settings).configure(court::configure))
+        .service(pages!("/analyst", &settings).configure(analyst::configure))
         .service(pages!("/home", &settings).configure(sign_in::configure_home));
 }

@@ -79,6 +79,7 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Admin => crate::admin::NAV,
         Role::Commissioner => crate::commissioner::NAV,
         Role::Court => crate::court::NAV,
+        Role::Analyst => crate::analyst::NAV,
     }
 }
 
@@ -90,6 +91,7 @@ pub fn role_label(role: Role) -> &'static str {
         Role::Commissioner => "Commissioner",
         Role::Admin => "Administrator",
         Role::Court => "Court",
+        Role::Analyst => "Analyst",
     }
 }
 

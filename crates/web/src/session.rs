@@ -63,6 +63,18 @@ impl Person {
         Caller::new(&self.sub, self.role, self.scope.clone(), now)
     }
 
+    /// 403 unless the person has one of `roles`.
+    pub fn require_any(&self, roles: &[Role]) -> Result<(), WebError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden(format!(
+                "the {} role may not use these pages",
+                self.role
+            )))
+        }
+    }
+
     /// 403 unless the person has `role`.
     pub fn require(&self, role: Role) -> Result<(), WebError> {
         if self.role == role {

@@ -36,6 +36,7 @@ pub fn home_of(role: Role) -> &'static str {
         Role::Admin => "/admin",
         Role::Commissioner => "/commissioner",
         Role::Court => "/court",
+        Role::Analyst => "/analyst",
     }
 }
 
@@ -153,6 +154,11 @@ async fn local_people(state: &WebState) -> Result<Vec<LocalGroup>, WebError> {
             Role::Admin,
             "An administrator",
             "Areas and provider registration",
+        ),
+        (
+            Role::Analyst,
+            "An analyst",
+            "The commissioners' data team: the reports",
         ),
     ]
     .into_iter()

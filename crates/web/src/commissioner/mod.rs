@@ -9,7 +9,7 @@ mod approvals;
 mod budgets;
 mod outcomes;
 mod policy;
-mod report_pages;
+pub(crate) mod report_pages;
 mod report_views;
 mod runs;
 
@@ -51,6 +51,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/outcomes", web::get().to(outcomes::list))
         .route("/outcomes/{id}", web::get().to(outcomes::order))
         .route("/outcomes/{id}", web::post().to(outcomes::record));
+}
+
+/// 403 for anyone but a commissioner or an analyst: the report pages' readers.
+pub(crate) fn reports_reader(person: &Person) -> Result<(), WebError> {
+    person.require_any(&[Role::Commissioner, Role::Analyst])
 }
 
 /// 403 for anyone but a commissioner.

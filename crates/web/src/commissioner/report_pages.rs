@@ -2,6 +2,7 @@
 //! times and providers. Each page is a filter (area, category, period), a chart, the
 //! same figures as a table, and a CSV download of the report's rows — the same
 //! `reports::…` use cases and the same CSV writer as the API's `/v1/reports/…`.
+//! Commissioners and analysts read them.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +16,7 @@ use provider_hub_market::reports::{self, csv};
 use provider_hub_store::reports::ReportFilter;
 use serde::Deserialize;
 
-use super::{all_areas, area_names, commissioner};
+use super::{all_areas, area_names, reports_reader};
 use crate::chart::{BarChart, Grid};
 use crate::form::refusal;
 use crate::form::Errors;
@@ -24,7 +25,7 @@ use crate::session::Person;
 use crate::WebState;
 
 /// The reports: path, title, what it shows.
-const REPORTS: &[(&str, &str, &str)] = &[
+pub(crate) const REPORTS: &[(&str, &str, &str)] = &[
     (
         "spend",
         "Spend",
@@ -56,7 +57,7 @@ struct IndexPage {
 
 /// `/commissioner/reports`.
 pub async fn index(person: Person) -> Result<HttpResponse, WebError> {
-    commissioner(&person)?;
+    reports_reader(&person)?;
     render(&IndexPage {
         layout: Layout::new(&person, "Reports", "/commissioner/reports"),
         reports: REPORTS.to_vec(),
@@ -263,7 +264,7 @@ pub async fn report(
     slug: web::Path<String>,
     query: web::Query<FilterForm>,
 ) -> Result<HttpResponse, WebError> {
-    commissioner(&person)?;
+    reports_reader(&person)?;
     let &(slug, title, about) = REPORTS
         .iter()
         .find(|(s, _, _)| *s == slug.as_str())
@@ -346,7 +347,7 @@ pub async fn csv(
     slug: web::Path<String>,
     query: web::Query<FilterForm>,
 ) -> Result<HttpResponse, WebError> {
-    commissioner(&person)?;
+    reports_reader(&person)?;
     let &(slug, _, _) = REPORTS
         .iter()
         .find(|(s, _, _)| *s == slug.as_str())
