@@ -2,11 +2,13 @@
 //! their area (and read by the quality team).
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use provider_hub_domain::case::NewCase;
+use provider_hub_domain::equality::Equality;
 use provider_hub_domain::Role;
 use provider_hub_market::access::{self, Objects};
 use provider_hub_market::cases::{self as market, CaseView};
+use provider_hub_market::equality::{self, EqualityView};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -114,8 +116,64 @@ async fn get_case(
     ))
 }
 
+/// Records (or changes) the case's equality monitoring: the ONS 2021 ethnic group and
+/// disability, each optional (absent: not recorded). Only the offender managers of the
+/// case's area record it; it is audited, and never shown to providers.
+#[utoipa::path(tag = "cases", security(("bearer" = [])), request_body = Equality,
+    params(("crn" = String, Path, description = "Case reference number")),
+    responses(
+    (status = 200, description = "Recorded", body = EqualityView),
+    BodyRejected,
+    Unauthenticated,
+    (status = 403, description = "Not an offender manager", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such case in the caller's area", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "An unknown ethnic group or disability word", body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/cases/{crn}/equality")]
+async fn record_equality(
+    caller: Caller,
+    state: web::Data<AppState>,
+    crn: web::Path<String>,
+    body: RawBody,
+) -> Result<web::Json<EqualityView>, ApiError> {
+    caller.require(&[Role::OffenderManager])?;
+    let given = body.json::<Equality>()?.value;
+    let crn = crn.into_inner();
+    let caller = caller.at(state.now());
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(equality::record(conn, &caller, &crn, given)?))
+            .await?,
+    ))
+}
+
+/// Reads the case's equality monitoring (its area's offender managers, the quality team).
+#[utoipa::path(tag = "cases", security(("bearer" = [])), params(("crn" = String, Path, description = "Case reference number")), responses(
+    (status = 200, description = "What is recorded (nulls: not recorded)", body = EqualityView),
+    Unauthenticated,
+    (status = 403, description = "The role does not see cases", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such case in the caller's area", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/cases/{crn}/equality")]
+async fn get_equality(
+    caller: Caller,
+    state: web::Data<AppState>,
+    crn: web::Path<String>,
+) -> Result<web::Json<EqualityView>, ApiError> {
+    caller.require(access::readers(Objects::Cases))?;
+    let crn = crn.into_inner();
+    let caller = caller.at(state.now());
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(equality::get(conn, &caller, &crn)?))
+            .await?,
+    ))
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_cases)
         .service(register_case)
-        .service(get_case);
+        .service(get_case)
+        .service(record_equality)
+        .service(get_equality);
 }

@@ -7,6 +7,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use provider_hub_domain::category::Category;
 use provider_hub_domain::Role;
+use provider_hub_market::equality::report::{self as equality, EqualityReport};
 use provider_hub_market::reports::{
     self as market, ProvidersReport, SpendReport, UnmetDemandReport, WaitingTimesReport,
 };
@@ -246,11 +247,44 @@ async fn providers_report(
     csv(market::csv::providers(&report))
 }
 
+/// Equality ("Who is served"): for orders created in the period and placed with a
+/// provider, per area and category, placements, the median wait (days from the order's
+/// creation to its start), completions and positive outcomes, by sex, age band and ethnic
+/// group. Counts of 1 to 4, and one more cell of a breakdown that would give one away,
+/// are null (`[c]` in CSV), as are medians of fewer than 5 orders.
+#[utoipa::path(tag = "reports", params(ReportQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "The report", content(
+        (EqualityReport = "application/json"),
+        (String = "text/csv"),
+    )),
+    Unauthenticated,
+    (status = 403, description = "Neither a commissioner, the quality team nor an analyst", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/reports/equality")]
+async fn equality_report(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(READERS)?;
+    let (filter, now) = (query.filter()?, state.now());
+    let report: EqualityReport = state
+        .db(move |conn| Ok(equality::equality(conn, &filter, now)?))
+        .await?;
+    if !csv::wants(&req) {
+        return Ok(HttpResponse::Ok().json(report));
+    }
+    csv(equality::csv(&report))
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(spend_report)
         .service(unmet_demand_report)
         .service(waiting_times_report)
-        .service(providers_report);
+        .service(providers_report)
+        .service(equality_report);
 }
 
 #[cfg(test)]

@@ -46,6 +46,8 @@ pub(super) fn ensure_case(
                 sex: case.sex,
                 date_of_birth,
                 area: code.clone(),
+                ethnic_group: None,
+                disability: None,
             },
         )?;
         added.cases += 1;

@@ -60,6 +60,22 @@ pub struct NewCase {
     pub date_of_birth: NaiveDate,
     #[schema(value_type = String, example = "SY-SHF")]
     pub area: AreaCode,
+    /// Equality monitoring (optional): the ONS 2021 ethnic group. Never shown to providers.
+    #[serde(default)]
+    pub ethnic_group: Option<crate::equality::EthnicGroup>,
+    /// Equality monitoring (optional): disability. Never shown to providers.
+    #[serde(default)]
+    pub disability: Option<crate::equality::Disability>,
+}
+
+impl NewCase {
+    /// The equality monitoring given with the case (both parts may be absent).
+    pub fn equality(&self) -> crate::equality::Equality {
+        crate::equality::Equality {
+            ethnic_group: self.ethnic_group,
+            disability: self.disability,
+        }
+    }
 }
 
 /// Youngest and oldest age of a person the hub holds a case for.
@@ -149,6 +165,8 @@ mod tests {
             sex: Sex::Female,
             date_of_birth: d(dob),
             area: AreaCode::parse("SY-SHF").expect("area"),
+            ethnic_group: None,
+            disability: None,
         };
         assert!(case("1990-01-01").validate(today).is_ok());
         assert!(case("2027-01-01").validate(today).is_err(), "in the future");

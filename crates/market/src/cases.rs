@@ -77,6 +77,10 @@ pub fn register(conn: &mut DbConn, caller: &Caller, new: NewCase) -> Result<Case
             after: serde_json::to_value(&row).ok(),
             at: naive(now),
         });
+        let equality = new.equality();
+        if !equality.is_empty() {
+            crate::equality::put_in(conn, caller, &row.crn, equality)?;
+        }
         CaseView::from_row(row)
     })
 }

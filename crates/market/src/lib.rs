@@ -53,6 +53,7 @@ pub mod csv;
 pub mod delivery;
 pub mod ending;
 pub mod enforcement;
+pub mod equality;
 pub mod error;
 pub mod event_data;
 pub mod events;

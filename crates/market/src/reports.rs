@@ -76,7 +76,7 @@ pub struct ReportScope {
 }
 
 impl ReportScope {
-    fn of(filter: &ReportFilter) -> Self {
+    pub(crate) fn of(filter: &ReportFilter) -> Self {
         ReportScope {
             from: filter.from,
             to: filter.to,

@@ -12,6 +12,7 @@ pub mod court;
 pub mod cursor;
 pub mod db;
 pub mod enforcement;
+pub mod equality;
 pub mod events;
 pub mod idempotency;
 pub mod listings;

@@ -125,6 +125,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    case_equality (crn) {
+        crn -> Text,
+        ethnic_group -> Nullable<Text>,
+        disability -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     cases (crn) {
         crn -> Text,
         sex -> Text,
@@ -481,6 +491,7 @@ diesel::joinable!(breaches -> orders (order_id));
 diesel::joinable!(budgets -> areas (area_code));
 diesel::joinable!(capacity_slots -> listings (listing_id));
 diesel::joinable!(case_contacts -> cases (crn));
+diesel::joinable!(case_equality -> cases (crn));
 diesel::joinable!(cases -> areas (area_code));
 diesel::joinable!(delivery_events -> orders (order_id));
 diesel::joinable!(events -> areas (area_code));
@@ -530,6 +541,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     budgets,
     capacity_slots,
     case_contacts,
+    case_equality,
     cases,
     delivery_events,
     events,

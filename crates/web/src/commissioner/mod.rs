@@ -9,6 +9,7 @@ mod approvals;
 mod budgets;
 mod outcomes;
 mod policy;
+mod report_equality;
 pub(crate) mod report_pages;
 mod report_views;
 mod runs;

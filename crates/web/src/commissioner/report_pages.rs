@@ -46,6 +46,11 @@ pub(crate) const REPORTS: &[(&str, &str, &str)] = &[
         "Providers",
         "Offers answered, delivery completed, outcomes and prices, by provider",
     ),
+    (
+        "equality",
+        "Who is served",
+        "Placements, waits, completions and outcomes by sex, age and ethnic group, small counts suppressed",
+    ),
 ];
 
 #[derive(Template)]
@@ -178,6 +183,7 @@ enum Report {
     Unmet(reports::UnmetDemandReport),
     Waits(reports::WaitingTimesReport),
     Providers(reports::ProvidersReport),
+    Equality(provider_hub_market::equality::report::EqualityReport),
 }
 
 impl Report {
@@ -187,6 +193,7 @@ impl Report {
             Report::Unmet(r) => csv::unmet_demand(r),
             Report::Waits(r) => csv::waiting_times(r),
             Report::Providers(r) => csv::providers(r),
+            Report::Equality(r) => provider_hub_market::equality::report::csv(r),
         }
     }
 }
@@ -200,6 +207,9 @@ async fn load(state: &WebState, report: &str, filter: ReportFilter) -> Result<Re
                 "spend" => Report::Spend(reports::spend(conn, &filter, now)?),
                 "unmet-demand" => Report::Unmet(reports::unmet_demand(conn, &filter, now)?),
                 "waiting-times" => Report::Waits(reports::waiting_times(conn, &filter, now)?),
+                "equality" => Report::Equality(provider_hub_market::equality::report::equality(
+                    conn, &filter, now,
+                )?),
                 _ => Report::Providers(reports::providers(conn, &filter, now)?),
             })
         })
@@ -221,6 +231,8 @@ struct ReportPage {
     grid: Option<Grid>,
     /// Tables: a caption, the header, the rows (first cell a row header), a totals row.
     tables: Vec<Table>,
+    /// Whether figures may be suppressed (disclosure control): the page explains it.
+    suppression: bool,
 }
 
 /// A table of figures: a caption, the columns, the rows (the first cell of each is its
@@ -302,6 +314,7 @@ pub async fn report(
         chart: None,
         grid: None,
         tables: Vec::new(),
+        suppression: slug == "equality",
     };
     let filter = match form.filter() {
         Ok(f) => f,
@@ -328,6 +341,10 @@ pub async fn report(
         Report::Providers(r) => {
             page.rows = r.rows.len();
             super::report_views::providers(&mut page.chart, &mut page.tables, &r);
+        }
+        Report::Equality(r) => {
+            page.rows = r.rows.len();
+            super::report_equality::tables(&mut page.tables, &r, &name);
         }
     }
     for t in &mut page.tables {

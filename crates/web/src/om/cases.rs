@@ -231,6 +231,8 @@ pub async fn register(
             sex,
             date_of_birth,
             area,
+            ethnic_group: None,
+            disability: None,
         },
         _ => return case_form_again(&person, form, errors),
     };
@@ -340,6 +342,7 @@ struct CasePage {
     area: String,
     assessments: Vec<AssessmentRow>,
     orders: Vec<OrderRow>,
+    equality: super::equality::EqualityFormView,
 }
 
 /// A case: who, their assessments, their orders.
@@ -351,7 +354,7 @@ pub async fn case(
     area_of(&person)?;
     let crn = crn.into_inner();
     let caller = person.caller(state.now());
-    let (case, assessments, orders, names) = state
+    let (case, assessments, orders, names, equality) = state
         .db(move |conn| {
             let case = cases::get(conn, &caller, &crn)?;
             let filter = AssessmentFilter {
@@ -367,7 +370,8 @@ pub async fn case(
             let ids = orders.iter().filter_map(|o| o.provider_id.clone());
             let names =
                 super::provider_names(conn, &caller.scope, ids.collect::<Vec<_>>(), caller.now)?;
-            Ok((case, assessments, orders, names))
+            let equality = provider_hub_market::equality::get(conn, &caller, &crn)?.equality();
+            Ok((case, assessments, orders, names, equality))
         })
         .await?;
     render(&CasePage {
@@ -386,5 +390,6 @@ pub async fn case(
             })
             .collect(),
         orders: order_rows(&orders, &names),
+        equality: super::equality::EqualityFormView::of(equality),
     })
 }

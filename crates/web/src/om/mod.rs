@@ -10,6 +10,7 @@ pub(crate) mod assessments;
 mod cases;
 mod countersign;
 mod enforcement;
+mod equality;
 mod orders;
 mod plans;
 mod shaping;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/new", web::get().to(cases::new_case))
         .route("/cases/new", web::post().to(cases::register))
         .route("/cases/{crn}", web::get().to(cases::case))
+        .route("/cases/{crn}/equality", web::post().to(equality::record))
         .route(
             "/cases/{crn}/transfer",
             web::get().to(transfers::transfer_form),
