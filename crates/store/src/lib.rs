@@ -9,6 +9,7 @@ pub mod budgets;
 pub mod busy;
 pub mod cases;
 pub mod court;
+pub mod contributions;
 pub mod cursor;
 pub mod db;
 pub mod enforcement;
