@@ -165,7 +165,10 @@ both_backends!(
             csv.contains(&format!("SY-SHF,{y},health,33.33,spent,,4445\r\n")),
             "{csv}"
         );
-        assert!(csv.contains(",spent_by_category,unpaid_work,4445\r\n"), "{csv}");
+        assert!(
+            csv.contains(",spent_by_category,unpaid_work,4445\r\n"),
+            "{csv}"
+        );
         let by_query = app
             .client
             .get(format!("{url}?format=csv"))
@@ -243,7 +246,11 @@ both_backends!(
             assert!(message.contains(says), "{message}");
         }
         let (s, _) = app
-            .put(&path, &commissioner, &json!({"contributions": [], "extra": 1}))
+            .put(
+                &path,
+                &commissioner,
+                &json!({"contributions": [], "extra": 1}),
+            )
             .await;
         assert_eq!(s, 422);
         // A budget funded by contributions is set through them, not as a plain allocation.
@@ -407,7 +414,11 @@ both_backends!(
 
         // A budget without contributions is one unattributed pool, and carries as one.
         let (s, _) = app
-            .put("/v1/areas/SY-ROT/carry-over", &commissioner, &json!({"rule": "all"}))
+            .put(
+                "/v1/areas/SY-ROT/carry-over",
+                &commissioner,
+                &json!({"rule": "all"}),
+            )
             .await;
         assert_eq!(s, 200);
         for (year, amount) in [(y, 30_000), (y + 1, 10_000)] {

@@ -194,14 +194,12 @@ pub fn break_down(cells: &[i64], weights: &[(&str, i64)], totals: &[i64]) -> Vec
     for (c, cell) in cells.iter().enumerate() {
         let mut left = (*cell).max(0) - parts.iter().map(|p| p[c]).sum::<i64>();
         while left > 0 {
-            let next = (0..n)
-                .filter(|&i| owed[i] > 0)
-                .max_by(|&a, &b| {
-                    remainders[a][c]
-                        .cmp(&remainders[b][c])
-                        .then_with(|| weights[b].0.cmp(weights[a].0))
-                        .then_with(|| b.cmp(&a))
-                });
+            let next = (0..n).filter(|&i| owed[i] > 0).max_by(|&a, &b| {
+                remainders[a][c]
+                    .cmp(&remainders[b][c])
+                    .then_with(|| weights[b].0.cmp(weights[a].0))
+                    .then_with(|| b.cmp(&a))
+            });
             let Some(i) = next else { break };
             parts[i][c] += 1;
             owed[i] -= 1;

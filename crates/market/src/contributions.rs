@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 
 use crate::budgets::MAX_ALLOCATION_PENCE;
 use crate::read_model::budgets::{check_year, view, BudgetView};
-pub use crate::read_model::pool::{CarryOverView, ContributorLine};
 use crate::read_model::pool::carry_over_view;
+pub use crate::read_model::pool::{CarryOverView, ContributorLine};
 use crate::{naive, Actor, Error};
 
 /// One agency's contribution.
@@ -23,7 +23,12 @@ pub struct Contribution {
     /// The agency's key: `probation`, `police_and_crime_commissioner`, `health`,
     /// `local_authority`, or another of 1–60 lowercase letters, digits and underscores
     /// starting with a letter (`youth_justice_service`). Not `unattributed`.
-    #[schema(min_length = 1, max_length = 60, pattern = "^[a-z][a-z0-9_]*$", example = "probation")]
+    #[schema(
+        min_length = 1,
+        max_length = 60,
+        pattern = "^[a-z][a-z0-9_]*$",
+        example = "probation"
+    )]
     pub contributor: String,
     #[schema(minimum = 0, maximum = 1000000000000_i64)]
     pub amount_pence: i64,
@@ -171,7 +176,8 @@ pub fn set_carry_over(
             action: "area.carry_over_set",
             entity_type: "area",
             entity_id: area,
-            before: before.map(|b| serde_json::json!({ "rule": b.rule, "cap_percent": b.cap_percent })),
+            before: before
+                .map(|b| serde_json::json!({ "rule": b.rule, "cap_percent": b.cap_percent })),
             after: Some(serde_json::json!({ "rule": row.rule, "cap_percent": row.cap_percent })),
             at: naive(now),
         });

@@ -12,7 +12,11 @@ fn funder(contributor: &str, contributed: i64, carried_in: i64) -> Funder {
 
 #[test]
 fn attribution_table() {
-    let three = [("health", 1), ("police_and_crime_commissioner", 1), ("probation", 1)];
+    let three = [
+        ("health", 1),
+        ("police_and_crime_commissioner", 1),
+        ("probation", 1),
+    ];
     let cases: &[(i64, &[(&str, i64)], &[i64])] = &[
         // 100p three ways: 33 each and the penny left to the first key.
         (100, &three, &[34, 33, 33]),
@@ -66,7 +70,10 @@ fn contributors_are_keys_in_the_callers_words() {
         let e = check_contributor(bad).expect_err(bad);
         assert!(e.contains(says), "{bad}: {e}");
     }
-    assert_eq!(contributor_name("police_and_crime_commissioner"), "Police and crime commissioner");
+    assert_eq!(
+        contributor_name("police_and_crime_commissioner"),
+        "Police and crime commissioner"
+    );
     assert_eq!(contributor_name("youth_justice"), "Youth justice");
     assert_eq!(contributor_name(UNATTRIBUTED), "Unattributed");
 }
@@ -74,7 +81,10 @@ fn contributors_are_keys_in_the_callers_words() {
 #[test]
 fn a_list_of_contributions_names_every_bad_field() {
     assert_eq!(check_contributions(&[], 100), Ok(()));
-    assert_eq!(check_contributions(&[("health", 100), ("probation", 0)], 100), Ok(()));
+    assert_eq!(
+        check_contributions(&[("health", 100), ("probation", 0)], 100),
+        Ok(())
+    );
     let errors = check_contributions(
         &[("health", -1), ("", 5), ("health", 5), ("probation", 101)],
         100,
@@ -109,12 +119,24 @@ fn carry_over_rules() {
         (capped(0), 0),
     ];
     for (rule, expected) in cases {
-        assert_eq!(rule.carried_out(100_000, 120_000, 70_000), expected, "{rule:?}");
+        assert_eq!(
+            rule.carried_out(100_000, 120_000, 70_000),
+            expected,
+            "{rule:?}"
+        );
     }
     assert_eq!(capped(10).carried_out(100_000, 120_000, 70_000), 10_000);
     assert_eq!(all.carried_out(100_000, 120_000, 70_000), 50_000);
-    assert_eq!(all.carried_out(100_000, 100_000, 130_000), 0, "overspent: nothing");
-    assert_eq!(capped(33).carried_out(1_001, 1_001, 0), 330, "the cap rounds down");
+    assert_eq!(
+        all.carried_out(100_000, 100_000, 130_000),
+        0,
+        "overspent: nothing"
+    );
+    assert_eq!(
+        capped(33).carried_out(1_001, 1_001, 0),
+        330,
+        "the cap rounds down"
+    );
 
     assert!(CarryOver::new(CarryOverRule::Capped, None).is_err());
     assert!(CarryOver::new(CarryOverRule::Capped, Some(101)).is_err());
@@ -135,20 +157,33 @@ fn a_year_end_attributes_spend_and_carries_each_share_back() {
     let spent: Vec<i64> = end.iter().map(|e| e.spent_pence).collect();
     assert_eq!(spent, [33_334, 33_333, 33_333]);
     let out: Vec<i64> = end.iter().map(|e| e.carried_out_pence).collect();
-    assert_eq!(out, [66_667, 66_668, 66_668], "all: each carries what they left");
+    assert_eq!(
+        out,
+        [66_667, 66_668, 66_668],
+        "all: each carries what they left"
+    );
 
     let capped = CarryOver::new(CarryOverRule::Capped, Some(10)).expect("rule");
     let end = year_end(&funders, 100_000, capped);
     let out: Vec<i64> = end.iter().map(|e| e.carried_out_pence).collect();
-    assert_eq!(out.iter().sum::<i64>(), 30_000, "10% of £3,000.03, rounded down");
+    assert_eq!(
+        out.iter().sum::<i64>(),
+        30_000,
+        "10% of £3,000.03, rounded down"
+    );
     assert_eq!(out, [10_000, 10_000, 10_000]);
 
     let end = year_end(&funders, 0, CarryOver::NONE);
-    assert!(end.iter().all(|e| e.carried_out_pence == 0 && e.unspent_pence == 100_001));
+    assert!(end
+        .iter()
+        .all(|e| e.carried_out_pence == 0 && e.unspent_pence == 100_001));
 
     // Next year: a contributor who does not contribute again still carries their share in.
     let next = next_funders(
-        &[("probation".into(), 50_000), ("local_authority".into(), 10_000)],
+        &[
+            ("probation".into(), 50_000),
+            ("local_authority".into(), 10_000),
+        ],
         &year_end(&funders, 100_000, all),
     );
     assert_eq!(
@@ -168,14 +203,20 @@ fn an_overspent_pool_carries_nothing() {
     let all = CarryOver::new(CarryOverRule::All, None).expect("rule");
     let end = year_end(&funders, 5_000, all);
     assert_eq!(
-        end.iter().map(|e| (e.spent_pence, e.unspent_pence, e.carried_out_pence)).collect::<Vec<_>>(),
+        end.iter()
+            .map(|e| (e.spent_pence, e.unspent_pence, e.carried_out_pence))
+            .collect::<Vec<_>>(),
         [(1_250, -250, 0), (3_750, -750, 0)]
     );
 }
 
 #[test]
 fn a_break_down_adds_up_both_ways() {
-    let three = [("health", 1), ("police_and_crime_commissioner", 1), ("probation", 1)];
+    let three = [
+        ("health", 1),
+        ("police_and_crime_commissioner", 1),
+        ("probation", 1),
+    ];
     // Two categories of 1p and 2p: 3p in all, a penny each.
     let totals = attribute(3, &three);
     assert_eq!(totals, [1, 1, 1]);
@@ -186,7 +227,10 @@ fn a_break_down_adds_up_both_ways() {
     let parts = break_down(&[100, 200], &three, &totals);
     assert_eq!(parts, vec![vec![34, 66], vec![33, 67], vec![33, 67]]);
     // Nothing to break down.
-    assert_eq!(break_down(&[], &three, &[0, 0, 0]), vec![Vec::<i64>::new(); 3]);
+    assert_eq!(
+        break_down(&[], &three, &[0, 0, 0]),
+        vec![Vec::<i64>::new(); 3]
+    );
 }
 
 fn funders_strategy() -> impl Strategy<Value = Vec<Funder>> {

@@ -95,10 +95,7 @@ pub(crate) fn view(conn: &mut DbConn, row: BudgetRow) -> Result<BudgetView, Erro
     let carried_in: i64 = funders.iter().map(|f| f.carried_in_pence).sum();
     let contributions = pool::lines(&funders, rule, spent, committed, offered);
     Ok(BudgetView {
-        remaining_pence: row.allocated_pence + carried_in
-            - committed
-            - offered
-            - spent_elsewhere,
+        remaining_pence: row.allocated_pence + carried_in - committed - offered - spent_elsewhere,
         carried_in_pence: carried_in,
         contributions,
         area: row.area_code,

@@ -67,7 +67,10 @@ pub(crate) fn rule_of(row: Option<&CarryOverRow>) -> Result<CarryOver, Error> {
         .map_err(|e| Error::corrupt("carry-over rule", e))
 }
 
-pub(crate) fn carry_over_view(area: &str, row: Option<CarryOverRow>) -> Result<CarryOverView, Error> {
+pub(crate) fn carry_over_view(
+    area: &str,
+    row: Option<CarryOverRow>,
+) -> Result<CarryOverView, Error> {
     let rule = rule_of(row.as_ref())?;
     Ok(CarryOverView {
         area: area.to_owned(),
@@ -94,7 +97,10 @@ fn contributions(conn: &mut DbConn, row: &BudgetRow) -> Result<Vec<(String, i64)
 /// A budget's funders and the area's rule: the year's contributions, with what each
 /// carried in from the years before — the run of consecutive years with a budget, each
 /// year's end carried into the next.
-pub(crate) fn funders(conn: &mut DbConn, row: &BudgetRow) -> Result<(Vec<Funder>, CarryOver), Error> {
+pub(crate) fn funders(
+    conn: &mut DbConn,
+    row: &BudgetRow,
+) -> Result<(Vec<Funder>, CarryOver), Error> {
     let rule = rule_of(store::carry_over(conn, &row.area_code)?.as_ref())?;
     let this_year = contributions(conn, row)?;
     if rule.rule == CarryOverRule::None {

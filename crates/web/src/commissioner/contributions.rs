@@ -212,13 +212,18 @@ async fn contributions_page(
         None => {
             let lookup = area.clone();
             let found = state
-                .db(move |conn| match provider_hub_market::budgets::get(conn, &lookup, year) {
-                    Ok(b) => Ok(Some(b)),
-                    Err(provider_hub_market::Error::NotFound(_)) => Ok(None),
-                    Err(e) => Err(e),
-                })
+                .db(
+                    move |conn| match provider_hub_market::budgets::get(conn, &lookup, year) {
+                        Ok(b) => Ok(Some(b)),
+                        Err(provider_hub_market::Error::NotFound(_)) => Ok(None),
+                        Err(e) => Err(e),
+                    },
+                )
                 .await?;
-            found.as_ref().map(ContributionsForm::of).unwrap_or_default()
+            found
+                .as_ref()
+                .map(ContributionsForm::of)
+                .unwrap_or_default()
         }
     };
     let has_errors = !errors.is_empty();
@@ -273,7 +278,11 @@ pub async fn set(
     };
     let (actor, now, code) = (person.actor(), state.now(), area.clone());
     let result = state
-        .db(move |conn| Ok(market::set_contributions(conn, &actor, &code, year, setting, now)))
+        .db(move |conn| {
+            Ok(market::set_contributions(
+                conn, &actor, &code, year, setting, now,
+            ))
+        })
         .await?;
     match result {
         Ok(b) => {
@@ -317,7 +326,9 @@ pub struct CarryOverForm {
 /// A rule in words.
 pub(super) fn describe(rule: &CarryOverView) -> String {
     match (rule.rule, rule.cap_percent) {
-        (CarryOverRule::None, _) => "Nothing carries over: each year starts from its own allocation".into(),
+        (CarryOverRule::None, _) => {
+            "Nothing carries over: each year starts from its own allocation".into()
+        }
         (CarryOverRule::All, _) => "Everything unspent carries into the next year".into(),
         (CarryOverRule::Capped, p) => format!(
             "What is unspent carries into the next year, up to {}% of the year's allocation",
@@ -350,12 +361,19 @@ async fn carry_over_page(
     let has_errors = !errors.is_empty();
     render_status(
         &CarryOverPage {
-            layout: Layout::new(person, format!("Carry-over rule of {area}"), "/commissioner")
-                .with_errors(has_errors),
+            layout: Layout::new(
+                person,
+                format!("Carry-over rule of {area}"),
+                "/commissioner",
+            )
+            .with_errors(has_errors),
             current: describe(&current),
             form: form.unwrap_or_else(|| CarryOverForm {
                 rule: current.rule.as_str().to_owned(),
-                cap_percent: current.cap_percent.map(|p| p.to_string()).unwrap_or_default(),
+                cap_percent: current
+                    .cap_percent
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
             }),
             area,
             errors,
@@ -416,7 +434,13 @@ pub async fn set_carry_over(
         Err(e) => {
             let errors = refusal(
                 e,
-                |f| if f == "cap_percent" { f.to_owned() } else { "rule".into() },
+                |f| {
+                    if f == "cap_percent" {
+                        f.to_owned()
+                    } else {
+                        "rule".into()
+                    }
+                },
                 &[("cap_percent", "The cap")],
                 "rule",
             )?;
@@ -500,7 +524,11 @@ pub async fn statement(
         &StatementPage {
             layout: Layout::new(
                 &person,
-                format!("Statement of {name}, budget of {} for {}", s.area, years(s.financial_year)),
+                format!(
+                    "Statement of {name}, budget of {} for {}",
+                    s.area,
+                    years(s.financial_year)
+                ),
                 "/commissioner",
             ),
             share: format!("{:.2}%", l.share_percent),
@@ -534,7 +562,10 @@ pub async fn statement_csv(
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Type", "text/csv; charset=utf-8"))
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{file}\"")))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file}\""),
+        ))
         .body(body))
 }
 
