@@ -10,6 +10,9 @@ fn funder(contributor: &str, contributed: i64, carried_in: i64) -> Funder {
     }
 }
 
+/// An amount, the contributors' weights, and the parts expected.
+type Case<'a> = (i64, &'a [(&'a str, i64)], &'a [i64]);
+
 #[test]
 fn attribution_table() {
     let three = [
@@ -17,7 +20,7 @@ fn attribution_table() {
         ("police_and_crime_commissioner", 1),
         ("probation", 1),
     ];
-    let cases: &[(i64, &[(&str, i64)], &[i64])] = &[
+    let cases: &[Case] = &[
         // 100p three ways: 33 each and the penny left to the first key.
         (100, &three, &[34, 33, 33]),
         // 101p: two pennies left, to the first two keys.
