@@ -7,6 +7,7 @@ pub mod auth;
 pub mod awards;
 pub mod budgets;
 pub mod cases;
+pub mod contributions;
 pub mod court;
 pub mod csv;
 pub mod enforcement;
@@ -75,7 +76,7 @@ pub use provider_hub_market::clock::{Clock, SystemClock};
         (name = "sentence plans", description = "Costed sentence plans, whose approval purchases, and the lead times behind their dates"),
         (name = "orders", description = "Intervention orders, one per approved plan item, with where they are placed and why"),
         (name = "offers", description = "Orders offered to providers, waiting for their answer"),
-        (name = "budgets", description = "Areas' pooled budgets and approvals over budget"),
+        (name = "budgets", description = "Areas' pooled budgets: contributions, contributors' statements, carry-over, and approvals over budget"),
         (name = "enforcement", description = "Enforcement: decisions on missed appointments and non-compliance, breach proceedings and their outcome"),
         (name = "delivery", description = "Delivery reports, outcomes and milestone payments"),
         (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
@@ -196,6 +197,7 @@ where
                 .configure(runs::configure)
                 .configure(payments::configure)
                 .configure(budgets::configure)
+                .configure(contributions::configure)
                 .configure(events::configure)
                 .configure(webhooks::configure)
                 .configure(awards::configure)

@@ -20,6 +20,7 @@ pub mod offer;
 pub mod order;
 pub mod payment;
 pub mod plan;
+pub mod pooled;
 pub mod provider;
 pub mod quote;
 pub mod referral;

@@ -50,6 +50,14 @@ pub fn set(
     }
     write_transaction(conn, |conn| {
         areas::find(conn, area)?.ok_or_else(|| Error::NotFound(format!("area {area}")))?;
+        if crate::contributions::has_contributions(conn, area, year)? {
+            return Err(Error::conflict(
+                format!(
+                    "the budget of {area} for {year} is funded by named contributions: its allocation is their sum, so set them instead (PUT /v1/budgets/{area}/{year}/contributions)"
+                ),
+                None,
+            ));
+        }
         let before = store::find(conn, area, year)?;
         let row = BudgetRow {
             area_code: area.to_owned(),

@@ -8,6 +8,7 @@ pub mod awards;
 pub mod budgets;
 pub mod busy;
 pub mod cases;
+pub mod contributions;
 pub mod court;
 pub mod cursor;
 pub mod db;

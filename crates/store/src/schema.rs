@@ -95,6 +95,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    budget_contributions (area_code, financial_year, contributor) {
+        area_code -> Text,
+        financial_year -> Int4,
+        contributor -> Text,
+        amount_pence -> Int8,
+    }
+}
+
+diesel::table! {
     budgets (area_code, financial_year) {
         area_code -> Text,
         financial_year -> Int4,
@@ -110,6 +119,16 @@ diesel::table! {
         starts_on -> Date,
         places -> Int4,
         places_taken -> Int4,
+    }
+}
+
+diesel::table! {
+    carry_over_rules (area_code) {
+        area_code -> Text,
+        rule -> Text,
+        cap_percent -> Nullable<Int4>,
+        updated_at -> Timestamp,
+        updated_by -> Text,
     }
 }
 
@@ -490,6 +509,7 @@ diesel::joinable!(breaches -> areas (area_code));
 diesel::joinable!(breaches -> orders (order_id));
 diesel::joinable!(budgets -> areas (area_code));
 diesel::joinable!(capacity_slots -> listings (listing_id));
+diesel::joinable!(carry_over_rules -> areas (area_code));
 diesel::joinable!(case_contacts -> cases (crn));
 diesel::joinable!(case_equality -> cases (crn));
 diesel::joinable!(cases -> areas (area_code));
@@ -538,8 +558,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     assessments,
     audit_log,
     breaches,
+    budget_contributions,
     budgets,
     capacity_slots,
+    carry_over_rules,
     case_contacts,
     case_equality,
     cases,

@@ -8,6 +8,7 @@ use provider_hub_store::{to_utc, DbConn};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::read_model::pool::{self, ContributorLine};
 use crate::Error;
 
 /// An area's budget for a financial year, and what is held against it.
@@ -16,7 +17,12 @@ pub struct BudgetView {
     pub area: String,
     /// April to March, named by the year it starts.
     pub financial_year: i32,
+    /// What was put in for the year: the sum of the contributions, or the amount set
+    /// when the budget has none (then one `unattributed` pool).
     pub allocated_pence: i64,
+    /// Carried in from last year's unspent budget by the area's carry-over rule
+    /// (`GET /v1/areas/{code}/carry-over`); part of what can be spent this year.
+    pub carried_in_pence: i64,
     /// The locked prices of accepted, in-delivery and paused orders starting in the year,
     /// less what another area paid of them before their case moved here (that area's
     /// spend); an order ended in delivery counts only what was paid, in `spent_pence`.
@@ -25,12 +31,16 @@ pub struct BudgetView {
     pub offered_pence: i64,
     /// Payments made in the year.
     pub spent_pence: i64,
-    /// `allocated − committed − offered −` the year's payments on orders no longer
+    /// `allocated + carried in − committed − offered −` the year's payments on orders no longer
     /// committed (completed, failed, cancelled, terminated): payments on committed orders are part of
     /// their locked price already. Negative when a commissioner approved spend over budget.
     pub remaining_pence: i64,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
+    /// Who funds the pool and what is attributed to each, by contributor key; a budget
+    /// without contributions has one line, `unattributed`. Each column sums to the
+    /// budget's figure to the penny.
+    pub contributions: Vec<ContributorLine>,
 }
 
 /// The first and last day of a financial year.
@@ -81,8 +91,13 @@ pub(crate) fn view(conn: &mut DbConn, row: BudgetRow) -> Result<BudgetView, Erro
     let spent = store::spent(conn, &row.area_code, row.financial_year)?;
     // Payments on orders still committed are part of their locked price already.
     let spent_elsewhere = spent - paid_on_committed.min(spent);
+    let (funders, rule) = pool::funders(conn, &row)?;
+    let carried_in: i64 = funders.iter().map(|f| f.carried_in_pence).sum();
+    let contributions = pool::lines(&funders, rule, spent, committed, offered);
     Ok(BudgetView {
-        remaining_pence: row.allocated_pence - committed - offered - spent_elsewhere,
+        remaining_pence: row.allocated_pence + carried_in - committed - offered - spent_elsewhere,
+        carried_in_pence: carried_in,
+        contributions,
         area: row.area_code,
         financial_year: row.financial_year,
         allocated_pence: row.allocated_pence,

@@ -9,3 +9,4 @@ pub mod delivery;
 pub mod enforcement;
 pub mod orders;
 pub mod plans;
+pub mod pool;

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use provider_hub_domain::order::OrderStatus;
 use provider_hub_market::budgets::{self, BudgetView};
+use provider_hub_market::contributions;
 
 use super::{all_areas, area_names, commissioner, orders_in};
 use crate::page::{self, render, Layout, WebError};
@@ -78,11 +79,28 @@ pub async fn home(state: web::Data<WebState>, person: Person) -> Result<HttpResp
     })
 }
 
+/// A contributor's line of a budget as the page shows it.
+pub(super) struct ContributorRow {
+    pub contributor: String,
+    pub name: String,
+    pub contributed: String,
+    pub carried_in: String,
+    pub share: String,
+    pub spent: String,
+    pub committed: String,
+    pub unspent: String,
+    pub carried_out: String,
+}
+
 #[derive(Template)]
 #[template(path = "commissioner/budget.html")]
 struct BudgetPage {
     layout: Layout,
     budget: BudgetRow,
+    carried_in: String,
+    contributors: Vec<ContributorRow>,
+    named: bool,
+    carry_over: String,
 }
 
 /// `/commissioner/budgets/{area}/{year}`: one budget, as `/v1/budgets/{area}/{year}`.
@@ -93,12 +111,38 @@ pub async fn budget(
 ) -> Result<HttpResponse, WebError> {
     commissioner(&person)?;
     let (area, year) = path.into_inner();
-    let found = state
-        .db(move |conn| budgets::get(conn, &area, year))
+    let (found, rule) = state
+        .db(move |conn| {
+            let budget = budgets::get(conn, &area, year)?;
+            Ok((budget, contributions::carry_over(conn, &area)?))
+        })
         .await?;
     let areas = all_areas(&state).await?;
     let budget = row(&found, &area_names(&areas));
+    let signed = super::contributions::signed;
+    let contributors = found
+        .contributions
+        .iter()
+        .map(|l| ContributorRow {
+            contributor: l.contributor.clone(),
+            name: l.name.clone(),
+            contributed: signed(l.contributed_pence),
+            carried_in: signed(l.carried_in_pence),
+            share: format!("{:.2}%", l.share_percent),
+            spent: signed(l.spent_pence),
+            committed: signed(l.committed_pence),
+            unspent: signed(l.unspent_pence),
+            carried_out: signed(l.carried_out_pence),
+        })
+        .collect();
     render(&BudgetPage {
+        carried_in: signed(found.carried_in_pence),
+        named: found
+            .contributions
+            .iter()
+            .any(|l| l.contributor != provider_hub_domain::pooled::UNATTRIBUTED),
+        contributors,
+        carry_over: super::contributions::describe(&rule),
         layout: Layout::new(
             &person,
             format!("Budget of {} for {}", budget.area_name, budget.years),

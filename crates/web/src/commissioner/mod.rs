@@ -7,6 +7,7 @@
 
 mod approvals;
 mod budgets;
+mod contributions;
 mod outcomes;
 mod policy;
 mod report_equality;
@@ -37,6 +38,30 @@ pub const NAV: &[(&str, &str)] = &[
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(budgets::home))
         .route("/budgets/{area}/{year}", web::get().to(budgets::budget))
+        .route(
+            "/budgets/{area}/{year}/contributions",
+            web::get().to(contributions::form),
+        )
+        .route(
+            "/budgets/{area}/{year}/contributions",
+            web::post().to(contributions::set),
+        )
+        .route(
+            "/budgets/{area}/{year}/contributors/{contributor}",
+            web::get().to(contributions::statement),
+        )
+        .route(
+            "/budgets/{area}/{year}/contributors/{contributor}/csv",
+            web::get().to(contributions::statement_csv),
+        )
+        .route(
+            "/areas/{code}/carry-over",
+            web::get().to(contributions::carry_over_form),
+        )
+        .route(
+            "/areas/{code}/carry-over",
+            web::post().to(contributions::set_carry_over),
+        )
         .route("/approvals", web::get().to(approvals::list))
         .route("/approvals/{id}", web::get().to(approvals::order))
         .route("/approvals/{id}", web::post().to(approvals::approve))

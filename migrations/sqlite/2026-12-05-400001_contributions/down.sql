@@ -1,0 +1,2 @@
+DROP TABLE carry_over_rules;
+DROP TABLE budget_contributions;
