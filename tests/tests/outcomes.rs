@@ -226,8 +226,8 @@ both_backends!(
             .await
             .expect("send");
         assert_eq!(r.status().as_u16(), 200);
-        // Every period recorded: nothing left to record without naming one.
-        let (s, problem) = record_reoffending(&app, "X830002", 0).await;
+        // Another count for the recorded period is a conflict.
+        let (s, problem) = record_reoffending(&app, "X830002", 3).await;
         assert_eq!(s, 409, "{problem}");
     }
 );
@@ -319,7 +319,7 @@ both_backends!(
                    X830004,,=1+1\n\
                    X830004,yesterday,1\n\
                    X830004,,2\n\
-                   X830003,,0\n";
+                   X830003,,1\n";
         let (s, accepted) = upload(&app, &token, csv).await;
         assert_eq!(s, 202, "{accepted}");
         assert_eq!(accepted["rows_total"], 7);
@@ -334,7 +334,7 @@ both_backends!(
             .filter_map(|r| r["line"].as_u64())
             .collect();
         // X999999 unknown; a negative count; a formula; not a date; and X830003 again
-        // with no period left to record.
+        // with another count for its recorded period.
         assert_eq!(lines, vec![3, 4, 5, 6, 8], "{done}");
         let (_, list) = app.get("/v1/outcomes", &token).await;
         assert_eq!(list["items"].as_array().map(Vec::len), Some(2), "{list}");

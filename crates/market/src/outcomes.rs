@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use provider_hub_domain::event::EventKind;
 use provider_hub_domain::order::{OrderStatus, OutcomeKind};
 use provider_hub_domain::outcome::{self as rules, StartedOrder};
@@ -41,7 +41,8 @@ pub struct ReoffendingRecord {
     #[schema(example = "X123456")]
     pub crn: String,
     /// The first day of the measurement period; when absent, the person's first period
-    /// not yet recorded.
+    /// that is over and not yet recorded (or, when every one over is recorded, the last
+    /// one over: the same record sent again answers the first result).
     #[serde(default)]
     pub period_start: Option<NaiveDate>,
     /// Proven reoffences in the period (0 or more).
@@ -210,6 +211,10 @@ pub(crate) struct Source<'a> {
     pub now: DateTime<Utc>,
 }
 
+fn is_recorded(known: &Known, crn: &str, period: &rules::Period) -> bool {
+    known.recorded.contains_key(&(crn.to_owned(), period.start))
+}
+
 /// Decides one record against what is known: refusals in words (422), an unknown person
 /// (404), a person-period recorded already with another count (409).
 pub(crate) fn decide(
@@ -256,9 +261,13 @@ pub(crate) fn decide(
                 ),
             )
         })?,
+        // The first period over and not yet recorded; else the last one over (so a
+        // record sent again answers as the first time); else the first not yet over.
         None => periods
             .iter()
-            .find(|p| !known.recorded.contains_key(&(crn.to_owned(), p.start)))
+            .find(|p| !is_recorded(known, crn, p) && p.over(today))
+            .or_else(|| periods.iter().rev().find(|p| p.over(today)))
+            .or_else(|| periods.iter().find(|p| !is_recorded(known, crn, p)))
             .ok_or_else(|| {
                 Error::conflict(
                     format!("every measurement period of {crn} is recorded already"),
@@ -324,7 +333,11 @@ pub(crate) fn decide(
     let predicted = rules::predicted_milli(probability);
     let earned = rules::graduated(pot, model.outcome, count, predicted);
     let shares = rules::attribute(earned.total(), &weights);
+    // Stored to the microsecond on both backends: the first answer says what is stored.
     let at = naive(source.now);
+    let at = at
+        .with_nanosecond(at.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(at);
     let mut attribution = Vec::with_capacity(shares.len());
     let mut payments = Vec::new();
     for (o, (_, amount)) in attributed.iter().zip(shares) {
