@@ -446,6 +446,15 @@ both_backends!(
         assert!(html.contains("once it is over"), "{html}");
         let started = app.today().to_string();
         provider_hub_tests::outcomes::period_over(&app);
+        // A year on, the session has long expired: signed in again.
+        let web = browser();
+        let (_, token) = sign_in(&app, &web, "commissioner").await;
+        let chosen = [
+            ("csrf_token", token.as_str()),
+            ("crn", "X740001"),
+            ("period_start", ""),
+            ("proven_reoffences", "0"),
+        ];
         let (s, _) = post_form(&app, &web, path, &chosen[1..]).await;
         assert_eq!(s, 403, "no CSRF token");
         let (s, location) = post_form(&app, &web, path, &chosen).await;
