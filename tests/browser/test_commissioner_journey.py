@@ -2,7 +2,7 @@
 orders awaiting budget approval and an approval, an area's matching policy (a refused
 setting shows the use case's reason), a batch matching run and its saving, the four
 reports — each a chart with a title, the same figures as a table and a CSV download of
-the report's rows — and an outcome recorded for an order a provider delivered; and, with the keyboard alone, a report narrowed
+the report's rows — and a reoffending record refused on its field; and, with the keyboard alone, a report narrowed
 and downloaded and a policy set. No step needs JavaScript; axe runs on every page
 reached."""
 
@@ -167,22 +167,18 @@ def test_commissioner_approves_sets_a_policy_runs_a_batch_and_reads_the_reports(
     hub.goto("/commissioner/reports/spend?from=2026-12-01&to=2026-11-01")
     error_summary(page, "The first day must be on or before", "from")
 
-    # Outcomes: completed orders, each to record once. The order delivered above is
-    # there; nothing chosen is refused on the field, then the outcome is recorded and the
-    # form is gone.
+    # Outcomes are the person's, recorded once their measurement period is over (see
+    # test_outcomes.py): the form refuses what it cannot record, on the field.
     hub.click("link", name="Outcomes")
     expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes")
-    hub.click("link", name=re.compile(f"^{order_id}"))
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Outcome of")
-    hub.submit("Record the outcome")
-    expect(page.locator(".govuk-error-summary a").first).to_have_attribute("href", "#outcome")
-    page.get_by_label("No proven reoffence in 12 months").check()
-    hub.submit("Record the outcome")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes")
-    expect(page.locator("main tr", has_text=order_id)).to_contain_text("No proven reoffence")
-    hub.goto(f"/commissioner/outcomes/{order_id}")
-    expect(page.locator(".govuk-summary-list")).to_contain_text("No proven reoffence")
-    expect(page.get_by_role("button", name="Record the outcome")).to_have_count(0)
+    hub.click("link", name="Record reoffending")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record reoffending")
+    hub.submit("Record reoffending")
+    error_summary(page, "Enter the case reference number", "crn")
+    page.get_by_label("Case reference number").fill("Z999999")
+    page.get_by_label("Proven reoffences in the period").fill("0")
+    hub.submit("Record reoffending")
+    error_summary(page, "No person with case reference Z999999", "crn")
     hub.sign_out()
 
 

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 pub mod orders;
+pub mod outcomes;
 pub mod web;
 
 use chrono::Utc;

@@ -61,7 +61,7 @@ struct Rule {
     /// to the seeded provider given up on; `{delivering}` an order in delivery with a
     /// warning already given and `{failure}` a missed session of it waiting for a decision;
     /// `{moving}` a case of SY-SHF with nothing bought, to transfer, and `{transfer}`
-    /// another's transfer from SY-SHF to SY-BAR.
+    /// another's transfer from SY-SHF to SY-BAR; `{upload}` an upload of reoffending data.
     /// Rows run in order.
     path: &'static str,
     access: Access,
@@ -72,6 +72,15 @@ struct Rule {
 fn no_body() -> Option<Value> {
     None
 }
+
+/// Who records reoffending and reads person-period outcomes.
+const OUTCOME_RECORDERS: &[&str] = &["commissioner"];
+
+/// The case of `{completed}`, whose measurement period is over (its start set back).
+const COMPLETED_CASE: &str = "X123465";
+
+/// The CSV body the upload row sends.
+const UPLOAD_CSV: &str = "crn,period_start,proven_reoffences\nX123465,,0\n";
 
 const MATRIX: &[Rule] = &[
     Rule {
@@ -663,11 +672,35 @@ const MATRIX: &[Rule] = &[
     },
     Rule {
         method: "POST",
-        template: "/v1/orders/{id}/outcome",
-        path: "/v1/orders/{completed}/outcome",
-        access: Access::Only(&["commissioner"]),
+        template: "/v1/reoffending",
+        path: "/v1/reoffending",
+        access: Access::Only(OUTCOME_RECORDERS),
         owner: Owner::Hub,
-        body: || Some(json!({"outcome": "proven_reoffence_12m"})),
+        body: || Some(json!({"crn": COMPLETED_CASE, "proven_reoffences": 0})),
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/outcomes",
+        path: "/v1/outcomes?crn=X123465",
+        access: Access::Only(OUTCOME_RECORDERS),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "POST",
+        template: "/v1/reoffending/uploads",
+        path: "/v1/reoffending/uploads",
+        access: Access::Only(OUTCOME_RECORDERS),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/v1/reoffending/uploads/{id}",
+        path: "/v1/reoffending/uploads/{upload}",
+        access: Access::Only(OUTCOME_RECORDERS),
+        owner: Owner::Hub,
+        body: no_body,
     },
     Rule {
         method: "GET",
@@ -985,6 +1018,7 @@ struct Seeded {
     delivering: String,
     failure: String,
     transfer: String,
+    upload: String,
 }
 
 impl Seeded {
@@ -1013,6 +1047,7 @@ impl Seeded {
             .replace("{failure}", &self.failure)
             .replace("{moving}", MOVING)
             .replace("{transfer}", &self.transfer)
+            .replace("{upload}", &self.upload)
     }
 
     /// A token for a role; a provider's acts for the seeded provider.
@@ -1033,6 +1068,9 @@ async fn call(app: &TestApp, seeded: &Seeded, rule: &Rule, token: Option<&str>) 
     }
     if let Some(body) = (rule.body)() {
         req = req.json(&body);
+    }
+    if rule.template == "/v1/reoffending/uploads" {
+        req = req.header("Content-Type", "text/csv").body(UPLOAD_CSV);
     }
     status_and_json(req.send().await.expect("send")).await
 }
@@ -1212,6 +1250,26 @@ async fn seed(app: &TestApp) -> Seeded {
             .await;
         assert_eq!(s, 201, "{body}");
     }
+    // Its measurement period is over: it started long ago.
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE orders SET actual_start = '2024-01-02' WHERE id = '{completed}'"
+        )),
+        &mut app.db.connect(),
+    )
+    .expect("set back");
+    let r = app
+        .client
+        .post(app.url("/v1/reoffending/uploads"))
+        .bearer_auth(app.token("commissioner"))
+        .header("Content-Type", "text/csv")
+        .body(UPLOAD_CSV)
+        .send()
+        .await
+        .expect("upload");
+    let (s, upload) = status_and_json(r).await;
+    assert_eq!(s, 202, "{upload}");
+    let upload = upload["id"].as_str().expect("upload").to_owned();
     let (_, order2, offer2) = approved.pop().unwrap_or_default();
     // With a nil budget for the year, a sixth order waits for a commissioner's approval.
     let starts = app.today() + chrono::Duration::days(3);
@@ -1337,6 +1395,7 @@ async fn seed(app: &TestApp) -> Seeded {
         dead,
         delivering,
         failure,
+        upload,
     }
 }
 

@@ -6,6 +6,7 @@
 
 use chrono::Datelike;
 use provider_hub_tests::orders::{free_places, order};
+use provider_hub_tests::outcomes::{period_over, record_reoffending};
 use provider_hub_tests::{
     attend_in_full, both_backends, json, manager_token, purchase, seed_market, upw_provider,
     TestApp,
@@ -174,17 +175,6 @@ both_backends!(
                 "{body}: {problem}"
             );
         }
-        let (s, problem) = app
-            .post(
-                &format!("/v1/orders/{id}/outcome"),
-                &commissioner,
-                &json!({"outcome": "no_proven_reoffence_12m"}),
-            )
-            .await;
-        assert_eq!(
-            (s, problem["current_state"].as_str()),
-            (409, Some("terminated"))
-        );
         // What was earned stays paid.
         assert_eq!(milestones(&app, &p, &id).await, paid_before);
 
@@ -217,6 +207,14 @@ both_backends!(
         assert_eq!(terminated.len(), 1, "{events}");
         assert_eq!(terminated[0]["data"]["end_reason"], "custody");
         assert_eq!(terminated[0]["data"]["previous_status"], "in_delivery");
+
+        // A terminated order earns no outcome: the person's period is recorded, nothing
+        // is paid on it.
+        period_over(&app);
+        let (s, outcome) = record_reoffending(&app, "X810001", 0).await;
+        assert_eq!(s, 200, "{outcome}");
+        assert_eq!(outcome["outcome"]["attribution"], json!([]));
+        assert_eq!(milestones(&app, &p, &id).await, paid_before);
     }
 );
 

@@ -270,7 +270,7 @@ both_backends!(
             "/v1/sentence-plans/{id}/approve",
             "/v1/orders/{id}/approve-budget",
             "/v1/orders/{id}/delivery-events",
-            "/v1/orders/{id}/outcome",
+            "/v1/reoffending",
         ];
         let mut checked = 0;
         for (path, item) in doc["paths"].as_object().expect("paths") {

@@ -6,6 +6,7 @@
 //! settled the pack is closed.
 
 use provider_hub_tests::orders::{alcohol_provider, sentenced_to_both};
+use provider_hub_tests::outcomes::{period_over, record_reoffending};
 use provider_hub_tests::{
     attend_in_full, both_backends, json, manager_token, register_provider, seed_market, TestApp,
 };
@@ -167,14 +168,10 @@ both_backends!(
         deliver("completed").await;
         let (s, _) = app.get(&pack_path, &pt).await;
         assert_eq!(s, 200);
-        let (s, body) = app
-            .post(
-                &format!("/v1/orders/{order}/outcome"),
-                &app.token("commissioner"),
-                &json!({"outcome": "proven_reoffence_12m"}),
-            )
-            .await;
-        assert!((200..300).contains(&s), "{body}");
+        // The person's outcome recorded once their measurement period is over.
+        period_over(&app);
+        let (s, body) = record_reoffending(&app, "F000001", 1).await;
+        assert_eq!(s, 200, "{body}");
         let (s, problem) = app.get(&pack_path, &pt).await;
         assert_eq!(s, 409, "{problem}");
         // Every successful read was recorded: two.

@@ -427,39 +427,67 @@ both_backends!(
 
         let web = browser();
         let (_, token) = sign_in(&app, &web, "commissioner").await;
-        let (_, list) = page(&app, &web, "/commissioner/outcomes").await;
-        assert!(
-            list.contains(&format!("/commissioner/outcomes/{order}")),
-            "{list}"
-        );
-        let path = format!("/commissioner/outcomes/{order}");
-        let (s, html) = post_form(&app, &web, &path, &[("csrf_token", &token)]).await;
+        let (s, list) = page(&app, &web, "/commissioner/outcomes").await;
+        assert_eq!(s, 200);
+        assert!(list.contains("No outcome is recorded yet"), "{list}");
+        let path = "/commissioner/outcomes/record";
+        let (s, html) = post_form(&app, &web, path, &[("csrf_token", &token)]).await;
         assert_eq!(s, 422);
-        assert!(html.contains("Select the outcome"));
+        assert!(html.contains("Enter the case reference number"), "{html}");
         let chosen = [
             ("csrf_token", token.as_str()),
-            ("outcome", "no_proven_reoffence_12m"),
+            ("crn", "X740001"),
+            ("period_start", ""),
+            ("proven_reoffences", "0"),
         ];
-        let (s, _) = post_form(&app, &web, &path, &chosen[1..]).await;
+        // The period is not over yet: refused in the API's words.
+        let (s, html) = post_form(&app, &web, path, &chosen).await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("once it is over"), "{html}");
+        let started = app.today().to_string();
+        provider_hub_tests::outcomes::period_over(&app);
+        // A year on, the session has long expired: signed in again.
+        let web = browser();
+        let (_, token) = sign_in(&app, &web, "commissioner").await;
+        let chosen = [
+            ("csrf_token", token.as_str()),
+            ("crn", "X740001"),
+            ("period_start", ""),
+            ("proven_reoffences", "0"),
+        ];
+        let (s, _) = post_form(&app, &web, path, &chosen[1..]).await;
         assert_eq!(s, 403, "no CSRF token");
-        let (s, location) = post_form(&app, &web, &path, &chosen).await;
-        assert_eq!((s, location.as_str()), (303, "/commissioner/outcomes"));
-        let (_, list) = page(&app, &web, "/commissioner/outcomes").await;
-        assert!(list.contains("£156 paid to the provider"), "{list}");
-        assert!(list.contains("No proven reoffence in 12 months"));
+        let (s, location) = post_form(&app, &web, path, &chosen).await;
+        assert_eq!(s, 303, "{location}");
+        assert!(
+            location.starts_with("/commissioner/outcomes/pout_"),
+            "{location}"
+        );
+        let (_, result) = page(&app, &web, &location).await;
+        assert!(result.contains("Outcome: £156 earned"), "{result}");
+        assert!(result.contains(&order), "{result}");
         let (_, seen) = app
             .get(&format!("/v1/orders/{order}"), &app.token("commissioner"))
             .await;
         assert_eq!(seen["outcome"], "no_proven_reoffence_12m");
+        let (_, list) = page(&app, &web, "/commissioner/outcomes").await;
+        assert!(list.contains("X740001"), "{list}");
 
-        // Once: the second is refused in the API's words.
-        let (s, html) = post_form(&app, &web, &path, &chosen).await;
+        // Once: another count for the period is refused in the API's words.
+        let (s, html) = post_form(
+            &app,
+            &web,
+            path,
+            &[
+                ("csrf_token", token.as_str()),
+                ("crn", "X740001"),
+                ("period_start", started.as_str()),
+                ("proven_reoffences", "2"),
+            ],
+        )
+        .await;
         assert_eq!(s, 422, "{html}");
-        assert!(
-            html.contains("The order&#39;s outcome is recorded already")
-                || html.contains("The order's outcome is recorded already"),
-            "{html}"
-        );
+        assert!(html.contains("recorded already"), "{html}");
     }
 );
 

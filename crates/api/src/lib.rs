@@ -20,6 +20,7 @@ pub mod listings;
 pub mod metrics;
 pub mod offers;
 pub mod orders;
+pub mod outcomes;
 pub mod pagination;
 pub mod payments;
 pub mod plans;
@@ -78,7 +79,8 @@ pub use provider_hub_market::clock::{Clock, SystemClock};
         (name = "offers", description = "Orders offered to providers, waiting for their answer"),
         (name = "budgets", description = "Areas' pooled budgets: contributions, contributors' statements, carry-over, and approvals over budget"),
         (name = "enforcement", description = "Enforcement: decisions on missed appointments and non-compliance, breach proceedings and their outcome"),
-        (name = "delivery", description = "Delivery reports, outcomes and milestone payments"),
+        (name = "delivery", description = "Delivery reports and milestone payments"),
+        (name = "outcomes", description = "Outcomes per person: proven reoffending over a measurement period, recorded one by one or uploaded as CSV, and the graduated outcome payments they earn"),
         (name = "matching", description = "Batch matching runs: exact minimum-cost placement of many orders"),
         (name = "events", description = "Events about orders and offers: polled, or pushed to providers' signed webhooks"),
         (name = "awards", description = "Published awards: an Open Contracting Data Standard 1.1 release package, public"),
@@ -196,6 +198,7 @@ where
                 .configure(offers::configure)
                 .configure(runs::configure)
                 .configure(payments::configure)
+                .configure(outcomes::configure)
                 .configure(budgets::configure)
                 .configure(contributions::configure)
                 .configure(events::configure)

@@ -1,15 +1,12 @@
-//! Delivery reports (`/v1/orders/{id}/delivery-events`), outcomes
-//! (`/v1/orders/{id}/outcome`) and payments (`/v1/payments`, JSON or CSV).
+//! Delivery reports (`/v1/orders/{id}/delivery-events`) and payments (`/v1/payments`,
+//! JSON or CSV). Outcomes are per person: see [`crate::outcomes`].
 
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Duration;
-use provider_hub_domain::Role;
 use provider_hub_market::access::{self, Objects};
-use provider_hub_market::delivery::{
-    self as market, Delivered, DeliveryReport, OutcomeRecorded, PaymentView, RecordedOutcome,
-};
+use provider_hub_market::delivery::{self as market, Delivered, DeliveryReport, PaymentView};
 use provider_hub_market::orders;
 use provider_hub_store::payments::PaymentFilter;
 use serde::{Deserialize, Serialize};
@@ -63,44 +60,6 @@ async fn report_delivery(
             market::report(conn, actor, &provider_id, &id, report, now)
                 .map(|delivered| (StatusCode::CREATED, delivered))
         },
-    )
-    .await
-}
-
-/// Records a completed order's outcome (commissioners), once: a positive outcome
-/// releases the outcome payment.
-#[utoipa::path(tag = "delivery", security(("bearer" = [])), request_body = RecordedOutcome,
-    params(
-        ("id" = String, Path, description = "Order id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body"),
-    ),
-    responses(
-    (status = 200, description = "Recorded, with the payment it released", body = OutcomeRecorded),
-    BodyRejected,
-    Unauthenticated,
-    (status = 403, description = "Not a commissioner", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such order", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "Not completed, or recorded already", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Unknown outcome, or Idempotency-Key reused", body = Problem, content_type = "application/problem+json"),
-))]
-#[post("/orders/{id}/outcome")]
-async fn record_outcome(
-    caller: Caller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    id: web::Path<String>,
-    body: RawBody,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Commissioner])?;
-    let parsed = body.json::<RecordedOutcome>()?;
-    let (id, recorded) = (id.into_inner(), parsed.value);
-    crate::idempotency::create(
-        &state,
-        &caller,
-        &req,
-        &parsed.raw,
-        StatusCode::OK,
-        move |conn, actor, now| market::record_outcome(conn, actor, &id, recorded, now),
     )
     .await
 }
@@ -206,7 +165,5 @@ async fn list_payments(
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(report_delivery)
-        .service(record_outcome)
-        .service(list_payments);
+    cfg.service(report_delivery).service(list_payments);
 }

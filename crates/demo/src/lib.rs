@@ -372,16 +372,15 @@ fn ensure_specification(
                 max_risk_of_harm: spec.max_risk,
                 tiers: spec.tiers.to_vec(),
             },
-            payment_model: PaymentModel {
-                milestones: spec
-                    .payment
+            payment_model: PaymentModel::of(
+                spec.payment
                     .iter()
                     .map(|(milestone, percent)| PaymentShare {
                         milestone: *milestone,
                         percent: *percent,
                     })
                     .collect(),
-            },
+            ),
         };
         provider_hub_market::specifications::create(conn, quality, new, now)?;
         added.specifications += 1;

@@ -18,6 +18,7 @@ pub mod need;
 pub mod network;
 pub mod offer;
 pub mod order;
+pub mod outcome;
 pub mod payment;
 pub mod plan;
 pub mod pooled;

@@ -172,13 +172,61 @@ pub struct PaymentShare {
     pub percent: u8,
 }
 
-/// How an order's price is paid: milestones whose percentages sum to 100.
+/// How an order's price is paid: milestones whose percentages sum to 100; and how the
+/// outcome milestone is earned — by the person, over a measurement period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentModel {
     /// Each milestone at most once; the percentages sum to 100.
     #[schema(min_items = 1, max_items = 3)]
     pub milestones: Vec<PaymentShare>,
+    /// The length of a person's outcome measurement period in months, 1–60 (default
+    /// 12), from the start of the first intervention of the period.
+    #[serde(default = "default_outcome_period_months")]
+    #[schema(minimum = 1, maximum = 60, default = 12)]
+    pub outcome_period_months: u32,
+    /// How the outcome payment is graduated (default 50/50).
+    #[serde(default)]
+    pub outcome: OutcomeSplit,
+}
+
+/// The default outcome measurement period: 12 months.
+pub const DEFAULT_OUTCOME_PERIOD_MONTHS: u32 = 12;
+
+fn default_outcome_period_months() -> u32 {
+    DEFAULT_OUTCOME_PERIOD_MONTHS
+}
+
+/// The graduated outcome payment's two parts, as percentages of the outcome pot summing
+/// to 100: the binary part (no proven reoffence in the period) and the frequency part
+/// (fewer proven reoffences than predicted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeSplit {
+    #[schema(minimum = 0, maximum = 100, example = 50)]
+    pub binary_percent: u8,
+    #[schema(minimum = 0, maximum = 100, example = 50)]
+    pub frequency_percent: u8,
+}
+
+impl Default for OutcomeSplit {
+    fn default() -> Self {
+        Self {
+            binary_percent: 50,
+            frequency_percent: 50,
+        }
+    }
+}
+
+impl PaymentModel {
+    /// A model of these milestones with the default outcome period and split.
+    pub fn of(milestones: Vec<PaymentShare>) -> Self {
+        Self {
+            milestones,
+            outcome_period_months: DEFAULT_OUTCOME_PERIOD_MONTHS,
+            outcome: OutcomeSplit::default(),
+        }
+    }
 }
 
 /// Everything a specification version says; what a draft edit may change.
@@ -458,6 +506,17 @@ impl PaymentModel {
                 format!("percentages must sum to 100, not {total}"),
             );
         }
+        if !(1..=60).contains(&self.outcome_period_months) {
+            errors.add("outcome_period_months", "must be 1-60 months");
+        }
+        let parts =
+            u32::from(self.outcome.binary_percent) + u32::from(self.outcome.frequency_percent);
+        if parts != 100 {
+            errors.add(
+                "outcome",
+                format!("binary_percent and frequency_percent must sum to 100, not {parts}"),
+            );
+        }
         errors.into_result()
     }
 }
@@ -505,6 +564,8 @@ mod tests {
                         percent: 30,
                     },
                 ],
+                outcome_period_months: 12,
+                outcome: OutcomeSplit::default(),
             },
         }
     }
@@ -588,6 +649,18 @@ mod tests {
                     c.payment_model.milestones[2].percent = 0;
                 }),
             ),
+            (
+                "payment_model.outcome_period_months",
+                Box::new(|c| c.payment_model.outcome_period_months = 0),
+            ),
+            (
+                "payment_model.outcome_period_months",
+                Box::new(|c| c.payment_model.outcome_period_months = 61),
+            ),
+            (
+                "payment_model.outcome",
+                Box::new(|c| c.payment_model.outcome.binary_percent = 60),
+            ),
         ];
         for (field, break_it) in cases {
             let mut c = content();
@@ -598,6 +671,23 @@ mod tests {
                 "expected an error on {field}, got {got:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_payment_model_without_outcome_settings_takes_the_defaults() {
+        let model: PaymentModel = serde_json::from_str(
+            r#"{"milestones": [{"milestone": "completion", "percent": 100}]}"#,
+        )
+        .expect("an existing model still reads");
+        assert_eq!(model.outcome_period_months, 12);
+        assert_eq!(
+            (
+                model.outcome.binary_percent,
+                model.outcome.frequency_percent
+            ),
+            (50, 50)
+        );
+        assert!(model.validate().is_ok());
     }
 
     #[test]

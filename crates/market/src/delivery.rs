@@ -1,12 +1,13 @@
 //! Delivery and payment by results: a provider reports delivery on its own accepted
 //! orders; reaching a milestone of the specification's payment model creates its payment,
-//! at most once per order and milestone; a commissioner records outcomes. An attended
+//! at most once per order and milestone (the outcome milestone is earned per person:
+//! see [`crate::outcomes`]). An attended
 //! session carries its contact time, and completion waits until the sessions and hours
 //! attended meet the specification's delivery standard.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::delivery::{hours_in_words, owed, Attendance, MAX_SESSION_MINUTES};
-use provider_hub_domain::order::{DeliveryEventKind, OrderEvent, OrderStatus, OutcomeKind};
+use provider_hub_domain::order::{DeliveryEventKind, OrderStatus};
 use provider_hub_domain::payment::{financial_year, split};
 use provider_hub_domain::specification::{DeliveryStandard, Milestone, PaymentModel};
 use provider_hub_domain::{Role, Scope};
@@ -20,7 +21,7 @@ use utoipa::ToSchema;
 
 use crate::access::{self, Caller, Objects};
 use crate::change::{self, OrderChange};
-use crate::event_data::{DeliveryReported, OutcomeRecordedData};
+use crate::event_data::DeliveryReported;
 use crate::read_model::delivery::{event_view, payment_view};
 pub use crate::read_model::delivery::{DeliveryEventView, PaymentView};
 use crate::read_model::orders::{self, OrderView};
@@ -57,20 +58,6 @@ pub struct DeliveryReport {
 pub struct Delivered {
     pub order: OrderView,
     pub event: DeliveryEventView,
-    pub payment: Option<PaymentView>,
-}
-
-/// A commissioner's record of a completed order's outcome.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RecordedOutcome {
-    pub outcome: OutcomeKind,
-}
-
-/// An outcome recorded: the order, and the outcome payment it released, if any.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OutcomeRecorded {
-    pub order: OrderView,
     pub payment: Option<PaymentView>,
 }
 
@@ -307,64 +294,6 @@ pub fn report(
                 order_id,
             )?,
             event: event_view(event)?,
-            payment,
-        })
-    })
-}
-
-/// A commissioner records a completed order's outcome, once; a positive outcome releases
-/// the outcome payment. A failed or cancelled order has no outcome to record.
-pub fn record_outcome(
-    conn: &mut DbConn,
-    actor: &Actor,
-    order_id: &str,
-    recorded: RecordedOutcome,
-    now: DateTime<Utc>,
-) -> Result<OutcomeRecorded, Error> {
-    write_transaction(conn, |conn| {
-        let order = order_store::find(conn, order_id)?
-            .ok_or_else(|| Error::NotFound(format!("order {order_id}")))?;
-        change::transition(
-            conn,
-            &order,
-            OrderEvent::RecordOutcome,
-            |conn, from, _| {
-                if !order_store::record_outcome(
-                    conn,
-                    order_id,
-                    recorded.outcome.as_str(),
-                    naive(now),
-                )? {
-                    return Err(Error::conflict(
-                        "the order's outcome is recorded already",
-                        Some(from.as_str()),
-                    ));
-                }
-                Ok(true)
-            },
-            |_, to| OrderChange {
-                actor,
-                action: "order.outcome_recorded".into(),
-                before: None,
-                after: serde_json::json!({ "outcome": recorded.outcome }),
-                kind: EventKind::OrderOutcomeRecorded,
-                offer_id: None,
-                provider_id: order.provider_id.as_deref(),
-                data: OutcomeRecordedData {
-                    status: to,
-                    outcome: recorded.outcome,
-                }
-                .into(),
-                now,
-            },
-        )?;
-        let payment = if recorded.outcome.pays() {
-            pay(conn, actor, &order, Milestone::Outcome, now)?
-        } else {
-            None
-        };
-        Ok(OutcomeRecorded {
-            order: orders::get_as(conn, Role::Commissioner, &Scope::Hub, order_id)?,
             payment,
         })
     })

@@ -1,6 +1,8 @@
 //! The background worker: expires offers whose time is up and retries unmatched orders
-//! after the market changed. Every step is a conditional change in its own transaction,
-//! so any number of server processes may run workers against one database.
+//! after the market changed; and, on a task of its own, processes uploads of reoffending
+//! data chunk by chunk (an unfinished upload is resumed after a restart). Every step is
+//! a conditional change in its own transaction, so any number of server processes may
+//! run workers against one database.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +10,7 @@ use std::time::Duration;
 use provider_hub_market::clock::Clock;
 use provider_hub_market::placement::Settings;
 use provider_hub_market::rematch::retry_unmatched;
-use provider_hub_market::{offers, Error};
+use provider_hub_market::{offers, reoffending, Error};
 use provider_hub_store::Pool;
 use tokio_util::sync::CancellationToken;
 
@@ -16,18 +18,35 @@ use crate::background::{blocking, pause, Task};
 
 /// A running worker. Cloning gives another handle to the same worker.
 #[derive(Clone)]
-pub struct Worker(Task);
+pub struct Worker {
+    rounds: Task,
+    uploads: Task,
+}
 
 impl Worker {
     /// Asks the worker to stop after its current round.
     pub fn stop(&self) {
-        self.0.stop();
+        self.rounds.stop();
+        self.uploads.stop();
     }
 
     /// Stops the worker and waits for its current round to finish.
     pub fn stop_and_join(&self) {
-        self.0.stop_and_join();
+        self.stop();
+        self.rounds.stop_and_join();
+        self.uploads.stop_and_join();
     }
+}
+
+/// Processes the oldest unfinished upload of reoffending data, chunk by chunk, until it
+/// is done or `go_on` says stop: the rows processed, or None when there was none.
+pub fn process_uploads(
+    pool: &Pool,
+    clock: &dyn Clock,
+    go_on: &dyn Fn() -> bool,
+) -> Result<Option<usize>, Error> {
+    let mut conn = pool.get().map_err(|_| Error::Unavailable)?;
+    reoffending::process_next(&mut conn, &|| clock.now(), go_on)
 }
 
 /// One round: expire due offers, then retry unmatched orders.
@@ -55,7 +74,31 @@ pub fn spawn_until(
     every: Duration,
     stop: &CancellationToken,
 ) -> Worker {
-    Worker(Task::spawn("hub-worker", stop, move |stop| async move {
+    let uploads = {
+        let (pool, clock) = (pool.clone(), clock.clone());
+        Task::spawn("hub-uploads", stop, move |stop| async move {
+            while !stop.is_cancelled() {
+                let (pool, clock, token) = (pool.clone(), clock.clone(), stop.clone());
+                let round = blocking(move || {
+                    process_uploads(&pool, clock.as_ref(), &|| !token.is_cancelled())
+                })
+                .await;
+                match round {
+                    // Another may be waiting: look again at once.
+                    Ok(Some(rows)) if rows > 0 => {
+                        tracing::info!(rows, "worker: reoffending rows processed");
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "upload processing failed; retrying"),
+                }
+                if !pause(&stop, every).await {
+                    break;
+                }
+            }
+        })
+    };
+    let rounds = Task::spawn("hub-worker", stop, move |stop| async move {
         while !stop.is_cancelled() {
             let (pool, clock) = (pool.clone(), clock.clone());
             match blocking(move || run_once(&pool, clock.as_ref(), settings)).await {
@@ -73,5 +116,6 @@ pub fn spawn_until(
                 break;
             }
         }
-    }))
+    });
+    Worker { rounds, uploads }
 }

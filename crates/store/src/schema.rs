@@ -348,6 +348,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    person_outcomes (id) {
+        id -> Text,
+        crn -> Text,
+        area_code -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        proven_reoffences -> Int4,
+        reoffending_probability -> Int4,
+        predicted_milli -> Int8,
+        binary_percent -> Int4,
+        frequency_percent -> Int4,
+        pot_pence -> Int8,
+        binary_pence -> Int8,
+        frequency_pence -> Int8,
+        amount_pence -> Int8,
+        attribution -> Text,
+        source -> Text,
+        upload_id -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     plan_items (id) {
         id -> Text,
         plan_id -> Text,
@@ -416,6 +440,32 @@ diesel::table! {
         category -> Nullable<Text>,
         reason -> Text,
         requested_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reoffending_refusals (upload_id, line) {
+        upload_id -> Text,
+        line -> Int4,
+        crn -> Text,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    reoffending_uploads (id) {
+        id -> Text,
+        status -> Text,
+        body -> Text,
+        rows_total -> Int4,
+        rows_processed -> Int4,
+        rows_recorded -> Int4,
+        rows_refused -> Int4,
+        uploaded_by -> Text,
+        uploaded_role -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 
@@ -538,10 +588,13 @@ diesel::joinable!(orders -> sentence_plans (plan_id));
 diesel::joinable!(payments -> areas (area_code));
 diesel::joinable!(payments -> orders (order_id));
 diesel::joinable!(payments -> providers (provider_id));
+diesel::joinable!(person_outcomes -> areas (area_code));
+diesel::joinable!(person_outcomes -> cases (crn));
 diesel::joinable!(plan_items -> sentence_plans (plan_id));
 diesel::joinable!(referral_notes -> orders (order_id));
 diesel::joinable!(referral_pack_reads -> orders (order_id));
 diesel::joinable!(referral_pack_reads -> providers (provider_id));
+diesel::joinable!(reoffending_refusals -> reoffending_uploads (upload_id));
 diesel::joinable!(sentence_plans -> areas (area_code));
 diesel::joinable!(sentence_plans -> assessments (assessment_id));
 diesel::joinable!(sentence_plans -> cases (crn));
@@ -577,12 +630,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_failures,
     orders,
     payments,
+    person_outcomes,
     plan_items,
     providers,
     quality_threshold,
     referral_notes,
     referral_pack_reads,
     rematch_requests,
+    reoffending_refusals,
+    reoffending_uploads,
     sentence_plans,
     specifications,
     transfers,

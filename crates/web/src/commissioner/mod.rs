@@ -1,13 +1,15 @@
 //! The commissioner's journey: the areas' budgets per financial year → orders awaiting
 //! budget approval → approve → an area's matching policy → run a batch and read its
 //! saving → the reports (spend, unmet demand, waiting times, providers), each a chart,
-//! the same figures as a table, and a CSV download → record outcomes of completed orders.
+//! the same figures as a table, and a CSV download → record people's reoffending, one
+//! by one or as an uploaded CSV, and read the graduated outcome payments it earned.
 //! Routes under `/commissioner`, templates under `templates/commissioner/`. Every page
 //! calls the market use case the API's route of the same name calls.
 
 mod approvals;
 mod budgets;
 mod contributions;
+mod multipart;
 mod outcomes;
 mod policy;
 mod report_equality;
@@ -75,8 +77,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/reports/{report}", web::get().to(report_pages::report))
         .route("/reports/{report}/csv", web::get().to(report_pages::csv))
         .route("/outcomes", web::get().to(outcomes::list))
-        .route("/outcomes/{id}", web::get().to(outcomes::order))
-        .route("/outcomes/{id}", web::post().to(outcomes::record));
+        .route("/outcomes/record", web::get().to(outcomes::record_form))
+        .route("/outcomes/record", web::post().to(outcomes::record))
+        .route("/outcomes/upload", web::get().to(outcomes::upload_form))
+        .route("/outcomes/upload", web::post().to(outcomes::upload))
+        .route("/outcomes/uploads/{id}", web::get().to(outcomes::progress))
+        .route("/outcomes/{id}", web::get().to(outcomes::outcome));
 }
 
 /// 403 for anyone but a commissioner or an analyst: the report pages' readers.

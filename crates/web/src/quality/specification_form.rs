@@ -340,7 +340,7 @@ fn typed(form: &SpecificationForm, errors: &mut Errors) -> Option<SpecificationC
             max_risk_of_harm: risk?,
             tiers,
         },
-        payment_model: PaymentModel { milestones },
+        payment_model: PaymentModel::of(milestones),
     })
 }
 

@@ -1,0 +1,3 @@
+DROP TABLE reoffending_refusals;
+DROP TABLE reoffending_uploads;
+DROP TABLE person_outcomes;
