@@ -7,6 +7,7 @@ pub mod auth;
 pub mod awards;
 pub mod budgets;
 pub mod cases;
+pub mod cherry_picking;
 pub mod court;
 pub mod csv;
 pub mod enforcement;
@@ -199,7 +200,8 @@ where
                 .configure(events::configure)
                 .configure(webhooks::configure)
                 .configure(awards::configure)
-                .configure(reports::configure),
+                .configure(reports::configure)
+                .configure(cherry_picking::configure),
         )
 }
 

@@ -19,7 +19,7 @@ use crate::csv;
 use crate::error::{ApiError, Problem, Unauthenticated};
 use crate::state::AppState;
 
-const READERS: &[Role] = &[Role::Commissioner, Role::Quality];
+pub(crate) const READERS: &[Role] = &[Role::Commissioner, Role::Quality];
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ReportQuery {
@@ -107,7 +107,7 @@ impl ReportQuery {
 }
 
 impl ProviderReportQuery {
-    fn filter(&self) -> Result<ReportFilter, ApiError> {
+    pub(crate) fn filter(&self) -> Result<ReportFilter, ApiError> {
         filter(
             self.area.as_ref(),
             self.category.as_deref(),
@@ -118,7 +118,9 @@ impl ProviderReportQuery {
     }
 }
 
-fn csv(body: Result<String, provider_hub_market::Error>) -> Result<HttpResponse, ApiError> {
+pub(crate) fn csv(
+    body: Result<String, provider_hub_market::Error>,
+) -> Result<HttpResponse, ApiError> {
     Ok(csv::ok().body(body?))
 }
 

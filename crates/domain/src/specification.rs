@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::category::Category;
 use crate::money::MAX_PENCE;
 use crate::need::{Need, RiskOfHarm, Sex, TIERS};
+use crate::price::Multipliers;
 use crate::validation::ValidationErrors;
 
 /// A specification code: 2–32 upper-case letters, digits and `-`, starting with a letter.
@@ -179,6 +180,11 @@ pub struct PaymentModel {
     /// Each milestone at most once; the percentages sum to 100.
     #[schema(min_items = 1, max_items = 3)]
     pub milestones: Vec<PaymentShare>,
+    /// Price multipliers by risk tier and risk of serious harm (absent: ×1.00 for
+    /// everyone). The price paid and compared is the listing's price × the person's
+    /// multiplier; see `crate::price`.
+    #[serde(default)]
+    pub multipliers: Multipliers,
 }
 
 /// Everything a specification version says; what a draft edit may change.
@@ -458,6 +464,9 @@ impl PaymentModel {
                 format!("percentages must sum to 100, not {total}"),
             );
         }
+        if let Err(e) = self.multipliers.validate() {
+            errors.extend_under("multipliers", e);
+        }
         errors.into_result()
     }
 }
@@ -505,6 +514,7 @@ mod tests {
                         percent: 30,
                     },
                 ],
+                multipliers: Multipliers::default(),
             },
         }
     }
@@ -587,6 +597,14 @@ mod tests {
                     c.payment_model.milestones[1].percent = 0;
                     c.payment_model.milestones[2].percent = 0;
                 }),
+            ),
+            (
+                "payment_model.multipliers.tier_bps[3]",
+                Box::new(|c| c.payment_model.multipliers.tier_bps[3] = 30_001),
+            ),
+            (
+                "payment_model.multipliers.risk_of_harm_bps[0]",
+                Box::new(|c| c.payment_model.multipliers.risk_of_harm_bps[0] = 4_999),
             ),
         ];
         for (field, break_it) in cases {
