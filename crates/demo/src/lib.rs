@@ -381,6 +381,7 @@ fn ensure_specification(
                         percent: *percent,
                     })
                     .collect(),
+                multipliers: Default::default(),
             },
         };
         provider_hub_market::specifications::create(conn, quality, new, now)?;

@@ -141,9 +141,11 @@ pub fn multiplied(
     }
 }
 
-/// A multiplier in words: `×1.20`.
+/// A multiplier in words, exactly: `×1.20`, `×1.875` (at least two decimal places).
 pub fn format_bps(bps: u32) -> String {
-    format!("×{}.{:02}", bps / UNIT_BPS, (bps % UNIT_BPS) / 100)
+    let fraction = format!("{:04}", bps % UNIT_BPS);
+    let fraction = fraction.trim_end_matches('0');
+    format!("×{}.{fraction:0<2}", bps / UNIT_BPS)
 }
 
 #[cfg(test)]
@@ -236,7 +238,9 @@ mod tests {
     fn formats_multipliers() {
         assert_eq!(format_bps(10_000), "×1.00");
         assert_eq!(format_bps(12_000), "×1.20");
-        assert_eq!(format_bps(18_750), "×1.87");
+        assert_eq!(format_bps(18_750), "×1.875");
+        assert_eq!(format_bps(10_001), "×1.0001");
+        assert_eq!(format_bps(30_000), "×3.00");
         assert_eq!(format_bps(5_000), "×0.50");
     }
 

@@ -7,6 +7,7 @@
 
 mod approvals;
 mod budgets;
+mod cherry_picking_view;
 mod outcomes;
 mod policy;
 mod report_pages;

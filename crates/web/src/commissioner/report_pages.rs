@@ -45,6 +45,11 @@ const REPORTS: &[(&str, &str, &str)] = &[
         "Providers",
         "Offers answered, delivery completed, outcomes and prices, by provider",
     ),
+    (
+        "cherry-picking",
+        "Cherry-picking",
+        "Whether providers take the easier cases: offers for high-tier people against the market, declines by tier, and how much their eligibility narrows",
+    ),
 ];
 
 #[derive(Template)]
@@ -177,6 +182,7 @@ enum Report {
     Unmet(reports::UnmetDemandReport),
     Waits(reports::WaitingTimesReport),
     Providers(reports::ProvidersReport),
+    CherryPicking(reports::cherry_picking::CherryPickingReport),
 }
 
 impl Report {
@@ -186,6 +192,7 @@ impl Report {
             Report::Unmet(r) => csv::unmet_demand(r),
             Report::Waits(r) => csv::waiting_times(r),
             Report::Providers(r) => csv::providers(r),
+            Report::CherryPicking(r) => reports::cherry_picking::csv(r),
         }
     }
 }
@@ -199,6 +206,9 @@ async fn load(state: &WebState, report: &str, filter: ReportFilter) -> Result<Re
                 "spend" => Report::Spend(reports::spend(conn, &filter, now)?),
                 "unmet-demand" => Report::Unmet(reports::unmet_demand(conn, &filter, now)?),
                 "waiting-times" => Report::Waits(reports::waiting_times(conn, &filter, now)?),
+                "cherry-picking" => Report::CherryPicking(reports::cherry_picking::cherry_picking(
+                    conn, &filter, now,
+                )?),
                 _ => Report::Providers(reports::providers(conn, &filter, now)?),
             })
         })
@@ -327,6 +337,10 @@ pub async fn report(
         Report::Providers(r) => {
             page.rows = r.rows.len();
             super::report_views::providers(&mut page.chart, &mut page.tables, &r);
+        }
+        Report::CherryPicking(r) => {
+            page.rows = r.rows.len();
+            super::cherry_picking_view::cherry_picking(&mut page.chart, &mut page.tables, &r);
         }
     }
     for t in &mut page.tables {
