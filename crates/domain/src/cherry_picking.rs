@@ -97,7 +97,8 @@ mod tests {
         let low = admission(&[1, 2], RiskOfHarm::Medium, &[Sex::Male, Sex::Female]);
         let women = admission(&[1, 2, 3, 4], RiskOfHarm::VeryHigh, &[Sex::Female]);
         let both = [low, women];
-        let table: &[(&[Admission], Sex, u32, RiskOfHarm, u8, bool)] = &[
+        type Row<'a> = (&'a [Admission], Sex, u32, RiskOfHarm, u8, bool);
+        let table: &[Row] = &[
             (&both, Sex::Male, 30, RiskOfHarm::Low, 1, false),
             (&both, Sex::Male, 30, RiskOfHarm::Low, 3, true),
             (&both, Sex::Female, 30, RiskOfHarm::High, 4, false),

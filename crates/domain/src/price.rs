@@ -192,10 +192,10 @@ mod tests {
 
     #[test]
     fn absent_multipliers_are_one() {
-        let m: Multipliers = serde_json::from_str("{}").unwrap();
+        let m: Multipliers = serde_json::from_str("{}").expect("reads");
         assert!(m.is_unit());
         let m: Multipliers =
-            serde_json::from_str(r#"{"tier_bps":[10000,10000,12000,15000]}"#).unwrap();
+            serde_json::from_str(r#"{"tier_bps":[10000,10000,12000,15000]}"#).expect("reads");
         assert_eq!(m.risk_of_harm_bps, [UNIT_BPS; 4]);
         assert_eq!(m.combined_bps(4, RiskOfHarm::VeryHigh), 15_000);
         assert!(serde_json::from_str::<Multipliers>(r#"{"tiers":[1]}"#).is_err());
@@ -223,7 +223,7 @@ mod tests {
         };
         let fields: Vec<String> = bad
             .validate()
-            .unwrap_err()
+            .expect_err("out of range")
             .0
             .into_iter()
             .map(|e| e.field)
