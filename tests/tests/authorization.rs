@@ -752,6 +752,14 @@ const MATRIX: &[Rule] = &[
     },
     Rule {
         method: "GET",
+        template: "/v1/reports/cherry-picking",
+        path: "/v1/reports/cherry-picking",
+        access: Access::Only(&["commissioner", "quality"]),
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
         template: "/v1/awards",
         path: "/v1/awards",
         access: Access::Public,

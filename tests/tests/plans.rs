@@ -416,6 +416,8 @@ both_backends!(
                 actual_start: None,
                 outcome: None,
                 budget_approved_by: None,
+                list_price_pence: None,
+                multiplier_bps: None,
             },
         )
         .expect("blocker");

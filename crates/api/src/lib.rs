@@ -8,6 +8,7 @@ pub mod awards;
 pub mod budgets;
 pub mod cases;
 pub mod contributions;
+pub mod cherry_picking;
 pub mod court;
 pub mod csv;
 pub mod enforcement;
@@ -204,7 +205,8 @@ where
                 .configure(events::configure)
                 .configure(webhooks::configure)
                 .configure(awards::configure)
-                .configure(reports::configure),
+                .configure(reports::configure)
+                .configure(cherry_picking::configure),
         )
 }
 

@@ -23,7 +23,7 @@ use crate::state::AppState;
 
 /// Commissioners, the quality team and the analysts: the readers of the reports
 /// (`access::readers(Objects::Reports)`; a test keeps the two the same).
-const READERS: &[Role] = &[Role::Commissioner, Role::Quality, Role::Analyst];
+pub(crate) const READERS: &[Role] = &[Role::Commissioner, Role::Quality, Role::Analyst];
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ReportQuery {
@@ -111,7 +111,7 @@ impl ReportQuery {
 }
 
 impl ProviderReportQuery {
-    fn filter(&self) -> Result<ReportFilter, ApiError> {
+    pub(crate) fn filter(&self) -> Result<ReportFilter, ApiError> {
         filter(
             self.area.as_ref(),
             self.category.as_deref(),
@@ -122,7 +122,9 @@ impl ProviderReportQuery {
     }
 }
 
-fn csv(body: Result<String, provider_hub_market::Error>) -> Result<HttpResponse, ApiError> {
+pub(crate) fn csv(
+    body: Result<String, provider_hub_market::Error>,
+) -> Result<HttpResponse, ApiError> {
     Ok(csv::ok().body(body?))
 }
 

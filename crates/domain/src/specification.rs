@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::category::Category;
 use crate::money::MAX_PENCE;
 use crate::need::{Need, RiskOfHarm, Sex, TIERS};
+use crate::price::Multipliers;
 use crate::validation::ValidationErrors;
 
 /// A specification code: 2–32 upper-case letters, digits and `-`, starting with a letter.
@@ -180,6 +181,11 @@ pub struct PaymentModel {
     /// Each milestone at most once; the percentages sum to 100.
     #[schema(min_items = 1, max_items = 3)]
     pub milestones: Vec<PaymentShare>,
+    /// Price multipliers by risk tier and risk of serious harm (absent: ×1.00 for
+    /// everyone). The price paid and compared is the listing's price × the person's
+    /// multiplier; see `crate::price`.
+    #[serde(default)]
+    pub multipliers: Multipliers,
     /// The length of a person's outcome measurement period in months, 1–60 (default
     /// 12), from the start of the first intervention of the period.
     #[serde(default = "default_outcome_period_months")]
@@ -225,6 +231,7 @@ impl PaymentModel {
             milestones,
             outcome_period_months: DEFAULT_OUTCOME_PERIOD_MONTHS,
             outcome: OutcomeSplit::default(),
+            multipliers: Multipliers::default(),
         }
     }
 }
@@ -517,6 +524,9 @@ impl PaymentModel {
                 format!("binary_percent and frequency_percent must sum to 100, not {parts}"),
             );
         }
+        if let Err(e) = self.multipliers.validate() {
+            errors.extend_under("multipliers", e);
+        }
         errors.into_result()
     }
 }
@@ -566,6 +576,7 @@ mod tests {
                 ],
                 outcome_period_months: 12,
                 outcome: OutcomeSplit::default(),
+                multipliers: Multipliers::default(),
             },
         }
     }
@@ -660,6 +671,14 @@ mod tests {
             (
                 "payment_model.outcome",
                 Box::new(|c| c.payment_model.outcome.binary_percent = 60),
+            ),
+            (
+                "payment_model.multipliers.tier_bps[3]",
+                Box::new(|c| c.payment_model.multipliers.tier_bps[3] = 30_001),
+            ),
+            (
+                "payment_model.multipliers.risk_of_harm_bps[0]",
+                Box::new(|c| c.payment_model.multipliers.risk_of_harm_bps[0] = 4_999),
             ),
         ];
         for (field, break_it) in cases {

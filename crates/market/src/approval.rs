@@ -312,6 +312,8 @@ fn new_order(
         actual_start: None,
         outcome: None,
         budget_approved_by: None,
+        list_price_pence: None,
+        multiplier_bps: None,
     }
 }
 
@@ -343,6 +345,8 @@ mod tests {
             actual_start: None,
             outcome: None,
             budget_approved_by: None,
+            list_price_pence: None,
+            multiplier_bps: None,
         }
     }
 

@@ -110,7 +110,7 @@ fn pay(
         after: serde_json::to_value(&row).ok(),
         at: naive(now),
     });
-    payment_view(row).map(Some)
+    payment_view(conn, row).map(Some)
 }
 
 /// The minutes a report carries, as stored: required on an attended session, refused on
@@ -313,5 +313,5 @@ pub fn list(
     if let Some(provider) = reach.provider() {
         filter.provider_id = Some(provider);
     }
-    store::list(conn, &filter, after, limit)?.try_map(payment_view)
+    store::list(conn, &filter, after, limit)?.try_map(|row| payment_view(conn, row))
 }

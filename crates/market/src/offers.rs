@@ -54,8 +54,13 @@ pub struct OfferView {
     pub starts_on: NaiveDate,
     /// The latest start the plan allows.
     pub required_by: NaiveDate,
-    /// The price locked for this order.
+    /// The price locked for this order: the listing's price × the person's multiplier.
     pub price_pence: i64,
+    /// The listing's own price (absent for offers made before price multipliers).
+    pub list_price_pence: Option<i64>,
+    /// The person's price multiplier, in basis points (10000 = ×1.00), by their risk tier
+    /// and risk of serious harm under the specification's payment model.
+    pub multiplier_bps: Option<u32>,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
@@ -79,7 +84,15 @@ pub struct Refusal {
 fn view(conn: &mut DbConn, row: OfferRow) -> Result<OfferView, Error> {
     let order = order_store::find(conn, &row.order_id)?
         .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
+    // The order's pricing is the offer's while the order holds this offer's place.
+    let same = order.listing_id.as_deref() == Some(row.listing_id.as_str())
+        && order.price_pence == Some(row.price_pence);
     Ok(OfferView {
+        list_price_pence: order.list_price_pence.filter(|_| same),
+        multiplier_bps: order
+            .multiplier_bps
+            .filter(|_| same)
+            .and_then(|m| u32::try_from(m).ok()),
         category: order.category,
         crn: order.crn,
         area: order.area_code,

@@ -18,6 +18,6 @@ pub fn of_order(
     let order = orders::get(conn, caller, order_id)?;
     store::of_order(conn, &order.id)?
         .into_iter()
-        .map(payment_view)
+        .map(|row| payment_view(conn, row))
         .collect()
 }

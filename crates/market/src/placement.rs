@@ -247,6 +247,8 @@ fn place_prepared(
             listing_id: chosen.listing_id.clone(),
             provider_id: chosen.provider_id.clone(),
             price_pence: chosen.price_pence,
+            list_price_pence: chosen.list_price_pence.unwrap_or(chosen.price_pence),
+            multiplier_bps: chosen.multiplier_bps,
             starts_on: chosen.starts_on,
         };
         // The offer (with its audit rows and event) is written first and the place taken
@@ -358,6 +360,8 @@ pub(crate) fn offer(
                 "offer_id": offer.id,
                 "listing_id": placement.listing_id,
                 "price_pence": placement.price_pence,
+                "list_price_pence": placement.list_price_pence,
+                "multiplier_bps": placement.multiplier_bps,
                 "starts_on": placement.starts_on,
                 "explanation": explanation,
             }),

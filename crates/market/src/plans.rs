@@ -206,7 +206,13 @@ pub(crate) fn create_for(
 pub struct Quote {
     pub listing_id: String,
     pub provider_id: String,
+    /// What the person would pay: the listing's price × their multiplier.
     pub price_pence: i64,
+    /// The listing's own price.
+    pub list_price_pence: i64,
+    /// The person's price multiplier by risk tier and risk of serious harm, in basis
+    /// points (10000 = ×1.00).
+    pub multiplier_bps: u32,
     /// The provider's accreditation score for the category.
     pub quality_score: u8,
     /// The earliest start date with a free place.
@@ -360,6 +366,8 @@ pub(crate) fn costed(
                 listing_id: c.listing_id,
                 provider_id: c.provider_id,
                 price_pence: c.price_pence,
+                list_price_pence: c.list_price_pence.unwrap_or(c.price_pence),
+                multiplier_bps: c.multiplier_bps,
                 quality_score: c.quality_score,
                 starts_on: c.starts_on,
             });

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use crate::Error;
 
+pub mod cherry_picking;
 pub mod csv;
 
 /// The earliest and latest days a report's period may name.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::order::OrderStatus;
+use provider_hub_domain::price::Priced;
 use provider_hub_domain::Category;
 use provider_hub_matching::batch::{self, Instance};
 use provider_hub_matching::{place, Candidate, Request};
@@ -197,6 +198,7 @@ pub fn run(
                     continue;
                 };
                 let place_info = &s.instance.places[p];
+                let priced = priced_place(s, o, place_info)?;
                 let choice = s.instance.options[o]
                     .iter()
                     .find(|c| c.place == p)
@@ -210,7 +212,7 @@ pub fn run(
                         conn,
                         &order.area_code,
                         place_info.starts_on,
-                        place_info.price_pence,
+                        priced.price_pence,
                     )?
                 {
                     continue;
@@ -231,7 +233,7 @@ pub fn run(
                     settings,
                     now,
                 };
-                let offer_id = place_order(conn, &run, order, s, o, place_info, choice)?;
+                let offer_id = place_order(conn, &run, order, s, o, (place_info, priced), choice)?;
                 placed += 1;
                 cost += choice.cost;
                 placements.push(RunPlacement {
@@ -239,7 +241,7 @@ pub fn run(
                     listing_id: place_info.listing_id.clone(),
                     provider_id: place_info.provider_id.clone(),
                     starts_on: place_info.starts_on,
-                    price_pence: place_info.price_pence,
+                    price_pence: priced.price_pence,
                     cost: choice.cost,
                     offer_id,
                 });
@@ -284,6 +286,23 @@ struct ThisRun<'a> {
     now: DateTime<Utc>,
 }
 
+/// What the `o`-th order's person pays for a place: its listing's price × their
+/// multiplier (`provider_hub_matching::price_for`).
+fn priced_place(s: &Solved, o: usize, place: &batch::Place) -> Result<Priced, Error> {
+    // Loaded in id order: found by halving, else by looking at each.
+    let listing = s
+        .listings
+        .binary_search_by(|l| l.id.as_str().cmp(&place.listing_id))
+        .ok()
+        .and_then(|i| s.listings.get(i))
+        .or_else(|| s.listings.iter().find(|l| l.id == place.listing_id))
+        .ok_or_else(|| Error::corrupt("batch", "a place of no listing loaded"))?;
+    Ok(provider_hub_matching::price_for(
+        listing,
+        &s.requests[o].1.person,
+    ))
+}
+
 /// Offers one order the place the run chose, as a single placement would.
 fn place_order(
     conn: &mut Tx<'_>,
@@ -291,7 +310,7 @@ fn place_order(
     order: &OrderRow,
     s: &Solved,
     o: usize,
-    place_info: &batch::Place,
+    (place_info, priced): (&batch::Place, Priced),
     choice: &batch::Choice,
 ) -> Result<String, Error> {
     let ThisRun {
@@ -323,7 +342,9 @@ fn place_order(
     explanation.chosen = Some(Candidate {
         listing_id: place_info.listing_id.clone(),
         provider_id: place_info.provider_id.clone(),
-        price_pence: place_info.price_pence,
+        price_pence: priced.price_pence,
+        list_price_pence: Some(priced.list_price_pence),
+        multiplier_bps: priced.multiplier_bps,
         quality_score: choice.quality,
         starts_on: place_info.starts_on,
         days_to_start: u32::try_from((place_info.starts_on - now.date_naive()).num_days())
@@ -336,7 +357,9 @@ fn place_order(
     let placement = Placement {
         listing_id: place_info.listing_id.clone(),
         provider_id: place_info.provider_id.clone(),
-        price_pence: place_info.price_pence,
+        price_pence: priced.price_pence,
+        list_price_pence: priced.list_price_pence,
+        multiplier_bps: priced.multiplier_bps,
         starts_on: place_info.starts_on,
     };
     // The order is open again (if it was unmatched): it is offered as a single placement is.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use provider_hub_domain::listing::{EligibilityNarrowing, ListingStatus};
-use provider_hub_domain::specification::{Eligibility, SpecificationStatus};
+use provider_hub_domain::specification::{Eligibility, PaymentModel, SpecificationStatus};
 use provider_hub_domain::Category;
 use provider_hub_matching::{Listing, Market, Slot};
 use provider_hub_store::listings::{self, MarketListing};
@@ -52,6 +52,8 @@ fn listing(
     };
     let spec: Eligibility = serde_json::from_str(&row.specification_eligibility)
         .map_err(|e| corrupt("specification eligibility", &e))?;
+    let model: PaymentModel = serde_json::from_str(&row.specification_payment_model)
+        .map_err(|e| corrupt("specification payment model", &e))?;
     let narrowing: EligibilityNarrowing =
         serde_json::from_str(&row.eligibility).map_err(|e| corrupt("eligibility", &e))?;
     Ok(Listing {
@@ -78,6 +80,7 @@ fn listing(
         areas: row.areas.iter().map(|a| a.as_str().into()).collect(),
         price_pence: row.price_pence,
         price_cap_pence: row.price_cap_pence,
+        multipliers: model.multipliers,
     })
 }
 

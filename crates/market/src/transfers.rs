@@ -372,6 +372,8 @@ impl Move<'_> {
             actual_start: None,
             outcome: None,
             budget_approved_by: None,
+            list_price_pence: None,
+            multiplier_bps: None,
             ..ended.clone()
         };
         order_store::insert(tx, &order)?;

@@ -43,6 +43,7 @@ fn market(n: usize) -> Vec<Listing> {
             areas: vec!["SY-SHF".into(), format!("AR-{:02}", i % 40).as_str().into()],
             price_pence: 20_000 + ((i * 7919) % 40_000) as i64,
             price_cap_pence: 60_000,
+            multipliers: Default::default(),
             slots: (0..4)
                 .map(|w| Slot {
                     starts_on: today + Duration::days(3 + 7 * w),

@@ -26,6 +26,8 @@ pub struct Place {
     pub listing_id: String,
     pub provider_id: String,
     pub starts_on: NaiveDate,
+    /// The listing's own price (each order pays it × its person's multiplier:
+    /// `crate::price_for`).
     pub price_pence: i64,
     pub capacity: u32,
 }
@@ -102,7 +104,7 @@ impl Instance {
                         options.push(Choice {
                             place: first[l] + k,
                             cost: policy.cost(
-                                listing.price_pence,
+                                crate::price_for(listing, &request.person).price_pence,
                                 quality,
                                 days_between(market.today, slot.starts_on),
                             ),

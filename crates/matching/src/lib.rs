@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use chrono::{Datelike, NaiveDate};
 use provider_hub_domain::case::age_on;
 use provider_hub_domain::need::{RiskOfHarm, Sex};
+use provider_hub_domain::price::{multiplied, Multipliers, Priced, UNIT_BPS};
 use provider_hub_domain::provider::{Accreditation, Standing};
 use provider_hub_domain::specification::Admission;
 use provider_hub_domain::Category;
@@ -101,8 +102,11 @@ pub struct Listing {
     pub eligibility: Admission,
     /// Area codes served.
     pub areas: Vec<AreaKey>,
+    /// The listing's own price; a person pays it × their multiplier.
     pub price_pence: i64,
     pub price_cap_pence: i64,
+    /// Its specification's price multipliers (×1.00 where it sets none).
+    pub multipliers: Multipliers,
     /// Start dates with free places, in any order.
     pub slots: Vec<Slot>,
     pub provider_standing: Standing,
@@ -223,12 +227,35 @@ impl Policy {
     }
 }
 
+/// What the person would pay for a listing: its price × their multiplier (by tier and
+/// risk of serious harm, from its specification's payment model). Rule 7 compares the
+/// listing's own price with the cap; the policy compares this one.
+pub fn price_for(listing: &Listing, person: &Person) -> Priced {
+    multiplied(
+        listing.price_pence,
+        person.tier,
+        person.risk_of_harm,
+        &listing.multipliers,
+    )
+}
+
+fn unit_bps() -> u32 {
+    UNIT_BPS
+}
+
 /// A candidate listing with the place it would take and how it scores.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Candidate {
     pub listing_id: String,
     pub provider_id: String,
+    /// What the person would pay: the listing's price × their multiplier.
     pub price_pence: i64,
+    /// The listing's own price (absent in explanations stored before multipliers).
+    #[serde(default)]
+    pub list_price_pence: Option<i64>,
+    /// The person's multiplier in basis points (10000 = ×1.00).
+    #[serde(default = "unit_bps")]
+    pub multiplier_bps: u32,
     /// The provider's accreditation score for the category on the start date.
     pub quality_score: u8,
     /// The earliest start date with a free place.
@@ -286,6 +313,8 @@ struct Ranked {
     listing_end: u32,
     provider_end: u32,
     price_pence: i64,
+    list_price_pence: Option<i64>,
+    multiplier_bps: u32,
     quality_score: u8,
     starts_on: NaiveDate,
     days_to_start: u32,
@@ -298,6 +327,8 @@ pub struct RankedCandidate<'a> {
     pub listing_id: &'a str,
     pub provider_id: &'a str,
     pub price_pence: i64,
+    pub list_price_pence: Option<i64>,
+    pub multiplier_bps: u32,
     pub quality_score: u8,
     pub starts_on: NaiveDate,
     pub days_to_start: u32,
@@ -310,6 +341,8 @@ impl RankedCandidate<'_> {
             listing_id: self.listing_id.to_owned(),
             provider_id: self.provider_id.to_owned(),
             price_pence: self.price_pence,
+            list_price_pence: self.list_price_pence,
+            multiplier_bps: self.multiplier_bps,
             quality_score: self.quality_score,
             starts_on: self.starts_on,
             days_to_start: self.days_to_start,
@@ -321,7 +354,7 @@ impl RankedCandidate<'_> {
 impl Ranking {
     /// Ranks candidates in the policy's order, from their keys (`Scored::key` with the
     /// candidate's index in `listings` in the low bits).
-    fn of(mut keys: Vec<u128>, listings: &[&Listing], today: NaiveDate) -> Self {
+    fn of(mut keys: Vec<u128>, listings: &[&Listing], person: &Person, today: NaiveDate) -> Self {
         // Sorting plain integers is several times faster than sorting the candidates field
         // by field.
         keys.sort_unstable();
@@ -344,10 +377,13 @@ impl Ranking {
         for key in &keys {
             let l = listing(key);
             let days_to_start = (key >> INDEX_BITS) as u32;
+            let priced = price_for(l, person);
             ranking.push(RankedCandidate {
                 listing_id: &l.id,
                 provider_id: &l.provider_id,
-                price_pence: l.price_pence,
+                price_pence: priced.price_pence,
+                list_price_pence: Some(priced.list_price_pence),
+                multiplier_bps: priced.multiplier_bps,
                 quality_score: u8::MAX - (key >> 56) as u8,
                 starts_on: today
                     .checked_add_days(chrono::Days::new(u64::from(days_to_start)))
@@ -367,6 +403,8 @@ impl Ranking {
             listing_end,
             provider_end: self.ids.len() as u32,
             price_pence: c.price_pence,
+            list_price_pence: c.list_price_pence,
+            multiplier_bps: c.multiplier_bps,
             quality_score: c.quality_score,
             starts_on: c.starts_on,
             days_to_start: c.days_to_start,
@@ -394,6 +432,8 @@ impl Ranking {
             listing_id: self.ids.get(start..listing_end)?,
             provider_id: self.ids.get(listing_end..provider_end)?,
             price_pence: e.price_pence,
+            list_price_pence: e.list_price_pence,
+            multiplier_bps: e.multiplier_bps,
             quality_score: e.quality_score,
             starts_on: e.starts_on,
             days_to_start: e.days_to_start,
@@ -415,6 +455,8 @@ impl<'c> FromIterator<&'c Candidate> for Ranking {
                 listing_id: &c.listing_id,
                 provider_id: &c.provider_id,
                 price_pence: c.price_pence,
+                list_price_pence: c.list_price_pence,
+                multiplier_bps: c.multiplier_bps,
                 quality_score: c.quality_score,
                 starts_on: c.starts_on,
                 days_to_start: c.days_to_start,
@@ -638,6 +680,8 @@ const INDEX_MASK: u32 = (1 << INDEX_BITS) - 1;
 #[derive(Debug, Clone, Copy)]
 struct Scored<'a> {
     listing: &'a Listing,
+    /// The person's price for it.
+    priced: Priced,
     quality_score: u8,
     starts_on: NaiveDate,
     days_to_start: u32,
@@ -670,7 +714,9 @@ impl Scored<'_> {
         Candidate {
             listing_id: self.listing.id.clone(),
             provider_id: self.listing.provider_id.clone(),
-            price_pence: self.listing.price_pence,
+            price_pence: self.priced.price_pence,
+            list_price_pence: Some(self.priced.list_price_pence),
+            multiplier_bps: self.priced.multiplier_bps,
             quality_score: self.quality_score,
             starts_on: self.starts_on,
             days_to_start: self.days_to_start,
@@ -721,12 +767,14 @@ fn score<'a>(
     }
     let days_to_start =
         u32::try_from(starts_on.num_days_from_ce() - window.today_days).unwrap_or(u32::MAX);
+    let priced = price_for(listing, &request.person);
     Ok(Scored {
         listing,
+        priced,
         quality_score,
         starts_on,
         days_to_start,
-        cost: policy.cost(listing.price_pence, quality_score, days_to_start),
+        cost: policy.cost(priced.price_pence, quality_score, days_to_start),
     })
 }
 
@@ -866,7 +914,7 @@ fn choose<'a>(
         runner_up: second,
         no_candidate_reason,
         ranking: if rank {
-            Ranking::of(keys, &ranked, market.today)
+            Ranking::of(keys, &ranked, &request.person, market.today)
         } else {
             Ranking::default()
         },

@@ -1,6 +1,8 @@
 use super::*;
 use provider_hub_domain::specification::Eligibility;
 
+mod prices;
+
 fn d(s: &str) -> NaiveDate {
     s.parse().expect("date")
 }
@@ -68,6 +70,7 @@ fn listing(id: &str, price: i64) -> Listing {
         areas: vec!["SY-SHF".into(), "SY-ROT".into()],
         price_pence: price,
         price_cap_pence: 100_000,
+        multipliers: Default::default(),
         slots: vec![Slot {
             starts_on: d("2026-12-01"),
             free: 3,

@@ -375,6 +375,8 @@ pub struct MarketListing {
     /// The specification's eligibility, as stored (JSON).
     pub specification_eligibility: String,
     pub price_cap_pence: i64,
+    /// The specification's payment model, as stored (JSON): its price multipliers.
+    pub specification_payment_model: String,
     pub provider_standing: Standing,
     /// Area codes served, in code order.
     pub areas: Vec<String>,
@@ -395,6 +397,7 @@ struct MarketRow {
     specification_status: SpecificationStatus,
     specification_eligibility: String,
     price_cap_pence: i64,
+    specification_payment_model: String,
     provider_standing: Standing,
 }
 
@@ -439,6 +442,7 @@ pub fn on_market(
             specifications::status,
             specifications::eligibility,
             specifications::price_cap_pence,
+            specifications::payment_model,
             providers::standing,
         ))
         .load(conn)?;
@@ -486,6 +490,7 @@ pub fn on_market(
             specification_status: r.specification_status,
             specification_eligibility: r.specification_eligibility,
             price_cap_pence: r.price_cap_pence,
+            specification_payment_model: r.specification_payment_model,
             provider_standing: r.provider_standing,
         })
         .collect())

@@ -42,6 +42,10 @@ pub struct OrderRow {
     pub outcome: Option<OutcomeKind>,
     /// The commissioner who approved its spend over the area's budget.
     pub budget_approved_by: Option<String>,
+    /// The listing's own price when placed; `price_pence` is it × `multiplier_bps`.
+    pub list_price_pence: Option<i64>,
+    /// The person's price multiplier when placed, in basis points (10000 = ×1.00).
+    pub multiplier_bps: Option<i32>,
 }
 
 /// Where an order is placed.
@@ -49,7 +53,10 @@ pub struct OrderRow {
 pub struct Placement {
     pub listing_id: String,
     pub provider_id: String,
+    /// What the person pays: the listing's price × their multiplier.
     pub price_pence: i64,
+    pub list_price_pence: i64,
+    pub multiplier_bps: u32,
     pub starts_on: NaiveDate,
 }
 
@@ -113,6 +120,10 @@ pub fn place(
         orders::listing_id.eq(Some(&placement.listing_id)),
         orders::provider_id.eq(Some(&placement.provider_id)),
         orders::price_pence.eq(Some(placement.price_pence)),
+        orders::list_price_pence.eq(Some(placement.list_price_pence)),
+        orders::multiplier_bps.eq(Some(
+            i32::try_from(placement.multiplier_bps).unwrap_or(i32::MAX),
+        )),
         orders::starts_on.eq(Some(placement.starts_on)),
         orders::explanation.eq(Some(explanation)),
         orders::updated_at.eq(at),
@@ -164,6 +175,8 @@ pub fn unplace(
         orders::listing_id.eq(None::<String>),
         orders::provider_id.eq(None::<String>),
         orders::price_pence.eq(None::<i64>),
+        orders::list_price_pence.eq(None::<i64>),
+        orders::multiplier_bps.eq(None::<i32>),
         orders::starts_on.eq(None::<NaiveDate>),
         orders::cancel_reason.eq(cancel_reason),
         orders::updated_at.eq(at),

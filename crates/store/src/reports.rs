@@ -14,6 +14,8 @@ use diesel::sqlite::Sqlite;
 
 use crate::{DbConn, StoreError};
 
+pub mod cherry_picking;
+
 /// What a report covers. Dates are inclusive; `None` is unbounded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportFilter {

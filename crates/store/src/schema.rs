@@ -331,6 +331,8 @@ diesel::table! {
         end_detail -> Nullable<Text>,
         ended_by -> Nullable<Text>,
         ended_at -> Nullable<Timestamp>,
+        list_price_pence -> Nullable<Int8>,
+        multiplier_bps -> Nullable<Int4>,
     }
 }
 

@@ -247,6 +247,24 @@ pub fn pounds(pence: i64) -> String {
     }
 }
 
+/// A person's price with how it was reached, where a multiplier changed it:
+/// `£937.50 (£500 list price × 1.875)`; the price alone otherwise.
+pub fn priced(
+    price_pence: i64,
+    list_price_pence: Option<i64>,
+    multiplier_bps: Option<u32>,
+) -> String {
+    match (list_price_pence, multiplier_bps) {
+        (Some(list), Some(bps)) if bps != provider_hub_domain::price::UNIT_BPS => format!(
+            "{} ({} list price {})",
+            pounds(price_pence),
+            pounds(list),
+            provider_hub_domain::price::format_bps(bps).replace('×', "× ")
+        ),
+        _ => pounds(price_pence),
+    }
+}
+
 /// What a delivery event's timeline row says beside its kind: an attended session's
 /// contact time (`1 hour 30 minutes of contact time`) and the provider's details.
 pub fn delivery_details(e: &provider_hub_market::delivery::DeliveryEventView) -> Option<String> {

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::order::DeliveryEventKind;
 use provider_hub_domain::specification::Milestone;
 use provider_hub_store::payments::{DeliveryEventRow, PaymentRow};
-use provider_hub_store::to_utc;
+use provider_hub_store::{to_utc, DbConn};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -37,6 +37,12 @@ pub struct PaymentView {
     /// The financial year (April–March) it falls in, named by the year it starts.
     pub financial_year: i32,
     pub created_at: DateTime<Utc>,
+    /// Its order's locked price (the listing's price × the person's multiplier).
+    pub order_price_pence: Option<i64>,
+    /// Its order's listing price (absent for orders placed before price multipliers).
+    pub list_price_pence: Option<i64>,
+    /// Its order's price multiplier, in basis points (10000 = ×1.00).
+    pub multiplier_bps: Option<u32>,
 }
 
 pub(crate) fn event_view(row: DeliveryEventRow) -> Result<DeliveryEventView, Error> {
@@ -56,8 +62,16 @@ pub(crate) fn event_view(row: DeliveryEventRow) -> Result<DeliveryEventView, Err
     })
 }
 
-pub(crate) fn payment_view(row: PaymentRow) -> Result<PaymentView, Error> {
+/// A payment with its order's pricing.
+pub(crate) fn payment_view(conn: &mut DbConn, row: PaymentRow) -> Result<PaymentView, Error> {
+    let order = provider_hub_store::orders::find(conn, &row.order_id)?;
+    let order = order.as_ref();
     Ok(PaymentView {
+        order_price_pence: order.and_then(|o| o.price_pence),
+        list_price_pence: order.and_then(|o| o.list_price_pence),
+        multiplier_bps: order
+            .and_then(|o| o.multiplier_bps)
+            .and_then(|m| u32::try_from(m).ok()),
         milestone: row.milestone,
         id: row.id,
         order_id: row.order_id,

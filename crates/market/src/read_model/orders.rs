@@ -36,8 +36,14 @@ pub struct OrderView {
     /// The listing it is placed with, while it holds a place.
     pub listing_id: Option<String>,
     pub provider_id: Option<String>,
-    /// The price locked when it was placed; a later price change never alters it.
+    /// The price locked when it was placed; a later price change never alters it. The
+    /// listing's price × the person's multiplier (`list_price_pence`, `multiplier_bps`).
     pub price_pence: Option<i64>,
+    /// The listing's own price when it was placed (absent for orders placed before
+    /// price multipliers).
+    pub list_price_pence: Option<i64>,
+    /// The person's price multiplier when it was placed, in basis points (10000 = ×1.00).
+    pub multiplier_bps: Option<u32>,
     /// The start date of the place it holds.
     pub starts_on: Option<NaiveDate>,
     /// The start date the provider committed to by accepting: what the court is told.
@@ -230,6 +236,8 @@ fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<O
                 listing_id: row.listing_id,
                 provider_id: row.provider_id,
                 price_pence: row.price_pence,
+                list_price_pence: row.list_price_pence,
+                multiplier_bps: row.multiplier_bps.and_then(|m| u32::try_from(m).ok()),
                 starts_on: row.starts_on,
                 cancel_reason: row.cancel_reason,
                 actual_start: row.actual_start,

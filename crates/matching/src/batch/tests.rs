@@ -201,6 +201,7 @@ fn arb_listing(i: usize) -> impl Strategy<Value = Listing> {
                 areas: vec![["SY-SHF", "SY-ROT", "WY-LDS"][area].into()],
                 price_pence: price,
                 price_cap_pence: 60_000,
+                multipliers: Default::default(),
                 slots: slots
                     .into_iter()
                     .map(|(day, free)| Slot {

@@ -10,6 +10,7 @@ mod approvals;
 mod budgets;
 mod contributions;
 mod multipart;
+mod cherry_picking_view;
 mod outcomes;
 mod policy;
 mod report_equality;

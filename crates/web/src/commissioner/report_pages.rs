@@ -50,6 +50,9 @@ pub(crate) const REPORTS: &[(&str, &str, &str)] = &[
         "equality",
         "Who is served",
         "Placements, waits, completions and outcomes by sex, age and ethnic group, small counts suppressed",
+        "cherry-picking",
+        "Cherry-picking",
+        "Whether providers take the easier cases: offers for high-tier people against the market, declines by tier, and how much their eligibility narrows",
     ),
 ];
 
@@ -184,6 +187,7 @@ enum Report {
     Waits(reports::WaitingTimesReport),
     Providers(reports::ProvidersReport),
     Equality(provider_hub_market::equality::report::EqualityReport),
+    CherryPicking(reports::cherry_picking::CherryPickingReport),
 }
 
 impl Report {
@@ -194,6 +198,7 @@ impl Report {
             Report::Waits(r) => csv::waiting_times(r),
             Report::Providers(r) => csv::providers(r),
             Report::Equality(r) => provider_hub_market::equality::report::csv(r),
+            Report::CherryPicking(r) => reports::cherry_picking::csv(r),
         }
     }
 }
@@ -208,6 +213,9 @@ async fn load(state: &WebState, report: &str, filter: ReportFilter) -> Result<Re
                 "unmet-demand" => Report::Unmet(reports::unmet_demand(conn, &filter, now)?),
                 "waiting-times" => Report::Waits(reports::waiting_times(conn, &filter, now)?),
                 "equality" => Report::Equality(provider_hub_market::equality::report::equality(
+                    conn, &filter, now,
+                )?),
+                "cherry-picking" => Report::CherryPicking(reports::cherry_picking::cherry_picking(
                     conn, &filter, now,
                 )?),
                 _ => Report::Providers(reports::providers(conn, &filter, now)?),
@@ -345,6 +353,9 @@ pub async fn report(
         Report::Equality(r) => {
             page.rows = r.rows.len();
             super::report_equality::tables(&mut page.tables, &r, &name);
+        Report::CherryPicking(r) => {
+            page.rows = r.rows.len();
+            super::cherry_picking_view::cherry_picking(&mut page.chart, &mut page.tables, &r);
         }
     }
     for t in &mut page.tables {

@@ -147,7 +147,7 @@ pub(crate) fn placed(
             .unwrap_or_else(|| "Not placed".into()),
         price: o
             .price_pence
-            .map(crate::page::pounds)
+            .map(|p| crate::page::priced(p, o.list_price_pence, o.multiplier_bps))
             .unwrap_or_else(|| "–".into()),
         start: o
             .committed_start_date

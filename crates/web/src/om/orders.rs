@@ -42,7 +42,7 @@ fn candidate_words(c: &Candidate, names: &HashMap<String, String>) -> String {
             .get(&c.provider_id)
             .cloned()
             .unwrap_or_else(|| c.provider_id.clone()),
-        page::pounds(c.price_pence),
+        page::priced(c.price_pence, c.list_price_pence, Some(c.multiplier_bps)),
         page::short_date(c.starts_on)
     )
 }

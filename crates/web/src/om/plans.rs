@@ -162,7 +162,11 @@ fn item_row(
                 .get(&q.provider_id)
                 .cloned()
                 .unwrap_or_else(|| q.provider_id.clone()),
-            price: page::pounds(q.price_pence),
+            price: page::priced(
+                q.price_pence,
+                Some(q.list_price_pence),
+                Some(q.multiplier_bps),
+            ),
             starts: page::date(q.starts_on),
             no_provider: None,
         },

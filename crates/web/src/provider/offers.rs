@@ -54,7 +54,7 @@ fn row(o: &OfferView, now: chrono::DateTime<chrono::Utc>) -> OfferRow {
         area: o.area.clone(),
         required_by: page::date(o.required_by),
         starts_on: page::date(o.starts_on),
-        price: page::pounds(o.price_pence),
+        price: page::priced(o.price_pence, o.list_price_pence, o.multiplier_bps),
         tag: Tag::of(&o.status),
         time_left: time_left(o.expires_at, now),
         expires: instant(o.expires_at),

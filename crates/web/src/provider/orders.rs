@@ -37,7 +37,7 @@ fn order_row(o: &OrderView) -> OrderRow {
         tag: Tag::of(o.status.as_str()),
         price: o
             .price_pence
-            .map(page::pounds)
+            .map(|p| page::priced(p, o.list_price_pence, o.multiplier_bps))
             .unwrap_or_else(|| "–".into()),
         start: o
             .actual_start

@@ -4,6 +4,7 @@
 //! reinstate or revoke with a reason → the quality threshold, previewed before it is
 //! saved. Routes under `/quality`, templates under `templates/quality/`.
 
+mod multiplier_fields;
 mod providers;
 mod specification_form;
 mod specifications;

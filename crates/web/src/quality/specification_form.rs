@@ -17,6 +17,7 @@ use provider_hub_domain::specification::{
 use provider_hub_market::specifications;
 use serde::Deserialize;
 
+use super::multiplier_fields::{self, MultiplierField};
 use super::quality;
 use super::specifications::detail;
 use crate::form::{pounds_field, refusal, typed_pence, Choice, CsrfForm, Errors};
@@ -70,6 +71,7 @@ impl SpecificationForm {
         for t in &c.eligibility.tiers {
             rest.insert(format!("tier-{t}"), "yes".to_owned());
         }
+        multiplier_fields::fields_of(&c.payment_model.multipliers, &mut rest);
         let share = |m: Milestone| {
             c.payment_model
                 .milestones
@@ -124,6 +126,8 @@ struct FormPage {
     sexes: Vec<Choice>,
     risks: Vec<Choice>,
     tiers: Vec<Choice>,
+    tier_multipliers: Vec<MultiplierField>,
+    rosh_multipliers: Vec<MultiplierField>,
     button: &'static str,
     errors: Errors,
 }
@@ -194,6 +198,7 @@ fn form_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let has_errors = !errors.is_empty();
+    let (tier_multipliers, rosh_multipliers) = multiplier_fields::fields(&form.rest);
     render_status(
         &FormPage {
             layout: Layout::new(person, title, "/quality").with_errors(has_errors),
@@ -206,6 +211,8 @@ fn form_page(
             sexes: checkboxes(&sexes, &form.ticked("sex-")),
             risks: radios(&risks, &form.max_risk_of_harm),
             tiers,
+            tier_multipliers,
+            rosh_multipliers,
             form,
             button,
             errors,
@@ -216,6 +223,9 @@ fn form_page(
 
 /// The form's field a use case's field error belongs on.
 fn field_id(field: &str) -> String {
+    if let Some(id) = multiplier_fields::field_id(field) {
+        return id;
+    }
     match field {
         "delivery_standard.min_sessions" => "min_sessions",
         "delivery_standard.min_hours" => "min_hours",
@@ -246,6 +256,15 @@ const LABELS: &[(&str, &str)] = &[
     ("tiers", "Tiers"),
     ("start_percent", "Payment"),
 ];
+
+/// The error summary's labels, the multipliers' included.
+fn labels() -> Vec<(&'static str, &'static str)> {
+    LABELS
+        .iter()
+        .chain(multiplier_fields::LABELS)
+        .copied()
+        .collect()
+}
 
 fn number<T: std::str::FromStr>(
     text: &str,
@@ -318,6 +337,7 @@ fn typed(form: &SpecificationForm, errors: &mut Errors) -> Option<SpecificationC
             milestones.push(PaymentShare { milestone, percent });
         }
     }
+    let multipliers = multiplier_fields::typed(&form.rest, errors);
     if !errors.is_empty() {
         return None;
     }
@@ -340,7 +360,10 @@ fn typed(form: &SpecificationForm, errors: &mut Errors) -> Option<SpecificationC
             max_risk_of_harm: risk?,
             tiers,
         },
-        payment_model: PaymentModel::of(milestones),
+        payment_model: PaymentModel {
+            multipliers,
+            ..PaymentModel::of(milestones)
+        },
     })
 }
 
@@ -411,7 +434,7 @@ pub async fn create(
             Ok(see_other(&format!("/quality/specifications/{}", v.code)))
         }
         Err(e) => {
-            let errors = refusal(e, field_id, LABELS, "code")?;
+            let errors = refusal(e, field_id, &labels(), "code")?;
             form_page(&person, &Editing::New, form, errors)
         }
     }
@@ -532,7 +555,7 @@ async fn save(
             Ok(see_other(&format!("/quality/specifications/{}", v.code)))
         }
         Err(e) => {
-            let errors = refusal(e, field_id, LABELS, "title")?;
+            let errors = refusal(e, field_id, &labels(), "title")?;
             form_page(&person, &editing, form, errors)
         }
     }

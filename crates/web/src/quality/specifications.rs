@@ -115,6 +115,32 @@ fn list_words<T: Copy>(items: &[T], as_str: impl Fn(T) -> &'static str) -> Strin
         .join(", ")
 }
 
+/// A payment model's multipliers in words: `none` when ×1.00 for everyone.
+fn multipliers(m: &provider_hub_domain::price::Multipliers) -> String {
+    use provider_hub_domain::price::format_bps;
+    if m.is_unit() {
+        return "None: everyone pays the listing's price".into();
+    }
+    let tiers: Vec<String> = m
+        .tier_bps
+        .iter()
+        .enumerate()
+        .map(|(t, bps)| format!("tier {} {}", t + 1, format_bps(*bps)))
+        .collect();
+    let risks: Vec<String> = provider_hub_domain::need::RiskOfHarm::ALL
+        .iter()
+        .zip(m.risk_of_harm_bps)
+        .map(|(r, bps)| {
+            format!(
+                "{} risk {}",
+                page::words(r.as_str()).to_lowercase(),
+                format_bps(bps)
+            )
+        })
+        .collect();
+    format!("{}; {}", tiers.join(", "), risks.join(", "))
+}
+
 /// What a version says, attribute by attribute, as people read it.
 pub(super) fn attributes(v: &SpecificationVersion) -> Vec<(&'static str, String)> {
     let c = &v.content;
@@ -166,6 +192,10 @@ pub(super) fn attributes(v: &SpecificationVersion) -> Vec<(&'static str, String)
         ),
         ("Tiers", tiers.join(", ")),
         ("Payment", payment),
+        (
+            "Price multipliers",
+            multipliers(&c.payment_model.multipliers),
+        ),
         (
             "Published",
             v.published_at.map(instant).unwrap_or_else(|| "No".into()),
