@@ -17,6 +17,7 @@ pub mod network;
 pub mod offer;
 pub mod order;
 pub mod payment;
+pub mod performance;
 pub mod plan;
 pub mod provider;
 pub mod quote;
