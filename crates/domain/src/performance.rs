@@ -41,7 +41,17 @@ pub const OUTCOME_WEIGHT_PERCENT: u32 = 100 - COMPLETION_WEIGHT_PERCENT;
 
 /// What a provider's orders in one category went on to do.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
     ToSchema,
 )]
 pub struct Evidence {
@@ -106,7 +116,10 @@ fn ratio(num: u128, den: u128) -> u8 {
 pub fn adjusted_score(accreditation_score: u8, evidence: &Evidence) -> u8 {
     let a = i128::from(accreditation_score.min(100));
     let k = i128::from(CREDIBILITY_ORDERS);
-    let (nc, no) = (i128::from(evidence.ended()), i128::from(evidence.outcomes()));
+    let (nc, no) = (
+        i128::from(evidence.ended()),
+        i128::from(evidence.outcomes()),
+    );
     let (wc, wo) = (
         i128::from(COMPLETION_WEIGHT_PERCENT),
         i128::from(OUTCOME_WEIGHT_PERCENT),
