@@ -19,6 +19,7 @@ pub mod matching;
 pub mod offers;
 pub mod orders;
 pub mod payments;
+pub mod performance;
 pub mod plans;
 pub mod providers;
 pub mod referral;
