@@ -24,7 +24,10 @@ pub fn evidence(
     }
     // Ends the provider answers for, and recorded outcomes (whatever the status).
     let counted = orders::status
-        .eq_any([OrderStatus::Completed.as_str(), OrderStatus::Failed.as_str()])
+        .eq_any([
+            OrderStatus::Completed.as_str(),
+            OrderStatus::Failed.as_str(),
+        ])
         .or(orders::status
             .eq(OrderStatus::Terminated.as_str())
             .and(orders::end_reason.eq(EndReason::Breach.as_str())))
@@ -51,8 +54,14 @@ pub fn evidence(
     if let Some(category) = category {
         query = query.filter(orders::category.eq(category.as_str()));
     }
-    let rows: Vec<(Option<String>, String, String, Option<String>, Option<String>, i64)> =
-        query.load(conn)?;
+    let rows: Vec<(
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        i64,
+    )> = query.load(conn)?;
     for (provider, category, status, end_reason, outcome, n) in rows {
         let Some(provider) = provider else { continue };
         let category: Category = category
@@ -109,7 +118,12 @@ pub fn continuing(conn: &mut DbConn, crns: &[String]) -> Result<Vec<Continuing>,
         ]))
         .filter(orders::provider_id.is_not_null())
         .order((orders::crn, orders::created_at, orders::id))
-        .select((orders::crn, orders::id, orders::provider_id, orders::category))
+        .select((
+            orders::crn,
+            orders::id,
+            orders::provider_id,
+            orders::category,
+        ))
         .load(conn)?;
     rows.into_iter()
         .filter_map(|(crn, order_id, provider, category)| {
