@@ -95,6 +95,7 @@ fn main() -> Result<(), String> {
                     expires_on: d("2027-06-01"),
                     superseded: false,
                 }],
+                evidence: Default::default(),
             }
         })
         .collect();
@@ -123,6 +124,7 @@ fn main() -> Result<(), String> {
                     required_by: today + Duration::days([14, 21, 28][rng.random_range(0..3)]),
                     not_before: None,
                     excluded_listings: BTreeSet::new(),
+                    continuing: Vec::new(),
                 },
             )
         })
@@ -135,6 +137,7 @@ fn main() -> Result<(), String> {
         price: 1,
         quality: 150,
         days: 300,
+        continuity_pence: 0,
     });
 
     let t = Instant::now();

@@ -128,3 +128,50 @@ pub async fn sentenced_to_both(app: &TestApp, crn: &str) -> (Value, Value) {
     };
     (of("unpaid_work"), of("alcohol_treatment"))
 }
+
+/// Records an order's outcome straight in storage, as the outcome measurement fills
+/// `orders.outcome` for each order it attributes (`no_proven_reoffence_12m` or
+/// `proven_reoffence_12m`).
+pub fn set_outcome(app: &TestApp, order_id: &str, outcome: &str) {
+    use diesel::prelude::*;
+    use provider_hub_store::schema::orders;
+    let mut conn = app.db.connect();
+    let updated = diesel::update(orders::table.find(order_id))
+        .set(orders::outcome.eq(outcome))
+        .execute(&mut conn)
+        .expect("set the outcome");
+    assert_eq!(updated, 1, "order {order_id}");
+}
+
+/// Takes an offered order through delivery as its provider: accepts the offer, starts,
+/// and ends it `completed` (after attending in full) or `failed`.
+pub async fn deliver(app: &TestApp, order: &Value, ending: &str) {
+    let provider = order["provider_id"].as_str().expect("provider");
+    let id = order["id"].as_str().expect("id");
+    let offer = order["offer"]["id"].as_str().expect("offer");
+    let pt = app.provider_token(provider);
+    let (s, body) = app
+        .post_empty(&format!("/v1/offers/{offer}/accept"), &pt)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let event = |kind: &str| json!({ "type": kind });
+    let (s, body) = app
+        .post(
+            &format!("/v1/orders/{id}/delivery-events"),
+            &pt,
+            &event("started"),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    if ending == "completed" {
+        crate::attend_in_full(app, provider, id).await;
+    }
+    let (s, body) = app
+        .post(
+            &format!("/v1/orders/{id}/delivery-events"),
+            &pt,
+            &event(ending),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+}

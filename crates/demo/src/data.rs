@@ -60,6 +60,7 @@ pub(super) const VALUE_AREA: (&str, Weights) = (
         price: 1,
         quality: 150,
         days: 300,
+        continuity_pence: provider_hub_matching::DEFAULT_CONTINUITY_PENCE,
     },
 );
 

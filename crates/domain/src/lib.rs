@@ -21,6 +21,7 @@ pub mod offer;
 pub mod order;
 pub mod outcome;
 pub mod payment;
+pub mod performance;
 pub mod plan;
 pub mod pooled;
 pub mod price;

@@ -12,7 +12,7 @@ use provider_hub_domain::order::{
     offer_expiry, OrderEvent, OrderStatus, DEFAULT_OFFER_WORKING_DAYS,
 };
 use provider_hub_domain::Category;
-use provider_hub_matching::{place, Explanation, Person, Policy, Request, Weights};
+use provider_hub_matching::{place, Continuing, Explanation, Person, Policy, Request, Weights};
 use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::listings as listing_store;
 use provider_hub_store::matching as store;
@@ -68,6 +68,7 @@ pub fn policy_of(conn: &mut DbConn, area: &str) -> Result<Policy, Error> {
                 price: weight(row.price_weight)?,
                 quality: weight(row.quality_weight)?,
                 days: weight(row.days_weight)?,
+                continuity_pence: weight(row.continuity_pence)?,
             })
         }
     })
@@ -125,7 +126,27 @@ pub(crate) fn request_of(conn: &mut DbConn, order: &OrderRow) -> Result<Request,
         excluded_listings: offer_store::refused_listings(conn, &order.id)?
             .into_iter()
             .collect(),
+        continuing: continuing_of(conn, std::slice::from_ref(&order.crn))?
+            .remove(&order.crn)
+            .unwrap_or_default(),
     })
+}
+
+/// For each person, the orders providers are delivering or have delivered for them (the
+/// continuity principle), read in one query.
+pub(crate) fn continuing_of(
+    conn: &mut DbConn,
+    crns: &[String],
+) -> Result<std::collections::BTreeMap<String, Vec<Continuing>>, Error> {
+    let mut by_person: std::collections::BTreeMap<String, Vec<Continuing>> = Default::default();
+    for c in provider_hub_store::performance::continuing(conn, crns)? {
+        by_person.entry(c.crn).or_default().push(Continuing {
+            order_id: c.order_id,
+            provider_id: c.provider_id,
+            category: c.category,
+        });
+    }
+    Ok(by_person)
 }
 
 pub(crate) fn prepare(

@@ -329,6 +329,10 @@ pub(crate) fn costed(
         .collect();
     let market = supply::market(conn, today)?;
     let policy = crate::placement::policy_of(conn, &plan.area_code)?;
+    // The person's orders with providers already, for the continuity principle.
+    let continuing = crate::placement::continuing_of(conn, std::slice::from_ref(&plan.crn))?
+        .remove(&plan.crn)
+        .unwrap_or_default();
     // One load of the market per category, covering the latest required-by date.
     let mut by_category: BTreeMap<Category, NaiveDate> = BTreeMap::new();
     for item in &items {
@@ -355,6 +359,7 @@ pub(crate) fn costed(
                 required_by: item.required_by,
                 not_before: item.not_before,
                 excluded_listings: Default::default(),
+                continuing: continuing.clone(),
             };
             let (listings, elsewhere) = loaded
                 .get(&item.category)

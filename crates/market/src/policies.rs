@@ -18,7 +18,9 @@ pub struct PolicyView {
     pub area: String,
     pub policy: PolicyKind,
     /// `best_value` only: the cost of a placement is
-    /// `price × price_pence + quality × (100 − quality score) + days × days to start`.
+    /// `price × price_pence + quality × (100 − adjusted quality score) + days × days to start`,
+    /// less `continuity_pence` for a provider already working with the person in the same
+    /// or a related category.
     pub weights: Option<Weights>,
     /// Absent while the default (`best_price`) applies.
     pub updated_at: Option<DateTime<Utc>>,
@@ -50,6 +52,9 @@ impl SetPolicy {
                 }
                 if w.days > 1_000_000 {
                     errors.add("weights.days", "must be 0-1000000");
+                }
+                if w.continuity_pence > 1_000_000 {
+                    errors.add("weights.continuity_pence", "must be 0-1000000 pence");
                 }
                 if w.price == 0 && w.quality == 0 && w.days == 0 {
                     errors.add("weights", "at least one weight must be above 0");
@@ -87,6 +92,7 @@ fn view(area: &str, row: Option<PolicyRow>) -> Result<PolicyView, Error> {
                 price: weight(row.price_weight)?,
                 quality: weight(row.quality_weight)?,
                 days: weight(row.days_weight)?,
+                continuity_pence: weight(row.continuity_pence)?,
             }),
         },
         policy,
@@ -117,6 +123,7 @@ pub fn set(
             price: 1,
             quality: 0,
             days: 0,
+            continuity_pence: provider_hub_matching::DEFAULT_CONTINUITY_PENCE,
         });
         let to_i32 =
             |v: u32| i32::try_from(v).map_err(|e| Error::invalid("weights", e.to_string()));
@@ -126,6 +133,7 @@ pub fn set(
             price_weight: to_i32(w.price)?,
             quality_weight: to_i32(w.quality)?,
             days_weight: to_i32(w.days)?,
+            continuity_pence: to_i32(w.continuity_pence)?,
             updated_at: naive(now),
             updated_by: actor.sub.clone(),
         };

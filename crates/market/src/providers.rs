@@ -1,10 +1,11 @@
 //! Providers, accreditation and the quality threshold: admin registers providers, the
 //! quality team accredits, suspends, reinstates and revokes them and sets the threshold.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::category::Category;
+use provider_hub_domain::performance::{adjusted_score, Evidence};
 use provider_hub_domain::provider::{
     self, Contact, IllegalStandingChange, NewAccreditation, NewProvider, ProviderStatus, Sector,
     Standing,
@@ -12,6 +13,7 @@ use provider_hub_domain::provider::{
 use provider_hub_domain::Scope;
 use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::cursor::Page;
+use provider_hub_store::performance;
 use provider_hub_store::providers::{self as store, AccreditationRow, ProviderRow};
 use provider_hub_store::{write_transaction, DbConn};
 use serde::{Deserialize, Serialize};
@@ -37,6 +39,13 @@ pub struct AccreditationView {
     pub current: bool,
     /// Whether it makes the provider a member today, at today's threshold.
     pub qualifies_today: bool,
+    /// The performance-adjusted quality score: this score blended with what the
+    /// provider's orders in the category went on to do, weighted by how many there are
+    /// (see the README, "Adjusted quality scores"). What `best_value` ranks by.
+    #[schema(minimum = 0, maximum = 100)]
+    pub adjusted_score: u8,
+    /// The provider's orders in the category that the adjusted score rests on.
+    pub evidence: Evidence,
 }
 
 /// A provider, with its membership as of today.
@@ -87,6 +96,7 @@ pub struct StandingChange {
 fn view(
     row: ProviderRow,
     accreditations: &[AccreditationRow],
+    evidence: &BTreeMap<(String, Category), Evidence>,
     threshold: u8,
     today: NaiveDate,
 ) -> Result<ProviderView, Error> {
@@ -100,16 +110,24 @@ fn view(
     let accreditations = accreditations
         .iter()
         .zip(&domain)
-        .map(|(r, a)| AccreditationView {
-            id: r.id.clone(),
-            category: a.category,
-            score: a.score,
-            assessed_on: a.assessed_on,
-            expires_on: a.expires_on,
-            notes: r.notes.clone(),
-            recorded_at: to_utc(r.recorded_at),
-            current: !a.superseded,
-            qualifies_today: standing == Standing::Active && a.qualifies(threshold, today),
+        .map(|(r, a)| {
+            let evidence = evidence
+                .get(&(row.id.clone(), a.category))
+                .copied()
+                .unwrap_or_default();
+            AccreditationView {
+                adjusted_score: adjusted_score(a.score, &evidence),
+                evidence,
+                id: r.id.clone(),
+                category: a.category,
+                score: a.score,
+                assessed_on: a.assessed_on,
+                expires_on: a.expires_on,
+                notes: r.notes.clone(),
+                recorded_at: to_utc(r.recorded_at),
+                current: !a.superseded,
+                qualifies_today: standing == Standing::Active && a.qualifies(threshold, today),
+            }
         })
         .collect();
     Ok(ProviderView {
@@ -143,8 +161,9 @@ fn load(
     }
     let row = store::find(conn, id)?.ok_or_else(|| Error::NotFound(format!("provider {id}")))?;
     let accreditations = store::accreditations_of(conn, std::slice::from_ref(&row.id))?;
+    let evidence = performance::evidence(conn, std::slice::from_ref(&row.id), None)?;
     let (threshold, _, _) = store::threshold(conn)?;
-    view(row, &accreditations, threshold, today)
+    view(row, &accreditations, &evidence, threshold, today)
 }
 
 /// Admin registers a provider; it starts as an applicant.
@@ -217,11 +236,12 @@ pub fn list(
             .or_default()
             .push(a);
     }
+    let evidence = performance::evidence(conn, &ids, None)?;
     let (threshold, _, _) = store::threshold(conn)?;
     let today = now.date_naive();
     page.try_map(|row| {
         let accreditations = by_provider.remove(&row.id).unwrap_or_default();
-        view(row, &accreditations, threshold, today)
+        view(row, &accreditations, &evidence, threshold, today)
     })
 }
 

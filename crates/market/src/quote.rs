@@ -97,6 +97,8 @@ pub fn quote(
             required_by,
             excluded_listings: Default::default(),
             not_before: None,
+            // A person not yet known to the hub has no provider to continue with.
+            continuing: Vec::new(),
         };
         let listings = supply::load(conn, proposed.category, Some(&area), today, required_by)?;
         let elsewhere = supply::elsewhere(conn, proposed.category, &area)?;

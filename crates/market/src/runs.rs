@@ -153,6 +153,8 @@ pub fn run(
                     policies.insert(order.area_code.clone(), policy);
                 }
             }
+            let crns: Vec<String> = orders.iter().map(|o| o.crn.clone()).collect();
+            let continuing = crate::placement::continuing_of(conn, &crns)?;
             let mut requests = Vec::with_capacity(orders.len());
             for order in &orders {
                 let plan = plans::find(conn, &order.plan_id)?
@@ -169,6 +171,7 @@ pub fn run(
                         excluded_listings: offer_store::refused_listings(conn, &order.id)?
                             .into_iter()
                             .collect(),
+                        continuing: continuing.get(&order.crn).cloned().unwrap_or_default(),
                     },
                 ));
             }
@@ -339,18 +342,31 @@ fn place_order(
     let policy = s.policies.get(&request.area).copied().unwrap_or_default();
     let mut explanation = place(request, &s.listings, &s.market, policy);
     let alone = explanation.chosen.take();
-    explanation.chosen = Some(Candidate {
+    // The run's choice as the single-order engine scores it on that start date (both
+    // quality scores, the evidence and any continuity).
+    let scored = s
+        .listings
+        .iter()
+        .find(|l| l.id == place_info.listing_id)
+        .and_then(|l| {
+            provider_hub_matching::candidate_on(request, l, &s.market, policy, place_info.starts_on)
+        })
+        .filter(|c| c.cost == choice.cost);
+    explanation.chosen = Some(scored.unwrap_or_else(|| Candidate {
         listing_id: place_info.listing_id.clone(),
         provider_id: place_info.provider_id.clone(),
         price_pence: priced.price_pence,
         list_price_pence: Some(priced.list_price_pence),
         multiplier_bps: priced.multiplier_bps,
         quality_score: choice.quality,
+        adjusted_score: None,
+        evidence: Default::default(),
         starts_on: place_info.starts_on,
-        days_to_start: u32::try_from((place_info.starts_on - now.date_naive()).num_days())
-            .unwrap_or(0),
+        days_to_start:
+            u32::try_from((place_info.starts_on - now.date_naive()).num_days()).unwrap_or(0),
         cost: choice.cost,
-    });
+        continuity: None,
+    }));
     explanation.runner_up = alone;
     explanation.no_candidate_reason = None;
     explanation.policy = format!("{} (batch run {run_id})", explanation.policy);

@@ -10,8 +10,8 @@ use provider_hub_domain::specification::{Eligibility, PaymentModel, Specificatio
 use provider_hub_domain::Category;
 use provider_hub_matching::{Listing, Market, Slot};
 use provider_hub_store::listings::{self, MarketListing};
-use provider_hub_store::providers;
 use provider_hub_store::DbConn;
+use provider_hub_store::{performance, providers};
 
 use crate::Error;
 
@@ -28,6 +28,8 @@ pub fn load(
     let mut provider_ids: Vec<String> = rows.iter().map(|r| r.provider_id.clone()).collect();
     provider_ids.sort();
     provider_ids.dedup();
+    // The evidence behind each provider's adjusted score: one grouped read.
+    let evidence = performance::evidence(conn, &provider_ids, Some(category))?;
     let mut accreditations: HashMap<String, Vec<_>> = HashMap::new();
     for row in providers::accreditations_of(conn, &provider_ids)? {
         if row.category == category && row.superseded_at.is_none() {
@@ -38,7 +40,16 @@ pub fn load(
         }
     }
     rows.into_iter()
-        .map(|row| listing(row, category, &accreditations))
+        .map(|row| {
+            let found = evidence
+                .get(&(row.provider_id.clone(), category))
+                .copied()
+                .unwrap_or_default();
+            listing(row, category, &accreditations).map(|l| Listing {
+                evidence: found,
+                ..l
+            })
+        })
         .collect()
 }
 
@@ -81,6 +92,7 @@ fn listing(
         price_pence: row.price_pence,
         price_cap_pence: row.price_cap_pence,
         multipliers: model.multipliers,
+        evidence: Default::default(),
     })
 }
 

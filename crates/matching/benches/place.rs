@@ -58,6 +58,7 @@ fn market(n: usize) -> Vec<Listing> {
                 expires_on: d("2027-01-01"),
                 superseded: false,
             }],
+            evidence: Default::default(),
         })
         .collect()
 }
@@ -76,6 +77,7 @@ fn bench(c: &mut Criterion) {
         required_by: d("2026-12-21"),
         not_before: None,
         excluded_listings: BTreeSet::from(["lst_00042".to_owned()]),
+        continuing: Vec::new(),
     };
     let today = Market {
         today: d("2026-11-23"),
@@ -85,6 +87,7 @@ fn bench(c: &mut Criterion) {
         price: 1,
         quality: 150,
         days: 300,
+        continuity_pence: 0,
     });
     for (n, group) in [
         (5_000, "one order, 5,000 candidate listings"),

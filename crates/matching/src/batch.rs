@@ -18,6 +18,7 @@ use std::collections::BinaryHeap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::continuity::judge;
 use crate::{days_between, static_rules, usable_slot, Listing, Market, Policy, Request, Window};
 
 /// One start date of one listing, with the places the batch may fill.
@@ -38,7 +39,8 @@ pub struct Choice {
     /// Index into `Instance::places`.
     pub place: usize,
     pub cost: i64,
-    /// The provider's quality score on the start date (a tie-break: higher first).
+    /// The score the policy breaks ties on, higher first: the provider's adjusted score
+    /// for `best_value`, its accreditation score for `best_price`, on the start date.
     pub quality: u8,
 }
 
@@ -101,14 +103,21 @@ impl Instance {
                 }
                 for (k, slot) in listing.slots.iter().enumerate() {
                     if let Some(quality) = usable_slot(request, listing, market, &window, slot) {
+                        // The continuity reduction is per order and provider: orders
+                        // it applies to have options of their own costs, so they form
+                        // kinds of their own and the flow stays exact.
+                        let judged = judge(
+                            request,
+                            listing,
+                            policy,
+                            quality,
+                            crate::price_for(listing, &request.person).price_pence,
+                            days_between(market.today, slot.starts_on),
+                        );
                         options.push(Choice {
                             place: first[l] + k,
-                            cost: policy.cost(
-                                crate::price_for(listing, &request.person).price_pence,
-                                quality,
-                                days_between(market.today, slot.starts_on),
-                            ),
-                            quality,
+                            cost: judged.cost,
+                            quality: judged.ranking_score,
                         });
                     }
                 }
@@ -401,13 +410,28 @@ fn solve_with(instance: &Instance, algorithm: Algorithm) -> Solution {
     let (source, sink) = (0, k + p + 1);
     let mut net = Network::new(k + p + 2);
     let mut kind_edges: Vec<Vec<(usize, Choice)>> = Vec::with_capacity(k);
+    // A continuity reduction can take a cost below zero: every option is raised by the
+    // same amount, which adds the same to every maximum placement and so leaves the
+    // cheapest one where it was (and keeps every cost non-negative for the solvers).
+    let lift = instance
+        .options
+        .iter()
+        .flatten()
+        .map(|o| o.cost)
+        .min()
+        .map_or(0, |least| least.min(0).saturating_neg());
     for (i, (options, members)) in kinds.iter().enumerate() {
         let size = members.len() as i64;
         net.add(source, 1 + i, size, 0);
         kind_edges.push(
             options
                 .iter()
-                .map(|o| (net.add(1 + i, 1 + k + o.place, size, o.cost), *o))
+                .map(|o| {
+                    (
+                        net.add(1 + i, 1 + k + o.place, size, o.cost.saturating_add(lift)),
+                        *o,
+                    )
+                })
                 .collect(),
         );
     }

@@ -12,11 +12,14 @@ use chrono::{Datelike, NaiveDate};
 use provider_hub_domain::case::age_on;
 use provider_hub_domain::need::{RiskOfHarm, Sex};
 use provider_hub_domain::price::{multiplied, Multipliers, Priced, UNIT_BPS};
+use provider_hub_domain::performance::Evidence;
 use provider_hub_domain::provider::{Accreditation, Standing};
 use provider_hub_domain::specification::Admission;
 use provider_hub_domain::Category;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+pub use continuity::{Continuing, Continuity, ContinuityRef};
 
 /// The person an order is for, as far as eligibility needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +45,10 @@ pub struct Request {
     pub not_before: Option<NaiveDate>,
     /// Listings that already declined or let expire an offer for this order (rule 8).
     pub excluded_listings: BTreeSet<String>,
+    /// The person's orders that providers are delivering or have delivered (the
+    /// continuity principle: `best_value` prefers those providers in the same or a
+    /// related category).
+    pub continuing: Vec<Continuing>,
 }
 
 impl Request {
@@ -112,6 +119,9 @@ pub struct Listing {
     pub provider_standing: Standing,
     /// The provider's accreditations (only those for the listing's category count).
     pub accreditations: Vec<Accreditation>,
+    /// What the provider's orders in the listing's category went on to do: with the
+    /// accreditation score, its adjusted quality score.
+    pub evidence: Evidence,
 }
 
 /// What the market says today.
@@ -191,8 +201,10 @@ impl Rule {
 }
 
 /// Weights of the `best_value` policy: the cost of a placement is
-/// `price_pence × price + quality × (100 − quality score) + days × days to start`,
-/// so `quality` and `days` are pence paid for one point of quality and one day sooner.
+/// `price_pence × price + quality × (100 − adjusted quality score) + days × days to start`,
+/// less `continuity_pence` for a provider already working with the person in the same or
+/// a related category; so `quality` and `days` are pence paid for one point of quality
+/// and one day sooner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Weights {
@@ -202,15 +214,30 @@ pub struct Weights {
     pub quality: u32,
     #[schema(minimum = 0, maximum = 1000000)]
     pub days: u32,
+    /// The continuity principle: pence off the cost of a provider already delivering or
+    /// having delivered an order for the person in the same or a related category
+    /// (0 turns it off; 5000, £50, when not given).
+    #[serde(default = "default_continuity_pence")]
+    #[schema(minimum = 0, maximum = 1000000, default = 5000)]
+    pub continuity_pence: u32,
+}
+
+/// The continuity amount when a `best_value` policy does not give one: £50.
+pub const DEFAULT_CONTINUITY_PENCE: u32 = 5_000;
+
+fn default_continuity_pence() -> u32 {
+    DEFAULT_CONTINUITY_PENCE
 }
 
 /// How an area chooses among candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Policy {
-    /// Lowest price; ties: higher quality score, then earliest start, then lowest listing id.
+    /// Lowest price; ties: higher accreditation score, then earliest start, then lowest
+    /// listing id.
     #[default]
     BestPrice,
-    /// Lowest weighted cost; the same ties.
+    /// Lowest weighted cost (by the adjusted quality score, less the continuity amount);
+    /// ties: higher adjusted score, then earliest start, then lowest listing id.
     BestValue(Weights),
 }
 
@@ -223,6 +250,14 @@ impl Policy {
                 .saturating_mul(i64::from(w.price))
                 .saturating_add(i64::from(w.quality) * i64::from(100 - quality_score.min(100)))
                 .saturating_add(i64::from(w.days) * i64::from(days_to_start)),
+        }
+    }
+
+    /// The continuity principle's reduction in pence (`best_value` only).
+    pub fn continuity_pence(self) -> i64 {
+        match self {
+            Policy::BestPrice => 0,
+            Policy::BestValue(w) => i64::from(w.continuity_pence),
         }
     }
 }
@@ -258,11 +293,22 @@ pub struct Candidate {
     pub multiplier_bps: u32,
     /// The provider's accreditation score for the category on the start date.
     pub quality_score: u8,
+    /// The performance-adjusted quality score: the accreditation score blended with the
+    /// provider's observed completion and outcome rates in the category (what
+    /// `best_value` ranks by). Absent from explanations kept before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjusted_score: Option<u8>,
+    /// The evidence behind the adjusted score.
+    #[serde(default)]
+    pub evidence: Evidence,
     /// The earliest start date with a free place.
     pub starts_on: NaiveDate,
     pub days_to_start: u32,
     /// What the policy minimises, in pence.
     pub cost: i64,
+    /// Set when the continuity principle reduced the cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continuity: Option<Continuity>,
 }
 
 /// How many listings one rule excluded.
@@ -307,18 +353,24 @@ pub struct Ranking {
     entries: Vec<Ranked>,
 }
 
-/// One candidate of a ranking; its ids end at these offsets of the buffer.
+/// One candidate of a ranking; its ids (listing, provider, continuity order) end at
+/// these offsets of the buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Ranked {
     listing_end: u32,
     provider_end: u32,
+    continuity_end: u32,
     price_pence: i64,
     list_price_pence: Option<i64>,
     multiplier_bps: u32,
     quality_score: u8,
+    adjusted_score: Option<u8>,
+    evidence: Evidence,
     starts_on: NaiveDate,
     days_to_start: u32,
     cost: i64,
+    /// The continuity order's category and the reduction, when one applied.
+    continuity: Option<(Category, i64)>,
 }
 
 /// A candidate of a ranking, borrowed from it.
@@ -330,9 +382,14 @@ pub struct RankedCandidate<'a> {
     pub list_price_pence: Option<i64>,
     pub multiplier_bps: u32,
     pub quality_score: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjusted_score: Option<u8>,
+    pub evidence: Evidence,
     pub starts_on: NaiveDate,
     pub days_to_start: u32,
     pub cost: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuity: Option<ContinuityRef<'a>>,
 }
 
 impl RankedCandidate<'_> {
@@ -344,52 +401,62 @@ impl RankedCandidate<'_> {
             list_price_pence: self.list_price_pence,
             multiplier_bps: self.multiplier_bps,
             quality_score: self.quality_score,
+            adjusted_score: self.adjusted_score,
+            evidence: self.evidence,
             starts_on: self.starts_on,
             days_to_start: self.days_to_start,
             cost: self.cost,
+            continuity: self.continuity.map(|c| c.to_owned()),
         }
     }
 }
 
 impl Ranking {
     /// Ranks candidates in the policy's order, from their keys (`Scored::key` with the
-    /// candidate's index in `listings` in the low bits).
-    fn of(mut keys: Vec<u128>, listings: &[&Listing], person: &Person, today: NaiveDate) -> Self {
+    /// candidate's index in `scored` in the low bits).
+    fn of(mut keys: Vec<u128>, scored: &[Scored<'_>], request: &Request, policy: Policy) -> Self {
         // Sorting plain integers is several times faster than sorting the candidates field
         // by field.
         keys.sort_unstable();
-        let listing = |key: &u128| listings[(*key as u32 & INDEX_MASK) as usize];
+        let candidate = |key: &u128| &scored[(*key as u32 & INDEX_MASK) as usize];
         // Equal cost, quality and start: the lower listing id first.
         for run in keys.chunk_by_mut(|a, b| (a ^ b) >> INDEX_BITS == 0) {
             if run.len() > 1 {
-                run.sort_unstable_by(|a, b| listing(a).id.cmp(&listing(b).id));
+                run.sort_unstable_by(|a, b| candidate(a).listing.id.cmp(&candidate(b).listing.id));
             }
         }
         let mut ranking = Ranking {
             ids: String::with_capacity(
-                listings
+                scored
                     .iter()
-                    .map(|l| l.id.len() + l.provider_id.len())
+                    .map(|s| s.listing.id.len() + s.listing.provider_id.len())
                     .sum(),
             ),
             entries: Vec::with_capacity(keys.len()),
         };
         for key in &keys {
-            let l = listing(key);
-            let days_to_start = (key >> INDEX_BITS) as u32;
-            let priced = price_for(l, person);
+            let s = candidate(key);
             ranking.push(RankedCandidate {
-                listing_id: &l.id,
-                provider_id: &l.provider_id,
-                price_pence: priced.price_pence,
-                list_price_pence: Some(priced.list_price_pence),
-                multiplier_bps: priced.multiplier_bps,
-                quality_score: u8::MAX - (key >> 56) as u8,
-                starts_on: today
-                    .checked_add_days(chrono::Days::new(u64::from(days_to_start)))
-                    .unwrap_or(NaiveDate::MAX),
-                days_to_start,
-                cost: ((key >> 64) as u64 ^ (1 << 63)) as i64,
+                listing_id: &s.listing.id,
+                provider_id: &s.listing.provider_id,
+                price_pence: s.priced.price_pence,
+                list_price_pence: Some(s.priced.list_price_pence),
+                multiplier_bps: s.priced.multiplier_bps,
+                quality_score: s.quality_score,
+                adjusted_score: Some(s.judged.adjusted),
+                evidence: s.listing.evidence,
+                starts_on: s.starts_on,
+                days_to_start: s.days_to_start,
+                cost: s.judged.cost,
+                continuity: s
+                    .judged
+                    .continuing
+                    .and_then(|i| request.continuing.get(i))
+                    .map(|c| ContinuityRef {
+                        order_id: &c.order_id,
+                        category: c.category,
+                        pence: policy.continuity_pence(),
+                    }),
             });
         }
         ranking
@@ -399,16 +466,24 @@ impl Ranking {
         self.ids.push_str(c.listing_id);
         let listing_end = self.ids.len() as u32;
         self.ids.push_str(c.provider_id);
+        let provider_end = self.ids.len() as u32;
+        if let Some(continuity) = &c.continuity {
+            self.ids.push_str(continuity.order_id);
+        }
         self.entries.push(Ranked {
             listing_end,
-            provider_end: self.ids.len() as u32,
+            provider_end,
+            continuity_end: self.ids.len() as u32,
             price_pence: c.price_pence,
             list_price_pence: c.list_price_pence,
             multiplier_bps: c.multiplier_bps,
             quality_score: c.quality_score,
+            adjusted_score: c.adjusted_score,
+            evidence: c.evidence,
             starts_on: c.starts_on,
             days_to_start: c.days_to_start,
             cost: c.cost,
+            continuity: c.continuity.map(|x| (x.category, x.pence)),
         });
     }
 
@@ -424,10 +499,18 @@ impl Ranking {
     pub fn get(&self, i: usize) -> Option<RankedCandidate<'_>> {
         let e = self.entries.get(i)?;
         let start = match i.checked_sub(1) {
-            Some(before) => self.entries[before].provider_end as usize,
+            Some(before) => self.entries[before].continuity_end as usize,
             None => 0,
         };
         let (listing_end, provider_end) = (e.listing_end as usize, e.provider_end as usize);
+        let continuity = match e.continuity {
+            Some((category, pence)) => Some(ContinuityRef {
+                order_id: self.ids.get(provider_end..e.continuity_end as usize)?,
+                category,
+                pence,
+            }),
+            None => None,
+        };
         Some(RankedCandidate {
             listing_id: self.ids.get(start..listing_end)?,
             provider_id: self.ids.get(listing_end..provider_end)?,
@@ -435,9 +518,12 @@ impl Ranking {
             list_price_pence: e.list_price_pence,
             multiplier_bps: e.multiplier_bps,
             quality_score: e.quality_score,
+            adjusted_score: e.adjusted_score,
+            evidence: e.evidence,
             starts_on: e.starts_on,
             days_to_start: e.days_to_start,
             cost: e.cost,
+            continuity,
         })
     }
 
@@ -458,9 +544,16 @@ impl<'c> FromIterator<&'c Candidate> for Ranking {
                 list_price_pence: c.list_price_pence,
                 multiplier_bps: c.multiplier_bps,
                 quality_score: c.quality_score,
+                adjusted_score: c.adjusted_score,
+                evidence: c.evidence,
                 starts_on: c.starts_on,
                 days_to_start: c.days_to_start,
                 cost: c.cost,
+                continuity: c.continuity.as_ref().map(|x| ContinuityRef {
+                    order_id: &x.order_id,
+                    category: x.category,
+                    pence: x.pence,
+                }),
             });
         }
         ranking
@@ -682,19 +775,22 @@ struct Scored<'a> {
     listing: &'a Listing,
     /// The person's price for it.
     priced: Priced,
+    /// The accreditation score on the start date.
     quality_score: u8,
     starts_on: NaiveDate,
     days_to_start: u32,
-    cost: i64,
+    /// The adjusted score, the policy's cost and any continuity.
+    judged: continuity::Judged,
 }
 
 impl Scored<'_> {
     /// The policy's order: lower cost, then higher quality, earlier start, lower id.
     #[inline]
     fn better_than(&self, other: &Scored<'_>) -> bool {
-        self.cost
-            .cmp(&other.cost)
-            .then_with(|| other.quality_score.cmp(&self.quality_score))
+        self.judged
+            .cost
+            .cmp(&other.judged.cost)
+            .then_with(|| other.judged.ranking_score.cmp(&self.judged.ranking_score))
             .then_with(|| self.starts_on.cmp(&other.starts_on))
             .then_with(|| self.listing.id.cmp(&other.listing.id))
             == std::cmp::Ordering::Less
@@ -705,12 +801,12 @@ impl Scored<'_> {
     /// cost offset by 2^63 (so it orders as unsigned), 255 − quality, days to start.
     #[inline]
     fn key(&self) -> u128 {
-        (u128::from((self.cost as u64) ^ (1 << 63)) << 64)
-            | (u128::from(u8::MAX - self.quality_score) << 56)
+        (u128::from((self.judged.cost as u64) ^ (1 << 63)) << 64)
+            | (u128::from(u8::MAX - self.judged.ranking_score) << 56)
             | (u128::from(self.days_to_start) << INDEX_BITS)
     }
 
-    fn candidate(&self) -> Candidate {
+    fn candidate(&self, request: &Request, policy: Policy) -> Candidate {
         Candidate {
             listing_id: self.listing.id.clone(),
             provider_id: self.listing.provider_id.clone(),
@@ -718,9 +814,12 @@ impl Scored<'_> {
             list_price_pence: Some(self.priced.list_price_pence),
             multiplier_bps: self.priced.multiplier_bps,
             quality_score: self.quality_score,
+            adjusted_score: Some(self.judged.adjusted),
+            evidence: self.listing.evidence,
             starts_on: self.starts_on,
             days_to_start: self.days_to_start,
-            cost: self.cost,
+            cost: self.judged.cost,
+            continuity: continuity::continuity_of(request, policy, &self.judged),
         }
     }
 }
@@ -774,7 +873,14 @@ fn score<'a>(
         quality_score,
         starts_on,
         days_to_start,
-        cost: policy.cost(priced.price_pence, quality_score, days_to_start),
+        judged: continuity::judge(
+            request,
+            listing,
+            policy,
+            quality_score,
+            priced.price_pence,
+            days_to_start,
+        ),
     })
 }
 
@@ -792,7 +898,21 @@ pub fn evaluate(
         &Window::of(request, market),
         policy,
     )
-    .map(|s| s.candidate())
+    .map(|s| s.candidate(request, policy))
+}
+
+/// The candidate `listing` makes for `request` starting on `starts_on` (a batch run may
+/// choose a later start than the earliest); `None` when it is not one on that date.
+pub fn candidate_on(
+    request: &Request,
+    listing: &Listing,
+    market: &Market,
+    policy: Policy,
+    starts_on: NaiveDate,
+) -> Option<Candidate> {
+    let mut only = listing.clone();
+    only.slots.retain(|s| s.starts_on == starts_on);
+    evaluate(request, &only, market, policy).ok()
 }
 
 /// In words, the rule that excluded the last listings.
@@ -872,7 +992,7 @@ fn choose<'a>(
     // few bytes each, sorted once at the end.
     let capacity = if rank { listings.size_hint().0 } else { 0 };
     let mut keys: Vec<u128> = Vec::with_capacity(capacity);
-    let mut ranked: Vec<&'a Listing> = Vec::with_capacity(capacity);
+    let mut ranked: Vec<Scored<'a>> = Vec::with_capacity(capacity);
     for listing in listings {
         considered += 1;
         match score(request, listing, market, &window, policy) {
@@ -880,7 +1000,7 @@ fn choose<'a>(
             Ok(candidate) => {
                 if rank {
                     keys.push(candidate.key() | u128::from(candidates & INDEX_MASK));
-                    ranked.push(listing);
+                    ranked.push(candidate);
                 }
                 candidates += 1;
                 if best.as_ref().is_none_or(|b| candidate.better_than(b)) {
@@ -891,7 +1011,10 @@ fn choose<'a>(
             }
         }
     }
-    let (best, second) = (best.map(|b| b.candidate()), second.map(|s| s.candidate()));
+    let (best, second) = (
+        best.map(|b| b.candidate(request, policy)),
+        second.map(|s| s.candidate(request, policy)),
+    );
     let no_candidate_reason = best
         .is_none()
         .then(|| no_candidate_reason(request, considered, &excluded));
@@ -914,7 +1037,7 @@ fn choose<'a>(
         runner_up: second,
         no_candidate_reason,
         ranking: if rank {
-            Ranking::of(keys, &ranked, &request.person, market.today)
+            Ranking::of(keys, &ranked, request, policy)
         } else {
             Ranking::default()
         },
@@ -926,6 +1049,8 @@ fn choose<'a>(
 }
 
 pub mod batch;
+mod continuity;
+pub use continuity::pounds;
 
 #[cfg(test)]
 mod tests;

@@ -3,18 +3,18 @@ use provider_hub_domain::specification::Eligibility;
 
 mod prices;
 
-fn d(s: &str) -> NaiveDate {
+pub(crate) fn d(s: &str) -> NaiveDate {
     s.parse().expect("date")
 }
 
-fn market() -> Market {
+pub(crate) fn market() -> Market {
     Market {
         today: d("2026-11-23"),
         threshold: 60,
     }
 }
 
-fn request() -> Request {
+pub(crate) fn request() -> Request {
     Request {
         category: Category::UnpaidWork,
         specification_code: None,
@@ -28,10 +28,11 @@ fn request() -> Request {
         required_by: d("2026-12-07"),
         not_before: None,
         excluded_listings: BTreeSet::new(),
+        continuing: Vec::new(),
     }
 }
 
-fn accreditation(score: u8) -> Accreditation {
+pub(crate) fn accreditation(score: u8) -> Accreditation {
     Accreditation {
         category: Category::UnpaidWork,
         score,
@@ -58,7 +59,7 @@ fn narrowed(f: impl Fn(&mut Eligibility)) -> provider_hub_domain::specification:
     (&e).into()
 }
 
-fn listing(id: &str, price: i64) -> Listing {
+pub(crate) fn listing(id: &str, price: i64) -> Listing {
     Listing {
         id: id.into(),
         provider_id: format!("prv_{id}"),
@@ -77,6 +78,7 @@ fn listing(id: &str, price: i64) -> Listing {
         }],
         provider_standing: Standing::Active,
         accreditations: vec![accreditation(80)],
+        evidence: Default::default(),
     }
 }
 
@@ -328,6 +330,7 @@ fn best_value_trades_price_against_quality_and_waiting() {
         price: 1,
         quality: 200,
         days: 0,
+        continuity_pence: 0,
     });
     let e = place(&request(), [&cheap_poor, &dear_good], &market(), policy);
     assert_eq!(e.policy, "best_value");
@@ -340,6 +343,7 @@ fn best_value_trades_price_against_quality_and_waiting() {
         price: 1,
         quality: 100,
         days: 0,
+        continuity_pence: 0,
     });
     let e = place(&request(), [&cheap_poor, &dear_good], &market(), policy);
     assert_eq!(e.chosen.map(|c| c.listing_id), Some("lst_a".into()));
@@ -499,6 +503,7 @@ fn best_value_ranks_by_cost_and_records_its_weights() {
         price: 1,
         quality: 200,
         days: 10,
+        continuity_pence: 0,
     };
     let e = place(
         &request(),

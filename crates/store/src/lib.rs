@@ -22,6 +22,7 @@ pub mod offers;
 pub mod orders;
 pub mod outcomes;
 pub mod payments;
+pub mod performance;
 pub mod plans;
 pub mod providers;
 pub mod referral;

@@ -16,6 +16,7 @@ pub struct PolicyRow {
     pub price_weight: i32,
     pub quality_weight: i32,
     pub days_weight: i32,
+    pub continuity_pence: i32,
     pub updated_at: NaiveDateTime,
     pub updated_by: String,
 }
@@ -35,6 +36,7 @@ pub fn set_policy(conn: &mut DbConn, row: &PolicyRow) -> Result<(), StoreError> 
             area_policies::price_weight.eq(row.price_weight),
             area_policies::quality_weight.eq(row.quality_weight),
             area_policies::days_weight.eq(row.days_weight),
+            area_policies::continuity_pence.eq(row.continuity_pence),
             area_policies::updated_at.eq(row.updated_at),
             area_policies::updated_by.eq(&row.updated_by),
         ))

@@ -24,6 +24,7 @@ diesel::table! {
         days_weight -> Int4,
         updated_at -> Timestamp,
         updated_by -> Text,
+        continuity_pence -> Int4,
     }
 }
 

@@ -8,7 +8,7 @@ use provider_hub_domain::specification::Eligibility;
 use provider_hub_domain::Category;
 
 use super::*;
-use crate::{evaluate, place, Person, Slot, Weights};
+use crate::{evaluate, place, Continuing, Person, Slot, Weights};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().expect("date")
@@ -181,9 +181,10 @@ fn arb_listing(i: usize) -> impl Strategy<Value = Listing> {
         proptest::collection::vec((0i64..30, 0u32..3), 1..3),
         20_000i64..70_000,
         any::<bool>(),
+        (0u32..40, 0u32..40, 0u32..40, 0u32..40),
     )
         .prop_map(
-            move |(published, area, sexes, score, slots, price, suspended)| Listing {
+            move |(published, area, sexes, score, slots, price, suspended, evidence)| Listing {
                 id: format!("lst_{i:03}"),
                 provider_id: format!("prv_{i:03}"),
                 published: published || i.is_multiple_of(2),
@@ -221,13 +222,26 @@ fn arb_listing(i: usize) -> impl Strategy<Value = Listing> {
                     expires_on: d("2026-12-10"),
                     superseded: false,
                 }],
+                evidence: provider_hub_domain::performance::Evidence {
+                    completed: evidence.0,
+                    failed: evidence.1,
+                    positive_outcomes: evidence.2,
+                    negative_outcomes: evidence.3,
+                },
             },
         )
 }
 
 fn arb_request(i: usize) -> impl Strategy<Value = (String, Request)> {
-    (0usize..3, any::<bool>(), 1u8..=4, 5i64..30, 0usize..3).prop_map(
-        move |(area, female, tier, days, declined)| {
+    (
+        0usize..3,
+        any::<bool>(),
+        1u8..=4,
+        5i64..30,
+        0usize..3,
+        proptest::option::of((0usize..6, any::<bool>())),
+    )
+        .prop_map(move |(area, female, tier, days, declined, continuing)| {
             (
                 format!("ord_{i:03}"),
                 Request {
@@ -243,28 +257,44 @@ fn arb_request(i: usize) -> impl Strategy<Value = (String, Request)> {
                     required_by: d("2026-11-23") + chrono::Duration::days(days),
                     not_before: None,
                     excluded_listings: BTreeSet::from([format!("lst_{declined:03}")]),
+                    // Sometimes the person already has an order with a provider, in
+                    // the same or a related category (one not listed here).
+                    continuing: continuing
+                        .map(|(provider, same)| Continuing {
+                            order_id: format!("ord_prior_{i:03}"),
+                            provider_id: format!("prv_{provider:03}"),
+                            category: if same {
+                                Category::UnpaidWork
+                            } else {
+                                Category::AttendanceCentre
+                            },
+                        })
+                        .into_iter()
+                        .collect(),
                 },
             )
-        },
-    )
+        })
 }
 
 fn arb_market() -> impl Strategy<Value = (Vec<(String, Request)>, Vec<Listing>, Policy)> {
-    (1usize..=6, 1usize..=8, any::<bool>()).prop_flat_map(|(listings, orders, value)| {
-        (
-            (0..orders).map(arb_request).collect::<Vec<_>>(),
-            (0..listings).map(arb_listing).collect::<Vec<_>>(),
-            Just(if value {
-                Policy::BestValue(Weights {
-                    price: 1,
-                    quality: 150,
-                    days: 300,
-                })
-            } else {
-                Policy::BestPrice
-            }),
-        )
-    })
+    (1usize..=6, 1usize..=8, any::<bool>(), 0u32..30_000).prop_flat_map(
+        |(listings, orders, value, continuity)| {
+            (
+                (0..orders).map(arb_request).collect::<Vec<_>>(),
+                (0..listings).map(arb_listing).collect::<Vec<_>>(),
+                Just(if value {
+                    Policy::BestValue(Weights {
+                        price: 1,
+                        quality: 150,
+                        days: 300,
+                        continuity_pence: continuity,
+                    })
+                } else {
+                    Policy::BestPrice
+                }),
+            )
+        },
+    )
 }
 
 proptest! {

@@ -22,8 +22,11 @@ use crate::WebState;
 fn describe(p: &PolicyView) -> String {
     match (&p.policy, &p.weights) {
         (PolicyKind::BestValue, Some(w)) => format!(
-            "Best value (price {}, quality {}, days to start {})",
-            w.price, w.quality, w.days
+            "Best value (price {}, quality {}, days to start {}, continuity {})",
+            w.price,
+            w.quality,
+            w.days,
+            provider_hub_matching::pounds(i64::from(w.continuity_pence))
         ),
         (kind, _) => page::words(kind.as_str()),
     }
@@ -83,6 +86,7 @@ pub struct PolicyForm {
     pub price_weight: String,
     pub quality_weight: String,
     pub days_weight: String,
+    pub continuity_pence: String,
 }
 
 impl PolicyForm {
@@ -91,8 +95,10 @@ impl PolicyForm {
             price: 1,
             quality: 0,
             days: 0,
+            continuity_pence: provider_hub_matching::DEFAULT_CONTINUITY_PENCE,
         });
         PolicyForm {
+            continuity_pence: w.continuity_pence.to_string(),
             policy: p.policy.as_str().to_owned(),
             price_weight: w.price.to_string(),
             quality_weight: w.quality.to_string(),
@@ -127,6 +133,11 @@ impl PolicyForm {
             price: weight("price_weight", "The price weight", &self.price_weight),
             quality: weight("quality_weight", "The quality weight", &self.quality_weight),
             days: weight("days_weight", "The days-to-start weight", &self.days_weight),
+            continuity_pence: weight(
+                "continuity_pence",
+                "The continuity preference",
+                &self.continuity_pence,
+            ),
         };
         if errors.is_empty() {
             Ok(SetPolicy {
@@ -150,6 +161,7 @@ fn refused(e: MarketError) -> Result<Errors, WebError> {
             "weights.price" => ("price_weight", "The price weight"),
             "weights.quality" => ("quality_weight", "The quality weight"),
             "weights.days" => ("days_weight", "The days-to-start weight"),
+            "weights.continuity_pence" => ("continuity_pence", "The continuity preference"),
             "weights" => {
                 errors.add("price_weight", page::capitalise(&f.message));
                 continue;

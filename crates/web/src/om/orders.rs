@@ -36,15 +36,23 @@ fn excluded_words(rule: Rule, n: u32) -> String {
 }
 
 fn candidate_words(c: &Candidate, names: &HashMap<String, String>) -> String {
-    format!(
-        "{} at {} from {}",
+    let mut words = format!(
+        "{} at {} from {}, accreditation score {}",
         names
             .get(&c.provider_id)
             .cloned()
             .unwrap_or_else(|| c.provider_id.clone()),
         page::priced(c.price_pence, c.list_price_pence, Some(c.multiplier_bps)),
-        page::short_date(c.starts_on)
-    )
+        page::short_date(c.starts_on),
+        c.quality_score
+    );
+    if let Some(adjusted) = c.adjusted_score {
+        words.push_str(&format!(", adjusted score {adjusted}"));
+    }
+    if let Some(continuity) = &c.continuity {
+        words.push_str(&format!(" ({})", continuity.describe()));
+    }
+    words
 }
 
 /// The placement's explanation as a sentence: `12 listings looked at; 3 outside the

@@ -93,6 +93,9 @@ pub async fn list(state: web::Data<WebState>, person: Person) -> Result<HttpResp
 pub(super) struct AccreditationRow {
     pub category: String,
     pub score: u8,
+    /// The performance-adjusted score and the evidence behind it, in words.
+    pub adjusted_score: u8,
+    pub evidence: String,
     pub assessed_on: String,
     pub expires_on: String,
     pub notes: String,
@@ -155,6 +158,17 @@ pub(super) async fn one(state: &WebState, id: String) -> Result<ProviderView, We
         .await
 }
 
+/// The evidence behind an adjusted score, in words.
+pub(crate) fn evidence_words(e: &provider_hub_domain::performance::Evidence) -> String {
+    if e.is_empty() {
+        return "No orders ended or outcomes recorded yet".into();
+    }
+    format!(
+        "Orders: {} completed, {} failed. Outcomes: {} without reoffending, {} with",
+        e.completed, e.failed, e.positive_outcomes, e.negative_outcomes
+    )
+}
+
 /// A provider: who it is, its standing, its accreditations and membership.
 pub async fn provider(
     state: web::Data<WebState>,
@@ -170,6 +184,8 @@ pub async fn provider(
         .map(|a| AccreditationRow {
             category: page::words(a.category.as_str()),
             score: a.score,
+            adjusted_score: a.adjusted_score,
+            evidence: evidence_words(&a.evidence),
             assessed_on: page::date(a.assessed_on),
             expires_on: page::date(a.expires_on),
             notes: a.notes.clone(),

@@ -1,0 +1,143 @@
+//! The evidence behind adjusted quality scores, and the orders the continuity principle
+//! looks for: a few grouped reads over `orders`.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use provider_hub_domain::order::{EndReason, OrderStatus, OutcomeKind};
+use provider_hub_domain::performance::Evidence;
+use provider_hub_domain::Category;
+
+use crate::schema::orders;
+use crate::{DbConn, StoreError};
+
+/// Evidence by provider and category, for `providers` (all of each provider's
+/// categories, or only `category`), read in one grouped query.
+pub fn evidence(
+    conn: &mut DbConn,
+    providers: &[String],
+    category: Option<Category>,
+) -> Result<BTreeMap<(String, Category), Evidence>, StoreError> {
+    let mut found = BTreeMap::new();
+    if providers.is_empty() {
+        return Ok(found);
+    }
+    // Ends the provider answers for, and recorded outcomes (whatever the status).
+    let counted = orders::status
+        .eq_any([
+            OrderStatus::Completed.as_str(),
+            OrderStatus::Failed.as_str(),
+        ])
+        .or(orders::status
+            .eq(OrderStatus::Terminated.as_str())
+            .and(orders::end_reason.eq(EndReason::Breach.as_str())))
+        .or(orders::outcome.is_not_null());
+    let mut query = orders::table
+        .filter(orders::provider_id.eq_any(providers))
+        .filter(counted)
+        .group_by((
+            orders::provider_id,
+            orders::category,
+            orders::status,
+            orders::end_reason,
+            orders::outcome,
+        ))
+        .select((
+            orders::provider_id,
+            orders::category,
+            orders::status,
+            orders::end_reason,
+            orders::outcome,
+            diesel::dsl::count_star(),
+        ))
+        .into_boxed();
+    if let Some(category) = category {
+        query = query.filter(orders::category.eq(category.as_str()));
+    }
+    let rows: Vec<(
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        i64,
+    )> = query.load(conn)?;
+    for (provider, category, status, end_reason, outcome, n) in rows {
+        let Some(provider) = provider else { continue };
+        let category: Category = category
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("orders.category: {e}")))?;
+        let status: OrderStatus = status
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("orders.status: {e}")))?;
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        let e: &mut Evidence = found.entry((provider, category)).or_default();
+        let breach = end_reason.as_deref() == Some(EndReason::Breach.as_str());
+        match status {
+            OrderStatus::Completed => e.completed = e.completed.saturating_add(n),
+            OrderStatus::Failed => e.failed = e.failed.saturating_add(n),
+            OrderStatus::Terminated if breach => e.failed = e.failed.saturating_add(n),
+            _ => {}
+        }
+        match outcome.as_deref().map(str::parse::<OutcomeKind>) {
+            Some(Ok(OutcomeKind::NoProvenReoffence12m)) => {
+                e.positive_outcomes = e.positive_outcomes.saturating_add(n)
+            }
+            Some(Ok(OutcomeKind::ProvenReoffence12m)) => {
+                e.negative_outcomes = e.negative_outcomes.saturating_add(n)
+            }
+            // An outcome word this version does not know is not evidence either way.
+            Some(Err(_)) | None => {}
+        }
+    }
+    Ok(found)
+}
+
+/// An order of a person's that a provider is delivering or has delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Continuing {
+    pub crn: String,
+    pub order_id: String,
+    pub provider_id: String,
+    pub category: Category,
+}
+
+/// The orders of these people that providers are delivering or have delivered
+/// (accepted, in delivery, paused or completed), oldest first.
+pub fn continuing(conn: &mut DbConn, crns: &[String]) -> Result<Vec<Continuing>, StoreError> {
+    if crns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, String, Option<String>, String)> = orders::table
+        .filter(orders::crn.eq_any(crns))
+        .filter(orders::status.eq_any([
+            OrderStatus::Accepted.as_str(),
+            OrderStatus::InDelivery.as_str(),
+            OrderStatus::Paused.as_str(),
+            OrderStatus::Completed.as_str(),
+        ]))
+        .filter(orders::provider_id.is_not_null())
+        .order((orders::crn, orders::created_at, orders::id))
+        .select((
+            orders::crn,
+            orders::id,
+            orders::provider_id,
+            orders::category,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .filter_map(|(crn, order_id, provider, category)| {
+            provider.map(|provider_id| (crn, order_id, provider_id, category))
+        })
+        .map(|(crn, order_id, provider_id, category)| {
+            Ok(Continuing {
+                crn,
+                order_id,
+                provider_id,
+                category: category
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("orders.category: {e}")))?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,2 @@
+DROP INDEX orders_evidence;
+ALTER TABLE area_policies DROP COLUMN continuity_pence;
