@@ -96,6 +96,7 @@ fn main() -> Result<(), String> {
                     superseded: false,
                 }],
                 evidence: Default::default(),
+                multipliers: Default::default(),
             }
         })
         .collect();

@@ -74,7 +74,7 @@ fn no_body() -> Option<Value> {
 }
 
 /// Who records reoffending and reads person-period outcomes.
-const OUTCOME_RECORDERS: &[&str] = &["commissioner"];
+const OUTCOME_RECORDERS: &[&str] = &["commissioner", "analyst"];
 
 /// The case of `{completed}`, whose measurement period is over (its start set back).
 const COMPLETED_CASE: &str = "X123465";

@@ -31,7 +31,7 @@ pub use crate::read_model::delivery::PaymentView;
 use crate::{naive, Actor, Error};
 
 /// Who records reoffending and reads person-period outcomes.
-pub const RECORDERS: &[Role] = &[Role::Commissioner];
+pub const RECORDERS: &[Role] = &[Role::Commissioner, Role::Analyst];
 
 /// One person's proven reoffending over a measurement period.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -466,7 +466,7 @@ fn recorded_view(conn: &mut DbConn, row: PersonOutcomeRow) -> Result<OutcomeReco
     for a in &outcome.attribution {
         for p in provider_hub_store::payments::of_order(conn, &a.order_id)? {
             if p.milestone == Milestone::Outcome {
-                payments.push(payment_view(p)?);
+                payments.push(payment_view(conn, p)?);
             }
         }
     }

@@ -8,9 +8,9 @@
 
 mod approvals;
 mod budgets;
+mod cherry_picking_view;
 mod contributions;
 mod multipart;
-mod cherry_picking_view;
 mod outcomes;
 mod policy;
 mod report_equality;

@@ -50,6 +50,8 @@ pub(crate) const REPORTS: &[(&str, &str, &str)] = &[
         "equality",
         "Who is served",
         "Placements, waits, completions and outcomes by sex, age and ethnic group, small counts suppressed",
+    ),
+    (
         "cherry-picking",
         "Cherry-picking",
         "Whether providers take the easier cases: offers for high-tier people against the market, declines by tier, and how much their eligibility narrows",
@@ -353,6 +355,7 @@ pub async fn report(
         Report::Equality(r) => {
             page.rows = r.rows.len();
             super::report_equality::tables(&mut page.tables, &r, &name);
+        }
         Report::CherryPicking(r) => {
             page.rows = r.rows.len();
             super::cherry_picking_view::cherry_picking(&mut page.chart, &mut page.tables, &r);
