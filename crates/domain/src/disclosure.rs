@@ -77,6 +77,7 @@ mod tests {
 
     #[test]
     fn table_of_breakdowns() {
+        #[allow(clippy::type_complexity)]
         let table: &[(&[u64], Option<u64>, &[Option<u64>])] = &[
             // Nothing small: everything published.
             (&[10, 7], Some(17), &[Some(10), Some(7)]),

@@ -220,6 +220,7 @@ mod tests {
     #[test]
     fn the_graduated_payment_table() {
         // pot, reoffences, probability → (binary, frequency)
+        #[allow(clippy::type_complexity)]
         let cases: &[(i64, u32, u8, OutcomeSplit, (i64, i64))] = &[
             // No reoffence, predicted 0.6 × 3.5 = 2.1: both parts in full.
             (15_600, 0, 60, HALF, (7_800, 7_800)),

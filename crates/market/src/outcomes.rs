@@ -198,6 +198,7 @@ pub(crate) struct Planned {
 }
 
 /// What a record comes to: a new outcome, or the one recorded already with the same count.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Decided {
     New(Box<Planned>),
     Recorded(PersonOutcomeRow),

@@ -63,7 +63,7 @@ impl Continuity {
 pub fn pounds(pence: i64) -> String {
     let sign = if pence < 0 { "-" } else { "" };
     let p = pence.unsigned_abs();
-    if p % 100 == 0 {
+    if p.is_multiple_of(100) {
         format!("{sign}£{}", p / 100)
     } else {
         format!("{sign}£{}.{:02}", p / 100, p % 100)

@@ -13,6 +13,7 @@ use crate::{DbConn, StoreError};
 
 /// Evidence by provider and category, for `providers` (all of each provider's
 /// categories, or only `category`), read in one grouped query.
+#[allow(clippy::type_complexity)]
 pub fn evidence(
     conn: &mut DbConn,
     providers: &[String],

@@ -100,7 +100,7 @@ fn median(waits: &[i64]) -> Option<i64> {
     let mut sorted = waits.to_vec();
     sorted.sort_unstable();
     let n = sorted.len();
-    let rank = (50 * n + 99) / 100;
+    let rank = (50 * n).div_ceil(100);
     rank.checked_sub(1).and_then(|i| sorted.get(i)).copied()
 }
 
