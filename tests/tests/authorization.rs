@@ -754,7 +754,7 @@ const MATRIX: &[Rule] = &[
         method: "GET",
         template: "/v1/reports/cherry-picking",
         path: "/v1/reports/cherry-picking",
-        access: Access::Only(&["commissioner", "quality"]),
+        access: Access::Only(&["commissioner", "quality", "analyst"]),
         owner: Owner::Hub,
         body: no_body,
     },
