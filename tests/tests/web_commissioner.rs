@@ -506,6 +506,8 @@ both_backends!(
             "/commissioner/reports/spend",
             "/commissioner/reports/waiting-times",
             "/commissioner/reports/spend/csv",
+            // Analysts record reoffending data.
+            "/commissioner/outcomes",
         ] {
             let (s, _) = page(&app, &web, path).await;
             assert_eq!(s, 200, "analyst {path}");
@@ -514,7 +516,6 @@ both_backends!(
             "/commissioner",
             "/commissioner/approvals",
             "/commissioner/areas/SY-SHF/policy",
-            "/commissioner/outcomes",
             "/om",
             "/quality",
         ] {
