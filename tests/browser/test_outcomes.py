@@ -19,7 +19,7 @@ def test_a_commissioner_uploads_reoffending_data_and_reads_the_refused_rows(hub,
     hub.screenshot("commissioner-outcomes")
 
     # No file: refused on the field.
-    hub.click("link", name="Upload reoffending data")
+    hub.click("button", name="Upload reoffending data")
     expect(page.get_by_role("heading", level=1)).to_have_text("Upload reoffending data")
     hub.submit("Upload")
     summary = page.locator(".govuk-error-summary")
