@@ -85,7 +85,7 @@ def test_commissioner_approves_sets_a_policy_runs_a_batch_and_reads_the_reports(
     page.get_by_label("Quality weight").fill("500")
     hub.submit("Save the policy")
     banner(page, "SY-BAR's matching policy is now Best value (price 1, quality 500")
-    expect(page.locator("main table")).to_contain_text("Best value (price 1, quality 500, days to start 0)")
+    expect(page.locator("main table")).to_contain_text("Best value (price 1, quality 500, days to start 0, continuity £50)")
 
     # A batch run over Doncaster's open and unmatched orders, and its saving.
     hub.click("link", name="Batch matching")
@@ -171,7 +171,7 @@ def test_commissioner_approves_sets_a_policy_runs_a_batch_and_reads_the_reports(
     # test_outcomes.py): the form refuses what it cannot record, on the field.
     hub.click("link", name="Outcomes")
     expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes")
-    hub.click("link", name="Record reoffending")
+    hub.click("button", name="Record reoffending")
     expect(page.get_by_role("heading", level=1)).to_have_text("Record reoffending")
     hub.submit("Record reoffending")
     error_summary(page, "Enter the case reference number", "crn")

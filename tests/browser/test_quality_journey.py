@@ -79,18 +79,30 @@ def test_quality_team_manages_specifications_providers_and_the_threshold(hub):
     banner(page, f"Draft {code} version 1 created")
     expect(page.get_by_role("heading", level=1)).to_have_text("Restorative justice conferencing")
 
-    # Edit the draft, then publish it.
+    # Edit the draft: a higher cap, and an outcome payment measured over two years and
+    # graduated 70/30 (parts that do not add up to 100 are refused on their field).
     hub.click("link", name="Edit version 1")
     page.get_by_label("Price cap per order").fill("480")
+    page.get_by_label("Measurement period in months").fill("24")
+    page.get_by_label("Binary part in per cent").fill("70")
+    page.get_by_label("Frequency part in per cent").fill("40")
+    hub.submit("Save the draft")
+    error_summary(page, "The binary and frequency parts must sum to 100, not 110", "outcome_binary_percent")
+    page.get_by_label("Frequency part in per cent").fill("30")
     hub.submit("Save the draft")
     banner(page, f"Draft {code} version 1 saved")
     expect(page.locator("main table")).to_contain_text("£480")
+    outcome_row = page.locator("main table tr", has=page.locator("th", has_text="Outcome payment"))
+    expect(outcome_row).to_contain_text("over 24 months")
+    expect(outcome_row).to_contain_text("70% of it if no proven reoffence, 30% if fewer than predicted")
     hub.submit("Publish version 1")
     banner(page, f"{code} version 1 published")
 
     # A new version with a higher cap: the two side by side; publish it, retire the old.
     hub.click("button", name="Start a new version")
     expect(page.get_by_label("Price cap per order")).to_have_value("480")
+    expect(page.get_by_label("Measurement period in months")).to_have_value("24")
+    expect(page.get_by_label("Binary part in per cent")).to_have_value("70")
     page.get_by_label("Price cap per order").fill("520")
     hub.submit("Save as a draft version")
     banner(page, f"Draft {code} version 2 created")

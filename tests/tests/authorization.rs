@@ -802,7 +802,7 @@ const MATRIX: &[Rule] = &[
         method: "GET",
         template: "/v1/budgets/{area}/{year}/contributors/{contributor}/statement",
         path: "/v1/budgets/SY-SHF/{year}/contributors/unattributed/statement",
-        access: Access::Only(&["commissioner", "quality"]),
+        access: Access::Only(&["commissioner", "quality", "analyst"]),
         owner: Owner::Hub,
         body: no_body,
     },

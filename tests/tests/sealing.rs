@@ -82,7 +82,7 @@ fn commit_unsealed(conn: &mut DbConn, order: &Value) -> String {
         },
     )
     .expect("record");
-    store_events::append(conn, &event).expect("append");
+    store_events::append(conn, std::slice::from_ref(&event)).expect("append");
     Manager::commit_transaction(conn).expect("commit");
     event.id
 }
@@ -155,7 +155,7 @@ async fn an_event_committed_late_with_a_smaller_id_is_read_after_the_cursor() {
     type Manager = <DbConn as Connection>::TransactionManager;
     Manager::begin_transaction(&mut slow).expect("begin");
     let late = event_about(&order, "order.unmatched");
-    store_events::append(&mut slow, &late).expect("append");
+    store_events::append(&mut slow, std::slice::from_ref(&late)).expect("append");
 
     // Meanwhile another change commits its event, with a higher id, and is read.
     let offer = order["offer"]["id"].as_str().expect("offered");

@@ -68,6 +68,7 @@ async fn get_budget(
     Unauthenticated,
     (status = 403, description = "Not a commissioner", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such area or year", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The budget is funded by named contributions: set those instead", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Allocation out of range", body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/budgets/{area}/{year}")]

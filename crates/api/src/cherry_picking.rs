@@ -24,7 +24,7 @@ use crate::state::AppState;
         (String = "text/csv"),
     )),
     Unauthenticated,
-    (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Neither a commissioner, the quality team nor an analyst", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/cherry-picking")]

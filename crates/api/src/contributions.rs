@@ -22,6 +22,10 @@ use crate::state::AppState;
 
 const READERS: &[Role] = &[Role::Commissioner, Role::Quality];
 
+/// Who reads a contributor's statement: the budget's readers and, as with every report of
+/// spend, the commissioners' data team.
+const STATEMENT_READERS: &[Role] = &[Role::Commissioner, Role::Quality, Role::Analyst];
+
 /// Sets the whole list of a budget's contributions (commissioners), creating the budget if
 /// need be: its allocation becomes their sum.
 #[utoipa::path(tag = "budgets", security(("bearer" = [])), request_body = SetContributions, params(
@@ -79,7 +83,7 @@ pub struct StatementQuery {
         (String = "text/csv"),
     )),
     Unauthenticated,
-    (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not a commissioner, the quality team or an analyst", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such budget, or no such contributor of it", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "A format other than json or csv", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -91,7 +95,7 @@ async fn statement(
     path: web::Path<(String, i32, String)>,
     query: web::Query<StatementQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(READERS)?;
+    caller.require(STATEMENT_READERS)?;
     let as_csv = match query.format.as_deref() {
         None => csv::wants(&req),
         Some("csv") => true,

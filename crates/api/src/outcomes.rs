@@ -36,7 +36,7 @@ pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
     (status = 200, description = "Recorded (or recorded already with the same count): the person-period outcome and its payments", body = OutcomeRecorded),
     BodyRejected,
     Unauthenticated,
-    (status = 403, description = "Not a commissioner", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Neither a commissioner nor an analyst", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such person", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The person-period is recorded already with another count", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "A period not yet over, not a period of the person, a person with no started intervention, a negative count", body = Problem, content_type = "application/problem+json"),
@@ -86,7 +86,7 @@ pub struct OutcomeQuery {
 #[utoipa::path(tag = "outcomes", params(OutcomeQuery), security(("bearer" = [])), responses(
     (status = 200, description = "A page of person-period outcomes", body = OutcomePage),
     Unauthenticated,
-    (status = 403, description = "Not a commissioner", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Neither a commissioner nor an analyst", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/outcomes")]
@@ -161,7 +161,7 @@ async fn csv_body(req: &HttpRequest, mut payload: web::Payload) -> Result<String
     (status = 413, description = "Larger than 20 MB", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Not text/csv", body = Problem, content_type = "application/problem+json"),
     Unauthenticated,
-    (status = 403, description = "Not a commissioner", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Neither a commissioner nor an analyst", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Not the header, or more than 200,000 rows", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/reoffending/uploads")]
@@ -204,7 +204,7 @@ struct RefusedCsv<'a> {
         (String = "text/csv"),
     )),
     Unauthenticated,
-    (status = 403, description = "Not a commissioner", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Neither a commissioner nor an analyst", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such upload", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reoffending/uploads/{id}")]

@@ -54,6 +54,7 @@ async fn get_sentence_plan(
     ),
     responses(
     (status = 200, description = "Approved: the plan and its orders", body = PlanApproval),
+    BodyRejected,
     Unauthenticated,
     (status = 403, description = "Not an offender manager", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such plan in the caller's area", body = Problem, content_type = "application/problem+json"),

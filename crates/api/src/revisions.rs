@@ -173,6 +173,7 @@ async fn defer_item(
     params(("id" = String, Path, description = "Sentence plan id"), ("item" = String, Path, description = "Plan item id")),
     responses(
     (status = 200, description = "The plan as it now stands", body = PlanView),
+    BodyRejected,
     Unauthenticated,
     (status = 403, description = "Not an offender manager", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such plan in the caller's area, or no such item of it", body = Problem, content_type = "application/problem+json"),

@@ -521,7 +521,7 @@ impl PaymentModel {
         if parts != 100 {
             errors.add(
                 "outcome",
-                format!("binary_percent and frequency_percent must sum to 100, not {parts}"),
+                format!("the binary and frequency parts must sum to 100, not {parts}"),
             );
         }
         if let Err(e) = self.multipliers.validate() {

@@ -82,11 +82,18 @@ impl From<AuditEntry<'_>> for NewAuditRow {
 /// inserts what they recorded just before the transaction ends; this is the insert it
 /// runs.
 pub fn insert(conn: &mut DbConn, rows: &[NewAuditRow]) -> Result<(), StoreError> {
-    // One statement a row, in order: the chain follows insertion order.
-    for row in rows {
-        diesel::insert_into(audit_log::table)
-            .values(row)
-            .execute(conn)?;
+    // Multi-row inserts of at most 200 rows, in order: both backends number the rows of
+    // one insert in the order given, and the chain follows that numbering.
+    for batch in rows.chunks(200) {
+        let batch = batch.to_vec();
+        match conn {
+            DbConn::Pg(c) => diesel::insert_into(audit_log::table)
+                .values(batch)
+                .execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(audit_log::table)
+                .values(batch)
+                .execute(c)?,
+        };
     }
     Ok(())
 }

@@ -57,31 +57,60 @@ struct NewDelivery<'a> {
     updated_at: NaiveDateTime,
 }
 
-/// Appends an event, unsealed, in the caller's transaction, and queues it for the
-/// provider's webhook when the event concerns a provider that has one. Use cases emit
-/// events through their [`crate::transaction::Tx`], with the change's audit row; this is
-/// the insert it runs.
-pub fn append(conn: &mut DbConn, event: &NewEvent) -> Result<(), StoreError> {
-    append_now(conn, event)
-}
+/// Rows a statement when events and their outbox rows are inserted in batches: well
+/// under SQLite's limit of bound parameters whatever the row's width.
+const BATCH: usize = 200;
 
-/// Inserts an event (unsealed: no position yet) and its outbox row.
-fn append_now(conn: &mut DbConn, event: &NewEvent) -> Result<(), StoreError> {
-    diesel::insert_into(events::table)
-        .values(event)
-        .execute(conn)?;
-    let seq: i64 = events::table
-        .filter(events::id.eq(&event.id))
-        .select(events::seq)
-        .first(conn)?;
-    if let Some(provider_id) = &event.provider_id {
-        let subscribed: i64 = webhooks::table
-            .filter(webhooks::provider_id.eq(provider_id))
-            .count()
-            .get_result(conn)?;
-        if subscribed > 0 {
-            diesel::insert_into(webhook_deliveries::table)
-                .values(NewDelivery {
+/// Appends events, unsealed, in the caller's transaction, in the order given, and queues
+/// each for its provider's webhook when the provider has one. Use cases emit events
+/// through their [`crate::transaction::Tx`], with the change's audit row; this is the
+/// insert it runs: per batch of events one insert, one read of their row numbers, one
+/// read of which of their providers subscribe, and one insert of the outbox rows.
+pub fn append(conn: &mut DbConn, new: &[NewEvent]) -> Result<(), StoreError> {
+    for batch in new.chunks(BATCH) {
+        // One multi-row insert: both backends number the rows in the order given.
+        let rows = batch.to_vec();
+        match conn {
+            DbConn::Pg(c) => diesel::insert_into(events::table).values(rows).execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(events::table).values(rows).execute(c)?,
+        };
+        let mut providers: Vec<&str> = batch
+            .iter()
+            .filter_map(|e| e.provider_id.as_deref())
+            .collect();
+        if providers.is_empty() {
+            continue;
+        }
+        providers.sort_unstable();
+        providers.dedup();
+        let subscribed: Vec<String> = webhooks::table
+            .filter(webhooks::provider_id.eq_any(&providers))
+            .select(webhooks::provider_id)
+            .load(conn)?;
+        if subscribed.is_empty() {
+            continue;
+        }
+        let ids: Vec<&str> = batch
+            .iter()
+            .filter(|e| {
+                e.provider_id
+                    .as_deref()
+                    .is_some_and(|p| subscribed.iter().any(|s| s == p))
+            })
+            .map(|e| e.id.as_str())
+            .collect();
+        let numbered: std::collections::HashMap<String, i64> = events::table
+            .filter(events::id.eq_any(&ids))
+            .select((events::id, events::seq))
+            .load::<(String, i64)>(conn)?
+            .into_iter()
+            .collect();
+        let deliveries = batch
+            .iter()
+            .filter_map(|event| {
+                let provider_id = event.provider_id.as_deref()?;
+                let seq = *numbered.get(&event.id)?;
+                Some(NewDelivery {
                     id: crate::new_id("dlv"),
                     event_seq: seq,
                     provider_id,
@@ -92,8 +121,16 @@ fn append_now(conn: &mut DbConn, event: &NewEvent) -> Result<(), StoreError> {
                     created_at: event.occurred_at,
                     updated_at: event.occurred_at,
                 })
-                .execute(conn)?;
-        }
+            })
+            .collect::<Vec<_>>();
+        match conn {
+            DbConn::Pg(c) => diesel::insert_into(webhook_deliveries::table)
+                .values(deliveries)
+                .execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(webhook_deliveries::table)
+                .values(deliveries)
+                .execute(c)?,
+        };
     }
     Ok(())
 }

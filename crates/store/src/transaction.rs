@@ -52,10 +52,7 @@ impl Tx<'_> {
     /// Writes what was recorded, in the order it was recorded, into the transaction.
     fn write_recorded(&mut self) -> Result<(), StoreError> {
         audit::insert(self.conn, &std::mem::take(&mut self.audit))?;
-        for event in std::mem::take(&mut self.events) {
-            events::append(self.conn, &event)?;
-        }
-        Ok(())
+        events::append(self.conn, &std::mem::take(&mut self.events))
     }
 }
 

@@ -11,8 +11,8 @@ use askama::Template;
 use provider_hub_domain::category::Category;
 use provider_hub_domain::need::{Need, RiskOfHarm, Sex, TIERS};
 use provider_hub_domain::specification::{
-    DeliveryFormat, DeliveryStandard, Eligibility, Milestone, NewSpecification, PaymentModel,
-    PaymentShare, SpecCode, SpecificationContent, SpecificationPatch,
+    DeliveryFormat, DeliveryStandard, Eligibility, Milestone, NewSpecification, OutcomeSplit,
+    PaymentModel, PaymentShare, SpecCode, SpecificationContent, SpecificationPatch,
 };
 use provider_hub_market::specifications;
 use serde::Deserialize;
@@ -45,6 +45,12 @@ pub struct SpecificationForm {
     pub start_percent: String,
     pub completion_percent: String,
     pub outcome_percent: String,
+    /// The outcome measurement period in months (blank: the default, 12).
+    pub outcome_period_months: String,
+    /// The graduated outcome payment's binary and frequency parts, in per cent (blank:
+    /// 50 each).
+    pub outcome_binary_percent: String,
+    pub outcome_frequency_percent: String,
     #[serde(flatten)]
     pub rest: HashMap<String, String>,
 }
@@ -96,6 +102,9 @@ impl SpecificationForm {
             start_percent: share(Milestone::Start),
             completion_percent: share(Milestone::Completion),
             outcome_percent: share(Milestone::Outcome),
+            outcome_period_months: c.payment_model.outcome_period_months.to_string(),
+            outcome_binary_percent: c.payment_model.outcome.binary_percent.to_string(),
+            outcome_frequency_percent: c.payment_model.outcome.frequency_percent.to_string(),
             rest,
         }
     }
@@ -234,6 +243,8 @@ fn field_id(field: &str) -> String {
         "eligibility.min_age" => "min_age",
         "eligibility.max_age" => "max_age",
         "eligibility.tiers" => "tiers",
+        "payment_model.outcome_period_months" => "outcome_period_months",
+        "payment_model.outcome" => "outcome_binary_percent",
         f if f.starts_with("payment_model") => "start_percent",
         "code" | "title" | "description" | "needs" | "unit_of_purchase" => field,
         _ => "title",
@@ -255,6 +266,7 @@ const LABELS: &[(&str, &str)] = &[
     ("max_age", "Oldest age"),
     ("tiers", "Tiers"),
     ("start_percent", "Payment"),
+    ("outcome_period_months", "Outcome measurement period"),
 ];
 
 /// The error summary's labels, the multipliers' included.
@@ -338,6 +350,41 @@ fn typed(form: &SpecificationForm, errors: &mut Errors) -> Option<SpecificationC
         }
     }
     let multipliers = multiplier_fields::typed(&form.rest, errors);
+    let defaults = PaymentModel::of(Vec::new());
+    let or_default = |text: &str, default: String| {
+        if text.trim().is_empty() {
+            default
+        } else {
+            text.to_owned()
+        }
+    };
+    let outcome_period_months = number(
+        &or_default(
+            &form.outcome_period_months,
+            defaults.outcome_period_months.to_string(),
+        ),
+        "outcome_period_months",
+        "the months",
+        errors,
+    );
+    let binary_percent = number(
+        &or_default(
+            &form.outcome_binary_percent,
+            defaults.outcome.binary_percent.to_string(),
+        ),
+        "outcome_binary_percent",
+        "the binary part's percentage",
+        errors,
+    );
+    let frequency_percent = number(
+        &or_default(
+            &form.outcome_frequency_percent,
+            defaults.outcome.frequency_percent.to_string(),
+        ),
+        "outcome_frequency_percent",
+        "the frequency part's percentage",
+        errors,
+    );
     if !errors.is_empty() {
         return None;
     }
@@ -362,6 +409,11 @@ fn typed(form: &SpecificationForm, errors: &mut Errors) -> Option<SpecificationC
         },
         payment_model: PaymentModel {
             multipliers,
+            outcome_period_months: outcome_period_months?,
+            outcome: OutcomeSplit {
+                binary_percent: binary_percent?,
+                frequency_percent: frequency_percent?,
+            },
             ..PaymentModel::of(milestones)
         },
     })

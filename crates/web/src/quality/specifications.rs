@@ -115,6 +115,21 @@ fn list_words<T: Copy>(items: &[T], as_str: impl Fn(T) -> &'static str) -> Strin
         .join(", ")
 }
 
+/// How a payment model pays on the outcome, in words.
+fn outcome_payment(m: &provider_hub_domain::specification::PaymentModel) -> String {
+    let paid = m
+        .milestones
+        .iter()
+        .any(|s| s.milestone == provider_hub_domain::specification::Milestone::Outcome);
+    if !paid {
+        return "None: nothing is paid on the outcome".to_owned();
+    }
+    format!(
+        "Once per person over {} months from their first intervention's start: {}% of it if no proven reoffence, {}% if fewer than predicted",
+        m.outcome_period_months, m.outcome.binary_percent, m.outcome.frequency_percent
+    )
+}
+
 /// A payment model's multipliers in words: `none` when ×1.00 for everyone.
 fn multipliers(m: &provider_hub_domain::price::Multipliers) -> String {
     use provider_hub_domain::price::format_bps;
@@ -192,6 +207,7 @@ pub(super) fn attributes(v: &SpecificationVersion) -> Vec<(&'static str, String)
         ),
         ("Tiers", tiers.join(", ")),
         ("Payment", payment),
+        ("Outcome payment", outcome_payment(&c.payment_model)),
         (
             "Price multipliers",
             multipliers(&c.payment_model.multipliers),
