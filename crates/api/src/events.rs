@@ -42,6 +42,7 @@ pub struct EventListQuery {
 #[utoipa::path(tag = "events", params(EventListQuery), security(("bearer" = [])), responses(
     (status = 200, description = "A page of events", body = EventPage),
     Unauthenticated,
+    (status = 403, description = "A role that reads no events (analysts), or a token without the scope its role reads events for", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Bad type, limit or cursor", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/events")]

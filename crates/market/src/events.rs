@@ -108,6 +108,7 @@ pub fn list(
         kind: query.kind.map(|k| k.as_str().to_owned()),
         ..EventFilter::default()
     };
+    access::require(role, access::readers(Objects::Events))?;
     let reach = access::reach(role, scope, Objects::Events).ok_or_else(|| {
         Error::Forbidden(format!(
             "the {role} token carries no scope to read events for"
