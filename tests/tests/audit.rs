@@ -76,3 +76,29 @@ both_backends!(
         );
     }
 );
+
+/// Verifying a database that is not there is an error that says so, and creates nothing:
+/// a mistyped data directory never reads as an intact, empty trail.
+#[test]
+fn verifying_a_database_that_is_not_there_is_an_error() {
+    let dir = std::env::temp_dir().join(format!("hub-verify-missing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let missing = dir.join("no-such-hub.sqlite3");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hub-peer"))
+        .args(["audit", "verify"])
+        .env_clear()
+        .env(
+            "HUB_DATABASE_URL",
+            format!("sqlite://{}", missing.display()),
+        )
+        .env("HUB_DATA_DIR", &dir)
+        .output()
+        .expect("run audit verify");
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    let created = missing.exists();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("no database at"), "{said}");
+    assert!(!said.contains("intact"), "{said}");
+    assert!(!created, "verify created {}", missing.display());
+}

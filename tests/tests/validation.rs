@@ -184,3 +184,43 @@ both_backends!(
         assert_eq!(status_and_json(r).await.0, 405);
     }
 );
+
+both_backends!(
+    a_query_parameter_the_route_does_not_take_is_refused_by_name,
+    |app: TestApp| async move {
+        let quality = app.token("quality");
+        // A filter the route does not have answers 422 naming it, never the whole list.
+        let (status, p) = app
+            .get("/v1/orders?area=SY-SHF&status=open", &quality)
+            .await;
+        assert_eq!(status, 422, "{p}");
+        assert_eq!(p["errors"][0]["field"], "area", "{p}");
+        let message = p["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("GET /v1/orders takes"), "{p}");
+        assert!(message.contains("status"), "{p}");
+        assert_eq!(p["errors"].as_array().map(Vec::len), Some(1), "{p}");
+        // A misspelt one likewise, each named once; a route without parameters says so.
+        let (status, p) = app
+            .get("/v1/specifications?stauts=x&stauts=y&limt=2", &quality)
+            .await;
+        assert_eq!(status, 422, "{p}");
+        let fields: Vec<&str> = p["errors"]
+            .as_array()
+            .map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(fields, ["stauts", "limt"], "{p}");
+        let commissioner = app.token("commissioner");
+        let (status, p) = app.get("/v1/lead-times?x=1", &commissioner).await;
+        assert_eq!(status, 422, "{p}");
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("takes no query parameters"),
+            "{p}"
+        );
+        // What the route declares is taken as before.
+        let (status, p) = app.get("/v1/orders?status=open&limit=5", &quality).await;
+        assert_eq!(status, 200, "{p}");
+    }
+);

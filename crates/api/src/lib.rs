@@ -26,6 +26,7 @@ pub mod pagination;
 pub mod payments;
 pub mod plans;
 pub mod providers;
+pub mod query_params;
 pub mod quotes;
 pub mod rate_limit;
 pub mod referral;
@@ -217,6 +218,7 @@ pub fn openapi() -> OpenApiDoc {
         let mut doc = routes(App::new().into_utoipa_app()).split_for_parts().1;
         // After the routes are in: it adds to every operation.
         Limits.modify(&mut doc);
+        query_params::UnknownParameters.modify(&mut doc);
         doc
     })
     .clone()
@@ -269,6 +271,7 @@ pub fn app_with(
         .into_app()
         .configure(more)
         .default_service(web::to(not_found))
+        .wrap(actix_web::middleware::from_fn(query_params::middleware))
         .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
         .wrap(actix_web::middleware::from_fn(rate_limit::middleware))
         .wrap(actix_web::middleware::NormalizePath::new(

@@ -147,6 +147,18 @@ fn run(command: Command) -> Result<(), String> {
             command: AuditCommand::Verify { database },
         } => {
             let config = config(&[&database])?;
+            // Verifying is reading: a database that is not there is an error, not an
+            // empty trail (opening it would create and migrate it).
+            if let Ok(provider_hub_store::DatabaseTarget::Sqlite(path)) =
+                provider_hub_store::DatabaseTarget::parse(&config.database_url)
+            {
+                if !path.exists() {
+                    return Err(format!(
+                        "no database at {}: nothing to verify (HUB_DATA_DIR or HUB_DATABASE_URL names the hub's database)",
+                        path.display()
+                    ));
+                }
+            }
             let pool = crate::open_database(&config)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             // What is committed and not sealed yet (e.g. left by a process killed between
