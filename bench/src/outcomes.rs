@@ -30,8 +30,7 @@ const TEMPLATE: &str = "X000000";
 
 /// Copies the template person's case, plan item and completed order `n` times (people
 /// B1…Bn), with a start long ago so their periods are over.
-fn people(app: &TestApp, n: usize) -> Result<(), String> {
-    let mut conn = app.db.connect();
+fn people(mut conn: provider_hub_store::DbConn, backend: Backend, n: usize) -> Result<(), String> {
     let series =
         format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n})");
     let statements = [
@@ -57,7 +56,7 @@ fn people(app: &TestApp, n: usize) -> Result<(), String> {
             .execute(&mut conn)
             .map_err(|e| format!("{e}: {sql}"))?;
     }
-    if app.db.backend == Backend::Postgres {
+    if backend == Backend::Postgres {
         diesel::sql_query("ANALYZE")
             .execute(&mut conn)
             .map_err(|e| e.to_string())?;
@@ -96,7 +95,12 @@ async fn run(args: Args) -> Result<(), String> {
     let order = purchase(&app, "SY-SHF", TEMPLATE).await;
     complete(&app, &order).await;
     let seeding = Instant::now();
-    people(&app, args.rows)?;
+    // Off the runtime's thread, so the client's idle connections to the hub stay live
+    // (a blocked runtime misses the hub closing them, and the upload would reuse one).
+    let (conn, backend, rows) = (app.db.connect(), app.db.backend, args.rows);
+    actix_web::rt::task::spawn_blocking(move || people(conn, backend, rows))
+        .await
+        .map_err(|e| e.to_string())??;
     println!(
         "seeded {} people in {:.1} s",
         args.rows,
@@ -113,7 +117,7 @@ async fn run(args: Args) -> Result<(), String> {
         .body(body.clone())
         .send()
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("{e:?}"))?;
     let (s, accepted) = provider_hub_tests::status_and_json(r).await;
     if s != 202 {
         return Err(format!("upload refused: {s} {accepted}"));

@@ -20,6 +20,10 @@ use crate::{naive, Actor, Error};
 pub const MAX_ROWS: usize = 200_000;
 /// Rows recorded in one transaction.
 pub const CHUNK_ROWS: usize = 1_000;
+
+/// Rows after which a long upload refreshes the planner's statistics of the tables it
+/// grows (see [`provider_hub_store::reoffending::refresh_statistics`]).
+const STATISTICS_EVERY_ROWS: usize = 20 * CHUNK_ROWS;
 /// The most refused rows an upload's progress lists (all are kept).
 pub const REFUSALS_SHOWN: i64 = 1_000;
 /// The header an upload starts with.
@@ -371,6 +375,9 @@ pub fn process_next(
             break;
         }
         from = (from + CHUNK_ROWS).min(rows.len());
+        if (from - start) % STATISTICS_EVERY_ROWS == 0 && from < rows.len() {
+            store::refresh_statistics(conn)?;
+        }
     }
     Ok(Some(from - start))
 }
