@@ -291,6 +291,21 @@ fn number<T: std::str::FromStr>(
     n
 }
 
+/// A whole number as typed, or `default` when the field is left empty; `field` is the
+/// field's id and what it holds, for the error.
+fn number_or<T: std::str::FromStr>(
+    text: &str,
+    default: T,
+    field: (&str, &str),
+    errors: &mut Errors,
+) -> Option<T> {
+    if text.trim().is_empty() {
+        Some(default)
+    } else {
+        number(text, field.0, field.1, errors)
+    }
+}
+
 /// The form as the use case's content; the errors of what does not parse (the use
 /// case's own rules check the rest).
 fn typed(form: &SpecificationForm, errors: &mut Errors) -> Option<SpecificationContent> {
@@ -351,38 +366,25 @@ fn typed(form: &SpecificationForm, errors: &mut Errors) -> Option<SpecificationC
     }
     let multipliers = multiplier_fields::typed(&form.rest, errors);
     let defaults = PaymentModel::of(Vec::new());
-    let or_default = |text: &str, default: String| {
-        if text.trim().is_empty() {
-            default
-        } else {
-            text.to_owned()
-        }
-    };
-    let outcome_period_months = number(
-        &or_default(
-            &form.outcome_period_months,
-            defaults.outcome_period_months.to_string(),
-        ),
-        "outcome_period_months",
-        "the months",
+    let outcome_period_months = number_or(
+        &form.outcome_period_months,
+        defaults.outcome_period_months,
+        ("outcome_period_months", "the months"),
         errors,
     );
-    let binary_percent = number(
-        &or_default(
-            &form.outcome_binary_percent,
-            defaults.outcome.binary_percent.to_string(),
-        ),
-        "outcome_binary_percent",
-        "the binary part's percentage",
+    let binary_percent = number_or(
+        &form.outcome_binary_percent,
+        defaults.outcome.binary_percent,
+        ("outcome_binary_percent", "the binary part's percentage"),
         errors,
     );
-    let frequency_percent = number(
-        &or_default(
-            &form.outcome_frequency_percent,
-            defaults.outcome.frequency_percent.to_string(),
+    let frequency_percent = number_or(
+        &form.outcome_frequency_percent,
+        defaults.outcome.frequency_percent,
+        (
+            "outcome_frequency_percent",
+            "the frequency part's percentage",
         ),
-        "outcome_frequency_percent",
-        "the frequency part's percentage",
         errors,
     );
     if !errors.is_empty() {
