@@ -70,7 +70,7 @@ enum Command {
         /// area or provider, e.g. `local-provider-prv_…`, `local-offender_manager-SY-SHF`.
         #[arg(long)]
         sub: Option<String>,
-        /// Lifetime in seconds.
+        /// Lifetime in seconds, from 1 to 2678400 (31 days); the hub allows 30 s of clock skew.
         #[arg(long, default_value_t = 8 * 3600)]
         ttl: i64,
         #[command(flatten)]
