@@ -93,6 +93,22 @@ const MATRIX: &[Rule] = &[
     },
     Rule {
         method: "GET",
+        template: "/problems",
+        path: "/problems",
+        access: Access::Public,
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
+        template: "/problems/{slug}",
+        path: "/problems/validation",
+        access: Access::Public,
+        owner: Owner::Hub,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
         template: "/health/live",
         path: "/health/live",
         access: Access::Public,

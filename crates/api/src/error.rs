@@ -9,14 +9,17 @@ use provider_hub_market::Error as MarketError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::problems::ProblemType;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// An RFC 9457 problem details object.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
-    /// A URI naming the kind of problem.
+    /// The kind of problem: the path of the hub's page saying what it means and what to
+    /// do (`/problems/{name}`, relative to the hub's address).
     #[serde(rename = "type")]
-    #[schema(example = "https://provider-hub.dev/problems/validation")]
+    #[schema(example = "/problems/validation")]
     pub type_uri: String,
     /// A short summary of the kind of problem.
     pub title: String,
@@ -81,9 +84,15 @@ impl std::fmt::Display for ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Self {
+    /// A problem of the given kind; its title is the kind's (for [`ProblemType::Http`],
+    /// the status's reason).
+    pub fn new(status: StatusCode, kind: ProblemType, detail: impl Into<String>) -> Self {
+        let title = match kind {
+            ProblemType::Http => status.canonical_reason().unwrap_or("Error"),
+            _ => kind.title(),
+        };
         ApiError(Box::new(Problem {
-            type_uri: format!("https://provider-hub.dev/problems/{slug}"),
+            type_uri: kind.uri(),
             title: title.to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
@@ -94,29 +103,19 @@ impl ApiError {
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "bad-request",
-            "Bad request",
-            detail,
-        )
+        Self::new(StatusCode::BAD_REQUEST, ProblemType::BadRequest, detail)
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Unauthorized",
-            detail,
-        )
+        Self::new(StatusCode::UNAUTHORIZED, ProblemType::Unauthorized, detail)
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+        Self::new(StatusCode::FORBIDDEN, ProblemType::Forbidden, detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+        Self::new(StatusCode::NOT_FOUND, ProblemType::NotFound, detail)
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
@@ -127,8 +126,7 @@ impl ApiError {
             .join("; ");
         let mut e = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation",
-            "Validation failed",
+            ProblemType::Validation,
             detail,
         );
         e.0.errors = errors;
@@ -142,8 +140,7 @@ impl ApiError {
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal server error",
+            ProblemType::Internal,
             "the hub could not complete the request; it has been logged",
         )
     }
@@ -151,8 +148,7 @@ impl ApiError {
     pub fn unavailable() -> Self {
         let mut e = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "Service unavailable",
+            ProblemType::Unavailable,
             "the database is busy or unreachable; try again shortly",
         );
         e.0.retry_after = Some(1);
@@ -162,10 +158,7 @@ impl ApiError {
     /// The identity provider's keys could not be fetched: the token cannot be checked
     /// now, which says nothing about the token itself.
     pub fn keys_unavailable(retry_after: u64) -> Self {
-        let mut e = Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "identity-provider-unavailable",
-            "Identity provider unavailable",
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, ProblemType::IdentityProviderUnavailable,
             "the identity provider's signing keys cannot be fetched, so the token cannot be checked now; try again shortly",
         );
         e.0.retry_after = Some(retry_after);
@@ -206,14 +199,13 @@ impl From<MarketError> for ApiError {
                 detail,
                 current_state,
             } => {
-                let mut e = ApiError::new(StatusCode::CONFLICT, "conflict", "Conflict", detail);
+                let mut e = ApiError::new(StatusCode::CONFLICT, ProblemType::Conflict, detail);
                 e.0.current_state = current_state;
                 e
             }
             MarketError::IdempotencyKeyReused => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency-key-reused",
-                "Idempotency-Key reused",
+                ProblemType::IdempotencyKeyReused,
                 "this Idempotency-Key was already used with a different request body or route",
             ),
             MarketError::Forbidden(detail) => ApiError::forbidden(detail),

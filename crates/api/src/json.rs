@@ -39,8 +39,7 @@ impl RawBody {
             _ => {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported-media-type",
-                    "Unsupported media type",
+                    crate::problems::ProblemType::UnsupportedMediaType,
                     "the request body must be JSON, sent with Content-Type: application/json",
                 ))
             }
@@ -71,8 +70,7 @@ impl FromRequest for RawBody {
                 if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::new(
                         StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload-too-large",
-                        "Payload too large",
+                        crate::problems::ProblemType::PayloadTooLarge,
                         format!("the request body must be at most {MAX_BODY_BYTES} bytes"),
                     )
                 } else {

@@ -25,6 +25,7 @@ pub mod outcomes;
 pub mod pagination;
 pub mod payments;
 pub mod plans;
+pub mod problems;
 pub mod providers;
 pub mod query_params;
 pub mod quotes;
@@ -68,6 +69,7 @@ pub use provider_hub_market::clock::{Clock, SystemClock};
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Liveness and readiness"),
+        (name = "problems", description = "The kinds of problem the hub answers: a problem's `type` is the path of its page here, saying what it means and what to do"),
         (name = "areas", description = "Probation delivery units"),
         (name = "specifications", description = "Published service specifications, owned by the quality team"),
         (name = "providers", description = "Provider registration, accreditation and standing"),
@@ -181,6 +183,7 @@ where
     app.openapi(ApiDoc::openapi())
         .service(scope::scope("/health").configure(health::configure))
         .configure(metrics::configure)
+        .configure(problems::configure)
         .service(
             scope::scope("/v1")
                 .configure(areas::configure)
@@ -290,8 +293,7 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     }
     let problem = ApiError::new(
         actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method-not-allowed",
-        "Method not allowed",
+        crate::problems::ProblemType::MethodNotAllowed,
         format!(
             "{} is not allowed on {}; use {}",
             req.method(),
@@ -360,8 +362,7 @@ fn problem_for_plain_errors<B: MessageBody + 'static>(
     let status = res.status();
     let problem = ApiError::new(
         status,
-        "http",
-        status.canonical_reason().unwrap_or("Error"),
+        crate::problems::ProblemType::Http,
         status
             .canonical_reason()
             .unwrap_or("the request failed")

@@ -127,8 +127,7 @@ async fn csv_body(req: &HttpRequest, mut payload: web::Payload) -> Result<String
     if content_type != "text/csv" {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Unsupported media type",
+            crate::problems::ProblemType::UnsupportedMediaType,
             "the upload must be CSV, sent with Content-Type: text/csv",
         ));
     }
@@ -139,8 +138,7 @@ async fn csv_body(req: &HttpRequest, mut payload: web::Payload) -> Result<String
         if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "Payload too large",
+                crate::problems::ProblemType::PayloadTooLarge,
                 format!("an upload must be at most {MAX_UPLOAD_BYTES} bytes: split it"),
             ));
         }

@@ -101,8 +101,7 @@ pub async fn middleware(
         if let Err(wait) = limiter.take(&client_of(&req).await) {
             let problem = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests",
+                crate::problems::ProblemType::RateLimited,
                 format!("this client is making changes too fast; try again in {wait} s"),
             );
             let mut response = problem.error_response();
