@@ -38,6 +38,23 @@ both_backends!(
         assert_eq!(status, 422);
         let (status, forbidden) = app.get("/v1/orders", &app.token("analyst")).await;
         assert_eq!(status, 403);
+        // A 403 says who may.
+        assert_eq!(
+            forbidden["detail"],
+            "the analyst role may not do this: only the offender_manager, provider, quality and commissioner roles may"
+        );
+        let (status, refused) = app
+            .post(
+                "/v1/areas",
+                &quality,
+                &serde_json::json!({"code": "WY-LDS", "name": "Leeds", "region": "Yorkshire"}),
+            )
+            .await;
+        assert_eq!(status, 403, "{refused}");
+        assert_eq!(
+            refused["detail"],
+            "the quality role may not do this: only the admin role may"
+        );
 
         for (problem, title) in [
             (&unauthorized, "Unauthorized"),

@@ -38,20 +38,56 @@ impl Caller {
     }
 }
 
-/// Forbidden unless `role` is one of `roles`: the answer every refused role gets.
+/// Forbidden unless `role` is one of `roles`: the answer every refused role gets, naming
+/// the roles that may.
 pub fn require(role: Role, roles: &[Role]) -> Result<(), Error> {
     if roles.contains(&role) {
         Ok(())
     } else {
-        Err(Error::Forbidden(format!("the {role} role may not do this")))
+        Err(Error::Forbidden(format!(
+            "the {role} role may not do this: {}",
+            who_may(roles)
+        )))
     }
+}
+
+/// "only the provider role may", "only the quality and commissioner roles may".
+pub fn who_may(roles: &[Role]) -> String {
+    match roles {
+        [] => "no role may".to_owned(),
+        [one] => format!("only the {one} role may"),
+        _ => format!("only the {} roles may", in_words(roles)),
+    }
+}
+
+/// "a, b and c".
+fn in_words(roles: &[Role]) -> String {
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
+}
+
+/// The refusal of a role that does not read `objects` (named `what`, e.g. "intervention
+/// orders"), naming the roles that do.
+pub fn not_a_reader(role: Role, objects: Objects, what: &str) -> Error {
+    let readers = readers(objects);
+    let who = match readers {
+        [one] => format!("only the {one} role does"),
+        _ => format!("the {} roles do", in_words(readers)),
+    };
+    Error::Forbidden(format!("the {role} role does not see {what}: {who}"))
 }
 
 /// The provider a provider's caller acts for; forbidden for every other role.
 pub fn own_provider(role: Role, scope: &Scope) -> Result<&str, Error> {
     match scope {
         Scope::Provider(id) if role == Role::Provider => Ok(id),
-        _ => Err(Error::Forbidden(format!("the {role} role may not do this"))),
+        _ => Err(Error::Forbidden(format!(
+            "the {role} role may not do this: {}",
+            who_may(&[Role::Provider])
+        ))),
     }
 }
 

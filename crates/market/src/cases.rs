@@ -103,7 +103,7 @@ pub fn list(
 ) -> Result<Page<CaseView>, Error> {
     let (role, scope) = (caller.role, &caller.scope);
     let reach = access::reach(role, scope, Objects::Cases)
-        .ok_or_else(|| Error::Forbidden(format!("the {role} role does not see cases")))?;
+        .ok_or_else(|| access::not_a_reader(role, Objects::Cases, "cases"))?;
     let area = reach.area();
     let area = area.as_deref();
     store::list(conn, area, after, limit)?.try_map(CaseView::from_row)

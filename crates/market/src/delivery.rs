@@ -309,7 +309,7 @@ pub fn list(
 ) -> Result<Page<PaymentView>, Error> {
     let (role, scope) = (caller.role, &caller.scope);
     let reach = access::reach(role, scope, Objects::Payments)
-        .ok_or_else(|| Error::Forbidden(format!("the {role} role does not see payments")))?;
+        .ok_or_else(|| access::not_a_reader(role, Objects::Payments, "payments"))?;
     if let Some(provider) = reach.provider() {
         filter.provider_id = Some(provider);
     }

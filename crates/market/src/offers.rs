@@ -130,7 +130,7 @@ pub fn list(
         }
     }
     let provider_id = access::reach(role, scope, Objects::Offers)
-        .ok_or_else(|| Error::Forbidden(format!("the {role} role does not see offers")))?
+        .ok_or_else(|| access::not_a_reader(role, Objects::Offers, "offers"))?
         .provider();
     let filter = OfferFilter {
         provider_id,

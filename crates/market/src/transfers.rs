@@ -557,9 +557,8 @@ pub fn list(
     after: Option<String>,
     limit: usize,
 ) -> Result<Page<TransferView>, Error> {
-    let reach = access::reach(caller.role, &caller.scope, Objects::Transfers).ok_or_else(|| {
-        Error::Forbidden(format!("the {} role does not see transfers", caller.role))
-    })?;
+    let reach = access::reach(caller.role, &caller.scope, Objects::Transfers)
+        .ok_or_else(|| access::not_a_reader(caller.role, Objects::Transfers, "transfers"))?;
     let area = reach.area();
     store::list(conn, area.as_deref(), crn, after, limit)?.try_map(TransferView::from_row)
 }

@@ -255,7 +255,7 @@ pub fn deliveries(
         }
     }
     let reach = access::reach(role, scope, Objects::WebhookDeliveries).ok_or_else(|| {
-        Error::Forbidden(format!("the {role} role does not see webhook deliveries"))
+        access::not_a_reader(role, Objects::WebhookDeliveries, "webhook deliveries")
     })?;
     if let Some(provider) = reach.provider() {
         filter.provider_id = Some(provider);

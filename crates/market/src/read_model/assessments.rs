@@ -99,7 +99,7 @@ pub fn list(
 ) -> Result<Page<AssessmentView>, Error> {
     let Caller { role, scope, .. } = caller;
     let reach = access::reach(*role, scope, Objects::Assessments)
-        .ok_or_else(|| Error::Forbidden(format!("the {role} role does not see assessments")))?;
+        .ok_or_else(|| access::not_a_reader(*role, Objects::Assessments, "assessments"))?;
     if let Some(area) = reach.area() {
         filter.area = Some(area);
     }

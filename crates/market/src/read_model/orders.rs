@@ -324,9 +324,8 @@ pub fn list(
     limit: usize,
 ) -> Result<Page<OrderView>, Error> {
     let Caller { role, scope, .. } = caller;
-    let reach = access::reach(*role, scope, Objects::Orders).ok_or_else(|| {
-        Error::Forbidden(format!("the {role} role does not see intervention orders"))
-    })?;
+    let reach = access::reach(*role, scope, Objects::Orders)
+        .ok_or_else(|| access::not_a_reader(*role, Objects::Orders, "intervention orders"))?;
     if let Some(area) = reach.area() {
         filter.area = Some(area);
     }
