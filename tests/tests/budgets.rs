@@ -116,7 +116,12 @@ both_backends!(
             "the start payment is part of the committed price"
         );
         let (_, all) = app.get("/v1/budgets", &commissioner).await;
-        assert_eq!(all.as_array().map(Vec::len), Some(1));
+        assert_eq!(all["items"].as_array().map(Vec::len), Some(1), "{all}");
+        assert_eq!(
+            all["items"][0]["remaining_pence"],
+            budget["remaining_pence"]
+        );
+        assert_eq!(all["next"], serde_json::Value::Null);
 
         // An order waiting for approval can be cancelled by its manager.
         let third = purchase(&app, "SY-SHF", "X900003").await;

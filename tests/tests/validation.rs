@@ -191,10 +191,10 @@ both_backends!(
         let quality = app.token("quality");
         // A filter the route does not have answers 422 naming it, never the whole list.
         let (status, p) = app
-            .get("/v1/orders?area=SY-SHF&status=open", &quality)
+            .get("/v1/orders?region=Yorkshire&status=open", &quality)
             .await;
         assert_eq!(status, 422, "{p}");
-        assert_eq!(p["errors"][0]["field"], "area", "{p}");
+        assert_eq!(p["errors"][0]["field"], "region", "{p}");
         let message = p["errors"][0]["message"].as_str().unwrap_or_default();
         assert!(message.contains("GET /v1/orders takes"), "{p}");
         assert!(message.contains("status"), "{p}");

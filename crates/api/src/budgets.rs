@@ -3,33 +3,98 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
-use provider_hub_domain::Role;
+use provider_hub_domain::{FieldError, Role, ValidationErrors};
+use provider_hub_market::areas;
 use provider_hub_market::budgets::{self as market, BudgetView, SetBudget};
 use provider_hub_market::orders::OrderView;
+use provider_hub_market::Error as MarketError;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
+use crate::pagination::{page_request, PageBody};
 use crate::state::AppState;
 
 const READERS: &[Role] = &[Role::Commissioner, Role::Quality];
 
-/// Every budget set, by area and financial year.
-#[utoipa::path(tag = "budgets", security(("bearer" = [])), responses(
-    (status = 200, description = "Budgets with what is held against them", body = Vec<BudgetView>),
+/// A page of budgets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BudgetPage {
+    pub items: Vec<BudgetView>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct BudgetListQuery {
+    /// Only this area's budgets.
+    #[param(value_type = Option<String>, pattern = "^[A-Z0-9]+(-[A-Z0-9]+)*$", min_length = 2, max_length = 16)]
+    pub area: Option<String>,
+    /// Only this financial year's (e.g. 2026 for April 2026 to March 2027).
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
+    pub financial_year: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+}
+
+/// The budgets set, by area and financial year, with what is held against each.
+#[utoipa::path(tag = "budgets", params(BudgetListQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "A page of budgets with what is held against them", body = BudgetPage),
     Unauthenticated,
     (status = 403, description = "Neither a commissioner nor the quality team", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "An unknown area, a year outside 2000–2100, a bad limit or cursor (every one named)", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/budgets")]
 async fn list_budgets(
     caller: Caller,
     state: web::Data<AppState>,
-) -> Result<web::Json<Vec<BudgetView>>, ApiError> {
+    query: web::Query<BudgetListQuery>,
+) -> Result<web::Json<BudgetPage>, ApiError> {
     caller.require(READERS)?;
-    Ok(web::Json(
-        state.db(move |conn| Ok(market::list(conn)?)).await?,
-    ))
+    let query = query.into_inner();
+    let mut errors = Vec::new();
+    let page = page_request::<(String, i32)>(query.limit.as_deref(), query.after.as_deref());
+    if let Err(refused) = &page {
+        errors.extend(refused.0.errors.iter().cloned());
+    }
+    let year = match query.financial_year.as_deref().map(str::parse::<i32>) {
+        None => None,
+        Some(Ok(year)) if (2000..=2100).contains(&year) => Some(year),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "financial_year",
+                "must be a year from 2000 to 2100, e.g. 2026 for April 2026 to March 2027",
+            ));
+            None
+        }
+    };
+    let area = query.area;
+    let page = state
+        .db(move |conn| {
+            if let Some(area) = &area {
+                if let Err(MarketError::Validation(unknown)) =
+                    areas::require_known(conn, "area", area)
+                {
+                    errors.extend(unknown.0);
+                }
+            }
+            let (limit, after) = match page {
+                Ok(page) if errors.is_empty() => page,
+                _ => return Err(MarketError::Validation(ValidationErrors(errors)).into()),
+            };
+            Ok(market::page(conn, area.as_deref(), year, after, limit)?)
+        })
+        .await?;
+    let body = PageBody::from_page(page, |b| b);
+    Ok(web::Json(BudgetPage {
+        items: body.items,
+        next: body.next,
+    }))
 }
 
 /// An area's budget for a financial year (April–March, named by its first year):

@@ -23,6 +23,7 @@ pub mod offers;
 pub mod orders;
 pub mod outcomes;
 pub mod pagination;
+pub mod paging;
 pub mod payments;
 pub mod plans;
 pub mod problems;
@@ -222,6 +223,7 @@ pub fn openapi() -> OpenApiDoc {
         // After the routes are in: it adds to every operation.
         Limits.modify(&mut doc);
         query_params::UnknownParameters.modify(&mut doc);
+        paging::NextLinks.modify(&mut doc);
         doc
     })
     .clone()
@@ -274,6 +276,7 @@ pub fn app_with(
         .into_app()
         .configure(more)
         .default_service(web::to(not_found))
+        .wrap(actix_web::middleware::from_fn(paging::middleware))
         .wrap(actix_web::middleware::from_fn(query_params::middleware))
         .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
         .wrap(actix_web::middleware::from_fn(rate_limit::middleware))

@@ -1,11 +1,15 @@
 //! `/v1/orders`: intervention orders, each with the plan item it came from.
 
 use actix_web::{get, post, web};
+use chrono::NaiveDate;
+use provider_hub_domain::case::Crn;
 use provider_hub_domain::order::OrderStatus;
-use provider_hub_domain::Role;
+use provider_hub_domain::{Category, FieldError, Role, ValidationErrors};
 use provider_hub_market::access::{self, Objects};
+use provider_hub_market::areas;
 use provider_hub_market::ending::{self, Ending};
 use provider_hub_market::orders::{self as market, Cancellation, OrderView};
+use provider_hub_market::Error as MarketError;
 use provider_hub_store::orders::OrderFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,7 +18,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Caller;
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
-use crate::pagination::{page_request, PageBody};
+use crate::pagination::{day, page_request, PageBody};
 use crate::state::AppState;
 
 /// A page of orders.
@@ -27,10 +31,25 @@ pub struct OrderPage {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct OrderListQuery {
     /// Only this case's orders.
+    #[param(pattern = "^[A-Z][0-9]{6}$")]
     pub crn: Option<String>,
     /// Only this status.
     #[param(value_type = Option<OrderStatus>)]
     pub status: Option<String>,
+    /// Only this area's orders (an offender manager's own area only).
+    #[param(value_type = Option<String>, pattern = "^[A-Z0-9]+(-[A-Z0-9]+)*$", min_length = 2, max_length = 16)]
+    pub area: Option<String>,
+    /// Only orders of this category.
+    #[param(value_type = Option<Category>)]
+    pub category: Option<String>,
+    /// Only orders placed with this provider (a provider's own only).
+    pub provider_id: Option<String>,
+    /// Only orders made (their plan approved) on or after this day, YYYY-MM-DD (UTC).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<String>,
+    /// Only orders made on or before this day, YYYY-MM-DD (UTC).
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<String>,
     /// Page size, 1–500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
@@ -38,12 +57,69 @@ pub struct OrderListQuery {
     pub after: Option<String>,
 }
 
-/// Lists orders: an offender manager's area; every area for the quality team and commissioners.
+impl OrderListQuery {
+    /// The filter the query asks for, or every field at fault (an unknown area needs the
+    /// database, and is checked with the page).
+    fn filter(&self) -> (OrderFilter, Vec<FieldError>) {
+        let mut errors = Vec::new();
+        let mut parsed = |field: &str, value: Option<&str>| -> Option<NaiveDate> {
+            match day(field, value) {
+                Ok(day) => day,
+                Err(refused) => {
+                    errors.extend(refused.0.errors.iter().cloned());
+                    None
+                }
+            }
+        };
+        let from = parsed("from", self.from.as_deref());
+        let to = parsed("to", self.to.as_deref());
+        if let (Some(from), Some(to)) = (from, to) {
+            if to < from {
+                errors.push(FieldError::new(
+                    "to",
+                    format!("must not be before from ({from})"),
+                ));
+            }
+        }
+        if let Some(Err(e)) = self.crn.as_deref().map(Crn::parse) {
+            errors.push(FieldError::new("crn", e));
+        }
+        let status = match self.status.as_deref().map(str::parse::<OrderStatus>) {
+            Some(Err(e)) => {
+                errors.push(FieldError::new("status", e));
+                None
+            }
+            other => other.and_then(Result::ok),
+        };
+        let category = match self.category.as_deref().map(str::parse::<Category>) {
+            Some(Err(e)) => {
+                errors.push(FieldError::new("category", e));
+                None
+            }
+            other => other.and_then(Result::ok),
+        };
+        let filter = OrderFilter {
+            crn: self.crn.clone(),
+            status,
+            area: self.area.clone(),
+            provider_id: self.provider_id.clone(),
+            category: category.map(|c| c.as_str().to_owned()),
+            created_from: from.and_then(|d| d.and_hms_opt(0, 0, 0)),
+            created_before: to
+                .and_then(|d| d.succ_opt())
+                .and_then(|d| d.and_hms_opt(0, 0, 0)),
+        };
+        (filter, errors)
+    }
+}
+
+/// Lists orders: an offender manager's area, a provider's own; every area for the quality
+/// team and commissioners. Filters combine; `from`/`to` are the days the orders were made.
 #[utoipa::path(tag = "orders", params(OrderListQuery), security(("bearer" = [])), responses(
     (status = 200, description = "A page of orders", body = OrderPage),
     Unauthenticated,
-    (status = 403, description = "The role does not see orders", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "The role does not see orders, or asks for another area's or provider's", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filters, limit or cursor, every one named (an unknown area too)", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/orders")]
 async fn list_orders(
@@ -52,23 +128,27 @@ async fn list_orders(
     query: web::Query<OrderListQuery>,
 ) -> Result<web::Json<OrderPage>, ApiError> {
     caller.require(access::readers(Objects::Orders))?;
-    let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
-    let status = query
-        .status
-        .as_deref()
-        .map(|s| {
-            s.parse::<OrderStatus>()
-                .map_err(|e| ApiError::invalid("status", e))
-        })
-        .transpose()?;
-    let filter = OrderFilter {
-        crn: query.crn.clone(),
-        status,
-        ..OrderFilter::default()
-    };
+    let (filter, mut errors) = query.filter();
+    let page = page_request::<String>(query.limit.as_deref(), query.after.as_deref());
+    if let Err(refused) = &page {
+        errors.extend(refused.0.errors.iter().cloned());
+    }
     let caller = caller.at(state.now());
     let page = state
-        .db(move |conn| Ok(market::list(conn, &caller, filter, after, limit)?))
+        .db(move |conn| {
+            if let Some(area) = &filter.area {
+                if let Err(MarketError::Validation(unknown)) =
+                    areas::require_known(conn, "area", area)
+                {
+                    errors.extend(unknown.0);
+                }
+            }
+            let (limit, after) = match page {
+                Ok(page) if errors.is_empty() => page,
+                _ => return Err(MarketError::Validation(ValidationErrors(errors)).into()),
+            };
+            Ok(market::list(conn, &caller, filter, after, limit)?)
+        })
         .await?;
     let body = PageBody::from_page(page, |o| o);
     Ok(web::Json(OrderPage {

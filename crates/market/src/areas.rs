@@ -86,3 +86,16 @@ pub fn list(
 ) -> Result<Page<AreaRow>, Error> {
     Ok(areas::list(conn, after, limit)?)
 }
+
+/// A filter naming an area the hub does not have is refused — 422 naming `field` — rather
+/// than answered with an empty list, as if the area were merely quiet.
+pub fn require_known(conn: &mut DbConn, field: &str, code: &str) -> Result<(), Error> {
+    if areas::find(conn, code)?.is_some() {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("there is no area {code} on the hub (GET /v1/areas lists them)"),
+        ))
+    }
+}

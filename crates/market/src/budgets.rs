@@ -16,7 +16,7 @@ use crate::change::{self, OrderChange};
 use crate::event_data::OrderStatusChanged;
 use crate::placement::{self, Settings};
 use crate::read_model::budgets::{check_year, view};
-pub use crate::read_model::budgets::{get, list, BudgetView};
+pub use crate::read_model::budgets::{get, list, page, BudgetView};
 use crate::read_model::orders::{self, OrderView};
 use crate::{naive, Actor, Error};
 use provider_hub_domain::event::EventKind;

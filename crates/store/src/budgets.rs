@@ -24,6 +24,38 @@ pub fn find(conn: &mut DbConn, area: &str, year: i32) -> Result<Option<BudgetRow
         .optional()?)
 }
 
+/// Budgets in (area, financial year) order, optionally of one area or one year; the
+/// cursor key is the last (area, year) seen.
+pub fn list(
+    conn: &mut DbConn,
+    area: Option<&str>,
+    financial_year: Option<i32>,
+    after: Option<(String, i32)>,
+    limit: usize,
+) -> Result<crate::cursor::Page<BudgetRow>, StoreError> {
+    let mut query = budgets::table.select(BudgetRow::as_select()).into_boxed();
+    if let Some(area) = area {
+        query = query.filter(budgets::area_code.eq(area.to_owned()));
+    }
+    if let Some(year) = financial_year {
+        query = query.filter(budgets::financial_year.eq(year));
+    }
+    if let Some((area, year)) = after {
+        query = query.filter(
+            budgets::area_code.gt(area.clone()).or(budgets::area_code
+                .eq(area)
+                .and(budgets::financial_year.gt(year))),
+        );
+    }
+    let rows = query
+        .order((budgets::area_code.asc(), budgets::financial_year.asc()))
+        .limit(limit as i64 + 1)
+        .load(conn)?;
+    Ok(crate::cursor::Page::from_rows(rows, limit, |b| {
+        (b.area_code.clone(), b.financial_year)
+    }))
+}
+
 pub fn all(conn: &mut DbConn) -> Result<Vec<BudgetRow>, StoreError> {
     Ok(budgets::table
         .order((budgets::area_code.asc(), budgets::financial_year.asc()))

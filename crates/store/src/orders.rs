@@ -270,6 +270,11 @@ pub struct OrderFilter {
     pub status: Option<OrderStatus>,
     /// Only orders placed with this provider.
     pub provider_id: Option<String>,
+    pub category: Option<String>,
+    /// Only orders made (their plan approved) at or after this instant…
+    pub created_from: Option<NaiveDateTime>,
+    /// …and before this one.
+    pub created_before: Option<NaiveDateTime>,
 }
 
 /// Orders in id order; the cursor key is the last id seen.
@@ -291,6 +296,15 @@ pub fn list(
     }
     if let Some(provider_id) = &filter.provider_id {
         query = query.filter(orders::provider_id.eq(provider_id.clone()));
+    }
+    if let Some(category) = &filter.category {
+        query = query.filter(orders::category.eq(category.clone()));
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(orders::created_at.ge(from));
+    }
+    if let Some(before) = filter.created_before {
+        query = query.filter(orders::created_at.lt(before));
     }
     if let Some(after) = after {
         query = query.filter(orders::id.gt(after));

@@ -116,6 +116,27 @@ pub fn get(conn: &mut DbConn, area: &str, year: i32) -> Result<BudgetView, Error
     view(conn, row)
 }
 
+/// A page of budgets, optionally of one area or one financial year.
+pub fn page(
+    conn: &mut DbConn,
+    area: Option<&str>,
+    financial_year: Option<i32>,
+    after: Option<(String, i32)>,
+    limit: usize,
+) -> Result<provider_hub_store::cursor::Page<BudgetView>, Error> {
+    if let Some(year) = financial_year {
+        check_year(year)?;
+    }
+    let page = store::list(conn, area, financial_year, after, limit)?;
+    let next = page.next.clone();
+    let items = page
+        .items
+        .into_iter()
+        .map(|row| view(conn, row))
+        .collect::<Result<_, _>>()?;
+    Ok(provider_hub_store::cursor::Page { items, next })
+}
+
 pub fn list(conn: &mut DbConn) -> Result<Vec<BudgetView>, Error> {
     store::all(conn)?
         .into_iter()

@@ -327,9 +327,23 @@ pub fn list(
     let reach = access::reach(*role, scope, Objects::Orders)
         .ok_or_else(|| access::not_a_reader(*role, Objects::Orders, "intervention orders"))?;
     if let Some(area) = reach.area() {
+        if filter.area.as_ref().is_some_and(|asked| *asked != area) {
+            return Err(Error::Forbidden(format!(
+                "an offender manager reads the orders of their own area, {area}"
+            )));
+        }
         filter.area = Some(area);
     }
     if let Some(provider) = reach.provider() {
+        if filter
+            .provider_id
+            .as_ref()
+            .is_some_and(|asked| *asked != provider)
+        {
+            return Err(Error::Forbidden(
+                "a provider reads the orders placed with it, not another provider's".into(),
+            ));
+        }
         filter.provider_id = Some(provider);
     }
     let page = store::list(conn, &filter, after, limit)?;
