@@ -461,6 +461,7 @@ both_backends!(
         let backwards = format!("?from={tomorrow}&to={today}");
         for (query, field) in [
             ("?area=sheffield", "area"),
+            ("?area=WY-LDS", "area"),
             ("?from=yesterday", "from"),
             (backwards.as_str(), "to"),
             ("?limit=0", "limit"),

@@ -421,6 +421,7 @@ both_backends!(
                 ("category=unpaid-work", "category"),
                 ("area=", "area"),
                 ("area=SY%00SHF", "area"),
+                ("area=WY-LDS", "area"),
             ] {
                 let (s, problem) = app.get(&format!("{path}?{query}"), &commissioner).await;
                 assert_eq!(
@@ -429,6 +430,21 @@ both_backends!(
                     "{path}?{query}: {problem}"
                 );
             }
+            // Every field at fault at once.
+            let (s, problem) = app
+                .get(
+                    &format!("{path}?from=yesterday&to=2026-02-30&category=juggling"),
+                    &commissioner,
+                )
+                .await;
+            assert_eq!(s, 422, "{problem}");
+            let fields: Vec<&str> = problem["errors"]
+                .as_array()
+                .expect("errors")
+                .iter()
+                .map(|e| e["field"].as_str().expect("field"))
+                .collect();
+            assert_eq!(fields, ["category", "from", "to"], "{problem}");
             let (s, one_day) = app
                 .get(
                     &format!("{path}?from=2026-11-30&to=2026-11-30"),

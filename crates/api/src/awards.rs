@@ -45,7 +45,7 @@ pub struct AwardQuery {
 #[utoipa::path(tag = "awards", params(AwardQuery), security(()), responses(
     (status = 200, description = "An OCDS 1.1 release package", body = ReleasePackage,
         headers(("Link" = String, description = "The next page, `<url>; rel=\"next\"`, when there is one"))),
-    (status = 422, description = "Bad area, date, limit or cursor", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad or unknown area, date, limit or cursor", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/awards")]
 async fn list_awards(
@@ -83,6 +83,9 @@ async fn list_awards(
     let (publication, now) = (state.awards.clone(), state.now());
     let published = state
         .db(move |conn| {
+            if let Some(area) = &filter.area {
+                provider_hub_market::areas::require_known(conn, "area", area)?;
+            }
             Ok(market::list(
                 conn,
                 &publication,

@@ -25,7 +25,7 @@ use crate::state::AppState;
     )),
     Unauthenticated,
     (status = 403, description = "Neither a commissioner, the quality team nor an analyst", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter, every field at fault named: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category or area, an empty or overlong provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/cherry-picking")]
 async fn cherry_picking_report(
@@ -35,7 +35,10 @@ async fn cherry_picking_report(
     query: web::Query<ProviderReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(READERS)?;
-    let (filter, now) = (query.filter()?, state.now());
+    let (filter, now) = (
+        crate::reports::checked(&state, query.filter()).await?,
+        state.now(),
+    );
     let report: CherryPickingReport = state
         .db(move |conn| Ok(market::cherry_picking(conn, &filter, now)?))
         .await?;

@@ -4,9 +4,9 @@
 //! team sees them read-only.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
 use provider_hub_domain::category::Category;
-use provider_hub_domain::Role;
+use provider_hub_domain::{FieldError, Role};
+use provider_hub_market::areas;
 use provider_hub_market::equality::report::{self as equality, EqualityReport};
 use provider_hub_market::reports::{
     self as market, ProvidersReport, SpendReport, UnmetDemandReport, WaitingTimesReport,
@@ -19,7 +19,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Caller;
 use crate::csv;
 use crate::error::{ApiError, Problem, Unauthenticated};
+use crate::pagination::day;
 use crate::state::AppState;
+use provider_hub_market::Error as MarketError;
 
 /// Commissioners, the quality team and the analysts: the readers of the reports
 /// (`access::readers(Objects::Reports)`; a test keeps the two the same).
@@ -57,49 +59,75 @@ pub struct ProviderReportQuery {
     pub to: Option<String>,
 }
 
-fn day(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
-    value
-        .map(|v| {
-            v.parse::<NaiveDate>()
-                .map_err(|_| ApiError::invalid(field, "must be a date, YYYY-MM-DD"))
-        })
-        .transpose()
-}
-
+/// The filter a report's query asks for, and every field at fault in it.
 fn filter(
     area: Option<&String>,
     category: Option<&str>,
     provider_id: Option<&String>,
     from: Option<&str>,
     to: Option<&str>,
-) -> Result<ReportFilter, ApiError> {
-    let category = category
-        .map(|c| {
-            c.parse::<Category>()
-                .map_err(|e| ApiError::invalid("category", e))
-        })
-        .transpose()?;
+) -> (ReportFilter, Vec<FieldError>) {
+    let mut errors = Vec::new();
+    let category = match category.map(str::parse::<Category>) {
+        Some(Err(e)) => {
+            errors.push(FieldError::new("category", e));
+            None
+        }
+        other => other.and_then(Result::ok),
+    };
     for (field, value) in [("area", area), ("provider_id", provider_id)] {
         if value.is_some_and(|v| v.is_empty() || v.len() > 100 || v.chars().any(char::is_control)) {
-            return Err(ApiError::invalid(
+            errors.push(FieldError::new(
                 field,
                 "must be 1-100 characters, none of them control characters",
             ));
         }
     }
+    let mut day = |field: &str, value: Option<&str>| match day(field, value) {
+        Ok(day) => day,
+        Err(refused) => {
+            errors.extend(refused.0.errors.iter().cloned());
+            None
+        }
+    };
+    let (from, to) = (day("from", from), day("to", to));
     let filter = ReportFilter {
         area: area.cloned(),
         category: category.map(|c| c.as_str().to_owned()),
         provider_id: provider_id.cloned(),
-        from: day("from", from)?,
-        to: day("to", to)?,
+        from,
+        to,
     };
-    market::check(&filter)?;
-    Ok(filter)
+    if let Err(MarketError::Validation(refused)) = market::check(&filter) {
+        errors.extend(refused.0);
+    }
+    (filter, errors)
+}
+
+/// The report's filter once every field is right and its area is one the hub has: else
+/// one 422 naming every field at fault (an unknown area is refused, never reported as an
+/// area where nothing happened).
+pub(crate) async fn checked(
+    state: &AppState,
+    (filter, mut errors): (ReportFilter, Vec<FieldError>),
+) -> Result<ReportFilter, ApiError> {
+    if let Some(area) = filter.area.clone().filter(|_| errors.is_empty()) {
+        if let Err(MarketError::Validation(unknown)) = state
+            .db(move |conn| Ok(areas::require_known(conn, "area", &area)))
+            .await?
+        {
+            errors.extend(unknown.0);
+        }
+    }
+    if errors.is_empty() {
+        Ok(filter)
+    } else {
+        Err(ApiError::validation(errors))
+    }
 }
 
 impl ReportQuery {
-    fn filter(&self) -> Result<ReportFilter, ApiError> {
+    fn filter(&self) -> (ReportFilter, Vec<FieldError>) {
         filter(
             self.area.as_ref(),
             self.category.as_deref(),
@@ -111,7 +139,7 @@ impl ReportQuery {
 }
 
 impl ProviderReportQuery {
-    pub(crate) fn filter(&self) -> Result<ReportFilter, ApiError> {
+    pub(crate) fn filter(&self) -> (ReportFilter, Vec<FieldError>) {
         filter(
             self.area.as_ref(),
             self.category.as_deref(),
@@ -138,7 +166,7 @@ pub(crate) fn csv(
     )),
     Unauthenticated,
     (status = 403, description = "Neither a commissioner, the quality team nor an analyst", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter, every field at fault named: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category or area, an empty or overlong provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/spend")]
 async fn spend_report(
@@ -148,7 +176,7 @@ async fn spend_report(
     query: web::Query<ProviderReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(READERS)?;
-    let (filter, now) = (query.filter()?, state.now());
+    let (filter, now) = (checked(&state, query.filter()).await?, state.now());
     let report: SpendReport = state
         .db(move |conn| Ok(market::spend(conn, &filter, now)?))
         .await?;
@@ -168,7 +196,7 @@ async fn spend_report(
     )),
     Unauthenticated,
     (status = 403, description = "Neither a commissioner, the quality team nor an analyst", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter, every field at fault named: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category or area, an empty or overlong provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/unmet-demand")]
 async fn unmet_demand_report(
@@ -178,7 +206,7 @@ async fn unmet_demand_report(
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(READERS)?;
-    let (filter, now) = (query.filter()?, state.now());
+    let (filter, now) = (checked(&state, query.filter()).await?, state.now());
     let report: UnmetDemandReport = state
         .db(move |conn| Ok(market::unmet_demand(conn, &filter, now)?))
         .await?;
@@ -198,7 +226,7 @@ async fn unmet_demand_report(
     )),
     Unauthenticated,
     (status = 403, description = "Neither a commissioner, the quality team nor an analyst", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter, every field at fault named: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category or area, an empty or overlong provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/waiting-times")]
 async fn waiting_times_report(
@@ -208,7 +236,7 @@ async fn waiting_times_report(
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(READERS)?;
-    let (filter, now) = (query.filter()?, state.now());
+    let (filter, now) = (checked(&state, query.filter()).await?, state.now());
     let report: WaitingTimesReport = state
         .db(move |conn| Ok(market::waiting_times(conn, &filter, now)?))
         .await?;
@@ -229,7 +257,7 @@ async fn waiting_times_report(
     )),
     Unauthenticated,
     (status = 403, description = "Neither a commissioner, the quality team nor an analyst", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Bad filter: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category, an empty or overlong area or provider id", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filter, every field at fault named: a date that is not YYYY-MM-DD, `from` after `to`, an unknown category or area, an empty or overlong provider id", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/providers")]
 async fn providers_report(
@@ -239,7 +267,7 @@ async fn providers_report(
     query: web::Query<ProviderReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(READERS)?;
-    let (filter, now) = (query.filter()?, state.now());
+    let (filter, now) = (checked(&state, query.filter()).await?, state.now());
     let report: ProvidersReport = state
         .db(move |conn| Ok(market::providers(conn, &filter, now)?))
         .await?;
@@ -271,7 +299,7 @@ async fn equality_report(
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(READERS)?;
-    let (filter, now) = (query.filter()?, state.now());
+    let (filter, now) = (checked(&state, query.filter()).await?, state.now());
     let report: EqualityReport = state
         .db(move |conn| Ok(equality::equality(conn, &filter, now)?))
         .await?;
