@@ -24,6 +24,7 @@ use crate::change::{transition_of, Audit, Subject};
 use crate::{naive, Actor, Error};
 
 mod search;
+use provider_hub_store::names::ListingNames;
 use provider_hub_store::to_utc;
 pub use search::{search, search_eligible, EligibilityBasis, EligibleListings};
 
@@ -32,9 +33,13 @@ pub use search::{search, search_eligible, EligibilityBasis, EligibleListings};
 pub struct ListingView {
     pub id: String,
     pub provider_id: String,
+    /// The provider's name, beside its id.
+    pub provider_name: String,
     #[schema(example = "UPW-STD")]
     pub specification_code: String,
     pub specification_version: i32,
+    /// The title of the specification version it delivers to.
+    pub specification_title: String,
     pub category: Category,
     pub title: String,
     pub description: String,
@@ -93,8 +98,15 @@ fn corrupt(field: &str, e: impl std::fmt::Display) -> Error {
     Error::corrupt(&format!("listings.{field}"), e)
 }
 
-fn to_view(row: ListingRow, areas: Vec<String>) -> Result<ListingView, Error> {
+fn to_view(
+    row: ListingRow,
+    areas: Vec<String>,
+    names: Option<ListingNames>,
+) -> Result<ListingView, Error> {
+    let names = names.ok_or_else(|| corrupt("provider_id", "no provider or specification"))?;
     Ok(ListingView {
+        provider_name: names.provider_name,
+        specification_title: names.specification_title,
         category: row.category,
         delivery_format: row.delivery_format,
         delivery_mode: row.delivery_mode,
@@ -137,7 +149,9 @@ fn load_view(conn: &mut DbConn, row: ListingRow) -> Result<ListingView, Error> {
         .into_iter()
         .map(|(_, a)| a)
         .collect();
-    to_view(row, areas)
+    let names = provider_hub_store::names::of_listings(conn, std::slice::from_ref(&row.id))?
+        .remove(&row.id);
+    to_view(row, areas, names)
 }
 
 fn visibility(audience: &ListingAudience, today: NaiveDate) -> Visibility {

@@ -21,6 +21,7 @@ use crate::access::{self, Caller, Objects};
 use crate::change::{self, OrderChange};
 use crate::event_data::{OfferAccepted, OfferAnswered};
 use crate::placement::{self, Settings};
+use crate::read_model::names::SpecificationRef;
 use crate::{naive, Actor, Error};
 use provider_hub_domain::event::EventKind;
 
@@ -41,7 +42,13 @@ pub struct OfferView {
     pub id: String,
     pub order_id: String,
     pub listing_id: String,
+    /// The listing's title, beside its id.
+    pub listing_title: String,
     pub provider_id: String,
+    /// The provider's name, beside its id.
+    pub provider_name: String,
+    /// The specification version the listing delivers to.
+    pub specification: SpecificationRef,
     /// `pending`, `accepted`, `declined`, `expired`, `cancelled` or `withdrawn` (the
     /// provider was suspended or revoked).
     pub status: String,
@@ -87,7 +94,14 @@ fn view(conn: &mut DbConn, row: OfferRow) -> Result<OfferView, Error> {
     // The order's pricing is the offer's while the order holds this offer's place.
     let same = order.listing_id.as_deref() == Some(row.listing_id.as_str())
         && order.price_pence == Some(row.price_pence);
+    let names =
+        provider_hub_store::names::of_listings(conn, std::slice::from_ref(&row.listing_id))?
+            .remove(&row.listing_id)
+            .ok_or_else(|| Error::corrupt("offers.listing_id", "no such listing"))?;
     Ok(OfferView {
+        listing_title: names.listing_title.clone(),
+        provider_name: names.provider_name.clone(),
+        specification: SpecificationRef::of(&names),
         list_price_pence: order.list_price_pence.filter(|_| same),
         multiplier_bps: order
             .multiplier_bps

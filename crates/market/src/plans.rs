@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 
 use crate::access::{self, Caller, Objects};
 use crate::read_model::assessments;
+use crate::read_model::names::SpecificationRef;
 pub use crate::read_model::plans::PlanItem;
 use crate::revisions::{self, RevisionLineView, SequenceStep};
 use crate::{naive, supply, Actor, Error};
@@ -205,7 +206,13 @@ pub(crate) fn create_for(
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Quote {
     pub listing_id: String,
+    /// The listing's title, beside its id.
+    pub listing_title: String,
     pub provider_id: String,
+    /// The provider's name, beside its id.
+    pub provider_name: String,
+    /// The specification version the listing delivers to.
+    pub specification: Option<SpecificationRef>,
     /// What the person would pay: the listing's price × their multiplier.
     pub price_pence: i64,
     /// The listing's own price.
@@ -348,7 +355,7 @@ pub(crate) fn costed(
     }
     let mut total_pence = 0i64;
     let mut unpriced_items = 0u32;
-    let costed_items = items
+    let mut costed_items: Vec<CostedItem> = items
         .into_iter()
         .map(|item| {
             let request = Request {
@@ -370,6 +377,10 @@ pub(crate) fn costed(
             let quote = explanation.chosen.map(|c| Quote {
                 listing_id: c.listing_id,
                 provider_id: c.provider_id,
+                // Named below, once for every item.
+                listing_title: String::new(),
+                provider_name: String::new(),
+                specification: None,
                 price_pence: c.price_pence,
                 list_price_pence: c.list_price_pence.unwrap_or(c.price_pence),
                 multiplier_bps: c.multiplier_bps,
@@ -402,6 +413,18 @@ pub(crate) fn costed(
             }
         })
         .collect();
+    let quoted: Vec<String> = costed_items
+        .iter()
+        .filter_map(|c| c.quote.as_ref().map(|q| q.listing_id.clone()))
+        .collect();
+    let names = provider_hub_store::names::of_listings(conn, &quoted)?;
+    for quote in costed_items.iter_mut().filter_map(|c| c.quote.as_mut()) {
+        if let Some(named) = names.get(&quote.listing_id) {
+            quote.listing_title = named.listing_title.clone();
+            quote.provider_name = named.provider_name.clone();
+            quote.specification = Some(SpecificationRef::of(named));
+        }
+    }
     Ok(PlanView {
         status: plan.status,
         id: plan.id,

@@ -18,6 +18,7 @@ pub mod events;
 pub mod idempotency;
 pub mod listings;
 pub mod matching;
+pub mod names;
 pub mod offers;
 pub mod orders;
 pub mod outcomes;

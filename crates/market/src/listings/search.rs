@@ -164,9 +164,11 @@ fn with_areas(conn: &mut DbConn, page: Page<ListingRow>) -> Result<Page<ListingV
     for (listing_id, area) in store::areas_of(conn, &ids)? {
         areas_by_listing.entry(listing_id).or_default().push(area);
     }
+    let mut names = provider_hub_store::names::of_listings(conn, &ids)?;
     page.try_map(|row| {
         let areas = areas_by_listing.remove(&row.id).unwrap_or_default();
-        to_view(row, areas)
+        let named = names.remove(&row.id);
+        to_view(row, areas, named)
     })
 }
 

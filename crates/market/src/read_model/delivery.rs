@@ -34,6 +34,10 @@ pub struct PaymentView {
     pub amount_pence: i64,
     pub area: String,
     pub provider_id: String,
+    /// The provider's name, beside its id.
+    pub provider_name: String,
+    /// The title of its order's listing (null once the order holds no place).
+    pub listing_title: Option<String>,
     /// The financial year (April–March) it falls in, named by the year it starts.
     pub financial_year: i32,
     pub created_at: DateTime<Utc>,
@@ -66,7 +70,21 @@ pub(crate) fn event_view(row: DeliveryEventRow) -> Result<DeliveryEventView, Err
 pub(crate) fn payment_view(conn: &mut DbConn, row: PaymentRow) -> Result<PaymentView, Error> {
     let order = provider_hub_store::orders::find(conn, &row.order_id)?;
     let order = order.as_ref();
+    let provider_name =
+        provider_hub_store::names::of_providers(conn, std::slice::from_ref(&row.provider_id))?
+            .remove(&row.provider_id)
+            .ok_or_else(|| Error::corrupt("payments.provider_id", "no such provider"))?;
+    let listing_title = match order.and_then(|o| o.listing_id.clone()) {
+        Some(listing) => {
+            provider_hub_store::names::of_listings(conn, std::slice::from_ref(&listing))?
+                .remove(&listing)
+                .map(|n| n.listing_title)
+        }
+        None => None,
+    };
     Ok(PaymentView {
+        provider_name,
+        listing_title,
         order_price_pence: order.and_then(|o| o.price_pence),
         list_price_pence: order.and_then(|o| o.list_price_pence),
         multiplier_bps: order

@@ -7,6 +7,7 @@ pub mod assessments;
 pub mod budgets;
 pub mod delivery;
 pub mod enforcement;
+pub mod names;
 pub mod orders;
 pub mod plans;
 pub mod pool;

@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use crate::access::{self, Caller, Objects};
 use crate::read_model::delivery::{self, DeliveryEventView};
 use crate::read_model::enforcement::{breach_view, failure_view, BreachView, FailureView};
+use crate::read_model::names::SpecificationRef;
 use crate::read_model::plans::PlanItem;
 use crate::Error;
 
@@ -35,7 +36,14 @@ pub struct OrderView {
     pub plan_item: PlanItem,
     /// The listing it is placed with, while it holds a place.
     pub listing_id: Option<String>,
+    /// The listing's title, beside its id.
+    pub listing_title: Option<String>,
     pub provider_id: Option<String>,
+    /// The provider's name, beside its id.
+    pub provider_name: Option<String>,
+    /// The specification version its listing delivers to (the court may have named the
+    /// code, `specification_code`); null while it holds no place.
+    pub specification: Option<SpecificationRef>,
     /// The price locked when it was placed; a later price change never alters it. The
     /// listing's price × the person's multiplier (`list_price_pence`, `multiplier_bps`).
     pub price_pence: Option<i64>,
@@ -196,6 +204,8 @@ fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<O
     } else {
         enforcement_of(conn, &order_ids)?
     };
+    let listing_ids: Vec<String> = rows.iter().filter_map(|o| o.listing_id.clone()).collect();
+    let names = provider_hub_store::names::of_listings(conn, &listing_ids)?;
     let ids: Vec<String> = rows.iter().map(|o| o.plan_item_id.clone()).collect();
     let mut items: std::collections::HashMap<String, PlanItem> = plans::items_by_id(conn, &ids)?
         .into_iter()
@@ -226,7 +236,11 @@ fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<O
                 Scope::Provider(own) => (None, explanation.map(|e| OwnPlacement::of(&e, own))),
                 _ => (explanation, None),
             };
+            let named = row.listing_id.as_ref().and_then(|id| names.get(id));
             Ok(OrderView {
+                listing_title: named.map(|n| n.listing_title.clone()),
+                provider_name: named.map(|n| n.provider_name.clone()),
+                specification: named.map(SpecificationRef::of),
                 offer: offers.remove(&row.id),
                 delivery: delivery.remove(&row.id).unwrap_or_default(),
                 award_id: award_ids.remove(&row.id),
