@@ -63,6 +63,28 @@ both_backends!(
             .await;
         assert_eq!(crns(&second_day), ["X100002"]);
 
+        // A list summarises each explanation; `expand=explanation` gives every candidate.
+        let (_, summary) = app.get("/v1/orders?area=SY-SHF&limit=1", &c).await;
+        let explanation = &summary["items"][0]["explanation"];
+        assert!(explanation["candidates"].as_u64() >= Some(1), "{summary}");
+        assert_eq!(explanation["ranking"], serde_json::json!([]));
+        assert!(explanation["chosen"].is_object(), "{summary}");
+        let (s, whole) = app
+            .get("/v1/orders?area=SY-SHF&limit=1&expand=explanation", &c)
+            .await;
+        assert_eq!(s, 200, "{whole}");
+        let explanation = &whole["items"][0]["explanation"];
+        assert_eq!(
+            explanation["ranking"].as_array().map(|r| r.len() as u64),
+            explanation["candidates"].as_u64(),
+            "{whole}"
+        );
+        let (s, problem) = app.get("/v1/orders?expand=everything", &c).await;
+        assert_eq!(
+            (s, problem["errors"][0]["field"].as_str()),
+            (422, Some("expand"))
+        );
+
         // An offender manager filters within their own area only.
         let ann = manager_token("SY-SHF", "om-ann");
         let (s, own) = app.get("/v1/orders?area=SY-SHF", &ann).await;

@@ -224,3 +224,79 @@ both_backends!(
         assert_eq!(status, 200, "{p}");
     }
 );
+
+both_backends!(
+    every_mistake_of_a_body_is_named_at_once_in_words,
+    |app: TestApp| async move {
+        let admin = app.token("admin");
+        let (s, body) = app
+            .post(
+                "/v1/areas",
+                &admin,
+                &json!({"code": "SY-SHF", "name": "Sheffield", "region": "Yorkshire"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+        let before = app.snapshot().await;
+        let ann = provider_hub_tests::manager_token("SY-SHF", "om-ann");
+        let (status, problem) = app
+            .post(
+                "/v1/cases",
+                &ann,
+                &json!({"crn": "x12", "sex": "robot", "date_of_birth": "yesterday", "area": "SY-SHF", "colour": "blue"}),
+            )
+            .await;
+        assert_eq!(status, 422, "{problem}");
+        let mut fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| e["field"].as_str().expect("field"))
+            .collect();
+        fields.sort();
+        assert_eq!(
+            fields,
+            ["colour", "crn", "date_of_birth", "sex"],
+            "{problem}"
+        );
+        let text = problem.to_string();
+        for rust in [
+            "unknown variant",
+            "unknown field",
+            "expected i64",
+            "invalid type",
+            "deserialize",
+            "JSON error",
+            "`",
+        ] {
+            assert!(!text.contains(rust), "{rust} in {problem}");
+        }
+        assert!(text.contains("must be one of female, male"), "{problem}");
+        assert!(text.contains("must be a date, YYYY-MM-DD"), "{problem}");
+
+        // Malformed JSON and a path of the wrong kind are told in words too.
+        let res = app
+            .client
+            .post(app.url("/v1/cases"))
+            .bearer_auth(&ann)
+            .header("content-type", "application/json")
+            .body("{\"crn\": ")
+            .send()
+            .await
+            .expect("send");
+        let (status, problem) = status_and_json(res).await;
+        assert_eq!(status, 400);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("ends too early") && !d.contains("EOF")),
+            "{problem}"
+        );
+        let (status, problem) = app
+            .get("/v1/budgets/SY-SHF/next-year", &app.token("commissioner"))
+            .await;
+        assert_eq!(status, 404, "{problem}");
+        assert!(!problem.to_string().contains("deserialize"), "{problem}");
+        assert_eq!(app.snapshot().await, before, "nothing changed");
+    }
+);

@@ -258,20 +258,26 @@ pub fn app_with(
         InitError = (),
     >,
 > {
-    let app =
-        App::new()
-            .app_data(state)
-            .app_data(web::PayloadConfig::new(json::MAX_BODY_BYTES))
-            .app_data(web::PathConfig::default().error_handler(|err, _| {
-                ApiError::not_found(format!("no such resource: {err}")).into()
-            }))
-            .app_data(
-                web::QueryConfig::default()
-                    .error_handler(|err, _| ApiError::invalid("query", err.to_string()).into()),
+    let app = App::new()
+        .app_data(state)
+        .app_data(web::PayloadConfig::new(json::MAX_BODY_BYTES))
+        // A path part of the wrong kind (`/v1/budgets/SY-SHF/next-year`) names no resource.
+        .app_data(web::PathConfig::default().error_handler(|_, req| {
+            ApiError::not_found(format!("no such resource: {}", req.path())).into()
+        }))
+        .app_data(web::QueryConfig::default().error_handler(|_, req| {
+            ApiError::invalid(
+                "query",
+                format!(
+                    "cannot be read: {} (give each parameter once, as name=value)",
+                    req.query_string()
+                ),
             )
-            // The docs come first: `/v1/openapi.json` lives beside the `/v1` scope.
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/v1/openapi.json", openapi()))
-            .service(web::redirect("/docs", "/docs/"));
+            .into()
+        }))
+        // The docs come first: `/v1/openapi.json` lives beside the `/v1` scope.
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/v1/openapi.json", openapi()))
+        .service(web::redirect("/docs", "/docs/"));
     routes(app.into_utoipa_app())
         .into_app()
         .configure(more)

@@ -50,6 +50,12 @@ pub struct OrderListQuery {
     /// Only orders made on or before this day, YYYY-MM-DD (UTC).
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
+    /// `explanation`: each order's whole explanation, with every candidate ranked. Without
+    /// it the list answers a summary — the counts, the chosen listing and the runner-up,
+    /// `ranking` left empty (`candidates` says how many there were); an order read on its
+    /// own (`GET /v1/orders/{id}`) always has the whole.
+    #[param(value_type = Option<Expand>)]
+    pub expand: Option<String>,
     /// Page size, 1–500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
@@ -57,7 +63,29 @@ pub struct OrderListQuery {
     pub after: Option<String>,
 }
 
+/// What a list may expand.
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum Expand {
+    Explanation,
+}
+
 impl OrderListQuery {
+    /// Whether each order's whole explanation is asked for.
+    fn expanded(&self, errors: &mut Vec<FieldError>) -> bool {
+        match self.expand.as_deref() {
+            None => false,
+            Some("explanation") => true,
+            Some(_) => {
+                errors.push(FieldError::new(
+                    "expand",
+                    "must be explanation, the only part of an order a list expands",
+                ));
+                false
+            }
+        }
+    }
+
     /// The filter the query asks for, or every field at fault (an unknown area needs the
     /// database, and is checked with the page).
     fn filter(&self) -> (OrderFilter, Vec<FieldError>) {
@@ -129,6 +157,7 @@ async fn list_orders(
 ) -> Result<web::Json<OrderPage>, ApiError> {
     caller.require(access::readers(Objects::Orders))?;
     let (filter, mut errors) = query.filter();
+    let expanded = query.expanded(&mut errors);
     let page = page_request::<String>(query.limit.as_deref(), query.after.as_deref());
     if let Err(refused) = &page {
         errors.extend(refused.0.errors.iter().cloned());
@@ -150,7 +179,14 @@ async fn list_orders(
             Ok(market::list(conn, &caller, filter, after, limit)?)
         })
         .await?;
-    let body = PageBody::from_page(page, |o| o);
+    let body = PageBody::from_page(page, |mut order| {
+        if !expanded {
+            if let Some(explanation) = order.explanation.as_mut() {
+                explanation.ranking = Default::default();
+            }
+        }
+        order
+    });
     Ok(web::Json(OrderPage {
         items: body.items,
         next: body.next,

@@ -8,7 +8,11 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
+use provider_hub_domain::FieldError;
+
 use crate::error::ApiError;
+
+mod words;
 
 /// Largest request body the hub reads.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -85,16 +89,87 @@ impl FromRequest for RawBody {
     }
 }
 
-/// Parses a body: syntax errors are 400, shape errors 422 with the field's path.
+/// Parses a body: syntax errors are 400; shape errors 422, every field at fault named at
+/// once, each in the caller's words (see [`words`]).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<JsonBody<T>, ApiError> {
-    let raw: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))?;
-    let value = serde_path_to_error::deserialize(&raw).map_err(|e| {
+    let raw: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the request body is not valid JSON: {} (line {}, column {})",
+            words::syntax(&e),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    match shape::<T>(&raw) {
+        Ok(value) => Ok(JsonBody { value, raw }),
+        Err(errors) => Err(ApiError::validation(errors)),
+    }
+}
+
+/// Most fields at fault one body is checked for.
+const MAX_SHAPE_ERRORS: usize = 25;
+
+/// Deserializes `raw` as `T`, or names every field at fault: after each error a value of
+/// the right shape is put where the wrong one was (an unknown field is taken out) and the
+/// body checked again, so one answer lists them all.
+fn shape<T: DeserializeOwned>(raw: &serde_json::Value) -> Result<T, Vec<FieldError>> {
+    let mut body = raw.clone();
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut failure = match attempt::<T>(&body) {
+        Ok(value) => return Ok(value),
+        Err(failure) => failure,
+    };
+    loop {
+        let (field, serde) = failure;
+        errors.push(FieldError::new(&field, words::message(&serde)));
+        if errors.len() >= MAX_SHAPE_ERRORS {
+            return Err(errors);
+        }
+        // The first value of the right shape that moves the check past this field.
+        let mut tries: Vec<Option<serde_json::Value>> = Vec::new();
+        if serde.starts_with("unknown field `") {
+            tries.push(None);
+        } else {
+            tries.extend(words::candidates(&serde).into_iter().map(Some));
+            tries.push(None);
+        }
+        let mut moved_on = None;
+        for value in tries {
+            let mut repaired = body.clone();
+            let changed = match value {
+                Some(value) => words::set(&mut repaired, &field, value),
+                None => words::remove(&mut repaired, &field),
+            };
+            if !changed {
+                continue;
+            }
+            match attempt::<T>(&repaired) {
+                Ok(_) => return Err(errors),
+                Err(next) if next.0 != field && !errors.iter().any(|e| e.field == next.0) => {
+                    moved_on = Some((repaired, next));
+                    break;
+                }
+                Err(_) => {}
+            }
+        }
+        match moved_on {
+            Some((repaired, next)) => {
+                body = repaired;
+                failure = next;
+            }
+            // Nothing more can be learnt past this field.
+            None => return Err(errors),
+        }
+    }
+}
+
+/// `T` from `body`, or the field at fault and serde's message.
+fn attempt<T: DeserializeOwned>(body: &serde_json::Value) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize::<_, T>(body).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();
-        ApiError::invalid(&field_of(&path, &message), message)
-    })?;
-    Ok(JsonBody { value, raw })
+        (field_of(&path, &message), message)
+    })
 }
 
 /// The field an error is about: serde reports missing and unknown fields at the
@@ -163,5 +238,47 @@ mod tests {
         assert_eq!(status_and_field(r#"{"name":"x"}"#).0, 422);
         assert_eq!(status_and_field(r#"{"name":"x","#), (400, None));
         assert_eq!(status_and_field(r#"[]"#).0, 422);
+    }
+
+    fn fields(body: &str) -> Vec<(String, String)> {
+        match parse::<Outer>(body.as_bytes()) {
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                e.0.errors
+                    .iter()
+                    .map(|f| (f.field.clone(), f.message.clone()))
+                    .collect()
+            }
+        }
+    }
+
+    #[test]
+    fn every_field_at_fault_is_named_at_once() {
+        let mut named = fields(r#"{"name":5,"inner":{"n":"many"},"colour":"blue"}"#);
+        named.sort();
+        assert_eq!(
+            named,
+            vec![
+                (
+                    "colour".to_owned(),
+                    "is not a field here (colour); the fields are name, inner".to_owned()
+                ),
+                (
+                    "inner.n".to_owned(),
+                    "must be a whole number from 0 to 255, not text (many)".to_owned()
+                ),
+                (
+                    "name".to_owned(),
+                    "must be text, not a whole number (5)".to_owned()
+                ),
+            ]
+        );
+        assert_eq!(
+            fields(r#"{"inner":{}}"#),
+            vec![
+                ("inner.n".to_owned(), "is required".to_owned()),
+                ("name".to_owned(), "is required".to_owned()),
+            ]
+        );
     }
 }
