@@ -201,11 +201,11 @@ both_backends!(
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            "id,order_id,milestone,amount_pence,area,provider_id,financial_year,created_at"
+            "id,order_id,milestone,amount_pence,amount_pounds,area,provider_id,provider_name,listing_title,financial_year,created_at"
         );
         assert_eq!(lines.len(), 3);
         assert!(
-            lines[1].contains(&order) && lines[1].contains(",start,10400,SY-SHF,"),
+            lines[1].contains(&order) && lines[1].contains(",start,10400,104.00,SY-SHF,"),
             "{text}"
         );
     }

@@ -4,6 +4,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use provider_hub_domain::FieldError;
 
 pub use provider_hub_market::csv::{table, Days, Shown, Text};
 
@@ -20,4 +21,50 @@ pub fn ok() -> HttpResponseBuilder {
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"));
     response
+}
+
+/// Whether the caller asked for CSV: `?format=csv` (or `json`), else `Accept: text/csv`.
+/// Any other format is a field at fault.
+pub fn asked(req: &HttpRequest, format: Option<&str>) -> Result<bool, FieldError> {
+    match format {
+        None => Ok(wants(req)),
+        Some("csv") => Ok(true),
+        Some("json") => Ok(false),
+        Some(_) => Err(FieldError::new("format", "must be json or csv")),
+    }
+}
+
+/// An amount in pence as pounds with two decimals: 52000 → `520.00`, -5 → `-0.05`.
+pub fn pounds(pence: i64) -> String {
+    let sign = if pence < 0 { "-" } else { "" };
+    let pence = pence.unsigned_abs();
+    format!("{sign}{}.{:02}", pence / 100, pence % 100)
+}
+
+/// A CSV answer of `rows`, with the raw next cursor in a `Link` header (the paging
+/// middleware makes it the list's own, with the request's filters).
+pub fn page<R: serde::Serialize + Default>(
+    rows: impl IntoIterator<Item = R>,
+    next: Option<&str>,
+) -> Result<HttpResponse, crate::error::ApiError> {
+    let table = table(rows)?;
+    let mut response = ok();
+    if let Some(next) = next {
+        response.insert_header((header::LINK, format!("<?after={next}>; rel=\"next\"")));
+    }
+    Ok(response.body(table))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pence_read_as_pounds() {
+        assert_eq!(pounds(52_000), "520.00");
+        assert_eq!(pounds(6_461), "64.61");
+        assert_eq!(pounds(5), "0.05");
+        assert_eq!(pounds(-5), "-0.05");
+        assert_eq!(pounds(0), "0.00");
+    }
 }

@@ -7,6 +7,7 @@ use provider_hub_domain::category::Category;
 use provider_hub_domain::listing::{
     IllegalListingTransition, ListingPatch, ListingStatus, NewListing,
 };
+use provider_hub_domain::FieldError;
 use provider_hub_market::listings::{
     self as market, CapacityUpdate, EligibilityBasis, ListingDetail, ListingView,
 };
@@ -16,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
+use crate::csv::{self, Text};
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
 use crate::pagination::{page_request, PageBody};
@@ -54,6 +56,9 @@ pub struct ListingSearchQuery {
     /// what was.
     #[param(example = "X123456")]
     pub eligible_for_crn: Option<String>,
+    /// `csv` for the rows as CSV (as `Accept: text/csv` does), `json` (the default).
+    #[param(value_type = Option<String>, pattern = "^(csv|json)$")]
+    pub format: Option<String>,
     /// Page size, 1–500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
@@ -62,35 +67,50 @@ pub struct ListingSearchQuery {
 }
 
 /// Searches listings. Offender managers see published listings of current members; a
-/// provider sees only its own; the quality team, commissioners and admins see all.
+/// provider sees only its own; the quality team, commissioners and admins see all. JSON,
+/// or CSV with `Accept: text/csv` or `?format=csv` (the next page in a `Link` header).
 #[utoipa::path(tag = "listings", params(ListingSearchQuery), security(("bearer" = [])), responses(
-    (status = 200, description = "A page of listings", body = ListingPage),
+    (status = 200, description = "A page of listings, as JSON or CSV", content(
+        (ListingPage = "application/json"),
+        (String = "text/csv"),
+    )),
     Unauthenticated,
-    (status = 422, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filters, limit or cursor, every one named", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/listings")]
 async fn search_listings(
     caller: Caller,
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<ListingSearchQuery>,
-) -> Result<web::Json<ListingPage>, ApiError> {
-    let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
-    let category = query
-        .category
-        .as_deref()
-        .map(|c| {
-            c.parse::<Category>()
-                .map_err(|e| ApiError::invalid("category", e))
-        })
-        .transpose()?;
-    let status = query
-        .status
-        .as_deref()
-        .map(|s| {
-            s.parse::<ListingStatus>()
-                .map_err(|e| ApiError::invalid("status", e))
-        })
-        .transpose()?;
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    let page = page_request::<String>(query.limit.as_deref(), query.after.as_deref());
+    if let Err(refused) = &page {
+        errors.extend(refused.0.errors.iter().cloned());
+    }
+    let category = match query.category.as_deref().map(str::parse::<Category>) {
+        Some(Err(e)) => {
+            errors.push(FieldError::new("category", e));
+            None
+        }
+        other => other.and_then(Result::ok),
+    };
+    let status = match query.status.as_deref().map(str::parse::<ListingStatus>) {
+        Some(Err(e)) => {
+            errors.push(FieldError::new("status", e));
+            None
+        }
+        other => other.and_then(Result::ok),
+    };
+    let as_csv = csv::asked(&req, query.format.as_deref()).unwrap_or_else(|refused| {
+        errors.push(refused);
+        false
+    });
+    let (limit, after) = match page {
+        Ok(page) if errors.is_empty() => page,
+        _ => return Err(ApiError::validation(errors)),
+    };
     let filter = ListingFilter {
         id: None,
         category: category.map(|c| c.as_str().to_owned()),
@@ -116,12 +136,57 @@ async fn search_listings(
             })
         })
         .await?;
+    if as_csv {
+        return csv::page(page.items.iter().map(ListingRow::of), page.next.as_deref());
+    }
     let body = PageBody::from_page(page, |l| l);
-    Ok(web::Json(ListingPage {
+    Ok(HttpResponse::Ok().json(ListingPage {
         items: body.items,
         next: body.next,
         eligibility,
     }))
+}
+
+/// A listing as a CSV row: its provider and specification named, the price in pence and
+/// in pounds, the areas it serves joined by spaces.
+#[derive(Serialize, Default)]
+struct ListingRow<'a> {
+    id: &'a str,
+    title: Text<'a>,
+    status: String,
+    category: &'a str,
+    provider_id: &'a str,
+    provider_name: Text<'a>,
+    specification_code: &'a str,
+    specification_version: i32,
+    specification_title: Text<'a>,
+    areas: String,
+    price_pence: i64,
+    price_pounds: String,
+    published_at: String,
+}
+
+impl<'a> ListingRow<'a> {
+    fn of(l: &'a ListingView) -> Self {
+        ListingRow {
+            id: &l.id,
+            title: Text(&l.title),
+            status: l.status.to_string(),
+            category: l.category.as_str(),
+            provider_id: &l.provider_id,
+            provider_name: Text(&l.provider_name),
+            specification_code: &l.specification_code,
+            specification_version: l.specification_version,
+            specification_title: Text(&l.specification_title),
+            areas: l.areas.join(" "),
+            price_pence: l.price_pence,
+            price_pounds: csv::pounds(l.price_pence),
+            published_at: l
+                .published_at
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// Creates a draft listing for a published specification version (a provider).

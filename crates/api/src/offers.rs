@@ -1,6 +1,6 @@
 //! `/v1/offers`: a provider's offers, accepted or declined.
 
-use actix_web::{get, post, web};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use provider_hub_market::access::{self, Objects};
 use provider_hub_market::offers::{self as market, OfferView, Refusal};
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
+use crate::csv::{self, Text};
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
 use crate::pagination::{page_request, PageBody};
@@ -26,6 +27,9 @@ pub struct OfferListQuery {
     /// `withdrawn`.
     #[param(pattern = "^(pending|accepted|declined|expired|cancelled)$")]
     pub status: Option<String>,
+    /// `csv` for the rows as CSV (as `Accept: text/csv` does), `json` (the default).
+    #[param(value_type = Option<String>, pattern = "^(csv|json)$")]
+    pub format: Option<String>,
     /// Page size, 1–500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
@@ -33,9 +37,65 @@ pub struct OfferListQuery {
     pub after: Option<String>,
 }
 
-/// Lists offers: a provider its own; the quality team all.
+/// An offer as a CSV row: names beside ids, the price in pence and in pounds.
+#[derive(Serialize, Default)]
+struct OfferRow<'a> {
+    id: &'a str,
+    order_id: &'a str,
+    status: &'a str,
+    crn: &'a str,
+    area: &'a str,
+    category: &'a str,
+    provider_id: &'a str,
+    provider_name: Text<'a>,
+    listing_id: &'a str,
+    listing_title: Text<'a>,
+    specification_code: &'a str,
+    specification_title: Text<'a>,
+    starts_on: String,
+    required_by: String,
+    price_pence: i64,
+    price_pounds: String,
+    expires_at: String,
+    answered_at: String,
+    reason: Text<'a>,
+}
+
+impl<'a> OfferRow<'a> {
+    fn of(o: &'a OfferView) -> Self {
+        let instant =
+            |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        OfferRow {
+            id: &o.id,
+            order_id: &o.order_id,
+            status: &o.status,
+            crn: &o.crn,
+            area: &o.area,
+            category: o.category.as_str(),
+            provider_id: &o.provider_id,
+            provider_name: Text(&o.provider_name),
+            listing_id: &o.listing_id,
+            listing_title: Text(&o.listing_title),
+            specification_code: &o.specification.code,
+            specification_title: Text(&o.specification.title),
+            starts_on: o.starts_on.to_string(),
+            required_by: o.required_by.to_string(),
+            price_pence: o.price_pence,
+            price_pounds: csv::pounds(o.price_pence),
+            expires_at: instant(o.expires_at),
+            answered_at: o.answered_at.map(instant).unwrap_or_default(),
+            reason: Text(o.reason.as_deref().unwrap_or_default()),
+        }
+    }
+}
+
+/// Lists offers: a provider its own; the quality team all. JSON, or CSV with
+/// `Accept: text/csv` or `?format=csv` (the next page in a `Link` header).
 #[utoipa::path(tag = "offers", params(OfferListQuery), security(("bearer" = [])), responses(
-    (status = 200, description = "A page of offers", body = OfferPage),
+    (status = 200, description = "A page of offers, as JSON or CSV", content(
+        (OfferPage = "application/json"),
+        (String = "text/csv"),
+    )),
     Unauthenticated,
     (status = 403, description = "The role does not see offers", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Bad status, limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -44,16 +104,22 @@ pub struct OfferListQuery {
 async fn list_offers(
     caller: Caller,
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<OfferListQuery>,
-) -> Result<web::Json<OfferPage>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require(access::readers(Objects::Offers))?;
+    let as_csv =
+        csv::asked(&req, query.format.as_deref()).map_err(|e| ApiError::validation(vec![e]))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let (status, caller) = (query.status.clone(), caller.at(state.now()));
     let page = state
         .db(move |conn| Ok(market::list(conn, &caller, status, after, limit)?))
         .await?;
+    if as_csv {
+        return csv::page(page.items.iter().map(OfferRow::of), page.next.as_deref());
+    }
     let body = PageBody::from_page(page, |o| o);
-    Ok(web::Json(OfferPage {
+    Ok(HttpResponse::Ok().json(OfferPage {
         items: body.items,
         next: body.next,
     }))

@@ -1,6 +1,6 @@
 //! `/v1/orders`: intervention orders, each with the plan item it came from.
 
-use actix_web::{get, post, web};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use provider_hub_domain::case::Crn;
 use provider_hub_domain::order::OrderStatus;
@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
+use crate::csv::{self, Shown, Text};
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
 use crate::pagination::{day, page_request, PageBody};
@@ -56,6 +57,9 @@ pub struct OrderListQuery {
     /// own (`GET /v1/orders/{id}`) always has the whole.
     #[param(value_type = Option<Expand>)]
     pub expand: Option<String>,
+    /// `csv` for the rows as CSV (as `Accept: text/csv` does), `json` (the default).
+    #[param(value_type = Option<String>, pattern = "^(csv|json)$")]
+    pub format: Option<String>,
     /// Page size, 1–500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
@@ -144,7 +148,10 @@ impl OrderListQuery {
 /// Lists orders: an offender manager's area, a provider's own; every area for the quality
 /// team and commissioners. Filters combine; `from`/`to` are the days the orders were made.
 #[utoipa::path(tag = "orders", params(OrderListQuery), security(("bearer" = [])), responses(
-    (status = 200, description = "A page of orders", body = OrderPage),
+    (status = 200, description = "A page of orders, as JSON or CSV", content(
+        (OrderPage = "application/json"),
+        (String = "text/csv"),
+    )),
     Unauthenticated,
     (status = 403, description = "The role does not see orders, or asks for another area's or provider's", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Bad filters, limit or cursor, every one named (an unknown area too)", body = Problem, content_type = "application/problem+json"),
@@ -153,11 +160,16 @@ impl OrderListQuery {
 async fn list_orders(
     caller: Caller,
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<OrderListQuery>,
-) -> Result<web::Json<OrderPage>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require(access::readers(Objects::Orders))?;
     let (filter, mut errors) = query.filter();
     let expanded = query.expanded(&mut errors);
+    let as_csv = csv::asked(&req, query.format.as_deref()).unwrap_or_else(|refused| {
+        errors.push(refused);
+        false
+    });
     let page = page_request::<String>(query.limit.as_deref(), query.after.as_deref());
     if let Err(refused) = &page {
         errors.extend(refused.0.errors.iter().cloned());
@@ -179,6 +191,10 @@ async fn list_orders(
             Ok(market::list(conn, &caller, filter, after, limit)?)
         })
         .await?;
+    if as_csv {
+        let rows = page.items.iter().map(OrderRow::of);
+        return csv::page(rows, page.next.as_deref());
+    }
     let body = PageBody::from_page(page, |mut order| {
         if !expanded {
             if let Some(explanation) = order.explanation.as_mut() {
@@ -187,10 +203,59 @@ async fn list_orders(
         }
         order
     });
-    Ok(web::Json(OrderPage {
+    Ok(HttpResponse::Ok().json(OrderPage {
         items: body.items,
         next: body.next,
     }))
+}
+
+/// An order as a CSV row: names beside ids, the price in pence and in pounds.
+#[derive(Serialize, Default)]
+struct OrderRow<'a> {
+    id: &'a str,
+    crn: &'a str,
+    area: &'a str,
+    category: &'a str,
+    status: &'a str,
+    provider_id: &'a str,
+    provider_name: Text<'a>,
+    listing_id: &'a str,
+    listing_title: Text<'a>,
+    specification_code: &'a str,
+    specification_title: Text<'a>,
+    price_pence: Shown<i64>,
+    price_pounds: String,
+    required_by: String,
+    starts_on: Shown<chrono::NaiveDate>,
+    created_by: Text<'a>,
+    created_at: String,
+}
+
+impl<'a> OrderRow<'a> {
+    fn of(o: &'a OrderView) -> Self {
+        let specification = o.specification.as_ref();
+        OrderRow {
+            id: &o.id,
+            crn: &o.crn,
+            area: &o.area,
+            category: o.category.as_str(),
+            status: o.status.as_str(),
+            provider_id: o.provider_id.as_deref().unwrap_or_default(),
+            provider_name: Text(o.provider_name.as_deref().unwrap_or_default()),
+            listing_id: o.listing_id.as_deref().unwrap_or_default(),
+            listing_title: Text(o.listing_title.as_deref().unwrap_or_default()),
+            specification_code: specification.map_or("", |s| s.code.as_str()),
+            specification_title: Text(specification.map_or("", |s| s.title.as_str())),
+            price_pence: Shown(o.price_pence),
+            price_pounds: o.price_pence.map(csv::pounds).unwrap_or_default(),
+            required_by: o.required_by.to_string(),
+            starts_on: Shown(o.starts_on),
+            created_by: Text(&o.created_by),
+            created_at: o
+                .created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
 }
 
 /// Reads an order of the caller's area with the plan item it came from, where it is

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
-use crate::csv;
+use crate::csv::{self, Text};
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
 use crate::pagination::{day, page_request, PageBody};
@@ -83,6 +83,9 @@ pub struct PaymentQuery {
     /// Made on or before this day.
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
+    /// `csv` for the rows as CSV (as `Accept: text/csv` does), `json` (the default).
+    #[param(value_type = Option<String>, pattern = "^(csv|json)$")]
+    pub format: Option<String>,
     /// Page size, 1–500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
@@ -90,15 +93,19 @@ pub struct PaymentQuery {
     pub after: Option<String>,
 }
 
-/// A payment as a CSV row, for finance systems.
+/// A payment as a CSV row, for finance systems: names beside ids, the amount in pence and
+/// in pounds.
 #[derive(Serialize, Default)]
 struct PaymentRow<'a> {
     id: &'a str,
     order_id: &'a str,
     milestone: String,
     amount_pence: i64,
+    amount_pounds: String,
     area: &'a str,
     provider_id: &'a str,
+    provider_name: Text<'a>,
+    listing_title: Text<'a>,
     financial_year: i32,
     created_at: String,
 }
@@ -123,6 +130,8 @@ async fn list_payments(
     query: web::Query<PaymentQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(access::readers(Objects::Payments))?;
+    let as_csv =
+        csv::asked(&req, query.format.as_deref()).map_err(|e| ApiError::validation(vec![e]))?;
     let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
     let from = day("from", query.from.as_deref())?;
     let to = day("to", query.to.as_deref())?;
@@ -137,7 +146,7 @@ async fn list_payments(
         .db(move |conn| Ok(market::list(conn, &caller, filter, after, limit)?))
         .await?;
     let body = PageBody::from_page(page, |p| p);
-    if !csv::wants(&req) {
+    if !as_csv {
         return Ok(HttpResponse::Ok().json(PaymentPage {
             items: body.items,
             next: body.next,
@@ -149,8 +158,11 @@ async fn list_payments(
             order_id: &p.order_id,
             milestone: p.milestone.to_string(),
             amount_pence: p.amount_pence,
+            amount_pounds: csv::pounds(p.amount_pence),
             area: &p.area,
             provider_id: &p.provider_id,
+            provider_name: Text(&p.provider_name),
+            listing_title: Text(p.listing_title.as_deref().unwrap_or_default()),
             financial_year: p.financial_year,
             created_at: p
                 .created_at

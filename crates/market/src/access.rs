@@ -404,7 +404,10 @@ mod tests {
         let roles = [Role::OffenderManager, Role::Quality];
         assert!(require(Role::Quality, &roles).is_ok());
         let refused = require(Role::Provider, &roles).expect_err("refused");
-        assert_eq!(refused.to_string(), "the provider role may not do this");
+        assert_eq!(
+            refused.to_string(),
+            "the provider role may not do this: only the offender_manager and quality roles may"
+        );
         assert_eq!(
             own_provider(Role::Provider, &provider()).ok(),
             Some("prv_1")

@@ -117,13 +117,10 @@ pub fn candidates(serde: &str) -> Vec<Value> {
 /// Sets the value at `field` (`a.b[2].c`), creating the last key if it is missing.
 pub fn set(body: &mut Value, field: &str, value: Value) -> bool {
     match locate(body, field) {
-        Some((parent, Step::Key(key))) => match parent {
-            Value::Object(map) => {
-                map.insert(key, value);
-                true
-            }
-            _ => false,
-        },
+        Some((Value::Object(map), Step::Key(key))) => {
+            map.insert(key, value);
+            true
+        }
         Some((parent, Step::Index(i))) => match parent.as_array_mut().and_then(|a| a.get_mut(i)) {
             Some(slot) => {
                 *slot = value;
@@ -131,7 +128,7 @@ pub fn set(body: &mut Value, field: &str, value: Value) -> bool {
             }
             None => false,
         },
-        None => false,
+        _ => false,
     }
 }
 
