@@ -241,9 +241,10 @@ both_backends!(
         assert_eq!(
             text,
             format!(
-                "area,category,provider_id,provider_name,committed_orders,committed_pence,paid_pence\r\n\
-                 SY-SHF,unpaid_work,{a},Provider CH-A,1,50000,50000\r\n\
-                 SY-SHF,unpaid_work,{b},Provider CH-B,3,165000,22000\r\n"
+                "area,category,provider_id,provider_name,committed_orders,committed_pence,committed_pounds,paid_pence,paid_pounds\r\n\
+                 SY-SHF,unpaid_work,{a},Provider CH-A,1,50000,500.00,50000,500.00\r\n\
+                 SY-SHF,unpaid_work,{b},Provider CH-B,3,165000,1650.00,22000,220.00\r\n\
+                 TOTAL,,,,4,215000,2150.00,72000,720.00\r\n"
             )
         );
 

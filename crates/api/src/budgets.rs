@@ -3,17 +3,16 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
-use provider_hub_domain::{FieldError, Role, ValidationErrors};
-use provider_hub_market::areas;
+use provider_hub_domain::{FieldError, Role};
 use provider_hub_market::budgets::{self as market, BudgetView, SetBudget};
 use provider_hub_market::orders::OrderView;
-use provider_hub_market::Error as MarketError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
+use crate::filters::Faults;
 use crate::json::RawBody;
 use crate::pagination::{page_request, PageBody};
 use crate::state::AppState;
@@ -57,16 +56,16 @@ async fn list_budgets(
 ) -> Result<web::Json<BudgetPage>, ApiError> {
     caller.require(READERS)?;
     let query = query.into_inner();
-    let mut errors = Vec::new();
-    let page = page_request::<(String, i32)>(query.limit.as_deref(), query.after.as_deref());
-    if let Err(refused) = &page {
-        errors.extend(refused.0.errors.iter().cloned());
-    }
+    let mut faults = Faults::default();
+    let page = faults.take(page_request::<(String, i32)>(
+        query.limit.as_deref(),
+        query.after.as_deref(),
+    ));
     let year = match query.financial_year.as_deref().map(str::parse::<i32>) {
         None => None,
         Some(Ok(year)) if (2000..=2100).contains(&year) => Some(year),
         Some(_) => {
-            errors.push(FieldError::new(
+            faults.push(FieldError::new(
                 "financial_year",
                 "must be a year from 2000 to 2100, e.g. 2026 for April 2026 to March 2027",
             ));
@@ -76,17 +75,9 @@ async fn list_budgets(
     let area = query.area;
     let page = state
         .db(move |conn| {
-            if let Some(area) = &area {
-                if let Err(MarketError::Validation(unknown)) =
-                    areas::require_known(conn, "area", area)
-                {
-                    errors.extend(unknown.0);
-                }
-            }
-            let (limit, after) = match page {
-                Ok(page) if errors.is_empty() => page,
-                _ => return Err(MarketError::Validation(ValidationErrors(errors)).into()),
-            };
+            faults.check(conn, area.as_deref())?;
+            // A page request at fault was refused by the check.
+            let (limit, after) = page.unwrap_or_default();
             Ok(market::page(conn, area.as_deref(), year, after, limit)?)
         })
         .await?;

@@ -42,7 +42,7 @@ async fn cherry_picking_report(
     let report: CherryPickingReport = state
         .db(move |conn| Ok(market::cherry_picking(conn, &filter, now)?))
         .await?;
-    if !csv::wants(&req) {
+    if !csv::asked(&req, query.format.as_deref()).unwrap_or_default() {
         return Ok(HttpResponse::Ok().json(report));
     }
     crate::reports::csv(market::csv(&report))

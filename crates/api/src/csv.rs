@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use provider_hub_domain::FieldError;
 
-pub use provider_hub_market::csv::{table, Days, Shown, Text};
+pub use provider_hub_market::csv::{pounds, table, Days, Shown, Text};
 
 /// Whether the caller asked for CSV.
 pub fn wants(req: &HttpRequest) -> bool {
@@ -34,13 +34,6 @@ pub fn asked(req: &HttpRequest, format: Option<&str>) -> Result<bool, FieldError
     }
 }
 
-/// An amount in pence as pounds with two decimals: 52000 → `520.00`, -5 → `-0.05`.
-pub fn pounds(pence: i64) -> String {
-    let sign = if pence < 0 { "-" } else { "" };
-    let pence = pence.unsigned_abs();
-    format!("{sign}{}.{:02}", pence / 100, pence % 100)
-}
-
 /// A CSV answer of `rows`, with the raw next cursor in a `Link` header (the paging
 /// middleware makes it the list's own, with the request's filters).
 pub fn page<R: serde::Serialize + Default>(
@@ -53,18 +46,4 @@ pub fn page<R: serde::Serialize + Default>(
         response.insert_header((header::LINK, format!("<?after={next}>; rel=\"next\"")));
     }
     Ok(response.body(table))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pence_read_as_pounds() {
-        assert_eq!(pounds(52_000), "520.00");
-        assert_eq!(pounds(6_461), "64.61");
-        assert_eq!(pounds(5), "0.05");
-        assert_eq!(pounds(-5), "-0.05");
-        assert_eq!(pounds(0), "0.00");
-    }
 }

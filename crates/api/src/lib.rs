@@ -14,6 +14,7 @@ pub mod csv;
 pub mod enforcement;
 pub mod error;
 pub mod events;
+pub mod filters;
 pub mod health;
 pub mod idempotency;
 pub mod json;

@@ -7,7 +7,6 @@ use provider_hub_domain::category::Category;
 use provider_hub_domain::listing::{
     IllegalListingTransition, ListingPatch, ListingStatus, NewListing,
 };
-use provider_hub_domain::FieldError;
 use provider_hub_market::listings::{
     self as market, CapacityUpdate, EligibilityBasis, ListingDetail, ListingView,
 };
@@ -19,6 +18,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Caller;
 use crate::csv::{self, Text};
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
+use crate::filters::Faults;
 use crate::json::RawBody;
 use crate::pagination::{page_request, PageBody};
 use crate::state::AppState;
@@ -84,33 +84,19 @@ async fn search_listings(
     req: HttpRequest,
     query: web::Query<ListingSearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut errors = Vec::new();
-    let page = page_request::<String>(query.limit.as_deref(), query.after.as_deref());
-    if let Err(refused) = &page {
-        errors.extend(refused.0.errors.iter().cloned());
-    }
-    let category = match query.category.as_deref().map(str::parse::<Category>) {
-        Some(Err(e)) => {
-            errors.push(FieldError::new("category", e));
-            None
-        }
-        other => other.and_then(Result::ok),
-    };
-    let status = match query.status.as_deref().map(str::parse::<ListingStatus>) {
-        Some(Err(e)) => {
-            errors.push(FieldError::new("status", e));
-            None
-        }
-        other => other.and_then(Result::ok),
-    };
-    let as_csv = csv::asked(&req, query.format.as_deref()).unwrap_or_else(|refused| {
-        errors.push(refused);
-        false
-    });
-    let (limit, after) = match page {
-        Ok(page) if errors.is_empty() => page,
-        _ => return Err(ApiError::validation(errors)),
-    };
+    let mut faults = Faults::default();
+    let page = faults.take(page_request::<String>(
+        query.limit.as_deref(),
+        query.after.as_deref(),
+    ));
+    let category = faults.parse::<Category>("category", query.category.as_deref());
+    let status = faults.parse::<ListingStatus>("status", query.status.as_deref());
+    let as_csv = faults
+        .field(csv::asked(&req, query.format.as_deref()))
+        .unwrap_or_default();
+    faults.into_result()?;
+    // Refused above when at fault.
+    let (limit, after) = page.unwrap_or_default();
     let filter = ListingFilter {
         id: None,
         category: category.map(|c| c.as_str().to_owned()),

@@ -1,15 +1,12 @@
 //! `/v1/orders`: intervention orders, each with the plan item it came from.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
 use provider_hub_domain::case::Crn;
 use provider_hub_domain::order::OrderStatus;
-use provider_hub_domain::{Category, FieldError, Role, ValidationErrors};
+use provider_hub_domain::{Category, FieldError, Role};
 use provider_hub_market::access::{self, Objects};
-use provider_hub_market::areas;
 use provider_hub_market::ending::{self, Ending};
 use provider_hub_market::orders::{self as market, Cancellation, OrderView};
-use provider_hub_market::Error as MarketError;
 use provider_hub_store::orders::OrderFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -18,8 +15,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Caller;
 use crate::csv::{self, Shown, Text};
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
+use crate::filters::Faults;
 use crate::json::RawBody;
-use crate::pagination::{day, page_request, PageBody};
+use crate::pagination::{page_request, PageBody};
 use crate::state::AppState;
 
 /// A page of orders.
@@ -76,12 +74,12 @@ pub enum Expand {
 
 impl OrderListQuery {
     /// Whether each order's whole explanation is asked for.
-    fn expanded(&self, errors: &mut Vec<FieldError>) -> bool {
+    fn expanded(&self, faults: &mut Faults) -> bool {
         match self.expand.as_deref() {
             None => false,
             Some("explanation") => true,
             Some(_) => {
-                errors.push(FieldError::new(
+                faults.push(FieldError::new(
                     "expand",
                     "must be explanation, the only part of an order a list expands",
                 ));
@@ -90,47 +88,25 @@ impl OrderListQuery {
         }
     }
 
-    /// The filter the query asks for, or every field at fault (an unknown area needs the
-    /// database, and is checked with the page).
-    fn filter(&self) -> (OrderFilter, Vec<FieldError>) {
-        let mut errors = Vec::new();
-        let mut parsed = |field: &str, value: Option<&str>| -> Option<NaiveDate> {
-            match day(field, value) {
-                Ok(day) => day,
-                Err(refused) => {
-                    errors.extend(refused.0.errors.iter().cloned());
-                    None
-                }
-            }
-        };
-        let from = parsed("from", self.from.as_deref());
-        let to = parsed("to", self.to.as_deref());
+    /// The filter the query asks for, its fields at fault in `faults` (an unknown area
+    /// needs the database, and is checked with the page).
+    fn filter(&self, faults: &mut Faults) -> OrderFilter {
+        let from = faults.day("from", self.from.as_deref());
+        let to = faults.day("to", self.to.as_deref());
         if let (Some(from), Some(to)) = (from, to) {
             if to < from {
-                errors.push(FieldError::new(
+                faults.push(FieldError::new(
                     "to",
                     format!("must not be before from ({from})"),
                 ));
             }
         }
         if let Some(Err(e)) = self.crn.as_deref().map(Crn::parse) {
-            errors.push(FieldError::new("crn", e));
+            faults.push(FieldError::new("crn", e));
         }
-        let status = match self.status.as_deref().map(str::parse::<OrderStatus>) {
-            Some(Err(e)) => {
-                errors.push(FieldError::new("status", e));
-                None
-            }
-            other => other.and_then(Result::ok),
-        };
-        let category = match self.category.as_deref().map(str::parse::<Category>) {
-            Some(Err(e)) => {
-                errors.push(FieldError::new("category", e));
-                None
-            }
-            other => other.and_then(Result::ok),
-        };
-        let filter = OrderFilter {
+        let status = faults.parse::<OrderStatus>("status", self.status.as_deref());
+        let category = faults.parse::<Category>("category", self.category.as_deref());
+        OrderFilter {
             crn: self.crn.clone(),
             status,
             area: self.area.clone(),
@@ -140,8 +116,7 @@ impl OrderListQuery {
             created_before: to
                 .and_then(|d| d.succ_opt())
                 .and_then(|d| d.and_hms_opt(0, 0, 0)),
-        };
-        (filter, errors)
+        }
     }
 }
 
@@ -164,30 +139,22 @@ async fn list_orders(
     query: web::Query<OrderListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(access::readers(Objects::Orders))?;
-    let (filter, mut errors) = query.filter();
-    let expanded = query.expanded(&mut errors);
-    let as_csv = csv::asked(&req, query.format.as_deref()).unwrap_or_else(|refused| {
-        errors.push(refused);
-        false
-    });
-    let page = page_request::<String>(query.limit.as_deref(), query.after.as_deref());
-    if let Err(refused) = &page {
-        errors.extend(refused.0.errors.iter().cloned());
-    }
+    let mut faults = Faults::default();
+    let filter = query.filter(&mut faults);
+    let expanded = query.expanded(&mut faults);
+    let as_csv = faults
+        .field(csv::asked(&req, query.format.as_deref()))
+        .unwrap_or_default();
+    let page = faults.take(page_request::<String>(
+        query.limit.as_deref(),
+        query.after.as_deref(),
+    ));
     let caller = caller.at(state.now());
     let page = state
         .db(move |conn| {
-            if let Some(area) = &filter.area {
-                if let Err(MarketError::Validation(unknown)) =
-                    areas::require_known(conn, "area", area)
-                {
-                    errors.extend(unknown.0);
-                }
-            }
-            let (limit, after) = match page {
-                Ok(page) if errors.is_empty() => page,
-                _ => return Err(MarketError::Validation(ValidationErrors(errors)).into()),
-            };
+            faults.check(conn, filter.area.as_deref())?;
+            // A page request at fault was refused by the check.
+            let (limit, after) = page.unwrap_or_default();
             Ok(market::list(conn, &caller, filter, after, limit)?)
         })
         .await?;

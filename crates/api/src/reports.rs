@@ -6,7 +6,6 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use provider_hub_domain::category::Category;
 use provider_hub_domain::{FieldError, Role};
-use provider_hub_market::areas;
 use provider_hub_market::equality::report::{self as equality, EqualityReport};
 use provider_hub_market::reports::{
     self as market, ProvidersReport, SpendReport, UnmetDemandReport, WaitingTimesReport,
@@ -19,7 +18,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Caller;
 use crate::csv;
 use crate::error::{ApiError, Problem, Unauthenticated};
-use crate::pagination::day;
+use crate::filters::Faults;
 use crate::state::AppState;
 use provider_hub_market::Error as MarketError;
 
@@ -40,6 +39,9 @@ pub struct ReportQuery {
     /// Last day of the period (inclusive); not before `from`.
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
+    /// `csv` for the rows as CSV (as `Accept: text/csv` does), `json` (the default).
+    #[param(value_type = Option<String>, pattern = "^(csv|json)$")]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -57,40 +59,34 @@ pub struct ProviderReportQuery {
     /// Last day of the period (inclusive); not before `from`.
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
+    /// `csv` for the rows as CSV (as `Accept: text/csv` does), `json` (the default).
+    #[param(value_type = Option<String>, pattern = "^(csv|json)$")]
+    pub format: Option<String>,
 }
 
-/// The filter a report's query asks for, and every field at fault in it.
+/// The filter a report's query asks for, and its fields at fault.
 fn filter(
     area: Option<&String>,
     category: Option<&str>,
     provider_id: Option<&String>,
     from: Option<&str>,
     to: Option<&str>,
-) -> (ReportFilter, Vec<FieldError>) {
-    let mut errors = Vec::new();
-    let category = match category.map(str::parse::<Category>) {
-        Some(Err(e)) => {
-            errors.push(FieldError::new("category", e));
-            None
-        }
-        other => other.and_then(Result::ok),
-    };
+    format: Option<&str>,
+) -> (ReportFilter, Faults) {
+    let mut faults = Faults::default();
+    if !matches!(format, None | Some("csv" | "json")) {
+        faults.push(FieldError::new("format", "must be json or csv"));
+    }
+    let category = faults.parse::<Category>("category", category);
     for (field, value) in [("area", area), ("provider_id", provider_id)] {
         if value.is_some_and(|v| v.is_empty() || v.len() > 100 || v.chars().any(char::is_control)) {
-            errors.push(FieldError::new(
+            faults.push(FieldError::new(
                 field,
                 "must be 1-100 characters, none of them control characters",
             ));
         }
     }
-    let mut day = |field: &str, value: Option<&str>| match day(field, value) {
-        Ok(day) => day,
-        Err(refused) => {
-            errors.extend(refused.0.errors.iter().cloned());
-            None
-        }
-    };
-    let (from, to) = (day("from", from), day("to", to));
+    let (from, to) = (faults.day("from", from), faults.day("to", to));
     let filter = ReportFilter {
         area: area.cloned(),
         category: category.map(|c| c.as_str().to_owned()),
@@ -99,9 +95,11 @@ fn filter(
         to,
     };
     if let Err(MarketError::Validation(refused)) = market::check(&filter) {
-        errors.extend(refused.0);
+        for fault in refused.0 {
+            faults.push(fault);
+        }
     }
-    (filter, errors)
+    (filter, faults)
 }
 
 /// The report's filter once every field is right and its area is one the hub has: else
@@ -109,43 +107,41 @@ fn filter(
 /// area where nothing happened).
 pub(crate) async fn checked(
     state: &AppState,
-    (filter, mut errors): (ReportFilter, Vec<FieldError>),
+    (filter, faults): (ReportFilter, Faults),
 ) -> Result<ReportFilter, ApiError> {
-    if let Some(area) = filter.area.clone().filter(|_| errors.is_empty()) {
-        if let Err(MarketError::Validation(unknown)) = state
-            .db(move |conn| Ok(areas::require_known(conn, "area", &area)))
-            .await?
-        {
-            errors.extend(unknown.0);
-        }
+    if !faults.is_empty() || filter.area.is_none() {
+        return faults.into_result().map(|()| filter);
     }
-    if errors.is_empty() {
-        Ok(filter)
-    } else {
-        Err(ApiError::validation(errors))
-    }
+    state
+        .db(move |conn| {
+            faults.check(conn, filter.area.as_deref())?;
+            Ok(filter)
+        })
+        .await
 }
 
 impl ReportQuery {
-    fn filter(&self) -> (ReportFilter, Vec<FieldError>) {
+    fn filter(&self) -> (ReportFilter, Faults) {
         filter(
             self.area.as_ref(),
             self.category.as_deref(),
             None,
             self.from.as_deref(),
             self.to.as_deref(),
+            self.format.as_deref(),
         )
     }
 }
 
 impl ProviderReportQuery {
-    pub(crate) fn filter(&self) -> (ReportFilter, Vec<FieldError>) {
+    pub(crate) fn filter(&self) -> (ReportFilter, Faults) {
         filter(
             self.area.as_ref(),
             self.category.as_deref(),
             self.provider_id.as_ref(),
             self.from.as_deref(),
             self.to.as_deref(),
+            self.format.as_deref(),
         )
     }
 }
@@ -180,7 +176,7 @@ async fn spend_report(
     let report: SpendReport = state
         .db(move |conn| Ok(market::spend(conn, &filter, now)?))
         .await?;
-    if !csv::wants(&req) {
+    if !csv::asked(&req, query.format.as_deref()).unwrap_or_default() {
         return Ok(HttpResponse::Ok().json(report));
     }
     csv(market::csv::spend(&report))
@@ -210,7 +206,7 @@ async fn unmet_demand_report(
     let report: UnmetDemandReport = state
         .db(move |conn| Ok(market::unmet_demand(conn, &filter, now)?))
         .await?;
-    if !csv::wants(&req) {
+    if !csv::asked(&req, query.format.as_deref()).unwrap_or_default() {
         return Ok(HttpResponse::Ok().json(report));
     }
     csv(market::csv::unmet_demand(&report))
@@ -240,7 +236,7 @@ async fn waiting_times_report(
     let report: WaitingTimesReport = state
         .db(move |conn| Ok(market::waiting_times(conn, &filter, now)?))
         .await?;
-    if !csv::wants(&req) {
+    if !csv::asked(&req, query.format.as_deref()).unwrap_or_default() {
         return Ok(HttpResponse::Ok().json(report));
     }
     csv(market::csv::waiting_times(&report))
@@ -271,7 +267,7 @@ async fn providers_report(
     let report: ProvidersReport = state
         .db(move |conn| Ok(market::providers(conn, &filter, now)?))
         .await?;
-    if !csv::wants(&req) {
+    if !csv::asked(&req, query.format.as_deref()).unwrap_or_default() {
         return Ok(HttpResponse::Ok().json(report));
     }
     csv(market::csv::providers(&report))
@@ -303,7 +299,7 @@ async fn equality_report(
     let report: EqualityReport = state
         .db(move |conn| Ok(equality::equality(conn, &filter, now)?))
         .await?;
-    if !csv::wants(&req) {
+    if !csv::asked(&req, query.format.as_deref()).unwrap_or_default() {
         return Ok(HttpResponse::Ok().json(report));
     }
     csv(equality::csv(&report))

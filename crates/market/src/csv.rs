@@ -59,6 +59,13 @@ impl Serialize for Days {
     }
 }
 
+/// An amount in pence as pounds with two decimals: 52000 → `520.00`, -5 → `-0.05`.
+pub fn pounds(pence: i64) -> String {
+    let sign = if pence < 0 { "-" } else { "" };
+    let pence = pence.unsigned_abs();
+    format!("{sign}{}.{:02}", pence / 100, pence % 100)
+}
+
 fn writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -99,6 +106,15 @@ pub fn table<R: Serialize + Default>(rows: impl IntoIterator<Item = R>) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pence_read_as_pounds() {
+        assert_eq!(pounds(52_000), "520.00");
+        assert_eq!(pounds(6_461), "64.61");
+        assert_eq!(pounds(5), "0.05");
+        assert_eq!(pounds(-5), "-0.05");
+        assert_eq!(pounds(0), "0.00");
+    }
 
     #[derive(Serialize, Default)]
     struct Row<'a> {

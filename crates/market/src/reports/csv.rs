@@ -1,11 +1,12 @@
 //! The reports as CSV: the rows of each report, a serde row each, with a header line, the
-//! figures exactly as the JSON answer gives them (pence, days, rates). The API answers them
+//! figures exactly as the JSON answer gives them (pence, days, rates); money also in
+//! pounds, and the spend report's totals as its last row (area `TOTAL`). The API answers them
 //! to `Accept: text/csv`; the web's report pages offer the same files for download.
 
 use serde::Serialize;
 
 use super::{ProvidersReport, SpendReport, UnmetDemandReport, WaitingTimesReport};
-use crate::csv::{table, Days, Shown, Text};
+use crate::csv::{pounds, table, Days, Shown, Text};
 use crate::Error;
 
 /// An average of days, to one decimal place, or an empty field for null.
@@ -22,7 +23,9 @@ struct SpendRow<'a> {
     provider_name: Text<'a>,
     committed_orders: i64,
     committed_pence: i64,
+    committed_pounds: String,
     paid_pence: i64,
+    paid_pounds: String,
 }
 
 /// A row of the unmet demand report.
@@ -78,15 +81,28 @@ struct ProviderRow<'a> {
 }
 
 pub fn spend(report: &SpendReport) -> Result<String, Error> {
-    table(report.rows.iter().map(|r| SpendRow {
+    let rows = report.rows.iter().map(|r| SpendRow {
         area: Text(&r.area),
         category: &r.category,
         provider_id: Text(&r.provider_id),
         provider_name: Text(&r.provider_name),
         committed_orders: r.committed_orders,
         committed_pence: r.committed_pence,
+        committed_pounds: pounds(r.committed_pence),
         paid_pence: r.paid_pence,
-    }))
+        paid_pounds: pounds(r.paid_pence),
+    });
+    let t = &report.totals;
+    let totals = SpendRow {
+        area: Text("TOTAL"),
+        committed_orders: t.committed_orders,
+        committed_pence: t.committed_pence,
+        committed_pounds: pounds(t.committed_pence),
+        paid_pence: t.paid_pence,
+        paid_pounds: pounds(t.paid_pence),
+        ..SpendRow::default()
+    };
+    table(rows.chain(std::iter::once(totals)))
 }
 
 pub fn unmet_demand(report: &UnmetDemandReport) -> Result<String, Error> {
@@ -200,12 +216,17 @@ mod tests {
                 committed_pence: 104_000,
                 paid_pence: 20_800,
             }],
-            totals: super::super::SpendTotals::default(),
+            totals: super::super::SpendTotals {
+                committed_orders: 2,
+                committed_pence: 104_000,
+                paid_pence: 20_800,
+            },
         };
         assert_eq!(
             spend(&report).ok().as_deref(),
-            Some("area,category,provider_id,provider_name,committed_orders,committed_pence,paid_pence\r\n\
-             SY-SHF,unpaid_work,prv_1,'=cmd|' /C calc'!A0,2,104000,20800\r\n")
+            Some("area,category,provider_id,provider_name,committed_orders,committed_pence,committed_pounds,paid_pence,paid_pounds\r\n\
+             SY-SHF,unpaid_work,prv_1,'=cmd|' /C calc'!A0,2,104000,1040.00,20800,208.00\r\n\
+             TOTAL,,,,2,104000,1040.00,20800,208.00\r\n")
         );
     }
 }

@@ -119,7 +119,15 @@ pub(super) fn spend(
                 )
             })
             .collect(),
-        totals: None,
+        // As the CSV download's last row.
+        totals: Some(cells(
+            &[s("Total"), String::new(), String::new()],
+            &[
+                r.totals.committed_orders.to_string(),
+                page::pounds(r.totals.committed_pence),
+                page::pounds(r.totals.paid_pence),
+            ],
+        )),
         left_out: 0,
     });
 }
