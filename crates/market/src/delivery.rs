@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 use crate::access::{self, Caller, Objects};
 use crate::change::{self, OrderChange};
 use crate::event_data::DeliveryReported;
-use crate::read_model::delivery::{event_view, payment_view};
+use crate::read_model::delivery::{event_view, payment_view, payment_views};
 pub use crate::read_model::delivery::{DeliveryEventView, PaymentView};
 use crate::read_model::orders::{self, OrderView};
 use crate::{naive, Actor, Error};
@@ -313,5 +313,9 @@ pub fn list(
     if let Some(provider) = reach.provider() {
         filter.provider_id = Some(provider);
     }
-    store::list(conn, &filter, after, limit)?.try_map(|row| payment_view(conn, row))
+    let page = store::list(conn, &filter, after, limit)?;
+    Ok(Page {
+        items: payment_views(conn, page.items)?,
+        next: page.next,
+    })
 }

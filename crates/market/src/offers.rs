@@ -89,19 +89,48 @@ pub struct Refusal {
 }
 
 fn view(conn: &mut DbConn, row: OfferRow) -> Result<OfferView, Error> {
-    let order = order_store::find(conn, &row.order_id)?
-        .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
+    views(conn, vec![row])?
+        .pop()
+        .ok_or_else(|| Error::corrupt("offers", "an offer read as none"))
+}
+
+/// Offers as their provider sees them, in the order given: one query each for their
+/// orders and their listings' names, however many offers.
+fn views(conn: &mut DbConn, rows: Vec<OfferRow>) -> Result<Vec<OfferView>, Error> {
+    let order_ids: Vec<String> = rows.iter().map(|o| o.order_id.clone()).collect();
+    let orders: std::collections::HashMap<String, order_store::OrderRow> =
+        order_store::find_many(conn, &order_ids)?
+            .into_iter()
+            .map(|o| (o.id.clone(), o))
+            .collect();
+    let listing_ids: Vec<String> = rows.iter().map(|o| o.listing_id.clone()).collect();
+    let names = provider_hub_store::names::of_listings(conn, &listing_ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let order = orders
+                .get(&row.order_id)
+                .cloned()
+                .ok_or_else(|| Error::corrupt("offers.order_id", "no such order"))?;
+            let names = names
+                .get(&row.listing_id)
+                .ok_or_else(|| Error::corrupt("offers.listing_id", "no such listing"))?;
+            Ok(view_of(row, order, names))
+        })
+        .collect()
+}
+
+fn view_of(
+    row: OfferRow,
+    order: order_store::OrderRow,
+    names: &provider_hub_store::names::ListingNames,
+) -> OfferView {
     // The order's pricing is the offer's while the order holds this offer's place.
     let same = order.listing_id.as_deref() == Some(row.listing_id.as_str())
         && order.price_pence == Some(row.price_pence);
-    let names =
-        provider_hub_store::names::of_listings(conn, std::slice::from_ref(&row.listing_id))?
-            .remove(&row.listing_id)
-            .ok_or_else(|| Error::corrupt("offers.listing_id", "no such listing"))?;
-    Ok(OfferView {
+    OfferView {
         listing_title: names.listing_title.clone(),
         provider_name: names.provider_name.clone(),
-        specification: SpecificationRef::of(&names),
+        specification: SpecificationRef::of(names),
         list_price_pence: order.list_price_pence.filter(|_| same),
         multiplier_bps: order
             .multiplier_bps
@@ -123,7 +152,7 @@ fn view(conn: &mut DbConn, row: OfferRow) -> Result<OfferView, Error> {
         created_at: to_utc(row.created_at),
         answered_at: row.answered_at.map(to_utc),
         reason: row.reason,
-    })
+    }
 }
 
 /// Offers the caller may see: a provider its own; the quality team all.
@@ -150,7 +179,11 @@ pub fn list(
         provider_id,
         status,
     };
-    store::list(conn, &filter, after, limit)?.try_map(|row| view(conn, row))
+    let page = store::list(conn, &filter, after, limit)?;
+    Ok(Page {
+        items: views(conn, page.items)?,
+        next: page.next,
+    })
 }
 
 /// The caller's own offer, or 404 as if it did not exist.

@@ -5,7 +5,7 @@ use provider_hub_store::payments as store;
 use provider_hub_store::DbConn;
 
 use crate::access::Caller;
-use crate::read_model::delivery::{payment_view, PaymentView};
+use crate::read_model::delivery::{payment_views, PaymentView};
 use crate::read_model::orders;
 use crate::Error;
 
@@ -16,8 +16,6 @@ pub fn of_order(
     order_id: &str,
 ) -> Result<Vec<PaymentView>, Error> {
     let order = orders::get(conn, caller, order_id)?;
-    store::of_order(conn, &order.id)?
-        .into_iter()
-        .map(|row| payment_view(conn, row))
-        .collect()
+    let rows = store::of_order(conn, &order.id)?;
+    payment_views(conn, rows)
 }

@@ -26,13 +26,10 @@ pub fn of_listings(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut unique = ids.to_vec();
-    unique.sort();
-    unique.dedup();
     let rows: Vec<(String, String, String, String, i32, String)> = listings::table
         .inner_join(providers::table)
         .inner_join(specifications::table)
-        .filter(listings::id.eq_any(unique))
+        .filter(listings::id.eq_any(unique(ids)))
         .select((
             listings::id,
             listings::title,
@@ -67,13 +64,18 @@ pub fn of_providers(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut unique = ids.to_vec();
-    unique.sort();
-    unique.dedup();
     Ok(providers::table
-        .filter(providers::id.eq_any(unique))
+        .filter(providers::id.eq_any(unique(ids)))
         .select((providers::id, providers::name))
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect())
+}
+
+/// `ids` once each, sorted.
+fn unique(ids: &[String]) -> Vec<String> {
+    let mut unique = ids.to_vec();
+    unique.sort();
+    unique.dedup();
+    unique
 }

@@ -75,6 +75,18 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<OrderRow>, StoreError>
         .optional()?)
 }
 
+/// The orders of `ids` that exist, in id order.
+pub fn find_many(conn: &mut DbConn, ids: &[String]) -> Result<Vec<OrderRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(orders::table
+        .filter(orders::id.eq_any(ids))
+        .order(orders::id.asc())
+        .select(OrderRow::as_select())
+        .load(conn)?)
+}
+
 /// The orders a plan created, in id (creation) order.
 pub fn of_plan(conn: &mut DbConn, plan_id: &str) -> Result<Vec<OrderRow>, StoreError> {
     Ok(orders::table

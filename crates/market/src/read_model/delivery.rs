@@ -68,21 +68,54 @@ pub(crate) fn event_view(row: DeliveryEventRow) -> Result<DeliveryEventView, Err
 
 /// A payment with its order's pricing.
 pub(crate) fn payment_view(conn: &mut DbConn, row: PaymentRow) -> Result<PaymentView, Error> {
-    let order = provider_hub_store::orders::find(conn, &row.order_id)?;
-    let order = order.as_ref();
-    let provider_name =
-        provider_hub_store::names::of_providers(conn, std::slice::from_ref(&row.provider_id))?
-            .remove(&row.provider_id)
-            .ok_or_else(|| Error::corrupt("payments.provider_id", "no such provider"))?;
-    let listing_title = match order.and_then(|o| o.listing_id.clone()) {
-        Some(listing) => {
-            provider_hub_store::names::of_listings(conn, std::slice::from_ref(&listing))?
-                .remove(&listing)
-                .map(|n| n.listing_title)
-        }
-        None => None,
-    };
-    Ok(PaymentView {
+    payment_views(conn, vec![row])?
+        .pop()
+        .ok_or_else(|| Error::corrupt("payments", "a payment read as none"))
+}
+
+/// Payments with their orders' pricing and names, in the order given: one query each for
+/// the orders, the providers' names and the listings' titles, however many payments.
+pub(crate) fn payment_views(
+    conn: &mut DbConn,
+    rows: Vec<PaymentRow>,
+) -> Result<Vec<PaymentView>, Error> {
+    use provider_hub_store::{names, orders};
+    let order_ids: Vec<String> = rows.iter().map(|p| p.order_id.clone()).collect();
+    let orders: std::collections::HashMap<String, orders::OrderRow> =
+        orders::find_many(conn, &order_ids)?
+            .into_iter()
+            .map(|o| (o.id.clone(), o))
+            .collect();
+    let provider_ids: Vec<String> = rows.iter().map(|p| p.provider_id.clone()).collect();
+    let providers = names::of_providers(conn, &provider_ids)?;
+    let listing_ids: Vec<String> = orders
+        .values()
+        .filter_map(|o| o.listing_id.clone())
+        .collect();
+    let listings = names::of_listings(conn, &listing_ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let order = orders.get(&row.order_id);
+            let provider_name = providers
+                .get(&row.provider_id)
+                .cloned()
+                .ok_or_else(|| Error::corrupt("payments.provider_id", "no such provider"))?;
+            let listing_title = order
+                .and_then(|o| o.listing_id.as_ref())
+                .and_then(|l| listings.get(l))
+                .map(|n| n.listing_title.clone());
+            Ok(payment_of(row, order, provider_name, listing_title))
+        })
+        .collect()
+}
+
+fn payment_of(
+    row: PaymentRow,
+    order: Option<&provider_hub_store::orders::OrderRow>,
+    provider_name: String,
+    listing_title: Option<String>,
+) -> PaymentView {
+    PaymentView {
         provider_name,
         listing_title,
         order_price_pence: order.and_then(|o| o.price_pence),
@@ -98,5 +131,5 @@ pub(crate) fn payment_view(conn: &mut DbConn, row: PaymentRow) -> Result<Payment
         provider_id: row.provider_id,
         financial_year: row.financial_year,
         created_at: to_utc(row.created_at),
-    })
+    }
 }
