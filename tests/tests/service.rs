@@ -69,6 +69,20 @@ async fn the_served_and_committed_openapi_documents_equal_the_code() {
         }
     }
     assert_eq!(public, vec!["get /v1/awards"]);
+
+    // Every schema a reference names is in the document (a client generator stops at the
+    // first that is not).
+    let text = served.to_string();
+    let schemas = served["components"]["schemas"]
+        .as_object()
+        .expect("schemas");
+    let dangling: Vec<&str> = text
+        .split("\"#/components/schemas/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|name| !schemas.contains_key(*name))
+        .collect();
+    assert!(dangling.is_empty(), "references to no schema: {dangling:?}");
 }
 
 #[actix_web::test]

@@ -87,7 +87,7 @@ async fn get_area(
 
 /// Creates an area (admin).
 #[utoipa::path(tag = "areas", security(("bearer" = [])), request_body = NewArea,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key and body")),
     responses(
     (status = 201, description = "Created", body = Area),
     BodyRejected,

@@ -81,7 +81,7 @@ async fn list_assessments(
 /// `external_ref` with the same content returns the existing assessment (200); with
 /// different content it is 409.
 #[utoipa::path(tag = "assessments", security(("bearer" = [])), request_body = NewAssessment,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key and body")),
     responses(
     (status = 201, description = "Recorded as a draft", body = AssessmentView),
     (status = 200, description = "Already recorded: the existing assessment", body = AssessmentView),

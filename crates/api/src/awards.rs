@@ -19,7 +19,7 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AwardQuery {
     /// Only this area's awards.
-    #[param(value_type = Option<String>, example = "SY-SHF")]
+    #[param(value_type = Option<String>, pattern = "^[A-Z0-9]+(-[A-Z0-9]+)*$", min_length = 2, max_length = 16, example = "SY-SHF")]
     pub area: Option<String>,
     /// Accepted on or after this day.
     #[param(value_type = Option<NaiveDate>)]

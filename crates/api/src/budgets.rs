@@ -149,7 +149,7 @@ async fn set_budget(
 #[utoipa::path(tag = "budgets", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Order id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key"),
     ),
     responses(
     (status = 200, description = "Approved and matched", body = OrderView),

@@ -54,7 +54,7 @@ async fn list_cases(
 
 /// Registers a case in the offender manager's own area.
 #[utoipa::path(tag = "cases", security(("bearer" = [])), request_body = NewCase,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key and body")),
     responses(
     (status = 201, description = "Registered", body = CaseView),
     BodyRejected,

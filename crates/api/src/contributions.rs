@@ -63,7 +63,8 @@ async fn set_contributions(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct StatementQuery {
-    /// `csv` for the rows as CSV (as `Accept: text/csv` does).
+    /// `csv` for the rows as CSV (as `Accept: text/csv` does), `json` (the default).
+    #[param(value_type = Option<String>, pattern = "^(csv|json)$")]
     pub format: Option<String>,
 }
 

@@ -69,6 +69,8 @@ pub use provider_hub_market::clock::{Clock, SystemClock};
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&BearerAuth),
+    // Schemas only a query parameter names (bodies and answers bring their own).
+    components(schemas(orders::Expand)),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "problems", description = "The kinds of problem the hub answers: a problem's `type` is the path of its page here, saying what it means and what to do"),

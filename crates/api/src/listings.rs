@@ -11,6 +11,7 @@ use provider_hub_market::listings::{
     self as market, CapacityUpdate, EligibilityBasis, ListingDetail, ListingView,
 };
 use provider_hub_store::listings::ListingFilter;
+use provider_hub_store::DbConn;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -20,7 +21,7 @@ use crate::csv::{self, Text};
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::filters::Faults;
 use crate::json::RawBody;
-use crate::pagination::{page_request, PageBody};
+use crate::pagination::PageBody;
 use crate::state::AppState;
 
 /// A page of listings.
@@ -59,8 +60,8 @@ pub struct ListingSearchQuery {
     /// `csv` for the rows as CSV (as `Accept: text/csv` does), `json` (the default).
     #[param(value_type = Option<String>, pattern = "^(csv|json)$")]
     pub format: Option<String>,
-    /// Page size, 1–500 (default 50).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    /// Page size, 1–500 (default 50); `all` on a CSV answer for the whole list, streamed.
+    #[param(value_type = Option<String>, pattern = "^([1-9][0-9]?|[1-4][0-9][0-9]|500|all)$")]
     pub limit: Option<String>,
     /// Cursor from the previous page's `next`.
     pub after: Option<String>,
@@ -85,15 +86,19 @@ async fn search_listings(
     query: web::Query<ListingSearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let mut faults = Faults::default();
-    let page = faults.take(page_request::<String>(
-        query.limit.as_deref(),
-        query.after.as_deref(),
-    ));
-    let category = faults.parse::<Category>("category", query.category.as_deref());
-    let status = faults.parse::<ListingStatus>("status", query.status.as_deref());
     let as_csv = faults
         .field(csv::asked(&req, query.format.as_deref()))
         .unwrap_or_default();
+    let whole = faults
+        .field(csv::whole(query.limit.as_deref(), as_csv))
+        .unwrap_or_default();
+    let page = faults.take(csv::page_request::<String>(
+        query.limit.as_deref(),
+        query.after.as_deref(),
+        whole,
+    ));
+    let category = faults.parse::<Category>("category", query.category.as_deref());
+    let status = faults.parse::<ListingStatus>("status", query.status.as_deref());
     faults.into_result()?;
     // Refused above when at fault.
     let (limit, after) = page.unwrap_or_default();
@@ -107,21 +112,27 @@ async fn search_listings(
     };
     let caller = caller.at(state.now());
     let crn = query.eligible_for_crn.clone();
-    let (page, eligibility) = state
-        .db(move |conn| {
-            Ok(match crn {
-                None => (
-                    market::search(conn, &caller, &filter, None, after, limit)?,
-                    None,
-                ),
-                Some(crn) => {
-                    let found =
-                        market::search_eligible(conn, &caller, &filter, &crn, after, limit)?;
-                    (found.page, Some(found.basis))
-                }
-            })
+    let search = move |conn: &mut DbConn, after: Option<String>| -> Result<_, ApiError> {
+        Ok(match crn.as_deref() {
+            None => (
+                market::search(conn, &caller, &filter, None, after, limit)?,
+                None,
+            ),
+            Some(crn) => {
+                let found = market::search_eligible(conn, &caller, &filter, crn, after, limit)?;
+                (found.page, Some(found.basis))
+            }
         })
-        .await?;
+    };
+    if whole {
+        return csv::stream(state, after, move |conn, after, header| {
+            let (page, _) = search(conn, after)?;
+            let rows = csv::rows(page.items.iter().map(ListingRow::of), header)?;
+            Ok((rows, page.next))
+        })
+        .await;
+    }
+    let (page, eligibility) = state.db(move |conn| search(conn, after)).await?;
     if as_csv {
         return csv::page(page.items.iter().map(ListingRow::of), page.next.as_deref());
     }
@@ -177,7 +188,7 @@ impl<'a> ListingRow<'a> {
 
 /// Creates a draft listing for a published specification version (a provider).
 #[utoipa::path(tag = "listings", security(("bearer" = [])), request_body = NewListing,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key and body")),
     responses(
     (status = 201, description = "Created as a draft", body = ListingDetail),
     BodyRejected,

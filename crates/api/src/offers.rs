@@ -11,7 +11,7 @@ use crate::auth::Caller;
 use crate::csv::{self, Text};
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
-use crate::pagination::{page_request, PageBody};
+use crate::pagination::PageBody;
 use crate::state::AppState;
 
 /// A page of offers.
@@ -30,8 +30,8 @@ pub struct OfferListQuery {
     /// `csv` for the rows as CSV (as `Accept: text/csv` does), `json` (the default).
     #[param(value_type = Option<String>, pattern = "^(csv|json)$")]
     pub format: Option<String>,
-    /// Page size, 1–500 (default 50).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    /// Page size, 1–500 (default 50); `all` on a CSV answer for the whole list, streamed.
+    #[param(value_type = Option<String>, pattern = "^([1-9][0-9]?|[1-4][0-9][0-9]|500|all)$")]
     pub limit: Option<String>,
     /// Cursor from the previous page's `next`.
     pub after: Option<String>,
@@ -110,8 +110,19 @@ async fn list_offers(
     caller.require(access::readers(Objects::Offers))?;
     let as_csv =
         csv::asked(&req, query.format.as_deref()).map_err(|e| ApiError::validation(vec![e]))?;
-    let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
+    let whole =
+        csv::whole(query.limit.as_deref(), as_csv).map_err(|e| ApiError::validation(vec![e]))?;
+    let (limit, after) =
+        csv::page_request::<String>(query.limit.as_deref(), query.after.as_deref(), whole)?;
     let (status, caller) = (query.status.clone(), caller.at(state.now()));
+    if whole {
+        return csv::stream(state, after, move |conn, after, header| {
+            let page = market::list(conn, &caller, status.clone(), after, limit)?;
+            let rows = csv::rows(page.items.iter().map(OfferRow::of), header)?;
+            Ok((rows, page.next))
+        })
+        .await;
+    }
     let page = state
         .db(move |conn| Ok(market::list(conn, &caller, status, after, limit)?))
         .await?;

@@ -17,7 +17,7 @@ use crate::csv::{self, Shown, Text};
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::filters::Faults;
 use crate::json::RawBody;
-use crate::pagination::{page_request, PageBody};
+use crate::pagination::PageBody;
 use crate::state::AppState;
 
 /// A page of orders.
@@ -58,8 +58,8 @@ pub struct OrderListQuery {
     /// `csv` for the rows as CSV (as `Accept: text/csv` does), `json` (the default).
     #[param(value_type = Option<String>, pattern = "^(csv|json)$")]
     pub format: Option<String>,
-    /// Page size, 1–500 (default 50).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    /// Page size, 1–500 (default 50); `all` on a CSV answer for every order, streamed.
+    #[param(value_type = Option<String>, pattern = "^([1-9][0-9]?|[1-4][0-9][0-9]|500|all)$")]
     pub limit: Option<String>,
     /// Cursor from the previous page's `next`.
     pub after: Option<String>,
@@ -145,11 +145,29 @@ async fn list_orders(
     let as_csv = faults
         .field(csv::asked(&req, query.format.as_deref()))
         .unwrap_or_default();
-    let page = faults.take(page_request::<String>(
+    let whole = faults
+        .field(csv::whole(query.limit.as_deref(), as_csv))
+        .unwrap_or_default();
+    let page = faults.take(csv::page_request::<String>(
         query.limit.as_deref(),
         query.after.as_deref(),
+        whole,
     ));
     let caller = caller.at(state.now());
+    if whole {
+        // Refused by the first page's check when at fault.
+        let (limit, after) = page.unwrap_or_default();
+        let mut faults = Some(faults);
+        return csv::stream(state, after, move |conn, after, header| {
+            if let Some(faults) = faults.take() {
+                faults.check(conn, filter.area.as_deref())?;
+            }
+            let page = market::list(conn, &caller, filter.clone(), after, limit)?;
+            let rows = csv::rows(page.items.iter().map(OrderRow::of), header)?;
+            Ok((rows, page.next))
+        })
+        .await;
+    }
     let page = state
         .db(move |conn| {
             faults.check(conn, filter.area.as_deref())?;

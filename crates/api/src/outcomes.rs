@@ -30,7 +30,7 @@ pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 /// once: the same record again answers the first result; another count is a conflict.
 #[utoipa::path(tag = "outcomes", security(("bearer" = [])), request_body = ReoffendingRecord,
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key and body"),
     ),
     responses(
     (status = 200, description = "Recorded (or recorded already with the same count): the person-period outcome and its payments", body = OutcomeRecorded),

@@ -17,7 +17,7 @@ use crate::auth::Caller;
 use crate::csv::{self, Text};
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::json::RawBody;
-use crate::pagination::{day, page_request, PageBody};
+use crate::pagination::{day, PageBody};
 use crate::state::AppState;
 
 /// Reports delivery on an order placed with the caller (a provider): `started` (the
@@ -26,7 +26,7 @@ use crate::state::AppState;
 #[utoipa::path(tag = "delivery", security(("bearer" = [])), request_body = DeliveryReport,
     params(
         ("id" = String, Path, description = "Order id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key and body"),
     ),
     responses(
     (status = 201, description = "Recorded: the order, the event and any payment it released", body = Delivered),
@@ -86,8 +86,8 @@ pub struct PaymentQuery {
     /// `csv` for the rows as CSV (as `Accept: text/csv` does), `json` (the default).
     #[param(value_type = Option<String>, pattern = "^(csv|json)$")]
     pub format: Option<String>,
-    /// Page size, 1–500 (default 50).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    /// Page size, 1–500 (default 50); `all` on a CSV answer for the whole list, streamed.
+    #[param(value_type = Option<String>, pattern = "^([1-9][0-9]?|[1-4][0-9][0-9]|500|all)$")]
     pub limit: Option<String>,
     /// Cursor from the previous page's `next`.
     pub after: Option<String>,
@@ -108,6 +108,26 @@ struct PaymentRow<'a> {
     listing_title: Text<'a>,
     financial_year: i32,
     created_at: String,
+}
+
+impl<'a> PaymentRow<'a> {
+    fn of(p: &'a PaymentView) -> Self {
+        PaymentRow {
+            id: &p.id,
+            order_id: &p.order_id,
+            milestone: p.milestone.to_string(),
+            amount_pence: p.amount_pence,
+            amount_pounds: csv::pounds(p.amount_pence),
+            area: &p.area,
+            provider_id: &p.provider_id,
+            provider_name: Text(&p.provider_name),
+            listing_title: Text(p.listing_title.as_deref().unwrap_or_default()),
+            financial_year: p.financial_year,
+            created_at: p
+                .created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
 }
 
 /// Lists payments (a provider: its own; commissioners and the quality team: all), as
@@ -132,7 +152,10 @@ async fn list_payments(
     caller.require(access::readers(Objects::Payments))?;
     let as_csv =
         csv::asked(&req, query.format.as_deref()).map_err(|e| ApiError::validation(vec![e]))?;
-    let (limit, after) = page_request::<String>(query.limit.as_deref(), query.after.as_deref())?;
+    let whole =
+        csv::whole(query.limit.as_deref(), as_csv).map_err(|e| ApiError::validation(vec![e]))?;
+    let (limit, after) =
+        csv::page_request::<String>(query.limit.as_deref(), query.after.as_deref(), whole)?;
     let from = day("from", query.from.as_deref())?;
     let to = day("to", query.to.as_deref())?;
     let filter = PaymentFilter {
@@ -142,6 +165,14 @@ async fn list_payments(
         to: to.and_then(|d| (d + Duration::days(1)).and_hms_opt(0, 0, 0)),
     };
     let caller = caller.at(state.now());
+    if whole {
+        return csv::stream(state, after, move |conn, after, header| {
+            let page = market::list(conn, &caller, filter.clone(), after, limit)?;
+            let rows = csv::rows(page.items.iter().map(PaymentRow::of), header)?;
+            Ok((rows, page.next))
+        })
+        .await;
+    }
     let page = state
         .db(move |conn| Ok(market::list(conn, &caller, filter, after, limit)?))
         .await?;
@@ -152,23 +183,7 @@ async fn list_payments(
             next: body.next,
         }));
     }
-    let table = csv::table(body.items.iter().map(|p| {
-        PaymentRow {
-            id: &p.id,
-            order_id: &p.order_id,
-            milestone: p.milestone.to_string(),
-            amount_pence: p.amount_pence,
-            amount_pounds: csv::pounds(p.amount_pence),
-            area: &p.area,
-            provider_id: &p.provider_id,
-            provider_name: Text(&p.provider_name),
-            listing_title: Text(p.listing_title.as_deref().unwrap_or_default()),
-            financial_year: p.financial_year,
-            created_at: p
-                .created_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        }
-    }))?;
+    let table = csv::table(body.items.iter().map(PaymentRow::of))?;
     let mut response = csv::ok();
     if let Some(next) = &body.next {
         response.insert_header((header::LINK, format!("<?after={next}>; rel=\"next\"")));

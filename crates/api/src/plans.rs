@@ -50,7 +50,7 @@ async fn get_sentence_plan(
 #[utoipa::path(tag = "sentence plans", security(("bearer" = [])), request_body(content = Option<Confirmation>, description = "The proposed endings confirmed (optional)"),
     params(
         ("id" = String, Path, description = "Sentence plan id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key"),
     ),
     responses(
     (status = 200, description = "Approved: the plan and its orders", body = PlanApproval),
@@ -75,8 +75,9 @@ async fn approve_sentence_plan(
     let (confirmation, raw) = if body.is_empty() {
         (Confirmation::default(), serde_json::Value::Null)
     } else {
-        let parsed = body.json::<Confirmation>()?;
-        (parsed.value, parsed.raw)
+        // `null` is no confirmation, as no body is.
+        let parsed = body.json::<Option<Confirmation>>()?;
+        (parsed.value.unwrap_or_default(), parsed.raw)
     };
     crate::idempotency::answer(
         &state,

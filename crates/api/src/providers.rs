@@ -52,7 +52,7 @@ async fn list_providers(
 
 /// Registers a provider (admin); it starts as an applicant.
 #[utoipa::path(tag = "providers", security(("bearer" = [])), request_body = NewProvider,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key and body")),
     responses(
     (status = 201, description = "Registered", body = ProviderView),
     BodyRejected,
@@ -109,7 +109,7 @@ async fn get_provider(
 #[utoipa::path(tag = "providers", security(("bearer" = [])), request_body = NewAccreditation,
     params(
         ("id" = String, Path, description = "Provider id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key and body"),
     ),
     responses(
     (status = 201, description = "Recorded; the provider as it now stands", body = ProviderView),

@@ -29,6 +29,7 @@ pub(crate) const READERS: &[Role] = &[Role::Commissioner, Role::Quality, Role::A
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ReportQuery {
     /// Only this area.
+    #[param(value_type = Option<String>, pattern = "^[A-Z0-9]+(-[A-Z0-9]+)*$", min_length = 2, max_length = 16)]
     pub area: Option<String>,
     /// Only this category.
     #[param(value_type = Option<Category>)]
@@ -47,11 +48,13 @@ pub struct ReportQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ProviderReportQuery {
     /// Only this area.
+    #[param(value_type = Option<String>, pattern = "^[A-Z0-9]+(-[A-Z0-9]+)*$", min_length = 2, max_length = 16)]
     pub area: Option<String>,
     /// Only this category.
     #[param(value_type = Option<Category>)]
     pub category: Option<String>,
     /// Only this provider.
+    #[param(value_type = Option<String>, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$", min_length = 1, max_length = 100)]
     pub provider_id: Option<String>,
     /// First day of the period (inclusive).
     #[param(value_type = Option<NaiveDate>)]
@@ -79,7 +82,9 @@ fn filter(
     }
     let category = faults.parse::<Category>("category", category);
     for (field, value) in [("area", area), ("provider_id", provider_id)] {
-        if value.is_some_and(|v| v.is_empty() || v.len() > 100 || v.chars().any(char::is_control)) {
+        if value.is_some_and(|v| {
+            v.is_empty() || v.chars().count() > 100 || v.chars().any(char::is_control)
+        }) {
             faults.push(FieldError::new(
                 field,
                 "must be 1-100 characters, none of them control characters",

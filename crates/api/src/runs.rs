@@ -16,7 +16,7 @@ use crate::state::AppState;
 /// then the least total cost), applied as offers, with the saving against placing the
 /// same orders one by one in arrival order.
 #[utoipa::path(tag = "matching", security(("bearer" = [])), request_body = NewRun,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key and body")),
     responses(
     (status = 201, description = "The run and its placements", body = RunView),
     BodyRejected,

@@ -189,7 +189,7 @@ async fn get_specification_version(
 
 /// Creates a specification: version 1, as a draft (quality team).
 #[utoipa::path(tag = "specifications", security(("bearer" = [])), request_body = NewSpecification,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key and body")),
     responses(
     (status = 201, description = "Created as a draft", body = Specification),
     BodyRejected,
@@ -223,7 +223,7 @@ async fn create_specification(
 #[utoipa::path(tag = "specifications", security(("bearer" = [])), request_body = SpecificationPatch,
     params(
         ("code" = String, Path, description = "Specification code"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key and body"),
     ),
     responses(
     (status = 201, description = "The new draft version", body = Specification),

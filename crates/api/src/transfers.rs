@@ -43,7 +43,7 @@ pub struct TransferQuery {
 #[utoipa::path(tag = "transfers", security(("bearer" = [])), request_body = NewTransfer,
     params(
         ("crn" = String, Path, description = "Case reference number"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key and body"),
     ),
     responses(
     (status = 201, description = "Transferred, with what it did to each order", body = TransferView),

@@ -11,7 +11,7 @@ macro_rules! grouped_code {
             serde::Serialize, serde::Deserialize, utoipa::ToSchema,
         )]
         #[serde(try_from = "String", into = "String")]
-        #[schema(value_type = String, example = $example)]
+        #[schema(value_type = String, example = $example, pattern = "^[A-Z0-9]+(-[A-Z0-9]+)*$", min_length = 2, max_length = 16)]
         $vis struct $name(String);
 
         impl $name {

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::need::{RiskOfHarm, Sex, TIERS};
+use crate::need::{RiskOfHarm, RiskTier, Sex, TIERS};
 use crate::specification::{DeliveryFormat, Eligibility, SpecificationStatus};
 use crate::validation::ValidationErrors;
 use crate::{AreaCode, Role, Scope};
@@ -107,7 +107,7 @@ pub struct EligibilityNarrowing {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_risk_of_harm: Option<RiskOfHarm>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(min_items = 1, max_items = 4)]
+    #[schema(value_type = Option<Vec<RiskTier>>, min_items = 1, max_items = 4)]
     pub tiers: Option<Vec<u8>>,
 }
 

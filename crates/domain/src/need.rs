@@ -37,6 +37,12 @@ crate::string_enum! {
 /// Lowest and highest risk tier.
 pub const TIERS: std::ops::RangeInclusive<u8> = 1..=4;
 
+/// A risk tier: a whole number from 1 (lowest) to 4 (highest).
+// The document's name for the bounds of `TIERS`; the hub keeps tiers as plain numbers.
+#[derive(Debug, Clone, Copy, utoipa::ToSchema)]
+#[schema(value_type = u8, minimum = 1, maximum = 4)]
+pub struct RiskTier(pub u8);
+
 #[cfg(test)]
 mod tests {
     use super::*;

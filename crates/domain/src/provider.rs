@@ -189,6 +189,7 @@ pub fn status(standing: Standing, member_of_any: bool) -> ProviderStatus {
 /// Who to contact at a provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ProviderContact)]
 pub struct Contact {
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,

@@ -23,6 +23,7 @@ pub struct AddressedNeed {
 
 /// How the provider reaches the offender manager.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ReferralContact)]
 pub struct Contact {
     pub name: String,
     pub email: Option<String>,

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::category::Category;
 use crate::money::MAX_PENCE;
-use crate::need::{Need, RiskOfHarm, Sex, TIERS};
+use crate::need::{Need, RiskOfHarm, RiskTier, Sex, TIERS};
 use crate::price::Multipliers;
 use crate::validation::ValidationErrors;
 
@@ -159,7 +159,7 @@ pub struct Eligibility {
     /// Highest risk of serious harm the service can manage.
     pub max_risk_of_harm: RiskOfHarm,
     /// Risk tiers (1–4) eligible; at least one.
-    #[schema(min_items = 1, max_items = 4)]
+    #[schema(value_type = Vec<RiskTier>, min_items = 1, max_items = 4)]
     pub tiers: Vec<u8>,
 }
 

@@ -19,6 +19,7 @@ use crate::{cases, naive, Actor, Error};
 /// A countersignature's refusal, with its reason.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AssessmentRefusal)]
 pub struct Decision {
     #[serde(default)]
     #[schema(max_length = 2000)]

@@ -103,6 +103,26 @@ pub fn table<R: Serialize + Default>(rows: impl IntoIterator<Item = R>) -> Resul
     String::from_utf8(bytes).map_err(failed)
 }
 
+/// The rows, after the header line when `header` (as [`table`] writes them), without it
+/// otherwise: the pages after the first of a table sent a page at a time.
+pub fn rows<R: Serialize + Default>(
+    rows: impl IntoIterator<Item = R>,
+    header: bool,
+) -> Result<String, Error> {
+    if header {
+        return table(rows);
+    }
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for row in rows {
+        out.serialize(row).map_err(failed)?;
+    }
+    let bytes = out.into_inner().map_err(|e| failed(e.into_error()))?;
+    String::from_utf8(bytes).map_err(failed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +150,22 @@ mod tests {
         .unwrap_or_default();
         let row = table.strip_prefix("name,n\r\n").unwrap_or_default();
         row.strip_suffix(",1\r\n").unwrap_or_default().to_owned()
+    }
+
+    #[test]
+    fn pages_after_the_first_have_no_header_line() {
+        let page = |names: &[&'static str], header| {
+            rows(
+                names.iter().map(|n| Row {
+                    name: Text(n),
+                    n: 2,
+                }),
+                header,
+            )
+            .unwrap_or_default()
+        };
+        let whole = page(&["a", "b"], true) + &page(&["c"], false) + &page(&[], false);
+        assert_eq!(whole, "name,n\r\na,2\r\nb,2\r\nc,2\r\n");
     }
 
     #[test]

@@ -59,7 +59,11 @@ impl Default for Settings {
 #[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
     /// Where events are POSTed: an absolute https URL.
-    #[schema(example = "https://hooks.provider.example.org/provider-hub")]
+    #[schema(
+        example = "https://hooks.provider.example.org/provider-hub",
+        pattern = "^https://[^\\s/?#@]+(/[^\\s#]*)?$",
+        max_length = 2048
+    )]
     pub url: String,
 }
 

@@ -92,7 +92,7 @@ impl FromRequest for RawBody {
 /// Parses a body: syntax errors are 400; shape errors 422, every field at fault named at
 /// once, each in the caller's words (see [`words`]).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<JsonBody<T>, ApiError> {
-    let raw: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let mut raw: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::bad_request(format!(
             "the request body is not valid JSON: {} (line {}, column {})",
             words::syntax(&e),
@@ -100,9 +100,35 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<JsonBody<T>, ApiError>
             e.column()
         ))
     })?;
+    whole_numbers(&mut raw);
     match shape::<T>(&raw) {
         Ok(value) => Ok(JsonBody { value, raw }),
         Err(errors) => Err(ApiError::validation(errors)),
+    }
+}
+
+/// The largest whole number a JSON number written with a fraction (`2.0`) stands for
+/// exactly: 2^53.
+const EXACT: f64 = 9_007_199_254_740_992.0;
+
+/// Numbers written with a zero fraction (`13.0`, `2e3`) as the whole numbers they are, as
+/// JSON Schema counts them (an `integer` field takes `13.0`); serde would refuse them where
+/// a whole number is due.
+fn whole_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                if f.fract() == 0.0 && f.abs() <= EXACT {
+                    // Exact: a whole number within ±2^53.
+                    #[allow(clippy::cast_possible_truncation)]
+                    let whole = f as i64;
+                    *value = serde_json::Value::from(whole);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 
@@ -250,6 +276,22 @@ mod tests {
                     .collect()
             }
         }
+    }
+
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_whole() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Threshold {
+            threshold: u8,
+            multiplier: f64,
+        }
+        let read = parse::<Threshold>(br#"{"threshold": 13.0, "multiplier": 1.0}"#)
+            .map(|b| (b.value.threshold, b.value.multiplier));
+        assert_eq!(read.ok(), Some((13, 1.0)));
+        let refused = parse::<Threshold>(br#"{"threshold": 13.5, "multiplier": 1}"#)
+            .err()
+            .map(|e| (e.0.status, e.0.errors[0].field.clone()));
+        assert_eq!(refused, Some((422, "threshold".to_owned())));
     }
 
     #[test]
