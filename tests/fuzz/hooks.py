@@ -11,7 +11,8 @@ the cases generated as valid they are made so here, and nowhere else:
   left out where the list has no second page;
 - an `area` filter names an area the hub has (an unknown one is a 422 naming it):
   replaced by a seeded area;
-- `eligible_for_crn` names a case the caller may see: the seeded case;
+- `eligible_for_crn` names a case the caller may see: a seeded Sheffield case the fuzzer
+  never transfers (roles that see no case are refused, 403);
 - `to` is not before `from`: the two swapped;
 - `limit=all` (the whole list) is for CSV answers: `format=csv` with it;
 - an `Idempotency-Key` once used with another body is refused (422, as the IETF draft
@@ -29,7 +30,7 @@ with open(os.environ["HUB_FUZZ_CURSORS"], encoding="utf-8") as f:
     CURSORS = json.load(f)
 
 AREAS = ("SY-SHF", "SY-ROT")
-CASE = "X123456"
+CASE = "X654321"
 
 
 def _positive(case):

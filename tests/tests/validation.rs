@@ -55,6 +55,40 @@ both_backends!(
         .await;
         assert_eq!(status, 415, "no media type");
 
+        // An object is an object: a list of its fields in order is not one, whole or nested.
+        let spec = specification_body("SEQ");
+        let fields: Vec<Value> = spec
+            .as_object()
+            .expect("an object")
+            .values()
+            .cloned()
+            .collect();
+        let (status, p) = post_raw(
+            &app,
+            "/v1/specifications",
+            json_ct,
+            serde_json::to_vec(&fields).expect("json"),
+        )
+        .await;
+        assert_eq!(status, 422, "a body as a list: {p}");
+        assert!(
+            p["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("must be an object")),
+            "{p}"
+        );
+        let mut nested = spec.clone();
+        nested["eligibility"] = json!([["female"], 18, 99, "high", [1, 2]]);
+        let (status, p) = post_raw(
+            &app,
+            "/v1/specifications",
+            json_ct,
+            serde_json::to_vec(&nested).expect("json"),
+        )
+        .await;
+        assert_eq!(status, 422, "eligibility as a list: {p}");
+        assert_eq!(p["errors"][0]["field"], "eligibility", "{p}");
+
         let mut huge = specification_body("HUGE");
         huge["description"] = json!("x".repeat(300 * 1024));
         let (status, p) = post_raw(

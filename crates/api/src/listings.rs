@@ -76,7 +76,8 @@ pub struct ListingSearchQuery {
         (String = "text/csv"),
     )),
     Unauthenticated,
-    (status = 422, description = "Bad filters, limit or cursor, every one named", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "`eligible_for_crn` from a role that sees no case", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Bad filters, limit or cursor, every one named (a case the caller may not see too)", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/listings")]
 async fn search_listings(

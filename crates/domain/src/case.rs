@@ -58,7 +58,7 @@ pub struct NewCase {
     pub crn: Crn,
     pub sex: Sex,
     pub date_of_birth: NaiveDate,
-    #[schema(value_type = String, example = "SY-SHF")]
+    #[schema(value_type = AreaCode)]
     pub area: AreaCode,
     /// Equality monitoring (optional): the ONS 2021 ethnic group. Never shown to providers.
     #[serde(default)]

@@ -193,10 +193,20 @@ pub fn status(standing: Standing, member_of_any: bool) -> ProviderStatus {
 pub struct Contact {
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
-    #[schema(min_length = 3, max_length = 254, example = "referrals@example.org")]
+    #[schema(
+        min_length = 5,
+        max_length = 254,
+        pattern = "^[^\\s@]+@[^\\s.]\\S*\\.\\S*[^\\s.]$",
+        example = "referrals@example.org"
+    )]
     pub email: String,
     #[serde(default)]
-    #[schema(max_length = 40)]
+    #[schema(
+        pattern = "^[0-9 +()-]{5,40}$",
+        min_length = 5,
+        max_length = 40,
+        example = "0114 496 0000"
+    )]
     pub phone: Option<String>,
 }
 

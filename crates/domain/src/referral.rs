@@ -25,8 +25,21 @@ pub struct AddressedNeed {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = ReferralContact)]
 pub struct Contact {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(
+        min_length = 5,
+        max_length = 254,
+        pattern = "^[^\\s@]+@[^\\s.]\\S*\\.\\S*[^\\s.]$",
+        example = "j.smith@probation.example.org"
+    )]
     pub email: Option<String>,
+    #[schema(
+        pattern = "^[0-9 +()-]{5,40}$",
+        min_length = 5,
+        max_length = 40,
+        example = "0114 496 0000"
+    )]
     pub phone: Option<String>,
 }
 

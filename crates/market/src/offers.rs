@@ -83,6 +83,7 @@ pub struct Refusal {
     #[schema(
         min_length = 1,
         max_length = 2000,
+        pattern = "\\S",
         example = "no key worker free on that date"
     )]
     pub reason: String,
@@ -425,7 +426,10 @@ pub fn decline(
 ) -> Result<OfferView, Error> {
     let reason = refusal.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(Error::invalid("reason", "must be 1-2000 characters"));
+        return Err(Error::invalid(
+            "reason",
+            "must be 1-2000 characters, not all spaces",
+        ));
     }
     crate::retrying_transaction(conn, |conn| {
         let offer = own(conn, provider_id, id)?;

@@ -89,7 +89,7 @@ pub struct SetThreshold {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StandingChange {
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -307,7 +307,10 @@ pub fn change_standing(
     let (actor, now) = (&caller.actor, caller.now);
     let reason = change.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(Error::invalid("reason", "must be 1-2000 characters"));
+        return Err(Error::invalid(
+            "reason",
+            "must be 1-2000 characters, not all spaces",
+        ));
     }
     write_transaction(conn, |conn| {
         let before = store::find(conn, provider_id)?

@@ -42,9 +42,14 @@ use crate::{naive, Actor, Error};
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTransfer {
-    #[schema(example = "SY-ROT")]
+    #[schema(
+        example = "SY-ROT",
+        pattern = "^[A-Z0-9]+(-[A-Z0-9]+)*$",
+        min_length = 2,
+        max_length = 16
+    )]
     pub to_area: String,
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -110,7 +115,7 @@ pub fn transfer(
     let reason = new.reason.trim().to_owned();
     let mut errors = provider_hub_domain::ValidationErrors::new();
     if reason.is_empty() || reason.chars().count() > 2000 {
-        errors.add("reason", "must be 1-2000 characters");
+        errors.add("reason", "must be 1-2000 characters, not all spaces");
     }
     let to = match AreaCode::parse(new.to_area.trim()) {
         Ok(to) => Some(to),

@@ -12,6 +12,7 @@ use provider_hub_domain::FieldError;
 
 use crate::error::ApiError;
 
+mod strict;
 mod words;
 
 /// Largest request body the hub reads.
@@ -191,7 +192,7 @@ fn shape<T: DeserializeOwned>(raw: &serde_json::Value) -> Result<T, Vec<FieldErr
 
 /// `T` from `body`, or the field at fault and serde's message.
 fn attempt<T: DeserializeOwned>(body: &serde_json::Value) -> Result<T, (String, String)> {
-    serde_path_to_error::deserialize::<_, T>(body).map_err(|e| {
+    serde_path_to_error::deserialize::<_, T>(strict::Strict(body)).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();
         (field_of(&path, &message), message)

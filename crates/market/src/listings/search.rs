@@ -15,7 +15,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{corrupt, to_view, visibility, ListingView};
-use crate::access::Caller;
+use crate::access::{self, Caller, Objects};
 use crate::{cases, Error};
 
 /// What a search for a person's eligible listings judged them on.
@@ -77,6 +77,14 @@ pub fn search_eligible(
     limit: usize,
 ) -> Result<EligibleListings, Error> {
     let (role, scope, now) = (caller.role, &caller.scope, caller.now);
+    // A role that sees no case at all is told so, not that this case is unknown.
+    if access::reach(role, scope, Objects::Cases).is_none() {
+        return Err(access::not_a_reader(
+            role,
+            Objects::Cases,
+            "cases (eligible_for_crn names one)",
+        ));
+    }
     let audience = listing::audience(role, scope);
     let today = now.date_naive();
     let vis = visibility(&audience, today);
