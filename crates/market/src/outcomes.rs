@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::access::{self, Caller};
-use crate::change::{self, OrderChange};
+use crate::events;
 use crate::event_data::OutcomeRecordedData;
 use crate::read_model::delivery::payment_view;
 pub use crate::read_model::delivery::PaymentView;
@@ -404,8 +404,9 @@ pub(crate) fn decide(
 
 /// Writes planned outcomes in the caller's transaction: the person-periods (a second
 /// recording of one is a unique violation, so nothing is written twice), their payments
-/// (at most one per order and milestone), the orders' outcome, and per order its audit
-/// row and `order.outcome_recorded` event; per person-period one audit row.
+/// (at most one per order and milestone), the orders' outcome, per person-period one
+/// audit row naming the orders it settles, and per order its `order.outcome_recorded`
+/// event.
 pub(crate) fn write(tx: &mut Tx<'_>, planned: &[Planned], source: Source<'_>) -> Result<(), Error> {
     let rows: Vec<PersonOutcomeRow> = planned.iter().map(|p| p.row.clone()).collect();
     store::insert(tx, &rows)?;
@@ -421,41 +422,42 @@ pub(crate) fn write(tx: &mut Tx<'_>, planned: &[Planned], source: Source<'_>) ->
         store::set_order_outcomes(tx, &ids, kind.as_str(), at)?;
     }
     for p in planned {
-        tx.audit(AuditEntry {
-            actor: source.actor,
-            action: "person_outcome.recorded",
-            entity_type: "person_outcome",
-            entity_id: &p.row.id,
-            before: None,
-            after: serde_json::to_value(&p.row).ok().map(|mut after| {
-                after["payments"] = serde_json::to_value(&p.payments).unwrap_or_default();
-                after
-            }),
-            at,
-        });
-        for order in &p.settles {
-            change::record(
-                tx,
-                order,
-                OrderChange {
-                    actor: source.actor,
-                    action: "order.outcome_recorded".into(),
-                    before: None,
-                    after: serde_json::json!({
-                        "outcome": p.outcome, "person_outcome_id": p.row.id
-                    }),
-                    kind: EventKind::OrderOutcomeRecorded,
-                    offer_id: None,
-                    provider_id: order.provider_id.as_deref(),
-                    data: OutcomeRecordedData {
+        // One audit row per person-period, naming the orders it settles; each order's
+        // event reports it to that order's provider and offender manager.
+        let events = p
+            .settles
+            .iter()
+            .map(|order| {
+                events::new_event(
+                    EventKind::OrderOutcomeRecorded,
+                    order,
+                    None,
+                    order.provider_id.as_deref(),
+                    OutcomeRecordedData {
                         status: order.status,
                         outcome: p.outcome,
                     }
                     .into(),
-                    now: source.now,
-                },
-            )?;
-        }
+                    source.now,
+                )
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        tx.record_reported(
+            AuditEntry {
+                actor: source.actor,
+                action: "person_outcome.recorded",
+                entity_type: "person_outcome",
+                entity_id: &p.row.id,
+                before: None,
+                after: serde_json::to_value(&p.row).ok().map(|mut after| {
+                    after["payments"] = serde_json::to_value(&p.payments).unwrap_or_default();
+                    after["orders"] = p.settles.iter().map(|o| o.id.as_str()).collect();
+                    after
+                }),
+                at,
+            },
+            events,
+        );
     }
     Ok(())
 }

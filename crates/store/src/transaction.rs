@@ -43,6 +43,14 @@ impl Tx<'_> {
         }
     }
 
+    /// Records a change several events report, one per object it touched, under its one
+    /// audit row (a person's outcome over a period, heard of on each order it settles;
+    /// the row names them).
+    pub fn record_reported(&mut self, audit: AuditEntry<'_>, events: Vec<NewEvent>) {
+        self.audit(audit);
+        self.events.extend(events);
+    }
+
     /// Records an audit row of a change no event reports (a budget set, a listing
     /// published, a webhook registered…).
     pub fn audit(&mut self, entry: AuditEntry<'_>) {
