@@ -148,13 +148,30 @@ both_backends!(
         assert_eq!([ids(&first), ids(&second)].concat(), expect_woman);
         assert_eq!(second["next"], json!(null));
 
-        // Another area's case, or a provider asking, is refused without saying whether it exists.
-        for token in [manager_of("SY-ROT"), app.provider_token(&p)] {
+        // Another area's case is refused without saying whether it exists; a role that
+        // sees no case at all is told so, whatever the crn.
+        let (s, problem) = app
+            .get(
+                "/v1/listings?eligible_for_crn=F100000",
+                &manager_of("SY-ROT"),
+            )
+            .await;
+        assert_eq!(s, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "eligible_for_crn");
+        for crn in ["F100000", "Z999999"] {
             let (s, problem) = app
-                .get("/v1/listings?eligible_for_crn=F100000", &token)
+                .get(
+                    &format!("/v1/listings?eligible_for_crn={crn}"),
+                    &app.provider_token(&p),
+                )
                 .await;
-            assert_eq!(s, 422, "{problem}");
-            assert_eq!(problem["errors"][0]["field"], "eligible_for_crn");
+            assert_eq!(s, 403, "{problem}");
+            assert!(
+                problem["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("offender_manager and quality")),
+                "{problem}"
+            );
         }
     }
 );

@@ -12,6 +12,7 @@ use provider_hub_domain::FieldError;
 use provider_hub_store::DbConn;
 use serde::de::DeserializeOwned;
 
+use crate::filters::Faults;
 use crate::state::AppState;
 
 pub use provider_hub_market::csv::{pounds, rows, table, Days, Shown, Text};
@@ -88,6 +89,28 @@ pub fn page_request<K: DeserializeOwned>(
     } else {
         crate::pagination::page_request(limit, after)
     }
+}
+
+/// How a list is asked for: as CSV or JSON, whole (`limit=all`, CSV only) or a page, and
+/// the page (`None` when `limit` or `after` is at fault).
+pub struct ListAsk {
+    pub csv: bool,
+    pub whole: bool,
+    pub page: Option<(usize, Option<String>)>,
+}
+
+/// Reads a list's `format`, `limit` and `after`, each fault into `faults`.
+pub fn list_ask(
+    faults: &mut Faults,
+    req: &HttpRequest,
+    format: Option<&str>,
+    limit: Option<&str>,
+    after: Option<&str>,
+) -> ListAsk {
+    let csv = faults.field(asked(req, format)).unwrap_or_default();
+    let whole = faults.field(self::whole(limit, csv)).unwrap_or_default();
+    let page = faults.take(page_request::<String>(limit, after, whole));
+    ListAsk { csv, whole, page }
 }
 
 /// A page of an export: its rows written as CSV (the header line first when asked) and

@@ -87,17 +87,17 @@ async fn search_listings(
     query: web::Query<ListingSearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let mut faults = Faults::default();
-    let as_csv = faults
-        .field(csv::asked(&req, query.format.as_deref()))
-        .unwrap_or_default();
-    let whole = faults
-        .field(csv::whole(query.limit.as_deref(), as_csv))
-        .unwrap_or_default();
-    let page = faults.take(csv::page_request::<String>(
+    let csv::ListAsk {
+        csv: as_csv,
+        whole,
+        page,
+    } = csv::list_ask(
+        &mut faults,
+        &req,
+        query.format.as_deref(),
         query.limit.as_deref(),
         query.after.as_deref(),
-        whole,
-    ));
+    );
     let category = faults.parse::<Category>("category", query.category.as_deref());
     let status = faults.parse::<ListingStatus>("status", query.status.as_deref());
     faults.into_result()?;

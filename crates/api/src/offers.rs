@@ -10,6 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Caller;
 use crate::csv::{self, Text};
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
+use crate::filters::Faults;
 use crate::json::RawBody;
 use crate::pagination::PageBody;
 use crate::state::AppState;
@@ -108,12 +109,18 @@ async fn list_offers(
     query: web::Query<OfferListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(access::readers(Objects::Offers))?;
-    let as_csv =
-        csv::asked(&req, query.format.as_deref()).map_err(|e| ApiError::validation(vec![e]))?;
-    let whole =
-        csv::whole(query.limit.as_deref(), as_csv).map_err(|e| ApiError::validation(vec![e]))?;
-    let (limit, after) =
-        csv::page_request::<String>(query.limit.as_deref(), query.after.as_deref(), whole)?;
+    let mut faults = Faults::default();
+    let ask = csv::list_ask(
+        &mut faults,
+        &req,
+        query.format.as_deref(),
+        query.limit.as_deref(),
+        query.after.as_deref(),
+    );
+    faults.into_result()?;
+    let (as_csv, whole) = (ask.csv, ask.whole);
+    // Refused above when at fault.
+    let (limit, after) = ask.page.unwrap_or_default();
     let (status, caller) = (query.status.clone(), caller.at(state.now()));
     if whole {
         return csv::stream(state, after, move |conn, after, header| {

@@ -142,17 +142,17 @@ async fn list_orders(
     let mut faults = Faults::default();
     let filter = query.filter(&mut faults);
     let expanded = query.expanded(&mut faults);
-    let as_csv = faults
-        .field(csv::asked(&req, query.format.as_deref()))
-        .unwrap_or_default();
-    let whole = faults
-        .field(csv::whole(query.limit.as_deref(), as_csv))
-        .unwrap_or_default();
-    let page = faults.take(csv::page_request::<String>(
+    let csv::ListAsk {
+        csv: as_csv,
+        whole,
+        page,
+    } = csv::list_ask(
+        &mut faults,
+        &req,
+        query.format.as_deref(),
         query.limit.as_deref(),
         query.after.as_deref(),
-        whole,
-    ));
+    );
     let caller = caller.at(state.now());
     if whole {
         // Refused by the first page's check when at fault.

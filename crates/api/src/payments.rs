@@ -16,8 +16,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Caller;
 use crate::csv::{self, Text};
 use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
+use crate::filters::Faults;
 use crate::json::RawBody;
-use crate::pagination::{day, PageBody};
+use crate::pagination::PageBody;
 use crate::state::AppState;
 
 /// Reports delivery on an order placed with the caller (a provider): `started` (the
@@ -150,14 +151,20 @@ async fn list_payments(
     query: web::Query<PaymentQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(access::readers(Objects::Payments))?;
-    let as_csv =
-        csv::asked(&req, query.format.as_deref()).map_err(|e| ApiError::validation(vec![e]))?;
-    let whole =
-        csv::whole(query.limit.as_deref(), as_csv).map_err(|e| ApiError::validation(vec![e]))?;
-    let (limit, after) =
-        csv::page_request::<String>(query.limit.as_deref(), query.after.as_deref(), whole)?;
-    let from = day("from", query.from.as_deref())?;
-    let to = day("to", query.to.as_deref())?;
+    let mut faults = Faults::default();
+    let ask = csv::list_ask(
+        &mut faults,
+        &req,
+        query.format.as_deref(),
+        query.limit.as_deref(),
+        query.after.as_deref(),
+    );
+    let from = faults.day("from", query.from.as_deref());
+    let to = faults.day("to", query.to.as_deref());
+    faults.into_result()?;
+    let (as_csv, whole) = (ask.csv, ask.whole);
+    // Refused above when at fault.
+    let (limit, after) = ask.page.unwrap_or_default();
     let filter = PaymentFilter {
         area: query.area.clone(),
         provider_id: query.provider_id.clone(),

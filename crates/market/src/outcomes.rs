@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::access::{self, Caller};
-use crate::events;
 use crate::event_data::OutcomeRecordedData;
+use crate::events;
 use crate::read_model::delivery::payment_view;
 pub use crate::read_model::delivery::PaymentView;
 use crate::{naive, Actor, Error};
