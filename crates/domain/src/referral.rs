@@ -25,7 +25,11 @@ pub struct AddressedNeed {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = ReferralContact)]
 pub struct Contact {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub name: String,
     #[schema(
         min_length = 5,
@@ -48,7 +52,10 @@ impl Contact {
     pub fn check(&self) -> Result<(), crate::ValidationErrors> {
         let mut errors = crate::ValidationErrors::new();
         let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        if name.is_empty()
+            || self.name.chars().count() > 200
+            || self.name.chars().any(char::is_control)
+        {
             errors.add("name", "must be 1-200 printable characters");
         }
         if let Some(email) = &self.email {
