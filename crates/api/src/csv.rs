@@ -134,9 +134,8 @@ where
         + Send
         + 'static,
 {
-    let fetch = Arc::new(Mutex::new(fetch));
     let read = {
-        let fetch = Arc::clone(&fetch);
+        let fetch = Arc::new(Mutex::new(fetch));
         move |state: web::Data<AppState>, after: Option<K>, header: bool| {
             let fetch = Arc::clone(&fetch);
             async move {
