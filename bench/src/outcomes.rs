@@ -33,6 +33,12 @@ const TEMPLATE: &str = "X000000";
 fn people(mut conn: provider_hub_store::DbConn, backend: Backend, n: usize) -> Result<(), String> {
     let series =
         format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n})");
+    // Each copy is written once, started long ago (not written and then updated: the
+    // update would leave every page of `orders` fuller than the hub's own writes do).
+    let started = match backend {
+        Backend::Postgres => "DATE '2024-01-02'",
+        Backend::Sqlite => "'2024-01-02'",
+    };
     let statements = [
         format!(
             "INSERT INTO cases (crn, sex, date_of_birth, area_code, created_at, created_by) \
@@ -46,10 +52,10 @@ fn people(mut conn: provider_hub_store::DbConn, backend: Backend, n: usize) -> R
         ),
         format!(
             "INSERT INTO orders (id, plan_id, plan_item_id, crn, area_code, category, specification_code, required_by, status, created_by, created_at, updated_at, listing_id, provider_id, price_pence, starts_on, actual_start) \
-             {series} SELECT id || '-' || n.i, plan_id, plan_item_id || '-' || n.i, 'B' || n.i, area_code, category, specification_code, required_by, status, created_by, created_at, updated_at, listing_id, provider_id, price_pence, starts_on, actual_start \
+             {series} SELECT id || '-' || n.i, plan_id, plan_item_id || '-' || n.i, 'B' || n.i, area_code, category, specification_code, required_by, status, created_by, created_at, updated_at, listing_id, provider_id, price_pence, starts_on, {started} \
              FROM orders, n WHERE crn = '{TEMPLATE}'"
         ),
-        "UPDATE orders SET actual_start = '2024-01-02'".to_owned(),
+        format!("UPDATE orders SET actual_start = {started} WHERE crn = '{TEMPLATE}'"),
     ];
     for sql in statements {
         diesel::sql_query(&sql)

@@ -21,9 +21,15 @@ pub const MAX_ROWS: usize = 200_000;
 /// Rows recorded in one transaction.
 pub const CHUNK_ROWS: usize = 1_000;
 
-/// Rows after which a long upload refreshes the planner's statistics of the tables it
-/// grows (see [`provider_hub_store::reoffending::refresh_statistics`]).
-const STATISTICS_EVERY_ROWS: usize = 20 * CHUNK_ROWS;
+/// Rows recorded after which an upload first refreshes the planner's statistics of the
+/// tables it grows (see [`provider_hub_store::reoffending::refresh_statistics`]); each
+/// later refresh waits for [`STATISTICS_GROWTH`] times as many rows again. Statistics
+/// taken once the tables hold thousands of the upload's rows keep the planner on the
+/// indexes as they grow further (it scales row counts by the tables' sizes on disk), so
+/// a 100,000-row upload refreshes twice, and an upload that records nothing (the same
+/// file again) never.
+const STATISTICS_FIRST_ROWS: usize = 5 * CHUNK_ROWS;
+const STATISTICS_GROWTH: usize = 4;
 /// The most refused rows an upload's progress lists (all are kept).
 pub const REFUSALS_SHOWN: i64 = 1_000;
 /// The header an upload starts with.
@@ -229,14 +235,15 @@ fn reason(e: &Error) -> Option<String> {
 }
 
 /// Processes one chunk of `upload` from `from`: records or refuses each row, and moves
-/// the upload on, in one transaction. False when another worker processed it meanwhile.
+/// the upload on, in one transaction. The rows recorded, or None when another worker
+/// processed the chunk meanwhile.
 fn chunk(
     conn: &mut DbConn,
     upload: &UploadRow,
     rows: &[Row],
     from: usize,
     now: DateTime<Utc>,
-) -> Result<bool, Error> {
+) -> Result<Option<usize>, Error> {
     let to = (from + CHUNK_ROWS).min(rows.len());
     let part = &rows[from..to];
     let role = upload
@@ -302,10 +309,10 @@ fn chunk(
         if !moved {
             return Err(Error::conflict("processed by another worker", None));
         }
-        Ok(true)
+        Ok(Some(recorded))
     })
     .or_else(|e| match e {
-        Error::Conflict { detail, .. } if detail == "processed by another worker" => Ok(false),
+        Error::Conflict { detail, .. } if detail == "processed by another worker" => Ok(None),
         e => Err(e),
     })
 }
@@ -362,21 +369,25 @@ pub fn process_next(
         )?;
         return Ok(Some(0));
     }
+    // Rows recorded since the statistics were last refreshed, and the next refresh's due.
+    let (mut fresh, mut due) = (0, STATISTICS_FIRST_ROWS);
     while from < rows.len() && go_on() {
         let mut attempt = 0;
-        let moved = loop {
+        let recorded = loop {
             attempt += 1;
             match chunk(conn, &upload, &rows, from, now()) {
                 Err(e) if attempt < 3 && concurrent_insert(&e) => continue,
                 other => break other?,
             }
         };
-        if !moved {
+        let Some(recorded) = recorded else {
             break;
-        }
+        };
         from = (from + CHUNK_ROWS).min(rows.len());
-        if (from - start) % STATISTICS_EVERY_ROWS == 0 && from < rows.len() {
+        fresh += recorded;
+        if fresh >= due && from < rows.len() {
             store::refresh_statistics(conn)?;
+            (fresh, due) = (0, due * STATISTICS_GROWTH);
         }
     }
     Ok(Some(from - start))
