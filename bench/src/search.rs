@@ -35,6 +35,53 @@ struct Args {
     /// Seconds of load after a warm-up.
     #[arg(long, default_value_t = 20)]
     seconds: u64,
+    /// Drive the load with `wrk` (Debian: `apt-get install wrk`) instead of in-process
+    /// clients: first the trivial route `/health/live`, then the searches
+    /// (`bench/search/search.lua`), each for `seconds`, and report the ratio of their rates.
+    #[arg(long)]
+    wrk: bool,
+}
+
+/// Runs wrk for `seconds` at `url` (with a script and its arguments), after a 2 s
+/// warm-up run; its report, and its requests per second.
+fn wrk(
+    url: &str,
+    concurrency: usize,
+    seconds: u64,
+    script: &[String],
+) -> Result<(String, f64), String> {
+    let run = |secs: u64| -> Result<String, String> {
+        let mut command = std::process::Command::new("wrk");
+        command.args([
+            "-t",
+            "2",
+            "-c",
+            &concurrency.to_string(),
+            "-d",
+            &format!("{secs}s"),
+            "--latency",
+        ]);
+        if let Some((path, args)) = script.split_first() {
+            command.args(["-s", path]).arg(url).arg("--").args(args);
+        } else {
+            command.arg(url);
+        }
+        let out = command
+            .output()
+            .map_err(|e| format!("cannot run wrk: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    run(2)?;
+    let report = run(seconds)?;
+    let rate = report
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .ok_or_else(|| format!("no rate in wrk's report: {report}"))?;
+    Ok((report, rate))
 }
 
 const CATEGORIES: [(&str, &str, &str); 5] = [
@@ -219,6 +266,31 @@ fn main() -> Result<(), String> {
 
         let om = app.token("offender_manager");
         let quality = app.token("quality");
+        if args.wrk {
+            let base = app.base.clone();
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/search/search.lua").to_owned();
+            let (concurrency, seconds, areas) = (args.concurrency, args.seconds, args.areas);
+            // wrk blocks: off the runtime's thread, so the hub (on its own workers) serves it.
+            let (live, search) = actix_web::rt::task::spawn_blocking(move || -> Result<_, String> {
+                let live = wrk(&format!("{base}/health/live"), concurrency, seconds, &[])?;
+                let search = wrk(&base, concurrency, seconds, &[script, om, quality, areas.to_string()])?;
+                Ok((live, search))
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+            println!("== /health/live\n{}\n== /v1/listings\n{}", live.0, search.0);
+            println!(
+                "backend={} listings={} load={:.1}s concurrency={} trivial_rps={:.0} search_rps={:.0} ratio={:.3}",
+                args.backend,
+                args.listings,
+                load_time.as_secs_f64(),
+                args.concurrency,
+                live.1,
+                search.1,
+                search.1 / live.1,
+            );
+            return Ok(());
+        }
         let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build().map_err(|e| e.to_string())?;
         let warmup = Duration::from_secs(2);
         let run = Duration::from_secs(args.seconds);

@@ -362,3 +362,103 @@ fn uuid_like() -> String {
         chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
     )
 }
+
+/// Each process keeps listing search answers for the supply version they were made at:
+/// a change made through one process (a listing renamed, a provider suspended) is in the
+/// very next search through the other, whose answer was kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(
+    not(hub_postgres),
+    ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+)]
+async fn a_search_through_one_process_sees_a_change_made_through_another() {
+    use reqwest::Method;
+    let db = TestDb::new(Backend::Postgres);
+    let dir = std::env::temp_dir().join(format!("hub-peers-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).expect("data dir");
+    let (a, b) = (start(&db, &dir).await, start(&db, &dir).await);
+    let client = reqwest::Client::new();
+    let (admin, q) = (token("admin", None, None), token("quality", None, None));
+    let om = manager_token("SY-SHF", "om-ann");
+    for (path, who, body) in [
+        (
+            "/v1/areas".to_owned(),
+            &admin,
+            Some(json!({"code": "SY-SHF", "name": "Sheffield", "region": "Yorkshire"})),
+        ),
+        (
+            "/v1/specifications".to_owned(),
+            &q,
+            Some(specification_body("UPW-STD")),
+        ),
+        (
+            "/v1/specifications/UPW-STD/versions/1/publish".to_owned(),
+            &q,
+            None,
+        ),
+    ] {
+        let (s, made) = call(
+            &client,
+            Method::POST,
+            format!("{}{path}", a.base),
+            who,
+            body,
+        )
+        .await;
+        assert!(s == 200 || s == 201, "{path}: {made}");
+    }
+    let (provider, listing_id) = listing(&client, &a.base, "KEPT", 20_000, 5).await;
+    let search = format!("{}/v1/listings?area=SY-SHF", a.base);
+    let titles = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|l| l["title"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    // Asked twice through A: the second answer is A's kept one.
+    for _ in 0..2 {
+        let (s, page) = call(&client, Method::GET, search.clone(), &om, None).await;
+        assert_eq!(s, 200, "{page}");
+        assert_eq!(ids_of(&page), vec![listing_id.clone()]);
+    }
+    let pt = token("provider", None, Some(&provider));
+    let (s, body) = call(
+        &client,
+        Method::PATCH,
+        format!("{}/v1/listings/{listing_id}", b.base),
+        &pt,
+        Some(json!({"title": "Renamed through B"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let (_, page) = call(&client, Method::GET, search.clone(), &om, None).await;
+    assert_eq!(titles(&page), vec!["Renamed through B".to_owned()]);
+
+    let (s, body) = call(
+        &client,
+        Method::POST,
+        format!("{}/v1/providers/{provider}/suspend", b.base),
+        &q,
+        Some(json!({"reason": "Safeguarding concern under review"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let (_, page) = call(&client, Method::GET, search.clone(), &om, None).await;
+    assert!(
+        ids_of(&page).is_empty(),
+        "a suspended provider's listing left search through A at once: {page}"
+    );
+    drop((a, b));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn ids_of(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|l| l["id"].as_str().map(str::to_owned))
+        .collect()
+}

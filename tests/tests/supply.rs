@@ -552,3 +552,57 @@ both_backends!(
         assert_eq!(app.audit_count(), audit_before, "nothing changed");
     }
 );
+
+both_backends!(
+    a_search_answers_the_supply_as_it_is_however_it_changed,
+    |app: TestApp| async move {
+        // Searches are answered from answers kept per supply version: every change to
+        // what a search reads moves the version on, through the API or not.
+        seed_market(&app).await;
+        let p = register_provider(&app, "CH-0061").await;
+        accredit(&app, &p, "unpaid_work", 70).await;
+        let l = create_listing(&app, &p, &listing_body(50_000)).await;
+        let (s, _) = app
+            .post_empty(
+                &format!("/v1/listings/{l}/publish"),
+                &app.provider_token(&p),
+            )
+            .await;
+        assert_eq!(s, 200);
+        let om = app.token("offender_manager");
+        let search = "/v1/listings?area=SY-SHF&category=unpaid_work";
+        for _ in 0..2 {
+            let (_, page) = app.get(search, &om).await;
+            assert_eq!(ids(&page), std::slice::from_ref(&l));
+        }
+        // An operator renames the provider in SQL.
+        {
+            use diesel::RunQueryDsl;
+            let mut conn = app.db.connect();
+            diesel::sql_query(format!(
+                "UPDATE providers SET name = 'Renamed by hand' WHERE id = '{p}'"
+            ))
+            .execute(&mut conn)
+            .expect("rename");
+        }
+        let (_, page) = app.get(search, &om).await;
+        assert_eq!(page["items"][0]["provider_name"], "Renamed by hand");
+        // The threshold raised above the provider's score: not a member, not in search.
+        let q = app.token("quality");
+        let (s, _) = app
+            .put("/v1/quality/threshold", &q, &json!({"threshold": 75}))
+            .await;
+        assert_eq!(s, 200);
+        let (_, page) = app.get(search, &om).await;
+        assert!(ids(&page).is_empty(), "{page}");
+        // The quality team's search is its own: it still sees the listing.
+        let (_, page) = app.get(search, &q).await;
+        assert_eq!(ids(&page), std::slice::from_ref(&l));
+        let (s, _) = app
+            .put("/v1/quality/threshold", &q, &json!({"threshold": 60}))
+            .await;
+        assert_eq!(s, 200);
+        let (_, page) = app.get(search, &om).await;
+        assert_eq!(ids(&page), std::slice::from_ref(&l));
+    }
+);

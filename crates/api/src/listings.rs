@@ -1,7 +1,9 @@
 //! `/v1/listings`: providers' offers to deliver published specifications, with prices
 //! and capacity; searched by everyone within what their role may see.
 
+use actix_web::http::header::ContentType;
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
 use provider_hub_domain::category::Category;
 use provider_hub_domain::listing::{
@@ -22,7 +24,12 @@ use crate::error::{ApiError, BodyRejected, Problem, Unauthenticated};
 use crate::filters::Faults;
 use crate::json::RawBody;
 use crate::pagination::PageBody;
+use crate::paging::PageNext;
 use crate::state::AppState;
+
+mod cache;
+use cache::Answer;
+pub use cache::SearchCache;
 
 /// A page of listings.
 #[derive(Debug, Serialize, ToSchema)]
@@ -112,6 +119,12 @@ async fn search_listings(
         status,
     };
     let caller = caller.at(state.now());
+    // A plain search's answer depends only on the supply, what the caller may see today
+    // and what it asked: kept per supply version (see `cache`).
+    let key = format!(
+        "{:?}|{filter:?}|{after:?}|{limit}",
+        market::search_visibility(&caller)
+    );
     let crn = query.eligible_for_crn.clone();
     let search = move |conn: &mut DbConn, after: Option<String>| -> Result<_, ApiError> {
         Ok(match crn.as_deref() {
@@ -132,6 +145,43 @@ async fn search_listings(
             Ok((rows, page.next))
         })
         .await;
+    }
+    if !as_csv && query.eligible_for_crn.is_none() {
+        let cache = state.listing_searches.clone();
+        let answer = state
+            .db(move |conn| {
+                let version = provider_hub_store::supply::version(conn)?;
+                if let Some(answer) = cache.get(version, &key) {
+                    return Ok(answer);
+                }
+                let (page, _) = search(conn, after)?;
+                let page = PageBody::from_page(page, |l| l);
+                let next = page.next.clone();
+                let body = serde_json::to_vec(&ListingPage {
+                    items: page.items,
+                    next: page.next,
+                    eligibility: None,
+                })
+                .map_err(|e| {
+                    tracing::error!(error = %e, "a listing page could not be written as JSON");
+                    ApiError::internal()
+                })?;
+                let answer = Answer {
+                    body: Bytes::from(body),
+                    next,
+                };
+                if provider_hub_store::supply::version(conn)? == version {
+                    cache.put(version, key, answer.clone());
+                }
+                Ok(answer)
+            })
+            .await?;
+        let mut response = HttpResponse::Ok();
+        response
+            .content_type(ContentType::json())
+            .extensions_mut()
+            .insert(PageNext(answer.next));
+        return Ok(response.body(answer.body));
     }
     let (page, eligibility) = state.db(move |conn| search(conn, after)).await?;
     if as_csv {

@@ -98,6 +98,11 @@ fn cursor_in_link(link: &str) -> Option<String> {
     Some(rest[..end].to_owned()).filter(|c| !c.is_empty())
 }
 
+/// A JSON page's `next`, as its handler declares it (in the response's extensions), so
+/// that the page need not be read to find it.
+#[derive(Debug, Clone)]
+pub struct PageNext(pub Option<String>);
+
 /// Tags the cursors of `/v1` lists, refuses another list's, and adds `Link: rel="next"`.
 pub async fn middleware(
     mut req: ServiceRequest,
@@ -154,6 +159,7 @@ pub async fn middleware(
         .get(header::LINK)
         .and_then(|v| v.to_str().ok())
         .and_then(cursor_in_link);
+    let declared = res.response().extensions().get::<PageNext>().cloned();
     if !is_json && own_link.is_none() {
         return Ok(res.map_into_boxed_body().map_into_left_body());
     }
@@ -163,9 +169,10 @@ pub async fn middleware(
         .await
         .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?
         .to_vec();
-    let next_cursor = match own_link {
-        Some(cursor) => Some(cursor),
-        None => page_next(&bytes),
+    let next_cursor = match (own_link, declared) {
+        (Some(cursor), _) => Some(cursor),
+        (None, Some(PageNext(cursor))) => cursor,
+        (None, None) => page_next(&bytes),
     };
     if let Some(cursor) = next_cursor {
         let outward = wrap(&path, &cursor);
@@ -184,12 +191,21 @@ pub async fn middleware(
     Ok(ServiceResponse::new(req, res).map_into_left_body())
 }
 
-/// The `next` of a JSON page, when the body is one.
+/// The `next` of a JSON page, when the body is one. The items are read past, not built
+/// (a page of listings is tens of kilobytes).
 fn page_next(bytes: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    let object = value.as_object()?;
-    object.get("items")?;
-    object.get("next")?.as_str().map(str::to_owned)
+    #[derive(serde::Deserialize)]
+    struct Shape {
+        #[serde(rename = "items")]
+        _items: serde::de::IgnoredAny,
+        #[serde(default)]
+        next: Option<serde_json::Value>,
+    }
+    let shape: Shape = serde_json::from_slice(bytes).ok()?;
+    match shape.next? {
+        serde_json::Value::String(cursor) => Some(cursor),
+        _ => None,
+    }
 }
 
 /// The page's body with its `"next":"cursor"` (the last one: the page's own, after the

@@ -28,6 +28,8 @@ pub struct AppState {
     pub started_at: DateTime<Utc>,
     /// Who publishes awards, under which ocid prefix.
     pub awards: provider_hub_market::awards::Publication,
+    /// Listing search answers kept for the supply version they were made at.
+    pub listing_searches: Arc<crate::listings::SearchCache>,
 }
 
 impl AppState {

@@ -26,7 +26,7 @@ use crate::{naive, Actor, Error};
 mod search;
 use provider_hub_store::names::ListingNames;
 use provider_hub_store::to_utc;
-pub use search::{search, search_eligible, EligibilityBasis, EligibleListings};
+pub use search::{search, search_eligible, search_visibility, EligibilityBasis, EligibleListings};
 
 /// A listing as searched and read.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -124,6 +124,7 @@ impl Application {
                 ocid_prefix: config.ocid_prefix.clone(),
                 publisher_name: config.publisher_name.clone(),
             },
+            listing_searches: Default::default(),
         });
         let now_clock = clock.clone();
         let web_state = web::Data::new(provider_hub_web::WebState::new(

@@ -192,6 +192,10 @@ pub fn connect(url: &str, options: &PoolOptions) -> Result<Pool, StoreError> {
     }
     r2d2::Pool::builder()
         .max_size(options.max_size)
+        // No `SELECT 1` before every use (a round trip per request on PostgreSQL): a
+        // connection that failed is known as broken when it comes back (`has_broken`)
+        // and replaced, and one left idle is closed after ten minutes (r2d2's default).
+        .test_on_check_out(false)
         .connection_timeout(options.connection_timeout)
         .build(manager)
         .map_err(|e| StoreError::Config(format!("cannot open the database pool: {e}")))

@@ -33,6 +33,7 @@ pub mod schema;
 pub mod seal;
 pub mod specifications;
 pub mod stats;
+pub mod supply;
 pub mod transaction;
 pub mod transfers;
 pub mod webhooks;

@@ -512,6 +512,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    supply_versions (id) {
+        id -> Int4,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
     transfers (id) {
         id -> Text,
         crn -> Text,
@@ -644,6 +651,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reoffending_uploads,
     sentence_plans,
     specifications,
+    supply_versions,
     transfers,
     webhook_deliveries,
     webhooks,

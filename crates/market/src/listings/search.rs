@@ -43,6 +43,15 @@ pub struct EligibleListings {
     pub basis: EligibilityBasis,
 }
 
+/// What a search by the caller may show today: with the filter, the cursor and the page
+/// size, all a search's answer depends on besides the supply itself.
+pub fn search_visibility(caller: &Caller) -> Visibility {
+    visibility(
+        &listing::audience(caller.role, &caller.scope),
+        caller.now.date_naive(),
+    )
+}
+
 /// Searches listings the caller may see; with `eligible_for_crn`, only those a person is
 /// eligible for (see [`search_eligible`]).
 pub fn search(
@@ -53,12 +62,10 @@ pub fn search(
     after: Option<String>,
     limit: usize,
 ) -> Result<Page<ListingView>, Error> {
-    let (role, scope, now) = (caller.role, &caller.scope, caller.now);
     if let Some(crn) = eligible_for_crn {
         return Ok(search_eligible(conn, caller, filter, crn, after, limit)?.page);
     }
-    let audience = listing::audience(role, scope);
-    let vis = visibility(&audience, now.date_naive());
+    let vis = search_visibility(caller);
     let page = store::search(conn, filter, &vis, after, limit)?;
     with_areas(conn, page)
 }

@@ -1,0 +1,107 @@
+//! Listing search answers kept per process, for the supply version they were made at
+//! (`provider_hub_store::supply`). A search reads the version; an answer kept for it is
+//! the answer, since any committed change to what a search reads moves the version on.
+//! An answer made afresh is kept only when the version read after it is the one read
+//! before: nothing that a search reads changed in between, so every statement of the
+//! search saw the supply as it was at that version. Each process keeps its own answers
+//! and every process reads the same version, so several processes never disagree for
+//! longer than a commit.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use actix_web::web::Bytes;
+
+/// Answers kept at most; past that the oldest version's answers are all dropped at once.
+const MOST_ANSWERS: usize = 4_096;
+
+/// A search's answer: the page as JSON, and its `next` (for `crate::paging`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub body: Bytes,
+    pub next: Option<String>,
+}
+
+/// A process's kept answers: those of one version, keyed by what the search asked.
+#[derive(Debug, Default)]
+pub struct SearchCache {
+    kept: Mutex<Kept>,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    version: i64,
+    answers: HashMap<String, Answer>,
+}
+
+impl SearchCache {
+    /// The answer kept for `key` at `version`.
+    pub fn get(&self, version: i64, key: &str) -> Option<Answer> {
+        let kept = self.kept.lock().ok()?;
+        (kept.version == version)
+            .then(|| kept.answers.get(key).cloned())
+            .flatten()
+    }
+
+    /// Keeps an answer made at `version`; answers of an older version are dropped, and an
+    /// answer older than those kept is not kept.
+    pub fn put(&self, version: i64, key: String, answer: Answer) {
+        let Ok(mut kept) = self.kept.lock() else {
+            return;
+        };
+        if version < kept.version {
+            return;
+        }
+        if version > kept.version || kept.answers.len() >= MOST_ANSWERS {
+            kept.answers.clear();
+            kept.version = version;
+        }
+        kept.answers.insert(key, answer);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: &'static str) -> Answer {
+        Answer {
+            body: Bytes::from_static(body.as_bytes()),
+            next: None,
+        }
+    }
+
+    #[test]
+    fn an_answer_is_kept_for_its_version_only() {
+        let cache = SearchCache::default();
+        cache.put(3, "k".into(), answer("three"));
+        assert_eq!(cache.get(3, "k"), Some(answer("three")));
+        assert_eq!(cache.get(4, "k"), None, "a newer version has no answer yet");
+        assert_eq!(cache.get(3, "other"), None);
+        cache.put(2, "k".into(), answer("two"));
+        assert_eq!(
+            cache.get(3, "k"),
+            Some(answer("three")),
+            "an older answer replaces nothing"
+        );
+        cache.put(5, "j".into(), answer("five"));
+        assert_eq!(
+            cache.get(3, "k"),
+            None,
+            "a newer version drops the older answers"
+        );
+        assert_eq!(cache.get(5, "j"), Some(answer("five")));
+    }
+
+    #[test]
+    fn a_full_cache_starts_again() {
+        let cache = SearchCache::default();
+        for i in 0..MOST_ANSWERS {
+            cache.put(1, i.to_string(), answer("x"));
+        }
+        assert!(cache.get(1, "0").is_some());
+        cache.put(1, "last".into(), answer("y"));
+        assert!(cache.get(1, "0").is_none());
+        assert!(cache.get(1, "last").is_some());
+    }
+}
