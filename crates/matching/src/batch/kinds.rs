@@ -1,0 +1,266 @@
+//! Building a batch: the kinds of order and their options, found from the orders'
+//! attributes rather than by enumerating every order against every listing.
+//!
+//! Two orders have the same options at the same costs when everything the rules and the
+//! policy read about them is the same: category, specification, area, sex, risk of harm,
+//! tier (eligibility and the person's multiplier), age over the window, the window
+//! itself, the declined listings, the policy, and — where the policy rewards
+//! continuity — the providers already working with the person. Such orders share one
+//! computation of options; orders whose options come out equal anyway share one kind.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use provider_hub_domain::case::age_on;
+use provider_hub_domain::need::{RiskOfHarm, Sex};
+use provider_hub_domain::Category;
+
+use super::{Choice, Instance, Place};
+use crate::continuity::judge;
+use crate::{
+    days_between, static_rules, usable_slot, AreaKey, Listing, Market, Policy, Request, Window,
+};
+
+/// Everything about an order that its options and their costs depend on.
+#[derive(PartialEq, Eq, Hash)]
+struct Profile<'r> {
+    category: Category,
+    specification_code: Option<&'r str>,
+    area: &'r str,
+    sex: Sex,
+    risk_of_harm: RiskOfHarm,
+    tier: u8,
+    /// The age today and on the window's last day; the date of birth too when they
+    /// differ, since a start date's rule then depends on the birthday.
+    age: (u32, u32, Option<NaiveDate>),
+    earliest: NaiveDate,
+    required_by: NaiveDate,
+    excluded: Vec<&'r str>,
+    /// The policy's weights (`Policy` itself has no hash).
+    policy: (bool, u32, u32, u32, u32),
+    /// Providers and categories of the person's continuing orders, when the policy
+    /// rewards continuity (the reduction depends on them alone).
+    continuing: Vec<(&'r str, Category)>,
+}
+
+impl<'r> Profile<'r> {
+    fn of(request: &'r Request, market: &Market, policy: Policy) -> Self {
+        let end = request.required_by.max(market.today);
+        let (today, last) = (
+            age_on(request.person.date_of_birth, market.today),
+            age_on(request.person.date_of_birth, end),
+        );
+        Profile {
+            category: request.category,
+            specification_code: request.specification_code.as_deref(),
+            area: &request.area,
+            sex: request.person.sex,
+            risk_of_harm: request.person.risk_of_harm,
+            tier: request.person.tier,
+            age: (
+                today,
+                last,
+                (today != last).then_some(request.person.date_of_birth),
+            ),
+            earliest: request.earliest(market),
+            required_by: request.required_by,
+            excluded: request
+                .excluded_listings
+                .iter()
+                .map(String::as_str)
+                .collect(),
+            policy: match policy {
+                Policy::BestPrice => (false, 0, 0, 0, 0),
+                Policy::BestValue(w) => (true, w.price, w.quality, w.days, w.continuity_pence),
+            },
+            continuing: if policy.continuity_pence() > 0 {
+                request
+                    .continuing
+                    .iter()
+                    .map(|c| (c.provider_id.as_str(), c.category))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+/// The places of the listings (each listing's start dates in slot order), and for each
+/// listing the index of its first place.
+pub(super) fn places_of(listings: &[Listing]) -> (Vec<Place>, Vec<usize>) {
+    let mut places = Vec::new();
+    let mut first = Vec::with_capacity(listings.len());
+    for listing in listings {
+        first.push(places.len());
+        for slot in &listing.slots {
+            places.push(Place {
+                listing_id: listing.id.clone(),
+                provider_id: listing.provider_id.clone(),
+                starts_on: slot.starts_on,
+                price_pence: listing.price_pence,
+                capacity: slot.free,
+            });
+        }
+    }
+    (places, first)
+}
+
+/// Every place one order may take among `candidates` (indices into `listings`) by the
+/// rules of SPEC.md §4, priced by `policy`, sorted.
+pub(super) fn options_of(
+    request: &Request,
+    candidates: impl Iterator<Item = usize>,
+    listings: &[Listing],
+    first: &[usize],
+    market: &Market,
+    policy: Policy,
+) -> Vec<Choice> {
+    let window = Window::of(request, market);
+    let mut options = Vec::new();
+    for l in candidates {
+        let listing = &listings[l];
+        if static_rules(request, listing, market, &window).is_err()
+            || listing.price_pence > listing.price_cap_pence
+            || window.excludes(&listing.id)
+        {
+            continue;
+        }
+        for (k, slot) in listing.slots.iter().enumerate() {
+            if let Some(quality) = usable_slot(request, listing, market, &window, slot) {
+                let judged = judge(
+                    request,
+                    listing,
+                    policy,
+                    quality,
+                    crate::price_for(listing, &request.person).price_pence,
+                    days_between(market.today, slot.starts_on),
+                );
+                options.push(Choice {
+                    place: first[l] + k,
+                    cost: judged.cost,
+                    quality: judged.ranking_score,
+                });
+            }
+        }
+    }
+    options.sort();
+    options
+}
+
+impl Instance {
+    /// Builds the batch from orders and the market: every place each order may take by
+    /// the rules of SPEC.md §4, priced by the policy of the order's area (`policy_of`).
+    /// Options are worked out once per profile of order, and only against the listings
+    /// serving its area (the area rule excludes the rest whatever else holds).
+    pub fn build(
+        requests: &[(String, Request)],
+        listings: &[Listing],
+        market: &Market,
+        policy_of: impl Fn(&Request) -> Policy,
+    ) -> Self {
+        let (places, first) = places_of(listings);
+        let mut serving: HashMap<AreaKey, Vec<usize>> = HashMap::new();
+        for (l, listing) in listings.iter().enumerate() {
+            for area in &listing.areas {
+                let list = serving.entry(*area).or_default();
+                // An area named twice by one listing still gives its places once.
+                if list.last() != Some(&l) {
+                    list.push(l);
+                }
+            }
+        }
+        let mut profiles: HashMap<Profile, usize> = HashMap::new();
+        let mut kind_by_options: HashMap<Vec<Choice>, usize> = HashMap::new();
+        let mut kinds = Vec::new();
+        let mut kind_of = Vec::with_capacity(requests.len());
+        for (_, request) in requests {
+            let policy = policy_of(request);
+            let profile = Profile::of(request, market, policy);
+            let kind = match profiles.get(&profile) {
+                Some(kind) => *kind,
+                None => {
+                    let candidates = serving
+                        .get(&AreaKey::new(&request.area))
+                        .map_or(&[][..], Vec::as_slice);
+                    let options = options_of(
+                        request,
+                        candidates.iter().copied(),
+                        listings,
+                        &first,
+                        market,
+                        policy,
+                    );
+                    let next = kinds.len();
+                    let kind = *kind_by_options
+                        .entry(options)
+                        .or_insert_with_key(|options| {
+                            kinds.push(options.clone());
+                            next
+                        });
+                    profiles.insert(profile, kind);
+                    kind
+                }
+            };
+            kind_of.push(kind);
+        }
+        Instance {
+            orders: requests.iter().map(|(id, _)| id.clone()).collect(),
+            kind_of,
+            kinds,
+            places,
+        }
+    }
+
+    /// An instance from each order's options as given (sorted here), orders with equal
+    /// options sharing a kind.
+    pub fn from_options(
+        orders: Vec<String>,
+        options: Vec<Vec<Choice>>,
+        places: Vec<Place>,
+    ) -> Self {
+        let mut kind_by_options: HashMap<Vec<Choice>, usize> = HashMap::new();
+        let mut kinds = Vec::new();
+        let mut kind_of = Vec::with_capacity(options.len());
+        for mut list in options {
+            list.sort();
+            let next = kinds.len();
+            let kind = *kind_by_options.entry(list).or_insert_with_key(|list| {
+                kinds.push(list.clone());
+                next
+            });
+            kind_of.push(kind);
+        }
+        Instance {
+            orders,
+            kind_of,
+            kinds,
+            places,
+        }
+    }
+}
+
+/// Each order's options enumerated against every listing, one order at a time: what the
+/// kinds must agree with. The benchmark hands these to OR-Tools, which groups them
+/// itself, so its network does not rest on how `Instance::build` finds the kinds.
+pub fn options_alone(
+    requests: &[(String, Request)],
+    listings: &[Listing],
+    market: &Market,
+    policy_of: impl Fn(&Request) -> Policy,
+) -> Vec<Vec<Choice>> {
+    let (_, first) = places_of(listings);
+    requests
+        .iter()
+        .map(|(_, request)| {
+            options_of(
+                request,
+                0..listings.len(),
+                listings,
+                &first,
+                market,
+                policy_of(request),
+            )
+        })
+        .collect()
+}
