@@ -9,7 +9,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet "ortools==9.14.6206"
 fi
-cargo build --release --locked -q -p provider-hub-bench --bin batch-bench
+cargo build --release --locked -q -p provider-hub-batch-bench
 instance=$(mktemp --suffix .json)
 trap 'rm -f "$instance"' EXIT
 "${CARGO_TARGET_DIR:-target}/release/batch-bench" --out "$instance" "$@"
