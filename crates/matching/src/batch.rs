@@ -1,7 +1,9 @@
 //! Batch matching (SPEC.md §4): many orders placed at once so that as many as possible
 //! are placed and, among such placements, the total cost (price plus the policy's
-//! penalties) is minimal under the capacity of every start date. Exact, not greedy:
-//! a minimum-cost maximum flow by the network simplex method.
+//! penalties) is minimal under the capacity of every start date. Exact: a minimum-cost
+//! maximum flow, by filling places cheapest first where every place costs the same to
+//! every kind that may take it (a matroid, so greedy is exact: `places`), else by the
+//! network simplex method (`simplex`).
 //!
 //! The market has structure a general solver does not use: orders with the same
 //! candidate places at the same costs are interchangeable. They are one *kind*, found
@@ -15,6 +17,7 @@ use serde::{Deserialize, Serialize};
 mod flow;
 mod kinds;
 pub use kinds::options_alone;
+mod places;
 mod simplex;
 
 /// One start date of one listing, with the places the batch may fill.
@@ -128,7 +131,10 @@ pub fn greedy(instance: &Instance) -> Solution {
 /// How the flow is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Algorithm {
-    /// The network simplex method (the default: fastest on the batch network).
+    /// Places cheapest first when every place costs the same to every kind that may
+    /// take it (exact then, and fastest), else the network simplex method.
+    Auto,
+    /// The network simplex method.
     NetworkSimplex,
     /// Cost scaling (the solver before it; kept to compare with in the benchmark).
     CostScaling,
@@ -139,7 +145,7 @@ pub enum Algorithm {
 /// The exact batch: the most orders placed, and among such placements the least total
 /// cost. Deterministic: the same instance gives the same assignment.
 pub fn solve(instance: &Instance) -> Solution {
-    solve_with(instance, Algorithm::NetworkSimplex)
+    solve_with(instance, Algorithm::Auto)
 }
 
 /// `solve` by a chosen algorithm: each gives a maximum placement of least cost, though
@@ -163,6 +169,16 @@ pub fn solve_with(instance: &Instance, algorithm: Algorithm) -> Solution {
         .min()
         .map_or(0, |least| least.min(0).saturating_neg());
     let flows = match algorithm {
+        Algorithm::Auto => {
+            let options: Vec<&[Choice]> = kinds
+                .iter()
+                .map(|k| instance.kinds[*k].as_slice())
+                .collect();
+            let sizes: Vec<usize> = kinds.iter().map(|k| members[*k].len()).collect();
+            let capacities: Vec<u32> = instance.places.iter().map(|p| p.capacity).collect();
+            places::by_places(&options, &sizes, &capacities)
+                .unwrap_or_else(|| by_simplex(instance, &kinds, &members, lift))
+        }
         Algorithm::NetworkSimplex => by_simplex(instance, &kinds, &members, lift),
         _ => by_residual_network(instance, &kinds, &members, lift, algorithm),
     };
@@ -201,35 +217,46 @@ fn by_simplex(
     let p = instance.places.len();
     let sink = k + p;
     let mut supply = vec![0i64; k + p + 1];
+    // Each kind's arcs cheapest first, so that pricing rounds bring in cheap arcs first.
     let mut arcs = Vec::new();
+    let mut slot: Vec<Vec<usize>> = Vec::with_capacity(k);
+    let mut first = Vec::new();
     for (i, kind) in kinds.iter().enumerate() {
-        let size = members[*kind].len() as i64;
-        supply[i] = size;
-        supply[sink] -= size;
-        for o in &instance.kinds[*kind] {
-            arcs.push((i, k + o.place, size, o.cost.saturating_add(lift)));
+        let size = members[*kind].len();
+        supply[i] = size as i64;
+        supply[sink] -= size as i64;
+        let options = &instance.kinds[*kind];
+        let mut by_cost: Vec<usize> = (0..options.len()).collect();
+        by_cost.sort_by_key(|j| (options[*j].cost, *j));
+        let mut at = vec![0; options.len()];
+        for (rank, j) in by_cost.into_iter().enumerate() {
+            at[j] = arcs.len();
+            let o = &options[j];
+            arcs.push((i, k + o.place, size as i64, o.cost.saturating_add(lift)));
+            // At first only as many of a kind's cheapest places as it has orders, and a
+            // few more; the rest are priced when these no longer improve the flow.
+            first.push(rank < size + EXTRA_PLACES);
         }
+        slot.push(at);
     }
     for (j, place) in instance.places.iter().enumerate() {
         if place.capacity > 0 {
             arcs.push((k + j, sink, i64::from(place.capacity), 0));
+            first.push(true);
         }
     }
     // Leaving an order out must cost more than any rearrangement could save.
     let dearest = arcs.iter().map(|a| a.3).max().unwrap_or(0);
     let nodes = i64::try_from(supply.len()).unwrap_or(i64::MAX);
     let unplaced = dearest.saturating_mul(nodes).saturating_add(1);
-    let flow = simplex::min_cost_flow(&supply, &arcs, unplaced);
-    let mut at = 0;
-    kinds
-        .iter()
-        .map(|kind| {
-            let n = instance.kinds[*kind].len();
-            at += n;
-            flow[at - n..at].to_vec()
-        })
+    let flow = simplex::min_cost_flow(&supply, &arcs, unplaced, &first);
+    slot.iter()
+        .map(|at| at.iter().map(|a| flow[*a]).collect())
         .collect()
 }
+
+/// Places beyond its number of orders that a kind's arcs are first priced for.
+const EXTRA_PLACES: usize = 4;
 
 /// The same by a residual-network algorithm: source → kinds → places → sink.
 fn by_residual_network(

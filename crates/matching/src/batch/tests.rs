@@ -129,7 +129,11 @@ proptest! {
             prop_assert!(batch.cost <= greedy.cost);
         }
         prop_assert_eq!(solve(&i), batch.clone(), "deterministic");
-        for algorithm in [Algorithm::SuccessiveShortestPaths, Algorithm::CostScaling] {
+        for algorithm in [
+            Algorithm::SuccessiveShortestPaths,
+            Algorithm::CostScaling,
+            Algorithm::NetworkSimplex,
+        ] {
             let other = solve_with(&i, algorithm);
             prop_assert!(feasible(&i, &other));
             prop_assert_eq!((other.placed, other.cost), (batch.placed, batch.cost));
@@ -157,17 +161,43 @@ fn larger_instance() -> impl Strategy<Value = Instance> {
         })
 }
 
+/// The same where each place costs every kind the same (so the batch fills places
+/// cheapest first), with ties in cost.
+fn uniform_instance() -> impl Strategy<Value = Instance> {
+    (2usize..=12, 1usize..=6)
+        .prop_flat_map(|(places, kinds)| {
+            (
+                proptest::collection::vec((0u32..=2, -5i64..20), places),
+                proptest::collection::vec(proptest::collection::vec(0..places, 0..=places), kinds),
+                proptest::collection::vec(0..kinds, 1..=30),
+            )
+        })
+        .prop_map(|(places, kinds, orders)| {
+            let capacities: Vec<u32> = places.iter().map(|p| p.0).collect();
+            let orders: Vec<Vec<(usize, i64)>> = orders
+                .iter()
+                .map(|k| kinds[*k].iter().map(|p| (*p, places[*p].1)).collect())
+                .collect();
+            instance(&capacities, &orders)
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
-    fn the_network_simplex_agrees_with_the_reference_on_larger_batches(i in larger_instance()) {
+    fn every_solver_agrees_with_the_reference_on_larger_batches(
+        i in prop_oneof![larger_instance(), uniform_instance()],
+    ) {
         let batch = solve(&i);
         prop_assert!(feasible(&i, &batch));
         let reference = solve_with(&i, Algorithm::SuccessiveShortestPaths);
         prop_assert_eq!((batch.placed, batch.cost), (reference.placed, reference.cost));
-        let scaling = solve_with(&i, Algorithm::CostScaling);
-        prop_assert_eq!((batch.placed, batch.cost), (scaling.placed, scaling.cost));
+        for algorithm in [Algorithm::CostScaling, Algorithm::NetworkSimplex] {
+            let other = solve_with(&i, algorithm);
+            prop_assert!(feasible(&i, &other));
+            prop_assert_eq!((batch.placed, batch.cost), (other.placed, other.cost));
+        }
         // Orders of one kind take its places best first, in arrival order.
         for k in 0..i.kinds.len() {
             let given: Vec<Choice> = (0..i.orders.len())
