@@ -9,6 +9,7 @@
 //! computation of options; orders whose options come out equal anyway share one kind.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::NaiveDate;
 use provider_hub_domain::case::age_on;
@@ -21,6 +22,42 @@ use crate::{
     days_between, static_rules, usable_slot, AreaKey, Listing, Market, Policy, Request, Window,
 };
 
+/// A quick hash for the build's own maps (keys made here, not by users): the default
+/// SipHash took a fifth of the build hashing option lists.
+#[derive(Default)]
+struct Quick(u64);
+
+impl Hasher for Quick {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+        for b in chunks.remainder() {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type QuickMap<K, V> = HashMap<K, V, BuildHasherDefault<Quick>>;
+
+/// How each listing treats a tier and risk of harm: admits them, at what multiplier.
+type Treatment = Vec<(bool, u32)>;
+
 /// Everything about an order that its options and their costs depend on.
 #[derive(PartialEq, Eq, Hash)]
 struct Profile<'r> {
@@ -28,8 +65,8 @@ struct Profile<'r> {
     specification_code: Option<&'r str>,
     area: &'r str,
     sex: Sex,
-    risk_of_harm: RiskOfHarm,
-    tier: u8,
+    /// The tier and risk of harm, or the first pair every listing treats alike.
+    tier_and_risk: (u8, RiskOfHarm),
     /// The age today and on the window's last day; the date of birth too when they
     /// differ, since a start date's rule then depends on the birthday.
     age: (u32, u32, Option<NaiveDate>),
@@ -44,7 +81,12 @@ struct Profile<'r> {
 }
 
 impl<'r> Profile<'r> {
-    fn of(request: &'r Request, market: &Market, policy: Policy) -> Self {
+    fn of(
+        request: &'r Request,
+        market: &Market,
+        policy: Policy,
+        tier_and_risk: (u8, RiskOfHarm),
+    ) -> Self {
         let end = request.required_by.max(market.today);
         let (today, last) = (
             age_on(request.person.date_of_birth, market.today),
@@ -55,8 +97,7 @@ impl<'r> Profile<'r> {
             specification_code: request.specification_code.as_deref(),
             area: &request.area,
             sex: request.person.sex,
-            risk_of_harm: request.person.risk_of_harm,
-            tier: request.person.tier,
+            tier_and_risk,
             age: (
                 today,
                 last,
@@ -160,7 +201,7 @@ impl Instance {
         policy_of: impl Fn(&Request) -> Policy,
     ) -> Self {
         let (places, first) = places_of(listings);
-        let mut serving: HashMap<AreaKey, Vec<usize>> = HashMap::new();
+        let mut serving: QuickMap<AreaKey, Vec<usize>> = QuickMap::default();
         for (l, listing) in listings.iter().enumerate() {
             for area in &listing.areas {
                 let list = serving.entry(*area).or_default();
@@ -170,13 +211,37 @@ impl Instance {
                 }
             }
         }
-        let mut profiles: HashMap<Profile, usize> = HashMap::new();
-        let mut kind_by_options: HashMap<Vec<Choice>, usize> = HashMap::new();
+        // Tier and risk of harm reach the rules only through admission and the price
+        // multiplier: pairs that every listing admits and prices alike are one in the key
+        // (in a market without tiered prices or eligibility, every tier is one).
+        let mut alike: QuickMap<(u8, RiskOfHarm), (u8, RiskOfHarm)> = QuickMap::default();
+        let mut treatments: Vec<((u8, RiskOfHarm), Treatment)> = Vec::new();
+        let mut profiles: QuickMap<Profile, usize> = QuickMap::default();
+        let mut kind_by_options: QuickMap<Vec<Choice>, usize> = QuickMap::default();
         let mut kinds = Vec::new();
         let mut kind_of = Vec::with_capacity(requests.len());
         for (_, request) in requests {
             let policy = policy_of(request);
-            let profile = Profile::of(request, market, policy);
+            let pair = (request.person.tier, request.person.risk_of_harm);
+            let tier_and_risk = *alike.entry(pair).or_insert_with(|| {
+                let treatment: Treatment = listings
+                    .iter()
+                    .map(|l| {
+                        (
+                            l.eligibility.admits_risk(pair.1, pair.0),
+                            l.multipliers.combined_bps(pair.0, pair.1),
+                        )
+                    })
+                    .collect();
+                match treatments.iter().find(|(_, t)| *t == treatment) {
+                    Some((first, _)) => *first,
+                    None => {
+                        treatments.push((pair, treatment));
+                        pair
+                    }
+                }
+            });
+            let profile = Profile::of(request, market, policy, tier_and_risk);
             let kind = match profiles.get(&profile) {
                 Some(kind) => *kind,
                 None => {
@@ -219,7 +284,7 @@ impl Instance {
         options: Vec<Vec<Choice>>,
         places: Vec<Place>,
     ) -> Self {
-        let mut kind_by_options: HashMap<Vec<Choice>, usize> = HashMap::new();
+        let mut kind_by_options: QuickMap<Vec<Choice>, usize> = QuickMap::default();
         let mut kinds = Vec::new();
         let mut kind_of = Vec::with_capacity(options.len());
         for mut list in options {

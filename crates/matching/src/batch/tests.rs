@@ -423,42 +423,45 @@ proptest! {
     }
 }
 
-/// An order whose every attribute the rules read varies: a birthday that may fall in the
+/// An order whose every attribute the rules read varies, each over few values so that
+/// orders alike but for one attribute are common: a birthday that may fall in the
 /// window (turning 18, or 66 past the listings' upper age), a tier and risk of harm that
-/// change eligibility and the multiplier, a first start date, declined listings and
-/// continuing providers.
+/// change eligibility and the multiplier, a first start date, a declined listing and a
+/// continuing provider.
 fn arb_varied_request(i: usize) -> impl Strategy<Value = (String, Request)> {
     (
-        (0usize..3, any::<bool>(), 0usize..4, 1u8..=4, 0usize..3),
+        (0usize..4, any::<bool>(), 0usize..4, 1u8..=4, 0usize..3),
         (
-            5i64..30,
-            proptest::option::of(0i64..20),
-            proptest::option::of(0usize..6),
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::weighted(0.3, 0usize..2),
         ),
-        proptest::option::of((0usize..6, any::<bool>())),
+        proptest::option::weighted(0.3, (0usize..2, any::<bool>())),
     )
         .prop_map(
-            move |((area, female, born, tier, risk), (days, after, declined), continuing)| {
+            move |((area, female, born, tier, risk), (late, after, declined), continuing)| {
                 let (id, mut request) = (
                     format!("ord_{i:03}"),
                     Request {
                         category: Category::UnpaidWork,
                         specification_code: None,
-                        area: ["SY-SHF", "SY-ROT", "WY-LDS"][area].to_owned(),
+                        // No listing serves SY-DON, priced like SY-ROT.
+                        area: ["SY-SHF", "SY-ROT", "WY-LDS", "SY-DON"][area].to_owned(),
                         person: Person {
                             sex: if female { Sex::Female } else { Sex::Male },
                             date_of_birth: d([
                                 "1990-01-01",
                                 "2008-12-01",
+                                "2008-11-28",
                                 "1960-12-05",
-                                "1990-06-30",
                             ][born]),
                             risk_of_harm: [RiskOfHarm::Low, RiskOfHarm::Medium, RiskOfHarm::High]
                                 [risk],
                             tier,
                         },
-                        required_by: d("2026-11-23") + chrono::Duration::days(days),
-                        not_before: after.map(|a| d("2026-11-23") + chrono::Duration::days(a)),
+                        required_by: d("2026-11-23")
+                            + chrono::Duration::days(if late { 14 } else { 8 }),
+                        not_before: after.then(|| d("2026-12-01")),
                         excluded_listings: declined
                             .map(|l| format!("lst_{l:03}"))
                             .into_iter()
@@ -492,7 +495,7 @@ fn policy_of_area(request: &Request) -> Policy {
     };
     match request.area.as_str() {
         "SY-SHF" => Policy::BestPrice,
-        "SY-ROT" => Policy::BestValue(weights),
+        "SY-ROT" | "SY-DON" => Policy::BestValue(weights),
         _ => Policy::BestValue(Weights {
             continuity_pence: 0,
             ..weights
@@ -501,18 +504,37 @@ fn policy_of_area(request: &Request) -> Policy {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
     fn kinds_give_each_order_the_options_it_has_alone(
-        requests in (1usize..=24).prop_flat_map(|n| (0..n).map(arb_varied_request).collect::<Vec<_>>()),
-        listings in (1usize..=6).prop_flat_map(|n| (0..n).map(arb_listing).collect::<Vec<_>>()),
+        requests in (1usize..=48).prop_flat_map(|n| (0..n).map(arb_varied_request).collect::<Vec<_>>()),
+        listings in (1usize..=4).prop_flat_map(|n| (0..n).map(arb_listing).collect::<Vec<_>>()),
     ) {
-        // Some listings price by tier and risk of harm.
+        // Some listings price by tier and risk of harm, alike for some of them (tiers 1
+        // and 2), so that some tiers are one in the key. Start dates within the first 16 days, where the orders' windows differ, and
+        // every listing open to someone.
         let mut listings = listings;
-        for l in listings.iter_mut().step_by(2) {
-            l.multipliers.tier_bps = [10_000, 12_000, 9_000, 15_000];
-            l.multipliers.risk_of_harm_bps = [10_000, 10_000, 11_000, 12_500];
+        // Tiers 3 and 4, and medium and high risk, differ only in admission.
+        for (n, l) in listings.iter_mut().enumerate() {
+            if n % 2 == 0 {
+                l.multipliers.tier_bps = [10_000, 10_000, 12_000, 12_000];
+                l.multipliers.risk_of_harm_bps = [10_000, 11_000, 11_000, 12_500];
+            } else {
+                l.eligibility.max_risk_of_harm = RiskOfHarm::Medium;
+            }
+        }
+        for l in listings.iter_mut() {
+            l.published = true;
+            l.provider_standing = Standing::Active;
+            for a in &mut l.accreditations {
+                a.score = a.score.max(60);
+                a.expires_on = d("2027-06-01");
+            }
+        }
+        for slot in listings.iter_mut().flat_map(|l| l.slots.iter_mut()) {
+            let day = (slot.starts_on - market().today).num_days();
+            slot.starts_on = market().today + chrono::Duration::days(day % 16);
         }
         let i = Instance::build(&requests, &listings, &market(), policy_of_area);
         let (places, first) = kinds::places_of(&listings);
