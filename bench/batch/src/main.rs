@@ -14,6 +14,7 @@ use std::time::Instant;
 use chrono::{Duration, NaiveDate};
 use clap::Parser;
 use provider_hub_domain::need::{RiskOfHarm, Sex};
+use provider_hub_domain::price::Multipliers;
 use provider_hub_domain::provider::{Accreditation, Standing};
 use provider_hub_domain::specification::Eligibility;
 use provider_hub_domain::Category;
@@ -38,6 +39,10 @@ struct Args {
     /// Build and solve this many times and report the fastest.
     #[arg(long, default_value_t = 3)]
     repeat: usize,
+    /// Half the listings price by tier (×1.00 to ×1.50), so that a place costs orders of
+    /// different tiers differently and the general solver (network simplex) runs.
+    #[arg(long)]
+    tiered: bool,
 }
 
 fn d(s: &str) -> NaiveDate {
@@ -99,7 +104,14 @@ fn main() -> Result<(), String> {
                     superseded: false,
                 }],
                 evidence: Default::default(),
-                multipliers: Default::default(),
+                multipliers: Multipliers {
+                    tier_bps: if args.tiered && rng.random_range(0..2) == 0 {
+                        [10_000, 11_000, 12_500, 15_000]
+                    } else {
+                        [10_000; 4]
+                    },
+                    ..Default::default()
+                },
             }
         })
         .collect();
