@@ -3,7 +3,7 @@
 //!
 //! Two orders have the same options at the same costs when everything the rules and the
 //! policy read about them is the same: category, specification, area, sex, risk of harm,
-//! tier (eligibility and the person's multiplier), age over the window, the window
+//! tier (eligibility and the person's multiplier), age band over the window, the window
 //! itself, the declined listings, the policy, and — where the policy rewards
 //! continuity — the providers already working with the person. Such orders share one
 //! computation of options; orders whose options come out equal anyway share one kind.
@@ -67,9 +67,10 @@ struct Profile<'r> {
     sex: Sex,
     /// The tier and risk of harm, or the first pair every listing treats alike.
     tier_and_risk: (u8, RiskOfHarm),
-    /// The age today and on the window's last day; the date of birth too when they
-    /// differ, since a start date's rule then depends on the birthday.
-    age: (u32, u32, Option<NaiveDate>),
+    /// The age band (between the listings' age limits) today and on the window's last
+    /// day; the date of birth too when they differ, since a start date's rule then
+    /// depends on the birthday. Ages in one band pass and fail the same age rules.
+    age: (usize, usize, Option<NaiveDate>),
     earliest: NaiveDate,
     required_by: NaiveDate,
     excluded: Vec<&'r str>,
@@ -86,12 +87,14 @@ impl<'r> Profile<'r> {
         market: &Market,
         policy: Policy,
         tier_and_risk: (u8, RiskOfHarm),
+        age_limits: &[u32],
     ) -> Self {
         let end = request.required_by.max(market.today);
-        let (today, last) = (
-            age_on(request.person.date_of_birth, market.today),
-            age_on(request.person.date_of_birth, end),
-        );
+        let band = |day| {
+            let age = age_on(request.person.date_of_birth, day);
+            age_limits.partition_point(|limit| *limit <= age)
+        };
+        let (today, last) = (band(market.today), band(end));
         Profile {
             category: request.category,
             specification_code: request.specification_code.as_deref(),
@@ -216,6 +219,18 @@ impl Instance {
         // (in a market without tiered prices or eligibility, every tier is one).
         let mut alike: QuickMap<(u8, RiskOfHarm), (u8, RiskOfHarm)> = QuickMap::default();
         let mut treatments: Vec<((u8, RiskOfHarm), Treatment)> = Vec::new();
+        // The ages at which some listing's eligibility starts or stops admitting.
+        let mut age_limits: Vec<u32> = listings
+            .iter()
+            .flat_map(|l| {
+                [
+                    u32::from(l.eligibility.min_age),
+                    u32::from(l.eligibility.max_age) + 1,
+                ]
+            })
+            .collect();
+        age_limits.sort_unstable();
+        age_limits.dedup();
         let mut profiles: QuickMap<Profile, usize> = QuickMap::default();
         let mut kind_by_options: QuickMap<Vec<Choice>, usize> = QuickMap::default();
         let mut kinds = Vec::new();
@@ -241,7 +256,7 @@ impl Instance {
                     }
                 }
             });
-            let profile = Profile::of(request, market, policy, tier_and_risk);
+            let profile = Profile::of(request, market, policy, tier_and_risk, &age_limits);
             let kind = match profiles.get(&profile) {
                 Some(kind) => *kind,
                 None => {

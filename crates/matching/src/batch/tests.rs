@@ -425,12 +425,13 @@ proptest! {
 
 /// An order whose every attribute the rules read varies, each over few values so that
 /// orders alike but for one attribute are common: a birthday that may fall in the
-/// window (turning 18, or 66 past the listings' upper age), a tier and risk of harm that
+/// window (turning 18, or 66 past the listings' upper age) or two ages the same rules
+/// treat alike, a tier and risk of harm that
 /// change eligibility and the multiplier, a first start date, a declined listing and a
 /// continuing provider.
 fn arb_varied_request(i: usize) -> impl Strategy<Value = (String, Request)> {
     (
-        (0usize..4, any::<bool>(), 0usize..4, 1u8..=4, 0usize..3),
+        (0usize..4, any::<bool>(), 0usize..5, 1u8..=4, 0usize..3),
         (
             any::<bool>(),
             any::<bool>(),
@@ -451,6 +452,7 @@ fn arb_varied_request(i: usize) -> impl Strategy<Value = (String, Request)> {
                             sex: if female { Sex::Female } else { Sex::Male },
                             date_of_birth: d([
                                 "1990-01-01",
+                                "1985-03-03",
                                 "2008-12-01",
                                 "2008-11-28",
                                 "1960-12-05",
