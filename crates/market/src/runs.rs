@@ -202,7 +202,9 @@ pub fn run(
                 };
                 let place_info = &s.instance.places[p];
                 let priced = priced_place(s, o, place_info)?;
-                let choice = s.instance.options[o]
+                let choice = s
+                    .instance
+                    .options(o)
                     .iter()
                     .find(|c| c.place == p)
                     .ok_or_else(|| {

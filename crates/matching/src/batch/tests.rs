@@ -8,7 +8,7 @@ use provider_hub_domain::specification::Eligibility;
 use provider_hub_domain::Category;
 
 use super::*;
-use crate::{evaluate, place, Continuing, Person, Slot, Weights};
+use crate::{evaluate, place, Continuing, Listing, Market, Person, Policy, Request, Slot, Weights};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().expect("date")
@@ -17,9 +17,9 @@ fn d(s: &str) -> NaiveDate {
 /// A small abstract instance: `capacities[p]` places; each order's options as
 /// (place, cost).
 fn instance(capacities: &[u32], orders: &[Vec<(usize, i64)>]) -> Instance {
-    Instance {
-        orders: (0..orders.len()).map(|i| format!("ord_{i:03}")).collect(),
-        options: orders
+    Instance::from_options(
+        (0..orders.len()).map(|i| format!("ord_{i:03}")).collect(),
+        orders
             .iter()
             .map(|o| {
                 let mut options: Vec<Choice> = o
@@ -35,7 +35,7 @@ fn instance(capacities: &[u32], orders: &[Vec<(usize, i64)>]) -> Instance {
                 options
             })
             .collect(),
-        places: capacities
+        capacities
             .iter()
             .enumerate()
             .map(|(i, c)| Place {
@@ -46,7 +46,7 @@ fn instance(capacities: &[u32], orders: &[Vec<(usize, i64)>]) -> Instance {
                 capacity: *c,
             })
             .collect(),
-    }
+    )
 }
 
 /// Every assignment by exhaustive search: the most orders placed, then the least cost.
@@ -66,7 +66,7 @@ fn brute_force(instance: &Instance) -> (usize, i64) {
             return;
         }
         go(i, o + 1, left, placed, cost, best);
-        for c in &i.options[o] {
+        for c in i.options(o) {
             if left[c.place] > 0 {
                 left[c.place] -= 1;
                 go(i, o + 1, left, placed + 1, cost + c.cost, best);
@@ -88,7 +88,7 @@ fn feasible(instance: &Instance, solution: &Solution) -> bool {
     let mut used = vec![0u32; instance.places.len()];
     for (o, p) in solution.assignment.iter().enumerate() {
         if let Some(p) = p {
-            if !instance.options[o].iter().any(|c| c.place == *p) {
+            if !instance.options(o).iter().any(|c| c.place == *p) {
                 return false;
             }
             used[*p] += 1;
@@ -129,9 +129,84 @@ proptest! {
             prop_assert!(batch.cost <= greedy.cost);
         }
         prop_assert_eq!(solve(&i), batch.clone(), "deterministic");
+        for algorithm in [
+            Algorithm::SuccessiveShortestPaths,
+            Algorithm::CostScaling,
+            Algorithm::NetworkSimplex,
+        ] {
+            let other = solve_with(&i, algorithm);
+            prop_assert!(feasible(&i, &other));
+            prop_assert_eq!((other.placed, other.cost), (batch.placed, batch.cost));
+        }
+    }
+}
+
+/// Larger instances than brute force can check: many orders of few kinds over places of
+/// capacity 0–2, some costs below zero (as a continuity reduction can make them).
+fn larger_instance() -> impl Strategy<Value = Instance> {
+    (2usize..=12, 1usize..=6)
+        .prop_flat_map(|(places, kinds)| {
+            (
+                proptest::collection::vec(0u32..=2, places),
+                proptest::collection::vec(
+                    proptest::collection::vec((0..places, -50i64..200), 0..=places),
+                    kinds,
+                ),
+                proptest::collection::vec(0..kinds, 1..=30),
+            )
+        })
+        .prop_map(|(capacities, kinds, orders)| {
+            let orders: Vec<_> = orders.iter().map(|k| kinds[*k].clone()).collect();
+            instance(&capacities, &orders)
+        })
+}
+
+/// The same where each place costs every kind the same (so the batch fills places
+/// cheapest first), with ties in cost.
+fn uniform_instance() -> impl Strategy<Value = Instance> {
+    (2usize..=12, 1usize..=6)
+        .prop_flat_map(|(places, kinds)| {
+            (
+                proptest::collection::vec((0u32..=2, -5i64..20), places),
+                proptest::collection::vec(proptest::collection::vec(0..places, 0..=places), kinds),
+                proptest::collection::vec(0..kinds, 1..=30),
+            )
+        })
+        .prop_map(|(places, kinds, orders)| {
+            let capacities: Vec<u32> = places.iter().map(|p| p.0).collect();
+            let orders: Vec<Vec<(usize, i64)>> = orders
+                .iter()
+                .map(|k| kinds[*k].iter().map(|p| (*p, places[*p].1)).collect())
+                .collect();
+            instance(&capacities, &orders)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn every_solver_agrees_with_the_reference_on_larger_batches(
+        i in prop_oneof![larger_instance(), uniform_instance()],
+    ) {
+        let batch = solve(&i);
+        prop_assert!(feasible(&i, &batch));
         let reference = solve_with(&i, Algorithm::SuccessiveShortestPaths);
-        prop_assert!(feasible(&i, &reference));
-        prop_assert_eq!((reference.placed, reference.cost), (batch.placed, batch.cost));
+        prop_assert_eq!((batch.placed, batch.cost), (reference.placed, reference.cost));
+        for algorithm in [Algorithm::CostScaling, Algorithm::NetworkSimplex] {
+            let other = solve_with(&i, algorithm);
+            prop_assert!(feasible(&i, &other));
+            prop_assert_eq!((batch.placed, batch.cost), (other.placed, other.cost));
+        }
+        // Orders of one kind take its places best first, in arrival order.
+        for k in 0..i.kinds.len() {
+            let given: Vec<Choice> = (0..i.orders.len())
+                .filter(|o| i.kind_of[*o] == k)
+                .filter_map(|o| batch.assignment[o])
+                .map(|p| *i.kinds[k].iter().find(|c| c.place == p).expect("an option"))
+                .collect();
+            prop_assert!(given.windows(2).all(|w| i.preference(&w[0], &w[1]).is_le()));
+        }
     }
 }
 
@@ -303,14 +378,14 @@ proptest! {
     #[test]
     fn every_option_satisfies_every_rule((requests, listings, policy) in arb_market()) {
         let i = Instance::build(&requests, &listings, &market(), |_| policy);
-        for (o, options) in i.options.iter().enumerate() {
-            for c in options {
+        for (o, (_, request)) in requests.iter().enumerate() {
+            for c in i.options(o) {
                 let place = &i.places[c.place];
                 let listing = listings.iter().find(|l| l.id == place.listing_id).expect("listing");
                 // The listing with only this start date left is a candidate starting then.
                 let mut only = listing.clone();
                 only.slots.retain(|s| s.starts_on == place.starts_on);
-                let candidate = evaluate(&requests[o].1, &only, &market(), policy);
+                let candidate = evaluate(request, &only, &market(), policy);
                 prop_assert!(candidate.is_ok(), "{:?}", candidate);
                 let candidate = candidate.expect("checked");
                 prop_assert_eq!(candidate.starts_on, place.starts_on);
@@ -345,5 +420,142 @@ proptest! {
                 slot.free -= 1;
             }
         }
+    }
+}
+
+/// An order whose every attribute the rules read varies, each over few values so that
+/// orders alike but for one attribute are common: a birthday that may fall in the
+/// window (turning 18, or 66 past the listings' upper age) or two ages the same rules
+/// treat alike, a tier and risk of harm that
+/// change eligibility and the multiplier, a first start date, a declined listing and a
+/// continuing provider.
+fn arb_varied_request(i: usize) -> impl Strategy<Value = (String, Request)> {
+    (
+        (0usize..4, any::<bool>(), 0usize..5, 1u8..=4, 0usize..3),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::weighted(0.3, 0usize..2),
+        ),
+        proptest::option::weighted(0.3, (0usize..2, any::<bool>())),
+    )
+        .prop_map(
+            move |((area, female, born, tier, risk), (late, after, declined), continuing)| {
+                let (id, mut request) = (
+                    format!("ord_{i:03}"),
+                    Request {
+                        category: Category::UnpaidWork,
+                        specification_code: None,
+                        // No listing serves SY-DON, priced like SY-ROT.
+                        area: ["SY-SHF", "SY-ROT", "WY-LDS", "SY-DON"][area].to_owned(),
+                        person: Person {
+                            sex: if female { Sex::Female } else { Sex::Male },
+                            date_of_birth: d([
+                                "1990-01-01",
+                                "1985-03-03",
+                                "2008-12-01",
+                                "2008-11-28",
+                                "1960-12-05",
+                            ][born]),
+                            risk_of_harm: [RiskOfHarm::Low, RiskOfHarm::Medium, RiskOfHarm::High]
+                                [risk],
+                            tier,
+                        },
+                        required_by: d("2026-11-23")
+                            + chrono::Duration::days(if late { 14 } else { 8 }),
+                        not_before: after.then(|| d("2026-12-01")),
+                        excluded_listings: declined
+                            .map(|l| format!("lst_{l:03}"))
+                            .into_iter()
+                            .collect(),
+                        continuing: Vec::new(),
+                    },
+                );
+                if let Some((provider, same)) = continuing {
+                    request.continuing.push(Continuing {
+                        order_id: format!("ord_prior_{i:03}"),
+                        provider_id: format!("prv_{provider:03}"),
+                        category: if same {
+                            Category::UnpaidWork
+                        } else {
+                            Category::AttendanceCentre
+                        },
+                    });
+                }
+                (id, request)
+            },
+        )
+}
+
+/// Each area its own policy: best price, best value with continuity, best value without.
+fn policy_of_area(request: &Request) -> Policy {
+    let weights = Weights {
+        price: 1,
+        quality: 150,
+        days: 300,
+        continuity_pence: 5_000,
+    };
+    match request.area.as_str() {
+        "SY-SHF" => Policy::BestPrice,
+        "SY-ROT" | "SY-DON" => Policy::BestValue(weights),
+        _ => Policy::BestValue(Weights {
+            continuity_pence: 0,
+            ..weights
+        }),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn kinds_give_each_order_the_options_it_has_alone(
+        requests in (1usize..=48).prop_flat_map(|n| (0..n).map(arb_varied_request).collect::<Vec<_>>()),
+        listings in (1usize..=4).prop_flat_map(|n| (0..n).map(arb_listing).collect::<Vec<_>>()),
+    ) {
+        // Some listings price by tier and risk of harm, alike for some of them (tiers 1
+        // and 2), so that some tiers are one in the key. Start dates within the first 16 days, where the orders' windows differ, and
+        // every listing open to someone.
+        let mut listings = listings;
+        // Tiers 3 and 4, and medium and high risk, differ only in admission.
+        for (n, l) in listings.iter_mut().enumerate() {
+            if n % 2 == 0 {
+                l.multipliers.tier_bps = [10_000, 10_000, 12_000, 12_000];
+                l.multipliers.risk_of_harm_bps = [10_000, 11_000, 11_000, 12_500];
+            } else {
+                l.eligibility.max_risk_of_harm = RiskOfHarm::Medium;
+            }
+        }
+        for l in listings.iter_mut() {
+            l.published = true;
+            l.provider_standing = Standing::Active;
+            for a in &mut l.accreditations {
+                a.score = a.score.max(60);
+                a.expires_on = d("2027-06-01");
+            }
+        }
+        for slot in listings.iter_mut().flat_map(|l| l.slots.iter_mut()) {
+            let day = (slot.starts_on - market().today).num_days();
+            slot.starts_on = market().today + chrono::Duration::days(day % 16);
+        }
+        let i = Instance::build(&requests, &listings, &market(), policy_of_area);
+        let (places, first) = kinds::places_of(&listings);
+        prop_assert_eq!(&i.places, &places);
+        prop_assert_eq!(i.orders.len(), requests.len());
+        for (o, (id, request)) in requests.iter().enumerate() {
+            prop_assert_eq!(&i.orders[o], id);
+            let alone = kinds::options_of(
+                request,
+                0..listings.len(),
+                &listings,
+                &first,
+                &market(),
+                policy_of_area(request),
+            );
+            prop_assert_eq!(i.options(o), alone.as_slice(), "order {}", o);
+        }
+        // No two kinds have the same options, so the network has no needless node.
+        let distinct: BTreeSet<&Vec<Choice>> = i.kinds.iter().collect();
+        prop_assert_eq!(distinct.len(), i.kinds.len());
     }
 }

@@ -120,7 +120,8 @@ fn batch_matching_costs_each_order_at_its_persons_price() {
     ];
     let instance = batch::Instance::build(&requests, &listings, &market(), |_| Policy::BestPrice);
     let costs = |o: usize| -> Vec<(String, i64)> {
-        instance.options[o]
+        instance
+            .options(o)
             .iter()
             .map(|c| (instance.places[c.place].listing_id.clone(), c.cost))
             .collect()
