@@ -12,8 +12,10 @@ use std::sync::Mutex;
 
 use actix_web::web::Bytes;
 
-/// Answers kept at most; past that the oldest version's answers are all dropped at once.
+/// Answers kept at most, and their bytes at most (a page of 500 listings is about 300 KB);
+/// past either, the answers kept are all dropped at once and keeping starts again.
 const MOST_ANSWERS: usize = 4_096;
+const MOST_BYTES: usize = 64 * 1024 * 1024;
 
 /// A search's answer: the page as JSON, and its `next` (for `crate::paging`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +34,8 @@ pub struct SearchCache {
 struct Kept {
     version: i64,
     answers: HashMap<String, Answer>,
+    /// The bodies' bytes, summed.
+    bytes: usize,
 }
 
 impl SearchCache {
@@ -52,11 +56,22 @@ impl SearchCache {
         if version < kept.version {
             return;
         }
-        if version > kept.version || kept.answers.len() >= MOST_ANSWERS {
+        let size = answer.body.len();
+        if version > kept.version
+            || kept.answers.len() >= MOST_ANSWERS
+            || kept.bytes + size > MOST_BYTES
+        {
             kept.answers.clear();
+            kept.bytes = 0;
             kept.version = version;
         }
-        kept.answers.insert(key, answer);
+        if size > MOST_BYTES {
+            return;
+        }
+        kept.bytes += size;
+        if let Some(replaced) = kept.answers.insert(key, answer) {
+            kept.bytes -= replaced.body.len();
+        }
     }
 }
 
@@ -91,6 +106,26 @@ mod tests {
             "a newer version drops the older answers"
         );
         assert_eq!(cache.get(5, "j"), Some(answer("five")));
+    }
+
+    #[test]
+    fn answers_are_kept_up_to_a_number_of_bytes() {
+        let cache = SearchCache::default();
+        let big = |fill: u8| Answer {
+            body: Bytes::from(vec![fill; MOST_BYTES / 2]),
+            next: None,
+        };
+        cache.put(1, "a".into(), big(b'a'));
+        cache.put(1, "a".into(), big(b'a'));
+        assert!(
+            cache.get(1, "a").is_some(),
+            "the same answer again takes no more room"
+        );
+        cache.put(1, "b".into(), big(b'b'));
+        assert!(cache.get(1, "a").is_some() && cache.get(1, "b").is_some());
+        cache.put(1, "c".into(), big(b'c'));
+        assert!(cache.get(1, "a").is_none(), "over the bytes: started again");
+        assert!(cache.get(1, "c").is_some());
     }
 
     #[test]
