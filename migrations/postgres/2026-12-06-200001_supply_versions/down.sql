@@ -1,3 +1,9 @@
+DROP TRIGGER listings_supply_truncated ON listings;
+DROP TRIGGER listing_areas_supply_truncated ON listing_areas;
+DROP TRIGGER providers_supply_truncated ON providers;
+DROP TRIGGER specifications_supply_truncated ON specifications;
+DROP TRIGGER accreditations_supply_truncated ON accreditations;
+DROP TRIGGER quality_threshold_supply_truncated ON quality_threshold;
 DROP TRIGGER listings_supply_changed ON listings;
 DROP TRIGGER listing_areas_supply_changed ON listing_areas;
 DROP TRIGGER providers_supply_changed ON providers;

@@ -33,3 +33,17 @@ CREATE CONSTRAINT TRIGGER accreditations_supply_changed AFTER INSERT OR UPDATE O
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION supply_changed();
 CREATE CONSTRAINT TRIGGER quality_threshold_supply_changed AFTER INSERT OR UPDATE OR DELETE ON quality_threshold
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION supply_changed();
+
+-- Emptying a table by hand (TRUNCATE fires no row trigger) moves it on too.
+CREATE TRIGGER listings_supply_truncated AFTER TRUNCATE ON listings
+    FOR EACH STATEMENT EXECUTE FUNCTION supply_changed();
+CREATE TRIGGER listing_areas_supply_truncated AFTER TRUNCATE ON listing_areas
+    FOR EACH STATEMENT EXECUTE FUNCTION supply_changed();
+CREATE TRIGGER providers_supply_truncated AFTER TRUNCATE ON providers
+    FOR EACH STATEMENT EXECUTE FUNCTION supply_changed();
+CREATE TRIGGER specifications_supply_truncated AFTER TRUNCATE ON specifications
+    FOR EACH STATEMENT EXECUTE FUNCTION supply_changed();
+CREATE TRIGGER accreditations_supply_truncated AFTER TRUNCATE ON accreditations
+    FOR EACH STATEMENT EXECUTE FUNCTION supply_changed();
+CREATE TRIGGER quality_threshold_supply_truncated AFTER TRUNCATE ON quality_threshold
+    FOR EACH STATEMENT EXECUTE FUNCTION supply_changed();
