@@ -87,9 +87,10 @@ end
 
 function response(status, headers, body)
   if last == "approve" and status == 200 then
-    -- The order's fields (keys come sorted; the plan after the orders names providers
-    -- in its quotes too, so only the orders part is read).
-    local orders = body:match('^{"orders":%[(.*)%],"plan":') or ""
+    -- The order's fields (keys come sorted: "ended_orders" and "kept_orders" first, then
+    -- "orders", then "plan", which names providers in its quotes too, so only the orders
+    -- part is read).
+    local orders = body:match('"orders":%[(.*)%],"plan":') or ""
     local order = orders:match('"id":"(ord_%w+)"')
     local offer = orders:match('"(offer_%w+)"')
     local provider = orders:match('"provider_id":"(prv_%w+)"')
