@@ -421,7 +421,7 @@ async fn a_search_through_one_process_sees_a_change_made_through_another() {
     for _ in 0..2 {
         let (s, page) = call(&client, Method::GET, search.clone(), &om, None).await;
         assert_eq!(s, 200, "{page}");
-        assert_eq!(ids_of(&page), vec![listing_id.clone()]);
+        assert_eq!(provider_hub_tests::ids(&page), vec![listing_id.clone()]);
     }
     let pt = token("provider", None, Some(&provider));
     let (s, body) = call(
@@ -447,18 +447,9 @@ async fn a_search_through_one_process_sees_a_change_made_through_another() {
     assert_eq!(s, 200, "{body}");
     let (_, page) = call(&client, Method::GET, search.clone(), &om, None).await;
     assert!(
-        ids_of(&page).is_empty(),
+        provider_hub_tests::ids(&page).is_empty(),
         "a suspended provider's listing left search through A at once: {page}"
     );
     drop((a, b));
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn ids_of(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|l| l["id"].as_str().map(str::to_owned))
-        .collect()
 }
