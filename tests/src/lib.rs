@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 pub mod orders;
 pub mod outcomes;
+pub mod runs;
 pub mod web;
 
 use chrono::Utc;

@@ -73,6 +73,22 @@ impl Instance {
         &self.kinds[self.kind_of[o]]
     }
 
+    /// Takes the `o`-th order out of the batch: it keeps its place in `orders` but may
+    /// take no place (a run withholds an order its area's budget cannot cover, so that
+    /// the place it would have had goes to the next best order).
+    pub fn withhold(&mut self, o: usize) {
+        let none = match self.kinds.iter().position(Vec::is_empty) {
+            Some(k) => k,
+            None => {
+                self.kinds.push(Vec::new());
+                self.kinds.len() - 1
+            }
+        };
+        if let Some(kind) = self.kind_of.get_mut(o) {
+            *kind = none;
+        }
+    }
+
     /// The single-order rule's preference between two options: lower cost, higher
     /// quality, earlier start, lower listing id (SPEC.md §4).
     fn preference(&self, a: &Choice, b: &Choice) -> std::cmp::Ordering {

@@ -29,6 +29,7 @@ pub mod providers;
 pub mod referral;
 pub mod reoffending;
 pub mod reports;
+pub mod runs;
 pub mod schema;
 pub mod seal;
 pub mod specifications;

@@ -98,6 +98,13 @@ pub struct RunRow {
     pub placements: String,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    /// Orders the run would have placed that their area's budget could not cover.
+    pub held_for_budget: i32,
+    /// Orders left as they were because they, or the place chosen for them, changed
+    /// while the run was being solved.
+    pub changed_meanwhile: i32,
+    /// When its last placement was committed; absent while it runs, or if it was stopped.
+    pub completed_at: Option<NaiveDateTime>,
 }
 
 pub fn insert_run(conn: &mut DbConn, row: &RunRow) -> Result<(), StoreError> {

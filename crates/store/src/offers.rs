@@ -32,6 +32,22 @@ pub fn insert(conn: &mut DbConn, row: &OfferRow) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Writes several offers in one statement (a batch run's, a few hundred at a time).
+pub fn insert_many(conn: &mut DbConn, rows: &[OfferRow]) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        DbConn::Pg(c) => diesel::insert_into(offers::table)
+            .values(rows.to_vec())
+            .execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_into(offers::table)
+            .values(rows.to_vec())
+            .execute(c)?,
+    };
+    Ok(())
+}
+
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<OfferRow>, StoreError> {
     Ok(offers::table
         .find(id)

@@ -122,10 +122,23 @@ pub fn place(
     explanation: &str,
     at: NaiveDateTime,
 ) -> Result<bool, StoreError> {
+    place_from(conn, id, OrderStatus::Open, placement, explanation, at)
+}
+
+/// Places an order that is in `from` (→ offered) with its explanation; false if it was
+/// not: a batch run offers unmatched orders a place directly.
+pub fn place_from(
+    conn: &mut DbConn,
+    id: &str,
+    from: OrderStatus,
+    placement: &Placement,
+    explanation: &str,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
     let n = diesel::update(
         orders::table
             .filter(orders::id.eq(id))
-            .filter(orders::status.eq(OrderStatus::Open.as_str())),
+            .filter(orders::status.eq(from.as_str())),
     )
     .set((
         orders::status.eq(OrderStatus::Offered.as_str()),

@@ -266,6 +266,9 @@ diesel::table! {
         placements -> Text,
         created_by -> Text,
         created_at -> Timestamp,
+        held_for_budget -> Int4,
+        changed_meanwhile -> Int4,
+        completed_at -> Nullable<Timestamp>,
     }
 }
 

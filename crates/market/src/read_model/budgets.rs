@@ -158,9 +158,15 @@ pub(crate) fn over_budget(
     if !store::lock(conn, area, year)? {
         return Ok(false);
     }
+    Ok(remaining(conn, area, year)?.is_some_and(|left| price_pence > left))
+}
+
+/// What the area's budget for the financial year has left to commit; None when the area
+/// has no budget for that year (it is not limited). A caller that commits against it
+/// takes the budget's lock first ([`store::lock`]).
+pub(crate) fn remaining(conn: &mut DbConn, area: &str, year: i32) -> Result<Option<i64>, Error> {
     let Some(row) = store::find(conn, area, year)? else {
-        return Ok(false);
+        return Ok(None);
     };
-    let budget = view(conn, row)?;
-    Ok(price_pence > budget.remaining_pence)
+    Ok(Some(view(conn, row)?.remaining_pence))
 }

@@ -141,6 +141,31 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// An order withheld takes no place, and the batch is then the optimum of the others:
+    /// the exhaustive optimum of the same instance with that order given no options.
+    #[test]
+    fn a_withheld_order_takes_no_place_and_the_rest_are_optimal(
+        i in small_instance(), pick in 0usize..6
+    ) {
+        let o = pick % i.orders.len();
+        let mut withheld = i.clone();
+        withheld.withhold(o);
+        prop_assert!(withheld.options(o).is_empty());
+        let batch = solve(&withheld);
+        prop_assert!(feasible(&withheld, &batch));
+        prop_assert_eq!(batch.assignment[o], None);
+        prop_assert_eq!((batch.placed, batch.cost), brute_force(&withheld));
+        // Withholding a second order reuses the kind with no options.
+        let kinds = withheld.kinds.len();
+        withheld.withhold((o + 1) % i.orders.len());
+        prop_assert!(withheld.kinds.len() <= kinds.max(i.kinds.len() + 1));
+        prop_assert_eq!(greedy(&withheld).assignment[o], None);
+    }
+}
+
 /// Larger instances than brute force can check: many orders of few kinds over places of
 /// capacity 0–2, some costs below zero (as a continuity reduction can make them).
 fn larger_instance() -> impl Strategy<Value = Instance> {

@@ -1,0 +1,322 @@
+//! A run's placements applied a few hundred orders per transaction, so no other write
+//! waits for the whole run: each transaction locks its orders (and leaves any that
+//! changed since the run read them), checks their areas' budgets under the budgets'
+//! locks, takes their places a slot at a time, writes their offers with the audit rows
+//! and events a single placement writes, and adds itself to the run's record.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use provider_hub_domain::event::EventKind;
+use provider_hub_domain::offer::OfferStatus;
+use provider_hub_domain::order::{offer_expiry, OrderEvent, OrderStatus};
+use provider_hub_domain::payment::financial_year;
+use provider_hub_domain::price::Priced;
+use provider_hub_matching::batch::{Choice, Place};
+use provider_hub_matching::{place, Candidate, Explanation};
+use provider_hub_store::audit::AuditEntry;
+use provider_hub_store::budgets as budget_store;
+use provider_hub_store::offers::{self as offer_store, OfferRow};
+use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
+use provider_hub_store::runs::{self as store, Progress};
+use provider_hub_store::{write_transaction, DbConn, Tx};
+
+use super::solve::Solved;
+use super::RunPlacement;
+use crate::change::{self, OrderChange};
+use crate::event_data::OfferCreated;
+use crate::placement::Settings;
+use crate::{naive, Actor, Error};
+
+/// Orders a transaction of the run applies.
+pub(super) const CHUNK: usize = 200;
+
+/// The run applying its placements: who runs it, its id, the matching settings and its time.
+#[derive(Clone, Copy)]
+pub(super) struct ThisRun<'a> {
+    pub actor: &'a Actor,
+    pub run_id: &'a str,
+    pub settings: Settings,
+    pub now: DateTime<Utc>,
+}
+
+/// One order the run places, with its place and explanation worked out before its
+/// transaction begins.
+pub(super) struct Planned<'s> {
+    pub order: &'s OrderRow,
+    pub place: &'s Place,
+    pub priced: Priced,
+    pub choice: Choice,
+    pub explanation: Explanation,
+    /// The explanation as the order keeps it.
+    pub explained: String,
+}
+
+/// The `o`-th order of `s` with the place the run chose for it, explained.
+pub(super) fn plan<'s>(
+    s: &'s Solved,
+    o: usize,
+    p: usize,
+    run: &ThisRun,
+) -> Result<Planned<'s>, Error> {
+    let place_info = &s.instance.places[p];
+    let priced = s.priced(o, place_info)?;
+    let choice = *s
+        .instance
+        .options(o)
+        .iter()
+        .find(|c| c.place == p)
+        .ok_or_else(|| Error::corrupt("batch", "an assignment outside the order's options"))?;
+    let explanation = explain(s, o, place_info, priced, &choice, run);
+    let explained =
+        serde_json::to_string(&explanation).map_err(|e| Error::corrupt("explanation", e))?;
+    Ok(Planned {
+        order: &s.orders[o],
+        place: place_info,
+        priced,
+        choice,
+        explanation,
+        explained,
+    })
+}
+
+/// The explanation: the single-order engine's counts, with the run's choice as chosen
+/// and what the order would have had alone as the runner-up.
+fn explain(
+    s: &Solved,
+    o: usize,
+    place_info: &Place,
+    priced: Priced,
+    choice: &Choice,
+    run: &ThisRun,
+) -> Explanation {
+    let request = &s.requests[o].1;
+    let policy = s.policies.get(&request.area).copied().unwrap_or_default();
+    let mut explanation = place(request, &s.listings, &s.market, policy);
+    let alone = explanation.chosen.take();
+    // The run's choice as the single-order engine scores it on that start date (both
+    // quality scores, the evidence and any continuity).
+    let scored = s
+        .listings
+        .iter()
+        .find(|l| l.id == place_info.listing_id)
+        .and_then(|l| {
+            provider_hub_matching::candidate_on(request, l, &s.market, policy, place_info.starts_on)
+        })
+        .filter(|c| c.cost == choice.cost);
+    explanation.chosen =
+        Some(
+            scored.unwrap_or_else(|| Candidate {
+                listing_id: place_info.listing_id.clone(),
+                provider_id: place_info.provider_id.clone(),
+                price_pence: priced.price_pence,
+                list_price_pence: Some(priced.list_price_pence),
+                multiplier_bps: priced.multiplier_bps,
+                quality_score: choice.quality,
+                adjusted_score: None,
+                evidence: Default::default(),
+                starts_on: place_info.starts_on,
+                days_to_start: u32::try_from(
+                    (place_info.starts_on - run.now.date_naive()).num_days(),
+                )
+                .unwrap_or(0),
+                cost: choice.cost,
+                continuity: None,
+            }),
+        );
+    explanation.runner_up = alone;
+    explanation.no_candidate_reason = None;
+    explanation.policy = format!("{} (batch run {})", explanation.policy, run.run_id);
+    explanation
+}
+
+/// Applies `planned` in one transaction and returns what it placed and left.
+pub(super) fn apply(
+    conn: &mut DbConn,
+    run: &ThisRun,
+    planned: &[Planned],
+) -> Result<(Progress, Vec<RunPlacement>), Error> {
+    write_transaction(conn, |tx| {
+        let mut progress = Progress::default();
+        // The budgets first, in key order, as a single placement takes its budget's
+        // lock before its order's: the two never wait for each other in a cycle.
+        let mut budgets: BTreeMap<(&str, i32), Option<i64>> = BTreeMap::new();
+        for p in planned
+            .iter()
+            .filter(|p| p.order.budget_approved_by.is_none())
+        {
+            budgets.insert(
+                (&p.order.area_code, financial_year(p.place.starts_on)),
+                None,
+            );
+        }
+        for ((area, year), left) in budgets.iter_mut() {
+            if budget_store::lock(tx, area, *year)? {
+                *left = crate::read_model::budgets::remaining(tx, area, *year)?;
+            }
+        }
+        // The orders, locked: those that changed since the run read them stay as they are.
+        let ids: Vec<&str> = planned.iter().map(|p| p.order.id.as_str()).collect();
+        let now: BTreeMap<String, _> = store::lock_orders(tx, &ids)?
+            .into_iter()
+            .map(|(id, status, at)| (id, (status, at)))
+            .collect();
+        let mut kept = Vec::with_capacity(planned.len());
+        for p in planned {
+            if now.get(&p.order.id) != Some(&(p.order.status, p.order.updated_at)) {
+                progress.changed_meanwhile += 1;
+                continue;
+            }
+            if p.order.budget_approved_by.is_none() {
+                let key = (
+                    p.order.area_code.as_str(),
+                    financial_year(p.place.starts_on),
+                );
+                if let Some(Some(left)) = budgets.get_mut(&key) {
+                    if p.priced.price_pence > *left {
+                        progress.held_for_budget += 1;
+                        continue;
+                    }
+                    *left -= p.priced.price_pence;
+                }
+            }
+            kept.push(p);
+        }
+        // The places, a slot at a time in key order: all of a slot's orders at once, or
+        // as many as are free when others took some meanwhile.
+        let mut by_slot: BTreeMap<(&str, chrono::NaiveDate), Vec<&Planned>> = BTreeMap::new();
+        for p in kept {
+            by_slot
+                .entry((&p.place.listing_id, p.place.starts_on))
+                .or_default()
+                .push(p);
+        }
+        let mut placed = Vec::new();
+        for ((listing, starts_on), orders) in by_slot {
+            let all = i32::try_from(orders.len()).map_err(|e| Error::corrupt("count", e))?;
+            let taken = if store::reserve_places(tx, listing, starts_on, all)? {
+                orders.len()
+            } else {
+                let mut taken = 0;
+                while taken < orders.len() && store::reserve_places(tx, listing, starts_on, 1)? {
+                    taken += 1;
+                }
+                taken
+            };
+            progress.changed_meanwhile += i32::try_from(orders.len() - taken).unwrap_or(0);
+            placed.extend(orders.into_iter().take(taken));
+        }
+        placed.sort_by(|a, b| a.order.id.cmp(&b.order.id));
+        let mut offers = Vec::with_capacity(placed.len());
+        let mut placements = Vec::with_capacity(placed.len());
+        for p in placed {
+            let offer = offer(tx, run, p)?;
+            progress.placed += 1;
+            progress.cost_pence += p.choice.cost;
+            placements.push(RunPlacement {
+                order_id: p.order.id.clone(),
+                listing_id: p.place.listing_id.clone(),
+                provider_id: p.place.provider_id.clone(),
+                starts_on: p.place.starts_on,
+                price_pence: p.priced.price_pence,
+                cost: p.choice.cost,
+                offer_id: offer.id.clone(),
+            });
+            offers.push(offer);
+        }
+        offer_store::insert_many(tx, &offers)?;
+        progress.placements =
+            serde_json::to_string(&placements).map_err(|e| Error::corrupt("placements", e))?;
+        store::add_progress(tx, run.run_id, &progress)?;
+        Ok((progress, placements))
+    })
+}
+
+/// Offers one order its place as a single placement does (the order `offered` with its
+/// placement and explanation, `offer.created` and `order.offered` audited, the offer's
+/// event), returning the offer for the caller to write with the others.
+fn offer(tx: &mut Tx<'_>, run: &ThisRun, p: &Planned) -> Result<OfferRow, Error> {
+    let (actor, now) = (run.actor, run.now);
+    let order = p.order;
+    // An unmatched order is open again for the run, then offered, in one update.
+    let from = match order.status {
+        OrderStatus::Unmatched => OrderStatus::Unmatched.apply(OrderEvent::Reopen)?,
+        other => other,
+    };
+    let to = from.apply(OrderEvent::Offer)?;
+    let placement = Placement {
+        listing_id: p.place.listing_id.clone(),
+        provider_id: p.place.provider_id.clone(),
+        price_pence: p.priced.price_pence,
+        list_price_pence: p.priced.list_price_pence,
+        multiplier_bps: p.priced.multiplier_bps,
+        starts_on: p.place.starts_on,
+    };
+    let offer = OfferRow {
+        id: provider_hub_store::new_id("offer"),
+        order_id: order.id.clone(),
+        listing_id: placement.listing_id.clone(),
+        provider_id: placement.provider_id.clone(),
+        starts_on: placement.starts_on,
+        price_pence: placement.price_pence,
+        status: OfferStatus::Pending,
+        expires_at: naive(offer_expiry(now, run.settings.offer_working_days)),
+        created_at: naive(now),
+        answered_at: None,
+        reason: None,
+    };
+    if !order_store::place_from(
+        tx,
+        &order.id,
+        order.status,
+        &placement,
+        &p.explained,
+        naive(now),
+    )? {
+        return Err(Error::corrupt("orders", "changed under the run's lock"));
+    }
+    tx.audit(AuditEntry {
+        actor,
+        action: "offer.created",
+        entity_type: "offer",
+        entity_id: &offer.id,
+        before: None,
+        after: serde_json::to_value(&offer).ok(),
+        at: naive(now),
+    });
+    change::record(
+        tx,
+        order,
+        OrderChange {
+            actor,
+            action: "order.offered".into(),
+            before: Some(serde_json::json!({ "status": from })),
+            after: serde_json::json!({
+                "status": to,
+                "offer_id": offer.id,
+                "listing_id": placement.listing_id,
+                "price_pence": placement.price_pence,
+                "list_price_pence": placement.list_price_pence,
+                "multiplier_bps": placement.multiplier_bps,
+                "starts_on": placement.starts_on,
+                "explanation": p.explanation,
+            }),
+            kind: EventKind::OfferCreated,
+            offer_id: Some(&offer.id),
+            provider_id: Some(&offer.provider_id),
+            data: OfferCreated {
+                status: to,
+                listing_id: offer.listing_id.clone(),
+                category: order.category,
+                specification_code: order.specification_code.clone(),
+                price_pence: offer.price_pence,
+                starts_on: offer.starts_on,
+                required_by: order.required_by,
+                expires_at: provider_hub_store::to_utc(offer.expires_at),
+            }
+            .into(),
+            now,
+        },
+    )?;
+    Ok(offer)
+}
