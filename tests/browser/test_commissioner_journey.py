@@ -94,6 +94,8 @@ def test_commissioner_approves_sets_a_policy_runs_a_batch_and_reads_the_reports(
     expect(page.locator(".govuk-caption-l")).to_contain_text("Batch matching run")
     expect(page.locator(".govuk-summary-list")).to_contain_text("Doncaster (SY-DON)")
     expect(page.locator("#saving")).to_contain_text(re.compile(r"−?£[\d,]+"))
+    expect(page.locator("#held-for-budget")).to_contain_text(re.compile(r"^\d+"))
+    expect(page.locator(".govuk-warning-text")).to_have_count(0)
     hub.screenshot("commissioner-batch-run")
 
     # A provider of the demo (not one the other journeys use) accepts an offer, so there

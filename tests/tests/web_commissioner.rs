@@ -274,6 +274,15 @@ both_backends!(
             "{} of 1 order placed",
             run["placed"].as_u64().expect("placed")
         )));
+        assert!(
+            html.contains(&format!(
+                "id=\"held-for-budget\">{}<",
+                run["held_for_budget"].as_u64().expect("held")
+            )),
+            "{html}"
+        );
+        assert!(run["completed_at"].is_string(), "{run}");
+        assert!(!html.contains("was stopped part way"), "{html}");
         let saving = run["saving"].as_i64().expect("saving");
         assert!(
             html.contains(&format!(

@@ -125,6 +125,10 @@ struct RunPage {
     saving: String,
     saved: bool,
     when: String,
+    held_for_budget: u32,
+    changed_meanwhile: u32,
+    /// Every placement committed (false while the run applies them, or if it stopped).
+    completed: bool,
     placements: Vec<PlacementRow>,
 }
 
@@ -188,6 +192,9 @@ pub async fn run_page(
         saving: signed(run.saving),
         saved: run.saving > 0,
         when: run.created_at.format("%-d %B %Y at %H:%M").to_string(),
+        held_for_budget: run.held_for_budget,
+        changed_meanwhile: run.changed_meanwhile,
+        completed: run.completed_at.is_some(),
         placements: run
             .placements
             .iter()
