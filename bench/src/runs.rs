@@ -213,9 +213,10 @@ async fn run(args: Args) -> Result<(), String> {
         pct(0.99),
         writes.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
     );
-    if let Some(skipped) = ran.get("skipped_for_budget") {
-        println!("skipped for budget: {skipped}");
-    }
+    println!(
+        "held for budget {}, changed meanwhile {}, completed at {}",
+        ran["held_for_budget"], ran["changed_meanwhile"], ran["completed_at"]
+    );
     let oversold = count(
         &app,
         "SELECT COUNT(*) AS n FROM capacity_slots WHERE places_taken > places",

@@ -125,20 +125,28 @@ impl Instance {
 /// Places the orders one by one in arrival order, each taking its own best option among
 /// the places left: what the hub does at the point of need.
 pub fn greedy(instance: &Instance) -> Solution {
+    greedy_with(instance, |_, _| true)
+}
+
+/// [`greedy`], where an order may be refused the place it would take (`admit(order,
+/// place)` false: its budget cannot pay for it): it is then left without a place, as a
+/// single placement holds such an order for approval, and the place stays for the orders
+/// after it.
+pub fn greedy_with(instance: &Instance, mut admit: impl FnMut(usize, usize) -> bool) -> Solution {
     let mut left: Vec<u32> = instance.places.iter().map(|p| p.capacity).collect();
     let mut assignment = Vec::with_capacity(instance.orders.len());
     for o in 0..instance.orders.len() {
         let options = instance.options(o);
         let best = options
             .iter()
-            .filter(|o| left[o.place] > 0)
+            .filter(|c| left[c.place] > 0)
             .min_by(|a, b| instance.preference(a, b));
         match best {
-            Some(o) => {
-                left[o.place] -= 1;
-                assignment.push(Some(o.place));
+            Some(c) if admit(o, c.place) => {
+                left[c.place] -= 1;
+                assignment.push(Some(c.place));
             }
-            None => assignment.push(None),
+            _ => assignment.push(None),
         }
     }
     instance.solution(assignment)

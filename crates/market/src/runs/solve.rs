@@ -29,7 +29,8 @@ pub(super) struct Solved {
     pub requests: Vec<(String, Request)>,
     pub instance: Instance,
     pub solution: batch::Solution,
-    /// The same orders placed one by one in arrival order, budgets aside.
+    /// The same orders placed one by one in arrival order, each held when its budget
+    /// cannot pay for its place (which stays for the orders after it).
     pub baseline: batch::Solution,
     pub listings: Vec<Listing>,
     pub market: Market,
@@ -143,22 +144,46 @@ pub(super) fn solve(
         .unzip();
     let policy_of_area = |r: &Request| policies.get(&r.area).copied().unwrap_or_default();
     let mut instance = Instance::build(&requests, &listings, &market, policy_of_area);
-    let baseline = batch::greedy(&instance);
+    // What each (area, financial year) budget the orders may spend from has left; None
+    // for one that does not exist (not limited).
+    let years: BTreeSet<i32> = instance
+        .places
+        .iter()
+        .map(|p| financial_year(p.starts_on))
+        .collect();
+    let areas: BTreeSet<&str> = orders.iter().map(|o| o.area_code.as_str()).collect();
+    let mut budgets = Budgets::new();
+    for area in areas {
+        for year in &years {
+            let left = crate::read_model::budgets::remaining(conn, area, *year)?;
+            budgets.insert((area.to_owned(), *year), left);
+        }
+    }
     let mut solved = Solved {
         solution: batch::solve(&instance),
+        baseline: batch::Solution {
+            assignment: Vec::new(),
+            placed: 0,
+            cost: 0,
+        },
         orders,
         requests,
         instance: instance.clone(),
-        baseline,
         listings,
         market,
         policies,
         withheld: 0,
     };
-    // What each (area, financial year) budget has left, read as needed; None: no budget.
-    let mut known: BTreeMap<(String, i32), Option<i64>> = BTreeMap::new();
+    // One by one, an order its budget cannot pay for is held and leaves its place free.
+    let mut left = budgets.clone();
+    solved.baseline = batch::greedy_with(&instance, |o, p| {
+        solved
+            .priced(o, &instance.places[p])
+            .map(|priced| spend(&mut left, &solved.orders[o], &instance.places[p], priced))
+            .unwrap_or(false)
+    });
     for _ in 0..BUDGET_ROUNDS {
-        let over = over_budget(conn, &solved, &mut known.clone(), &mut known)?;
+        let over = over_budget(&solved, &budgets)?;
         if over.is_empty() {
             break;
         }
@@ -172,38 +197,38 @@ pub(super) fn solve(
     Ok(solved)
 }
 
+/// What each (area, financial year) budget has left; None: no budget, not limited.
+type Budgets = BTreeMap<(String, i32), Option<i64>>;
+
+/// Spends an order's price from its area's budget for the start's year, if it fits (an
+/// order a commissioner approved over budget, or of an area without a budget, always does).
+fn spend(left: &mut Budgets, order: &OrderRow, place: &batch::Place, priced: Priced) -> bool {
+    if order.budget_approved_by.is_some() {
+        return true;
+    }
+    let key = (order.area_code.clone(), financial_year(place.starts_on));
+    match left.get_mut(&key) {
+        Some(Some(budget)) if priced.price_pence > *budget => false,
+        Some(Some(budget)) => {
+            *budget -= priced.price_pence;
+            true
+        }
+        _ => true,
+    }
+}
+
 /// The orders of a solution, in arrival order, that their area's budget cannot cover
-/// after the orders before them: `left` is what each budget has left before any (read
-/// into `known` the first time a budget is needed) and is spent as the walk goes.
-fn over_budget(
-    conn: &mut DbConn,
-    solved: &Solved,
-    left: &mut BTreeMap<(String, i32), Option<i64>>,
-    known: &mut BTreeMap<(String, i32), Option<i64>>,
-) -> Result<Vec<usize>, Error> {
+/// after the orders before them (each spending from what `budgets` has left as it goes).
+fn over_budget(solved: &Solved, budgets: &Budgets) -> Result<Vec<usize>, Error> {
+    let mut left = budgets.clone();
     let mut over = Vec::new();
     for (o, order) in solved.orders.iter().enumerate() {
         let Some(p) = solved.solution.assignment[o] else {
             continue;
         };
-        if order.budget_approved_by.is_some() {
-            continue;
-        }
         let place = &solved.instance.places[p];
-        let key = (order.area_code.clone(), financial_year(place.starts_on));
-        if !left.contains_key(&key) {
-            let remaining = crate::read_model::budgets::remaining(conn, &key.0, key.1)?;
-            known.insert(key.clone(), remaining);
-            left.insert(key.clone(), remaining);
-        }
-        let Some(Some(budget)) = left.get_mut(&key) else {
-            continue;
-        };
-        let price = solved.priced(o, place)?.price_pence;
-        if price > *budget {
+        if !spend(&mut left, order, place, solved.priced(o, place)?) {
             over.push(o);
-        } else {
-            *budget -= price;
         }
     }
     Ok(over)

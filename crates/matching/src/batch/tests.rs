@@ -164,6 +164,20 @@ proptest! {
         prop_assert!(withheld.kinds.len() <= kinds.max(i.kinds.len() + 1));
         prop_assert_eq!(greedy(&withheld).assignment[o], None);
     }
+
+    /// One by one with an order refused its place is one by one without that order: the
+    /// place stays for the orders after it.
+    #[test]
+    fn an_order_refused_one_by_one_leaves_its_place_to_the_next(
+        i in small_instance(), pick in 0usize..6
+    ) {
+        let o = pick % i.orders.len();
+        let refused = greedy_with(&i, |order, _| order != o);
+        let mut withheld = i.clone();
+        withheld.withhold(o);
+        prop_assert_eq!(refused, greedy(&withheld));
+        prop_assert_eq!(greedy_with(&i, |_, _| true), greedy(&i));
+    }
 }
 
 /// Larger instances than brute force can check: many orders of few kinds over places of
