@@ -43,6 +43,10 @@ struct Args {
     /// Sentence plans prepared per run for the workload to approve.
     #[arg(long, default_value_t = 1_500)]
     plans: usize,
+    /// Database connections in all, split between the processes (each gets this ÷ the
+    /// number of processes, at least 2); 0: 16 per process whatever their number.
+    #[arg(long, default_value_t = 0)]
+    pool_total: usize,
     /// Instead of scaling runs: one process at steady load for this long, sampling memory.
     #[arg(long, default_value_t = 0)]
     soak_seconds: u64,
@@ -71,7 +75,7 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| e.to_string())
 }
 
-async fn start_hub(hub: &Path, url: &str, dir: &Path) -> Result<Hub, String> {
+async fn start_hub(hub: &Path, url: &str, dir: &Path, pool: usize) -> Result<Hub, String> {
     let port = free_port()?;
     let child = Command::new(hub)
         .arg("serve")
@@ -80,7 +84,7 @@ async fn start_hub(hub: &Path, url: &str, dir: &Path) -> Result<Hub, String> {
         .env("HUB_DATA_DIR", dir)
         .env("HUB_LISTEN", format!("127.0.0.1:{port}"))
         .env("HUB_JWT_SECRET", TEST_SECRET)
-        .env("HUB_DB_POOL_SIZE", "16")
+        .env("HUB_DB_POOL_SIZE", pool.to_string())
         .env("HUB_WORKERS", "2")
         .env("HUB_RATE_LIMIT_PER_SECOND", "0")
         .env("HUB_LOG", "error")
@@ -557,8 +561,12 @@ async fn run(
     let dir = std::env::temp_dir().join(format!("hub-scale-{}-{processes}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let mut hubs = Vec::new();
+    let pool = match args.pool_total {
+        0 => 16,
+        total => (total / processes).max(2),
+    };
     for _ in 0..processes {
-        hubs.push(start_hub(&args.hub, &db.url, &dir).await?);
+        hubs.push(start_hub(&args.hub, &db.url, &dir, pool).await?);
     }
     let bases: Vec<String> = hubs.iter().map(|h| h.base.clone()).collect();
     let client = reqwest::Client::builder()
@@ -620,6 +628,7 @@ async fn run(
     let _ = std::fs::remove_dir_all(&dir);
     Ok(json!({
         "processes": processes,
+        "pool_per_process": pool,
         "connections": threads * processes,
         "requests": requests,
         "requests_per_second": (requests as f64 / secs).round(),

@@ -19,7 +19,7 @@ use provider_hub_store::budgets as budget_store;
 use provider_hub_store::offers::{self as offer_store, OfferRow};
 use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
 use provider_hub_store::runs::{self as store, Progress};
-use provider_hub_store::{write_transaction, DbConn, Tx};
+use provider_hub_store::{DbConn, Tx};
 
 use super::solve::Solved;
 use super::RunPlacement;
@@ -130,13 +130,14 @@ fn explain(
     explanation
 }
 
-/// Applies `planned` in one transaction and returns what it placed and left.
+/// Applies `planned` in one transaction and returns what it placed and left; on
+/// PostgreSQL, run again when rolled back to break a deadlock with a concurrent change.
 pub(super) fn apply(
     conn: &mut DbConn,
     run: &ThisRun,
     planned: &[Planned],
 ) -> Result<(Progress, Vec<RunPlacement>), Error> {
-    write_transaction(conn, |tx| {
+    crate::retrying_transaction(conn, |tx| {
         let mut progress = Progress::default();
         // The budgets first, in key order, as a single placement takes its budget's
         // lock before its order's: the two never wait for each other in a cycle.
