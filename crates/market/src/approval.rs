@@ -18,7 +18,7 @@ use provider_hub_domain::{Role, ValidationErrors};
 use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::orders::{self as order_store, OrderRow};
 use provider_hub_store::plans::{self as store, PlanItemRow, PlanRow};
-use provider_hub_store::{DbConn, Tx};
+use provider_hub_store::{write_transaction, DbConn, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -75,9 +75,7 @@ pub fn approve(
             "only an offender manager of the case's area approves a sentence plan".into(),
         ));
     }
-    // Run again when a place an order was offered is gone by the commit (PostgreSQL takes
-    // places last: `placement::place_order_prepared`), or a deadlock rolled it back.
-    let (kept, ended) = crate::retrying_transaction(conn, |conn| {
+    let (kept, ended) = write_transaction(conn, |conn| {
         let plan = plans::visible(conn, caller, plan_id)?;
         if plan.status != PlanStatus::Proposed {
             return Ok((Vec::new(), Vec::new()));

@@ -103,9 +103,6 @@ pub(crate) fn naive(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime
 /// when the database rolled it back only to break a deadlock with a concurrent one: a
 /// change that frees one capacity slot and takes another (a decline, an expiry) can meet
 /// another doing the same in the opposite order. Inside another transaction it runs once.
-///
-/// Its first try may take places last (`Tx::take_place_last`), since a place gone by the
-/// commit rolls it back as a serialization failure; a try run again takes them at once.
 pub(crate) fn retrying_transaction<T>(
     conn: &mut provider_hub_store::DbConn,
     mut f: impl FnMut(&mut provider_hub_store::Tx<'_>) -> Result<T, Error>,
@@ -113,16 +110,9 @@ pub(crate) fn retrying_transaction<T>(
     let nested = provider_hub_store::transaction::in_transaction(conn)?;
     let mut tries = 1;
     loop {
-        let first = tries == 1 && !nested;
-        let ran = provider_hub_store::write_transaction(conn, |tx| {
-            if first {
-                tx.allow_places_last();
-            }
-            f(tx)
-        });
-        match ran {
+        match provider_hub_store::write_transaction(conn, &mut f) {
             Err(Error::Store(e)) if e.is_retryable() && !nested && tries < 4 => {
-                tracing::info!(error = %e, tries, "transaction rolled back by a concurrent one; running it again");
+                tracing::info!(error = %e, tries, "transaction rolled back by a deadlock; running it again");
                 tries += 1;
             }
             other => return other,

@@ -201,86 +201,9 @@ pub(crate) fn place_order_prepared(
     now: DateTime<Utc>,
 ) -> Result<OrderStatus, Error> {
     let started = std::time::Instant::now();
-    // On PostgreSQL, where the caller allows it, the place is taken last, just before the
-    // commit (`Tx::take_place_last`): the caller runs its transaction again when that finds
-    // the place gone, and then takes the place at once, holding it to the commit, so a
-    // change cannot lose the race for the last place twice.
-    let placed =
-        if matches!(**conn, provider_hub_store::DbConn::Pg(_)) && conn.places_last_allowed() {
-            place_last(conn, actor, order, prepared, settings, now)
-        } else {
-            place_prepared(conn, actor, order, prepared, None, settings, now)
-        };
+    let placed = place_prepared(conn, actor, order, prepared, None, settings, now);
     crate::metrics::matching_took(started.elapsed().as_secs_f64());
     placed
-}
-
-/// Places one open order with its offer written now and its place taken as the
-/// transaction's last statement (see [`Tx::take_place_last`]), on the free places as
-/// read, less those this transaction already takes last.
-fn place_last(
-    conn: &mut Tx<'_>,
-    actor: &Actor,
-    order: &OrderRow,
-    prepared: Prepared,
-    settings: Settings,
-    now: DateTime<Utc>,
-) -> Result<OrderStatus, Error> {
-    let Prepared {
-        request,
-        elsewhere,
-        market,
-        policy,
-        mut listings,
-    } = prepared;
-    for listing in &mut listings {
-        for slot in &mut listing.slots {
-            let taken = conn.places_taken_last(&listing.id, slot.starts_on);
-            slot.free = slot
-                .free
-                .saturating_sub(u32::try_from(taken).unwrap_or(u32::MAX));
-        }
-    }
-    let explanation =
-        place(&request, &listings, &market, policy).with_elsewhere(elsewhere, &request);
-    let Some(chosen) = explanation.chosen.clone() else {
-        return park(
-            conn,
-            actor,
-            order,
-            &explanation,
-            OrderEvent::NoCandidate,
-            now,
-        );
-    };
-    if order.budget_approved_by.is_none()
-        && crate::read_model::budgets::over_budget(
-            conn,
-            &order.area_code,
-            chosen.starts_on,
-            chosen.price_pence,
-        )?
-    {
-        return park(
-            conn,
-            actor,
-            order,
-            &explanation,
-            OrderEvent::OverBudget,
-            now,
-        );
-    }
-    let placement = Placement {
-        listing_id: chosen.listing_id.clone(),
-        provider_id: chosen.provider_id.clone(),
-        price_pence: chosen.price_pence,
-        list_price_pence: chosen.list_price_pence.unwrap_or(chosen.price_pence),
-        multiplier_bps: chosen.multiplier_bps,
-        starts_on: chosen.starts_on,
-    };
-    offer(conn, actor, order, &placement, &explanation, settings, now)?;
-    conn.take_place_last(&chosen.listing_id, chosen.starts_on);
-    Ok(OrderStatus::Offered)
 }
 
 fn place_order_timed(

@@ -6,11 +6,7 @@
 //! [`crate::events`]; only this module writes them for a change, so neither depends on
 //! how transactions run.
 
-use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
-
-use chrono::NaiveDate;
-use diesel::result::DatabaseErrorKind;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::Connection;
@@ -36,10 +32,6 @@ pub struct Tx<'c> {
     conn: &'c mut DbConn,
     audit: Vec<NewAuditRow>,
     events: Vec<NewEvent>,
-    /// Places (listing, start date) to take as the transaction's last statements.
-    places_last: Vec<(String, NaiveDate)>,
-    /// Whether the change may take places last: its caller runs it again when that fails.
-    places_last_allowed: bool,
 }
 
 impl Tx<'_> {
@@ -65,59 +57,10 @@ impl Tx<'_> {
         self.audit.push(NewAuditRow::from(entry));
     }
 
-    /// Takes a place of the listing on `starts_on` as the transaction's last statement,
-    /// after its audit rows and events are written: the slot's row, which every buyer of
-    /// that date wants, is then locked only for the commit, not for the rest of the
-    /// change. If no place is free by then (a concurrent transaction took the last), the
-    /// transaction fails as a serialization failure, which
-    /// [`StoreError::is_retryable`](crate::StoreError::is_retryable) calls retryable: run
-    /// again, it reads the slot full and chooses otherwise. For PostgreSQL; on SQLite,
-    /// which writes one transaction at a time, take the place at once instead.
-    pub fn take_place_last(&mut self, listing_id: &str, starts_on: NaiveDate) {
-        self.places_last.push((listing_id.to_owned(), starts_on));
-    }
-
-    /// Lets the change take places last ([`Tx::take_place_last`]): for a caller that runs
-    /// the change again, taking places at once then, when a place taken last is gone. A
-    /// transaction allows none unless told.
-    pub fn allow_places_last(&mut self) {
-        self.places_last_allowed = true;
-    }
-
-    /// True when the change may take places last (see [`Tx::allow_places_last`]).
-    pub fn places_last_allowed(&self) -> bool {
-        self.places_last_allowed
-    }
-
-    /// How many places of the listing on `starts_on` this transaction takes last.
-    pub fn places_taken_last(&self, listing_id: &str, starts_on: NaiveDate) -> usize {
-        self.places_last
-            .iter()
-            .filter(|(l, d)| l == listing_id && *d == starts_on)
-            .count()
-    }
-
-    /// Writes what was recorded, in the order it was recorded, into the transaction, then
-    /// takes the places to take last, a slot at a time in key order.
+    /// Writes what was recorded, in the order it was recorded, into the transaction.
     fn write_recorded(&mut self) -> Result<(), StoreError> {
         audit::insert(self.conn, &std::mem::take(&mut self.audit))?;
-        events::append(self.conn, &std::mem::take(&mut self.events))?;
-        let mut slots: BTreeMap<(String, NaiveDate), i32> = BTreeMap::new();
-        for slot in std::mem::take(&mut self.places_last) {
-            *slots.entry(slot).or_default() += 1;
-        }
-        for ((listing_id, starts_on), places) in slots {
-            if !crate::runs::reserve_places(self.conn, &listing_id, starts_on, places)? {
-                return Err(StoreError::Db(diesel::result::Error::DatabaseError(
-                    DatabaseErrorKind::SerializationFailure,
-                    Box::new(format!(
-                        "the last place of listing {listing_id} on {starts_on} was taken by a \
-                         concurrent change"
-                    )),
-                )));
-            }
-        }
-        Ok(())
+        events::append(self.conn, &std::mem::take(&mut self.events))
     }
 }
 
@@ -144,8 +87,6 @@ where
         conn,
         audit: Vec::new(),
         events: Vec::new(),
-        places_last: Vec::new(),
-        places_last_allowed: false,
     };
     let value = f(&mut tx)?;
     tx.write_recorded().map_err(|e| E::from(to_diesel(e)))?;
