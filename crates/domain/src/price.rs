@@ -60,6 +60,15 @@ fn rosh_index(risk: RiskOfHarm) -> usize {
 
 /// `a × b / 10000` rounded half up, for non-negative `a` and `b`.
 fn scale(a: i128, bps: i128) -> i128 {
+    // In 64 bits when it fits (every price up to the cap does): i128 division is a call.
+    if let (Ok(a64), Ok(b64)) = (i64::try_from(a), i64::try_from(bps)) {
+        if let Some(product) = a64
+            .checked_mul(b64)
+            .and_then(|p| p.checked_add(i64::from(UNIT_BPS / 2)))
+        {
+            return i128::from(product.div_euclid(i64::from(UNIT_BPS)));
+        }
+    }
     (a * bps + i128::from(UNIT_BPS / 2)).div_euclid(i128::from(UNIT_BPS))
 }
 
@@ -285,6 +294,18 @@ mod tests {
             let got = i128::from(p.price_pence) * 10_000;
             prop_assert!((got - exact).abs() <= 5_000);
             prop_assert!(p.price_pence <= price.max(0) * 9);
+        }
+    }
+
+    proptest! {
+        /// Scaling in 64 bits where it fits gives what 128 bits give.
+        #[test]
+        fn scaling_in_64_bits_equals_the_wide_product(a in 0i64..=i64::MAX, bps in 0u32..=u32::MAX) {
+            let (a, bps) = (i128::from(a), i128::from(bps));
+            prop_assert_eq!(
+                scale(a, bps),
+                (a * bps + i128::from(UNIT_BPS / 2)).div_euclid(i128::from(UNIT_BPS))
+            );
         }
     }
 }
