@@ -142,6 +142,14 @@ pub fn multiplied(
     risk_of_harm: RiskOfHarm,
     multipliers: &Multipliers,
 ) -> Priced {
+    // Most specifications set no multipliers: ×1.00 is the list price (never negative).
+    if multipliers.is_unit() {
+        return Priced {
+            price_pence: list_price_pence.max(0),
+            list_price_pence,
+            multiplier_bps: UNIT_BPS,
+        };
+    }
     let multiplier_bps = multipliers.combined_bps(tier, risk_of_harm);
     Priced {
         price_pence: apply(list_price_pence, multiplier_bps),
@@ -306,6 +314,15 @@ mod tests {
                 scale(a, bps),
                 (a * bps + i128::from(UNIT_BPS / 2)).div_euclid(i128::from(UNIT_BPS))
             );
+        }
+
+        /// ×1.00 for everyone prices as the general formula does.
+        #[test]
+        fn unit_multipliers_price_as_the_formula_does(p in i64::MIN..=i64::MAX, tier in 0u8..6) {
+            let unit = Multipliers::default();
+            let priced = multiplied(p, tier, RiskOfHarm::High, &unit);
+            prop_assert_eq!(priced.multiplier_bps, unit.combined_bps(tier, RiskOfHarm::High));
+            prop_assert_eq!(priced.price_pence, apply(p, priced.multiplier_bps));
         }
     }
 }
