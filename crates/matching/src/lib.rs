@@ -322,7 +322,7 @@ mod explanation;
 mod ranking;
 mod rules;
 
-pub use engine::{place, quote};
+pub use engine::{place, quote, rank, rank_of, TOP_CANDIDATES};
 pub use explanation::Explanation;
 pub use ranking::{RankedCandidate, Ranking};
 pub use rules::{admits, candidate_on, evaluate};

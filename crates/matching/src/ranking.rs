@@ -105,34 +105,12 @@ impl Ranking {
             entries: Vec::with_capacity(keys.len()),
         };
         for key in &keys {
-            let s = candidate(key);
-            ranking.push(RankedCandidate {
-                listing_id: &s.listing.id,
-                provider_id: &s.listing.provider_id,
-                price_pence: s.priced.price_pence,
-                list_price_pence: Some(s.priced.list_price_pence),
-                multiplier_bps: s.priced.multiplier_bps,
-                quality_score: s.quality_score,
-                adjusted_score: Some(s.judged.adjusted),
-                evidence: s.listing.evidence,
-                starts_on: s.starts_on,
-                days_to_start: s.days_to_start,
-                cost: s.judged.cost,
-                continuity: s
-                    .judged
-                    .continuing
-                    .and_then(|i| request.continuing.get(i))
-                    .map(|c| ContinuityRef {
-                        order_id: &c.order_id,
-                        category: c.category,
-                        pence: policy.continuity_pence(),
-                    }),
-            });
+            ranking.push(candidate(key).ranked(request, policy));
         }
         ranking
     }
 
-    fn push(&mut self, c: RankedCandidate<'_>) {
+    pub(crate) fn push(&mut self, c: RankedCandidate<'_>) {
         self.ids.push_str(c.listing_id);
         let listing_end = self.ids.len() as u32;
         self.ids.push_str(c.provider_id);
@@ -200,6 +178,38 @@ impl Ranking {
     /// Every candidate, best first.
     pub fn iter(&self) -> impl Iterator<Item = RankedCandidate<'_>> + '_ {
         (0..self.entries.len()).filter_map(|i| self.get(i))
+    }
+}
+
+impl Scored<'_> {
+    /// The candidate as a ranking keeps it.
+    pub(crate) fn ranked<'s>(
+        &'s self,
+        request: &'s Request,
+        policy: Policy,
+    ) -> RankedCandidate<'s> {
+        RankedCandidate {
+            listing_id: &self.listing.id,
+            provider_id: &self.listing.provider_id,
+            price_pence: self.priced.price_pence,
+            list_price_pence: Some(self.priced.list_price_pence),
+            multiplier_bps: self.priced.multiplier_bps,
+            quality_score: self.quality_score,
+            adjusted_score: Some(self.judged.adjusted),
+            evidence: self.listing.evidence,
+            starts_on: self.starts_on,
+            days_to_start: self.days_to_start,
+            cost: self.judged.cost,
+            continuity: self
+                .judged
+                .continuing
+                .and_then(|i| request.continuing.get(i))
+                .map(|c| ContinuityRef {
+                    order_id: &c.order_id,
+                    category: c.category,
+                    pence: policy.continuity_pence(),
+                }),
+        }
     }
 }
 

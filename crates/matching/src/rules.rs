@@ -16,6 +16,8 @@ pub(crate) struct Window<'r> {
     /// The last day membership and age are judged on: the required-by date, or today if
     /// that has passed.
     end: NaiveDate,
+    /// The first start date the order may take (`Request::earliest`).
+    earliest: NaiveDate,
     age_today: u32,
     age_at_end: u32,
     area: AreaKey,
@@ -44,6 +46,7 @@ impl<'r> Window<'r> {
         let end = request.required_by.max(market.today);
         Window {
             end,
+            earliest: request.earliest(market),
             age_today: age_on(request.person.date_of_birth, market.today),
             age_at_end: age_on(request.person.date_of_birth, end),
             area: AreaKey::new(&request.area),
@@ -147,10 +150,7 @@ pub(crate) fn usable_slot(
     window: &Window,
     slot: &Slot,
 ) -> Option<u8> {
-    if slot.free == 0
-        || slot.starts_on < request.earliest(market)
-        || slot.starts_on > request.required_by
-    {
+    if slot.free == 0 || slot.starts_on < window.earliest || slot.starts_on > request.required_by {
         return None;
     }
     let person = &request.person;
@@ -276,9 +276,7 @@ pub(crate) fn score<'a>(
             .slots
             .iter()
             .filter(|s| {
-                s.free > 0
-                    && s.starts_on >= request.earliest(market)
-                    && s.starts_on <= request.required_by
+                s.free > 0 && s.starts_on >= window.earliest && s.starts_on <= request.required_by
             })
             .map(|s| s.starts_on)
             .min()
