@@ -113,6 +113,7 @@ fn ratio(num: u128, den: u128) -> u8 {
 
 /// The performance-adjusted quality score for an accreditation score and the evidence
 /// (see the module's formula).
+#[inline]
 pub fn adjusted_score(accreditation_score: u8, evidence: &Evidence) -> u8 {
     // The matching engine asks this for every candidate: no evidence is the score itself,
     // and a record of under 2^20 orders fits 64-bit arithmetic (i128 division is a call).

@@ -74,6 +74,7 @@ fn scale(a: i128, bps: i128) -> i128 {
 
 impl Multipliers {
     /// Is it ×1.00 for everyone?
+    #[inline]
     pub fn is_unit(&self) -> bool {
         *self == Self::default()
     }
@@ -136,6 +137,7 @@ pub fn apply(list_price_pence: i64, multiplier_bps: u32) -> i64 {
 
 /// The price a person of this tier and risk of serious harm pays for a listing priced
 /// `list_price_pence` under a specification's multipliers.
+#[inline]
 pub fn multiplied(
     list_price_pence: i64,
     tier: u8,

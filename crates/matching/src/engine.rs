@@ -100,9 +100,10 @@ impl<'a> Best<'a> {
         }
     }
 
-    /// Keeps `s` if it is among the best `keep` so far.
+    /// Keeps `s` if it is among the best `keep` so far (by reference: most are not, and
+    /// are not copied).
     #[inline]
-    fn offer(&mut self, s: Scored<'a>) {
+    fn offer(&mut self, s: &Scored<'a>) {
         let key = s.key();
         let before = |(k, x): &(u128, Scored<'a>)| {
             *k < key || (*k == key && x.listing.id.as_str() < s.listing.id.as_str())
@@ -111,7 +112,7 @@ impl<'a> Best<'a> {
             return;
         }
         let at = self.kept.partition_point(before);
-        self.kept.insert(at, (key, s));
+        self.kept.insert(at, (key, *s));
         self.kept.truncate(self.keep);
     }
 }
@@ -155,7 +156,7 @@ fn choose<'a>(
                 earliest_start = Some(
                     earliest_start.map_or(candidate.starts_on, |e| e.min(candidate.starts_on)),
                 );
-                best.offer(candidate);
+                best.offer(&candidate);
             }
         }
     }

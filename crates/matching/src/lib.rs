@@ -264,6 +264,7 @@ impl Policy {
 /// What the person would pay for a listing: its price × their multiplier (by tier and
 /// risk of serious harm, from its specification's payment model). Rule 7 compares the
 /// listing's own price with the cap; the policy compares this one.
+#[inline]
 pub fn price_for(listing: &Listing, person: &Person) -> Priced {
     multiplied(
         listing.price_pence,

@@ -93,6 +93,7 @@ fn admits_apart_from_age(eligibility: &Admission, person: &Person) -> bool {
 }
 
 /// Rules 1–5: everything that does not depend on which place is taken.
+#[inline]
 pub(crate) fn static_rules(
     request: &Request,
     listing: &Listing,
@@ -171,6 +172,7 @@ pub(crate) fn usable_slot(
 /// When nothing rule 6 checks per start date changes within the window — the person's
 /// age, and which of the provider's accreditations count — the quality score that holds
 /// on every day of it (`Some(None)`: none counts on any day). `None` when it may change.
+#[inline]
 fn steady_score(
     request: &Request,
     listing: &Listing,

@@ -182,3 +182,42 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_kept_explanation_stays_small_and_old_whole_rankings_still_read() {
+    let listings: Vec<Listing> = (0..2_000)
+        .map(|i| listing(&format!("lst_{i:05}"), 10_000 + (i * 7_919) % 40_000))
+        .collect();
+    let kept = place(&request(), &listings, &market(), Policy::BestPrice);
+    assert_eq!(kept.candidates, 2_000);
+    assert_eq!(kept.ranking.len(), TOP_CANDIDATES);
+    let json = serde_json::to_string(&kept).expect("json");
+    assert!(json.len() < 8_000, "{} bytes", json.len());
+
+    // Stored before issue 19: every candidate in `ranking`, no earliest start nor rank.
+    let whole = rank(&request(), &listings, &market(), Policy::BestPrice);
+    let mut old = serde_json::to_value(&whole).expect("json");
+    let fields = old.as_object_mut().expect("object");
+    fields.remove("earliest_start");
+    assert!(fields.get("chosen_rank").is_none());
+    let old: Explanation = serde_json::from_value(old).expect("an old explanation reads");
+    assert_eq!(old.ranking.len(), 2_000);
+    let last = old.ranking.get(1_999).map(|c| c.listing_id.to_owned());
+    assert_eq!(last.and_then(|id| old.rank_of(&id)), Some(2_000));
+    assert_eq!(old.chosen, kept.chosen);
+    assert_eq!(old.earliest_start, None);
+
+    // A batch run's choice beyond the kept ten is found by its recorded rank.
+    let mut batch = kept.clone();
+    let far = whole.ranking.get(500).map(|c| c.to_owned()).expect("500th");
+    batch.chosen = Some(far.clone());
+    assert_eq!(batch.rank_of(&far.listing_id), None);
+    batch.chosen_rank = rank_of(
+        &request(),
+        &listings,
+        &market(),
+        Policy::BestPrice,
+        &far.listing_id,
+    );
+    assert_eq!(batch.rank_of(&far.listing_id), Some(501));
+}
