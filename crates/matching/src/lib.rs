@@ -242,6 +242,7 @@ pub enum Policy {
 
 impl Policy {
     /// The cost this policy minimises, in pence (price plus the policy's penalties).
+    #[inline]
     pub fn cost(self, price_pence: i64, quality_score: u8, days_to_start: u32) -> i64 {
         match self {
             Policy::BestPrice => price_pence,
