@@ -596,6 +596,14 @@ const MATRIX: &[Rule] = &[
     },
     Rule {
         method: "GET",
+        template: "/v1/orders/{id}/ranking",
+        path: "/v1/orders/{order}/ranking",
+        access: Access::Only(&["offender_manager", "quality", "commissioner"]),
+        owner: Owner::Area,
+        body: no_body,
+    },
+    Rule {
+        method: "GET",
         template: "/v1/areas/{code}/policy",
         path: "/v1/areas/SY-SHF/policy",
         access: Access::AnyRole,

@@ -7,6 +7,7 @@ use provider_hub_domain::{Category, FieldError, Role};
 use provider_hub_market::access::{self, Objects};
 use provider_hub_market::ending::{self, Ending};
 use provider_hub_market::orders::{self as market, Cancellation, OrderView};
+use provider_hub_market::ranking::{self, OrderRanking};
 use provider_hub_store::orders::OrderFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -49,10 +50,11 @@ pub struct OrderListQuery {
     /// Only orders made on or before this day, YYYY-MM-DD (UTC).
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
-    /// `explanation`: each order's whole explanation, with every candidate ranked. Without
-    /// it the list answers a summary — the counts, the chosen listing and the runner-up,
-    /// `ranking` left empty (`candidates` says how many there were); an order read on its
-    /// own (`GET /v1/orders/{id}`) always has the whole.
+    /// `explanation`: each order's whole explanation, with its best candidates ranked.
+    /// Without it the list answers a summary — the counts, the chosen listing and the
+    /// runner-up, `ranking` left empty (`candidates` says how many there were); an order
+    /// read on its own (`GET /v1/orders/{id}`) always has the whole, and
+    /// `GET /v1/orders/{id}/ranking` every candidate, as the market stands now.
     #[param(value_type = Option<Expand>)]
     pub expand: Option<String>,
     /// `csv` for the rows as CSV (as `Accept: text/csv` does), `json` (the default).
@@ -266,6 +268,33 @@ async fn get_order(
     ))
 }
 
+/// Every candidate for an order, ranked by its area's policy **as the market stands now,
+/// not as at placement**: the same engine over today's listings, places, prices and
+/// accreditations. The order's stored explanation (`GET /v1/orders/{id}`) keeps how it was
+/// placed — the counts, the choice, the runner-up and the best ten candidates; this
+/// recomputes all of them. For offender managers of the order's area, the quality team
+/// and commissioners; never a provider, who does not see its competitors.
+#[utoipa::path(tag = "orders", security(("bearer" = [])), params(("id" = String, Path, description = "Order id")), responses(
+    (status = 200, description = "Every candidate ranked, as the market stands now", body = OrderRanking),
+    Unauthenticated,
+    (status = 403, description = "The role does not see rankings (providers among them)", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such order in the caller's area", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/orders/{id}/ranking")]
+async fn get_order_ranking(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<web::Json<OrderRanking>, ApiError> {
+    caller.require(ranking::RANKING_READERS)?;
+    let (id, caller) = (id.into_inner(), caller.at(state.now()));
+    Ok(web::Json(
+        state
+            .db(move |conn| Ok(ranking::of_order(conn, &caller, &id)?))
+            .await?,
+    ))
+}
+
 /// Cancels an order that is not yet in delivery (an offender manager of the case's area),
 /// with a reason; the place it holds is released and a pending offer withdrawn.
 #[utoipa::path(tag = "orders", security(("bearer" = [])), request_body = Cancellation,
@@ -329,6 +358,7 @@ async fn end_order(
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_orders)
         .service(get_order)
+        .service(get_order_ranking)
         .service(cancel_order)
         .service(end_order);
 }

@@ -113,7 +113,45 @@ fn ratio(num: u128, den: u128) -> u8 {
 
 /// The performance-adjusted quality score for an accreditation score and the evidence
 /// (see the module's formula).
+#[inline]
 pub fn adjusted_score(accreditation_score: u8, evidence: &Evidence) -> u8 {
+    // The matching engine asks this for every candidate: no evidence is the score itself,
+    // and a record of under 2^20 orders fits 64-bit arithmetic (i128 division is a call).
+    if evidence.is_empty() {
+        return accreditation_score.min(100);
+    }
+    if evidence.ended() < SMALL_RECORD && evidence.outcomes() < SMALL_RECORD {
+        return adjusted_small(accreditation_score, evidence);
+    }
+    adjusted_wide(accreditation_score, evidence)
+}
+
+/// Records shorter than this many orders of each kind are adjusted in 64-bit arithmetic:
+/// every term of the formula stays below 2^56.
+const SMALL_RECORD: u64 = 1 << 20;
+
+/// [`adjusted_score`] in `i64`, for records under [`SMALL_RECORD`] orders of each kind.
+fn adjusted_small(accreditation_score: u8, evidence: &Evidence) -> u8 {
+    let a = i64::from(accreditation_score.min(100));
+    let k = i64::from(CREDIBILITY_ORDERS);
+    let (nc, no) = (
+        i64::try_from(evidence.ended()).unwrap_or(i64::MAX),
+        i64::try_from(evidence.outcomes()).unwrap_or(i64::MAX),
+    );
+    let (wc, wo) = (
+        i64::from(COMPLETION_WEIGHT_PERCENT),
+        i64::from(OUTCOME_WEIGHT_PERCENT),
+    );
+    let den = 100 * (nc + k) * (no + k);
+    let num = 100 * a * (nc + k) * (no + k)
+        + wc * (100 * i64::from(evidence.completed) - a * nc) * (no + k)
+        + wo * (100 * i64::from(evidence.positive_outcomes) - a * no) * (nc + k);
+    let rounded = (2 * num + den).div_euclid(2 * den);
+    u8::try_from(rounded.clamp(0, 100)).unwrap_or(100)
+}
+
+/// [`adjusted_score`] in `i128`, for any record.
+fn adjusted_wide(accreditation_score: u8, evidence: &Evidence) -> u8 {
     let a = i128::from(accreditation_score.min(100));
     let k = i128::from(CREDIBILITY_ORDERS);
     let (nc, no) = (

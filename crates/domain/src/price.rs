@@ -60,11 +60,21 @@ fn rosh_index(risk: RiskOfHarm) -> usize {
 
 /// `a × b / 10000` rounded half up, for non-negative `a` and `b`.
 fn scale(a: i128, bps: i128) -> i128 {
+    // In 64 bits when it fits (every price up to the cap does): i128 division is a call.
+    if let (Ok(a64), Ok(b64)) = (i64::try_from(a), i64::try_from(bps)) {
+        if let Some(product) = a64
+            .checked_mul(b64)
+            .and_then(|p| p.checked_add(i64::from(UNIT_BPS / 2)))
+        {
+            return i128::from(product.div_euclid(i64::from(UNIT_BPS)));
+        }
+    }
     (a * bps + i128::from(UNIT_BPS / 2)).div_euclid(i128::from(UNIT_BPS))
 }
 
 impl Multipliers {
     /// Is it ×1.00 for everyone?
+    #[inline]
     pub fn is_unit(&self) -> bool {
         *self == Self::default()
     }
@@ -127,12 +137,21 @@ pub fn apply(list_price_pence: i64, multiplier_bps: u32) -> i64 {
 
 /// The price a person of this tier and risk of serious harm pays for a listing priced
 /// `list_price_pence` under a specification's multipliers.
+#[inline]
 pub fn multiplied(
     list_price_pence: i64,
     tier: u8,
     risk_of_harm: RiskOfHarm,
     multipliers: &Multipliers,
 ) -> Priced {
+    // Most specifications set no multipliers: ×1.00 is the list price (never negative).
+    if multipliers.is_unit() {
+        return Priced {
+            price_pence: list_price_pence.max(0),
+            list_price_pence,
+            multiplier_bps: UNIT_BPS,
+        };
+    }
     let multiplier_bps = multipliers.combined_bps(tier, risk_of_harm);
     Priced {
         price_pence: apply(list_price_pence, multiplier_bps),
@@ -285,6 +304,27 @@ mod tests {
             let got = i128::from(p.price_pence) * 10_000;
             prop_assert!((got - exact).abs() <= 5_000);
             prop_assert!(p.price_pence <= price.max(0) * 9);
+        }
+    }
+
+    proptest! {
+        /// Scaling in 64 bits where it fits gives what 128 bits give.
+        #[test]
+        fn scaling_in_64_bits_equals_the_wide_product(a in 0i64..=i64::MAX, bps in 0u32..=u32::MAX) {
+            let (a, bps) = (i128::from(a), i128::from(bps));
+            prop_assert_eq!(
+                scale(a, bps),
+                (a * bps + i128::from(UNIT_BPS / 2)).div_euclid(i128::from(UNIT_BPS))
+            );
+        }
+
+        /// ×1.00 for everyone prices as the general formula does.
+        #[test]
+        fn unit_multipliers_price_as_the_formula_does(p in i64::MIN..=i64::MAX, tier in 0u8..6) {
+            let unit = Multipliers::default();
+            let priced = multiplied(p, tier, RiskOfHarm::High, &unit);
+            prop_assert_eq!(priced.multiplier_bps, unit.combined_bps(tier, RiskOfHarm::High));
+            prop_assert_eq!(priced.price_pence, apply(p, priced.multiplier_bps));
         }
     }
 }

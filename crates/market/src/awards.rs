@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use provider_hub_domain::order::OrderStatus;
-use provider_hub_matching::{Explanation, RankedCandidate};
+use provider_hub_matching::{Candidate, Explanation};
 use provider_hub_store::awards::{self as store, AwardFilter, AwardRow};
 use provider_hub_store::{providers, to_utc, DbConn};
 use serde::Serialize;
@@ -289,7 +289,12 @@ pub fn list(
     let ids: BTreeSet<&str> = explained
         .iter()
         .flatten()
-        .flat_map(|e| e.ranking.iter().map(|c| c.provider_id))
+        .flat_map(|e| {
+            e.ranking
+                .iter()
+                .map(|c| c.provider_id)
+                .chain(e.chosen.iter().map(|c| c.provider_id.as_str()))
+        })
         .collect();
     let ids: Vec<String> = ids.into_iter().map(str::to_owned).collect();
     let names: BTreeMap<String, String> = providers::names(conn, &ids)?.into_iter().collect();
@@ -357,6 +362,21 @@ fn criteria(e: &Explanation) -> (String, String) {
     }
 }
 
+/// The awarded listing as the explanation ranked it, with its rank (1 = best): its place
+/// among the kept best, or the chosen candidate at its recorded rank (a batch run's choice
+/// beyond them); `None` when the explanation does not rank it (stored before candidates
+/// were kept, or a batch run's choice beyond the kept best with no rank recorded).
+fn awarded(e: &Explanation, listing_id: &str) -> Option<(u32, Candidate)> {
+    let rank = e.rank_of(listing_id)?;
+    let candidate = e
+        .ranking
+        .iter()
+        .find(|c| c.listing_id == listing_id)
+        .map(|c| c.to_owned())
+        .or_else(|| e.chosen.clone().filter(|c| c.listing_id == listing_id))?;
+    Some((rank, candidate))
+}
+
 fn release(
     publication: &Publication,
     row: &AwardRow,
@@ -375,20 +395,16 @@ fn release(
         name: row.provider_name.clone(),
     };
     // Only the awarded candidate is published, with its rank: competitors stay unnamed.
-    let ranking: Vec<(u32, RankedCandidate)> = explanation.map_or_else(Vec::new, |e| {
-        e.ranking
-            .iter()
-            .zip(1u32..)
-            .filter(|(c, _)| c.listing_id == row.listing_id)
-            .map(|(c, rank)| (rank, c))
-            .collect()
-    });
-    let reference = |c: &RankedCandidate| OrganizationReference {
-        id: c.provider_id.to_owned(),
+    let ranking: Vec<(u32, Candidate)> = explanation
+        .and_then(|e| awarded(e, &row.listing_id))
+        .into_iter()
+        .collect();
+    let reference = |c: &Candidate| OrganizationReference {
+        id: c.provider_id.clone(),
         name: names
-            .get(c.provider_id)
+            .get(&c.provider_id)
             .cloned()
-            .unwrap_or_else(|| c.provider_id.to_owned()),
+            .unwrap_or_else(|| c.provider_id.clone()),
     };
     let tenderers: BTreeSet<OrganizationReference> =
         ranking.iter().map(|(_, c)| reference(c)).collect();

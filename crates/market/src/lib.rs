@@ -71,6 +71,7 @@ pub mod plans;
 pub mod policies;
 pub mod providers;
 pub mod quote;
+pub mod ranking;
 pub mod read_model;
 pub mod referral;
 pub mod rematch;

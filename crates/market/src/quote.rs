@@ -104,9 +104,7 @@ pub fn quote(
         let elsewhere = supply::elsewhere(conn, proposed.category, &area)?;
         let explanation =
             place(&request, &listings, &market, policy).with_elsewhere(elsewhere, &request);
-        let earliest_start_date = (0..explanation.ranking.len())
-            .filter_map(|i| explanation.ranking.get(i).map(|c| c.starts_on))
-            .min();
+        let earliest_start_date = explanation.earliest_start;
         let chosen = explanation.chosen.clone();
         let provider_name = match &chosen {
             Some(c) => providers::find(conn, &c.provider_id)?.map(|p| p.name),

@@ -100,6 +100,7 @@ pub(crate) fn continuing_with(request: &Request, listing: &Listing) -> Option<us
 }
 
 /// Judges a listing with the provider's accreditation score on the start date.
+#[inline]
 pub(crate) fn judge(
     request: &Request,
     listing: &Listing,

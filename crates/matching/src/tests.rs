@@ -2,6 +2,7 @@ use super::*;
 use provider_hub_domain::specification::Eligibility;
 
 mod prices;
+mod ranking;
 
 pub(crate) fn d(s: &str) -> NaiveDate {
     s.parse().expect("date")

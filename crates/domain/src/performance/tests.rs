@@ -151,3 +151,14 @@ proptest! {
         prop_assert_eq!(adjusted_score(a, &Evidence::default()), a);
     }
 }
+
+proptest! {
+    /// The 64-bit arithmetic of short records gives what the 128-bit formula gives.
+    #[test]
+    fn short_records_in_64_bits_equal_the_wide_formula(
+        a in 0u8..=255,
+        e in any_evidence(1 << 19),
+    ) {
+        prop_assert_eq!(adjusted_small(a, &e), adjusted_wide(a, &e));
+    }
+}

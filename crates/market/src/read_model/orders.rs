@@ -59,8 +59,10 @@ pub struct OrderView {
     /// The offer waiting for (or given) the provider's answer, latest first.
     pub offer: Option<OfferSummary>,
     /// Why the engine placed it as it did, or could not place it: every rule's exclusions,
-    /// the chosen listing, the runner-up and the whole ranking. For offender managers, the
-    /// quality team and commissioners; always null for a provider, who reads `placement`.
+    /// the chosen listing, the runner-up and the best ten candidates ranked (every
+    /// candidate, as the market stands now: `GET /v1/orders/{id}/ranking`). For offender
+    /// managers, the quality team and commissioners; always null for a provider, who reads
+    /// `placement`.
     pub explanation: Option<Explanation>,
     /// For the provider the order is placed with, and only for it: its own placement —
     /// how many listings were looked at and how many met every rule, the area's policy,
