@@ -22,15 +22,16 @@ pub struct Explanation {
     /// With no candidate: the rule that excluded the last listings, in words.
     pub no_candidate_reason: Option<String>,
     /// The best candidates, best first in the policy's order: the first ten of them all
-    /// (`candidates` says how many there were). Explanations stored before issue 19 kept
-    /// every candidate here, and those stored before candidates were kept read as empty.
-    /// Every candidate ranked, as the market stands now rather than as at placement, is
-    /// at `GET /v1/orders/{id}/ranking`.
+    /// (`candidates` says how many there were). Explanations stored by earlier versions
+    /// kept every candidate here, and those stored before candidates were kept read as
+    /// empty. Every candidate ranked, as the market stands now rather than as at
+    /// placement, is at `GET /v1/orders/{id}/ranking`.
     #[serde(default)]
     #[schema(value_type = Vec<Candidate>)]
     pub ranking: Ranking,
-    /// The chosen candidate's rank among all candidates (1 = best) when it is not the
-    /// first of `ranking`: a batch run may choose another for the least total cost.
+    /// The chosen candidate's rank among all candidates (1 = best), recorded when it is
+    /// not in `ranking`: a batch run may choose beyond the best ten for the least total
+    /// cost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chosen_rank: Option<u32>,
     /// The earliest start date any candidate had (what an availability quote reports).
