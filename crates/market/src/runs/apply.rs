@@ -124,6 +124,18 @@ fn explain(
                 continuity: None,
             }),
         );
+    // The award publishes the chosen listing's rank: kept with the explanation when the
+    // run chose beyond the engine's best candidates.
+    explanation.chosen_rank = None;
+    if explanation.rank_of(&place_info.listing_id).is_none() {
+        explanation.chosen_rank = provider_hub_matching::rank_of(
+            request,
+            &s.listings,
+            &s.market,
+            policy,
+            &place_info.listing_id,
+        );
+    }
     explanation.runner_up = alone;
     explanation.no_candidate_reason = None;
     explanation.policy = format!("{} (batch run {})", explanation.policy, run.run_id);
