@@ -90,8 +90,11 @@ async fn supply(app: &TestApp, listings: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes a new case every 20 ms until `stop`, returning each write's latency.
+/// Writes a new case every 20 ms until `stop`, returning each write's latency; prints
+/// the slowest, with when it began.
 async fn other_writes(app: &TestApp, stop: tokio::sync::watch::Receiver<bool>) -> Vec<Duration> {
+    let begun = Instant::now();
+    let mut slowest = (Duration::ZERO, Duration::ZERO);
     let token = provider_hub_tests::manager_token("SY-SHF", "om-other");
     let mut took = Vec::new();
     for i in 0.. {
@@ -108,9 +111,17 @@ async fn other_writes(app: &TestApp, stop: tokio::sync::watch::Receiver<bool>) -
             .await;
         if s == 201 {
             took.push(started.elapsed());
+            if started.elapsed() > slowest.1 {
+                slowest = (started - begun, started.elapsed());
+            }
         }
         actix_web::rt::time::sleep(Duration::from_millis(20)).await;
     }
+    println!(
+        "slowest other write: {:.0} ms, begun {:.0} ms after the first (the run begins 300 ms after it)",
+        slowest.1.as_secs_f64() * 1e3,
+        slowest.0.as_secs_f64() * 1e3
+    );
     took
 }
 

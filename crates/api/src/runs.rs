@@ -15,6 +15,11 @@ use crate::state::AppState;
 /// an exact minimum-cost placement under capacity (as many orders placed as possible,
 /// then the least total cost), applied as offers, with the saving against placing the
 /// same orders one by one in arrival order.
+///
+/// Without an `Idempotency-Key` the run applies its placements in short transactions of
+/// its own, so other writes never wait for the whole run. With one, the run and its key
+/// are written in one transaction, so that it happens once whatever the retries; other
+/// writes to what it touches then wait for it.
 #[utoipa::path(tag = "matching", security(("bearer" = [])), request_body = NewRun,
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first answer for the same key and body")),
     responses(
@@ -23,7 +28,6 @@ use crate::state::AppState;
     Unauthenticated,
     (status = 403, description = "Not a commissioner", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such area", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "The market changed while the run was solved; run it again", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid body, or Idempotency-Key reused", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/matching/runs")]
@@ -36,6 +40,13 @@ async fn create_run(
     caller.require(&[Role::Commissioner])?;
     let body = body.json::<NewRun>()?;
     let (new, settings) = (body.value, state.matching);
+    if req.headers().get(crate::idempotency::HEADER).is_none() {
+        let (actor, now) = (caller.actor(), state.now());
+        let run = state
+            .db(move |conn| Ok(market::run(conn, &actor, new, settings, now)?))
+            .await?;
+        return Ok(HttpResponse::Created().json(run));
+    }
     crate::idempotency::create(
         &state,
         &caller,

@@ -6,10 +6,12 @@
 //! [`crate::events`]; only this module writes them for a change, so neither depends on
 //! how transactions run.
 
+use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
-use diesel::Connection;
+use diesel::{Connection, RunQueryDsl};
 
 use crate::audit::{self, AuditEntry, NewAuditRow};
 use crate::events::{self, NewEvent};
@@ -164,6 +166,32 @@ fn seal_through(conn: &mut DbConn, mark: seal::Mark) -> Result<(), StoreError> {
     transaction(conn, false, seal::seal_in).map(|_| ())
 }
 
+#[derive(diesel::QueryableByName)]
+struct DatabaseFile {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    file: String,
+}
+
+/// SQLite: the queue of this process's write transactions on the connection's database
+/// file. SQLite lets a writer that finds the database locked sleep and try again, at
+/// growing intervals; a writer that commits and begins again at once (a batch run's next
+/// transaction, an upload's next chunk) can then keep the lock for seconds while others
+/// sleep through its short gaps. Queued here first (`parking_lot`'s mutex, which hands
+/// itself to a waiter rather than letting its last holder take it straight back), a
+/// waiting writer is woken when the lock is let go and goes next. Other processes'
+/// writers still meet SQLite's own wait.
+fn sqlite_writers(conn: &mut DbConn) -> Result<Arc<parking_lot::Mutex<()>>, diesel::result::Error> {
+    static WRITERS: OnceLock<Mutex<HashMap<String, Arc<parking_lot::Mutex<()>>>>> = OnceLock::new();
+    let file = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .get_result::<DatabaseFile>(conn)?
+        .file;
+    let mut writers = WRITERS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    Ok(writers.entry(file).or_default().clone())
+}
+
 /// True when `conn` is inside a transaction.
 pub fn in_transaction(conn: &mut DbConn) -> Result<bool, StoreError> {
     Ok(DbConn::transaction_manager_status_mut(conn)
@@ -186,6 +214,18 @@ where
         return conn.transaction(f);
     }
     let sqlite = matches!(conn, DbConn::Sqlite(_));
+    // SQLite: this process's writers of the database queue here, in turn, before they
+    // take its write lock (held until this function returns).
+    let writers = if sqlite {
+        Some(sqlite_writers(conn)?)
+    } else {
+        None
+    };
+    // A turn not had within 10 s (a writer stuck ahead) is gone without: SQLite's own
+    // wait then applies, as it does between processes.
+    let _turn = writers
+        .as_ref()
+        .and_then(|w| w.try_lock_for(std::time::Duration::from_secs(10)));
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
