@@ -338,7 +338,43 @@ pub(crate) fn offer(
 ) -> Result<String, Error> {
     let explained =
         serde_json::to_string(explanation).map_err(|e| Error::corrupt("explanation", e))?;
-    let offer = OfferRow {
+    let offer = new_offer(order, placement, settings, now);
+    change::transition(
+        conn,
+        order,
+        OrderEvent::Offer,
+        |conn, _, _| {
+            if !order_store::place(conn, &order.id, placement, &explained, naive(now))? {
+                return Ok(false);
+            }
+            offer_store::insert(conn, &offer)?;
+            audit_offer(conn, actor, &offer, now);
+            Ok(true)
+        },
+        |from, to| {
+            offered(
+                actor,
+                order,
+                &offer,
+                placement,
+                explanation,
+                (from, to),
+                now,
+            )
+        },
+    )?;
+    Ok(offer.id)
+}
+
+/// The offer of an order's placement to its provider, waiting for the answer until it
+/// expires (`settings.offer_working_days` working days from `now`).
+pub(crate) fn new_offer(
+    order: &OrderRow,
+    placement: &Placement,
+    settings: Settings,
+    now: DateTime<Utc>,
+) -> OfferRow {
+    OfferRow {
         id: provider_hub_store::new_id("offer"),
         order_id: order.id.clone(),
         listing_id: placement.listing_id.clone(),
@@ -350,60 +386,63 @@ pub(crate) fn offer(
         created_at: naive(now),
         answered_at: None,
         reason: None,
-    };
-    let category = order.category;
-    change::transition(
-        conn,
-        order,
-        OrderEvent::Offer,
-        |conn, _, _| {
-            if !order_store::place(conn, &order.id, placement, &explained, naive(now))? {
-                return Ok(false);
-            }
-            offer_store::insert(conn, &offer)?;
-            conn.audit(AuditEntry {
-                actor,
-                action: "offer.created",
-                entity_type: "offer",
-                entity_id: &offer.id,
-                before: None,
-                after: serde_json::to_value(&offer).ok(),
-                at: naive(now),
-            });
-            Ok(true)
-        },
-        |from, to| OrderChange {
-            actor,
-            action: "order.offered".into(),
-            before: Some(serde_json::json!({ "status": from })),
-            after: serde_json::json!({
-                "status": to,
-                "offer_id": offer.id,
-                "listing_id": placement.listing_id,
-                "price_pence": placement.price_pence,
-                "list_price_pence": placement.list_price_pence,
-                "multiplier_bps": placement.multiplier_bps,
-                "starts_on": placement.starts_on,
-                "explanation": explanation,
-            }),
-            kind: EventKind::OfferCreated,
-            offer_id: Some(&offer.id),
-            provider_id: Some(&offer.provider_id),
-            data: OfferCreated {
-                status: to,
-                listing_id: offer.listing_id.clone(),
-                category,
-                specification_code: order.specification_code.clone(),
-                price_pence: offer.price_pence,
-                starts_on: offer.starts_on,
-                required_by: order.required_by,
-                expires_at: provider_hub_store::to_utc(offer.expires_at),
-            }
-            .into(),
-            now,
-        },
-    )?;
-    Ok(offer.id)
+    }
+}
+
+/// The offer's own audit row, `offer.created`.
+pub(crate) fn audit_offer(tx: &mut Tx<'_>, actor: &Actor, offer: &OfferRow, now: DateTime<Utc>) {
+    tx.audit(AuditEntry {
+        actor,
+        action: "offer.created",
+        entity_type: "offer",
+        entity_id: &offer.id,
+        before: None,
+        after: serde_json::to_value(offer).ok(),
+        at: naive(now),
+    });
+}
+
+/// The change of an order offered a place (`from` → `to`): its audit row
+/// `order.offered`, with the placement and the explanation, and the offer's event.
+pub(crate) fn offered<'a>(
+    actor: &'a Actor,
+    order: &OrderRow,
+    offer: &'a OfferRow,
+    placement: &Placement,
+    explanation: &Explanation,
+    (from, to): (OrderStatus, OrderStatus),
+    now: DateTime<Utc>,
+) -> OrderChange<'a> {
+    OrderChange {
+        actor,
+        action: "order.offered".into(),
+        before: Some(serde_json::json!({ "status": from })),
+        after: serde_json::json!({
+            "status": to,
+            "offer_id": offer.id,
+            "listing_id": placement.listing_id,
+            "price_pence": placement.price_pence,
+            "list_price_pence": placement.list_price_pence,
+            "multiplier_bps": placement.multiplier_bps,
+            "starts_on": placement.starts_on,
+            "explanation": explanation,
+        }),
+        kind: EventKind::OfferCreated,
+        offer_id: Some(&offer.id),
+        provider_id: Some(&offer.provider_id),
+        data: OfferCreated {
+            status: to,
+            listing_id: offer.listing_id.clone(),
+            category: order.category,
+            specification_code: order.specification_code.clone(),
+            price_pence: offer.price_pence,
+            starts_on: offer.starts_on,
+            required_by: order.required_by,
+            expires_at: provider_hub_store::to_utc(offer.expires_at),
+        }
+        .into(),
+        now,
+    }
 }
 
 /// Leaves an open order without a place, with the explanation: `unmatched` (no

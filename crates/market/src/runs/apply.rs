@@ -7,14 +7,11 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use provider_hub_domain::event::EventKind;
-use provider_hub_domain::offer::OfferStatus;
-use provider_hub_domain::order::{offer_expiry, OrderEvent, OrderStatus};
+use provider_hub_domain::order::{OrderEvent, OrderStatus};
 use provider_hub_domain::payment::financial_year;
 use provider_hub_domain::price::Priced;
 use provider_hub_matching::batch::{Choice, Place};
 use provider_hub_matching::{place, Candidate, Explanation};
-use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::budgets as budget_store;
 use provider_hub_store::offers::{self as offer_store, OfferRow};
 use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
@@ -23,8 +20,7 @@ use provider_hub_store::{DbConn, Tx};
 
 use super::solve::Solved;
 use super::RunPlacement;
-use crate::change::{self, OrderChange};
-use crate::event_data::OfferCreated;
+use crate::change;
 use crate::placement::Settings;
 use crate::{naive, Actor, Error};
 
@@ -265,19 +261,7 @@ fn offer(tx: &mut Tx<'_>, run: &ThisRun, p: &Planned) -> Result<OfferRow, Error>
         multiplier_bps: p.priced.multiplier_bps,
         starts_on: p.place.starts_on,
     };
-    let offer = OfferRow {
-        id: provider_hub_store::new_id("offer"),
-        order_id: order.id.clone(),
-        listing_id: placement.listing_id.clone(),
-        provider_id: placement.provider_id.clone(),
-        starts_on: placement.starts_on,
-        price_pence: placement.price_pence,
-        status: OfferStatus::Pending,
-        expires_at: naive(offer_expiry(now, run.settings.offer_working_days)),
-        created_at: naive(now),
-        answered_at: None,
-        reason: None,
-    };
+    let offer = crate::placement::new_offer(order, &placement, run.settings, now);
     if !order_store::place_from(
         tx,
         &order.id,
@@ -288,48 +272,16 @@ fn offer(tx: &mut Tx<'_>, run: &ThisRun, p: &Planned) -> Result<OfferRow, Error>
     )? {
         return Err(Error::corrupt("orders", "changed under the run's lock"));
     }
-    tx.audit(AuditEntry {
+    crate::placement::audit_offer(tx, actor, &offer, now);
+    let change = crate::placement::offered(
         actor,
-        action: "offer.created",
-        entity_type: "offer",
-        entity_id: &offer.id,
-        before: None,
-        after: serde_json::to_value(&offer).ok(),
-        at: naive(now),
-    });
-    change::record(
-        tx,
         order,
-        OrderChange {
-            actor,
-            action: "order.offered".into(),
-            before: Some(serde_json::json!({ "status": from })),
-            after: serde_json::json!({
-                "status": to,
-                "offer_id": offer.id,
-                "listing_id": placement.listing_id,
-                "price_pence": placement.price_pence,
-                "list_price_pence": placement.list_price_pence,
-                "multiplier_bps": placement.multiplier_bps,
-                "starts_on": placement.starts_on,
-                "explanation": p.explanation,
-            }),
-            kind: EventKind::OfferCreated,
-            offer_id: Some(&offer.id),
-            provider_id: Some(&offer.provider_id),
-            data: OfferCreated {
-                status: to,
-                listing_id: offer.listing_id.clone(),
-                category: order.category,
-                specification_code: order.specification_code.clone(),
-                price_pence: offer.price_pence,
-                starts_on: offer.starts_on,
-                required_by: order.required_by,
-                expires_at: provider_hub_store::to_utc(offer.expires_at),
-            }
-            .into(),
-            now,
-        },
-    )?;
+        &offer,
+        &placement,
+        &p.explanation,
+        (from, to),
+        now,
+    );
+    change::record(tx, order, change)?;
     Ok(offer)
 }
