@@ -291,3 +291,38 @@ both_backends!(
         assert!(checked >= 13, "{checked}");
     }
 );
+
+both_backends!(
+    a_batch_run_with_a_key_runs_once_and_one_without_runs_each_time,
+    adjust = |c: &mut provider_hub_tests::Config| c.worker_interval_ms = 3_600_000,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        let waiting = purchase(&app, "SY-SHF", "X990001").await;
+        assert_eq!(waiting["status"], "unmatched", "{waiting}");
+        upw_provider(&app, "CH-RUN-KEY", 30_000, 1, 3, 80).await;
+        let commissioner = app.token("commissioner");
+        let body = json!({"area": "SY-SHF"});
+        let (s, first, replayed) =
+            post_keyed(&app, "/v1/matching/runs", &commissioner, "run-1", &body).await;
+        assert_eq!((s, replayed), (201, false), "{first}");
+        assert_eq!(first["placed"], 1, "{first}");
+        // The same key and body: the first answer again, and no second run.
+        let (s, again, replayed) =
+            post_keyed(&app, "/v1/matching/runs", &commissioner, "run-1", &body).await;
+        assert_eq!((s, replayed), (201, true), "{again}");
+        assert_eq!(again["id"], first["id"]);
+        // Without a key each request is a run of its own: this one finds nothing to place.
+        let (s, other) = app.post("/v1/matching/runs", &commissioner, &body).await;
+        assert_eq!(s, 201, "{other}");
+        assert_ne!(other["id"], first["id"]);
+        assert_eq!(
+            (
+                other["orders_considered"].as_u64(),
+                other["placed"].as_u64()
+            ),
+            (Some(0), Some(0)),
+            "{other}"
+        );
+        assert!(other["completed_at"].is_string(), "{other}");
+    }
+);

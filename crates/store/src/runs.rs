@@ -5,6 +5,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use provider_hub_domain::listing::ListingStatus;
 use provider_hub_domain::need::{RiskOfHarm, Sex};
 use provider_hub_domain::order::OrderStatus;
 
@@ -123,7 +124,7 @@ pub fn reserve_places(
             .filter(diesel::dsl::exists(
                 listings::table
                     .filter(listings::id.eq(listing_id))
-                    .filter(listings::status.eq("published")),
+                    .filter(listings::status.eq(ListingStatus::Published.as_str())),
             )),
     )
     .set(capacity_slots::places_taken.eq(capacity_slots::places_taken + places))
