@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use provider_hub_store::db::{revert_all_migrations, run_migrations};
 use provider_hub_store::schema::{
-    accreditations, areas, audit_log, capacity_slots, cases, idempotency_keys, listing_areas,
+    accreditations, areas, audit_log, capacity_shares, cases, idempotency_keys, listing_areas,
     listing_prices, listings, providers, quality_threshold, specifications,
 };
 use provider_hub_tests::{Backend, TestDb};
@@ -72,10 +72,10 @@ fn check_schema(conn: &mut provider_hub_store::DbConn) {
             .len(),
         0
     );
-    let slots: Vec<(String, chrono::NaiveDate, i32, i32)> = capacity_slots::table
-        .select(capacity_slots::all_columns)
+    let slots: Vec<(String, chrono::NaiveDate, i32, i32, i32)> = capacity_shares::table
+        .select(capacity_shares::all_columns)
         .load(conn)
-        .expect("capacity_slots");
+        .expect("capacity_shares");
     assert!(slots.is_empty());
     let served: Vec<(String, String)> = listing_areas::table
         .select(listing_areas::all_columns)

@@ -428,16 +428,19 @@ both_backends!(
         // Three places of the first date are sold (orders arrive with matching).
         {
             use diesel::prelude::*;
-            use provider_hub_store::schema::capacity_slots;
+            use provider_hub_store::schema::capacity_shares;
             let mut conn = app.db.connect();
-            diesel::update(capacity_slots::table.filter(capacity_slots::listing_id.eq(&l)))
-                .filter(
-                    capacity_slots::starts_on
-                        .eq(chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("date")),
-                )
-                .set(capacity_slots::places_taken.eq(3))
-                .execute(&mut conn)
-                .expect("sell places");
+            let sold =
+                diesel::update(capacity_shares::table.filter(capacity_shares::listing_id.eq(&l)))
+                    .filter(
+                        capacity_shares::starts_on
+                            .eq(chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("date")),
+                    )
+                    .filter(capacity_shares::share.lt(3))
+                    .set(capacity_shares::places_taken.eq(capacity_shares::places))
+                    .execute(&mut conn)
+                    .expect("sell places");
+            assert_eq!(sold, 3, "eight places are kept in eight shares of one");
         }
         let (s, problem) = app
             .put(

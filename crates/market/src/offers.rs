@@ -405,11 +405,12 @@ pub(crate) fn withdraw_and_rematch(
             now,
         },
     )?;
-    // The place is freed after the order is matched again (never to the same listing),
-    // with the new place and the old one locked in key order first: two such changes
-    // each freeing the other's next place cannot deadlock.
-    let held = order.listing_id.as_deref().zip(order.starts_on);
-    placement::place_open_holding(conn, actor, &order.id, held, settings, now)?;
+    // The place is freed after the order is matched again (never to the same listing).
+    // Places are taken and given back in shares other transactions do not hold (see
+    // provider_hub_store::capacity), so two such changes each freeing the other's next
+    // place wait for each other only when every share of a date is held; PostgreSQL then
+    // ends the cycle and the answer runs again.
+    placement::place_open(conn, actor, &order.id, settings, now)?;
     placement::release(conn, &order, &format!("a place freed: offer {to}"), now)?;
     Ok(())
 }

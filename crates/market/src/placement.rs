@@ -171,20 +171,17 @@ pub(crate) fn prepare(
     })
 }
 
-/// Places one open order in the caller's transaction — an offer with a reserved place, or
-/// parked with the explanation — for an order whose previous place `held` (listing, start date)
-/// the caller frees afterwards: the slot chosen and the held one are locked together, in
-/// key order, before the place is taken (see [`listing_store::lock_slots`]).
+/// Places one open order in the caller's transaction: an offer with a reserved place, or
+/// parked with the explanation.
 fn place_order_holding(
     conn: &mut Tx<'_>,
     actor: &Actor,
     order: &OrderRow,
-    held: Option<(&str, chrono::NaiveDate)>,
     settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<OrderStatus, Error> {
     let started = std::time::Instant::now();
-    let placed = place_order_timed(conn, actor, order, held, settings, now);
+    let placed = place_order_timed(conn, actor, order, settings, now);
     crate::metrics::matching_took(started.elapsed().as_secs_f64());
     placed
 }
@@ -201,7 +198,7 @@ pub(crate) fn place_order_prepared(
     now: DateTime<Utc>,
 ) -> Result<OrderStatus, Error> {
     let started = std::time::Instant::now();
-    let placed = place_prepared(conn, actor, order, prepared, None, settings, now);
+    let placed = place_prepared(conn, actor, order, prepared, settings, now);
     crate::metrics::matching_took(started.elapsed().as_secs_f64());
     placed
 }
@@ -210,12 +207,11 @@ fn place_order_timed(
     conn: &mut Tx<'_>,
     actor: &Actor,
     order: &OrderRow,
-    held: Option<(&str, chrono::NaiveDate)>,
     settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<OrderStatus, Error> {
     let prepared = prepare(conn, order, now)?;
-    place_prepared(conn, actor, order, prepared, held, settings, now)
+    place_prepared(conn, actor, order, prepared, settings, now)
 }
 
 fn place_prepared(
@@ -223,7 +219,6 @@ fn place_prepared(
     actor: &Actor,
     order: &OrderRow,
     prepared: Prepared,
-    held: Option<(&str, chrono::NaiveDate)>,
     settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<OrderStatus, Error> {
@@ -281,10 +276,6 @@ fn place_prepared(
                 offer(tx, actor, order, &placement, &explanation, settings, now)
             })
             .map_err(Attempt::Failed)?;
-            if let Some(held) = held {
-                listing_store::lock_slots(conn, &[held, (&chosen.listing_id, chosen.starts_on)])
-                    .map_err(|e| Attempt::Failed(e.into()))?;
-            }
             match listing_store::reserve_place(conn, &chosen.listing_id, chosen.starts_on) {
                 Ok(true) => Ok(()),
                 Ok(false) => Err(Attempt::Full),
@@ -511,25 +502,12 @@ pub(crate) fn place_open(
     settings: Settings,
     now: DateTime<Utc>,
 ) -> Result<OrderStatus, Error> {
-    place_open_holding(conn, actor, order_id, None, settings, now)
-}
-
-/// Like [`place_open`], for an order whose previous place `held` the caller frees
-/// afterwards (see [`place_order_holding`]).
-pub(crate) fn place_open_holding(
-    conn: &mut Tx<'_>,
-    actor: &Actor,
-    order_id: &str,
-    held: Option<(&str, chrono::NaiveDate)>,
-    settings: Settings,
-    now: DateTime<Utc>,
-) -> Result<OrderStatus, Error> {
     let order = order_store::find(conn, order_id)?
         .ok_or_else(|| Error::NotFound(format!("order {order_id}")))?;
     if order.status != OrderStatus::Open {
         return Ok(order.status);
     }
-    place_order_holding(conn, actor, &order, held, settings, now)
+    place_order_holding(conn, actor, &order, settings, now)
 }
 
 /// Gives back the place an offered or accepted order holds, and asks the worker to offer

@@ -510,8 +510,7 @@ impl Move<'_> {
                 now,
             },
         )?;
-        let held = order.listing_id.as_deref().zip(order.starts_on);
-        placement::place_open_holding(tx, actor, &order.id, held, self.settings, now)?;
+        placement::place_open(tx, actor, &order.id, self.settings, now)?;
         placement::release(tx, order, "a place freed: case transferred", now)
     }
 

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod awards;
 pub mod budgets;
 pub mod busy;
+pub mod capacity;
 pub mod cases;
 pub mod contributions;
 pub mod court;

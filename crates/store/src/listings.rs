@@ -3,17 +3,16 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::exists;
 use diesel::prelude::*;
-use provider_hub_domain::listing::{
-    CapacitySlot, DeliveryMode, HeldSlot, ListingFormat, ListingStatus,
-};
+use provider_hub_domain::listing::{DeliveryMode, ListingFormat, ListingStatus};
 use provider_hub_domain::provider::Standing;
 use provider_hub_domain::specification::SpecificationStatus;
 use provider_hub_domain::Category;
 
+pub use crate::capacity::{capacity, release_place, replace_capacity, reserve_place};
 use crate::cursor::Page;
 use crate::schema::{
-    accreditations, capacity_slots, listing_areas, listing_prices, listings, providers,
-    quality_threshold, specifications,
+    accreditations, listing_areas, listing_prices, listings, providers, quality_threshold,
+    specifications,
 };
 use crate::{DbConn, StoreError};
 
@@ -188,76 +187,6 @@ pub fn price_history(conn: &mut DbConn, listing_id: &str) -> Result<Vec<PriceRow
         ))
         .select(PriceRow::as_select())
         .load(conn)?)
-}
-
-/// The listing's start dates with places offered and taken, in date order.
-pub fn capacity(conn: &mut DbConn, listing_id: &str) -> Result<Vec<HeldSlot>, StoreError> {
-    let rows: Vec<(NaiveDate, i32, i32)> = capacity_slots::table
-        .filter(capacity_slots::listing_id.eq(listing_id))
-        .order(capacity_slots::starts_on.asc())
-        .select((
-            capacity_slots::starts_on,
-            capacity_slots::places,
-            capacity_slots::places_taken,
-        ))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(starts_on, places, taken)| {
-            Ok(HeldSlot {
-                starts_on,
-                places: u32::try_from(places).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                taken: u32::try_from(taken).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            })
-        })
-        .collect()
-}
-
-/// Replaces a listing's capacity. Each change is conditional on the places taken, so a
-/// sale committed meanwhile is never overwritten: false means retry or refuse.
-pub fn replace_capacity(
-    conn: &mut DbConn,
-    listing_id: &str,
-    slots: &[CapacitySlot],
-) -> Result<bool, StoreError> {
-    let keep: Vec<NaiveDate> = slots.iter().map(|s| s.starts_on).collect();
-    diesel::delete(
-        capacity_slots::table
-            .filter(capacity_slots::listing_id.eq(listing_id))
-            .filter(capacity_slots::starts_on.ne_all(keep))
-            .filter(capacity_slots::places_taken.eq(0)),
-    )
-    .execute(conn)?;
-    for slot in slots {
-        let places = i32::try_from(slot.places).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let updated = diesel::update(
-            capacity_slots::table
-                .filter(capacity_slots::listing_id.eq(listing_id))
-                .filter(capacity_slots::starts_on.eq(slot.starts_on)),
-        )
-        .set(capacity_slots::places.eq(places))
-        .filter(capacity_slots::places_taken.le(places))
-        .execute(conn)?;
-        if updated == 0 {
-            let exists: bool = diesel::select(exists(
-                capacity_slots::table
-                    .filter(capacity_slots::listing_id.eq(listing_id))
-                    .filter(capacity_slots::starts_on.eq(slot.starts_on)),
-            ))
-            .get_result(conn)?;
-            if exists {
-                return Ok(false);
-            }
-            diesel::insert_into(capacity_slots::table)
-                .values((
-                    capacity_slots::listing_id.eq(listing_id),
-                    capacity_slots::starts_on.eq(slot.starts_on),
-                    capacity_slots::places.eq(places),
-                    capacity_slots::places_taken.eq(0),
-                ))
-                .execute(conn)?;
-        }
-    }
-    Ok(true)
 }
 
 /// What a listing search may show.
@@ -453,26 +382,8 @@ pub fn on_market(
     }
     let mut slots = std::collections::HashMap::<String, Vec<(NaiveDate, i32)>>::new();
     if !ids.is_empty() && from <= to {
-        let free: Vec<(String, NaiveDate, i32, i32)> = capacity_slots::table
-            .filter(capacity_slots::listing_id.eq_any(&ids))
-            .filter(capacity_slots::starts_on.between(from, to))
-            .filter(capacity_slots::places_taken.lt(capacity_slots::places))
-            .order((
-                capacity_slots::listing_id.asc(),
-                capacity_slots::starts_on.asc(),
-            ))
-            .select((
-                capacity_slots::listing_id,
-                capacity_slots::starts_on,
-                capacity_slots::places,
-                capacity_slots::places_taken,
-            ))
-            .load(conn)?;
-        for (listing_id, on, places, taken) in free {
-            slots
-                .entry(listing_id)
-                .or_default()
-                .push((on, places - taken));
+        for (listing_id, on, free) in crate::capacity::free_between(conn, &ids, from, to)? {
+            slots.entry(listing_id).or_default().push((on, free));
         }
     }
     Ok(rows
@@ -519,90 +430,4 @@ pub fn on_market_elsewhere(
         .count()
         .get_result(conn)?;
     u32::try_from(n).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-/// Takes one place on a start date if one is free and the listing is still published:
-/// the conditional update that makes a place impossible to sell twice, whatever the
-/// concurrency. False if none was free (or the listing was paused or withdrawn meanwhile).
-///
-/// On PostgreSQL an update that waited for a concurrent one and then found the slot full
-/// would keep the slot locked to the end of the transaction, which then goes on to take
-/// another: a failed try runs in a savepoint rolled back, which lets that lock go.
-pub fn reserve_place(
-    conn: &mut DbConn,
-    listing_id: &str,
-    starts_on: NaiveDate,
-) -> Result<bool, StoreError> {
-    if matches!(conn, DbConn::Pg(_)) && crate::transaction::in_transaction(conn)? {
-        let reserved = conn.transaction(|conn| match try_reserve(conn, listing_id, starts_on)? {
-            true => Ok(()),
-            false => Err(diesel::result::Error::RollbackTransaction),
-        });
-        return match reserved {
-            Ok(()) => Ok(true),
-            Err(diesel::result::Error::RollbackTransaction) => Ok(false),
-            Err(e) => Err(e.into()),
-        };
-    }
-    Ok(try_reserve(conn, listing_id, starts_on)?)
-}
-
-fn try_reserve(
-    conn: &mut DbConn,
-    listing_id: &str,
-    starts_on: NaiveDate,
-) -> Result<bool, diesel::result::Error> {
-    let n = diesel::update(
-        capacity_slots::table
-            .filter(capacity_slots::listing_id.eq(listing_id))
-            .filter(capacity_slots::starts_on.eq(starts_on))
-            .filter(capacity_slots::places_taken.lt(capacity_slots::places))
-            .filter(exists(
-                listings::table
-                    .filter(listings::id.eq(listing_id))
-                    .filter(listings::status.eq(ListingStatus::Published.as_str())),
-            )),
-    )
-    .set(capacity_slots::places_taken.eq(capacity_slots::places_taken + 1))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-/// Locks capacity slots (listing, start date) one after another in that order, until the
-/// transaction ends: a change that frees one slot and takes another locks both this way
-/// first, so two such changes never wait for each other in a cycle. SQLite writes one
-/// transaction at a time and needs no row locks.
-pub fn lock_slots(conn: &mut DbConn, slots: &[(&str, NaiveDate)]) -> Result<(), StoreError> {
-    let DbConn::Pg(pg) = conn else {
-        return Ok(());
-    };
-    let mut sorted = slots.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    for (listing_id, starts_on) in sorted {
-        capacity_slots::table
-            .filter(capacity_slots::listing_id.eq(listing_id))
-            .filter(capacity_slots::starts_on.eq(starts_on))
-            .select(capacity_slots::places)
-            .for_no_key_update()
-            .load::<i32>(pg)?;
-    }
-    Ok(())
-}
-
-/// Gives a place back (a declined, expired or cancelled placement).
-pub fn release_place(
-    conn: &mut DbConn,
-    listing_id: &str,
-    starts_on: NaiveDate,
-) -> Result<bool, StoreError> {
-    let n = diesel::update(
-        capacity_slots::table
-            .filter(capacity_slots::listing_id.eq(listing_id))
-            .filter(capacity_slots::starts_on.eq(starts_on))
-            .filter(capacity_slots::places_taken.gt(0)),
-    )
-    .set(capacity_slots::places_taken.eq(capacity_slots::places_taken - 1))
-    .execute(conn)?;
-    Ok(n == 1)
 }

@@ -5,14 +5,12 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use provider_hub_domain::listing::ListingStatus;
 use provider_hub_domain::need::{RiskOfHarm, Sex};
 use provider_hub_domain::order::OrderStatus;
 
 use crate::orders::OrderRow;
 use crate::schema::{
-    assessments, capacity_slots, cases, listings, matching_runs, offers, orders, plan_items,
-    sentence_plans as plans,
+    assessments, cases, matching_runs, offers, orders, plan_items, sentence_plans as plans,
 };
 use crate::{DbConn, StoreError};
 
@@ -105,31 +103,6 @@ pub fn lock_orders(
         }
         DbConn::Sqlite(_) => query.load(conn)?,
     })
-}
-
-/// Takes `places` places of a slot at once, if that many are free and the listing is
-/// still published; false (nothing taken) otherwise. For a caller that has the slot's
-/// orders in hand: it takes them one at a time when not all fit.
-pub fn reserve_places(
-    conn: &mut DbConn,
-    listing_id: &str,
-    starts_on: NaiveDate,
-    places: i32,
-) -> Result<bool, StoreError> {
-    let n = diesel::update(
-        capacity_slots::table
-            .filter(capacity_slots::listing_id.eq(listing_id))
-            .filter(capacity_slots::starts_on.eq(starts_on))
-            .filter((capacity_slots::places_taken + places).le(capacity_slots::places))
-            .filter(diesel::dsl::exists(
-                listings::table
-                    .filter(listings::id.eq(listing_id))
-                    .filter(listings::status.eq(ListingStatus::Published.as_str())),
-            )),
-    )
-    .set(capacity_slots::places_taken.eq(capacity_slots::places_taken + places))
-    .execute(conn)?;
-    Ok(n == 1)
 }
 
 /// A run's progress: what one of its transactions placed and left, added to its record.

@@ -115,9 +115,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    capacity_slots (listing_id, starts_on) {
+    capacity_shares (listing_id, starts_on, share) {
         listing_id -> Text,
         starts_on -> Date,
+        share -> Int4,
         places -> Int4,
         places_taken -> Int4,
     }
@@ -571,7 +572,7 @@ diesel::joinable!(assessments -> cases (crn));
 diesel::joinable!(breaches -> areas (area_code));
 diesel::joinable!(breaches -> orders (order_id));
 diesel::joinable!(budgets -> areas (area_code));
-diesel::joinable!(capacity_slots -> listings (listing_id));
+diesel::joinable!(capacity_shares -> listings (listing_id));
 diesel::joinable!(carry_over_rules -> areas (area_code));
 diesel::joinable!(case_contacts -> cases (crn));
 diesel::joinable!(case_equality -> cases (crn));
@@ -626,7 +627,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     breaches,
     budget_contributions,
     budgets,
-    capacity_slots,
+    capacity_shares,
     carry_over_rules,
     case_contacts,
     case_equality,

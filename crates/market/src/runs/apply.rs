@@ -13,6 +13,7 @@ use provider_hub_domain::price::Priced;
 use provider_hub_matching::batch::{Choice, Place};
 use provider_hub_matching::{place, Candidate, Explanation};
 use provider_hub_store::budgets as budget_store;
+use provider_hub_store::capacity;
 use provider_hub_store::offers::{self as offer_store, OfferRow};
 use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
 use provider_hub_store::runs::{self as store, Progress};
@@ -203,15 +204,8 @@ pub(super) fn apply(
         let mut placed = Vec::new();
         for ((listing, starts_on), orders) in by_slot {
             let all = i32::try_from(orders.len()).map_err(|e| Error::corrupt("count", e))?;
-            let taken = if store::reserve_places(tx, listing, starts_on, all)? {
-                orders.len()
-            } else {
-                let mut taken = 0;
-                while taken < orders.len() && store::reserve_places(tx, listing, starts_on, 1)? {
-                    taken += 1;
-                }
-                taken
-            };
+            let taken = capacity::reserve_places(tx, listing, starts_on, all)?;
+            let taken = usize::try_from(taken).map_err(|e| Error::corrupt("count", e))?;
             progress.changed_meanwhile += i32::try_from(orders.len() - taken).unwrap_or(0);
             placed.extend(orders.into_iter().take(taken));
         }
