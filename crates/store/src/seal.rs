@@ -117,58 +117,6 @@ pub(crate) fn pending(conn: &mut DbConn) -> Result<bool, StoreError> {
     .get_result(conn)?)
 }
 
-/// The newest unsealed audit row and event a transaction sees (its own among them): once
-/// none at or below these is left unsealed, what the transaction wrote is sealed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Mark {
-    audit: Option<i64>,
-    event: Option<i64>,
-}
-
-impl Mark {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.audit.is_none() && self.event.is_none()
-    }
-}
-
-/// Reads the mark in the caller's transaction, before it commits.
-pub(crate) fn mark(conn: &mut DbConn) -> Result<Mark, StoreError> {
-    let audit: Option<i64> = audit_log::table
-        .filter(audit_log::chain_pos.is_null())
-        .select(diesel::dsl::max(audit_log::id))
-        .first(conn)?;
-    let event: Option<i64> = events::table
-        .filter(events::position.is_null())
-        .select(diesel::dsl::max(events::seq))
-        .first(conn)?;
-    Ok(Mark { audit, event })
-}
-
-/// True while some row at or below `mark` is committed and not sealed.
-pub(crate) fn pending_through(conn: &mut DbConn, mark: Mark) -> Result<bool, StoreError> {
-    let audit = match mark.audit {
-        Some(id) => diesel::select(exists(
-            audit_log::table
-                .filter(audit_log::chain_pos.is_null())
-                .filter(audit_log::id.le(id)),
-        ))
-        .get_result(conn)?,
-        None => false,
-    };
-    if audit {
-        return Ok(true);
-    }
-    Ok(match mark.event {
-        Some(seq) => diesel::select(exists(
-            events::table
-                .filter(events::position.is_null())
-                .filter(events::seq.le(seq)),
-        ))
-        .get_result(conn)?,
-        None => false,
-    })
-}
-
 #[derive(QueryableByName)]
 struct Changes {
     #[diesel(sql_type = diesel::sql_types::BigInt)]

@@ -8,7 +8,8 @@
 
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::{Connection, RunQueryDsl};
@@ -106,10 +107,11 @@ where
 ///
 /// On PostgreSQL the transaction takes no lock for its audit rows and events: they are
 /// inserted unsealed and commit with the change or not at all, and audited writes of
-/// every process commit side by side. Once it has committed, the caller seals what is
-/// committed and unsealed — its own rows and those of every transaction that committed
-/// meanwhile — or finds that another sealer did, so a change is acknowledged with its
-/// events already readable. A seal that fails (its lock not granted in time) leaves the
+/// every process commit side by side. Once it has committed, the caller waits for a seal
+/// of its process that began after the commit (running it when none is running): that
+/// seal takes in what is committed and unsealed, its rows and those of every transaction
+/// that committed meanwhile, or finds that another process sealed them, so a change is
+/// acknowledged with its events already readable. A seal that fails (its lock not granted in time) leaves the
 /// rows for the next one, and the change stays committed.
 ///
 /// `f` records the change's audit rows and events on its [`Tx`]; they are written in
@@ -149,21 +151,67 @@ pub fn seal_pending(conn: &mut DbConn) -> Result<Sealed, StoreError> {
     transaction(conn, false, seal::seal_in)
 }
 
-/// One seal at a time per process: the writers that committed while it ran find their
-/// rows sealed by it and need not queue for the sealer's lock themselves.
-static SEALING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// This process's seals on PostgreSQL, numbered: how many began and how many ended well,
+/// and whether one is running now.
+struct Rounds {
+    started: u64,
+    finished: u64,
+    running: bool,
+}
 
-/// Waits until the rows at or below `mark` (those of a transaction just committed) are
-/// sealed, sealing them (and whatever else is committed) when no seal ahead has.
-fn seal_through(conn: &mut DbConn, mark: seal::Mark) -> Result<(), StoreError> {
-    if !seal::pending_through(conn, mark)? {
-        return Ok(());
+static SEALS: (Mutex<Rounds>, Condvar) = (
+    Mutex::new(Rounds {
+        started: 0,
+        finished: 0,
+        running: false,
+    }),
+    Condvar::new(),
+);
+
+/// Longest a writer waits for a seal run by another before looking again.
+const SEAL_WAIT: Duration = Duration::from_secs(5);
+
+/// Waits, after an audited transaction committed on PostgreSQL, for a seal that began
+/// after the commit: it takes in the transaction's rows with whatever else is committed
+/// (or finds them sealed by another process). Writers that commit while a seal runs wait
+/// for the next one, which the first of them to find none running runs for all; so one
+/// seal serves every writer that committed meanwhile, and a writer sends no query of its
+/// own to learn that its rows are sealed.
+fn seal_after_commit(conn: &mut DbConn) -> Result<(), StoreError> {
+    let (rounds, turn) = &SEALS;
+    let mut now = rounds.lock().unwrap_or_else(|e| e.into_inner());
+    let after_commit = now.started + 1;
+    loop {
+        if now.finished >= after_commit {
+            return Ok(());
+        }
+        if now.running {
+            now = turn
+                .wait_timeout(now, SEAL_WAIT)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|e| e.into_inner().0);
+            continue;
+        }
+        now.running = true;
+        now.started += 1;
+        let round = now.started;
+        drop(now);
+        // Whatever happens to this seal (even a panic), the next writer may run one.
+        let sealed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            transaction(conn, false, seal::seal_in)
+        }));
+        now = rounds.lock().unwrap_or_else(|e| e.into_inner());
+        now.running = false;
+        if matches!(sealed, Ok(Ok(_))) {
+            now.finished = round;
+        }
+        turn.notify_all();
+        drop(now);
+        return match sealed {
+            Ok(sealed) => sealed.map(|_| ()),
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
     }
-    let _turn = SEALING.lock().unwrap_or_else(|e| e.into_inner());
-    if !seal::pending_through(conn, mark)? {
-        return Ok(());
-    }
-    transaction(conn, false, seal::seal_in).map(|_| ())
 }
 
 #[derive(diesel::QueryableByName)]
@@ -252,10 +300,6 @@ where
         }
     };
     let result = ran.and_then(|value| {
-        if audited && !sqlite {
-            let mark = seal::mark(conn).map_err(|e| E::from(to_diesel(e)))?;
-            return Ok((value, mark));
-        }
         if let Some(before) = changes_before {
             let sealed = seal::changes(conn).and_then(|after| match after == before {
                 true => Ok(Sealed::default()),
@@ -263,17 +307,17 @@ where
             });
             sealed.map_err(|e| E::from(to_diesel(e)))?;
         }
-        Ok((value, seal::Mark::default()))
+        Ok(value)
     });
     match result {
-        Ok((value, mark)) => {
+        Ok(value) => {
             if let Err(commit_error) = DbConn::commit_transaction(conn) {
                 // A failed commit leaves the transaction open on some backends.
                 let _ = DbConn::rollback_transaction(conn);
                 return Err(commit_error.into());
             }
-            if !mark.is_empty() {
-                if let Err(e) = seal_through(conn, mark) {
+            if audited && !sqlite {
+                if let Err(e) = seal_after_commit(conn) {
                     tracing::warn!(error = %e, "committed, but not sealed yet: the next seal takes it");
                 }
             }
