@@ -522,7 +522,7 @@ pub(crate) fn release(
     if let (Some(listing), Some(starts_on)) = (&order.listing_id, order.starts_on) {
         if !listing_store::release_place(conn, listing, starts_on)? {
             return Err(Error::corrupt(
-                "capacity_slots",
+                "capacity_shares",
                 format!("no place taken on {starts_on} for listing {listing}"),
             ));
         }
