@@ -166,4 +166,43 @@ async fn buyers_of_one_date_do_not_queue_behind_each_other_on_postgres() {
     assert_eq!(free_places(&app, &p, &l).await, vec![0]);
     let slots = provider_hub_store::capacity::capacity(&mut app.db.connect(), &l).expect("read");
     assert_eq!((slots[0].places, slots[0].taken), (3, 3));
+
+    // The provider sets the date's capacity while a sale is in flight: the new capacity
+    // waits for it and counts its place, instead of writing the shares over it.
+    let (s, body) = app
+        .put(
+            &format!("/v1/listings/{l}/capacity"),
+            &app.provider_token(&p),
+            &json!({"slots": [{"starts_on": on.to_string(), "places": 5}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (taken, end_sale, sale) = holder(app.db.connect(), l.clone(), on);
+    assert!(taken);
+    let mut conn = app.db.connect();
+    let listing = l.clone();
+    let replacing = std::thread::spawn(move || {
+        unaudited_transaction(&mut conn, |c| {
+            provider_hub_store::capacity::replace_capacity(
+                c,
+                &listing,
+                &[provider_hub_domain::listing::CapacitySlot {
+                    starts_on: on,
+                    places: 6,
+                }],
+            )
+        })
+        .expect("replace")
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!replacing.is_finished(), "the sale in flight is waited for");
+    end_sale.send(true).expect("end");
+    sale.join().expect("sale");
+    assert!(replacing.join().expect("replacing"));
+    let slots = provider_hub_store::capacity::capacity(&mut app.db.connect(), &l).expect("read");
+    assert_eq!(
+        (slots[0].places, slots[0].taken),
+        (6, 4),
+        "the sale kept its place"
+    );
 }

@@ -98,9 +98,9 @@ pub fn free_between(
 }
 
 /// Replaces a listing's capacity: dates left out that have no place taken go, the others
-/// get their new number of places, kept in shares afresh. The listing's shares are locked
-/// first, so no sale commits meanwhile; false (nothing changed) when a date would have
-/// fewer places than are taken.
+/// get their new number of places, kept in shares afresh. The listing and its shares are
+/// locked first, so no sale or other replacement commits meanwhile; false (nothing
+/// changed) when a date would have fewer places than are taken.
 pub fn replace_capacity(
     conn: &mut DbConn,
     listing_id: &str,
@@ -108,6 +108,14 @@ pub fn replace_capacity(
 ) -> Result<bool, StoreError> {
     let mine = capacity_shares::table.filter(capacity_shares::listing_id.eq(listing_id));
     if let DbConn::Pg(pg) = conn {
+        // The listing first, so that two replacements of its capacity run one after the
+        // other and the second locks the shares the first made; then its shares, so that
+        // sales in flight end before their places are counted and none begins after.
+        listings::table
+            .filter(listings::id.eq(listing_id))
+            .select(listings::id)
+            .for_no_key_update()
+            .load::<String>(pg)?;
         mine.order((capacity_shares::starts_on, capacity_shares::share))
             .select(capacity_shares::share)
             .for_no_key_update()
