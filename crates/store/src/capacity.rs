@@ -213,49 +213,144 @@ pub fn release_place(
     shift(conn, listing_id, starts_on, Move::GiveBack)
 }
 
-/// Takes up to `places` places of a date at once, as many as are free, if the listing is
-/// still published, and says how many it took. For a batch run, which has the date's
-/// orders in hand: it locks the date's shares in order, waiting for their holders.
-pub fn reserve_places(
+/// For each (listing, date, places wanted), in key order: takes up to that many places,
+/// as many as are free, where the listing is still published, and says how many it took
+/// of each. For a batch run, which has each date's orders in hand: the dates' shares are
+/// locked in key order (waiting for their holders), so two runs never wait for each other
+/// in a cycle. On PostgreSQL three statements do it whatever the number of dates.
+pub fn reserve_each(
     conn: &mut DbConn,
-    listing_id: &str,
-    starts_on: NaiveDate,
-    places: i32,
-) -> Result<i32, StoreError> {
-    if !published(conn, listing_id)? {
-        return Ok(0);
+    wanted: &[(&str, NaiveDate, i32)],
+) -> Result<Vec<i32>, StoreError> {
+    if wanted.is_empty() {
+        return Ok(Vec::new());
     }
-    let date = capacity_shares::table
-        .filter(capacity_shares::listing_id.eq(listing_id))
-        .filter(capacity_shares::starts_on.eq(starts_on))
-        .filter(capacity_shares::places_taken.lt(capacity_shares::places))
-        .order(capacity_shares::share.asc())
-        .select((
-            capacity_shares::share,
-            capacity_shares::places,
-            capacity_shares::places_taken,
-        ));
-    let shares: Vec<(i32, i32, i32)> = match conn {
-        DbConn::Pg(pg) => date.for_no_key_update().load(pg)?,
-        DbConn::Sqlite(lite) => date.load(lite)?,
-    };
-    let mut taken = 0;
-    for (share, p, t) in shares {
-        let here = (places - taken).min(p - t);
-        if here <= 0 {
-            break;
+    let ids: Vec<&str> = wanted.iter().map(|w| w.0).collect();
+    let published: std::collections::HashSet<String> = listings::table
+        .filter(listings::id.eq_any(&ids))
+        .filter(listings::status.eq(ListingStatus::Published.as_str()))
+        .select(listings::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let shares = free_shares(conn, wanted)?;
+    let mut taken = Vec::with_capacity(wanted.len());
+    let mut moves: Vec<(String, NaiveDate, i32, i32)> = Vec::new();
+    for (listing_id, starts_on, places) in wanted {
+        let mut here = 0;
+        if published.contains(*listing_id) {
+            for share in shares
+                .iter()
+                .filter(|s| s.listing_id == *listing_id && s.starts_on == *starts_on)
+            {
+                let n = (places - here).min(share.places - share.places_taken);
+                if n <= 0 {
+                    break;
+                }
+                moves.push(((*listing_id).to_owned(), *starts_on, share.share, n));
+                here += n;
+            }
         }
-        diesel::update(
-            capacity_shares::table
-                .filter(capacity_shares::listing_id.eq(listing_id))
-                .filter(capacity_shares::starts_on.eq(starts_on))
-                .filter(capacity_shares::share.eq(share)),
-        )
-        .set(capacity_shares::places_taken.eq(capacity_shares::places_taken + here))
-        .execute(conn)?;
-        taken += here;
+        taken.push(here);
     }
+    take(conn, &moves)?;
     Ok(taken)
+}
+
+#[derive(Debug, QueryableByName)]
+struct FreeShare {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    listing_id: String,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    starts_on: NaiveDate,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    share: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    places: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    places_taken: i32,
+}
+
+/// The shares with a place free of these dates, locked, in key order.
+fn free_shares(
+    conn: &mut DbConn,
+    dates: &[(&str, NaiveDate, i32)],
+) -> Result<Vec<FreeShare>, StoreError> {
+    use diesel::sql_types::{Array, Date, Text};
+    match conn {
+        DbConn::Pg(pg) => Ok(diesel::sql_query(
+            "SELECT listing_id, starts_on, share, places, places_taken FROM capacity_shares \
+             WHERE (listing_id, starts_on) IN (SELECT * FROM unnest($1::text[], $2::date[])) \
+             AND places_taken < places \
+             ORDER BY listing_id, starts_on, share FOR NO KEY UPDATE",
+        )
+        .bind::<Array<Text>, _>(dates.iter().map(|d| d.0).collect::<Vec<_>>())
+        .bind::<Array<Date>, _>(dates.iter().map(|d| d.1).collect::<Vec<_>>())
+        .load(pg)?),
+        DbConn::Sqlite(_) => {
+            let mut shares = Vec::new();
+            for (listing_id, starts_on, _) in dates {
+                let rows: Vec<(i32, i32, i32)> = capacity_shares::table
+                    .filter(capacity_shares::listing_id.eq(listing_id))
+                    .filter(capacity_shares::starts_on.eq(starts_on))
+                    .filter(capacity_shares::places_taken.lt(capacity_shares::places))
+                    .order(capacity_shares::share.asc())
+                    .select((
+                        capacity_shares::share,
+                        capacity_shares::places,
+                        capacity_shares::places_taken,
+                    ))
+                    .load(conn)?;
+                shares.extend(
+                    rows.into_iter()
+                        .map(|(share, places, places_taken)| FreeShare {
+                            listing_id: (*listing_id).to_owned(),
+                            starts_on: *starts_on,
+                            share,
+                            places,
+                            places_taken,
+                        }),
+                );
+            }
+            Ok(shares)
+        }
+    }
+}
+
+/// Takes `n` more places in each (listing, date, share) given, whose shares the caller
+/// has locked and found with that many free.
+fn take(conn: &mut DbConn, moves: &[(String, NaiveDate, i32, i32)]) -> Result<(), StoreError> {
+    use diesel::sql_types::{Array, Date, Integer, Text};
+    if moves.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        DbConn::Pg(pg) => {
+            diesel::sql_query(
+                "UPDATE capacity_shares AS s SET places_taken = s.places_taken + v.n \
+                 FROM unnest($1::text[], $2::date[], $3::int[], $4::int[]) AS v(listing_id, starts_on, share, n) \
+                 WHERE s.listing_id = v.listing_id AND s.starts_on = v.starts_on AND s.share = v.share",
+            )
+            .bind::<Array<Text>, _>(moves.iter().map(|m| m.0.as_str()).collect::<Vec<_>>())
+            .bind::<Array<Date>, _>(moves.iter().map(|m| m.1).collect::<Vec<_>>())
+            .bind::<Array<Integer>, _>(moves.iter().map(|m| m.2).collect::<Vec<_>>())
+            .bind::<Array<Integer>, _>(moves.iter().map(|m| m.3).collect::<Vec<_>>())
+            .execute(pg)?;
+        }
+        DbConn::Sqlite(_) => {
+            for (listing_id, starts_on, share, n) in moves {
+                diesel::update(
+                    capacity_shares::table
+                        .filter(capacity_shares::listing_id.eq(listing_id))
+                        .filter(capacity_shares::starts_on.eq(starts_on))
+                        .filter(capacity_shares::share.eq(share)),
+                )
+                .set(capacity_shares::places_taken.eq(capacity_shares::places_taken + n))
+                .execute(conn)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How many times a move looks again for a share after waiting for one that then could

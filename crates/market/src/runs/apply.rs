@@ -192,8 +192,8 @@ pub(super) fn apply(
             }
             kept.push(p);
         }
-        // The places, a slot at a time in key order: all of a slot's orders at once, or
-        // as many as are free when others took some meanwhile.
+        // The places, every slot's at once, locked in key order: all of a slot's orders,
+        // or as many as are free when others took some meanwhile.
         let mut by_slot: BTreeMap<(&str, chrono::NaiveDate), Vec<&Planned>> = BTreeMap::new();
         for p in kept {
             by_slot
@@ -201,10 +201,16 @@ pub(super) fn apply(
                 .or_default()
                 .push(p);
         }
+        let wanted = by_slot
+            .iter()
+            .map(|((listing, starts_on), orders)| {
+                let all = i32::try_from(orders.len()).map_err(|e| Error::corrupt("count", e))?;
+                Ok((*listing, *starts_on, all))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let taken = capacity::reserve_each(tx, &wanted)?;
         let mut placed = Vec::new();
-        for ((listing, starts_on), orders) in by_slot {
-            let all = i32::try_from(orders.len()).map_err(|e| Error::corrupt("count", e))?;
-            let taken = capacity::reserve_places(tx, listing, starts_on, all)?;
+        for (orders, taken) in by_slot.into_values().zip(taken) {
             let taken = usize::try_from(taken).map_err(|e| Error::corrupt("count", e))?;
             progress.changed_meanwhile += i32::try_from(orders.len() - taken).unwrap_or(0);
             placed.extend(orders.into_iter().take(taken));
