@@ -139,13 +139,10 @@ fn explain(
     explanation
 }
 
-/// Applies `planned` in one transaction and returns what it placed and left; on
-/// PostgreSQL, run again when rolled back to break a deadlock with a concurrent change.
-pub(super) fn apply(
-    conn: &mut DbConn,
-    run: &ThisRun,
-    planned: &[Planned],
-) -> Result<(Progress, Vec<RunPlacement>), Error> {
+/// Applies `planned` in one transaction and adds what it placed and left to the run's
+/// record; on PostgreSQL, run again when rolled back to break a deadlock with a
+/// concurrent change.
+pub(super) fn apply(conn: &mut DbConn, run: &ThisRun, planned: &[Planned]) -> Result<(), Error> {
     crate::retrying_transaction(conn, |tx| {
         let mut progress = Progress::default();
         // The budgets first, in key order, as a single placement takes its budget's
@@ -236,8 +233,7 @@ pub(super) fn apply(
         offer_store::insert_many(tx, &offers)?;
         progress.placements =
             serde_json::to_string(&placements).map_err(|e| Error::corrupt("placements", e))?;
-        store::add_progress(tx, run.run_id, &progress)?;
-        Ok((progress, placements))
+        Ok(store::add_progress(tx, run.run_id, &progress)?)
     })
 }
 
