@@ -151,18 +151,17 @@ pub fn run(
     };
     write_transaction(conn, |tx| -> Result<(), Error> {
         store::insert_run(tx, &row)?;
-        tx.audit(AuditEntry {
-            actor,
-            action: "matching_run.started",
-            entity_type: "matching_run",
-            entity_id: &run_id,
-            before: None,
-            after: Some(serde_json::json!({
-                "area": new.area, "orders_considered": considered.count,
-                "one_by_one": {"placed": row.greedy_placed, "cost": row.greedy_cost_pence}
-            })),
-            at: naive(now),
+        let after = serde_json::json!({
+            "area": new.area, "orders_considered": considered.count,
+            "one_by_one": {"placed": row.greedy_placed, "cost": row.greedy_cost_pence}
         });
+        tx.audit(run_audit(
+            actor,
+            "matching_run.started",
+            &run_id,
+            after,
+            now,
+        ));
         Ok(())
     })?;
     let this = apply::ThisRun {
@@ -192,21 +191,39 @@ pub fn run(
     write_transaction(conn, |tx| -> Result<(), Error> {
         run_store::complete(tx, &run_id, naive(now))?;
         let done = get(tx, &run_id)?;
-        tx.audit(AuditEntry {
-            actor,
-            action: "matching_run.completed",
-            entity_type: "matching_run",
-            entity_id: &run_id,
-            before: None,
-            after: Some(serde_json::json!({
-                "area": done.area, "orders_considered": done.orders_considered,
-                "placed": done.placed, "total_cost": done.total_cost,
-                "one_by_one": done.one_by_one, "held_for_budget": done.held_for_budget,
-                "changed_meanwhile": done.changed_meanwhile
-            })),
-            at: naive(now),
+        let after = serde_json::json!({
+            "area": done.area, "orders_considered": done.orders_considered,
+            "placed": done.placed, "total_cost": done.total_cost,
+            "one_by_one": done.one_by_one, "held_for_budget": done.held_for_budget,
+            "changed_meanwhile": done.changed_meanwhile
         });
+        tx.audit(run_audit(
+            actor,
+            "matching_run.completed",
+            &run_id,
+            after,
+            now,
+        ));
         Ok(())
     })?;
     get(conn, &run_id)
+}
+
+/// The audit row of a run's start or completion, with what it did as `after`.
+fn run_audit<'a>(
+    actor: &'a Actor,
+    action: &'static str,
+    run_id: &'a str,
+    after: serde_json::Value,
+    now: DateTime<Utc>,
+) -> AuditEntry<'a> {
+    AuditEntry {
+        actor,
+        action,
+        entity_type: "matching_run",
+        entity_id: run_id,
+        before: None,
+        after: Some(after),
+        at: naive(now),
+    }
 }
