@@ -279,3 +279,63 @@ async fn two_processes_one_killed_mid_way_leave_one_intact_chain_with_every_ackn
     drop(a);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Writers to two databases from one process, at once: every audited write answers only
+/// once its own audit row is sealed in its own database, never because a seal of the
+/// other database ran meanwhile.
+#[test]
+#[cfg_attr(
+    not(hub_postgres),
+    ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+)]
+fn each_database_seals_its_own_writers() {
+    let dbs = [
+        TestDb::new(Backend::Postgres),
+        TestDb::new(Backend::Postgres),
+    ];
+    for db in &dbs {
+        provider_hub_store::run_migrations(&mut db.connect()).expect("migrate");
+    }
+    let writers: Vec<_> = dbs
+        .iter()
+        .flat_map(|db| (0..3).map(move |_| db.connect()))
+        .enumerate()
+        .map(|(w, mut conn)| {
+            std::thread::spawn(move || {
+                let actor = Actor {
+                    sub: format!("writer-{w}"),
+                    role: "admin".into(),
+                };
+                for i in 0..60 {
+                    let id = format!("w{w}-{i}");
+                    provider_hub_store::write_transaction(&mut conn, |tx| {
+                        tx.audit(AuditEntry {
+                            actor: &actor,
+                            action: "test.written",
+                            entity_type: "test",
+                            entity_id: &id,
+                            before: None,
+                            after: None,
+                            at: chrono::Utc::now().naive_utc(),
+                        });
+                        Ok::<(), diesel::result::Error>(())
+                    })
+                    .expect("write");
+                    let sealed: Option<i64> = audit_log::table
+                        .filter(audit_log::entity_id.eq(&id))
+                        .select(audit_log::chain_pos)
+                        .first(&mut conn)
+                        .expect("read");
+                    assert!(sealed.is_some(), "{id} answered before it was sealed");
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().expect("writer");
+    }
+    for db in &dbs {
+        let (ok, said) = verify(&db.url);
+        assert!(ok, "{said}");
+    }
+}

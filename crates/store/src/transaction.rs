@@ -151,34 +151,53 @@ pub fn seal_pending(conn: &mut DbConn) -> Result<Sealed, StoreError> {
     transaction(conn, false, seal::seal_in)
 }
 
-/// This process's seals on PostgreSQL, numbered: how many began and how many ended well,
-/// and whether one is running now.
+/// A process's seals of one PostgreSQL database, numbered: how many began and how many
+/// ended well, and whether one is running now.
+#[derive(Default)]
 struct Rounds {
     started: u64,
     finished: u64,
     running: bool,
 }
 
-static SEALS: (Mutex<Rounds>, Condvar) = (
-    Mutex::new(Rounds {
-        started: 0,
-        finished: 0,
-        running: false,
-    }),
-    Condvar::new(),
-);
+type Seals = Arc<(Mutex<Rounds>, Condvar)>;
+
+#[derive(diesel::QueryableByName)]
+struct DatabaseName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+/// The seals of the database `conn` is connected to (a process may use several: the
+/// tests do), found by its name, server address and port.
+fn seals_of(conn: &mut DbConn) -> Result<Seals, StoreError> {
+    static SEALS: OnceLock<Mutex<HashMap<String, Seals>>> = OnceLock::new();
+    let name = diesel::sql_query(
+        "SELECT current_database() || '@' || COALESCE(host(inet_server_addr()), 'socket') \
+         || ':' || COALESCE(inet_server_port(), 0) AS name",
+    )
+    .get_result::<DatabaseName>(conn)?
+    .name;
+    let mut seals = SEALS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    Ok(seals.entry(name).or_default().clone())
+}
 
 /// Longest a writer waits for a seal run by another before looking again.
 const SEAL_WAIT: Duration = Duration::from_secs(5);
 
-/// Waits, after an audited transaction committed on PostgreSQL, for a seal that began
-/// after the commit: it takes in the transaction's rows with whatever else is committed
-/// (or finds them sealed by another process). Writers that commit while a seal runs wait
-/// for the next one, which the first of them to find none running runs for all; so one
-/// seal serves every writer that committed meanwhile, and a writer sends no query of its
-/// own to learn that its rows are sealed.
+/// Waits, after an audited transaction committed on PostgreSQL, for a seal of the same
+/// database by this process that began after the commit: it takes in the transaction's
+/// rows with whatever else is committed (or finds them sealed by another process).
+/// Writers that commit while a seal runs wait for the next one, which the first of them
+/// to find none running runs for all; so one seal serves every writer that committed
+/// meanwhile, and a writer asks the database only which database it is, not whether its
+/// rows are sealed.
 fn seal_after_commit(conn: &mut DbConn) -> Result<(), StoreError> {
-    let (rounds, turn) = &SEALS;
+    let seals = seals_of(conn)?;
+    let (rounds, turn) = &*seals;
     let mut now = rounds.lock().unwrap_or_else(|e| e.into_inner());
     let after_commit = now.started + 1;
     loop {
