@@ -28,6 +28,7 @@ use crate::paging::PageNext;
 use crate::state::AppState;
 
 mod cache;
+mod version;
 use cache::Answer;
 pub use cache::SearchCache;
 
@@ -148,16 +149,19 @@ async fn search_listings(
     }
     if !as_csv && query.eligible_for_crn.is_none() {
         let cache = state.listing_searches.clone();
-        let answer = state
-            .db(move |conn| {
-                let version = provider_hub_store::supply::version(conn)?;
-                if let Some(answer) = cache.get(version, &key) {
-                    return Ok(answer);
-                }
-                let (page, _) = search(conn, after)?;
-                let page = PageBody::from_page(page, |l| l);
-                let next = page.next.clone();
-                let body = serde_json::to_vec(&ListingPage {
+        let version = cache
+            .version(&state.pool)
+            .await
+            .ok_or_else(ApiError::unavailable)?;
+        let answer = match cache.get(version, &key) {
+            Some(answer) => answer,
+            None => {
+                state
+                    .db(move |conn| {
+                        let (page, _) = search(conn, after)?;
+                        let page = PageBody::from_page(page, |l| l);
+                        let next = page.next.clone();
+                        let body = serde_json::to_vec(&ListingPage {
                     items: page.items,
                     next: page.next,
                     eligibility: None,
@@ -166,16 +170,18 @@ async fn search_listings(
                     tracing::error!(error = %e, "a listing page could not be written as JSON");
                     ApiError::internal()
                 })?;
-                let answer = Answer {
-                    body: Bytes::from(body),
-                    next,
-                };
-                if provider_hub_store::supply::version(conn)? == version {
-                    cache.put(version, key, answer.clone());
-                }
-                Ok(answer)
-            })
-            .await?;
+                        let answer = Answer {
+                            body: Bytes::from(body),
+                            next,
+                        };
+                        if provider_hub_store::supply::version(conn)? == version {
+                            cache.put(version, key, answer.clone());
+                        }
+                        Ok(answer)
+                    })
+                    .await?
+            }
+        };
         let mut response = HttpResponse::Ok();
         response
             .content_type(ContentType::json())

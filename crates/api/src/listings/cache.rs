@@ -1,5 +1,6 @@
 //! Listing search answers kept per process, for the supply version they were made at
-//! (`provider_hub_store::supply`). A search reads the version; an answer kept for it is
+//! (`provider_hub_store::supply`). A search reads the version (through the process's
+//! reader of versions, `super::version`, in a read begun after it asked); an answer kept for it is
 //! the answer, since any committed change to what a search reads moves the version on.
 //! An answer made afresh is kept only when the version read after it is the one read
 //! before: nothing that a search reads changed in between, so every statement of the
@@ -11,6 +12,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use actix_web::web::Bytes;
+use provider_hub_store::Pool;
+
+use super::version::Versions;
 
 /// Answers kept at most, and their bytes at most (a page of 500 listings is about 300 KB);
 /// past either, the answers kept are all dropped at once and keeping starts again.
@@ -28,6 +32,7 @@ pub struct Answer {
 #[derive(Debug, Default)]
 pub struct SearchCache {
     kept: Mutex<Kept>,
+    versions: Versions,
 }
 
 #[derive(Debug, Default)]
@@ -39,6 +44,12 @@ struct Kept {
 }
 
 impl SearchCache {
+    /// The supply version, read after this call (`version`); `None` when the database
+    /// could not be read.
+    pub async fn version(&self, pool: &Pool) -> Option<i64> {
+        self.versions.current(pool).await
+    }
+
     /// The answer kept for `key` at `version`.
     pub fn get(&self, version: i64, key: &str) -> Option<Answer> {
         let kept = self.kept.lock().ok()?;
