@@ -11,7 +11,7 @@
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use provider_hub_store::Pool;
+use provider_hub_store::{Pool, PooledConn};
 use tokio::sync::watch;
 
 /// The rounds of one process.
@@ -45,6 +45,8 @@ struct Rounds {
     waiting: bool,
     /// A reader thread runs.
     reading: bool,
+    /// The reader sleeps until asked.
+    asleep: bool,
     /// The cache is gone: the reader ends.
     closed: bool,
 }
@@ -69,7 +71,7 @@ impl Versions {
     /// database could not be read (the reader has logged why).
     pub(super) async fn current(&self, pool: &Pool) -> Option<i64> {
         let mut readings = self.shared.read.subscribe();
-        let wanted = {
+        let (wanted, wake) = {
             let mut rounds = self.shared.rounds();
             if !rounds.reading {
                 let (shared, pool) = (self.shared.clone(), pool.clone());
@@ -83,9 +85,11 @@ impl Versions {
                 rounds.reading = true;
             }
             rounds.waiting = true;
-            rounds.begun + 1
+            (rounds.begun + 1, std::mem::take(&mut rounds.asleep))
         };
-        self.shared.asked.notify_one();
+        if wake {
+            self.shared.asked.notify_one();
+        }
         let reading = readings.wait_for(|r| r.round >= wanted).await.ok()?;
         reading.version
     }
@@ -98,18 +102,22 @@ impl Drop for Versions {
     }
 }
 
-/// Reads a round whenever someone waits, until the cache is gone.
+/// Reads a round whenever someone waits, until the cache is gone, on a connection it
+/// keeps (and replaces when a read fails).
 fn read_rounds(shared: &Shared, pool: &Pool) {
     let _ending = Ending(shared);
+    let mut kept: Option<PooledConn> = None;
     loop {
         let round = {
             let mut rounds = shared.rounds();
             while !rounds.waiting && !rounds.closed {
+                rounds.asleep = true;
                 rounds = shared
                     .asked
                     .wait(rounds)
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
             }
+            rounds.asleep = false;
             if rounds.closed {
                 return;
             }
@@ -117,12 +125,25 @@ fn read_rounds(shared: &Shared, pool: &Pool) {
             rounds.begun += 1;
             rounds.begun
         };
-        let version = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-            provider_hub_store::supply::version(&mut conn).map_err(|e| e.to_string())
-        });
-        let version = version
-            .inspect_err(|e| tracing::warn!(error = %e, "the supply version could not be read"))
-            .ok();
+        // A kept connection may have been closed meanwhile: a failed read is tried once
+        // more on a fresh one.
+        let mut version = None;
+        for _ in 0..2 {
+            let mut conn = match kept.take().map_or_else(|| pool.get(), Ok) {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "no connection to read the supply version");
+                    break;
+                }
+            };
+            match provider_hub_store::supply::version(&mut conn) {
+                Ok(v) => {
+                    (version, kept) = (Some(v), Some(conn));
+                    break;
+                }
+                Err(e) => tracing::warn!(error = %e, "the supply version could not be read"),
+            }
+        }
         shared.read.send_replace(Reading { round, version });
     }
 }
