@@ -149,10 +149,7 @@ async fn search_listings(
     }
     if !as_csv && query.eligible_for_crn.is_none() {
         let cache = state.listing_searches.clone();
-        let version = cache
-            .version(&state.pool)
-            .await
-            .ok_or_else(ApiError::unavailable)?;
+        let version = cache.version().await.ok_or_else(ApiError::unavailable)?;
         let answer = match cache.get(version, &key) {
             Some(answer) => answer,
             None => {

@@ -16,7 +16,8 @@ use actix_web::{web, HttpServer};
 use provider_hub_api::auth::{Authenticator, JwksCache, KeySource};
 use provider_hub_api::AppState;
 use provider_hub_market::clock::{Clock, SystemClock};
-use provider_hub_store::{Pool, PoolOptions};
+use provider_hub_store::db::HubConnectionManager;
+use provider_hub_store::{DatabaseTarget, Pool, PoolOptions};
 
 pub use crate::config::Config;
 pub use provider_hub_web::OidcSettings;
@@ -124,7 +125,12 @@ impl Application {
                 ocid_prefix: config.ocid_prefix.clone(),
                 publisher_name: config.publisher_name.clone(),
             },
-            listing_searches: Default::default(),
+            listing_searches: Arc::new(provider_hub_api::listings::SearchCache::new(
+                HubConnectionManager::new(
+                    DatabaseTarget::parse(&config.database_url).map_err(|e| e.to_string())?,
+                    std::time::Duration::from_millis(config.db_timeout_ms),
+                ),
+            )),
         });
         let now_clock = clock.clone();
         let web_state = web::Data::new(provider_hub_web::WebState::new(

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use actix_web::web::Bytes;
-use provider_hub_store::Pool;
+use provider_hub_store::db::HubConnectionManager;
 
 use super::version::Versions;
 
@@ -29,7 +29,7 @@ pub struct Answer {
 }
 
 /// A process's kept answers: those of one version, keyed by what the search asked.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SearchCache {
     kept: Mutex<Kept>,
     versions: Versions,
@@ -44,10 +44,19 @@ struct Kept {
 }
 
 impl SearchCache {
+    /// An empty cache, whose reader of versions connects by `opener` (a connection
+    /// beside the pool's).
+    pub fn new(opener: HubConnectionManager) -> Self {
+        SearchCache {
+            kept: Mutex::default(),
+            versions: Versions::new(opener),
+        }
+    }
+
     /// The supply version, read after this call (`version`); `None` when the database
     /// could not be read.
-    pub async fn version(&self, pool: &Pool) -> Option<i64> {
-        self.versions.current(pool).await
+    pub async fn version(&self) -> Option<i64> {
+        self.versions.current().await
     }
 
     /// The answer kept for `key` at `version`.
@@ -90,6 +99,14 @@ impl SearchCache {
 mod tests {
     use super::*;
 
+    /// A cache whose versions are never read here (the reader starts on the first).
+    fn unread() -> SearchCache {
+        SearchCache::new(HubConnectionManager::new(
+            provider_hub_store::DatabaseTarget::Sqlite("unread.db".into()),
+            std::time::Duration::from_secs(1),
+        ))
+    }
+
     fn answer(body: &'static str) -> Answer {
         Answer {
             body: Bytes::from_static(body.as_bytes()),
@@ -99,7 +116,7 @@ mod tests {
 
     #[test]
     fn an_answer_is_kept_for_its_version_only() {
-        let cache = SearchCache::default();
+        let cache = unread();
         cache.put(3, "k".into(), answer("three"));
         assert_eq!(cache.get(3, "k"), Some(answer("three")));
         assert_eq!(cache.get(4, "k"), None, "a newer version has no answer yet");
@@ -121,7 +138,7 @@ mod tests {
 
     #[test]
     fn answers_are_kept_up_to_a_number_of_bytes() {
-        let cache = SearchCache::default();
+        let cache = unread();
         let big = |fill: u8| Answer {
             body: Bytes::from(vec![fill; MOST_BYTES / 2]),
             next: None,
@@ -141,7 +158,7 @@ mod tests {
 
     #[test]
     fn a_full_cache_starts_again() {
-        let cache = SearchCache::default();
+        let cache = unread();
         for i in 0..MOST_ANSWERS {
             cache.put(1, i.to_string(), answer("x"));
         }

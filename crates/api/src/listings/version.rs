@@ -11,13 +11,17 @@
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use provider_hub_store::{Pool, PooledConn};
+use diesel::r2d2::ManageConnection;
+use provider_hub_store::db::HubConnectionManager;
+use provider_hub_store::DbConn;
 use tokio::sync::watch;
 
 /// The rounds of one process.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Versions {
     shared: Arc<Shared>,
+    /// Opens the reader's connection.
+    opener: HubConnectionManager,
 }
 
 #[derive(Debug)]
@@ -67,17 +71,25 @@ impl Shared {
 }
 
 impl Versions {
+    /// Rounds whose reader connects by `opener`.
+    pub(super) fn new(opener: HubConnectionManager) -> Self {
+        Versions {
+            shared: Arc::default(),
+            opener,
+        }
+    }
+
     /// The supply version as a read begun after this call saw it; `None` when the
     /// database could not be read (the reader has logged why).
-    pub(super) async fn current(&self, pool: &Pool) -> Option<i64> {
+    pub(super) async fn current(&self) -> Option<i64> {
         let mut readings = self.shared.read.subscribe();
         let (wanted, wake) = {
             let mut rounds = self.shared.rounds();
             if !rounds.reading {
-                let (shared, pool) = (self.shared.clone(), pool.clone());
+                let (shared, opener) = (self.shared.clone(), self.opener.clone());
                 let spawned = std::thread::Builder::new()
                     .name("supply-version".into())
-                    .spawn(move || read_rounds(&shared, &pool));
+                    .spawn(move || read_rounds(&shared, &opener));
                 if let Err(e) = spawned {
                     tracing::error!(error = %e, "the supply version reader could not start");
                     return None;
@@ -102,11 +114,12 @@ impl Drop for Versions {
     }
 }
 
-/// Reads a round whenever someone waits, until the cache is gone, on a connection it
-/// keeps (and replaces when a read fails).
-fn read_rounds(shared: &Shared, pool: &Pool) {
+/// Reads a round whenever someone waits, until the cache is gone, on a connection of its
+/// own beside the pool's (so it never takes one a request needs), opened afresh when a
+/// read fails.
+fn read_rounds(shared: &Shared, opener: &HubConnectionManager) {
     let _ending = Ending(shared);
-    let mut kept: Option<PooledConn> = None;
+    let mut kept: Option<DbConn> = None;
     loop {
         let round = {
             let mut rounds = shared.rounds();
@@ -125,14 +138,14 @@ fn read_rounds(shared: &Shared, pool: &Pool) {
             rounds.begun += 1;
             rounds.begun
         };
-        // A kept connection may have been closed meanwhile: a failed read is tried once
-        // more on a fresh one.
+        // The connection may have been closed meanwhile (a database restarted): a failed
+        // read is tried once more on a fresh one.
         let mut version = None;
         for _ in 0..2 {
-            let mut conn = match kept.take().map_or_else(|| pool.get(), Ok) {
+            let mut conn = match kept.take().map_or_else(|| opener.connect(), Ok) {
                 Ok(conn) => conn,
                 Err(e) => {
-                    tracing::warn!(error = %e, "no connection to read the supply version");
+                    tracing::warn!(error = %e, "cannot connect to read the supply version");
                     break;
                 }
             };
