@@ -173,7 +173,7 @@ pub(crate) fn prepare(
 
 /// Places one open order in the caller's transaction: an offer with a reserved place, or
 /// parked with the explanation.
-fn place_order_holding(
+fn place_order(
     conn: &mut Tx<'_>,
     actor: &Actor,
     order: &OrderRow,
@@ -507,7 +507,7 @@ pub(crate) fn place_open(
     if order.status != OrderStatus::Open {
         return Ok(order.status);
     }
-    place_order_holding(conn, actor, &order, settings, now)
+    place_order(conn, actor, &order, settings, now)
 }
 
 /// Gives back the place an offered or accepted order holds, and asks the worker to offer
