@@ -130,6 +130,7 @@ impl Application {
                     DatabaseTarget::parse(&config.database_url).map_err(|e| e.to_string())?,
                     std::time::Duration::from_millis(config.db_timeout_ms),
                 ),
+                std::time::Duration::from_millis(config.db_timeout_ms),
             )),
         });
         let now_clock = clock.clone();

@@ -45,11 +45,11 @@ struct Kept {
 
 impl SearchCache {
     /// An empty cache, whose reader of versions connects by `opener` (a connection
-    /// beside the pool's).
-    pub fn new(opener: HubConnectionManager) -> Self {
+    /// beside the pool's); a search waits `patience` at most for the version.
+    pub fn new(opener: HubConnectionManager, patience: std::time::Duration) -> Self {
         SearchCache {
             kept: Mutex::default(),
-            versions: Versions::new(opener),
+            versions: Versions::new(opener, patience),
         }
     }
 
@@ -101,10 +101,13 @@ mod tests {
 
     /// A cache whose versions are never read here (the reader starts on the first).
     fn unread() -> SearchCache {
-        SearchCache::new(HubConnectionManager::new(
-            provider_hub_store::DatabaseTarget::Sqlite("unread.db".into()),
+        SearchCache::new(
+            HubConnectionManager::new(
+                provider_hub_store::DatabaseTarget::Sqlite("unread.db".into()),
+                std::time::Duration::from_secs(1),
+            ),
             std::time::Duration::from_secs(1),
-        ))
+        )
     }
 
     fn answer(body: &'static str) -> Answer {

@@ -10,6 +10,7 @@
 //! one round trip). The thread sleeps while nobody asks and ends with the cache.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 use diesel::r2d2::ManageConnection;
 use provider_hub_store::db::HubConnectionManager;
@@ -22,6 +23,8 @@ pub(super) struct Versions {
     shared: Arc<Shared>,
     /// Opens the reader's connection.
     opener: HubConnectionManager,
+    /// How long a search waits for its round, as it would for a pooled connection.
+    patience: Duration,
 }
 
 #[derive(Debug)]
@@ -71,16 +74,18 @@ impl Shared {
 }
 
 impl Versions {
-    /// Rounds whose reader connects by `opener`.
-    pub(super) fn new(opener: HubConnectionManager) -> Self {
+    /// Rounds whose reader connects by `opener`; a search waits `patience` at most.
+    pub(super) fn new(opener: HubConnectionManager, patience: Duration) -> Self {
         Versions {
             shared: Arc::default(),
             opener,
+            patience,
         }
     }
 
     /// The supply version as a read begun after this call saw it; `None` when the
-    /// database could not be read (the reader has logged why).
+    /// database could not be read (the reader has logged why) or not within `patience`
+    /// (a database that does not answer).
     pub(super) async fn current(&self) -> Option<i64> {
         let mut readings = self.shared.read.subscribe();
         let (wanted, wake) = {
@@ -102,8 +107,16 @@ impl Versions {
         if wake {
             self.shared.asked.notify_one();
         }
-        let reading = readings.wait_for(|r| r.round >= wanted).await.ok()?;
-        reading.version
+        let reading = readings.wait_for(|r| r.round >= wanted);
+        let version = match actix_web::rt::time::timeout(self.patience, reading).await {
+            Ok(Ok(reading)) => reading.version,
+            Ok(Err(_)) => None,
+            Err(_) => {
+                tracing::warn!(patience = ?self.patience, "no supply version read in time");
+                None
+            }
+        };
+        version
     }
 }
 
@@ -177,5 +190,33 @@ impl Drop for Ending<'_> {
             round,
             version: None,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use provider_hub_store::DatabaseTarget;
+
+    /// A database that takes the connection and never answers: the search gives up after
+    /// its patience (and is answered 503) rather than waiting on the reader.
+    #[actix_web::test]
+    async fn a_database_that_never_answers_is_given_up_on_in_time() {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let port = silent.local_addr().expect("its address").port();
+        let versions = Versions::new(
+            HubConnectionManager::new(
+                DatabaseTarget::Postgres(format!("postgres://postgres@127.0.0.1:{port}/hub")),
+                Duration::from_secs(60),
+            ),
+            Duration::from_millis(300),
+        );
+        let asked = std::time::Instant::now();
+        assert_eq!(versions.current().await, None);
+        let waited = asked.elapsed();
+        assert!(
+            waited >= Duration::from_millis(300) && waited < Duration::from_secs(5),
+            "{waited:?}"
+        );
     }
 }
