@@ -3,7 +3,6 @@
 
 use actix_web::http::header::ContentType;
 use actix_web::http::StatusCode;
-use actix_web::web::Bytes;
 use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
 use provider_hub_domain::category::Category;
 use provider_hub_domain::listing::{
@@ -153,30 +152,15 @@ async fn search_listings(
         let answer = match cache.get(version, &key) {
             Some(answer) => answer,
             None => {
-                state
-                    .db(move |conn| {
-                        let (page, _) = search(conn, after)?;
-                        let page = PageBody::from_page(page, |l| l);
-                        let next = page.next.clone();
-                        let body = serde_json::to_vec(&ListingPage {
-                    items: page.items,
-                    next: page.next,
-                    eligibility: None,
-                })
-                .map_err(|e| {
-                    tracing::error!(error = %e, "a listing page could not be written as JSON");
-                    ApiError::internal()
-                })?;
-                        let answer = Answer {
-                            body: Bytes::from(body),
-                            next,
-                        };
-                        if provider_hub_store::supply::version(conn)? == version {
-                            cache.put(version, key, answer.clone());
-                        }
-                        Ok(answer)
-                    })
-                    .await?
+                let made = move |conn: &mut DbConn| {
+                    let (page, _) = search(conn, after)?;
+                    let answer = Answer::of(page)?;
+                    if provider_hub_store::supply::version(conn)? == version {
+                        cache.put(version, key, answer.clone());
+                    }
+                    Ok(answer)
+                };
+                state.db(made).await?
             }
         };
         let mut response = HttpResponse::Ok();

@@ -14,7 +14,13 @@ use std::sync::Mutex;
 use actix_web::web::Bytes;
 use provider_hub_store::db::HubConnectionManager;
 
+use provider_hub_market::listings::ListingView;
+use provider_hub_store::cursor::Page;
+
 use super::version::Versions;
+use super::ListingPage;
+use crate::error::ApiError;
+use crate::pagination::PageBody;
 
 /// Answers kept at most, and their bytes at most (a page of 500 listings is about 300 KB);
 /// past either, the answers kept are all dropped at once and keeping starts again.
@@ -26,6 +32,27 @@ const MOST_BYTES: usize = 64 * 1024 * 1024;
 pub struct Answer {
     pub body: Bytes,
     pub next: Option<String>,
+}
+
+impl Answer {
+    /// A page of listings as the search answers it.
+    pub fn of(page: Page<ListingView>) -> Result<Self, ApiError> {
+        let page = PageBody::from_page(page, |l| l);
+        let next = page.next.clone();
+        let body = serde_json::to_vec(&ListingPage {
+            items: page.items,
+            next: page.next,
+            eligibility: None,
+        })
+        .map_err(|e| {
+            tracing::error!(error = %e, "a listing page could not be written as JSON");
+            ApiError::internal()
+        })?;
+        Ok(Answer {
+            body: Bytes::from(body),
+            next,
+        })
+    }
 }
 
 /// A process's kept answers: those of one version, keyed by what the search asked.
