@@ -1,7 +1,7 @@
 //! Listing search answers kept per process, for the supply version they were made at
-//! (`provider_hub_store::supply`). A search reads the version (through the process's
-//! reader of versions, `super::version`, in a read begun after it asked); an answer kept for it is
-//! the answer, since any committed change to what a search reads moves the version on.
+//! (`provider_hub_store::supply`). A search reads the version (from the process's reader
+//! of versions, `super::version`, in a read begun after it asked); an answer kept for it
+//! is the answer, since any committed change to what a search reads moves the version on.
 //! An answer made afresh is kept only when the version read after it is the one read
 //! before: nothing that a search reads changed in between, so every statement of the
 //! search saw the supply as it was at that version. Each process keeps its own answers
@@ -12,10 +12,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use actix_web::web::Bytes;
-use provider_hub_store::db::HubConnectionManager;
-
 use provider_hub_market::listings::ListingView;
 use provider_hub_store::cursor::Page;
+use provider_hub_store::db::HubConnectionManager;
 
 use super::version::Versions;
 use super::ListingPage;
