@@ -1,7 +1,7 @@
 //! Every list pages the same way: `{"items", "next"}`, a `Link: rel="next"` header that
 //! keeps the filters, and a cursor that belongs to its own list.
 
-use provider_hub_tests::{both_backends, json, seed_market, TestApp};
+use provider_hub_tests::{both_backends, json, seed_market, upw_provider, TestApp};
 use serde_json::Value;
 
 /// GET with the whole response: status, `Link` header, JSON body.
@@ -172,5 +172,73 @@ both_backends!(
         let (s, problem) = app.get("/v1/budgets?area=WY-LDS", &commissioner).await;
         assert_eq!(s, 422, "{problem}");
         assert_eq!(problem["errors"][0]["field"], "area");
+    }
+);
+
+both_backends!(
+    a_kept_listing_search_pages_as_every_list_does,
+    |app: TestApp| async move {
+        seed_market(&app).await;
+        for (registration, price) in [("PG-ONE", 40_000), ("PG-TWO", 45_000), ("PG-THREE", 50_000)]
+        {
+            upw_provider(&app, registration, price, 10, 3, 80).await;
+        }
+        let manager = app.token("offender_manager");
+        // Every published listing a page at a time, following the Link header; the second
+        // reading is answered from the pages kept for the supply's version, and must page
+        // exactly as the first (its `next` given out once, tagged, in body and Link alike).
+        let mut readings = Vec::new();
+        for _ in 0..2 {
+            let mut url = app.url("/v1/listings?limit=1");
+            let mut pages = Vec::new();
+            loop {
+                let (status, link, page) = get_linked(&app, &url, &manager).await;
+                assert_eq!(status, 200, "{page}");
+                pages.push(page.clone());
+                match link {
+                    Some(link) => {
+                        let next = next_url(&link);
+                        let cursor = page["next"].as_str().expect("next beside the Link");
+                        assert!(next.ends_with(&format!("after={cursor}")), "{next}");
+                        assert!(next.contains("limit=1"), "{next}");
+                        url = next;
+                    }
+                    None => {
+                        assert_eq!(page["next"], Value::Null, "{page}");
+                        break;
+                    }
+                }
+            }
+            readings.push(pages);
+        }
+        assert_eq!(
+            readings[0], readings[1],
+            "a kept page is the page made afresh"
+        );
+        let ids: Vec<&str> = readings[0]
+            .iter()
+            .flat_map(|p| p["items"].as_array().expect("items"))
+            .map(|l| l["id"].as_str().expect("id"))
+            .collect();
+        let mut unique = ids.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(ids.len(), 3, "a page each: {ids:?}");
+        assert_eq!(unique.len(), ids.len(), "each listing once: {ids:?}");
+
+        // The kept page's cursor is the listings' own: the areas list refuses it, and the
+        // listings refuse the areas'.
+        let cursor = readings[0][0]["next"].as_str().expect("next");
+        let (status, problem) = app
+            .get(&format!("/v1/areas?after={cursor}"), &manager)
+            .await;
+        assert_eq!(status, 422, "{problem}");
+        let (_, areas) = app.get("/v1/areas?limit=1", &manager).await;
+        let theirs = areas["next"].as_str().expect("areas' next");
+        let (status, problem) = app
+            .get(&format!("/v1/listings?after={theirs}"), &manager)
+            .await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "after", "{problem}");
     }
 );

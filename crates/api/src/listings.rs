@@ -152,9 +152,10 @@ async fn search_listings(
         let answer = match cache.get(version, &key) {
             Some(answer) => answer,
             None => {
+                let path = req.path().to_owned();
                 let made = move |conn: &mut DbConn| {
                     let (page, _) = search(conn, after)?;
-                    let answer = Answer::of(page)?;
+                    let answer = Answer::of(page, &path)?;
                     if provider_hub_store::supply::version(conn)? == version {
                         cache.put(version, key, answer.clone());
                     }
@@ -167,7 +168,7 @@ async fn search_listings(
         response
             .content_type(ContentType::json())
             .extensions_mut()
-            .insert(PageNext(answer.next));
+            .insert(PageNext::Outward(answer.next));
         return Ok(response.body(answer.body));
     }
     let (page, eligibility) = state.db(move |conn| search(conn, after)).await?;

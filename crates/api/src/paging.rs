@@ -101,7 +101,18 @@ fn cursor_in_link(link: &str) -> Option<String> {
 /// A JSON page's `next`, as its handler declares it (in the response's extensions), so
 /// that the page need not be read to find it.
 #[derive(Debug, Clone)]
-pub struct PageNext(pub Option<String>);
+pub enum PageNext {
+    /// The body holds the list's own cursor, to be tagged here.
+    Own(Option<String>),
+    /// The body already holds the cursor as it is given out (`outward`): it is passed on
+    /// as it is, and only the `Link` header is added.
+    Outward(Option<String>),
+}
+
+/// `cursor` as the list at `path` gives it out (tagged, see the module's head).
+pub fn outward(path: &str, cursor: &str) -> String {
+    wrap(path, cursor)
+}
 
 /// Tags the cursors of `/v1` lists, refuses another list's, and adds `Link: rel="next"`.
 pub async fn middleware(
@@ -165,20 +176,29 @@ pub async fn middleware(
     }
     let (req, res) = res.into_parts();
     let (mut head, payload) = res.into_parts();
-    let mut bytes = body::to_bytes(payload)
-        .await
-        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?
-        .to_vec();
-    let next_cursor = match (own_link, declared) {
-        (Some(cursor), _) => Some(cursor),
-        (None, Some(PageNext(cursor))) => cursor,
-        (None, None) => page_next(&bytes),
+    // A body made whole by its handler is taken as it is, not copied.
+    let mut bytes = match payload.try_into_bytes() {
+        Ok(bytes) => bytes,
+        Err(payload) => body::to_bytes(payload)
+            .await
+            .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?,
+    };
+    let (next_cursor, given_out) = match (own_link, declared) {
+        (Some(cursor), _) => (Some(cursor), false),
+        (None, Some(PageNext::Own(cursor))) => (cursor, false),
+        (None, Some(PageNext::Outward(cursor))) => (cursor, true),
+        (None, None) => (page_next(&bytes), false),
     };
     if let Some(cursor) = next_cursor {
-        let outward = wrap(&path, &cursor);
-        if is_json && outward != cursor {
-            bytes = replace_next(&bytes, &cursor, &outward);
-        }
+        let outward = if given_out {
+            cursor
+        } else {
+            let outward = wrap(&path, &cursor);
+            if is_json && outward != cursor {
+                bytes = replace_next(&bytes, &cursor, &outward).into();
+            }
+            outward
+        };
         let link = format!(
             "<{here}?{}>; rel=\"next\"",
             encode(&with_after(&given, &outward))

@@ -20,13 +20,14 @@ use super::version::Versions;
 use super::ListingPage;
 use crate::error::ApiError;
 use crate::pagination::PageBody;
+use crate::paging;
 
 /// Answers kept at most, and their bytes at most (a page of 500 listings is about 300 KB);
 /// past either, the answers kept are all dropped at once and keeping starts again.
 const MOST_ANSWERS: usize = 4_096;
 const MOST_BYTES: usize = 64 * 1024 * 1024;
 
-/// A search's answer: the page as JSON, and its `next` (for `crate::paging`).
+/// A search's answer: the page as JSON, and its `next` as given out (for `crate::paging`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub body: Bytes,
@@ -34,13 +35,14 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// A page of listings as the search answers it.
-    pub fn of(page: Page<ListingView>) -> Result<Self, ApiError> {
+    /// A page of listings as the search at `path` answers it, its `next` as given out
+    /// (`crate::paging::outward`), so the page is passed on as it is kept.
+    pub fn of(page: Page<ListingView>, path: &str) -> Result<Self, ApiError> {
         let page = PageBody::from_page(page, |l| l);
-        let next = page.next.clone();
+        let next = page.next.map(|cursor| paging::outward(path, &cursor));
         let body = serde_json::to_vec(&ListingPage {
             items: page.items,
-            next: page.next,
+            next: next.clone(),
             eligibility: None,
         })
         .map_err(|e| {
