@@ -6,6 +6,10 @@
 //! TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //!   cargo run --release -p provider-hub-bench --bin search-bench -- --backend postgres
 
+/// The hub runs in this process: the allocator is the `provider-hub` binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
