@@ -190,10 +190,12 @@ where
         .configure(problems::configure)
         .service(
             scope::scope("/v1")
+                // The listing search first: it is the busiest route, and actix tries each
+                // route in turn until one matches (each route with a parameter by regex).
+                .configure(listings::configure)
                 .configure(areas::configure)
                 .configure(specifications::configure)
                 .configure(providers::configure)
-                .configure(listings::configure)
                 .configure(cases::configure)
                 .configure(transfers::configure)
                 .configure(assessments::configure)
