@@ -168,7 +168,7 @@ async fn search_listings(
         response
             .content_type(ContentType::json())
             .extensions_mut()
-            .insert(PageNext::Outward(answer.next));
+            .insert(PageNext(answer.next));
         return Ok(response.body(answer.body));
     }
     let (page, eligibility) = state.db(move |conn| search(conn, after)).await?;

@@ -6,7 +6,9 @@
 //! The tag is added and checked here, once for every list, so the lists themselves deal in
 //! the plain cursors of `provider_hub_store::cursor`. A handler that answers something
 //! other than a JSON page (CSV, the awards package) gives its next cursor as a `Link`
-//! header of its own (`<?after=…>; rel="next"`), which is rewritten the same way.
+//! header of its own (`<?after=…>; rel="next"`), which is rewritten the same way. A page
+//! kept whole for reuse (the listing search's) holds its cursor as given out (`outward`)
+//! and says so (`PageNext`), so it is passed on unread and uncopied.
 
 use actix_web::body::{self, BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -41,7 +43,7 @@ fn tagged(path: &str) -> bool {
 }
 
 /// The cursor as given out by the list at `path`.
-fn wrap(path: &str, cursor: &str) -> String {
+pub fn outward(path: &str, cursor: &str) -> String {
     if tagged(path) {
         format!("{}.{cursor}", tag_of(path))
     } else {
@@ -98,21 +100,11 @@ fn cursor_in_link(link: &str) -> Option<String> {
     Some(rest[..end].to_owned()).filter(|c| !c.is_empty())
 }
 
-/// A JSON page's `next`, as its handler declares it (in the response's extensions), so
-/// that the page need not be read to find it.
+/// A JSON page's `next` as its handler declares it (in the response's extensions), the
+/// page already holding it as given out (`outward`): the page is passed on as it is, not
+/// read, and only the `Link` header is added.
 #[derive(Debug, Clone)]
-pub enum PageNext {
-    /// The body holds the list's own cursor, to be tagged here.
-    Own(Option<String>),
-    /// The body already holds the cursor as it is given out (`outward`): it is passed on
-    /// as it is, and only the `Link` header is added.
-    Outward(Option<String>),
-}
-
-/// `cursor` as the list at `path` gives it out (tagged, see the module's head).
-pub fn outward(path: &str, cursor: &str) -> String {
-    wrap(path, cursor)
-}
+pub struct PageNext(pub Option<String>);
 
 /// Tags the cursors of `/v1` lists, refuses another list's, and adds `Link: rel="next"`.
 pub async fn middleware(
@@ -185,23 +177,22 @@ pub async fn middleware(
     };
     let (next_cursor, given_out) = match (own_link, declared) {
         (Some(cursor), _) => (Some(cursor), false),
-        (None, Some(PageNext::Own(cursor))) => (cursor, false),
-        (None, Some(PageNext::Outward(cursor))) => (cursor, true),
+        (None, Some(PageNext(cursor))) => (cursor, true),
         (None, None) => (page_next(&bytes), false),
     };
     if let Some(cursor) = next_cursor {
-        let outward = if given_out {
+        let given_as = if given_out {
             cursor
         } else {
-            let outward = wrap(&path, &cursor);
-            if is_json && outward != cursor {
-                bytes = replace_next(&bytes, &cursor, &outward).into();
+            let tagged = outward(&path, &cursor);
+            if is_json && tagged != cursor {
+                bytes = replace_next(&bytes, &cursor, &tagged).into();
             }
-            outward
+            tagged
         };
         let link = format!(
             "<{here}?{}>; rel=\"next\"",
-            encode(&with_after(&given, &outward))
+            encode(&with_after(&given, &given_as))
         );
         if let Ok(value) = HeaderValue::from_str(&link) {
             head.headers_mut().insert(header::LINK, value);
@@ -288,15 +279,15 @@ mod tests {
 
     #[test]
     fn a_cursor_belongs_to_its_list() {
-        let outward = wrap("/v1/orders", "ImFiYyI");
-        assert_eq!(unwrap("/v1/orders", &outward).ok(), Some("ImFiYyI"));
-        assert!(unwrap("/v1/offers", &outward).is_err());
+        let tagged = outward("/v1/orders", "ImFiYyI");
+        assert_eq!(unwrap("/v1/orders", &tagged).ok(), Some("ImFiYyI"));
+        assert!(unwrap("/v1/offers", &tagged).is_err());
         assert!(
             unwrap("/v1/orders", "ImFiYyI").is_err(),
             "an untagged cursor"
         );
         // Events' cursors are positions each event carries.
-        assert_eq!(wrap("/v1/events", "NzM"), "NzM");
+        assert_eq!(outward("/v1/events", "NzM"), "NzM");
         assert_eq!(unwrap("/v1/events", "NzM").ok(), Some("NzM"));
     }
 
