@@ -32,6 +32,32 @@ fn next_url(link: &str) -> String {
         .to_owned()
 }
 
+/// Every page of the list at `url`, following its `Link` headers: each page answered 200,
+/// its `next` the cursor the Link ends with, the page size (`limit`, as `limit=N`) kept,
+/// and the last page with neither `next` nor a Link.
+async fn read_by_links(app: &TestApp, url: &str, token: &str, limit: &str) -> Vec<Value> {
+    let mut url = app.url(url);
+    let mut pages = Vec::new();
+    loop {
+        let (status, link, page) = get_linked(app, &url, token).await;
+        assert_eq!(status, 200, "{page}");
+        pages.push(page.clone());
+        match link {
+            Some(link) => {
+                let next = next_url(&link);
+                assert!(next.contains(limit), "the page size is kept: {next}");
+                let cursor = page["next"].as_str().expect("next beside the Link");
+                assert!(next.ends_with(&format!("after={cursor}")), "{next}");
+                url = next;
+            }
+            None => {
+                assert_eq!(page["next"], Value::Null, "{page}");
+                return pages;
+            }
+        }
+    }
+}
+
 both_backends!(
     following_link_headers_reads_a_filtered_list_once,
     |app: TestApp| async move {
@@ -51,30 +77,13 @@ both_backends!(
 
         // Two at a time, following the Link header: every area once, in order; the page
         // size is kept, and the last page has neither `next` nor a Link.
-        let mut url = app.url("/v1/areas?limit=2");
-        let mut seen = Vec::new();
-        let mut pages = 0;
-        loop {
-            let (status, link, page) = get_linked(&app, &url, &quality).await;
-            assert_eq!(status, 200, "{page}");
-            pages += 1;
-            for area in page["items"].as_array().expect("items") {
-                seen.push(area["code"].as_str().expect("code").to_owned());
-            }
-            match link {
-                Some(link) => {
-                    let next = next_url(&link);
-                    assert!(next.contains("limit=2"), "the page size is kept: {next}");
-                    let cursor = page["next"].as_str().expect("next beside the Link");
-                    assert!(next.ends_with(&format!("after={cursor}")), "{next}");
-                    url = next;
-                }
-                None => {
-                    assert_eq!(page["next"], Value::Null);
-                    break;
-                }
-            }
-        }
+        let read = read_by_links(&app, "/v1/areas?limit=2", &quality, "limit=2").await;
+        let pages = read.len();
+        let seen: Vec<String> = read
+            .iter()
+            .flat_map(|page| page["items"].as_array().expect("items"))
+            .map(|area| area["code"].as_str().expect("code").to_owned())
+            .collect();
         let mut sorted = seen.clone();
         sorted.sort();
         sorted.dedup();
@@ -189,27 +198,7 @@ both_backends!(
         // exactly as the first (its `next` given out once, tagged, in body and Link alike).
         let mut readings = Vec::new();
         for _ in 0..2 {
-            let mut url = app.url("/v1/listings?limit=1");
-            let mut pages = Vec::new();
-            loop {
-                let (status, link, page) = get_linked(&app, &url, &manager).await;
-                assert_eq!(status, 200, "{page}");
-                pages.push(page.clone());
-                match link {
-                    Some(link) => {
-                        let next = next_url(&link);
-                        let cursor = page["next"].as_str().expect("next beside the Link");
-                        assert!(next.ends_with(&format!("after={cursor}")), "{next}");
-                        assert!(next.contains("limit=1"), "{next}");
-                        url = next;
-                    }
-                    None => {
-                        assert_eq!(page["next"], Value::Null, "{page}");
-                        break;
-                    }
-                }
-            }
-            readings.push(pages);
+            readings.push(read_by_links(&app, "/v1/listings?limit=1", &manager, "limit=1").await);
         }
         assert_eq!(
             readings[0], readings[1],
