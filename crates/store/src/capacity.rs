@@ -198,9 +198,17 @@ pub fn reserve_place(
     listing_id: &str,
     starts_on: NaiveDate,
 ) -> Result<bool, StoreError> {
-    in_savepoint(conn, |conn| {
-        Ok(published(conn, listing_id)? && shift(conn, listing_id, starts_on, Move::Take)?)
-    })
+    in_savepoint(conn, |conn| take_place(conn, listing_id, starts_on))
+}
+
+/// [`reserve_place`] for a caller already in a savepoint of its own, which it rolls back
+/// when this is false (a share waited for and found full stays locked until then).
+pub fn take_place(
+    conn: &mut DbConn,
+    listing_id: &str,
+    starts_on: NaiveDate,
+) -> Result<bool, StoreError> {
+    Ok(published(conn, listing_id)? && shift(conn, listing_id, starts_on, Move::Take)?)
 }
 
 /// Gives a place back (a declined, expired or cancelled placement); false if the date had

@@ -60,6 +60,39 @@ impl Tx<'_> {
         self.audit.push(NewAuditRow::from(entry));
     }
 
+    /// Runs `f` in a savepoint of this transaction: what it writes and records stays
+    /// when it succeeds; when it fails both are undone — the savepoint rolled back (and
+    /// with it any row lock taken in it), what it recorded dropped — and the transaction
+    /// goes on. One savepoint, however many changes `f` records.
+    pub fn savepoint<T, E>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        let kept = (self.audit.len(), self.events.len());
+        DbConn::begin_transaction(self.conn)?;
+        match f(self) {
+            Ok(value) => match DbConn::commit_transaction(self.conn) {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    let _ = DbConn::rollback_transaction(self.conn);
+                    self.forget_after(kept);
+                    Err(e.into())
+                }
+            },
+            Err(e) => {
+                DbConn::rollback_transaction(self.conn)?;
+                self.forget_after(kept);
+                Err(e)
+            }
+        }
+    }
+
+    /// Drops what was recorded after the first `audit` rows and `events` events.
+    fn forget_after(&mut self, (audit, events): (usize, usize)) {
+        self.audit.truncate(audit);
+        self.events.truncate(events);
+    }
+
     /// Writes what was recorded, in the order it was recorded, into the transaction.
     fn write_recorded(&mut self) -> Result<(), StoreError> {
         audit::insert(self.conn, &std::mem::take(&mut self.audit))?;
