@@ -1,10 +1,11 @@
-//! Listing search answers are kept per supply version (`provider_hub_store::supply`):
-//! every change to what a search reads must move the version on, however it is made.
+//! Listing search answers, and what placements and quotes read of the supply, are kept
+//! per supply version (`provider_hub_store::supply`): every change to what they read
+//! must move the version on, however it is made.
 
 use diesel::RunQueryDsl;
 use provider_hub_tests::{
-    accredit, both_backends, create_listing, ids, json, listing_body, register_provider,
-    seed_market, TestApp,
+    accredit, both_backends, create_listing, ids, json, listing_body, manager_token, proposed_plan,
+    register_provider, seed_market, upw_provider, TestApp,
 };
 
 fn version(app: &TestApp) -> i64 {
@@ -102,5 +103,55 @@ both_backends!(
         assert_eq!(s, 200);
         let (_, page) = app.get(search, &om).await;
         assert_eq!(ids(&page), std::slice::from_ref(&l));
+    }
+);
+
+both_backends!(
+    a_plan_is_costed_and_bought_from_the_supply_as_it_is_however_it_changed,
+    |app: TestApp| async move {
+        // A placement's and a quote's listings, specifications, providers, accreditations
+        // and threshold are kept per supply version too: changed in SQL (an operator,
+        // another process), they are read again at the next costing and approval.
+        seed_market(&app).await;
+        let (_, cheap) = upw_provider(&app, "CH-0081", 40_000, 5, 3, 70).await;
+        let (dear_provider, dear) = upw_provider(&app, "CH-0082", 50_000, 5, 3, 70).await;
+        let (assessment, plan) = proposed_plan(&app, "SY-SHF", "X700081", app.today()).await;
+        let ann = manager_token("SY-SHF", "om-ann");
+        let costed = || async {
+            let (s, body) = app
+                .get(&format!("/v1/assessments/{assessment}/sentence-plan"), &ann)
+                .await;
+            assert_eq!(s, 200, "{body}");
+            let quote = &body["items"][0]["quote"];
+            (
+                quote["listing_id"].as_str().map(str::to_owned),
+                quote["price_pence"].as_i64(),
+            )
+        };
+        assert_eq!(costed().await, (Some(cheap.clone()), Some(40_000)));
+        assert_eq!(costed().await, (Some(cheap.clone()), Some(40_000)));
+        let sql = |statement: String| {
+            let mut conn = app.db.connect();
+            let changed = diesel::sql_query(statement)
+                .execute(&mut conn)
+                .expect("sql");
+            assert_eq!(changed, 1);
+        };
+        sql(format!(
+            "UPDATE listings SET price_pence = 55000 WHERE id = '{cheap}'"
+        ));
+        assert_eq!(costed().await, (Some(dear.clone()), Some(50_000)));
+        // The dearer provider's accreditation falls below the quality threshold.
+        sql(format!(
+            "UPDATE accreditations SET score = 10 WHERE provider_id = '{dear_provider}'"
+        ));
+        assert_eq!(costed().await, (Some(cheap.clone()), Some(55_000)));
+        let (s, approval) = app
+            .post_empty(&format!("/v1/sentence-plans/{plan}/approve"), &ann)
+            .await;
+        assert_eq!(s, 200, "{approval}");
+        let order = &approval["orders"][0];
+        assert_eq!(order["listing_id"], json!(cheap), "{approval}");
+        assert_eq!(order["price_pence"], json!(55_000), "{approval}");
     }
 );

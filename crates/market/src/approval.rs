@@ -15,6 +15,7 @@ use provider_hub_domain::plan::PlanStatus;
 use provider_hub_domain::revision;
 use provider_hub_domain::sequence::{self, After};
 use provider_hub_domain::{Role, ValidationErrors};
+use provider_hub_matching::Request;
 use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::orders::{self as order_store, OrderRow};
 use provider_hub_store::plans::{self as store, PlanItemRow, PlanRow};
@@ -216,6 +217,15 @@ fn buy(
         .collect();
     let mut done = vec![false; items.len()];
     let mut created = Vec::new();
+    if to_buy.is_empty() {
+        return Ok(created);
+    }
+    // The person as eligibility sees them, and the orders providers deliver for them (no
+    // order this approval makes is one until accepted): read once for every order.
+    let person = crate::placement::person_of(conn, &plan.assessment_id, &plan.crn)?;
+    let continuing = crate::placement::continuing_of(conn, std::slice::from_ref(&plan.crn))?
+        .remove(&plan.crn)
+        .unwrap_or_default();
     while to_buy.iter().any(|i| !done[*i]) {
         let pending = |i: usize| to_buy.contains(&i) && !done[i];
         let wave: Vec<usize> = to_buy
@@ -240,14 +250,14 @@ fn buy(
                 .filter(|c| c.item == i)
                 .filter_map(|c| start[c.after])
                 .max();
-            let required_by = match waits_on {
+            let (not_before, required_by) = match waits_on {
                 Some(earlier) => {
                     let lead = u32::try_from(item.lead_time_days).unwrap_or(0);
                     let window = sequence::window_after(item.required_by, lead, earlier);
                     store::set_not_before(conn, &item.id, window.not_before, window.required_by)?;
-                    window.required_by
+                    (window.not_before, window.required_by)
                 }
-                None => item.required_by,
+                None => (item.not_before, item.required_by),
             };
             let order = new_order(actor, plan, item, required_by, now);
             order_store::insert(conn, &order)?;
@@ -261,22 +271,33 @@ fn buy(
                 at: naive(now),
             });
             created.push(order.id.clone());
-            wave_orders.push((i, order));
+            wave_orders.push((i, order, not_before));
         }
         // Each order is matched at once, in this transaction: offered with a place
         // reserved, or unmatched with the reason. Everything matching reads is read for
         // every order of the wave first, so no order holds its place while the next is read.
         let prepared = wave_orders
             .iter()
-            .map(|(_, order)| crate::placement::prepare(conn, order, now))
+            .map(|(_, order, not_before)| {
+                let request = Request {
+                    category: order.category,
+                    specification_code: order.specification_code.clone(),
+                    area: order.area_code.clone(),
+                    person: person.clone(),
+                    required_by: order.required_by,
+                    not_before: *not_before,
+                    // A new order: no provider has refused it.
+                    excluded_listings: Default::default(),
+                    continuing: continuing.clone(),
+                };
+                crate::placement::prepare_approved(conn, order, request, now)
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        for ((i, order), prepared) in wave_orders.iter().zip(prepared) {
-            crate::placement::place_order_prepared(conn, actor, order, prepared, settings, now)?;
-            let placed = order_store::find(conn, &order.id)?;
-            start[*i] = Some(sequence::earlier_start(
-                placed.as_ref().and_then(|o| o.starts_on),
-                placed.as_ref().map_or(order.required_by, |o| o.required_by),
-            ));
+        for ((i, order, _), prepared) in wave_orders.iter().zip(prepared) {
+            let placed = crate::placement::place_order_prepared(
+                conn, actor, order, prepared, settings, now,
+            )?;
+            start[*i] = Some(sequence::earlier_start(placed.starts_on, order.required_by));
             done[*i] = true;
         }
     }

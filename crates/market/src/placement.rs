@@ -5,7 +5,6 @@
 //! ([`crate::rematch`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::Connection;
 use provider_hub_domain::area::PolicyKind;
 use provider_hub_domain::offer::OfferStatus;
 use provider_hub_domain::order::{
@@ -18,7 +17,7 @@ use provider_hub_store::listings as listing_store;
 use provider_hub_store::matching as store;
 use provider_hub_store::offers::{self as offer_store, OfferRow};
 use provider_hub_store::orders::{self as order_store, OrderRow, Placement};
-use provider_hub_store::{assessments, cases, plans, write_transaction, DbConn, Tx};
+use provider_hub_store::{assessments, cases, plans, DbConn, Tx};
 
 pub use crate::rematch::retry_unmatched;
 
@@ -171,6 +170,33 @@ pub(crate) fn prepare(
     })
 }
 
+/// [`prepare`] for a new order of an approval, whose request the approval has in hand
+/// (it knows the person and the plan's items, and no provider has refused the order),
+/// with the supply as [`supply::in_area`] reads it: an approval's transaction changes
+/// nothing of the supply.
+pub(crate) fn prepare_approved(
+    conn: &mut DbConn,
+    order: &OrderRow,
+    request: Request,
+    now: DateTime<Utc>,
+) -> Result<Prepared, Error> {
+    let today = now.date_naive();
+    let supply = supply::in_area(
+        conn,
+        request.category,
+        &order.area_code,
+        today,
+        order.required_by,
+    )?;
+    Ok(Prepared {
+        market: supply.market,
+        policy: policy_of(conn, &order.area_code)?,
+        listings: supply.listings,
+        elsewhere: supply.elsewhere,
+        request,
+    })
+}
+
 /// Places one open order in the caller's transaction: an offer with a reserved place, or
 /// parked with the explanation.
 fn place_order(
@@ -183,7 +209,14 @@ fn place_order(
     let started = std::time::Instant::now();
     let placed = place_order_timed(conn, actor, order, settings, now);
     crate::metrics::matching_took(started.elapsed().as_secs_f64());
-    placed
+    placed.map(|p| p.status)
+}
+
+/// How placing an order ended: its new status, and the start date of the place it was
+/// offered, if it was.
+pub(crate) struct Placed {
+    pub(crate) status: OrderStatus,
+    pub(crate) starts_on: Option<NaiveDate>,
 }
 
 /// Places one open order in the caller's transaction, with what the engine needs read
@@ -196,7 +229,7 @@ pub(crate) fn place_order_prepared(
     prepared: Prepared,
     settings: Settings,
     now: DateTime<Utc>,
-) -> Result<OrderStatus, Error> {
+) -> Result<Placed, Error> {
     let started = std::time::Instant::now();
     let placed = place_prepared(conn, actor, order, prepared, settings, now);
     crate::metrics::matching_took(started.elapsed().as_secs_f64());
@@ -209,7 +242,7 @@ fn place_order_timed(
     order: &OrderRow,
     settings: Settings,
     now: DateTime<Utc>,
-) -> Result<OrderStatus, Error> {
+) -> Result<Placed, Error> {
     let prepared = prepare(conn, order, now)?;
     place_prepared(conn, actor, order, prepared, settings, now)
 }
@@ -221,7 +254,7 @@ fn place_prepared(
     prepared: Prepared,
     settings: Settings,
     now: DateTime<Utc>,
-) -> Result<OrderStatus, Error> {
+) -> Result<Placed, Error> {
     let Prepared {
         request,
         elsewhere,
@@ -240,7 +273,8 @@ fn place_prepared(
                 &explanation,
                 OrderEvent::NoCandidate,
                 now,
-            );
+            )
+            .map(Placed::parked);
         };
         if order.budget_approved_by.is_none()
             && crate::read_model::budgets::over_budget(
@@ -257,7 +291,8 @@ fn place_prepared(
                 &explanation,
                 OrderEvent::OverBudget,
                 now,
-            );
+            )
+            .map(Placed::parked);
         }
         let placement = Placement {
             listing_id: chosen.listing_id.clone(),
@@ -271,19 +306,22 @@ fn place_prepared(
         // last, in a savepoint: the slot's row stays locked from its reservation to the
         // commit, so nothing that can be done before it is done while others queue for
         // the same place.
-        let attempt = conn.transaction(|conn| {
-            write_transaction(conn, |tx| {
-                offer(tx, actor, order, &placement, &explanation, settings, now)
-            })
-            .map_err(Attempt::Failed)?;
-            match listing_store::reserve_place(conn, &chosen.listing_id, chosen.starts_on) {
+        let attempt = conn.savepoint(|tx| {
+            offer(tx, actor, order, &placement, &explanation, settings, now)
+                .map_err(Attempt::Failed)?;
+            match listing_store::take_place(tx, &chosen.listing_id, chosen.starts_on) {
                 Ok(true) => Ok(()),
                 Ok(false) => Err(Attempt::Full),
                 Err(e) => Err(Attempt::Failed(e.into())),
             }
         });
         match attempt {
-            Ok(()) => return Ok(OrderStatus::Offered),
+            Ok(()) => {
+                return Ok(Placed {
+                    status: OrderStatus::Offered,
+                    starts_on: Some(chosen.starts_on),
+                })
+            }
             Err(Attempt::Failed(e)) => return Err(e),
             Err(Attempt::Full) => {
                 // Sold meanwhile by another transaction: that date is full; the offer
@@ -298,6 +336,15 @@ fn place_prepared(
                     }
                 }
             }
+        }
+    }
+}
+
+impl Placed {
+    fn parked(status: OrderStatus) -> Self {
+        Self {
+            status,
+            starts_on: None,
         }
     }
 }

@@ -334,7 +334,6 @@ pub(crate) fn costed(
         .into_iter()
         .map(|o| (o.plan_item_id, o.id))
         .collect();
-    let market = supply::market(conn, today)?;
     let policy = crate::placement::policy_of(conn, &plan.area_code)?;
     // The person's orders with providers already, for the continuity principle.
     let continuing = crate::placement::continuing_of(conn, std::slice::from_ref(&plan.crn))?
@@ -348,10 +347,8 @@ pub(crate) fn costed(
     }
     let mut loaded = BTreeMap::new();
     for (category, until) in by_category {
-        let area = Some(plan.area_code.as_str());
-        let listings = supply::load(conn, category, area, today, until)?;
-        let elsewhere = supply::elsewhere(conn, category, &plan.area_code)?;
-        loaded.insert(category, (listings, elsewhere));
+        let supply = supply::in_area(conn, category, &plan.area_code, today, until)?;
+        loaded.insert(category, supply);
     }
     let mut total_pence = 0i64;
     let mut unpriced_items = 0u32;
@@ -368,12 +365,11 @@ pub(crate) fn costed(
                 excluded_listings: Default::default(),
                 continuing: continuing.clone(),
             };
-            let (listings, elsewhere) = loaded
-                .get(&item.category)
-                .map(|(l, n)| (l.as_slice(), *n))
-                .unwrap_or_default();
-            let explanation =
-                quote(&request, listings, &market, policy).with_elsewhere(elsewhere, &request);
+            let supply = loaded.get(&item.category).ok_or_else(|| {
+                Error::corrupt("plan_items.category", "its category's supply was not read")
+            })?;
+            let explanation = quote(&request, &supply.listings, &supply.market, policy)
+                .with_elsewhere(supply.elsewhere, &request);
             let quote = explanation.chosen.map(|c| Quote {
                 listing_id: c.listing_id,
                 provider_id: c.provider_id,
@@ -401,7 +397,7 @@ pub(crate) fn costed(
                 None if buys => unpriced_items += 1,
                 _ => {}
             }
-            CostedItem {
+            Ok(CostedItem {
                 order_id: order_of.get(&item.id).cloned(),
                 item,
                 no_provider: if quote.is_none() {
@@ -410,9 +406,9 @@ pub(crate) fn costed(
                     None
                 },
                 quote,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, Error>>()?;
     let quoted: Vec<String> = costed_items
         .iter()
         .filter_map(|c| c.quote.as_ref().map(|q| q.listing_id.clone()))

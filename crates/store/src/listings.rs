@@ -8,7 +8,7 @@ use provider_hub_domain::provider::Standing;
 use provider_hub_domain::specification::SpecificationStatus;
 use provider_hub_domain::Category;
 
-pub use crate::capacity::{capacity, release_place, replace_capacity, reserve_place};
+pub use crate::capacity::{capacity, release_place, replace_capacity, reserve_place, take_place};
 use crate::cursor::Page;
 use crate::schema::{
     accreditations, listing_areas, listing_prices, listings, providers, quality_threshold,
@@ -340,6 +340,27 @@ pub fn on_market(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<MarketListing>, StoreError> {
+    let mut found = on_market_unplaced(conn, category, area)?;
+    let ids: Vec<String> = found.iter().map(|r| r.id.clone()).collect();
+    let mut slots = std::collections::HashMap::<String, Vec<(NaiveDate, i32)>>::new();
+    if !ids.is_empty() && from <= to {
+        for (listing_id, on, free) in crate::capacity::free_between(conn, &ids, from, to)? {
+            slots.entry(listing_id).or_default().push((on, free));
+        }
+    }
+    for listing in &mut found {
+        listing.free_slots = slots.remove(&listing.id).unwrap_or_default();
+    }
+    Ok(found)
+}
+
+/// [`on_market`] without the free places (`free_slots` empty): what only a change of the
+/// supply's version (`crate::supply`) changes. Two indexed queries.
+pub fn on_market_unplaced(
+    conn: &mut DbConn,
+    category: &str,
+    area: Option<&str>,
+) -> Result<Vec<MarketListing>, StoreError> {
     let mut query = listings::table
         .inner_join(specifications::table)
         .inner_join(providers::table)
@@ -380,17 +401,11 @@ pub fn on_market(
     for (listing_id, area) in areas_of(conn, &ids)? {
         areas.entry(listing_id).or_default().push(area);
     }
-    let mut slots = std::collections::HashMap::<String, Vec<(NaiveDate, i32)>>::new();
-    if !ids.is_empty() && from <= to {
-        for (listing_id, on, free) in crate::capacity::free_between(conn, &ids, from, to)? {
-            slots.entry(listing_id).or_default().push((on, free));
-        }
-    }
     Ok(rows
         .into_iter()
         .map(|r| MarketListing {
             areas: areas.remove(&r.id).unwrap_or_default(),
-            free_slots: slots.remove(&r.id).unwrap_or_default(),
+            free_slots: Vec::new(),
             id: r.id,
             provider_id: r.provider_id,
             status: r.status,

@@ -15,3 +15,30 @@ pub fn version(conn: &mut DbConn) -> Result<i64, StoreError> {
         .select(supply_versions::version)
         .first(conn)?)
 }
+
+/// The supply's version, with the database it is of: a process may use several.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+pub struct VersionOf {
+    /// The database: its name, server address and port on PostgreSQL; its file on SQLite
+    /// (empty for an in-memory database).
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub database: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub version: i64,
+}
+
+/// The supply's version now and the database it is of, in one statement.
+pub fn version_of(conn: &mut DbConn) -> Result<VersionOf, StoreError> {
+    let query = match conn {
+        DbConn::Pg(_) => {
+            "SELECT version, current_database() || '@' || \
+             COALESCE(host(inet_server_addr()), 'socket') || ':' || \
+             COALESCE(inet_server_port(), 0) AS database FROM supply_versions WHERE id = 1"
+        }
+        DbConn::Sqlite(_) => {
+            "SELECT version, COALESCE((SELECT file FROM pragma_database_list \
+             WHERE name = 'main'), '') AS database FROM supply_versions WHERE id = 1"
+        }
+    };
+    Ok(diesel::sql_query(query).get_result(conn)?)
+}
