@@ -88,9 +88,13 @@ pub fn approve(
         let comparison = revisions::compare(conn, &plan, &items)?;
         let to_end = confirmed_endings(&comparison.ends, &confirmation)?;
         // The conditional update: of two approvals at once, one buys.
-        if !store::approve(conn, plan_id, &actor.sub, naive(now))? {
+        let review_on = revision::review_date(now.date_naive(), settings.plan_review_months);
+        if !store::approve(conn, plan_id, &actor.sub, naive(now), review_on)? {
             return Ok((Vec::new(), Vec::new()));
         }
+        // Before the places are taken, so that nothing is left to do but record the
+        // change while a place is held.
+        store::supersede(conn, &plan.crn, plan_id)?;
         let steps = revisions::sequence_of(&plan)?;
         let constraints = revisions::constraints(&steps, &items);
         let bought = buy(
@@ -112,9 +116,6 @@ pub fn approve(
                 crate::orders::cancel_in(conn, actor, order, &reason, now)?;
             }
         }
-        store::supersede(conn, &plan.crn, plan_id)?;
-        let review_on = revision::review_date(now.date_naive(), settings.plan_review_months);
-        store::set_review_on(conn, plan_id, review_on)?;
         let kept: Vec<String> = comparison
             .kept
             .iter()

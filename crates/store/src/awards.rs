@@ -119,21 +119,3 @@ pub fn list(
         (r.awarded_on, r.award_id.clone())
     }))
 }
-
-/// The published award id of each of these orders whose offer was accepted (the latest,
-/// should an order have been accepted twice).
-pub fn ids_of_orders(
-    conn: &mut DbConn,
-    order_ids: &[String],
-) -> Result<Vec<(String, String)>, StoreError> {
-    if order_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(offers::table
-        .filter(offers::order_id.eq_any(order_ids))
-        .filter(offers::status.eq("accepted"))
-        .filter(offers::award_id.is_not_null())
-        .order((offers::order_id.asc(), offers::id.asc()))
-        .select((offers::order_id, offers::award_id.assume_not_null()))
-        .load(conn)?)
-}

@@ -113,18 +113,33 @@ pub fn withdraw_accepted(
     Ok(n == 1)
 }
 
-/// The latest offer of each of these orders.
-pub fn latest_of(conn: &mut DbConn, order_ids: &[String]) -> Result<Vec<OfferRow>, StoreError> {
+/// The latest offer of each of these orders, and the published award id of each whose
+/// offer was accepted (the latest, should an order have been accepted twice): one read
+/// of the orders' offers, by the orders' own index.
+pub fn latest_with_awards(
+    conn: &mut DbConn,
+    order_ids: &[String],
+) -> Result<(Vec<OfferRow>, Vec<(String, String)>), StoreError> {
     if order_ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Default::default());
     }
-    let mut rows: Vec<OfferRow> = offers::table
+    let rows: Vec<(OfferRow, Option<String>)> = offers::table
         .filter(offers::order_id.eq_any(order_ids))
         .order((offers::order_id.asc(), offers::id.desc()))
-        .select(OfferRow::as_select())
+        .select((OfferRow::as_select(), offers::award_id))
         .load(conn)?;
-    rows.dedup_by(|a, b| a.order_id == b.order_id);
-    Ok(rows)
+    let mut awards: Vec<(String, String)> = Vec::new();
+    for (offer, award) in &rows {
+        let first_of_order = awards
+            .last()
+            .is_none_or(|(order, _)| order != &offer.order_id);
+        if let (OfferStatus::Accepted, Some(award), true) = (offer.status, award, first_of_order) {
+            awards.push((offer.order_id.clone(), award.clone()));
+        }
+    }
+    let mut latest: Vec<OfferRow> = rows.into_iter().map(|(offer, _)| offer).collect();
+    latest.dedup_by(|a, b| a.order_id == b.order_id);
+    Ok((latest, awards))
 }
 
 /// Listings that declined, or let expire, an offer of this order (rule 8).

@@ -106,12 +106,14 @@ pub fn items_by_id(conn: &mut DbConn, ids: &[String]) -> Result<Vec<PlanItemRow>
         .load(conn)?)
 }
 
-/// Marks a proposed plan approved; false if it was approved meanwhile.
+/// Marks a proposed plan approved, due for review on `review_on`; false if it was
+/// approved meanwhile.
 pub fn approve(
     conn: &mut DbConn,
     id: &str,
     by: &str,
     at: NaiveDateTime,
+    review_on: NaiveDate,
 ) -> Result<bool, StoreError> {
     let n = diesel::update(
         sentence_plans::table
@@ -122,6 +124,7 @@ pub fn approve(
         sentence_plans::status.eq("approved"),
         sentence_plans::approved_at.eq(Some(at)),
         sentence_plans::approved_by.eq(Some(by)),
+        sentence_plans::review_on.eq(Some(review_on)),
     ))
     .execute(conn)?;
     Ok(n == 1)
@@ -203,14 +206,6 @@ pub fn set_not_before(
             plan_items::not_before.eq(not_before),
             plan_items::required_by.eq(required_by),
         ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Sets when an approved plan is due for review.
-pub fn set_review_on(conn: &mut DbConn, id: &str, on: NaiveDate) -> Result<(), StoreError> {
-    diesel::update(sentence_plans::table.find(id))
-        .set(sentence_plans::review_on.eq(Some(on)))
         .execute(conn)?;
     Ok(())
 }

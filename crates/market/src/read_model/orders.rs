@@ -159,24 +159,21 @@ pub(crate) fn may_read(role: Role, scope: &Scope, order: &OrderRow) -> bool {
 /// explanation's ranking.
 fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<OrderView>, Error> {
     let order_ids: Vec<String> = rows.iter().map(|o| o.id.clone()).collect();
-    let mut award_ids: std::collections::HashMap<String, String> =
-        provider_hub_store::awards::ids_of_orders(conn, &order_ids)?
-            .into_iter()
-            .collect();
-    let mut offers: std::collections::HashMap<String, OfferSummary> =
-        offer_store::latest_of(conn, &order_ids)?
-            .into_iter()
-            .map(|o| {
-                (
-                    o.order_id,
-                    OfferSummary {
-                        id: o.id,
-                        status: o.status.as_str().to_owned(),
-                        expires_at: to_utc(o.expires_at),
-                    },
-                )
-            })
-            .collect();
+    let (latest, awarded) = offer_store::latest_with_awards(conn, &order_ids)?;
+    let mut award_ids: std::collections::HashMap<String, String> = awarded.into_iter().collect();
+    let mut offers: std::collections::HashMap<String, OfferSummary> = latest
+        .into_iter()
+        .map(|o| {
+            (
+                o.order_id,
+                OfferSummary {
+                    id: o.id,
+                    status: o.status.as_str().to_owned(),
+                    expires_at: to_utc(o.expires_at),
+                },
+            )
+        })
+        .collect();
     let mut delivery: std::collections::HashMap<String, Vec<DeliveryEventView>> =
         std::collections::HashMap::new();
     for row in provider_hub_store::payments::events_of_orders(conn, &order_ids)? {
