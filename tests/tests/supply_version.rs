@@ -22,12 +22,20 @@ fn version(app: &TestApp) -> i64 {
 }
 
 both_backends!(
-    a_change_to_any_table_a_search_reads_moves_the_version_on,
+    a_change_to_any_table_a_search_or_a_placement_keeps_moves_the_version_on,
     |app: TestApp| async move {
         seed_market(&app).await;
         let p = register_provider(&app, "CH-0071").await;
         accredit(&app, &p, "unpaid_work", 70).await;
         create_listing(&app, &p, &listing_body(50_000)).await;
+        let (s, body) = app
+            .put(
+                "/v1/areas/SY-SHF/policy",
+                &app.token("commissioner"),
+                &json!({"policy": "best_price"}),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
         // Each table changed by hand, as an operator might: a table whose trigger a
         // migration dropped (SQLite drops a table's triggers when it rebuilds the table)
         // would leave searches answering from before the change.
@@ -38,6 +46,7 @@ both_backends!(
             ("specifications", "title"),
             ("accreditations", "score"),
             ("quality_threshold", "threshold"),
+            ("area_policies", "policy"),
         ] {
             let before = version(&app);
             let mut conn = app.db.connect();

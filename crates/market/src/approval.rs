@@ -25,7 +25,7 @@ use utoipa::ToSchema;
 
 use crate::access::Caller;
 use crate::placement::Settings;
-use crate::plans::{self, PlanView};
+use crate::plans::{self, Known, PlanView};
 use crate::read_model::orders::{self, OrderView};
 use crate::revisions;
 use crate::{naive, Actor, Error};
@@ -76,10 +76,10 @@ pub fn approve(
             "only an offender manager of the case's area approves a sentence plan".into(),
         ));
     }
-    let (kept, ended) = write_transaction(conn, |conn| {
+    let (kept, ended, known) = write_transaction(conn, |conn| {
         let plan = plans::visible(conn, caller, plan_id)?;
         if plan.status != PlanStatus::Proposed {
-            return Ok((Vec::new(), Vec::new()));
+            return Ok((Vec::new(), Vec::new(), None));
         }
         // Approvals of two plans of one person take turns: the later compares its items
         // with what the earlier bought, so no need is bought twice.
@@ -90,14 +90,14 @@ pub fn approve(
         // The conditional update: of two approvals at once, one buys.
         let review_on = revision::review_date(now.date_naive(), settings.plan_review_months);
         if !store::approve(conn, plan_id, &actor.sub, naive(now), review_on)? {
-            return Ok((Vec::new(), Vec::new()));
+            return Ok((Vec::new(), Vec::new(), None));
         }
         // Before the places are taken, so that nothing is left to do but record the
         // change while a place is held.
         store::supersede(conn, &plan.crn, plan_id)?;
         let steps = revisions::sequence_of(&plan)?;
         let constraints = revisions::constraints(&steps, &items);
-        let bought = buy(
+        let (bought, known) = buy(
             conn,
             actor,
             &plan,
@@ -139,7 +139,10 @@ pub fn approve(
             })),
             at: naive(now),
         });
-        Ok::<_, Error>((kept, ended))
+        // The person's continuing orders are as the approval found them unless it ended
+        // some.
+        let known = known.filter(|_| ended.is_empty());
+        Ok::<_, Error>((kept, ended, known))
     })?;
     // Read after the commit, so that the places taken are not held while the answer is
     // made (costing the plan matches every item again).
@@ -147,7 +150,7 @@ pub fn approve(
         .ok_or_else(|| Error::corrupt("sentence_plans", "the plan did not read back"))?;
     let orders = orders::of_plan(conn, plan_id)?;
     Ok(PlanApproval {
-        plan: plans::costed(conn, plan, now)?,
+        plan: plans::costed_knowing(conn, plan, known, now)?,
         orders,
         kept_orders: kept,
         ended_orders: ended,
@@ -183,7 +186,8 @@ fn confirmed_endings(
 
 /// Creates and matches an order for each item to buy, in waves: first those that start
 /// after no item bought now, then those whose earlier items are placed, each with the
-/// window the earlier items' starts leave it. The ids of the orders created.
+/// window the earlier items' starts leave it. The ids of the orders created, and the
+/// person as it read them (none when it bought nothing).
 #[allow(clippy::too_many_arguments)]
 fn buy(
     conn: &mut Tx<'_>,
@@ -194,7 +198,7 @@ fn buy(
     constraints: &[After],
     settings: Settings,
     now: DateTime<Utc>,
-) -> Result<Vec<String>, Error> {
+) -> Result<(Vec<String>, Option<Known>), Error> {
     // The sequence was checked when it was set; it holds over the same items.
     sequence::start_order(items.len(), constraints)
         .map_err(|e| Error::corrupt("sentence_plans.sequence", e))?;
@@ -219,7 +223,7 @@ fn buy(
     let mut done = vec![false; items.len()];
     let mut created = Vec::new();
     if to_buy.is_empty() {
-        return Ok(created);
+        return Ok((created, None));
     }
     // The person as eligibility sees them, and the orders providers deliver for them (no
     // order this approval makes is one until accepted): read once for every order.
@@ -302,7 +306,7 @@ fn buy(
             done[*i] = true;
         }
     }
-    Ok(created)
+    Ok((created, Some(Known { person, continuing })))
 }
 
 fn new_order(

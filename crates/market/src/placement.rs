@@ -5,13 +5,12 @@
 //! ([`crate::rematch`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use provider_hub_domain::area::PolicyKind;
 use provider_hub_domain::offer::OfferStatus;
 use provider_hub_domain::order::{
     offer_expiry, OrderEvent, OrderStatus, DEFAULT_OFFER_WORKING_DAYS,
 };
 use provider_hub_domain::Category;
-use provider_hub_matching::{place, Continuing, Explanation, Person, Policy, Request, Weights};
+use provider_hub_matching::{place, Continuing, Explanation, Person, Policy, Request};
 use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::listings as listing_store;
 use provider_hub_store::matching as store;
@@ -55,23 +54,7 @@ pub fn system_actor() -> Actor {
     }
 }
 
-/// The area's policy; `best_price` where none is set.
-pub fn policy_of(conn: &mut DbConn, area: &str) -> Result<Policy, Error> {
-    Ok(match store::policy(conn, area)? {
-        None => Policy::BestPrice,
-        Some(row) if row.policy == PolicyKind::BestPrice => Policy::BestPrice,
-        Some(row) => {
-            let weight =
-                |w: i32| u32::try_from(w).map_err(|e| Error::corrupt("area_policies weight", e));
-            Policy::BestValue(Weights {
-                price: weight(row.price_weight)?,
-                quality: weight(row.quality_weight)?,
-                days: weight(row.days_weight)?,
-                continuity_pence: weight(row.continuity_pence)?,
-            })
-        }
-    })
-}
+pub use crate::supply::policy_of;
 
 /// The person a plan is for, as eligibility needs them: the case's sex and date of
 /// birth, the assessment's risk of harm and tier.
@@ -190,7 +173,7 @@ pub(crate) fn prepare_approved(
     )?;
     Ok(Prepared {
         market: supply.market,
-        policy: policy_of(conn, &order.area_code)?,
+        policy: supply.policy,
         listings: supply.listings,
         elsewhere: supply.elsewhere,
         request,

@@ -9,7 +9,7 @@ use provider_hub_domain::assessment::{NeedScore, Requirement};
 use provider_hub_domain::plan::{self as rules, LeadTimes, PlanStatus, LEAD_TIME_DAYS};
 use provider_hub_domain::revision::Proposal;
 use provider_hub_domain::{Category, Role, Scope};
-use provider_hub_matching::{quote, Policy, Request};
+use provider_hub_matching::{quote, Continuing, Person, Policy, Request};
 use provider_hub_store::assessments::AssessmentRow;
 use provider_hub_store::audit::AuditEntry;
 use provider_hub_store::orders as order_store;
@@ -317,8 +317,34 @@ pub(crate) fn costed(
     plan: PlanRow,
     now: DateTime<Utc>,
 ) -> Result<PlanView, Error> {
+    costed_knowing(conn, plan, None, now)
+}
+
+/// What costing a plan reads of its person, when the caller has it in hand: the person
+/// as eligibility sees them, and the orders providers deliver for them.
+pub(crate) struct Known {
+    pub(crate) person: Person,
+    pub(crate) continuing: Vec<Continuing>,
+}
+
+/// [`costed`], with the person `known` to the caller rather than read again.
+pub(crate) fn costed_knowing(
+    conn: &mut DbConn,
+    plan: PlanRow,
+    known: Option<Known>,
+    now: DateTime<Utc>,
+) -> Result<PlanView, Error> {
     let today = now.date_naive();
-    let person = crate::placement::person_of(conn, &plan.assessment_id, &plan.crn)?;
+    let (person, continuing) = match known {
+        Some(known) => (known.person, known.continuing),
+        None => (
+            crate::placement::person_of(conn, &plan.assessment_id, &plan.crn)?,
+            // The person's orders with providers already, for the continuity principle.
+            crate::placement::continuing_of(conn, std::slice::from_ref(&plan.crn))?
+                .remove(&plan.crn)
+                .unwrap_or_default(),
+        ),
+    };
     let rows = store::items(conn, &plan.id)?;
     let revision = if plan.status == PlanStatus::Proposed {
         revisions::lines(conn, &plan, &rows)?
@@ -334,11 +360,6 @@ pub(crate) fn costed(
         .into_iter()
         .map(|o| (o.plan_item_id, o.id))
         .collect();
-    let policy = crate::placement::policy_of(conn, &plan.area_code)?;
-    // The person's orders with providers already, for the continuity principle.
-    let continuing = crate::placement::continuing_of(conn, std::slice::from_ref(&plan.crn))?
-        .remove(&plan.crn)
-        .unwrap_or_default();
     // One load of the market per category, covering the latest required-by date.
     let mut by_category: BTreeMap<Category, NaiveDate> = BTreeMap::new();
     for item in &items {
@@ -350,6 +371,11 @@ pub(crate) fn costed(
         let supply = supply::in_area(conn, category, &plan.area_code, today, until)?;
         loaded.insert(category, supply);
     }
+    // The area's policy comes with its supply; read alone for a plan with no item.
+    let policy = match loaded.values().next() {
+        Some(supply) => supply.policy,
+        None => supply::policy_of(conn, &plan.area_code)?,
+    };
     let mut total_pence = 0i64;
     let mut unpriced_items = 0u32;
     let mut costed_items: Vec<CostedItem> = items

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use chrono::NaiveDate;
+use provider_hub_domain::area::PolicyKind;
 use provider_hub_domain::listing::{EligibilityNarrowing, ListingStatus};
 use provider_hub_domain::specification::{Eligibility, PaymentModel, SpecificationStatus};
 use provider_hub_domain::Category;
-use provider_hub_matching::{Listing, Market, Slot};
+use provider_hub_matching::{Listing, Market, Policy, Slot, Weights};
 use provider_hub_store::listings::{self, MarketListing};
 use provider_hub_store::DbConn;
-use provider_hub_store::{capacity, performance, providers, supply};
+use provider_hub_store::{capacity, matching, performance, providers, supply};
 
 use crate::Error;
 
@@ -127,6 +128,24 @@ fn listing(
     })
 }
 
+/// The area's policy; `best_price` where none is set.
+pub fn policy_of(conn: &mut DbConn, area: &str) -> Result<Policy, Error> {
+    Ok(match matching::policy(conn, area)? {
+        None => Policy::BestPrice,
+        Some(row) if row.policy == PolicyKind::BestPrice => Policy::BestPrice,
+        Some(row) => {
+            let weight =
+                |w: i32| u32::try_from(w).map_err(|e| Error::corrupt("area_policies weight", e));
+            Policy::BestValue(Weights {
+                price: weight(row.price_weight)?,
+                quality: weight(row.quality_weight)?,
+                days: weight(row.days_weight)?,
+                continuity_pence: weight(row.continuity_pence)?,
+            })
+        }
+    })
+}
+
 /// Today's market conditions: the date and the quality threshold.
 pub fn market(conn: &mut DbConn, today: NaiveDate) -> Result<Market, Error> {
     let (threshold, _, _) = providers::threshold(conn)?;
@@ -144,18 +163,21 @@ pub fn elsewhere(conn: &mut DbConn, category: Category, area: &str) -> Result<u3
 }
 
 /// What a placement or a quote in an area chooses from: today's market conditions, the
-/// listings serving the area with their free places, and how many do not serve it.
+/// listings serving the area with their free places, how many do not serve it, and the
+/// area's policy.
 pub struct AreaSupply {
     pub market: Market,
     pub listings: Vec<Listing>,
     pub elsewhere: u32,
+    pub policy: Policy,
 }
 
-/// [`market`], [`load`] and [`elsewhere`] for one area, with what only a change of the
-/// supply's version changes (the listings, their specifications, providers and
-/// accreditations, the quality threshold) kept per database for its newest version:
-/// reading the version is one statement, where reading all that is five. Free places
-/// and the evidence behind adjusted scores are read every time.
+/// [`market`], [`load`], [`elsewhere`] and [`policy_of`] for one area, with what only a
+/// change of the supply's version changes (the listings, their specifications,
+/// providers and accreditations, the quality threshold, the areas' policies) kept per
+/// database for its newest version: reading the version is one statement, where reading
+/// all that is six. Free places and the evidence behind adjusted scores are read every
+/// time.
 ///
 /// For a caller whose transaction, if it is in one, changes nothing of the supply (an
 /// approval, a quote): the version moves on only when such a change commits, so a
@@ -180,6 +202,7 @@ pub fn in_area(
                 threshold,
                 listings: unplaced(conn, category, Some(area))?,
                 elsewhere: listings::on_market_elsewhere(conn, category.as_str(), area)?,
+                policy: policy_of(conn, area)?,
             });
             // Kept only if no change to the supply committed while it was read: then it
             // is the supply as it stood at that version.
@@ -196,6 +219,7 @@ pub fn in_area(
         },
         listings: placed(conn, &unplaced.listings, category, today, until)?,
         elsewhere: unplaced.elsewhere,
+        policy: unplaced.policy,
     })
 }
 
@@ -204,6 +228,7 @@ struct Unplaced {
     threshold: u8,
     listings: (Vec<Listing>, Vec<String>),
     elsewhere: u32,
+    policy: Policy,
 }
 
 /// The areas' supply kept for one database, at one version.

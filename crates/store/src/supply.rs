@@ -1,7 +1,8 @@
-//! The supply's version: a number every committed change to what a listing search reads
-//! (listings, their areas, providers, specifications, accreditations, the quality
-//! threshold) moves on, by triggers (migration `2026-12-06-200001_supply_versions`). An
-//! answer made between two reads of the same version is the answer for that version.
+//! The supply's version: a number every committed change to what a listing search or a
+//! placement reads of the supply (listings, their areas, providers, specifications,
+//! accreditations, the quality threshold, the areas' policies) moves on, by triggers
+//! (migrations `2026-12-06-200001_supply_versions`, `2026-12-10-100001_policies_in_supply_version`).
+//! An answer made between two reads of the same version is the answer for that version.
 
 use diesel::prelude::*;
 

@@ -1,0 +1,2 @@
+DROP TRIGGER area_policies_supply_truncated ON area_policies;
+DROP TRIGGER area_policies_supply_changed ON area_policies;

@@ -1,0 +1,3 @@
+DROP TRIGGER area_policies_supply_delete;
+DROP TRIGGER area_policies_supply_update;
+DROP TRIGGER area_policies_supply_insert;
