@@ -113,13 +113,22 @@ pub fn withdraw_accepted(
     Ok(n == 1)
 }
 
+/// What an order's view shows of its offers, for several orders.
+#[derive(Debug, Default)]
+pub struct OffersOfOrders {
+    /// The latest offer of each order that has one.
+    pub latest: Vec<OfferRow>,
+    /// (order id, award id) of each order whose offer was accepted.
+    pub awards: Vec<(String, String)>,
+}
+
 /// The latest offer of each of these orders, and the published award id of each whose
 /// offer was accepted (the latest, should an order have been accepted twice): one read
 /// of the orders' offers, by the orders' own index.
 pub fn latest_with_awards(
     conn: &mut DbConn,
     order_ids: &[String],
-) -> Result<(Vec<OfferRow>, Vec<(String, String)>), StoreError> {
+) -> Result<OffersOfOrders, StoreError> {
     if order_ids.is_empty() {
         return Ok(Default::default());
     }
@@ -139,7 +148,7 @@ pub fn latest_with_awards(
     }
     let mut latest: Vec<OfferRow> = rows.into_iter().map(|(offer, _)| offer).collect();
     latest.dedup_by(|a, b| a.order_id == b.order_id);
-    Ok((latest, awards))
+    Ok(OffersOfOrders { latest, awards })
 }
 
 /// Listings that declined, or let expire, an offer of this order (rule 8).

@@ -159,9 +159,11 @@ pub(crate) fn may_read(role: Role, scope: &Scope, order: &OrderRow) -> bool {
 /// explanation's ranking.
 fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<OrderView>, Error> {
     let order_ids: Vec<String> = rows.iter().map(|o| o.id.clone()).collect();
-    let (latest, awarded) = offer_store::latest_with_awards(conn, &order_ids)?;
-    let mut award_ids: std::collections::HashMap<String, String> = awarded.into_iter().collect();
-    let mut offers: std::collections::HashMap<String, OfferSummary> = latest
+    let of_orders = offer_store::latest_with_awards(conn, &order_ids)?;
+    let mut award_ids: std::collections::HashMap<String, String> =
+        of_orders.awards.into_iter().collect();
+    let mut offers: std::collections::HashMap<String, OfferSummary> = of_orders
+        .latest
         .into_iter()
         .map(|o| {
             (
