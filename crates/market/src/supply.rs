@@ -180,8 +180,8 @@ pub struct AreaSupply {
 /// time.
 ///
 /// For a caller whose transaction, if it is in one, changes nothing of the supply (an
-/// approval, a quote): the version moves on only when such a change commits, so a
-/// transaction's own change would not be seen.
+/// approval, a plan's costing): the version moves on only when such a change commits, so
+/// a transaction's own change would not be seen.
 pub fn in_area(
     conn: &mut DbConn,
     category: Category,
