@@ -176,9 +176,21 @@ fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<O
             )
         })
         .collect();
+    // Delivery is reported, and failures and breaches follow from its reports, only once
+    // an order has started (its actual start is set then, and never cleared): the orders
+    // not started yet have none to read.
+    let started: Vec<String> = rows
+        .iter()
+        .filter(|o| o.actual_start.is_some())
+        .map(|o| o.id.clone())
+        .collect();
     let mut delivery: std::collections::HashMap<String, Vec<DeliveryEventView>> =
         std::collections::HashMap::new();
-    for row in provider_hub_store::payments::events_of_orders(conn, &order_ids)? {
+    let reported = match started.is_empty() {
+        true => Vec::new(),
+        false => provider_hub_store::payments::events_of_orders(conn, &started)?,
+    };
+    for row in reported {
         delivery
             .entry(row.order_id.clone())
             .or_default()
@@ -200,10 +212,11 @@ fn views(conn: &mut DbConn, reader: &Scope, rows: Vec<OrderRow>) -> Result<Vec<O
             })
             .collect();
     // Enforcement is the offender manager's business: a provider reads only its reports.
-    let (mut failures, mut breaches) = if matches!(reader, Scope::Provider(_)) {
+    let (mut failures, mut breaches) = if matches!(reader, Scope::Provider(_)) || started.is_empty()
+    {
         Default::default()
     } else {
-        enforcement_of(conn, &order_ids)?
+        enforcement_of(conn, &started)?
     };
     let listing_ids: Vec<String> = rows.iter().filter_map(|o| o.listing_id.clone()).collect();
     let names = provider_hub_store::names::of_listings(conn, &listing_ids)?;
