@@ -470,8 +470,10 @@ both_backends!(
             mid_l.as_str(),
             dear_p.as_str(),
             dear_l.as_str(),
-            "45123",
-            "50321",
+            // The competitors' prices as JSON values (an id's hex digits may hold the
+            // same digits, never after a colon).
+            ":45123",
+            ":50321",
             "\"quality_score\":91",
             "\"quality_score\":97",
         ];
