@@ -13,6 +13,15 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::StoreError;
 
+/// SQL naming the PostgreSQL database a connection is to, so that a process using several
+/// (the tests do) tells them apart: its name, server address and port.
+pub(crate) const PG_DATABASE_NAME: &str = "current_database() || '@' || \
+     COALESCE(host(inet_server_addr()), 'socket') || ':' || COALESCE(inet_server_port(), 0)";
+
+/// SQL naming the SQLite database a connection is to: its file (empty in memory).
+pub(crate) const SQLITE_DATABASE_FILE: &str =
+    "COALESCE((SELECT file FROM pragma_database_list WHERE name = 'main'), '')";
+
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 

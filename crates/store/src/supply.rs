@@ -30,16 +30,10 @@ pub struct VersionOf {
 
 /// The supply's version now and the database it is of, in one statement.
 pub fn version_of(conn: &mut DbConn) -> Result<VersionOf, StoreError> {
-    let query = match conn {
-        DbConn::Pg(_) => {
-            "SELECT version, current_database() || '@' || \
-             COALESCE(host(inet_server_addr()), 'socket') || ':' || \
-             COALESCE(inet_server_port(), 0) AS database FROM supply_versions WHERE id = 1"
-        }
-        DbConn::Sqlite(_) => {
-            "SELECT version, COALESCE((SELECT file FROM pragma_database_list \
-             WHERE name = 'main'), '') AS database FROM supply_versions WHERE id = 1"
-        }
+    let database = match conn {
+        DbConn::Pg(_) => crate::db::PG_DATABASE_NAME,
+        DbConn::Sqlite(_) => crate::db::SQLITE_DATABASE_FILE,
     };
+    let query = format!("SELECT version, {database} AS database FROM supply_versions WHERE id = 1");
     Ok(diesel::sql_query(query).get_result(conn)?)
 }

@@ -205,12 +205,9 @@ struct DatabaseName {
 /// tests do), found by its name, server address and port.
 fn seals_of(conn: &mut DbConn) -> Result<Seals, StoreError> {
     static SEALS: OnceLock<Mutex<HashMap<String, Seals>>> = OnceLock::new();
-    let name = diesel::sql_query(
-        "SELECT current_database() || '@' || COALESCE(host(inet_server_addr()), 'socket') \
-         || ':' || COALESCE(inet_server_port(), 0) AS name",
-    )
-    .get_result::<DatabaseName>(conn)?
-    .name;
+    let name = diesel::sql_query(format!("SELECT {} AS name", crate::db::PG_DATABASE_NAME))
+        .get_result::<DatabaseName>(conn)?
+        .name;
     let mut seals = SEALS
         .get_or_init(Default::default)
         .lock()
@@ -282,9 +279,12 @@ struct DatabaseFile {
 /// writers still meet SQLite's own wait.
 fn sqlite_writers(conn: &mut DbConn) -> Result<Arc<parking_lot::Mutex<()>>, diesel::result::Error> {
     static WRITERS: OnceLock<Mutex<HashMap<String, Arc<parking_lot::Mutex<()>>>>> = OnceLock::new();
-    let file = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
-        .get_result::<DatabaseFile>(conn)?
-        .file;
+    let file = diesel::sql_query(format!(
+        "SELECT {} AS file",
+        crate::db::SQLITE_DATABASE_FILE
+    ))
+    .get_result::<DatabaseFile>(conn)?
+    .file;
     let mut writers = WRITERS
         .get_or_init(Default::default)
         .lock()
