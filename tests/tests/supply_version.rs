@@ -5,7 +5,7 @@
 use diesel::RunQueryDsl;
 use provider_hub_tests::{
     accredit, both_backends, create_listing, ids, json, listing_body, manager_token, proposed_plan,
-    register_provider, seed_market, upw_provider, TestApp,
+    register_provider, seed_market, upw_provider, Backend, TestApp,
 };
 
 fn version(app: &TestApp) -> i64 {
@@ -164,3 +164,61 @@ both_backends!(
         assert_eq!(order["price_pence"], json!(55_000), "{approval}");
     }
 );
+
+/// A search on PostgreSQL waits for a reading of the supply version on the reader's own
+/// connection: when that connection is cut (as a database restart or an operator would
+/// cut it), the next search is read on a fresh one, answered 200 and fresh, not 503.
+#[actix_web::test]
+#[cfg_attr(
+    not(hub_postgres),
+    ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+)]
+async fn a_search_is_answered_afresh_after_the_version_reader_loses_its_connection() {
+    #[derive(diesel::QueryableByName)]
+    struct Cut {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        cut: i64,
+    }
+    let app = TestApp::spawn(Backend::Postgres).await;
+    seed_market(&app).await;
+    let p = register_provider(&app, "CH-0091").await;
+    accredit(&app, &p, "unpaid_work", 70).await;
+    let l = create_listing(&app, &p, &listing_body(50_000)).await;
+    let (s, _) = app
+        .post_empty(
+            &format!("/v1/listings/{l}/publish"),
+            &app.provider_token(&p),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let om = app.token("offender_manager");
+    let search = "/v1/listings?area=SY-SHF&category=unpaid_work";
+    let (s, page) = app.get(search, &om).await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(ids(&page), vec![l.clone()]);
+
+    // The reader of this database (the hub's server is on this machine, so the reader is
+    // a task of an HTTP worker, with the statement as written in the store).
+    let mut conn = app.db.connect();
+    let cut = diesel::sql_query(
+        "SELECT count(pg_terminate_backend(pid, 5000)) AS cut FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid() \
+         AND query = 'SELECT version FROM supply_versions WHERE id = 1'",
+    )
+    .get_result::<Cut>(&mut conn)
+    .expect("the reader's connection cut")
+    .cut;
+    assert!(
+        cut >= 1,
+        "the version reader's connection was found and cut"
+    );
+    diesel::sql_query(format!(
+        "UPDATE listings SET title = 'Renamed after the cut' WHERE id = '{l}'"
+    ))
+    .execute(&mut conn)
+    .expect("rename");
+
+    let (s, page) = app.get(search, &om).await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["items"][0]["title"], "Renamed after the cut", "{page}");
+}

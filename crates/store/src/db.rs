@@ -109,6 +109,11 @@ impl HubConnectionManager {
         }
     }
 
+    /// The database this opens connections to.
+    pub fn target(&self) -> &DatabaseTarget {
+        &self.target
+    }
+
     pub fn establish(&self) -> Result<DbConn, diesel::ConnectionError> {
         let lock_ms = self.lock_timeout.as_millis().max(1);
         match &self.target {

@@ -9,6 +9,9 @@ use diesel::prelude::*;
 use crate::schema::supply_versions;
 use crate::{DbConn, StoreError};
 
+/// The statement [`version`] makes, for a reader on a connection of its own (PostgreSQL).
+pub const VERSION_SQL: &str = "SELECT version FROM supply_versions WHERE id = 1";
+
 /// The supply's version now.
 pub fn version(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(supply_versions::table

@@ -1,4 +1,4 @@
-//! The supply version, read in rounds by one thread of the process's own, so that a
+//! The supply version, read in rounds by one reader of the process's own, so that a
 //! search answered from memory does not take a connection and a blocking thread of its
 //! own only to read one number.
 //!
@@ -7,15 +7,32 @@
 //! as if the search had read the version itself. Searches arriving while a round is
 //! being read share the next one, so under load one read answers many searches, and a
 //! search waits at most two readings (on SQLite a few microseconds each, on PostgreSQL
-//! one round trip). The thread sleeps while nobody asks and ends with the cache.
+//! one round trip). The reader sleeps while nobody asks and ends with the cache.
+//!
+//! On PostgreSQL the reader is a task on the event loop of the HTTP worker that first
+//! asked, with a connection of `tokio-postgres`: a round is a write and a read on that
+//! loop, where a thread of its own cost two switches a round (with PostgreSQL's side,
+//! a fifth of the machine under searches). Two rounds may be in flight at once,
+//! pipelined on the connection, so a search asking just after a round was sent has its
+//! own round sent at once instead of after that round's answer. It is used where the connection needs no TLS
+//! (`sslmode=disable`, or a server on this machine); otherwise, and on SQLite, the
+//! reader is a thread with a connection like the pool's (`bench/RESULTS.md`, "The
+//! supply version read on the HTTP workers' loops").
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use diesel::r2d2::ManageConnection;
 use provider_hub_store::db::HubConnectionManager;
-use provider_hub_store::DbConn;
-use tokio::sync::watch;
+use provider_hub_store::{DatabaseTarget, DbConn};
+use tokio::sync::{watch, Notify};
+use tokio_postgres::config::{Host, SslMode};
+
+/// How long the reader on an event loop waits to connect or for a reading before it
+/// gives up on the connection.
+const READ_LIMIT: Duration = Duration::from_secs(10);
 
 /// The rounds of one process.
 #[derive(Debug)]
@@ -23,6 +40,8 @@ pub(super) struct Versions {
     shared: Arc<Shared>,
     /// Opens the reader's connection.
     opener: HubConnectionManager,
+    /// The database to read on an event loop, when it is PostgreSQL needing no TLS.
+    on_loop: Option<tokio_postgres::Config>,
     /// How long a search waits for its round, as it would for a pooled connection.
     patience: Duration,
 }
@@ -30,7 +49,10 @@ pub(super) struct Versions {
 #[derive(Debug)]
 struct Shared {
     rounds: Mutex<Rounds>,
+    /// Wakes a reader thread.
     asked: Condvar,
+    /// Wakes a reader on an event loop.
+    asked_on_loop: Notify,
     read: watch::Sender<Reading>,
 }
 
@@ -39,6 +61,7 @@ impl Default for Shared {
         Shared {
             rounds: Mutex::default(),
             asked: Condvar::new(),
+            asked_on_loop: Notify::new(),
             read: watch::Sender::new(Reading::default()),
         }
     }
@@ -71,6 +94,39 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// Wakes the reader, whichever kind it is.
+    fn wake(&self) {
+        self.asked.notify_one();
+        self.asked_on_loop.notify_one();
+    }
+}
+
+/// What a reader does next.
+enum Next {
+    /// Reads this round.
+    Read(u64),
+    /// Sleeps until asked.
+    Sleep,
+    /// Ends: the cache is gone.
+    End,
+}
+
+impl Rounds {
+    /// Begins a round if someone waits for one; marks the reader asleep otherwise.
+    fn next(&mut self) -> Next {
+        if self.closed {
+            return Next::End;
+        }
+        if !self.waiting {
+            self.asleep = true;
+            return Next::Sleep;
+        }
+        self.asleep = false;
+        self.waiting = false;
+        self.begun += 1;
+        Next::Read(self.begun)
+    }
 }
 
 impl Versions {
@@ -78,9 +134,24 @@ impl Versions {
     pub(super) fn new(opener: HubConnectionManager, patience: Duration) -> Self {
         Versions {
             shared: Arc::default(),
+            on_loop: on_loop(opener.target()),
             opener,
             patience,
         }
+    }
+
+    /// Starts the reader: a task on this event loop, or a thread.
+    fn start_reader(&self) -> std::io::Result<()> {
+        let shared = self.shared.clone();
+        if let Some(config) = &self.on_loop {
+            actix_web::rt::spawn(read_rounds_on_loop(shared, config.clone()));
+            return Ok(());
+        }
+        let opener = self.opener.clone();
+        std::thread::Builder::new()
+            .name("supply-version".into())
+            .spawn(move || read_rounds(&shared, &opener))
+            .map(drop)
     }
 
     /// The supply version as a read begun after this call saw it; `None` when the
@@ -91,11 +162,7 @@ impl Versions {
         let (wanted, wake) = {
             let mut rounds = self.shared.rounds();
             if !rounds.reading {
-                let (shared, opener) = (self.shared.clone(), self.opener.clone());
-                let spawned = std::thread::Builder::new()
-                    .name("supply-version".into())
-                    .spawn(move || read_rounds(&shared, &opener));
-                if let Err(e) = spawned {
+                if let Err(e) = self.start_reader() {
                     tracing::error!(error = %e, "the supply version reader could not start");
                     return None;
                 }
@@ -105,7 +172,7 @@ impl Versions {
             (rounds.begun + 1, std::mem::take(&mut rounds.asleep))
         };
         if wake {
-            self.shared.asked.notify_one();
+            self.shared.wake();
         }
         let reading = readings.wait_for(|r| r.round >= wanted);
         let version = match actix_web::rt::time::timeout(self.patience, reading).await {
@@ -123,7 +190,7 @@ impl Versions {
 impl Drop for Versions {
     fn drop(&mut self) {
         self.shared.rounds().closed = true;
-        self.shared.asked.notify_one();
+        self.shared.wake();
     }
 }
 
@@ -136,20 +203,18 @@ fn read_rounds(shared: &Shared, opener: &HubConnectionManager) {
     loop {
         let round = {
             let mut rounds = shared.rounds();
-            while !rounds.waiting && !rounds.closed {
-                rounds.asleep = true;
-                rounds = shared
-                    .asked
-                    .wait(rounds)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+            loop {
+                match rounds.next() {
+                    Next::Read(round) => break round,
+                    Next::End => return,
+                    Next::Sleep => {
+                        rounds = shared
+                            .asked
+                            .wait(rounds)
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    }
+                }
             }
-            rounds.asleep = false;
-            if rounds.closed {
-                return;
-            }
-            rounds.waiting = false;
-            rounds.begun += 1;
-            rounds.begun
         };
         // The connection may have been closed meanwhile (a database restarted): a failed
         // read is tried once more on a fresh one.
@@ -172,6 +237,174 @@ fn read_rounds(shared: &Shared, opener: &HubConnectionManager) {
         }
         shared.read.send_replace(Reading { round, version });
     }
+}
+
+/// The PostgreSQL database to read on an event loop: one whose connection needs no TLS,
+/// because it is refused (`sslmode=disable`) or the server is on this machine (loopback
+/// or a Unix socket). `None` (a thread reads) for SQLite, for a URL `tokio-postgres` does
+/// not read, and for a server elsewhere whose connection may or must use TLS.
+fn on_loop(target: &DatabaseTarget) -> Option<tokio_postgres::Config> {
+    let DatabaseTarget::Postgres(url) = target else {
+        return None;
+    };
+    let config = url.parse::<tokio_postgres::Config>().ok()?;
+    let here = config.get_hosts().iter().all(|host| match host {
+        Host::Tcp(name) => {
+            name == "localhost"
+                || name
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        #[cfg(unix)]
+        Host::Unix(_) => true,
+    });
+    match config.get_ssl_mode() {
+        SslMode::Disable => Some(config),
+        SslMode::Prefer if here => Some(config),
+        _ => None,
+    }
+}
+
+/// Rounds a reader on an event loop has in flight at most: the next round is sent on the
+/// same connection while the one before is being answered, so that a search that asks
+/// just after a round was sent waits about one round trip, not two.
+const ROUNDS_IN_FLIGHT: usize = 2;
+
+/// A connection of a reader on an event loop, and its prepared statement.
+type LoopConnection = (tokio_postgres::Client, tokio_postgres::Statement);
+
+/// A reader on an event loop: it begins rounds; each round is read by a task of its own.
+struct LoopReader {
+    shared: Arc<Shared>,
+    config: tokio_postgres::Config,
+    /// The connection rounds are sent on, opened when first needed and again after a
+    /// read fails.
+    connection: RefCell<Option<Rc<LoopConnection>>>,
+    in_flight: Cell<usize>,
+    /// A round was answered (a place for another is free).
+    answered: Notify,
+}
+
+/// Reads rounds on this event loop (see the module's documentation).
+async fn read_rounds_on_loop(shared: Arc<Shared>, config: tokio_postgres::Config) {
+    let _ending = Ending(&shared);
+    let reader = Rc::new(LoopReader {
+        shared: shared.clone(),
+        config,
+        connection: RefCell::new(None),
+        in_flight: Cell::new(0),
+        answered: Notify::new(),
+    });
+    loop {
+        if reader.in_flight.get() >= ROUNDS_IN_FLIGHT {
+            reader.answered.notified().await;
+            continue;
+        }
+        // Bound to a statement: the guard is gone before any wait.
+        let next = shared.rounds().next();
+        match next {
+            Next::End => return,
+            Next::Sleep => shared.asked_on_loop.notified().await,
+            Next::Read(round) => match reader.connection().await {
+                Some(connection) => {
+                    reader.in_flight.set(reader.in_flight.get() + 1);
+                    actix_web::rt::spawn(reader.clone().read(round, connection));
+                }
+                None => publish(&shared, round, None),
+            },
+        }
+    }
+}
+
+impl LoopReader {
+    /// The connection rounds are sent on, opened if there is none (`None`, logged, when
+    /// it cannot be).
+    async fn connection(&self) -> Option<Rc<LoopConnection>> {
+        let kept = self.connection.borrow().clone();
+        if kept.is_some() {
+            return kept;
+        }
+        match actix_web::rt::time::timeout(READ_LIMIT, open(&self.config)).await {
+            Ok(Ok(opened)) => {
+                let opened = Rc::new(opened);
+                *self.connection.borrow_mut() = Some(opened.clone());
+                Some(opened)
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "cannot connect to read the supply version");
+                None
+            }
+            Err(_) => {
+                tracing::warn!(limit = ?READ_LIMIT, "no connection to read the supply version in time");
+                None
+            }
+        }
+    }
+
+    /// Reads one round and answers it. The connection may have been closed meanwhile (a
+    /// database restarted): a failed read is tried once more on a fresh connection.
+    async fn read(self: Rc<Self>, round: u64, connection: Rc<LoopConnection>) {
+        let mut version = read_version(&connection).await;
+        if let Err(e) = &version {
+            tracing::warn!(error = %e, "the supply version could not be read");
+            {
+                let mut kept = self.connection.borrow_mut();
+                if kept.as_ref().is_some_and(|k| Rc::ptr_eq(k, &connection)) {
+                    *kept = None;
+                }
+            }
+            drop(connection);
+            if let Some(fresh) = self.connection().await {
+                version = read_version(&fresh).await;
+                if let Err(e) = &version {
+                    tracing::warn!(error = %e, "the supply version could not be read");
+                }
+            }
+        }
+        publish(&self.shared, round, version.ok());
+        self.in_flight.set(self.in_flight.get() - 1);
+        self.answered.notify_one();
+    }
+}
+
+/// The supply version, on a reader's connection.
+async fn read_version((client, statement): &LoopConnection) -> Result<i64, String> {
+    match actix_web::rt::time::timeout(READ_LIMIT, client.query_one(statement, &[])).await {
+        Ok(Ok(row)) => row.try_get::<_, i64>(0).map_err(|e| e.to_string()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("not read within {READ_LIMIT:?}")),
+    }
+}
+
+/// Answers a round, unless a later one was answered already (rounds read at once may be
+/// answered out of order; a later round's reading is as fresh as any earlier one's).
+fn publish(shared: &Shared, round: u64, version: Option<i64>) {
+    shared.read.send_if_modified(|reading| {
+        let later = round > reading.round;
+        if later {
+            *reading = Reading { round, version };
+        }
+        later
+    });
+}
+
+/// A connection for [`read_rounds_on_loop`], driven by a task of this event loop until
+/// its client is dropped, and its statement.
+async fn open(
+    config: &tokio_postgres::Config,
+) -> Result<(tokio_postgres::Client, tokio_postgres::Statement), tokio_postgres::Error> {
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+    actix_web::rt::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "the supply version reader's connection ended");
+        }
+    });
+    let statement = client
+        .prepare(provider_hub_store::supply::VERSION_SQL)
+        .await?;
+    Ok((client, statement))
 }
 
 /// A reader's end, however it ends: the searches waiting are answered with no version,
