@@ -21,6 +21,23 @@ fn version(app: &TestApp) -> i64 {
         .version
 }
 
+/// The seeded market and one accredited provider's published unpaid-work listing in
+/// SY-SHF: the provider's id and the listing's.
+async fn published_listing(app: &TestApp, registration: &str) -> (String, String) {
+    seed_market(app).await;
+    let p = register_provider(app, registration).await;
+    accredit(app, &p, "unpaid_work", 70).await;
+    let l = create_listing(app, &p, &listing_body(50_000)).await;
+    let (s, body) = app
+        .post_empty(
+            &format!("/v1/listings/{l}/publish"),
+            &app.provider_token(&p),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    (p, l)
+}
+
 both_backends!(
     a_change_to_any_table_a_search_or_a_placement_keeps_moves_the_version_on,
     |app: TestApp| async move {
@@ -67,17 +84,7 @@ both_backends!(
     |app: TestApp| async move {
         // Searches are answered from answers kept per supply version: every change to
         // what a search reads moves the version on, through the API or not.
-        seed_market(&app).await;
-        let p = register_provider(&app, "CH-0061").await;
-        accredit(&app, &p, "unpaid_work", 70).await;
-        let l = create_listing(&app, &p, &listing_body(50_000)).await;
-        let (s, _) = app
-            .post_empty(
-                &format!("/v1/listings/{l}/publish"),
-                &app.provider_token(&p),
-            )
-            .await;
-        assert_eq!(s, 200);
+        let (p, l) = published_listing(&app, "CH-0061").await;
         let om = app.token("offender_manager");
         let search = "/v1/listings?area=SY-SHF&category=unpaid_work";
         for _ in 0..2 {
@@ -180,17 +187,7 @@ async fn a_search_is_answered_afresh_after_the_version_reader_loses_its_connecti
         cut: i64,
     }
     let app = TestApp::spawn(Backend::Postgres).await;
-    seed_market(&app).await;
-    let p = register_provider(&app, "CH-0091").await;
-    accredit(&app, &p, "unpaid_work", 70).await;
-    let l = create_listing(&app, &p, &listing_body(50_000)).await;
-    let (s, _) = app
-        .post_empty(
-            &format!("/v1/listings/{l}/publish"),
-            &app.provider_token(&p),
-        )
-        .await;
-    assert_eq!(s, 200);
+    let (_, l) = published_listing(&app, "CH-0091").await;
     let om = app.token("offender_manager");
     let search = "/v1/listings?area=SY-SHF&category=unpaid_work";
     let (s, page) = app.get(search, &om).await;
