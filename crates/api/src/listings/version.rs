@@ -14,10 +14,12 @@
 //! loop, where a thread of its own cost two switches a round (with PostgreSQL's side,
 //! a fifth of the machine under searches). Two rounds may be in flight at once,
 //! pipelined on the connection, so a search asking just after a round was sent has its
-//! own round sent at once instead of after that round's answer. It is used where the connection needs no TLS
-//! (`sslmode=disable`, or a server on this machine); otherwise, and on SQLite, the
-//! reader is a thread with a connection like the pool's (`bench/RESULTS.md`, "The
-//! supply version read on the HTTP workers' loops").
+//! own round sent at once instead of after that round's answer. It is used where the
+//! connection needs no TLS (`sslmode=disable`, or a server on this machine); otherwise,
+//! and on SQLite, the reader is a thread with a connection like the pool's
+//! (`bench/RESULTS.md`, "The supply version read on the HTTP workers' loops"). A reader
+//! on a loop that cannot connect at first hands over to a thread for good: libpq reads
+//! what `tokio-postgres` does not (`PGPASSWORD`, a password or service file).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -79,6 +81,10 @@ struct Rounds {
     asleep: bool,
     /// The cache is gone: the reader ends.
     closed: bool,
+    /// The reader on an event loop could not connect (the pool's libpq may know what it
+    /// does not: a password in the environment or a password file, a service file): a
+    /// thread reads from then on.
+    by_thread: bool,
 }
 
 /// The last round read: its number, and the version (none when it could not be read).
@@ -141,17 +147,15 @@ impl Versions {
     }
 
     /// Starts the reader: a task on this event loop, or a thread.
-    fn start_reader(&self) -> std::io::Result<()> {
-        let shared = self.shared.clone();
-        if let Some(config) = &self.on_loop {
-            actix_web::rt::spawn(read_rounds_on_loop(shared, config.clone()));
-            return Ok(());
+    fn start_reader(&self, by_thread: bool) -> std::io::Result<()> {
+        let (shared, opener) = (self.shared.clone(), self.opener.clone());
+        match &self.on_loop {
+            Some(config) if !by_thread => {
+                actix_web::rt::spawn(read_rounds_on_loop(shared, config.clone(), opener));
+                Ok(())
+            }
+            _ => spawn_thread(shared, opener),
         }
-        let opener = self.opener.clone();
-        std::thread::Builder::new()
-            .name("supply-version".into())
-            .spawn(move || read_rounds(&shared, &opener))
-            .map(drop)
     }
 
     /// The supply version as a read begun after this call saw it; `None` when the
@@ -162,7 +166,7 @@ impl Versions {
         let (wanted, wake) = {
             let mut rounds = self.shared.rounds();
             if !rounds.reading {
-                if let Err(e) = self.start_reader() {
+                if let Err(e) = self.start_reader(rounds.by_thread) {
                     tracing::error!(error = %e, "the supply version reader could not start");
                     return None;
                 }
@@ -192,6 +196,14 @@ impl Drop for Versions {
         self.shared.rounds().closed = true;
         self.shared.wake();
     }
+}
+
+/// Starts a reader thread.
+fn spawn_thread(shared: Arc<Shared>, opener: HubConnectionManager) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("supply-version".into())
+        .spawn(move || read_rounds(&shared, &opener))
+        .map(drop)
 }
 
 /// Reads a round whenever someone waits, until the cache is gone, on a connection of its
@@ -288,12 +300,33 @@ struct LoopReader {
 }
 
 /// Reads rounds on this event loop (see the module's documentation).
-async fn read_rounds_on_loop(shared: Arc<Shared>, config: tokio_postgres::Config) {
+/// If it cannot connect at first, a thread reading with `opener` takes over, for good.
+async fn read_rounds_on_loop(
+    shared: Arc<Shared>,
+    config: tokio_postgres::Config,
+    opener: HubConnectionManager,
+) {
+    let first = match actix_web::rt::time::timeout(READ_LIMIT, open(&config)).await {
+        Ok(Ok(first)) => first,
+        refused => {
+            let why = match refused {
+                Ok(Err(e)) => e.to_string(),
+                _ => format!("no connection within {READ_LIMIT:?}"),
+            };
+            tracing::warn!(error = %why, "the supply version is read by a thread from now on");
+            shared.rounds().by_thread = true;
+            if let Err(e) = spawn_thread(shared.clone(), opener) {
+                tracing::error!(error = %e, "the supply version reader could not start");
+                drop(Ending(&shared));
+            }
+            return;
+        }
+    };
     let _ending = Ending(&shared);
     let reader = Rc::new(LoopReader {
         shared: shared.clone(),
         config,
-        connection: RefCell::new(None),
+        connection: RefCell::new(Some(Rc::new(first))),
         in_flight: Cell::new(0),
         answered: Notify::new(),
     });
@@ -451,5 +484,36 @@ mod tests {
             waited >= Duration::from_millis(300) && waited < Duration::from_secs(5),
             "{waited:?}"
         );
+    }
+
+    /// A PostgreSQL server the reader on an event loop cannot reach where the pool's
+    /// libpq can (here: a port nobody listens on, for a SQLite database the thread
+    /// reads): the first search is answered through a thread, and so are the next.
+    #[actix_web::test]
+    async fn a_reader_that_cannot_connect_hands_over_to_a_thread() {
+        let file = std::env::temp_dir().join(format!(
+            "hub-versions-{}-{:?}.sqlite3",
+            std::process::id(),
+            std::time::SystemTime::now()
+        ));
+        let opener =
+            HubConnectionManager::new(DatabaseTarget::Sqlite(file.clone()), Duration::from_secs(5));
+        let mut conn = opener.connect().expect("a SQLite database");
+        provider_hub_store::run_migrations(&mut conn).expect("migrated");
+        let version = provider_hub_store::supply::version(&mut conn).expect("its version");
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let port = closed.local_addr().expect("its address").port();
+        drop(closed);
+        let mut versions = Versions::new(opener, Duration::from_secs(5));
+        versions.on_loop = Some(
+            format!("postgres://postgres@127.0.0.1:{port}/hub?sslmode=disable")
+                .parse()
+                .expect("a URL"),
+        );
+        assert_eq!(versions.current().await, Some(version));
+        assert!(versions.shared.rounds().by_thread);
+        assert_eq!(versions.current().await, Some(version));
+        drop(versions);
+        let _ = std::fs::remove_file(&file);
     }
 }
