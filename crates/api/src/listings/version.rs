@@ -516,4 +516,21 @@ mod tests {
         drop(versions);
         let _ = std::fs::remove_file(&file);
     }
+
+    /// The reader on an event loop only where no TLS is lost: TLS refused, or a server on
+    /// this machine; never for SQLite, a server elsewhere, or TLS required.
+    #[test]
+    fn the_reader_is_on_a_loop_only_where_the_connection_needs_no_tls() {
+        let on_loop_for = |url: &str| on_loop(&DatabaseTarget::Postgres(url.to_owned())).is_some();
+        assert!(on_loop_for("postgres://postgres@127.0.0.1:5432/hub"));
+        assert!(on_loop_for(
+            "postgres://postgres@localhost/hub?sslmode=prefer"
+        ));
+        assert!(on_loop_for("postgres://postgres@[::1]:5432/hub"));
+        assert!(on_loop_for("postgres://db.example.org/hub?sslmode=disable"));
+        assert!(!on_loop_for("postgres://db.example.org/hub"));
+        assert!(!on_loop_for("postgres://127.0.0.1/hub?sslmode=require"));
+        assert!(!on_loop_for("postgres://10.0.0.5,127.0.0.1/hub"));
+        assert!(on_loop(&DatabaseTarget::Sqlite("hub.sqlite3".into())).is_none());
+    }
 }
