@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use crate::schema::supply_versions;
 use crate::{DbConn, StoreError};
 
-/// The statement [`version`] makes, for a reader on a connection of its own (PostgreSQL).
+/// What [`version`] reads, as SQL, for a reader with a client of its own (`tokio-postgres`).
 pub const VERSION_SQL: &str = "SELECT version FROM supply_versions WHERE id = 1";
 
 /// The supply's version now.
