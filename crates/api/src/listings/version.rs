@@ -247,7 +247,7 @@ fn read_rounds(shared: &Shared, opener: &HubConnectionManager) {
                 Err(e) => tracing::warn!(error = %e, "the supply version could not be read"),
             }
         }
-        shared.read.send_replace(Reading { round, version });
+        publish(shared, round, version);
     }
 }
 
@@ -306,14 +306,10 @@ async fn read_rounds_on_loop(
     config: tokio_postgres::Config,
     opener: HubConnectionManager,
 ) {
-    let first = match actix_web::rt::time::timeout(READ_LIMIT, open(&config)).await {
-        Ok(Ok(first)) => first,
-        refused => {
-            let why = match refused {
-                Ok(Err(e)) => e.to_string(),
-                _ => format!("no connection within {READ_LIMIT:?}"),
-            };
-            tracing::warn!(error = %why, "the supply version is read by a thread from now on");
+    let first = match open(&config).await {
+        Ok(first) => first,
+        Err(e) => {
+            tracing::warn!(error = %e, "the supply version is read by a thread from now on");
             shared.rounds().by_thread = true;
             if let Err(e) = spawn_thread(shared.clone(), opener) {
                 tracing::error!(error = %e, "the supply version reader could not start");
@@ -359,44 +355,47 @@ impl LoopReader {
         if kept.is_some() {
             return kept;
         }
-        match actix_web::rt::time::timeout(READ_LIMIT, open(&self.config)).await {
-            Ok(Ok(opened)) => {
+        match open(&self.config).await {
+            Ok(opened) => {
                 let opened = Rc::new(opened);
                 *self.connection.borrow_mut() = Some(opened.clone());
                 Some(opened)
             }
-            Ok(Err(e)) => {
+            Err(e) => {
                 tracing::warn!(error = %e, "cannot connect to read the supply version");
                 None
             }
-            Err(_) => {
-                tracing::warn!(limit = ?READ_LIMIT, "no connection to read the supply version in time");
-                None
-            }
+        }
+    }
+
+    /// Drops a connection a read failed on, unless another has replaced it already.
+    fn forget(&self, failed: Rc<LoopConnection>) {
+        let mut kept = self.connection.borrow_mut();
+        if kept.as_ref().is_some_and(|k| Rc::ptr_eq(k, &failed)) {
+            *kept = None;
         }
     }
 
     /// Reads one round and answers it. The connection may have been closed meanwhile (a
     /// database restarted): a failed read is tried once more on a fresh connection.
     async fn read(self: Rc<Self>, round: u64, connection: Rc<LoopConnection>) {
-        let mut version = read_version(&connection).await;
-        if let Err(e) = &version {
-            tracing::warn!(error = %e, "the supply version could not be read");
-            {
-                let mut kept = self.connection.borrow_mut();
-                if kept.as_ref().is_some_and(|k| Rc::ptr_eq(k, &connection)) {
-                    *kept = None;
+        let version = match read_version(&connection).await {
+            Ok(version) => Some(version),
+            Err(e) => {
+                tracing::warn!(error = %e, "the supply version could not be read");
+                self.forget(connection);
+                match self.connection().await {
+                    Some(fresh) => read_version(&fresh)
+                        .await
+                        .inspect_err(|e| {
+                            tracing::warn!(error = %e, "the supply version could not be read");
+                        })
+                        .ok(),
+                    None => None,
                 }
             }
-            drop(connection);
-            if let Some(fresh) = self.connection().await {
-                version = read_version(&fresh).await;
-                if let Err(e) = &version {
-                    tracing::warn!(error = %e, "the supply version could not be read");
-                }
-            }
-        }
-        publish(&self.shared, round, version.ok());
+        };
+        publish(&self.shared, round, version);
         self.in_flight.set(self.in_flight.get() - 1);
         self.answered.notify_one();
     }
@@ -424,20 +423,25 @@ fn publish(shared: &Shared, round: u64, version: Option<i64>) {
 }
 
 /// A connection for [`read_rounds_on_loop`], driven by a task of this event loop until
-/// its client is dropped, and its statement.
-async fn open(
-    config: &tokio_postgres::Config,
-) -> Result<(tokio_postgres::Client, tokio_postgres::Statement), tokio_postgres::Error> {
-    let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
-    actix_web::rt::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!(error = %e, "the supply version reader's connection ended");
-        }
-    });
-    let statement = client
-        .prepare(provider_hub_store::supply::VERSION_SQL)
-        .await?;
-    Ok((client, statement))
+/// its client is dropped, and its statement; an error (said as a log line says it) when
+/// it cannot be opened within [`READ_LIMIT`].
+async fn open(config: &tokio_postgres::Config) -> Result<LoopConnection, String> {
+    let opening = async {
+        let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+        actix_web::rt::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::warn!(error = %e, "the supply version reader's connection ended");
+            }
+        });
+        let statement = client
+            .prepare(provider_hub_store::supply::VERSION_SQL)
+            .await?;
+        Ok::<_, tokio_postgres::Error>((client, statement))
+    };
+    match actix_web::rt::time::timeout(READ_LIMIT, opening).await {
+        Ok(opened) => opened.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no connection within {READ_LIMIT:?}")),
+    }
 }
 
 /// A reader's end, however it ends: the searches waiting are answered with no version,
