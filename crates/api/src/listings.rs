@@ -121,11 +121,10 @@ async fn search_listings(
     let caller = caller.at(state.now());
     // A plain search's answer depends only on the supply, what the caller may see today
     // and what it asked: kept per supply version (see `cache`).
-    let key = format!(
-        "{:?}|{filter:?}|{after:?}|{limit}",
-        market::search_visibility(&caller)
-    );
+    let visibility = market::search_visibility(&caller);
+    let key = format!("{visibility:?}|{filter:?}|{after:?}|{limit}");
     let crn = query.eligible_for_crn.clone();
+    let wanted = filter.clone();
     let search = move |conn: &mut DbConn, after: Option<String>| -> Result<_, ApiError> {
         Ok(match crn.as_deref() {
             None => (
@@ -152,6 +151,19 @@ async fn search_listings(
         let answer = match cache.get(version, &key) {
             Some(answer) => answer,
             None => {
+                // Made from the supply held in memory, at this version or a later one
+                // (also a reading begun after the search asked).
+                let supply = cache
+                    .supply(version, || {
+                        state.db(|conn| market::Supply::load(conn).map_err(ApiError::from))
+                    })
+                    .await?;
+                if let Some(page) = supply.search(&wanted, &visibility, after.as_deref(), limit) {
+                    let answer = Answer::of(page, req.path())?;
+                    cache.put(supply.version(), key, answer.clone());
+                    return Ok(json_answer(answer));
+                }
+                // A cursor that is no listing of the supply: the database says where it is.
                 let path = req.path().to_owned();
                 let made = move |conn: &mut DbConn| {
                     let (page, _) = search(conn, after)?;
@@ -164,12 +176,7 @@ async fn search_listings(
                 state.db(made).await?
             }
         };
-        let mut response = HttpResponse::Ok();
-        response
-            .content_type(ContentType::json())
-            .extensions_mut()
-            .insert(PageNext(answer.next));
-        return Ok(response.body(answer.body));
+        return Ok(json_answer(answer));
     }
     let (page, eligibility) = state.db(move |conn| search(conn, after)).await?;
     if as_csv {
@@ -181,6 +188,16 @@ async fn search_listings(
         next: body.next,
         eligibility,
     }))
+}
+
+/// A kept search answer as the response, its `next` passed on (`crate::paging`).
+fn json_answer(answer: Answer) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(ContentType::json())
+        .extensions_mut()
+        .insert(PageNext(answer.next));
+    response.body(answer.body)
 }
 
 /// A listing as a CSV row: its provider and specification named, the price in pence and

@@ -24,9 +24,11 @@ use crate::change::{transition_of, Audit, Subject};
 use crate::{naive, Actor, Error};
 
 mod search;
+mod supply;
 use provider_hub_store::names::ListingNames;
 use provider_hub_store::to_utc;
 pub use search::{search, search_eligible, search_visibility, EligibilityBasis, EligibleListings};
+pub use supply::Supply;
 
 /// A listing as searched and read.
 #[derive(Debug, Clone, Serialize, ToSchema)]

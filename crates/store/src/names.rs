@@ -26,10 +26,22 @@ pub fn of_listings(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(String, String, String, String, i32, String)> = listings::table
+    listing_names(conn, Some(&unique(ids)))
+}
+
+/// The names of every listing, by listing id (a listing search's whole supply).
+pub fn of_all_listings(conn: &mut DbConn) -> Result<HashMap<String, ListingNames>, StoreError> {
+    listing_names(conn, None)
+}
+
+/// The names of the listings of `ids`, or of all.
+fn listing_names(
+    conn: &mut DbConn,
+    ids: Option<&[String]>,
+) -> Result<HashMap<String, ListingNames>, StoreError> {
+    let mut query = listings::table
         .inner_join(providers::table)
         .inner_join(specifications::table)
-        .filter(listings::id.eq_any(unique(ids)))
         .select((
             listings::id,
             listings::title,
@@ -38,7 +50,11 @@ pub fn of_listings(
             specifications::version,
             specifications::title,
         ))
-        .load(conn)?;
+        .into_boxed();
+    if let Some(ids) = ids {
+        query = query.filter(listings::id.eq_any(ids.to_vec()));
+    }
+    let rows: Vec<(String, String, String, String, i32, String)> = query.load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(id, listing_title, provider_name, code, version, title)| {

@@ -40,3 +40,104 @@ pub fn version_of(conn: &mut DbConn) -> Result<VersionOf, StoreError> {
     let query = format!("SELECT version, {database} AS database FROM supply_versions WHERE id = 1");
     Ok(diesel::sql_query(query).get_result(conn)?)
 }
+
+/// A current accreditation as the membership rule reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct CurrentAccreditation {
+    pub provider_id: String,
+    pub category: String,
+    pub score: i32,
+    pub assessed_on: chrono::NaiveDate,
+    pub expires_on: chrono::NaiveDate,
+}
+
+/// A listing with what the membership rule reads of its provider and specification
+/// (`None` where the row is missing).
+#[derive(Debug, Clone)]
+pub struct SupplyListing {
+    pub row: crate::listings::ListingRow,
+    pub provider_active: bool,
+    pub specification_published: bool,
+}
+
+/// Everything a listing search reads, as one committed state of the database: the
+/// version, every listing in search order (by id, as the database orders ids), their
+/// areas, names, the current accreditations and the quality threshold.
+#[derive(Debug, Clone)]
+pub struct SupplyRows {
+    pub version: i64,
+    pub listings: Vec<SupplyListing>,
+    /// (listing id, area code), in listing then code order.
+    pub areas: Vec<(String, String)>,
+    pub names: std::collections::HashMap<String, crate::names::ListingNames>,
+    pub accreditations: Vec<CurrentAccreditation>,
+    pub threshold: Option<i32>,
+}
+
+/// Reads [`SupplyRows`] in one read-only transaction (on PostgreSQL repeatable read, so
+/// every statement sees the same committed state; SQLite's read transaction does so).
+pub fn rows(conn: &mut DbConn) -> Result<SupplyRows, StoreError> {
+    use crate::schema::{
+        accreditations, listing_areas, listings, providers, quality_threshold, specifications,
+    };
+    use diesel::connection::SimpleConnection;
+    use provider_hub_domain::provider::Standing;
+    use provider_hub_domain::specification::SpecificationStatus;
+
+    conn.transaction(|conn| {
+        if matches!(conn, DbConn::Pg(_)) {
+            conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        let version = version(conn)?;
+        let listed: Vec<(crate::listings::ListingRow, Option<String>, Option<String>)> =
+            listings::table
+                .left_join(providers::table)
+                .left_join(specifications::table)
+                .order(listings::id.asc())
+                .select((
+                    crate::listings::ListingRow::as_select(),
+                    providers::standing.nullable(),
+                    specifications::status.nullable(),
+                ))
+                .load(conn)?;
+        let listings = listed
+            .into_iter()
+            .map(|(row, standing, status)| SupplyListing {
+                row,
+                provider_active: standing.as_deref() == Some(Standing::Active.as_str()),
+                specification_published: status.as_deref()
+                    == Some(SpecificationStatus::Published.as_str()),
+            })
+            .collect();
+        let areas = listing_areas::table
+            .order((
+                listing_areas::listing_id.asc(),
+                listing_areas::area_code.asc(),
+            ))
+            .select((listing_areas::listing_id, listing_areas::area_code))
+            .load(conn)?;
+        let accreditations = accreditations::table
+            .filter(accreditations::superseded_at.is_null())
+            .select((
+                accreditations::provider_id,
+                accreditations::category,
+                accreditations::score,
+                accreditations::assessed_on,
+                accreditations::expires_on,
+            ))
+            .load(conn)?;
+        let threshold = quality_threshold::table
+            .find(1)
+            .select(quality_threshold::threshold)
+            .first(conn)
+            .optional()?;
+        Ok(SupplyRows {
+            version,
+            listings,
+            areas,
+            names: crate::names::of_all_listings(conn)?,
+            accreditations,
+            threshold,
+        })
+    })
+}

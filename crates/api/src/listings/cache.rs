@@ -9,10 +9,10 @@
 //! longer than a commit.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use actix_web::web::Bytes;
-use provider_hub_market::listings::ListingView;
+use provider_hub_market::listings::{ListingView, Supply};
 use provider_hub_store::cursor::Page;
 use provider_hub_store::db::HubConnectionManager;
 
@@ -56,11 +56,16 @@ impl Answer {
     }
 }
 
-/// A process's kept answers: those of one version, keyed by what the search asked.
+/// A process's kept answers: those of one version, keyed by what the search asked; and
+/// the supply new answers are made from (`provider_hub_market::listings::Supply`), read
+/// once a version.
 #[derive(Debug)]
 pub struct SearchCache {
     kept: Mutex<Kept>,
     versions: Versions,
+    /// The supply last read. Held across its reading, so that searches needing a newer
+    /// one wait for one reading rather than each making its own.
+    supply: tokio::sync::Mutex<Option<Arc<Supply>>>,
 }
 
 #[derive(Debug, Default)]
@@ -78,7 +83,24 @@ impl SearchCache {
         SearchCache {
             kept: Mutex::default(),
             versions: Versions::new(opener, patience),
+            supply: tokio::sync::Mutex::default(),
         }
+    }
+
+    /// The supply at `version` or a later one: the one held, or one read by `read` when
+    /// that is older (by one search at a time; those arriving meanwhile use its reading).
+    pub async fn supply<F, R>(&self, version: i64, read: F) -> Result<Arc<Supply>, ApiError>
+    where
+        F: FnOnce() -> R,
+        R: std::future::Future<Output = Result<Supply, ApiError>>,
+    {
+        let mut held = self.supply.lock().await;
+        if let Some(supply) = held.as_ref().filter(|s| s.version() >= version) {
+            return Ok(supply.clone());
+        }
+        let supply = Arc::new(read().await?);
+        *held = Some(supply.clone());
+        Ok(supply)
     }
 
     /// The supply version, read after this call (`version`); `None` when the database
