@@ -44,6 +44,11 @@ struct Args {
     /// (`bench/search/search.lua`), each for `seconds`, and report the ratio of their rates.
     #[arg(long)]
     wrk: bool,
+    /// With `--wrk`: how many times to run the pair (the trivial route, then the
+    /// searches), one after the other; the last line gives each pair's ratio and their
+    /// median, since the trivial route's rate moves between runs on a shared machine.
+    #[arg(long, default_value_t = 1)]
+    pairs: usize,
 }
 
 /// Runs wrk for `seconds` at `url` (with a script and its arguments), after a 2 s
@@ -296,23 +301,43 @@ fn main() -> Result<(), String> {
             let script = concat!(env!("CARGO_MANIFEST_DIR"), "/search/search.lua").to_owned();
             let (concurrency, seconds, areas) = (args.concurrency, args.seconds, args.areas);
             // wrk blocks: off the runtime's thread, so the hub (on its own workers) serves it.
-            let (live, search) = actix_web::rt::task::spawn_blocking(move || -> Result<_, String> {
-                let live = wrk(&format!("{base}/health/live"), concurrency, seconds, &[])?;
-                let search = wrk(&base, concurrency, seconds, &[script, om, quality, areas.to_string()])?;
-                Ok((live, search))
+            let pairs = args.pairs.max(1);
+            let runs = actix_web::rt::task::spawn_blocking(move || -> Result<_, String> {
+                let mut runs = Vec::new();
+                for _ in 0..pairs {
+                    let live = wrk(&format!("{base}/health/live"), concurrency, seconds, &[])?;
+                    let search = wrk(
+                        &base,
+                        concurrency,
+                        seconds,
+                        &[script.clone(), om.clone(), quality.clone(), areas.to_string()],
+                    )?;
+                    runs.push((live, search));
+                }
+                Ok(runs)
             })
             .await
             .map_err(|e| e.to_string())??;
-            println!("== /health/live\n{}\n== /v1/listings\n{}", live.0, search.0);
+            let mut ratios = Vec::new();
+            for (n, (live, search)) in runs.iter().enumerate() {
+                println!("== pair {} /health/live\n{}\n== pair {} /v1/listings\n{}", n + 1, live.0, n + 1, search.0);
+                ratios.push(search.1 / live.1);
+            }
+            let (live, search) = &runs[runs.len() - 1];
+            let mut sorted = ratios.clone();
+            sorted.sort_by(f64::total_cmp);
+            let median = sorted[sorted.len() / 2];
+            let each: Vec<String> = ratios.iter().map(|r| format!("{r:.3}")).collect();
             println!(
-                "backend={} listings={} load={:.1}s first_search={first:.1}ms next_new_search={next:.1}ms concurrency={} trivial_rps={:.0} search_rps={:.0} ratio={:.3}",
+                "backend={} listings={} load={:.1}s first_search={first:.1}ms next_new_search={next:.1}ms concurrency={} trivial_rps={:.0} search_rps={:.0} ratios={} ratio={:.3}",
                 args.backend,
                 args.listings,
                 load_time.as_secs_f64(),
                 args.concurrency,
                 live.1,
                 search.1,
-                search.1 / live.1,
+                each.join(","),
+                median,
             );
             return Ok(());
         }
