@@ -52,7 +52,7 @@ pub struct CurrentAccreditation {
 }
 
 /// A listing with what the membership rule reads of its provider and specification
-/// (`None` where the row is missing).
+/// (false where the row is missing).
 #[derive(Debug, Clone)]
 pub struct SupplyListing {
     pub row: crate::listings::ListingRow,
