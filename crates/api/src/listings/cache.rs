@@ -66,6 +66,8 @@ pub struct SearchCache {
     /// The supply last read. Held across its reading, so that searches needing a newer
     /// one wait for one reading rather than each making its own.
     supply: tokio::sync::Mutex<Option<Arc<Supply>>>,
+    /// How long a search waits for another's reading of the supply.
+    patience: std::time::Duration,
 }
 
 #[derive(Debug, Default)]
@@ -84,17 +86,22 @@ impl SearchCache {
             kept: Mutex::default(),
             versions: Versions::new(opener, patience),
             supply: tokio::sync::Mutex::default(),
+            patience,
         }
     }
 
     /// The supply at `version` or a later one: the one held, or one read by `read` when
-    /// that is older (by one search at a time; those arriving meanwhile use its reading).
+    /// that is older (by one search at a time; those arriving meanwhile use its reading,
+    /// or are told the service is unavailable after waiting `patience` for it, as for a
+    /// pooled connection, so a database that does not answer does not queue them all).
     pub async fn supply<F, R>(&self, version: i64, read: F) -> Result<Arc<Supply>, ApiError>
     where
         F: FnOnce() -> R,
         R: std::future::Future<Output = Result<Supply, ApiError>>,
     {
-        let mut held = self.supply.lock().await;
+        let mut held = actix_web::rt::time::timeout(self.patience, self.supply.lock())
+            .await
+            .map_err(|_| ApiError::unavailable())?;
         if let Some(supply) = held.as_ref().filter(|s| s.version() >= version) {
             return Ok(supply.clone());
         }
